@@ -1,0 +1,54 @@
+"""The `iamwarden` command: a click group and the mapping of errors to exit codes"""
+
+from __future__ import annotations
+
+import sys
+from enum import IntEnum
+from typing import Any
+
+import click
+
+from iamwarden import __version__
+from iamwarden.errors import IamwardenError, InputError
+
+__all__ = ["ExitCode", "cli", "main"]
+
+
+class ExitCode(IntEnum):
+    """What the process exit status means"""
+
+    OK = 0
+    FINDINGS = 1
+    INPUT_ERROR = 2
+
+
+class _Group(click.Group):
+    """Turns iamwarden's errors into one line on stderr and exit code 2"""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(ExitCode.INPUT_ERROR)
+        except IamwardenError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(ExitCode.INPUT_ERROR)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="iamwarden")
+def cli() -> None:
+    """Assess and harden AWS IAM."""
+
+
+def _register() -> None:
+    from iamwarden.cli import snapshot_cmd
+
+    cli.add_command(snapshot_cmd.snapshot)
+
+
+def main() -> None:
+    """Console-script entry point"""
+    _register()
+    cli(prog_name="iamwarden")

@@ -1,0 +1,174 @@
+"""The versioned JSON form of a `Snapshot` (`.json` or `.json.gz`).
+
+The form is derived from the model's type hints, so a field added to the model is serialised
+without touching this module. Reading validates every value against its type and reports the
+JSON path of the first bad one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import os
+import tempfile
+import types
+import typing
+from collections.abc import Mapping
+from datetime import datetime
+from enum import Enum
+from functools import cache
+from pathlib import Path
+from typing import Any, Union
+
+from iamwarden.errors import SnapshotFormatError
+from iamwarden.snapshot.model import SCHEMA_VERSION, Document, Snapshot
+
+__all__ = ["dump_snapshot", "read_snapshot", "snapshot_from_json", "snapshot_to_json"]
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Document):
+        return value.obj()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _encode(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+        }
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, frozenset):
+        return sorted(_encode(v) for v in value)
+    if isinstance(value, tuple | list):
+        return [_encode(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _encode(v) for k, v in sorted(value.items())}
+    return value
+
+
+def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
+    """The JSON-ready form of a snapshot, with its schema version"""
+    return {"schema_version": SCHEMA_VERSION, "snapshot": _encode(snapshot)}
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp)).lower()
+
+
+def _decode(tp: Any, value: Any, path: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        (inner,) = (a for a in args if a is not type(None))
+        return _decode(inner, value, path)
+    if tp is Any:
+        return value
+    if tp is Document:
+        return Document.from_obj(value)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise SnapshotFormatError("expected an object", location=path)
+        hints = _hints(tp)
+        kwargs = {}
+        for f in dataclasses.fields(tp):
+            if f.name in value:
+                kwargs[f.name] = _decode(hints[f.name], value[f.name], f"{path}.{f.name}")
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise SnapshotFormatError(f"missing field `{f.name}`", location=path)
+        try:
+            return tp(**kwargs)
+        except ValueError as error:
+            raise SnapshotFormatError(str(error), location=path) from None
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            raise SnapshotFormatError(f"unknown value `{value}`", location=path) from None
+    if tp is datetime:
+        if not isinstance(value, str):
+            raise SnapshotFormatError("expected a date-time string", location=path)
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise SnapshotFormatError(f"bad date-time `{value}`", location=path) from None
+    if origin in (tuple, frozenset):
+        if not isinstance(value, list):
+            raise SnapshotFormatError("expected a list", location=path)
+        (inner, *_) = typing.get_args(tp)
+        items = (_decode(inner, v, f"{path}[{i}]") for i, v in enumerate(value))
+        return origin(items)
+    if origin is Mapping or origin is dict:
+        if not isinstance(value, dict):
+            raise SnapshotFormatError("expected an object", location=path)
+        _, inner = typing.get_args(tp)
+        return {k: _decode(inner, v, f"{path}.{k}") for k, v in value.items()}
+    expected = {str: str, int: int, bool: bool}.get(tp)
+    if expected is not None:
+        if type(value) is not expected:
+            raise SnapshotFormatError(f"expected {_type_name(tp)}", location=path)
+        return value
+    raise TypeError(f"unsupported type in snapshot model: {tp}")
+
+
+def snapshot_from_json(data: Any) -> Snapshot:
+    """Build a snapshot from its JSON form; raises `SnapshotFormatError` with a JSON path"""
+    if not isinstance(data, dict) or "snapshot" not in data:
+        raise SnapshotFormatError("not an iamwarden snapshot", location="$")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise SnapshotFormatError(
+            f"unsupported schema_version `{version}` (expected {SCHEMA_VERSION})",
+            location="$.schema_version",
+        )
+    result: Snapshot = _decode(Snapshot, data["snapshot"], "$.snapshot")
+    return result
+
+
+def read_snapshot(path: str | Path) -> Snapshot:
+    """Read a `.json` or `.json.gz` snapshot file"""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        if path.suffix == ".gz":
+            raw = gzip.decompress(raw)
+        data = json.loads(raw)
+    except FileNotFoundError:
+        raise SnapshotFormatError("file not found", path=str(path)) from None
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        raise SnapshotFormatError(f"cannot read: {error}", path=str(path)) from None
+    except json.JSONDecodeError as error:
+        raise SnapshotFormatError(
+            f"invalid JSON: {error.msg}", path=str(path), location=f"line {error.lineno}"
+        ) from None
+    except UnicodeDecodeError:
+        raise SnapshotFormatError("not UTF-8 text", path=str(path)) from None
+    try:
+        return snapshot_from_json(data)
+    except SnapshotFormatError as error:
+        raise error.with_path(str(path)) from None
+
+
+
+def dump_snapshot(snapshot: Snapshot, path: str | Path) -> None:
+    """Write a snapshot atomically (temporary file, then rename); gzip for `.gz`"""
+    path = Path(path)
+    text = json.dumps(snapshot_to_json(snapshot), indent=1, sort_keys=True) + "\n"
+    data = gzip.compress(text.encode(), mtime=0) if path.suffix == ".gz" else text.encode()
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
