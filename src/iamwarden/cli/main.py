@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import cache
 from enum import IntEnum
 from typing import Any
 
@@ -23,7 +24,15 @@ class ExitCode(IntEnum):
 
 
 class _Group(click.Group):
-    """Turns iamwarden's errors into one line on stderr and exit code 2"""
+    """Loads its commands on first use; turns iamwarden's errors into one line and exit code 2"""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        _register()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _register()
+        return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -42,13 +51,14 @@ def cli() -> None:
     """Assess and harden AWS IAM."""
 
 
+@cache
 def _register() -> None:
-    from iamwarden.cli import snapshot_cmd
+    from iamwarden.cli import simulate_cmd, snapshot_cmd
 
     cli.add_command(snapshot_cmd.snapshot)
+    cli.add_command(simulate_cmd.simulate)
 
 
 def main() -> None:
     """Console-script entry point"""
-    _register()
     cli(prog_name="iamwarden")

@@ -1,0 +1,299 @@
+"""Policy test files (`simulate --scenarios`) and simulation of a snapshot's principals.
+
+A scenario file is a public interface: its shape is documented in the README and every
+malformed field is reported with the scenario, request and field that hold it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from iamwarden.analysis.principals import is_known_principal, policies_for
+from iamwarden.errors import InputError, ScenarioError
+from iamwarden.policy import (
+    Decision,
+    Evaluation,
+    Policy,
+    PolicyKind,
+    PolicySet,
+    Request,
+    evaluate,
+    parse_policy,
+)
+from iamwarden.snapshot import Snapshot
+
+__all__ = [
+    "Scenario",
+    "ScenarioRequest",
+    "SimulationResult",
+    "load_scenarios",
+    "results_to_json",
+    "run_scenarios",
+    "simulate_principal",
+]
+
+Context = Mapping[str, str | tuple[str, ...]]
+
+_SCENARIO_FIELDS = {
+    "principal", "identity_policies", "permissions_boundary", "session_policies",
+    "resource_policy", "resource_account", "scps", "rcps", "management_account", "context",
+}
+_REQUEST_FIELDS = _SCENARIO_FIELDS | {"action", "resource", "expect"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScenarioRequest:
+    """One request of a scenario, with every scenario field resolved"""
+
+    request: Request
+    policies: PolicySet
+    expect: Decision | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scenario:
+    """A named group of requests sharing principal, policies and context"""
+
+    name: str
+    requests: tuple[ScenarioRequest, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimulationResult:
+    """One decision, with the expectation it was checked against"""
+
+    scenario: str
+    request: Request
+    evaluation: Evaluation
+    expect: Decision | None = None
+
+    @property
+    def is_expected(self) -> bool:
+        """Whether the decision meets the expectation (true when none was given)"""
+        return self.expect is None or self.expect is self.evaluation.decision
+
+
+def _fail(location: str, problem: str) -> ScenarioError:
+    return ScenarioError(problem, location=location)
+
+
+def _policy(value: Any, where: str, kind: PolicyKind, name: str) -> Policy:
+    if not isinstance(value, dict | str):
+        raise _fail(where, "expected a policy document (an object or JSON text)")
+    try:
+        return parse_policy(value, name=name, kind=kind)
+    except InputError as error:
+        first = error.problems[0]
+        location = f"{where}.{first.location}" if first.location else where
+        raise _fail(location, first.problem) from None
+
+
+def _policies(value: Any, where: str, kind: PolicyKind) -> tuple[Policy, ...]:
+    if not isinstance(value, list):
+        raise _fail(where, "expected a list of policy documents")
+    return tuple(_policy(v, f"{where}[{i}]", kind, f"{where}[{i}]") for i, v in enumerate(value))
+
+
+def _levels(value: Any, where: str, kind: PolicyKind) -> tuple[tuple[Policy, ...], ...]:
+    if not isinstance(value, list):
+        raise _fail(where, "expected a list of levels, each a list of policy documents")
+    return tuple(_policies(level, f"{where}[{i}]", kind) for i, level in enumerate(value))
+
+
+def _scalar(value: Any, where: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise _fail(where, "expected a string, number or boolean")
+
+
+def _context(value: Any, where: str) -> dict[str, str | tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise _fail(where, "expected a mapping of condition keys to values")
+    context: dict[str, str | tuple[str, ...]] = {}
+    for key, item in value.items():
+        at = f"{where}.{key}"
+        if isinstance(item, list):
+            context[str(key)] = tuple(_scalar(v, f"{at}[{i}]") for i, v in enumerate(item))
+        else:
+            context[str(key)] = _scalar(item, at)
+    return context
+
+
+def _text(fields: Mapping[str, Any], name: str, where: str, default: str | None = None) -> str:
+    value = fields.get(name, default)
+    if not isinstance(value, str) or not value:
+        raise _fail(f"{where}.{name}", "required, a non-empty string")
+    return value
+
+
+def _account_of(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[4] else None
+
+
+def _request(fields: Mapping[str, Any], where: str, shared_context: Context) -> ScenarioRequest:
+    unknown = sorted(set(fields) - _REQUEST_FIELDS)
+    if unknown:
+        raise _fail(f"{where}.{unknown[0]}", "unknown field")
+    principal = _text(fields, "principal", where)
+    resource = _text(fields, "resource", where, default="*")
+    context = {**shared_context, **_context(fields.get("context") or {}, f"{where}.context")}
+    account = fields.get("resource_account")
+    if account is not None and not isinstance(account, str | int):
+        raise _fail(f"{where}.resource_account", "expected an account id")
+    management = fields.get("management_account", False)
+    if not isinstance(management, bool):
+        raise _fail(f"{where}.management_account", "expected true or false")
+    expect = fields.get("expect")
+    try:
+        expected = Decision(expect) if expect is not None else None
+    except ValueError:
+        choices = ", ".join(d.value for d in Decision)
+        raise _fail(f"{where}.expect", f"`{expect}` is not one of {choices}") from None
+
+    def optional(name: str, kind: PolicyKind) -> Policy | None:
+        value = fields.get(name)
+        return None if value is None else _policy(value, f"{where}.{name}", kind, name)
+
+    def levels(name: str, kind: PolicyKind) -> tuple[tuple[Policy, ...], ...] | None:
+        value = fields.get(name)
+        return None if value is None else _levels(value, f"{where}.{name}", kind)
+
+    sessions = fields.get("session_policies")
+    policies = PolicySet(
+        identity=_policies(fields.get("identity_policies") or [], f"{where}.identity_policies",
+                           PolicyKind.IDENTITY),
+        permissions_boundary=optional("permissions_boundary", PolicyKind.PERMISSIONS_BOUNDARY),
+        session=None if sessions is None else _policies(
+            sessions, f"{where}.session_policies", PolicyKind.SESSION),
+        resource=optional("resource_policy", PolicyKind.RESOURCE),
+        scps=levels("scps", PolicyKind.SCP),
+        rcps=levels("rcps", PolicyKind.RCP),
+        is_management_account=management,
+    )
+    request = Request(
+        principal=principal,
+        action=_text(fields, "action", where),
+        resource=resource,
+        resource_account=str(account) if account is not None
+        else _account_of(resource) or _account_of(principal),
+        context=context,
+    )
+    return ScenarioRequest(request=request, policies=policies, expect=expected)
+
+
+def _scenario(raw: Any, where: str) -> Scenario:
+    if not isinstance(raw, dict):
+        raise _fail(where, "expected a mapping")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        raise _fail(f"{where}.name", "required, a non-empty string")
+    where = f"{where} ({name})"
+    requests = raw.get("requests")
+    if not isinstance(requests, list) or not requests:
+        raise _fail(f"{where}.requests", "required, a non-empty list")
+    unknown = sorted(set(raw) - _SCENARIO_FIELDS - {"name", "requests"})
+    if unknown:
+        raise _fail(f"{where}.{unknown[0]}", "unknown field")
+    shared = {k: v for k, v in raw.items() if k not in ("name", "requests", "context")}
+    shared_context = _context(raw.get("context") or {}, f"{where}.context")
+    resolved = []
+    for i, item in enumerate(requests):
+        at = f"{where}.requests[{i}]"
+        if not isinstance(item, dict):
+            raise _fail(at, "expected a mapping")
+        resolved.append(_request(shared | item, at, shared_context))
+    return Scenario(name=name, requests=tuple(resolved))
+
+
+def load_scenarios(text: str) -> tuple[Scenario, ...]:
+    """Parse a scenario file (YAML or JSON text); raises `ScenarioError` with the location"""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        location = f"line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or "not valid YAML or JSON"
+        raise _fail(location, str(problem)) from None
+    if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
+        raise _fail("scenarios", "required at the top level, a list of scenarios")
+    scenarios = tuple(_scenario(raw, f"scenarios[{i}]") for i, raw in enumerate(data["scenarios"]))
+    if not scenarios:
+        raise _fail("scenarios", "the list is empty")
+    return scenarios
+
+
+def run_scenarios(scenarios: Iterable[Scenario], *, trace: bool = False) -> list[SimulationResult]:
+    """Evaluate every request of every scenario"""
+    return [
+        SimulationResult(scenario=scenario.name, request=item.request, expect=item.expect,
+                         evaluation=evaluate(item.request, item.policies, trace=trace))
+        for scenario in scenarios
+        for item in scenario.requests
+    ]
+
+
+def simulate_principal(
+    snapshot: Snapshot,
+    principal: str,
+    actions: Sequence[str],
+    resources: Sequence[str] = ("*",),
+    context: Context | None = None,
+    *,
+    trace: bool = False,
+) -> list[SimulationResult]:
+    """Decide every action × resource for a principal of the snapshot, with its real policies"""
+    if not is_known_principal(snapshot, principal):
+        raise InputError(f"principal `{principal}` is not in the account", location="--principal")
+    results = []
+    for action, resource in itertools.product(actions, resources):
+        resolved = policies_for(snapshot, principal,
+                                resource_arn=None if resource == "*" else resource)
+        request = Request(principal=principal, action=action, resource=resource,
+                          resource_account=_account_of(resource) or snapshot.account.id,
+                          context=dict(context or {}))
+        results.append(SimulationResult(
+            scenario=principal, request=request,
+            evaluation=evaluate(request, resolved.policies, trace=trace)))
+    return results
+
+
+def results_to_json(results: Sequence[SimulationResult]) -> dict[str, Any]:
+    """The documented machine-readable form of simulation results"""
+    return {
+        "schema_version": 1,
+        "results": [
+            {
+                "scenario": r.scenario,
+                "principal": r.request.principal,
+                "action": r.request.action,
+                "resource": r.request.resource,
+                "decision": r.evaluation.decision.value,
+                "expect": r.expect.value if r.expect else None,
+                "passed": r.is_expected,
+                "deciding_policy_type": r.evaluation.deciding_kind.value
+                if r.evaluation.deciding_kind else None,
+                "reasons": [
+                    {"policy_type": ref.kind.value, "policy": ref.policy, "index": ref.index,
+                     "sid": ref.sid, "pointer": ref.pointer}
+                    for ref in r.evaluation.reasons
+                ],
+                "undecided": [
+                    {"operator": c.operator, "key": c.key, "values": list(c.values),
+                     "must_hold": c.must_hold, "policy": c.statement.policy,
+                     "pointer": c.statement.pointer}
+                    for c in r.evaluation.undecided
+                ],
+                "errors": [str(e) for e in r.evaluation.errors],
+            }
+            for r in results
+        ],
+        "failed": sum(not r.is_expected for r in results),
+    }

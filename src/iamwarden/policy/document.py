@@ -1,0 +1,423 @@
+"""Policy documents: parse, normalise, validate and serialise.
+
+Owns the typed tree of a policy (`Policy` → `Statement` → `Condition`) and the grammar
+checks, each problem located by a path such as `Statement[2].Condition.StringEquals`.
+It never decides access (that is `engine`) and never loads the action catalogue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import lru_cache
+from typing import Any
+
+from iamwarden.errors import PolicySyntaxError, Problem
+from iamwarden.policy.arn import PARTITIONS
+
+__all__ = [
+    "VERSION_2008",
+    "VERSION_2012",
+    "Condition",
+    "Effect",
+    "Policy",
+    "PolicyKind",
+    "Statement",
+    "parse_policy",
+]
+
+VERSION_2012 = "2012-10-17"
+VERSION_2008 = "2008-10-17"
+
+_TOP_KEYS = frozenset({"Version", "Id", "Statement"})
+_STATEMENT_KEYS = frozenset(
+    {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal",
+     "NotPrincipal", "Condition"}
+)
+_PRINCIPAL_TYPES = frozenset({"AWS", "Service", "Federated", "CanonicalUser"})
+_VENDOR = re.compile(r"[A-Za-z0-9*?_.-]+")
+_OPERATOR = re.compile(r"(?:(?:ForAllValues|ForAnyValue):)?[A-Za-z0-9]+")
+_ISO_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}(?::\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?)?"
+    r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?"
+)
+_INT64_MAX = 2**63 - 1
+
+
+class Effect(Enum):
+    """A statement's effect"""
+
+    ALLOW = "Allow"
+    DENY = "Deny"
+
+
+class PolicyKind(Enum):
+    """Where a policy is attached, which decides how the engine uses it"""
+
+    IDENTITY = "identity"
+    PERMISSIONS_BOUNDARY = "permissionsBoundary"
+    SESSION = "session"
+    RESOURCE = "resource"
+    SCP = "scp"
+    RCP = "rcp"
+
+
+_IDENTITY_LIKE = frozenset({PolicyKind.IDENTITY, PolicyKind.PERMISSIONS_BOUNDARY, PolicyKind.SESSION})
+_PRINCIPAL_KINDS = frozenset({PolicyKind.RESOURCE, PolicyKind.RCP})
+
+Principals = tuple[tuple[str, tuple[str, ...]], ...]
+"""A `Principal` element: (type, values) pairs; `"*"` is `(("*", ("*",)),)`"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Condition:
+    """One condition clause: operator, key and the values OR-ed together"""
+
+    operator: str
+    key: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Statement:
+    """One normalised statement; list-valued elements are tuples, absent ones None"""
+
+    index: int
+    sid: str | None = None
+    effect: Effect
+    action: tuple[str, ...] | None = None
+    not_action: tuple[str, ...] | None = None
+    resource: tuple[str, ...] | None = None
+    not_resource: tuple[str, ...] | None = None
+    principal: Principals | None = None
+    not_principal: Principals | None = None
+    conditions: tuple[Condition, ...] = ()
+
+    @property
+    def pointer(self) -> str:
+        """Location of the statement in its policy (`Statement[0]`)"""
+        return f"Statement[{self.index}]"
+
+    def to_json(self) -> dict[str, Any]:
+        """The statement as JSON (lists for every list-valued element)"""
+        out: dict[str, Any] = {}
+        if self.sid is not None:
+            out["Sid"] = self.sid
+        out["Effect"] = self.effect.value
+        for name, value in (
+            ("Principal", self.principal),
+            ("NotPrincipal", self.not_principal),
+        ):
+            if value is not None:
+                out[name] = _principal_json(value)
+        for name, items in (
+            ("Action", self.action),
+            ("NotAction", self.not_action),
+            ("Resource", self.resource),
+            ("NotResource", self.not_resource),
+        ):
+            if items is not None:
+                out[name] = list(items)
+        if self.conditions:
+            block: dict[str, dict[str, list[str]]] = {}
+            for cond in self.conditions:
+                block.setdefault(cond.operator, {})[cond.key] = list(cond.values)
+            out["Condition"] = block
+        return out
+
+
+def _principal_json(value: Principals) -> Any:
+    if value == (("*", ("*",)),):
+        return "*"
+    return {kind: list(values) for kind, values in value}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Policy:
+    """A parsed policy document with its name and kind
+
+    Equal policies have equal `digest`s; `parse_policy(p.to_json(), name=p.name,
+    kind=p.kind) == p`.
+    """
+
+    name: str = ""
+    kind: PolicyKind = PolicyKind.IDENTITY
+    version: str = VERSION_2008
+    id: str | None = None
+    statements: tuple[Statement, ...]
+    digest: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.digest:
+            text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+            object.__setattr__(self, "digest", hashlib.sha256(text.encode()).hexdigest())
+
+    def to_json(self) -> dict[str, Any]:
+        """The document as JSON-compatible data"""
+        out: dict[str, Any] = {"Version": self.version}
+        if self.id is not None:
+            out["Id"] = self.id
+        out["Statement"] = [s.to_json() for s in self.statements]
+        return out
+
+
+def parse_policy(
+    source: str | Mapping[str, Any],
+    *,
+    name: str = "",
+    kind: PolicyKind = PolicyKind.IDENTITY,
+) -> Policy:
+    """Parse and validate a policy document (JSON text or already-decoded data)
+
+    Parsing is cached by (canonical text, name, kind).
+
+    Raises:
+        PolicySyntaxError: the document breaks the grammar; `problems` holds every problem.
+    """
+    if isinstance(source, str):
+        return _parse_text(source, name, kind)
+    try:
+        text = json.dumps(source, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise PolicySyntaxError(f"policy is not json data: {exc}") from None
+    return _parse_text(text, name, kind)
+
+
+@lru_cache(maxsize=8192)
+def _parse_text(text: str, name: str, kind: PolicyKind) -> Policy:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise PolicySyntaxError(f"policy is not valid json: {exc}") from None
+    return _Parser(kind).policy(data, name)
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+class _Parser:
+    """Collects every problem of one document"""
+
+    def __init__(self, kind: PolicyKind) -> None:
+        self.kind = kind
+        self.problems: list[Problem] = []
+
+    def fail(self, location: str, problem: str) -> None:
+        self.problems.append(Problem(location, problem))
+
+    def policy(self, data: Any, name: str) -> Policy:
+        if not isinstance(data, dict):
+            raise PolicySyntaxError("policy must be a json object")
+        for key in sorted(set(data) - _TOP_KEYS):
+            self.fail(key, f"unknown element `{key}`")
+        version = data.get("Version", VERSION_2008)
+        if version not in (VERSION_2012, VERSION_2008):
+            self.fail("Version", f"version must be `{VERSION_2012}` or `{VERSION_2008}`")
+            version = VERSION_2012
+        policy_id = data.get("Id")
+        if policy_id is not None and not isinstance(policy_id, str):
+            self.fail("Id", "id must be a string")
+            policy_id = None
+        raw = data.get("Statement")
+        statements: list[Statement] = []
+        if raw is None:
+            self.fail("Statement", "policy must contain a statement")
+        else:
+            items = [raw] if isinstance(raw, dict) else raw
+            if not isinstance(items, list) or not items:
+                self.fail("Statement", "statement must be an object or a non-empty list")
+                items = []
+            sids: set[str] = set()
+            for index, item in enumerate(items):
+                statement = self.statement(item, index)
+                if statement is None:
+                    continue
+                if statement.sid:
+                    if statement.sid in sids:
+                        self.fail(f"Statement[{index}].Sid", f"duplicate sid `{statement.sid}`")
+                    sids.add(statement.sid)
+                statements.append(statement)
+        if self.problems:
+            first = self.problems[0]
+            raise PolicySyntaxError(
+                first.problem, location=first.location, problems=self.problems
+            )
+        return Policy(
+            name=name, kind=self.kind, version=version, id=policy_id,
+            statements=tuple(statements),
+        )
+
+    def statement(self, data: Any, index: int) -> Statement | None:
+        at = f"Statement[{index}]"
+        if not isinstance(data, dict):
+            self.fail(at, "statement must be an object")
+            return None
+        for key in sorted(set(data) - _STATEMENT_KEYS):
+            self.fail(f"{at}.{key}", f"unknown element `{key}`")
+        sid = data.get("Sid")
+        if sid is not None and not isinstance(sid, str):
+            self.fail(f"{at}.Sid", "sid must be a string")
+            sid = None
+        raw_effect = data.get("Effect")
+        effect = Effect.ALLOW
+        if raw_effect is None:
+            self.fail(f"{at}.Effect", "statement must contain an effect")
+        elif raw_effect not in ("Allow", "Deny"):
+            self.fail(f"{at}.Effect", f"effect must be `Allow` or `Deny`, not `{raw_effect}`")
+        else:
+            effect = Effect(raw_effect)
+        action, not_action = self.pair(data, at, "Action", "NotAction", self.action_entry)
+        if action is None and not_action is None:
+            self.fail(at, "statement must contain actions")
+        resource, not_resource = self.pair(
+            data, at, "Resource", "NotResource", self.resource_entry
+        )
+        if resource is None and not_resource is None and self.kind in _IDENTITY_LIKE:
+            self.fail(at, "statement must contain resources")
+        principal, not_principal = self.principals(data, at)
+        conditions = self.conditions(data.get("Condition"), f"{at}.Condition")
+        return Statement(
+            index=index, sid=sid, effect=effect, action=action, not_action=not_action,
+            resource=resource, not_resource=not_resource, principal=principal,
+            not_principal=not_principal, conditions=conditions,
+        )
+
+    def pair(
+        self, data: Mapping[str, Any], at: str, name: str, not_name: str, check: Any
+    ) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+        if name in data and not_name in data:
+            self.fail(at, f"statement cannot contain both `{name}` and `{not_name}`")
+        out: list[tuple[str, ...] | None] = []
+        for key in (name, not_name):
+            if key not in data:
+                out.append(None)
+                continue
+            raw = data[key]
+            values = [raw] if isinstance(raw, str) else raw
+            if not _is_str_list(values) or not values:
+                self.fail(f"{at}.{key}", f"`{key}` must be a string or a non-empty list of strings")
+                out.append(None)
+                continue
+            for i, value in enumerate(values):
+                check(f"{at}.{key}[{i}]", value)
+            out.append(tuple(values))
+        return out[0], out[1]
+
+    def action_entry(self, at: str, value: str) -> None:
+        if value == "*":
+            return
+        if ":" not in value:
+            self.fail(at, f"action `{value}` must be prefaced by a vendor, e.g. `iam:`")
+            return
+        if value.count(":") > 1:
+            self.fail(at, f"action `{value}` can contain only one colon")
+            return
+        vendor = value.split(":", 1)[0]
+        if not _VENDOR.fullmatch(vendor):
+            self.fail(at, f"vendor `{vendor}` is not valid")
+
+    def resource_entry(self, at: str, value: str) -> None:
+        if value == "*":
+            return
+        parts = value.split(":", 5)
+        if parts[0] != "arn":
+            self.fail(at, f"resource `{value}` must be in arn format or `*`")
+            return
+        if len(parts) < 6:
+            self.fail(at, f"resource `{value}` must have six `:`-separated segments")
+            return
+        partition = parts[1]
+        if partition not in PARTITIONS and "*" not in partition and "$" not in partition:
+            self.fail(at, f"partition `{partition}` is not valid for resource `{value}`")
+        service = parts[2]
+        if service != "*" and ("*" in service or "?" in service):
+            self.fail(at, f"resource vendor `{service}` must be fully qualified")
+        if service == "iam" and parts[3] not in ("", "*"):
+            self.fail(at, f"iam resource `{value}` cannot contain region information")
+
+    def principals(
+        self, data: Mapping[str, Any], at: str
+    ) -> tuple[Principals | None, Principals | None]:
+        if "Principal" in data and "NotPrincipal" in data:
+            self.fail(at, "statement cannot contain both `Principal` and `NotPrincipal`")
+        out: list[Principals | None] = []
+        for key in ("Principal", "NotPrincipal"):
+            if key not in data:
+                out.append(None)
+                continue
+            if self.kind not in _PRINCIPAL_KINDS:
+                self.fail(f"{at}.{key}", f"`{key}` is not allowed in a {self.kind.value} policy")
+            raw = data[key]
+            if raw == "*":
+                out.append((("*", ("*",)),))
+                continue
+            if not isinstance(raw, dict) or not raw:
+                self.fail(f"{at}.{key}", f"`{key}` must be `*` or an object")
+                out.append(None)
+                continue
+            entries: list[tuple[str, tuple[str, ...]]] = []
+            for kind in sorted(raw):
+                values = raw[kind]
+                values = [values] if isinstance(values, str) else values
+                if kind not in _PRINCIPAL_TYPES:
+                    self.fail(f"{at}.{key}.{kind}", f"unknown principal type `{kind}`")
+                elif not _is_str_list(values) or not values:
+                    self.fail(f"{at}.{key}.{kind}", "principal must be a string or a list")
+                else:
+                    entries.append((kind, tuple(values)))
+            out.append(tuple(entries))
+        return out[0], out[1]
+
+    def conditions(self, raw: Any, at: str) -> tuple[Condition, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, dict):
+            self.fail(at, "condition must be an object")
+            return ()
+        out: list[Condition] = []
+        for operator, block in raw.items():
+            where = f"{at}.{operator}"
+            if not _OPERATOR.fullmatch(operator):
+                self.fail(where, f"condition operator `{operator}` is malformed")
+                continue
+            if not isinstance(block, dict) or not block:
+                self.fail(where, "condition operator must map keys to values")
+                continue
+            for key, values in block.items():
+                items = values if isinstance(values, list) else [values]
+                if not items or not all(
+                    isinstance(v, str | bool | int | float) for v in items
+                ):
+                    self.fail(f"{where}.{key}", "condition values must be strings, numbers or booleans")
+                    continue
+                texts = tuple(_scalar_text(v) for v in items)
+                if _is_date_operator(operator):
+                    for value in texts:
+                        if not _valid_date(value):
+                            self.fail(f"{where}.{key}", f"`{value}` is not a date")
+                out.append(Condition(operator=operator, key=key, values=texts))
+        return tuple(out)
+
+
+def _scalar_text(value: str | bool | float) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _is_date_operator(operator: str) -> bool:
+    base = operator.rsplit(":", 1)[-1]
+    return base.startswith("Date")
+
+
+def _valid_date(value: str) -> bool:
+    if value.lstrip("-").isdigit():
+        return abs(int(value)) <= _INT64_MAX
+    if "${" in value:
+        return True
+    return _ISO_DATE.fullmatch(value) is not None

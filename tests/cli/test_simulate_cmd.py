@@ -1,0 +1,55 @@
+"""`iamwarden simulate`: scenario files, exit codes, and simulation of the demo account"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from iamwarden.cli.main import cli
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "scenarios.yaml"
+
+
+def test_shipped_example_passes() -> None:
+    result = CliRunner().invoke(cli, ["simulate", "--scenarios", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert "12 decisions, 12 expectations met, 0 failed" in result.output
+
+
+def test_wrong_expectation_exits_1(tmp_path: Path) -> None:
+    broken = tmp_path / "wrong.yaml"
+    broken.write_text(EXAMPLE.read_text().replace("expect: implicitDeny", "expect: allowed", 1))
+    result = CliRunner().invoke(cli, ["simulate", "--scenarios", str(broken), "--format", "json"])
+    assert result.exit_code == 1
+    assert json.loads(result.output)["failed"] == 1
+
+
+def test_malformed_file_exits_2_naming_file_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenarios:\n  - name: x\n    principal: p\n    requests: [{action: 5}]\n")
+    result = CliRunner().invoke(cli, ["simulate", "--scenarios", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}: scenarios[0] (x).requests[0].action" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_demo_deploy_bot_create_user_names_the_statement() -> None:
+    result = CliRunner().invoke(cli, [
+        "simulate", "--demo", "--principal", "arn:aws:iam::210987654321:user/deploy-bot",
+        "--action", "iam:CreateUser", "--action", "s3:GetObject", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    first, second = json.loads(result.output)["results"]
+    assert first["action"] == "iam:CreateUser" and first["decision"] == "allowed"
+    assert first["reasons"][0]["policy"] == "arn:aws:iam::aws:policy/AdministratorAccess"
+    assert first["reasons"][0]["pointer"] == "Statement[0]"
+    assert second["decision"] == "allowed"
+
+
+def test_unknown_principal_is_an_input_error() -> None:
+    result = CliRunner().invoke(cli, [
+        "simulate", "--demo", "--principal", "arn:aws:iam::210987654321:user/nobody",
+        "--action", "s3:GetObject"])
+    assert result.exit_code == 2
+    assert "nobody" in result.output
