@@ -42,8 +42,9 @@ def test_demo_deploy_bot_create_user_names_the_statement() -> None:
     assert result.exit_code == 0, result.output
     first, second = json.loads(result.output)["results"]
     assert first["action"] == "iam:CreateUser" and first["decision"] == "allowed"
-    assert first["reasons"][0]["policy"] == "arn:aws:iam::aws:policy/AdministratorAccess"
-    assert first["reasons"][0]["pointer"] == "Statement[0]"
+    identity = [r for r in first["reasons"] if r["policy_type"] == "identity"]
+    assert [(r["policy"], r["pointer"]) for r in identity] == [
+        ("arn:aws:iam::aws:policy/AdministratorAccess", "Statement[0]")]
     assert second["decision"] == "allowed"
 
 

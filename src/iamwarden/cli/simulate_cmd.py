@@ -41,20 +41,23 @@ def _context(pairs: tuple[str, ...]) -> dict[str, str | tuple[str, ...]]:
 
 
 def _render(results: list[SimulationResult], console: Console, *, explain: bool) -> None:
-    table = Table(title="Simulation", show_lines=explain)
-    for column in ("scenario", "action", "resource", "decision", "expected", "result"):
-        table.add_column(column)
-    for r in results:
+    table = Table(title="Simulation")
+    for column in ("#", "scenario", "action", "resource", "decision", "expected", "result"):
+        table.add_column(column, overflow="fold")
+    for number, r in enumerate(results, 1):
         decision = r.evaluation.decision.value
         shown = f"[{_STYLE[decision]}]{decision}[/]"
         if r.evaluation.is_conditional:
             shown += " (conditional)"
-        if explain:
-            shown += "\n" + r.evaluation.explain()
         verdict = "" if r.expect is None else ("[green]ok[/]" if r.is_expected else "[red]FAIL[/]")
-        table.add_row(r.scenario, r.request.action, r.request.resource, shown,
+        table.add_row(str(number), r.scenario, r.request.action, r.request.resource, shown,
                       r.expect.value if r.expect else "", verdict)
     console.print(table)
+    if explain:
+        for number, r in enumerate(results, 1):
+            console.print(f"\n[bold]#{number}[/] {r.request.action} on {r.request.resource}",
+                          highlight=False)
+            console.print(r.evaluation.explain(), markup=False, highlight=False)
     failed = sum(not r.is_expected for r in results)
     checked = sum(r.expect is not None for r in results)
     console.print(f"{len(results)} decisions, {checked - failed} expectations met, {failed} failed")
@@ -84,7 +87,7 @@ def simulate(scenario_file: Path | None, demo: bool, input_dir: Path | None,
         except OSError as error:
             raise ScenarioError(error.strerror or "cannot read", path=str(scenario_file)) from None
         try:
-            results = run_scenarios(load_scenarios(text), trace=explain)
+            results = run_scenarios(load_scenarios(text))
         except InputError as error:
             raise error.with_path(str(scenario_file)) from None
     else:
@@ -92,10 +95,10 @@ def simulate(scenario_file: Path | None, demo: bool, input_dir: Path | None,
             raise click.UsageError("give --scenarios FILE, or a source with --principal and --action")
         snapshot = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
         results = simulate_principal(snapshot, principal, actions, resources or ("*",),
-                                     _context(context_pairs), trace=explain)
+                                     _context(context_pairs))
     if output_format == "json":
         click.echo(json.dumps(results_to_json(results), indent=2, sort_keys=True))
     else:
-        _render(results, Console(soft_wrap=False), explain=explain)
+        _render(results, Console(soft_wrap=True), explain=explain)
     if any(not r.is_expected for r in results):
         sys.exit(ExitCode.FINDINGS)
