@@ -28,7 +28,15 @@ __all__ = [
     "Problem",
     "ScenarioError",
     "SnapshotFormatError",
+    "one_line",
 ]
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters escaped, so that user values cannot break the line"""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class IamwardenError(Exception):
@@ -41,6 +49,10 @@ class Problem:
 
     location: str
     problem: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "location", one_line(self.location))
+        object.__setattr__(self, "problem", one_line(self.problem))
 
     def __str__(self) -> str:
         return f"{self.location}: {self.problem}" if self.location else self.problem
@@ -57,9 +69,9 @@ class InputError(IamwardenError):
         location: str = "",
         problems: Sequence[Problem] = (),
     ) -> None:
-        self.path = path
-        self.location = location
-        self.problem = problem
+        self.path = one_line(path)
+        self.location = one_line(location)
+        self.problem = one_line(problem)
         self.problems = tuple(problems) or (Problem(location, problem),)
         super().__init__(str(self))
 

@@ -53,10 +53,15 @@ def cli() -> None:
 
 @cache
 def _register() -> None:
-    from iamwarden.cli import simulate_cmd, snapshot_cmd
+    from iamwarden.cli import collect_cmd, simulate_cmd, snapshot_cmd
 
+    cli.add_command(collect_cmd.collect)
     cli.add_command(snapshot_cmd.snapshot)
     cli.add_command(simulate_cmd.simulate)
+    from iamwarden.cli import assess_cmd, checks_cmd
+
+    cli.add_command(assess_cmd.assess_command)
+    cli.add_command(checks_cmd.checks)
 
 
 def main() -> None:

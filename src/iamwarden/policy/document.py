@@ -42,8 +42,14 @@ _PRINCIPAL_TYPES = frozenset({"AWS", "Service", "Federated", "CanonicalUser"})
 _VENDOR = re.compile(r"[A-Za-z0-9*?_.-]+")
 _OPERATOR = re.compile(r"(?:(?:ForAllValues|ForAnyValue):)?[A-Za-z0-9]+")
 _ISO_DATE = re.compile(
-    r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}(?::\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?)?"
+    r"\d{1,4}(?:-(?P<month>\d{2}))?(?:-(?P<day>\d{2}))?"
+    r"(?:[Tt](?P<hour>\d{1,2})?(?::\d{2})?(?::\d{2})?(?:\.\d{1,9})?)?"
     r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?"
+)
+_IAM_RESOURCE_PREFIXES = (
+    "user/", "federated-user/", "role/", "group/", "instance-profile/", "mfa/",
+    "server-certificate/", "policy/", "sms-mfa/", "saml-provider/", "oidc-provider/",
+    "report/", "access-report/",
 )
 _INT64_MAX = 2**63 - 1
 
@@ -66,7 +72,9 @@ class PolicyKind(Enum):
     RCP = "rcp"
 
 
-_IDENTITY_LIKE = frozenset({PolicyKind.IDENTITY, PolicyKind.PERMISSIONS_BOUNDARY, PolicyKind.SESSION})
+_IDENTITY_LIKE = frozenset(
+    {PolicyKind.IDENTITY, PolicyKind.PERMISSIONS_BOUNDARY, PolicyKind.SESSION}
+)
 _PRINCIPAL_KINDS = frozenset({PolicyKind.RESOURCE, PolicyKind.RCP})
 
 Principals = tuple[tuple[str, tuple[str, ...]], ...]
@@ -299,6 +307,9 @@ class _Parser:
                 continue
             raw = data[key]
             values = [raw] if isinstance(raw, str) else raw
+            if isinstance(values, list) and None in values:
+                # IAM accepts (and ignores) null entries in these lists
+                values = [v for v in values if v is not None]
             if not _is_str_list(values) or not values:
                 self.fail(f"{at}.{key}", f"`{key}` must be a string or a non-empty list of strings")
                 out.append(None)
@@ -325,11 +336,16 @@ class _Parser:
         if value == "*":
             return
         parts = value.split(":", 5)
-        if parts[0] != "arn":
+        if parts[0] != "arn" or len(parts) < 2:
             self.fail(at, f"resource `{value}` must be in arn format or `*`")
             return
-        if len(parts) < 6:
+        if len(parts) < 3:
+            self.fail(at, f"resource vendor of `{value}` must be fully qualified")
+            return
+        if 3 < len(parts) < 6 or (len(parts) >= 3 and not parts[2]):
             self.fail(at, f"resource `{value}` must have six `:`-separated segments")
+            return
+        if len(parts) < 6:
             return
         partition = parts[1]
         if partition not in PARTITIONS and "*" not in partition and "$" not in partition:
@@ -339,6 +355,14 @@ class _Parser:
             self.fail(at, f"resource vendor `{service}` must be fully qualified")
         if service == "iam" and parts[3] not in ("", "*"):
             self.fail(at, f"iam resource `{value}` cannot contain region information")
+        path = parts[5]
+        if (
+            service == "iam"
+            and path[:1] not in ("*", "$", "")
+            and path != "root"
+            and not path.startswith(_IAM_RESOURCE_PREFIXES)
+        ):
+            self.fail(at, f"iam resource path of `{value}` must start with `user/`, `role/`, …")
 
     def principals(
         self, data: Mapping[str, Any], at: str
@@ -385,15 +409,17 @@ class _Parser:
             if not _OPERATOR.fullmatch(operator):
                 self.fail(where, f"condition operator `{operator}` is malformed")
                 continue
-            if not isinstance(block, dict) or not block:
+            if not isinstance(block, dict):
                 self.fail(where, "condition operator must map keys to values")
                 continue
             for key, values in block.items():
                 items = values if isinstance(values, list) else [values]
-                if not items or not all(
+                if not all(
                     isinstance(v, str | bool | int | float) for v in items
                 ):
-                    self.fail(f"{where}.{key}", "condition values must be strings, numbers or booleans")
+                    self.fail(
+                        f"{where}.{key}", "condition values must be strings, numbers or booleans"
+                    )
                     continue
                 texts = tuple(_scalar_text(v) for v in items)
                 if _is_date_operator(operator):
@@ -420,4 +446,12 @@ def _valid_date(value: str) -> bool:
         return abs(int(value)) <= _INT64_MAX
     if "${" in value:
         return True
-    return _ISO_DATE.fullmatch(value) is not None
+    found = _ISO_DATE.fullmatch(value)
+    if found is None:
+        return False
+    month, day, hour = found.group("month"), found.group("day"), found.group("hour")
+    return (
+        (month is None or 1 <= int(month) <= 12)
+        and (day is None or 1 <= int(day) <= 31)
+        and (hour is None or int(hour) <= 24)
+    )

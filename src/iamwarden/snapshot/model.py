@@ -18,6 +18,7 @@ from typing import Any
 __all__ = [
     "AccessAnalyzer",
     "AccessKey",
+    "AnalyzerFinding",
     "Account",
     "ComputeKind",
     "ComputeResource",
@@ -38,6 +39,7 @@ __all__ = [
     "Organization",
     "PasswordPolicy",
     "PolicyVersion",
+    "PublicAccessBlock",
     "ResourcePolicy",
     "Role",
     "ServerCertificate",
@@ -324,13 +326,27 @@ class VirtualMfaDevice:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PublicAccessBlock:
+    """An S3 Public Access Block configuration (of a bucket or of the whole account)"""
+
+    block_public_acls: bool = False
+    ignore_public_acls: bool = False
+    block_public_policy: bool = False
+    restrict_public_buckets: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ResourcePolicy:
-    """A resource-based policy, keyed by the resource's ARN"""
+    """A resource-based policy, keyed by the resource's ARN
+
+    For an S3 bucket, `public_access_block` is the bucket's own setting (`None`: none set).
+    """
 
     arn: str
     service: str
     document: Document
     region: str = ""
+    public_access_block: PublicAccessBlock | None = None
 
 
 class OrgLevelKind(Enum):
@@ -412,14 +428,28 @@ class ServerCertificate:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AnalyzerFinding:
+    """An active IAM Access Analyzer finding: a resource shared outside the zone of trust"""
+
+    id: str
+    resource: str
+    resource_type: str
+    is_public: bool = False
+    principal: Mapping[str, str] = field(default_factory=dict)
+    actions: tuple[str, ...] = ()
+    resource_owner_account: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AccessAnalyzer:
-    """An IAM Access Analyzer analyzer in one region"""
+    """An IAM Access Analyzer analyzer in one region, with its active findings"""
 
     arn: str
     name: str
     region: str
     type: str = "ACCOUNT"
     status: str = "ACTIVE"
+    findings: tuple[AnalyzerFinding, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -473,6 +503,7 @@ class Snapshot:
     account_summary: Mapping[str, int] = field(default_factory=dict)
     virtual_mfa_devices: tuple[VirtualMfaDevice, ...] = ()
     resource_policies: tuple[ResourcePolicy, ...] = ()
+    account_public_access_block: PublicAccessBlock | None = None
     organization: Organization | None = None
     compute: tuple[ComputeResource, ...] = ()
     server_certificates: tuple[ServerCertificate, ...] = ()

@@ -1,0 +1,220 @@
+"""Run every check over a snapshot: findings, suppressions, the compliance table and score.
+
+`assess(snapshot, options)` is the one entry point. It reads no files and no clock: the
+assessment date is `options.now` or the snapshot's collection time, and suppressions arrive
+as data (`parse_suppressions` turns a YAML text into them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from iamwarden.analysis.compliance import (
+    ControlResult,
+    Framework,
+    cis_aws_v3,
+    compliance_score,
+    compliance_table,
+)
+from iamwarden.analysis.permissions import Permissions
+from iamwarden.analysis.registry import CheckContext, CheckSpec, registered_checks
+from iamwarden.errors import InputError, Problem
+from iamwarden.findings import Finding, Severity, Status
+from iamwarden.policy import Catalog, load_catalog
+from iamwarden.policy.arn import glob_matches
+from iamwarden.snapshot import Gap, Snapshot
+
+__all__ = [
+    "AssessOptions",
+    "Assessment",
+    "Suppression",
+    "assess",
+    "parse_suppressions",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Suppression:
+    """Accepted risk: findings of `check_id` on resources matching `resource_arn` (a glob with
+    `*` and `?`) become MUTED"""
+
+    check_id: str
+    resource_arn: str = "*"
+    reason: str = ""
+
+    def matches(self, finding: Finding) -> bool:
+        """Whether this suppression covers `finding`"""
+        return finding.check_id == self.check_id and glob_matches(
+            self.resource_arn, finding.resource_arn
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssessOptions:
+    """What `assess` runs with; `now` defaults to the snapshot's collection time"""
+
+    now: datetime | None = None
+    suppressions: tuple[Suppression, ...] = ()
+    framework: Framework | None = None
+    catalog: Catalog | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Assessment:
+    """The result of one assessment: every finding, the specs of the checks that ran, the
+    compliance table, summary and gaps"""
+
+    account_id: str
+    account_alias: str
+    source: str
+    assessed_at: datetime
+    framework: Framework
+    checks: Mapping[str, CheckSpec]
+    findings: tuple[Finding, ...]
+    compliance: tuple[ControlResult, ...]
+    gaps: tuple[Gap, ...]
+    missing_data: tuple[str, ...]
+
+    @property
+    def failures(self) -> tuple[Finding, ...]:
+        """The FAIL findings, most severe first"""
+        return tuple(f for f in self.findings if f.status is Status.FAIL)
+
+    @property
+    def summary(self) -> Mapping[Severity, int]:
+        """FAIL findings by severity (every severity present, zero included)"""
+        counts = {severity: 0 for severity in Severity}
+        for finding in self.failures:
+            counts[finding.severity] += 1
+        return MappingProxyType(counts)
+
+    @property
+    def score(self) -> float | None:
+        """Automated controls passed / automated controls assessed"""
+        return compliance_score(self.compliance)
+
+    def worst_failure(self) -> Severity | None:
+        """The highest severity among FAIL findings"""
+        return min((f.severity for f in self.failures), key=lambda s: s.rank, default=None)
+
+
+def _sort_key(finding: Finding) -> tuple[int, str, str]:
+    return (finding.severity.rank, finding.check_id, finding.resource_arn)
+
+
+def _mute(finding: Finding, suppressions: Iterable[Suppression]) -> Finding:
+    rule = next((s for s in suppressions if s.matches(finding)), None)
+    if rule is None or finding.status is Status.MUTED:
+        return finding
+    evidence = {
+        **finding.evidence,
+        "muted_status": finding.status.value,
+        "muted_reason": rule.reason,
+    }
+    return dataclasses.replace(finding, status=Status.MUTED, evidence=evidence)
+
+
+def assess(snapshot: Snapshot, options: AssessOptions = AssessOptions()) -> Assessment:
+    """Run every registered check and build the assessment
+
+    Raises:
+        ValueError: neither `options.now` nor `snapshot.collected_at` gives a date.
+    """
+    now = options.now or snapshot.collected_at
+    if now is None:
+        raise ValueError("the snapshot has no collection time: pass AssessOptions(now=...)")
+    catalog = options.catalog or load_catalog()
+    base = CheckContext(
+        snapshot=snapshot, catalog=catalog, permissions=Permissions(snapshot, catalog), now=now
+    )
+    findings: list[Finding] = []
+    checks = registered_checks()
+    for entry in checks.values():
+        ctx = dataclasses.replace(base, spec=entry.spec)
+        findings.extend(_mute(f, options.suppressions) for f in entry.run(ctx))
+    findings.sort(key=_sort_key)
+    framework = options.framework or cis_aws_v3()
+    missing = sorted(
+        {
+            name
+            for f in findings
+            if f.status is Status.NOT_ASSESSED
+            for name in f.evidence.get("missing_data", ())
+        }
+    )
+    return Assessment(
+        account_id=snapshot.account.id,
+        account_alias=snapshot.account.alias,
+        source=snapshot.source,
+        assessed_at=now,
+        framework=framework,
+        checks=MappingProxyType({check_id: entry.spec for check_id, entry in checks.items()}),
+        findings=tuple(findings),
+        compliance=compliance_table(framework, findings),
+        gaps=snapshot.gaps,
+        missing_data=tuple(missing),
+    )
+
+
+def _field(item: Mapping[str, Any], name: str, where: str, *, required: bool) -> str:
+    value = item.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value:
+        raise InputError("required, a non-empty string", location=f"{where}.{name}")
+    return value
+
+
+def parse_suppressions(text: str, *, path: str = "") -> tuple[Suppression, ...]:
+    """Suppressions from YAML: `suppressions: [{check_id, resource_arn?, reason?}, ...]`
+
+    Raises:
+        InputError: the text is not YAML of that shape; every problem is reported.
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        raise InputError("not valid YAML", path=path, location=where) from None
+    items = data.get("suppressions") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise InputError("expected a mapping with a `suppressions` list", path=path)
+    known = registered_checks()
+    found: list[Suppression] = []
+    problems: list[Problem] = []
+    for index, item in enumerate(items):
+        where = f"suppressions[{index}]"
+        if not isinstance(item, dict):
+            problems.append(Problem(where, "expected a mapping"))
+            continue
+        extra = sorted(set(item) - {"check_id", "resource_arn", "reason"})
+        if extra:
+            problems.append(Problem(f"{where}.{extra[0]}", "unknown field"))
+            continue
+        try:
+            check_id = _field(item, "check_id", where, required=True)
+            suppression = Suppression(
+                check_id=check_id,
+                resource_arn=_field(item, "resource_arn", where, required=False) or "*",
+                reason=_field(item, "reason", where, required=False),
+            )
+        except InputError as error:
+            problems.extend(error.problems)
+            continue
+        if check_id not in known:
+            problems.append(Problem(f"{where}.check_id", f"unknown check `{check_id}`"))
+            continue
+        found.append(suppression)
+    if problems:
+        raise InputError(
+            problems[0].problem, path=path, location=problems[0].location, problems=problems
+        )
+    return tuple(found)

@@ -1,0 +1,371 @@
+"""Checks of what policies allow: full admin, admin principals, sensitive wildcards, unused roles
+
+Every question goes to the engine through `ctx.permissions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from iamwarden.analysis.evidence import (
+    days_between,
+    iso,
+    statement_refs,
+    undecided_conditions,
+)
+from iamwarden.analysis.permissions import Sensitivity
+from iamwarden.analysis.registry import CheckContext, CheckSpec, Remediation, check
+from iamwarden.errors import InputError
+from iamwarden.findings import Finding, Severity
+from iamwarden.policy import Policy
+from iamwarden.snapshot import DataSet, Group, Role, User
+
+__all__ = [
+    "group_admin_access",
+    "policy_no_full_admin",
+    "policy_wildcard_sensitive_actions",
+    "role_admin_access",
+    "role_unused_90_days",
+    "user_admin_access",
+]
+
+CIS = "https://www.cisecurity.org/benchmark/amazon_web_services"
+LEAST_PRIVILEGE = (
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege"
+)
+ACCESS_LEVELS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_understand-policy-summary-access-level-summaries.html"
+LAST_USED = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_last-accessed.html"
+UNUSED_ROLE_DAYS = 90
+_ORDER = {
+    kind: rank
+    for rank, kind in enumerate(
+        (
+            Sensitivity.CREDENTIALS,
+            Sensitivity.RESOURCE_POLICY_WRITE,
+            Sensitivity.PERMISSIONS_MANAGEMENT,
+        )
+    )
+}
+
+
+def _admin_remediation(kind: str) -> Remediation:
+    return Remediation(
+        text="Replace full access with policies scoped to the services and resources actually "
+        "used (`iamwarden generate` drafts one from CloudTrail)",
+        command=f"aws iam detach-{kind}-policy --{kind}-name <{kind}> --policy-arn "
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+    )
+
+
+def _attached_arns(ctx: CheckContext) -> dict[str, list[str]]:
+    """Managed policy ARN → the users, groups and roles it is attached to"""
+    found: dict[str, list[str]] = {}
+    entities: tuple[User | Group | Role, ...] = (
+        *ctx.snapshot.users,
+        *ctx.snapshot.groups,
+        *ctx.snapshot.roles,
+    )
+    for entity in entities:
+        for arn in entity.attached_policies:
+            found.setdefault(arn, []).append(entity.arn)
+    for policy in ctx.snapshot.policies:
+        if policy.attachment_count > 0:
+            found.setdefault(policy.arn, [])
+    return found
+
+
+@check(
+    CheckSpec(
+        id="policy_no_full_admin",
+        title='Attached policy allows full "*:*" administrative privileges',
+        severity=Severity.HIGH,
+        resource_type="AwsIamPolicy",
+        rationale="A policy granting every action on every resource defeats least privilege",
+        remediation=Remediation(
+            text="Detach the policy and grant only the actions the holders need",
+            command="aws iam list-entities-for-policy --policy-arn <arn>  # then detach-*-policy "
+            "for each",
+        ),
+        group_title='{count} attached policies allow full "*:*" access',
+        group_label="Policies",
+        references=(CIS, LEAST_PRIVILEGE),
+    )
+)
+def policy_no_full_admin(ctx: CheckContext) -> Iterator[Finding]:
+    """Fail for every attached managed policy that alone allows `*` on `*` (CIS 1.16)"""
+    if not ctx.snapshot.has(DataSet.AUTHORIZATION_DETAILS):
+        yield ctx.missing(
+            ctx.snapshot.account.root_arn,
+            DataSet.AUTHORIZATION_DETAILS,
+            resource_type="AwsAccount",
+            subject="policies",
+        )
+        return
+    for arn, holders in sorted(_attached_arns(ctx).items()):
+        stored = ctx.snapshot.policy(arn)
+        if stored is None:
+            yield ctx.not_assessed(
+                arn, "attached policy not in the snapshot", subject=arn, attached_to=sorted(holders)
+            )
+            continue
+        try:
+            policy = ctx.permissions.managed(stored)
+        except InputError as error:
+            yield ctx.not_assessed(
+                arn, "policy cannot be parsed", subject=stored.name, error=str(error)
+            )
+            continue
+        access = ctx.permissions.policy_admin(policy)
+        facts: dict[str, Any] = {"subject": stored.name, "attached_to": sorted(holders)}
+        if access.is_admin:
+            yield ctx.fail(
+                arn,
+                f"{stored.name} allows every action on every resource",
+                statements=statement_refs(access.evaluation),
+                requires_mfa=access.requires_mfa,
+                **facts,
+            )
+        else:
+            yield ctx.passed(arn, f"{stored.name} does not allow full access", **facts)
+
+
+def _admin_findings(
+    ctx: CheckContext, entities: tuple[User | Role | Group, ...], kind: str
+) -> Iterator[Finding]:
+    if not ctx.snapshot.has(DataSet.AUTHORIZATION_DETAILS):
+        yield ctx.missing(
+            ctx.snapshot.account.root_arn,
+            DataSet.AUTHORIZATION_DETAILS,
+            resource_type="AwsAccount",
+            subject=f"{kind}s",
+        )
+        return
+    used = {s.principal_arn: s for s in ctx.snapshot.service_last_accessed}
+    for entity in sorted(entities, key=lambda e: e.arn):
+        resolved = ctx.permissions.identity(entity)
+        if not resolved.is_complete:
+            yield ctx.not_assessed(
+                entity.arn,
+                f"some of the {kind}'s policies are missing",
+                subject=entity.name,
+                missing_policies=list(resolved.missing),
+            )
+            continue
+        principal = ctx.permissions.holder if isinstance(entity, Group) else entity.arn
+        access = ctx.permissions.admin_access(principal, resolved.policies)
+        if not access.is_admin:
+            yield ctx.passed(
+                entity.arn, f"{entity.name} is not an administrator", subject=entity.name
+            )
+            continue
+        facts: dict[str, Any] = {
+            "subject": entity.name,
+            "statements": statement_refs(access.evaluation),
+            "requires_mfa": access.requires_mfa,
+            "only_if": undecided_conditions(access.evaluation),
+        }
+        message = f"{entity.name} has full administrator access"
+        services = used.get(entity.arn)
+        if services is not None and ctx.snapshot.has(DataSet.SERVICE_LAST_ACCESSED):
+            names = sorted(s.namespace for s in services.services if s.last_authenticated)
+            facts["services_used"] = names
+            message += f" but used only {len(names)} services" if names else " and never used it"
+        yield ctx.fail(entity.arn, message, **facts)
+
+
+@check(
+    CheckSpec(
+        id="user_admin_access",
+        title="User has full administrator access",
+        severity=Severity.HIGH,
+        resource_type="AwsIamUser",
+        rationale="Long-lived user credentials with full access are the costliest secret to leak",
+        remediation=_admin_remediation("user"),
+        group_title="{count} users with full administrator access",
+        group_label="Users",
+        references=(LEAST_PRIVILEGE,),
+    )
+)
+def user_admin_access(ctx: CheckContext) -> Iterator[Finding]:
+    """Fail for users whose identity policies (and boundary) allow `*` on `*`"""
+    yield from _admin_findings(ctx, ctx.snapshot.users, "user")
+
+
+@check(
+    CheckSpec(
+        id="role_admin_access",
+        title="Role has full administrator access",
+        severity=Severity.HIGH,
+        resource_type="AwsIamRole",
+        rationale="Anyone who can assume the role controls the account",
+        remediation=_admin_remediation("role"),
+        group_title="{count} roles with full administrator access",
+        group_label="Roles",
+        references=(LEAST_PRIVILEGE, LAST_USED),
+    )
+)
+def role_admin_access(ctx: CheckContext) -> Iterator[Finding]:
+    """Fail for roles whose identity policies (and boundary) allow `*` on `*`"""
+    roles = tuple(r for r in ctx.snapshot.roles if not r.is_service_linked)
+    yield from _admin_findings(ctx, roles, "role")
+
+
+@check(
+    CheckSpec(
+        id="group_admin_access",
+        title="Group grants full administrator access",
+        severity=Severity.MEDIUM,
+        resource_type="AwsIamGroup",
+        rationale="Every member, present and future, becomes an administrator",
+        remediation=_admin_remediation("group"),
+        group_title="{count} groups grant full administrator access",
+        group_label="Groups",
+        references=(LEAST_PRIVILEGE,),
+    )
+)
+def group_admin_access(ctx: CheckContext) -> Iterator[Finding]:
+    """Fail for groups whose policies allow `*` on `*`"""
+    yield from _admin_findings(ctx, ctx.snapshot.groups, "group")
+
+
+def _customer_policies(ctx: CheckContext) -> Iterator[tuple[str, str, Policy | InputError]]:
+    """(resource id, display name, parsed policy or its error) of each customer/inline policy"""
+    permissions = ctx.permissions
+    attached = _attached_arns(ctx)
+    boundaries = {p.permissions_boundary for p in ctx.snapshot.principals()}
+    for managed in ctx.snapshot.policies:
+        is_boundary = managed.boundary_usage_count > 0 or managed.arn in boundaries
+        if managed.is_aws_managed or (is_boundary and managed.arn not in attached):
+            continue  # AWS's own, or only a permissions boundary (which grants nothing)
+        try:
+            yield managed.arn, managed.name, permissions.managed(managed)
+        except InputError as error:
+            yield managed.arn, managed.name, error
+    entities: tuple[User | Group | Role, ...] = (
+        *ctx.snapshot.users,
+        *ctx.snapshot.groups,
+        *ctx.snapshot.roles,
+    )
+    for entity in entities:
+        for inline in entity.inline_policies:
+            name = f"{entity.arn}:{inline.name}"
+            try:
+                yield name, f"{entity.name}/{inline.name}", permissions.inline(entity, inline)
+            except InputError as error:
+                yield name, f"{entity.name}/{inline.name}", error
+
+
+@check(
+    CheckSpec(
+        id="policy_wildcard_sensitive_actions",
+        title='Policy allows sensitive actions on Resource "*"',
+        severity=Severity.HIGH,
+        resource_type="AwsIamPolicy",
+        rationale="Permissions management, credential-returning and resource-policy actions on "
+        "every resource are privilege-escalation paths",
+        remediation=Remediation(
+            text="Scope each sensitive action to the ARNs it needs, or add conditions",
+            policy='{"Effect":"Allow","Action":"iam:PassRole","Resource":'
+            '"arn:aws:iam::<account>:role/<the role the service needs>"}',
+        ),
+        group_title='{count} policies allow sensitive actions on Resource "*"',
+        group_label="Policies",
+        references=(ACCESS_LEVELS, LEAST_PRIVILEGE),
+    )
+)
+def policy_wildcard_sensitive_actions(ctx: CheckContext) -> Iterator[Finding]:
+    """Fail for each customer-managed or inline policy that alone allows a sensitive action
+    on Resource `*`; the engine decides each action (bulk)
+    """
+    if not ctx.snapshot.has(DataSet.AUTHORIZATION_DETAILS):
+        yield ctx.missing(
+            ctx.snapshot.account.root_arn,
+            DataSet.AUTHORIZATION_DETAILS,
+            resource_type="AwsAccount",
+            subject="policies",
+        )
+        return
+    why = ctx.permissions.sensitive_actions
+    found = sorted(_customer_policies(ctx), key=lambda item: item[0])
+    for resource, name, policy in found:
+        if isinstance(policy, InputError):
+            yield ctx.not_assessed(
+                resource, "policy cannot be parsed", subject=name, error=str(policy)
+            )
+            continue
+        allowed = ctx.permissions.sensitive_allowed(policy)
+        if not allowed:
+            yield ctx.passed(
+                resource, f"{name} allows no sensitive action on every resource", subject=name
+            )
+            continue
+        actions = sorted((a for a, _ in allowed), key=lambda a: (_ORDER[why[a]], a))
+        by_kind: dict[str, list[str]] = {}
+        for action in actions:
+            by_kind.setdefault(why[action].value, []).append(action)
+        shown = ", ".join(actions[:5]) + (
+            f" and {len(actions) - 5} more" if len(actions) > 5 else ""
+        )
+        yield ctx.fail(
+            resource,
+            f"{name} allows {len(actions)} sensitive actions on every resource: {shown}",
+            subject=name,
+            actions=by_kind,
+            statements=sorted(
+                {
+                    (r["policy"], r["index"], r["pointer"]): r
+                    for _, e in allowed
+                    for r in statement_refs(e)
+                }.values(),
+                key=lambda r: (r["policy"], r["index"]),
+            ),
+        )
+
+
+@check(
+    CheckSpec(
+        id="role_unused_90_days",
+        title=f"Role unused for {UNUSED_ROLE_DAYS} days",
+        severity=Severity.LOW,
+        resource_type="AwsIamRole",
+        rationale="Unused roles keep trust and permissions nobody reviews",
+        remediation=Remediation(
+            text="Confirm nothing assumes the role, then delete it",
+            command="aws iam delete-role --role-name <role>  # after detaching its policies",
+        ),
+        group_title=f"{{count}} roles unused for {UNUSED_ROLE_DAYS}+ days",
+        group_label="Roles",
+        references=(LAST_USED,),
+    )
+)
+def role_unused_90_days(ctx: CheckContext) -> Iterator[Finding]:
+    """Fail for roles (not service-linked) last used, or created and never used, 90+ days ago"""
+    if not ctx.snapshot.has(DataSet.AUTHORIZATION_DETAILS):
+        yield ctx.missing(
+            ctx.snapshot.account.root_arn,
+            DataSet.AUTHORIZATION_DETAILS,
+            resource_type="AwsAccount",
+            subject="roles",
+        )
+        return
+    cutoff = ctx.now - timedelta(days=UNUSED_ROLE_DAYS)
+    for role in sorted(ctx.snapshot.roles, key=lambda r: r.arn):
+        if role.is_service_linked:
+            continue
+        last = role.last_used or role.created
+        facts: dict[str, Any] = {
+            "subject": role.name,
+            "last_used": iso(role.last_used),
+            "created": iso(role.created),
+        }
+        if last is None:
+            yield ctx.not_assessed(role.arn, "role creation and last use not known", **facts)
+        elif last < cutoff:
+            what = "last used" if role.last_used else "created and never used"
+            yield ctx.fail(
+                role.arn, f"{role.name} {what} {days_between(last, ctx.now)} days ago", **facts
+            )
+        else:
+            yield ctx.passed(role.arn, f"{role.name} used or created recently", **facts)

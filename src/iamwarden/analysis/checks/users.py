@@ -1,0 +1,496 @@
+"""Checks of IAM users' credentials: MFA, access keys, unused credentials, direct policies"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from iamwarden.analysis.credentials import (
+    KeyFacts,
+    UserCredentials,
+    access_key_arn,
+    user_credentials,
+)
+from iamwarden.analysis.evidence import (
+    days_between,
+    iso,
+    statement_refs,
+    undecided_conditions,
+)
+from iamwarden.analysis.registry import CheckContext, CheckSpec, Remediation, check
+from iamwarden.findings import Finding, Severity
+from iamwarden.snapshot import DataSet
+
+__all__ = [
+    "access_key_never_used",
+    "access_key_rotated_90_days",
+    "console_user_initial_access_key",
+    "console_user_mfa",
+    "credentials_unused_45_days",
+    "user_admin_without_mfa",
+    "user_no_direct_policies",
+    "user_single_active_key",
+]
+
+CIS = "https://www.cisecurity.org/benchmark/amazon_web_services"
+KEYS_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"
+MFA_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable.html"
+UNUSED_DAYS = 45
+ROTATION_DAYS = 90
+SETUP_WINDOW = timedelta(days=1)
+
+
+def _credentials(ctx: CheckContext) -> tuple[UserCredentials, ...] | None:
+    """Every user's credentials, or `None` when the credential report was not collected"""
+    if not ctx.snapshot.has(DataSet.CREDENTIAL_REPORT) or ctx.snapshot.credential_report is None:
+        return None
+    return user_credentials(ctx.snapshot)
+
+
+def _active(keys: tuple[KeyFacts, ...]) -> list[KeyFacts]:
+    return [k for k in keys if k.is_active]
+
+
+@check(
+    CheckSpec(
+        id="console_user_mfa",
+        title="Console user without MFA",
+        severity=Severity.HIGH,
+        resource_type="AwsIamUser",
+        rationale="A console password without MFA falls to phishing and credential stuffing",
+        remediation=Remediation(
+            text="Assign an MFA device to the user, or remove the console password if unused",
+            command="aws iam create-virtual-mfa-device --virtual-mfa-device-name <user> "
+            "--outfile qr.png --bootstrap-method QRCodePNG && aws iam enable-mfa-device "
+            "--user-name <user> --serial-number <arn> --authentication-code1 <c1> "
+            "--authentication-code2 <c2>",
+        ),
+        group_title="{count} console users without MFA",
+        group_label="Users",
+        references=(CIS, MFA_DOC),
+    )
+)
+def console_user_mfa(ctx: CheckContext) -> Iterator[Finding]:
+    """Fail for every user with a console password and no MFA device"""
+    users = _credentials(ctx)
+    if users is None:
+        yield ctx.missing(
+            ctx.snapshot.account.root_arn,
+            DataSet.CREDENTIAL_REPORT,
+            resource_type="AwsAccount",
+            subject="users",
+        )
+        return
+    for user in users:
+        if user.has_password is None or (user.has_password and user.has_mfa is None):
+            yield ctx.not_assessed(
+                user.arn, "console password or MFA state not known", subject=user.name
+            )
+        elif not user.has_password:
+            yield ctx.passed(user.arn, "no console password", subject=user.name)
+        elif user.has_mfa:
+            yield ctx.passed(user.arn, "console user has MFA", subject=user.name)
+        else:
+            yield ctx.fail(
+                user.arn,
+                f"{user.name} signs in with a password and no MFA",
+                subject=user.name,
+                password_last_used=iso(user.password_last_used),
+            )
+
+
+@check(
+    CheckSpec(
+        id="console_user_initial_access_key",
+        title="Access key created with a console user and never used",
+        severity=Severity.LOW,
+        resource_type="AwsIamAccessKey",
+        rationale="Keys made at user setup 'just in case' are long-lived secrets nobody needs",
+        remediation=Remediation(
+            text="Delete the unused key; create keys only when a workload needs them",
+            command="aws iam delete-access-key --user-name <user> --access-key-id <key id>",
+        ),
+        group_title="{count} access keys created at user setup and never used",
+        group_label="Users",
+        references=(CIS, KEYS_DOC),
+    )
+)
+def console_user_initial_access_key(ctx: CheckContext) -> Iterator[Finding]:
+    """Fail for active, never-used keys of console users created with the user (CIS 1.11)"""
+    users = _credentials(ctx)
+    if users is None:
+        yield ctx.missing(
+            ctx.snapshot.account.root_arn,
+            DataSet.CREDENTIAL_REPORT,
+            resource_type="AwsAccount",
+            subject="users",
+        )
+        return
+    for user in users:
+        if not user.has_password or not user.keys:
+            continue
+        for key in _active(user.keys):
+            arn = access_key_arn(user.arn, key.id)
+            if key.created is None or user.created is None:
+                yield ctx.not_assessed(
+                    arn,
+                    "key or user creation time not known",
+                    subject=user.name,
+                    user=user.name,
+                    key_id=key.id,
+                )
+            elif key.last_used is None and key.created - user.created <= SETUP_WINDOW:
+                yield ctx.fail(
+                    arn,
+                    f"{key.id} of {user.name} was created at setup and never used",
+                    subject=user.name,
+                    user=user.name,
+                    key_id=key.id,
+                    created=iso(key.created),
+                    user_created=iso(user.created),
+                )
+            else:
+                yield ctx.passed(
+                    arn,
+                    f"{key.id} of {user.name} was used or created later",
+                    subject=user.name,
+                    user=user.name,
+                    key_id=key.id,
+                )
+
+
+@check(
+    CheckSpec(
+        id="credentials_unused_45_days",
+        title=f"Credentials unused for {UNUSED_DAYS} days or more are enabled",
+        severity=Severity.MEDIUM,
+        resource_type="AwsIamUser",
+        rationale="Unused passwords and keys are attack surface that nobody would miss",
+        remediation=Remediation(
+            text="Deactivate unused keys and remove unused console passwords",
+            command="aws iam update-access-key --user-name <user> --access-key-id <key id> "
+            "--status Inactive && aws iam delete-login-profile --user-name <user>",
+        ),
+        group_title=f"{{count}} users with credentials unused for {UNUSED_DAYS}+ days",
+        group_label="Users",
+        references=(CIS, KEYS_DOC),
+    )
+)
+def credentials_unused_45_days(ctx: CheckContext) -> Iterator[Finding]:
+    """Fail for users whose password or active key went unused for 45 days"""
+    users = _credentials(ctx)
+    if users is None:
+        yield ctx.missing(
+            ctx.snapshot.account.root_arn,
+            DataSet.CREDENTIAL_REPORT,
+            resource_type="AwsAccount",
+            subject="users",
+        )
+        return
+    cutoff = ctx.now - timedelta(days=UNUSED_DAYS)
+    for user in users:
+        stale: list[str] = []
+        unknown = user.has_password is None or user.keys is None
+        if user.has_password:
+            last = user.password_last_used or user.created
+            if last is None:
+                unknown = True
+            elif last < cutoff:
+                stale.append("password")
+        for key in _active(user.keys or ()):
+            last = key.last_used or key.created
+            if last is None:
+                unknown = True
+            elif last < cutoff:
+                stale.append(f"access key {key.id}")
+        if stale:
+            yield ctx.fail(
+                user.arn,
+                f"{user.name}: unused {UNUSED_DAYS}+ days: " + ", ".join(stale),
+                subject=user.name,
+                unused=stale,
+            )
+        elif unknown:
+            yield ctx.not_assessed(user.arn, "password or key usage not known", subject=user.name)
+        else:
+            yield ctx.passed(
+                user.arn, f"{user.name}: every credential used recently", subject=user.name
+            )
+
+
+@check(
+    CheckSpec(
+        id="user_single_active_key",
+        title="User has more than one active access key",
+        severity=Severity.MEDIUM,
+        resource_type="AwsIamUser",
+        rationale="Two active keys double the secrets to protect and hide forgotten copies",
+        remediation=Remediation(
+            text="Keep one active key; deactivate the other once nothing uses it",
+            command="aws iam update-access-key --user-name <user> --access-key-id <old key id> "
+            "--status Inactive",
+        ),
+        group_title="{count} users with two active access keys",
+        group_label="Users",
+        references=(CIS, KEYS_DOC),
+    )
+)
+def user_single_active_key(ctx: CheckContext) -> Iterator[Finding]:
+    """Fail for users with two active access keys"""
+    users = _credentials(ctx)
+    if users is None:
+        yield ctx.missing(
+            ctx.snapshot.account.root_arn,
+            DataSet.CREDENTIAL_REPORT,
+            resource_type="AwsAccount",
+            subject="users",
+        )
+        return
+    for user in users:
+        if user.keys is None:
+            yield ctx.not_assessed(user.arn, "access keys not known", subject=user.name)
+            continue
+        active = [k.id for k in _active(user.keys)]
+        if len(active) > 1:
+            yield ctx.fail(
+                user.arn,
+                f"{user.name} has {len(active)} active access keys",
+                subject=user.name,
+                active_keys=active,
+            )
+        else:
+            yield ctx.passed(
+                user.arn,
+                f"{user.name} has {len(active)} active access key(s)",
+                subject=user.name,
+                active_keys=active,
+            )
+
+
+@check(
+    CheckSpec(
+        id="access_key_rotated_90_days",
+        title=f"Access key older than {ROTATION_DAYS} days",
+        severity=Severity.HIGH,
+        resource_type="AwsIamAccessKey",
+        rationale="Long-lived keys leak through laptops, repos and logs; rotation bounds the harm",
+        remediation=Remediation(
+            text="Create a new key, move the workload to it, deactivate then delete the old one "
+            "(better: move the workload to a role)",
+            command="aws iam create-access-key --user-name <user> && aws iam update-access-key "
+            "--user-name <user> --access-key-id <old key id> --status Inactive",
+        ),
+        group_title=f"{{count}} access keys older than {ROTATION_DAYS} days detected",
+        group_label="Users",
+        references=(CIS, KEYS_DOC),
+    )
+)
+def access_key_rotated_90_days(ctx: CheckContext) -> Iterator[Finding]:
+    """Fail for every active key created more than 90 days before the assessment date"""
+    users = _credentials(ctx)
+    if users is None:
+        yield ctx.missing(
+            ctx.snapshot.account.root_arn,
+            DataSet.CREDENTIAL_REPORT,
+            resource_type="AwsAccount",
+            subject="users",
+        )
+        return
+    for user in users:
+        for key in _active(user.keys or ()):
+            arn = access_key_arn(user.arn, key.id)
+            facts: dict[str, Any] = {"subject": user.name, "user": user.name, "key_id": key.id}
+            if key.created is None:
+                yield ctx.not_assessed(arn, "key creation time not known", **facts)
+                continue
+            age = days_between(key.created, ctx.now)
+            if age > ROTATION_DAYS:
+                yield ctx.fail(
+                    arn,
+                    f"{key.id} of {user.name} is {age} days old",
+                    created=iso(key.created),
+                    age_days=age,
+                    **facts,
+                )
+            else:
+                yield ctx.passed(
+                    arn,
+                    f"{key.id} of {user.name} is {age} days old",
+                    created=iso(key.created),
+                    age_days=age,
+                    **facts,
+                )
+
+
+@check(
+    CheckSpec(
+        id="access_key_never_used",
+        title="Active access key never used",
+        severity=Severity.LOW,
+        resource_type="AwsIamAccessKey",
+        rationale="A key nobody uses is a secret nobody watches",
+        remediation=Remediation(
+            text="Deactivate the key, then delete it if nothing breaks",
+            command="aws iam update-access-key --user-name <user> --access-key-id <key id> "
+            "--status Inactive",
+        ),
+        group_title="{count} active access keys never used",
+        group_label="Users",
+        references=(KEYS_DOC,),
+    )
+)
+def access_key_never_used(ctx: CheckContext) -> Iterator[Finding]:
+    """Fail for every active key with no recorded use"""
+    users = _credentials(ctx)
+    if users is None:
+        yield ctx.missing(
+            ctx.snapshot.account.root_arn,
+            DataSet.CREDENTIAL_REPORT,
+            resource_type="AwsAccount",
+            subject="users",
+        )
+        return
+    for user in users:
+        for key in _active(user.keys or ()):
+            arn = access_key_arn(user.arn, key.id)
+            facts: dict[str, Any] = {
+                "subject": user.name,
+                "user": user.name,
+                "key_id": key.id,
+                "created": iso(key.created),
+            }
+            if key.last_used is None:
+                yield ctx.fail(arn, f"{key.id} of {user.name} has never been used", **facts)
+            else:
+                yield ctx.passed(
+                    arn,
+                    f"{key.id} of {user.name} last used {key.last_used.date().isoformat()}",
+                    **facts,
+                )
+
+
+@check(
+    CheckSpec(
+        id="user_no_direct_policies",
+        title="User has policies attached directly",
+        severity=Severity.LOW,
+        resource_type="AwsIamUser",
+        rationale="Permissions granted per user drift; groups keep them reviewable",
+        remediation=Remediation(
+            text="Move the user's policies to a group and add the user to it",
+            command="aws iam add-user-to-group --group-name <group> --user-name <user> && "
+            "aws iam detach-user-policy --user-name <user> --policy-arn <arn>",
+        ),
+        group_title="{count} users with directly attached policies",
+        group_label="Users",
+        references=(
+            CIS,
+            "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups_manage_attach-policy.html",
+        ),
+    )
+)
+def user_no_direct_policies(ctx: CheckContext) -> Iterator[Finding]:
+    """Fail for users with attached managed or inline policies (CIS 1.15)"""
+    if not ctx.snapshot.has(DataSet.AUTHORIZATION_DETAILS):
+        yield ctx.missing(
+            ctx.snapshot.account.root_arn,
+            DataSet.AUTHORIZATION_DETAILS,
+            resource_type="AwsAccount",
+            subject="users",
+        )
+        return
+    for user in sorted(ctx.snapshot.users, key=lambda u: u.arn):
+        direct = [*user.attached_policies, *(f"inline:{p.name}" for p in user.inline_policies)]
+        if direct:
+            yield ctx.fail(
+                user.arn,
+                f"{user.name} has {len(direct)} policies attached directly",
+                subject=user.name,
+                policies=direct,
+            )
+        else:
+            yield ctx.passed(
+                user.arn, f"{user.name} gets permissions only through groups", subject=user.name
+            )
+
+
+@check(
+    CheckSpec(
+        id="user_admin_without_mfa",
+        title="Administrator user without MFA",
+        severity=Severity.CRITICAL,
+        resource_type="AwsIamUser",
+        rationale="One stolen password or key gives full control of the account",
+        remediation=Remediation(
+            text="Enable MFA for the user and require it for administrative access, or move the "
+            "workload to a role",
+            policy='{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":'
+            '["iam:CreateVirtualMFADevice","iam:EnableMFADevice","sts:GetSessionToken"],'
+            '"Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}',
+        ),
+        group_title="{count} administrator users without MFA",
+        group_label="Users",
+        references=(
+            MFA_DOC,
+            "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_configure-api-require.html",
+        ),
+    )
+)
+def user_admin_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
+    """Fail for users with no MFA whose `*:*` access does not depend on MFA
+
+    The engine evaluates `*` on `*` with `aws:MultiFactorAuthPresent` left unknown: admin
+    "only if MFA" is conditional, admin regardless is not.
+    """
+    lacking = ctx.lacks(DataSet.AUTHORIZATION_DETAILS, DataSet.CREDENTIAL_REPORT)
+    credentials = _credentials(ctx)
+    if lacking or credentials is None:
+        yield ctx.missing(
+            ctx.snapshot.account.root_arn,
+            *(lacking or (DataSet.CREDENTIAL_REPORT,)),
+            resource_type="AwsAccount",
+            subject="users",
+        )
+        return
+    mfa = {c.arn: c.has_mfa for c in credentials}
+    for user in sorted(ctx.snapshot.users, key=lambda u: u.arn):
+        resolved = ctx.permissions.identity(user)
+        if not resolved.is_complete:
+            yield ctx.not_assessed(
+                user.arn,
+                "some of the user's policies are missing",
+                subject=user.name,
+                missing_policies=list(resolved.missing),
+            )
+            continue
+        access = ctx.permissions.admin_access(user.arn, resolved.policies)
+        has_mfa = mfa.get(user.arn)
+        if not access.is_admin:
+            yield ctx.passed(user.arn, f"{user.name} is not an administrator", subject=user.name)
+        elif access.requires_mfa:
+            yield ctx.passed(
+                user.arn,
+                f"{user.name} is administrator only with MFA",
+                subject=user.name,
+                statements=statement_refs(access.evaluation),
+                only_if=undecided_conditions(access.evaluation),
+            )
+        elif has_mfa is None:
+            yield ctx.not_assessed(
+                user.arn, f"{user.name} is administrator; MFA state not known", subject=user.name
+            )
+        elif has_mfa:
+            yield ctx.passed(
+                user.arn,
+                f"{user.name} is administrator and has MFA",
+                subject=user.name,
+                statements=statement_refs(access.evaluation),
+            )
+        else:
+            yield ctx.fail(
+                user.arn,
+                f"{user.name} has full administrator access and no MFA",
+                subject=user.name,
+                statements=statement_refs(access.evaluation),
+            )

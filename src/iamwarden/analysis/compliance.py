@@ -1,0 +1,150 @@
+"""Compliance frameworks as data, and the compliance table as a view over findings.
+
+A framework file (`data/*.yaml`) maps each requirement to check ids; checks know nothing of
+frameworks. A requirement labelled automated is scored; a manual one is listed with the
+facts its checks found, never scored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from iamwarden.findings import Finding, Status
+
+__all__ = [
+    "AssessmentKind",
+    "ControlResult",
+    "ControlStatus",
+    "Framework",
+    "Requirement",
+    "cis_aws_v3",
+    "compliance_score",
+    "compliance_table",
+]
+
+
+class AssessmentKind(Enum):
+    """How the framework says a requirement is assessed"""
+
+    AUTOMATED = "automated"
+    MANUAL = "manual"
+
+
+class ControlStatus(Enum):
+    """A requirement's status in the compliance table"""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    NOT_ASSESSED = "NOT_ASSESSED"
+    MANUAL = "MANUAL"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Requirement:
+    """One requirement of a framework and the checks that decide it"""
+
+    id: str
+    title: str
+    assessment: AssessmentKind
+    checks: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.assessment is AssessmentKind.AUTOMATED and not self.checks:
+            raise ValueError(f"automated requirement `{self.id}` has no check")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Framework:
+    """A compliance framework: a name and its requirements in document order"""
+
+    name: str
+    version: str
+    requirements: tuple[Requirement, ...]
+
+    def requirements_for(self, check_id: str) -> tuple[Requirement, ...]:
+        """The requirements a check contributes to"""
+        return tuple(r for r in self.requirements if check_id in r.checks)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ControlResult:
+    """One row of the compliance table, with the counts of its findings by status"""
+
+    requirement: Requirement
+    status: ControlStatus
+    counts: Mapping[Status, int]
+
+    @property
+    def is_scored(self) -> bool:
+        """Whether the row counts in the score (automated and assessed)"""
+        return self.status in (ControlStatus.PASS, ControlStatus.FAIL)
+
+
+def _framework(data: Any) -> Framework:
+    return Framework(
+        name=str(data["framework"]),
+        version=str(data["version"]),
+        requirements=tuple(
+            Requirement(
+                id=str(item["id"]),
+                title=str(item["title"]),
+                assessment=AssessmentKind(item["assessment"]),
+                checks=tuple(str(c) for c in item.get("checks") or ()),
+            )
+            for item in data["requirements"]
+        ),
+    )
+
+
+@cache
+def cis_aws_v3() -> Framework:
+    """CIS AWS Foundations Benchmark v3.0.0, section 1 (read from the package, then cached)"""
+    text = resources.files("iamwarden.analysis").joinpath("data/cis_aws_v3.yaml").read_text("utf-8")
+    return _framework(yaml.safe_load(text))
+
+
+def compliance_table(
+    framework: Framework, findings: Iterable[Finding]
+) -> tuple[ControlResult, ...]:
+    """Each requirement's status: FAIL if any finding fails, else NOT_ASSESSED if any was not
+    assessed, else PASS; MANUAL for manual requirements. MUTED findings are accepted risk and
+    do not count against a control.
+    """
+    by_check: dict[str, dict[Status, int]] = {}
+    for finding in findings:
+        counts = by_check.setdefault(finding.check_id, {})
+        counts[finding.status] = counts.get(finding.status, 0) + 1
+    rows = []
+    for requirement in framework.requirements:
+        counts = {status: 0 for status in Status}
+        for check_id in requirement.checks:
+            for found, n in by_check.get(check_id, {}).items():
+                counts[found] += n
+        if requirement.assessment is AssessmentKind.MANUAL:
+            status = ControlStatus.MANUAL
+        elif counts[Status.FAIL]:
+            status = ControlStatus.FAIL
+        elif counts[Status.NOT_ASSESSED]:
+            status = ControlStatus.NOT_ASSESSED
+        else:
+            status = ControlStatus.PASS
+        rows.append(
+            ControlResult(requirement=requirement, status=status, counts=MappingProxyType(counts))
+        )
+    return tuple(rows)
+
+
+def compliance_score(table: Iterable[ControlResult]) -> float | None:
+    """Automated controls passed / automated controls assessed; `None` when none was assessed"""
+    scored = [row for row in table if row.is_scored]
+    if not scored:
+        return None
+    return sum(row.status is ControlStatus.PASS for row in scored) / len(scored)

@@ -1,0 +1,65 @@
+"""The IAM policy language: documents, ARNs, the action catalogue, conditions, decisions.
+
+Re-exports the public names of `document`, `arn`, `catalog`, `conditions` and `engine`.
+Importing it loads no data.
+"""
+
+from iamwarden.policy.arn import Arn, arn_like, arn_matches, parse_arn, try_parse_arn
+from iamwarden.policy.catalog import (
+    GLOBAL_CONDITION_KEYS,
+    AccessLevel,
+    ActionInfo,
+    Catalog,
+    ResourceTypeRef,
+    load_catalog,
+)
+from iamwarden.policy.document import (
+    Condition,
+    Effect,
+    Policy,
+    PolicyKind,
+    Statement,
+    parse_policy,
+)
+from iamwarden.policy.engine import (
+    ConditionRef,
+    Decision,
+    Evaluation,
+    EvaluationIssue,
+    PolicySet,
+    PrincipalType,
+    Request,
+    StatementRef,
+    evaluate,
+    evaluate_many,
+)
+
+__all__ = [
+    "GLOBAL_CONDITION_KEYS",
+    "AccessLevel",
+    "ActionInfo",
+    "Arn",
+    "Catalog",
+    "Condition",
+    "ConditionRef",
+    "Decision",
+    "Effect",
+    "Evaluation",
+    "EvaluationIssue",
+    "Policy",
+    "PolicyKind",
+    "PolicySet",
+    "PrincipalType",
+    "Request",
+    "ResourceTypeRef",
+    "Statement",
+    "StatementRef",
+    "arn_like",
+    "arn_matches",
+    "evaluate",
+    "evaluate_many",
+    "load_catalog",
+    "parse_arn",
+    "parse_policy",
+    "try_parse_arn",
+]

@@ -1,0 +1,1226 @@
+"""Access decisions: is this principal allowed to do this action on this resource.
+
+Owns AWS's policy evaluation logic (explicit deny, SCPs, RCPs, resource-based policies,
+identity-based policies, permissions boundaries, session policies) and the explanation of
+each decision. Policies are compiled once (cached by digest) into matchers indexed by
+service prefix. It never parses text (that is `document`) and never prints.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import lru_cache
+from typing import Final, NamedTuple
+
+from iamwarden.errors import InputError
+from iamwarden.policy.arn import compile_glob, try_parse_arn
+from iamwarden.policy.catalog import Catalog, load_catalog
+from iamwarden.policy.conditions import (
+    Missing,
+    OperatorSpec,
+    Rendered,
+    Template,
+    ValueMatcher,
+    apply_null,
+    apply_operator,
+    parse_operator,
+    parse_template,
+    render,
+    render_glob,
+    rendered_text,
+    value_matcher,
+)
+from iamwarden.policy.document import VERSION_2008, Condition, Effect, Policy, PolicyKind, Statement
+
+__all__ = [
+    "ConditionRef",
+    "Decision",
+    "Evaluation",
+    "EvaluationIssue",
+    "PolicySet",
+    "PrincipalType",
+    "Request",
+    "StatementRef",
+    "evaluate",
+    "evaluate_many",
+]
+
+
+class Decision(Enum):
+    """The outcome of a request"""
+
+    ALLOWED = "allowed"
+    EXPLICIT_DENY = "explicitDeny"
+    IMPLICIT_DENY = "implicitDeny"
+
+
+class PrincipalType(Enum):
+    """The kind of principal making a request (values as `aws:PrincipalType` spells them)"""
+
+    USER = "User"
+    ASSUMED_ROLE = "AssumedRole"
+    FEDERATED_USER = "FederatedUser"
+    ACCOUNT = "Account"
+    SERVICE = "Service"
+    ANONYMOUS = "Anonymous"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatementRef:
+    """Which statement of which policy"""
+
+    kind: PolicyKind
+    policy: str
+    index: int
+    sid: str | None
+    pointer: str
+
+    def __str__(self) -> str:
+        sid = f" ({self.sid})" if self.sid else ""
+        return f"{self.kind.value} policy `{self.policy or '(unnamed)'}` {self.pointer}{sid}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConditionRef:
+    """One condition clause the decision depends on; `must_hold` False: must not hold"""
+
+    statement: StatementRef
+    operator: str
+    key: str
+    values: tuple[str, ...]
+    must_hold: bool
+
+    def __str__(self) -> str:
+        values = ", ".join(self.values)
+        verb = "holds" if self.must_hold else "does not hold"
+        return f"{self.operator} {self.key} [{values}] {verb} ({self.statement})"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvaluationIssue:
+    """A problem met while evaluating (unknown operator, bad value), never silently ignored"""
+
+    statement: StatementRef | None
+    policy: str
+    problem: str
+
+    def __str__(self) -> str:
+        where = str(self.statement) if self.statement else f"policy `{self.policy}`"
+        return f"{where}: {self.problem}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    """One request: principal, action, resource and request context
+
+    `action` may be a wildcard pattern (`iam:*`): it then stands for every catalogue action
+    it matches, and is allowed only if each of them is (see `evaluate`).
+    """
+
+    principal: str
+    action: str
+    resource: str = "*"
+    resource_account: str | None = None
+    context: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
+    unknown_keys: frozenset[str] = frozenset()
+    principal_tags: Mapping[str, str] = field(default_factory=dict)
+    principal_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PolicySet:
+    """Every policy that applies to a request
+
+    `session` None means no session policy was passed; `scps`/`rcps` hold one tuple per
+    level (organization root first, account last), None when not in an organization.
+    `requires_resource_grant` forces the KMS-key-policy / role-trust-policy rule; the engine
+    also infers it for `kms:` actions on a key ARN and `sts:AssumeRole*` on a role ARN.
+    """
+
+    identity: tuple[Policy, ...] = ()
+    permissions_boundary: Policy | None = None
+    session: tuple[Policy, ...] | None = None
+    resource: Policy | None = None
+    scps: tuple[tuple[Policy, ...], ...] | None = None
+    rcps: tuple[tuple[Policy, ...], ...] | None = None
+    is_management_account: bool = False
+    requires_resource_grant: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evaluation:
+    """A decision with the statements that made it and what it still depends on"""
+
+    decision: Decision
+    reasons: tuple[StatementRef, ...] = ()
+    undecided: tuple[ConditionRef, ...] = ()
+    errors: tuple[EvaluationIssue, ...] = ()
+    deciding_kind: PolicyKind | None = None
+    trace: tuple[str, ...] = ()
+
+    @property
+    def is_allowed(self) -> bool:
+        """Whether the decision is ALLOWED (possibly conditional)"""
+        return self.decision is Decision.ALLOWED
+
+    @property
+    def is_conditional(self) -> bool:
+        """Whether the decision holds only if the `undecided` clauses resolve as stated"""
+        return bool(self.undecided)
+
+    @property
+    def is_uncertain(self) -> bool:
+        """Whether an evaluation issue (unknown operator, bad value) touched the decision"""
+        return bool(self.errors)
+
+    def explain(self) -> str:
+        """A multi-line explanation naming the deciding statements"""
+        headline = {
+            Decision.ALLOWED: "allowed",
+            Decision.EXPLICIT_DENY: "explicitly denied",
+            Decision.IMPLICIT_DENY: "implicitly denied",
+        }[self.decision]
+        if self.deciding_kind is not None and self.decision is not Decision.ALLOWED:
+            headline += f" by the {self.deciding_kind.value} policies"
+        lines = [headline]
+        if self.reasons:
+            lines.append("because of:")
+            lines.extend(f"  {ref}" for ref in self.reasons)
+        elif self.decision is Decision.IMPLICIT_DENY:
+            lines.append("no statement allows the request")
+        if self.undecided:
+            lines.append("only if:")
+            lines.extend(f"  {clause}" for clause in self.undecided)
+        if self.errors:
+            lines.append("uncertain because of:")
+            lines.extend(f"  {issue}" for issue in self.errors)
+        lines.extend(f"  trace: {step}" for step in self.trace)
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------
+# principals
+
+_SERVICE_LINKED_PREFIX: Final = "AWSServiceRoleFor"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Principal:
+    type: PrincipalType
+    text: str
+    arn: str
+    account: str | None
+    partition: str
+    principal_arn: str | None
+    role_account_name: tuple[str, str] | None = None
+    user_name: str | None = None
+    session_name: str | None = None
+    is_service_linked: bool = False
+    is_direct_role: bool = False
+
+    @property
+    def is_session(self) -> bool:
+        return self.type in (PrincipalType.ASSUMED_ROLE, PrincipalType.FEDERATED_USER)
+
+
+@lru_cache(maxsize=4096)
+def _principal(text: str) -> _Principal:
+    if text in ("*", "anonymous", ""):
+        return _Principal(
+            type=PrincipalType.ANONYMOUS, text=text, arn="*", account=None, partition="aws",
+            principal_arn=None,
+        )
+    if text.isdigit() and len(text) == 12:
+        text = f"arn:aws:iam::{text}:root"
+    arn = try_parse_arn(text)
+    if arn is None:
+        if "." in text and "/" not in text:
+            return _Principal(
+                type=PrincipalType.SERVICE, text=text, arn=text, account=None,
+                partition="aws", principal_arn=None,
+            )
+        raise InputError(f"principal `{text}` is not an arn, an account id or a service")
+    account = arn.account
+    if arn.service == "iam" and arn.resource == "root":
+        return _Principal(
+            type=PrincipalType.ACCOUNT, text=text, arn=text, account=account,
+            partition=arn.partition, principal_arn=text,
+        )
+    kind, _, rest = arn.resource.partition("/")
+    if arn.service == "iam" and kind == "user":
+        return _Principal(
+            type=PrincipalType.USER, text=text, arn=text, account=account,
+            partition=arn.partition, principal_arn=text, user_name=rest.rsplit("/", 1)[-1],
+        )
+    if arn.service == "iam" and kind == "role":
+        name = rest.rsplit("/", 1)[-1]
+        return _Principal(
+            type=PrincipalType.ASSUMED_ROLE, text=text, arn=text, account=account,
+            partition=arn.partition, principal_arn=text, role_account_name=(account, name),
+            is_service_linked=rest.startswith("aws-service-role/")
+            or name.startswith(_SERVICE_LINKED_PREFIX),
+            is_direct_role=True,
+        )
+    if arn.service == "sts" and kind == "assumed-role":
+        name, _, session = rest.partition("/")
+        return _Principal(
+            type=PrincipalType.ASSUMED_ROLE, text=text, arn=text, account=account,
+            partition=arn.partition,
+            principal_arn=f"arn:{arn.partition}:iam::{account}:role/{name}",
+            role_account_name=(account, name), session_name=session,
+            is_service_linked=name.startswith(_SERVICE_LINKED_PREFIX),
+        )
+    if arn.service == "sts" and kind == "federated-user":
+        return _Principal(
+            type=PrincipalType.FEDERATED_USER, text=text, arn=text, account=account,
+            partition=arn.partition, principal_arn=text, session_name=rest,
+        )
+    raise InputError(f"principal `{text}` is not a user, role, session, account or service")
+
+
+class _Grant(Enum):
+    NONE = 0
+    ACCOUNT = 1
+    LIMITED = 2
+    DIRECT = 3
+
+
+def _account_of(value: str) -> str | None:
+    if value.isdigit():
+        return value
+    arn = try_parse_arn(value)
+    if arn is not None and arn.service == "iam" and arn.resource == "root":
+        return arn.account
+    return None
+
+
+def _names(principal: _Principal, kind: str, value: str) -> _Grant:
+    """How a `Principal` entry names `principal` (NONE when it does not)"""
+    if value == "*":
+        return _Grant.DIRECT if kind in ("AWS", "*") else _Grant.NONE
+    if kind != "AWS":
+        return _Grant.DIRECT if value == principal.text else _Grant.NONE
+    if principal.account is None:
+        return _Grant.NONE
+    account = _account_of(value)
+    if account is not None:
+        return _Grant.ACCOUNT if account == principal.account else _Grant.NONE
+    if value == principal.arn:
+        if principal.is_direct_role:
+            return _Grant.LIMITED
+        return _Grant.DIRECT
+    if principal.role_account_name is not None:
+        arn = try_parse_arn(value)
+        if arn is not None and arn.service == "iam" and arn.resource.startswith("role/"):
+            name = arn.resource.rsplit("/", 1)[-1]
+            if (arn.account, name) == principal.role_account_name:
+                return _Grant.LIMITED
+    return _Grant.NONE
+
+
+def _all_names(principal: _Principal) -> int:
+    """How many identities a principal has for `NotPrincipal` (account, role, session)"""
+    if principal.type in (PrincipalType.SERVICE, PrincipalType.ANONYMOUS):
+        return 1
+    if principal.type is PrincipalType.ACCOUNT:
+        return 1
+    if principal.type is PrincipalType.ASSUMED_ROLE and not principal.is_direct_role:
+        return 3
+    return 2
+
+
+def _principal_grant(
+    entries: tuple[tuple[str, tuple[str, ...]], ...], principal: _Principal
+) -> _Grant:
+    best = _Grant.NONE
+    for kind, values in entries:
+        for value in values:
+            grant = _names(principal, kind, value)
+            if grant.value > best.value:
+                best = grant
+    return best
+
+
+def _not_principal_applies(
+    entries: tuple[tuple[str, tuple[str, ...]], ...], principal: _Principal
+) -> bool:
+    """A `NotPrincipal` statement applies unless every identity of the principal is listed"""
+    named: set[_Grant] = set()
+    for kind, values in entries:
+        for value in values:
+            if value == "*":
+                return False
+            grant = _names(principal, kind, value)
+            if grant is not _Grant.NONE:
+                named.add(grant)
+    if principal.type in (PrincipalType.SERVICE, PrincipalType.ANONYMOUS):
+        return not named
+    if principal.type is PrincipalType.ACCOUNT:
+        return _Grant.ACCOUNT not in named
+    return len(named) < _all_names(principal)
+
+
+# ---------------------------------------------------------------------------------------
+# compiled policies
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Clause:
+    condition: Condition
+    spec: OperatorSpec
+    key: str
+    templates: tuple[Template | str, ...] | None
+    matcher: ValueMatcher | None
+    error: str | None
+    ref_values: tuple[str, ...]
+
+
+class _Stmt:
+    """One statement compiled to matchers"""
+
+    __slots__ = (
+        "act_all", "act_exact", "act_globs", "act_negated", "clauses", "has_dynamic",
+        "is_deny", "not_principal", "principal", "ref", "res_all", "res_cache", "res_exact",
+        "res_globs", "res_negated", "res_present", "res_templates", "services",
+    )
+
+    def __init__(self, statement: Statement, policy: Policy) -> None:
+        self.ref = StatementRef(
+            kind=policy.kind, policy=policy.name, index=statement.index, sid=statement.sid,
+            pointer=statement.pointer,
+        )
+        self.is_deny = statement.effect is Effect.DENY
+        actions = statement.action if statement.action is not None else statement.not_action
+        self.act_negated = statement.action is None
+        lowered = tuple(a.lower() for a in actions or ())
+        self.act_all = "*" in lowered
+        self.act_exact = frozenset(a for a in lowered if "*" not in a and "?" not in a)
+        globs = [a for a in lowered if ("*" in a or "?" in a) and a != "*"]
+        self.act_globs = _union(globs)
+        prefixes = {a.split(":", 1)[0] for a in lowered}
+        wild = self.act_negated or self.act_all or any("*" in p or "?" in p for p in prefixes)
+        self.services = None if wild else frozenset(prefixes)
+        literal = policy.version == VERSION_2008
+        resources = (
+            statement.resource if statement.resource is not None else statement.not_resource
+        )
+        self.res_present = resources is not None
+        self.res_negated = statement.resource is None and statement.not_resource is not None
+        self.res_all = False
+        exact: set[str] = set()
+        res_globs: list[str] = []
+        templates: list[Template] = []
+        for value in resources or ():
+            template = None if literal else parse_template(value)
+            if template is not None:
+                templates.append(template)
+            elif value == "*":
+                self.res_all = True
+            elif "*" in value or "?" in value:
+                res_globs.append(value)
+            else:
+                exact.add(value)
+        self.res_exact = frozenset(exact)
+        self.res_globs = _union(res_globs)
+        self.res_templates = tuple(templates)
+        self.res_cache: dict[str, bool] = {}
+        self.principal = statement.principal
+        self.not_principal = statement.not_principal
+        self.clauses = tuple(_compile_clause(c, literal) for c in statement.conditions)
+        self.has_dynamic = bool(self.clauses or self.res_templates)
+
+    def covers(self, action: str) -> bool:
+        hit = (
+            self.act_all
+            or action in self.act_exact
+            or (self.act_globs is not None and self.act_globs.fullmatch(action) is not None)
+        )
+        return hit != self.act_negated
+
+
+def _union(globs: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex matching any of `globs` (None when there are none)"""
+    if not globs:
+        return None
+    return re.compile(
+        "|".join(f"(?:{compile_glob(g).pattern})" for g in globs), re.DOTALL
+    )
+
+
+def _compile_clause(condition: Condition, literal: bool) -> _Clause:
+    spec = parse_operator(condition.operator)
+    error: str | None = None
+    templates: tuple[Template | str, ...] | None = None
+    matcher: ValueMatcher | None = None
+    if not spec.is_known:
+        error = f"unknown condition operator `{condition.operator}`"
+    elif spec.base != "Null":
+        if not literal and spec.takes_variables and any("${" in v for v in condition.values):
+            templates = tuple(parse_template(v) or v for v in condition.values)
+        else:
+            try:
+                matcher = value_matcher(spec.base, condition.values)
+            except ValueError as exc:
+                error = f"`{condition.operator}` on `{condition.key}`: {exc}"
+    return _Clause(
+        condition=condition, spec=spec, key=condition.key.lower(), templates=templates,
+        matcher=matcher, error=error, ref_values=condition.values,
+    )
+
+
+class _CompiledPolicy:
+    __slots__ = ("by_service", "kind", "policy", "splits", "statements", "wildcard")
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.kind = policy.kind
+        self.statements = tuple(_Stmt(s, policy) for s in policy.statements)
+        by_service: dict[str, list[_Stmt]] = {}
+        wildcard: list[_Stmt] = []
+        for stmt in self.statements:
+            if stmt.services is None:
+                wildcard.append(stmt)
+            else:
+                for svc in stmt.services:
+                    by_service.setdefault(svc, []).append(stmt)
+        self.by_service = {k: tuple(v) for k, v in by_service.items()}
+        self.wildcard = tuple(wildcard)
+        self.splits: dict[str, tuple[tuple[_Stmt, ...], tuple[_Stmt, ...]]] = {}
+
+    def split(
+        self, key: str, service: str | None, expanded: tuple[str, ...] | None
+    ) -> tuple[tuple[_Stmt, ...], tuple[_Stmt, ...]]:
+        """The Allow and Deny statements that apply to action `key` (cached per action)
+
+        For a wildcard request (`expanded` given), an Allow must cover every expanded
+        action and a Deny any of them.
+        """
+        found = self.splits.get(key)
+        if found is not None:
+            return found
+        allows: list[_Stmt] = []
+        denies: list[_Stmt] = []
+        for stmt in self.candidates(service):
+            if expanded is None:
+                if stmt.covers(key):
+                    (denies if stmt.is_deny else allows).append(stmt)
+            elif stmt.is_deny:
+                if any(stmt.covers(a) for a in expanded):
+                    denies.append(stmt)
+            elif all(stmt.covers(a) for a in expanded):
+                allows.append(stmt)
+        found = (tuple(allows), tuple(denies))
+        if len(self.splits) < 100_000:
+            self.splits[key] = found
+        return found
+
+    def candidates(self, service: str | None) -> Sequence[_Stmt]:
+        if service is None:
+            return self.statements
+        indexed = self.by_service.get(service, ())
+        if not indexed:
+            return self.wildcard
+        if not self.wildcard:
+            return indexed
+        return sorted((*indexed, *self.wildcard), key=lambda s: s.ref.index)
+
+
+_COMPILED: OrderedDict[tuple[str, str, PolicyKind], _CompiledPolicy] = OrderedDict()
+_COMPILED_MAX: Final = 8192
+
+
+def _compile(policy: Policy) -> _CompiledPolicy:
+    key = (policy.digest, policy.name, policy.kind)
+    found = _COMPILED.get(key)
+    if found is None:
+        found = _CompiledPolicy(policy)
+        _COMPILED[key] = found
+        if len(_COMPILED) > _COMPILED_MAX:
+            _COMPILED.popitem(last=False)
+    return found
+
+
+# groups of a policy set, in the order AWS documents them
+_SCP, _RCP, _RESOURCE, _IDENTITY, _BOUNDARY, _SESSION = range(6)
+
+
+@dataclass(slots=True)
+class _Group:
+    slot: int
+    level: int
+    kind: PolicyKind
+    allows: tuple[_Stmt, ...]
+    denies: tuple[_Stmt, ...]
+
+
+@dataclass(slots=True)
+class _Plan:
+    """The statements of a policy set that can apply to one action"""
+
+    scp: tuple[_Group, ...]
+    rcp: tuple[_Group, ...]
+    resource: _Group
+    identity: _Group
+    boundary: _Group
+    session: _Group
+    denies: tuple[_Stmt, ...]
+    is_static: bool
+    service: str
+    resource_dependent: tuple[_Stmt, ...]
+    deny_groups: tuple[_Group, ...]
+    memo: dict[tuple[object, ...], Evaluation]
+
+
+class _CompiledSet:
+    __slots__ = ("catalog", "groups", "plans", "policies")
+
+    def __init__(self, policies: PolicySet) -> None:
+        self.policies = policies
+        self.catalog: Catalog | None = None
+        groups: list[tuple[int, int, PolicyKind, tuple[_CompiledPolicy, ...]]] = []
+        for level, scp_level in enumerate(policies.scps or ()):
+            groups.append((_SCP, level, PolicyKind.SCP, tuple(_compile(p) for p in scp_level)))
+        for level, rcp_level in enumerate(policies.rcps or ()):
+            groups.append((_RCP, level, PolicyKind.RCP, tuple(_compile(p) for p in rcp_level)))
+        singles = (
+            (_RESOURCE, PolicyKind.RESOURCE, (policies.resource,) if policies.resource else ()),
+            (_IDENTITY, PolicyKind.IDENTITY, policies.identity),
+            (_BOUNDARY, PolicyKind.PERMISSIONS_BOUNDARY,
+             (policies.permissions_boundary,) if policies.permissions_boundary else ()),
+            (_SESSION, PolicyKind.SESSION, policies.session or ()),
+        )
+        for slot, kind, items in singles:
+            groups.append((slot, 0, kind, tuple(_compile(p) for p in items)))
+        self.groups = tuple(groups)
+        self.plans: dict[str, _Plan] = {}
+
+    def plan(self, action: str, catalog_arg: Catalog | None) -> _Plan:
+        key = action.lower()
+        found = self.plans.get(key)
+        if found is not None:
+            return found
+        service = key.split(":", 1)[0]
+        expanded: tuple[str, ...] | None = None
+        exact_service: str | None = service
+        if "*" in key or "?" in key:
+            catalog = catalog_arg or load_catalog()
+            expanded = tuple(sorted(a.lower() for a in catalog.expand(key))) or (key,)
+            if "*" in service or "?" in service:
+                exact_service = None
+        built: dict[int, list[_Group]] = {}
+        denies: list[_Stmt] = []
+        is_static = True
+        for slot, level, kind, compiled in self.groups:
+            if len(compiled) == 1:
+                allows_t, denies_t = compiled[0].split(key, exact_service, expanded)
+            else:
+                allows_l: list[_Stmt] = []
+                denies_l: list[_Stmt] = []
+                for cp in compiled:
+                    a, d = cp.split(key, exact_service, expanded)
+                    allows_l.extend(a)
+                    denies_l.extend(d)
+                allows_t, denies_t = tuple(allows_l), tuple(denies_l)
+            if is_static:
+                for stmt in allows_t:
+                    if stmt.has_dynamic:
+                        is_static = False
+                for stmt in denies_t:
+                    if stmt.has_dynamic:
+                        is_static = False
+            denies.extend(denies_t)
+            built.setdefault(slot, []).append(_Group(slot, level, kind, allows_t, denies_t))
+
+        def one(slot: int) -> _Group:
+            return built[slot][0]
+
+        plan = _Plan(
+            scp=tuple(built.get(_SCP, ())),
+            rcp=tuple(built.get(_RCP, ())),
+            resource=one(_RESOURCE),
+            identity=one(_IDENTITY),
+            boundary=one(_BOUNDARY),
+            session=one(_SESSION),
+            denies=tuple(denies),
+            is_static=is_static,
+            service=service,
+            resource_dependent=tuple(
+                dict.fromkeys(
+                    stmt
+                    for slot_groups in built.values()
+                    for group in slot_groups
+                    for stmt in (*group.allows, *group.denies)
+                    if stmt.res_present and not (stmt.res_all and not stmt.res_negated)
+                )
+            ),
+            deny_groups=tuple(g for gs in built.values() for g in gs if g.denies),
+            memo={},
+        )
+        if len(self.plans) < 200_000:
+            self.plans[key] = plan
+        return plan
+
+
+_SETS: OrderedDict[int, tuple[PolicySet, _CompiledSet]] = OrderedDict()
+_SETS_MAX: Final = 512
+
+
+def _compile_set(policies: PolicySet) -> _CompiledSet:
+    entry = _SETS.get(id(policies))
+    if entry is not None and entry[0] is policies:
+        return entry[1]
+    compiled = _CompiledSet(policies)
+    _SETS[id(policies)] = (policies, compiled)
+    if len(_SETS) > _SETS_MAX:
+        _SETS.popitem(last=False)
+    return compiled
+
+
+# ---------------------------------------------------------------------------------------
+# request context
+
+_UNKNOWN: Final = Missing.UNKNOWN
+_Values = tuple[str, ...] | None | Missing
+
+
+_LAST_CONTEXT: list[tuple[Mapping[str, str | Sequence[str]], dict[str, tuple[str, ...]]]] = []
+
+
+def _lowered(context: Mapping[str, str | Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """Context keys lowercased, values as tuples; the last mapping seen is remembered
+
+    INVARIANT: a request's context is not mutated after the request is built.
+    """
+    if _LAST_CONTEXT and _LAST_CONTEXT[0][0] is context:
+        return _LAST_CONTEXT[0][1]
+    lowered = {k.lower(): (v,) if isinstance(v, str) else tuple(v) for k, v in context.items()}
+    _LAST_CONTEXT[:] = [(context, lowered)]
+    return lowered
+
+
+class _Context:
+    """Context values of one request, derived from the principal when not given"""
+
+    __slots__ = ("_given", "issues", "principal", "request", "resource_account", "trace",
+                 "unknown")
+
+    def __init__(
+        self, request: Request, principal: _Principal, resource_account: str | None,
+        trace: list[str] | None,
+    ) -> None:
+        self.request = request
+        self.principal = principal
+        self.resource_account = resource_account
+        self._given: dict[str, tuple[str, ...]] | None = None
+        self.unknown = (
+            frozenset(k.lower() for k in request.unknown_keys)
+            if request.unknown_keys else request.unknown_keys
+        )
+        self.issues: dict[tuple[str, str], EvaluationIssue] = {}
+        self.trace = trace
+
+    def given(self) -> dict[str, tuple[str, ...]]:
+        if self._given is None:
+            self._given = _lowered(self.request.context)
+        return self._given
+
+    def values(self, key: str) -> _Values:
+        given = self.given()
+        if key in given:
+            return given[key]
+        if key in self.unknown:
+            return _UNKNOWN
+        return self.derived(key)
+
+    def derived(self, key: str) -> tuple[str, ...] | None:
+        p = self.principal
+        request = self.request
+        if key == "aws:principalarn":
+            return (p.principal_arn,) if p.principal_arn else None
+        if key == "aws:principalaccount":
+            return (p.account,) if p.account else None
+        if key == "aws:principaltype":
+            if p.type is PrincipalType.SERVICE:
+                return None
+            return (p.type.value,)
+        if key == "aws:username":
+            return (p.user_name,) if p.user_name else None
+        if key == "aws:userid":
+            if request.principal_id:
+                return (request.principal_id,)
+            if p.type is PrincipalType.ACCOUNT and p.account:
+                return (p.account,)
+            if p.type is PrincipalType.ANONYMOUS:
+                return ("anonymous",)
+            if p.type is PrincipalType.FEDERATED_USER and p.account:
+                return (f"{p.account}:{p.session_name}",)
+            return None
+        if key == "aws:principalisawsservice":
+            return ("true" if p.type is PrincipalType.SERVICE else "false",)
+        if key == "aws:principalservicename":
+            return (p.text,) if p.type is PrincipalType.SERVICE else None
+        if key == "aws:resourceaccount":
+            return (self.resource_account,) if self.resource_account else None
+        if key.startswith("aws:principaltag/"):
+            tag = key[len("aws:principaltag/"):]
+            for name, value in request.principal_tags.items():
+                if name.lower() == tag:
+                    return (value,)
+        return None
+
+    def single(self, key: str) -> str | Missing:
+        got = self.values(key)
+        if isinstance(got, Missing):
+            return got
+        if not got or len(got) != 1:
+            return Missing.ABSENT
+        return got[0]
+
+    def issue(self, ref: StatementRef, problem: str) -> None:
+        self.issues.setdefault(
+            (str(ref), problem), EvaluationIssue(statement=ref, policy=ref.policy, problem=problem)
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# matching one statement
+
+_Match = bool | tuple[ConditionRef, ...]
+"""True: applies; False: does not; tuple: applies only if these clauses hold"""
+
+
+@lru_cache(maxsize=16384)
+def _rendered_matcher(base: str, rendered: tuple[Rendered, ...]) -> ValueMatcher:
+    if base in ("StringLike", "StringNotLike"):
+        regexes = tuple(render_glob(r) for r in rendered)
+        return lambda v: any(x.fullmatch(v) is not None for x in regexes)
+    return value_matcher(base, [rendered_text(r) for r in rendered])
+
+
+def _clause_truth(clause: _Clause, stmt: _Stmt, ctx: _Context) -> bool | None:
+    """The truth of one clause; None when it cannot be decided (unknown key or operator)"""
+    if clause.error is not None:
+        ctx.issue(stmt.ref, clause.error)
+        return None
+    values = ctx.values(clause.key)
+    if values is _UNKNOWN:
+        return None
+    request_values = None if isinstance(values, Missing) else values
+    spec = clause.spec
+    if spec.base == "Null":
+        return apply_null(clause.ref_values, request_values)
+    matcher = clause.matcher
+    if clause.templates is not None:
+        rendered: list[Rendered] = []
+        for template in clause.templates:
+            if isinstance(template, str):
+                rendered.append(((template, False),))
+                continue
+            got = render(template, ctx.single)
+            if got is Missing.UNKNOWN:
+                return None
+            if not isinstance(got, Missing):
+                rendered.append(got)
+        if not rendered:
+            matcher = _no_match
+        else:
+            try:
+                matcher = _rendered_matcher(spec.base, tuple(rendered))
+            except ValueError as exc:
+                ctx.issue(stmt.ref, str(exc))
+                return None
+    assert matcher is not None
+    return apply_operator(spec, matcher, request_values)
+
+
+def _no_match(_value: str) -> bool:
+    return False
+
+
+def _static_resource_hit(stmt: _Stmt, resource: str) -> bool:
+    cached = stmt.res_cache.get(resource)
+    if cached is None:
+        cached = (
+            stmt.res_all
+            or resource in stmt.res_exact
+            or (stmt.res_globs is not None and stmt.res_globs.fullmatch(resource) is not None)
+        )
+        if len(stmt.res_cache) < 4096:
+            stmt.res_cache[resource] = cached
+    return cached
+
+
+def _resource_hit(stmt: _Stmt, resource: str, ctx: _Context) -> bool:
+    if not stmt.res_present:
+        return True
+    cached = stmt.res_cache.get(resource)
+    if cached is None:
+        cached = (
+            stmt.res_all
+            or resource in stmt.res_exact
+            or (stmt.res_globs is not None and stmt.res_globs.fullmatch(resource) is not None)
+        )
+        if len(stmt.res_cache) < 4096:
+            stmt.res_cache[resource] = cached
+    hit = cached
+    if not hit and stmt.res_templates:
+        for template in stmt.res_templates:
+            got = render(template, ctx.single)
+            if not isinstance(got, Missing) and render_glob(got).fullmatch(resource):
+                hit = True
+                break
+    return hit != stmt.res_negated
+
+
+def _match(stmt: _Stmt, ctx: _Context) -> _Match:
+    if not _resource_hit(stmt, ctx.request.resource, ctx):
+        return False
+    if stmt.not_principal is not None and not _not_principal_applies(
+        stmt.not_principal, ctx.principal
+    ):
+        return False
+    if stmt.principal is not None and (
+        _principal_grant(stmt.principal, ctx.principal) is _Grant.NONE
+    ):
+        return False
+    if not stmt.clauses:
+        return True
+    pending: list[ConditionRef] = []
+    for clause in stmt.clauses:
+        truth = _clause_truth(clause, stmt, ctx)
+        if truth is False:
+            return False
+        if truth is None:
+            pending.append(
+                ConditionRef(
+                    statement=stmt.ref, operator=clause.condition.operator,
+                    key=clause.condition.key, values=clause.ref_values,
+                    must_hold=not stmt.is_deny,
+                )
+            )
+    return tuple(pending) if pending else True
+
+
+def _grant_of(stmt: _Stmt, principal: _Principal) -> _Grant:
+    if stmt.not_principal is not None:
+        return _Grant.DIRECT
+    if stmt.principal is None:
+        return _Grant.DIRECT
+    return _principal_grant(stmt.principal, principal)
+
+
+# ---------------------------------------------------------------------------------------
+# three-valued combination
+
+_FALSE, _TRUE, _MAYBE = 0, 1, 2
+
+
+class _Tri(NamedTuple):
+    state: int
+    refs: tuple[StatementRef, ...] = ()
+    clauses: tuple[ConditionRef, ...] = ()
+    kind: PolicyKind | None = None
+
+
+_YES: Final = _Tri(_TRUE)
+_NO: Final = {kind: _Tri(_FALSE, kind=kind) for kind in PolicyKind}
+_NO_NONE: Final = _Tri(_FALSE)
+_NO_SCP: Final = _NO[PolicyKind.SCP]
+_NO_RCP: Final = _NO[PolicyKind.RCP]
+_NO_RESOURCE: Final = _NO[PolicyKind.RESOURCE]
+_NO_IDENTITY: Final = _NO[PolicyKind.IDENTITY]
+_NO_BOUNDARY: Final = _NO[PolicyKind.PERMISSIONS_BOUNDARY]
+_NO_SESSION: Final = _NO[PolicyKind.SESSION]
+
+
+def _no(kind: PolicyKind | None) -> _Tri:
+    return _NO_NONE if kind is None else _NO[kind]
+
+
+def _and(*parts: _Tri) -> _Tri:
+    state = _TRUE
+    for part in parts:
+        if part.state == _FALSE:
+            return part
+        if part.state == _MAYBE:
+            state = _MAYBE
+    if len(parts) == 1:
+        return parts[0]
+    refs = tuple(r for p in parts for r in p.refs)
+    clauses = tuple(c for p in parts for c in p.clauses) if state == _MAYBE else ()
+    return _Tri(state, refs, clauses)
+
+
+def _or(kind: PolicyKind | None, *parts: _Tri) -> _Tri:
+    trues = [p for p in parts if p.state == _TRUE]
+    if trues:
+        return trues[0] if len(trues) == 1 else _Tri(
+            _TRUE, tuple(r for p in trues for r in p.refs)
+        )
+    maybes = [p for p in parts if p.state == _MAYBE]
+    if maybes:
+        return min(maybes, key=lambda p: len(p.clauses))
+    if kind is not None:
+        return _no(kind)
+    falses = [p for p in parts if p.kind is not None]
+    return _no(falses[0].kind if falses else None)
+
+
+def _allow(stmts: Sequence[_Stmt], ctx: _Context, no: _Tri) -> _Tri:
+    if not stmts and ctx.trace is None:
+        return no
+    refs: list[StatementRef] = []
+    best: tuple[ConditionRef, ...] | None = None
+    for stmt in stmts:
+        got = _match(stmt, ctx)
+        if got is True:
+            refs.append(stmt.ref)
+        elif got is not False and (best is None or len(got) < len(best)):
+            best = got
+    if ctx.trace is not None:
+        ctx.trace.append(
+            f"{no.kind.value if no.kind else ''}: " + (
+                "allowed by " + ", ".join(map(str, refs)) if refs
+                else "conditionally allowed" if best else "no allow"
+            )
+        )
+    if refs:
+        return _Tri(_TRUE, tuple(refs))
+    if best:
+        return _Tri(_MAYBE, clauses=best)
+    return no
+
+
+# ---------------------------------------------------------------------------------------
+# the decision
+
+_ROLE_ACTIONS: Final = frozenset(
+    {"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity"}
+)
+
+
+def _needs_resource_grant(action: str, resource: str) -> bool:
+    if action in _ROLE_ACTIONS:
+        arn = try_parse_arn(resource)
+        return arn is not None and arn.service == "iam" and arn.resource.startswith("role/")
+    if action.startswith("kms:"):
+        arn = try_parse_arn(resource)
+        return arn is not None and arn.service == "kms" and arn.resource.startswith("key/")
+    return False
+
+
+def _resource_account(request: Request, principal: _Principal) -> str | None:
+    if request.resource_account:
+        return request.resource_account
+    arn = try_parse_arn(request.resource)
+    if arn is not None and arn.account and "*" not in arn.account and "?" not in arn.account:
+        return arn.account
+    return principal.account
+
+
+def _decide(
+    compiled: _CompiledSet, request: Request, catalog: Catalog | None, trace: bool
+) -> Evaluation:
+    plan = compiled.plan(request.action, catalog)
+    principal = _principal(request.principal)
+    resource_account = _resource_account(request, principal)
+    memo_key: tuple[object, ...] | None = None
+    if plan.is_static and not trace:
+        # INVARIANT: a static plan (no conditions, no variables) decides from the principal,
+        # the resource account and which statements match the resource, nothing else.
+        resource = request.resource
+        memo_key = (
+            request.principal,
+            resource_account,
+            *[_static_resource_hit(stmt, resource) for stmt in plan.resource_dependent],
+        )
+        found = plan.memo.get(memo_key)
+        if found is not None:
+            return found
+    steps: list[str] | None = [] if trace else None
+    ctx = _Context(request, principal, resource_account, steps)
+    result = _evaluate_plan(compiled, plan, ctx, catalog)
+    if memo_key is not None and len(plan.memo) < 4096:
+        plan.memo[memo_key] = result
+    return result
+
+
+def _evaluate_plan(
+    compiled: _CompiledSet, plan: _Plan, ctx: _Context, catalog: Catalog | None
+) -> Evaluation:
+    policies = compiled.policies
+    principal = ctx.principal
+    ptype = principal.type
+    has_account = principal.account is not None
+    steps = ctx.trace
+
+    in_org_principal = (
+        policies.scps is not None
+        and not policies.is_management_account
+        and has_account
+        and not principal.is_service_linked
+    )
+    rcp_applies = False
+    if (
+        policies.rcps is not None
+        and not policies.is_management_account
+        and ptype is not PrincipalType.SERVICE
+        and not principal.is_service_linked
+    ):
+        catalog = catalog or compiled.catalog or load_catalog()
+        compiled.catalog = catalog
+        rcp_applies = plan.service in catalog.rcp_services
+
+    # 1. explicit deny, in every applicable policy
+    denied: list[StatementRef] = []
+    deny_kind: PolicyKind | None = None
+    deny_clauses: list[ConditionRef] = []
+    for group in plan.deny_groups:
+        if group.slot == _SCP and not in_org_principal:
+            continue
+        if group.slot == _RCP and not rcp_applies:
+            continue
+        for stmt in group.denies:
+            got = _match(stmt, ctx)
+            if got is True:
+                denied.append(stmt.ref)
+                deny_kind = deny_kind or group.kind
+            elif got is not False:
+                deny_clauses.extend(got)
+    if denied:
+        if steps is not None:
+            steps.append("explicit deny: " + ", ".join(map(str, denied)))
+        return _finish(ctx, Decision.EXPLICIT_DENY, tuple(denied), (), deny_kind)
+    if steps is not None:
+        steps.append("explicit deny: none" + (" (some conditional)" if deny_clauses else ""))
+
+    # 2. organization guardrails: each SCP / RCP level needs an allow
+    gates: list[_Tri] = []
+    if in_org_principal:
+        gates.extend(_allow(group.allows, ctx, _NO_SCP) for group in plan.scp)
+    if rcp_applies:
+        gates.extend(_allow(group.allows, ctx, _NO_RCP) for group in plan.rcp)
+
+    # 3. permissions: identity path and resource-based grants
+    if ptype is PrincipalType.ACCOUNT:
+        identity_path = _YES
+        boundary = session = _YES
+    elif has_account:
+        identity = _allow(plan.identity.allows, ctx, _NO_IDENTITY)
+        boundary = (
+            _allow(plan.boundary.allows, ctx, _NO_BOUNDARY)
+            if policies.permissions_boundary is not None else _YES
+        )
+        if principal.is_session or ptype is PrincipalType.ASSUMED_ROLE:
+            if policies.session is not None:
+                session = _allow(plan.session.allows, ctx, _NO_SESSION)
+            elif ptype is PrincipalType.FEDERATED_USER:
+                session = _no(PolicyKind.SESSION)
+            else:
+                session = _YES
+        else:
+            session = _YES
+        identity_path = _and(identity, boundary, session)
+    else:
+        identity_path = _no(PolicyKind.IDENTITY)
+        boundary = session = _YES
+
+    if plan.resource.allows:
+        grants: tuple[list[_Stmt], list[_Stmt], list[_Stmt], list[_Stmt]] = ([], [], [], [])
+        for stmt in plan.resource.allows:
+            grants[_grant_of(stmt, principal).value].append(stmt)
+        direct = _allow(grants[_Grant.DIRECT.value], ctx, _NO_RESOURCE)
+        limited = _allow(grants[_Grant.LIMITED.value], ctx, _NO_RESOURCE)
+        account = _allow(grants[_Grant.ACCOUNT.value], ctx, _NO_RESOURCE)
+    else:
+        direct = limited = account = _NO_RESOURCE
+
+    same_account = has_account and principal.account == ctx.resource_account
+    needs_grant = policies.requires_resource_grant or _needs_resource_grant(
+        _request_action(ctx), ctx.request.resource
+    )
+    if not has_account:
+        permitted = _or(PolicyKind.RESOURCE, direct, limited, account)
+    elif not same_account:
+        resource_side = _or(PolicyKind.RESOURCE, direct, limited, account)
+        permitted = _and(resource_side, identity_path)
+    elif needs_grant:
+        permitted = _or(
+            PolicyKind.RESOURCE, direct, _and(limited, boundary, session),
+            _and(account, identity_path),
+        )
+    else:
+        limited_path = _and(limited, boundary, session)
+        kind = limited_path.kind if limited.state != _FALSE else identity_path.kind
+        permitted = _or(kind, direct, limited_path, identity_path)
+    if steps is not None:
+        steps.append(
+            f"principal {principal.type.value} account {principal.account} "
+            f"resource account {ctx.resource_account}"
+            f"{' (needs resource grant)' if needs_grant else ''}"
+        )
+    final = _and(*gates, permitted)
+    if final.state == _FALSE:
+        return _finish(ctx, Decision.IMPLICIT_DENY, (), (), final.kind)
+    undecided = list(final.clauses) + deny_clauses
+    return _finish(ctx, Decision.ALLOWED, _unique(final.refs), tuple(undecided), None)
+
+
+def _request_action(ctx: _Context) -> str:
+    return ctx.request.action.lower()
+
+
+def _unique(refs: Iterable[StatementRef]) -> tuple[StatementRef, ...]:
+    return tuple(dict.fromkeys(refs))
+
+
+def _finish(
+    ctx: _Context,
+    decision: Decision,
+    reasons: tuple[StatementRef, ...],
+    undecided: tuple[ConditionRef, ...],
+    kind: PolicyKind | None,
+) -> Evaluation:
+    return Evaluation(
+        decision=decision,
+        reasons=reasons,
+        undecided=tuple(dict.fromkeys(undecided)),
+        errors=tuple(ctx.issues.values()),
+        deciding_kind=kind,
+        trace=tuple(ctx.trace) if ctx.trace is not None else (),
+    )
+
+
+def evaluate(
+    request: Request,
+    policies: PolicySet,
+    *,
+    trace: bool = False,
+    catalog: Catalog | None = None,
+) -> Evaluation:
+    """Decide `request` against `policies` the way AWS does, with reasons
+
+    A wildcard action (`iam:*`) stands for every catalogue action it matches: an Allow
+    statement counts only if it covers all of them, a Deny statement if it covers any.
+    The catalogue is loaded only for wildcard actions and RCPs, unless given.
+
+    Raises:
+        InputError: the principal is not an ARN, an account id, a service or `*`.
+    """
+    return _decide(_compile_set(policies), request, catalog, trace)
+
+
+def evaluate_many(
+    requests: Iterable[Request],
+    policies: PolicySet,
+    *,
+    catalog: Catalog | None = None,
+) -> list[Evaluation]:
+    """Decide many requests against one policy set, compiling it once"""
+    compiled = _compile_set(policies)
+    return [_decide(compiled, request, catalog, False) for request in requests]
+

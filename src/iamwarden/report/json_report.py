@@ -1,0 +1,125 @@
+"""The JSON assessment report: a documented, versioned schema with deterministic bytes.
+
+Schema (version 1, see docs/assess.md): `schema_version`, `analyzer`, `account`, `source`,
+`assessment_date`, `framework`, `summary`, `findings` (every resource-level result, PASS and
+NOT_ASSESSED included), `checks`, `compliance`, `gaps`, `missing_data`. Keys are sorted and
+lists are in a fixed order, so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from iamwarden import __version__
+from iamwarden.analysis import Assessment, ControlStatus
+from iamwarden.findings import Status
+
+__all__ = ["SCHEMA_VERSION", "assessment_to_json", "render_json"]
+
+SCHEMA_VERSION = 1
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def assessment_to_json(assessment: Assessment) -> dict[str, Any]:
+    """The assessment as JSON-ready data (schema version 1)"""
+    score = assessment.score
+    scored = [r for r in assessment.compliance if r.is_scored]
+    status_counts = {s.value: 0 for s in Status}
+    for finding in assessment.findings:
+        status_counts[finding.status.value] += 1
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "analyzer": {"name": "iamwarden", "version": __version__},
+        "account": {"id": assessment.account_id, "alias": assessment.account_alias},
+        "source": assessment.source,
+        "assessment_date": assessment.assessed_at.isoformat(),
+        "framework": {"name": assessment.framework.name, "version": assessment.framework.version},
+        "summary": {
+            "total_findings": len(assessment.failures),
+            "by_severity": {s.value: n for s, n in assessment.summary.items()},
+            "by_status": status_counts,
+            "compliance_score": {
+                "passed": sum(r.status is ControlStatus.PASS for r in scored),
+                "assessed": len(scored),
+                "percent": round(score * 100, 2) if score is not None else None,
+            },
+        },
+        "findings": [
+            {
+                "id": f.id,
+                "check_id": f.check_id,
+                "title": assessment.checks[f.check_id].title,
+                "status": f.status.value,
+                "severity": f.severity.value,
+                "resource_arn": f.resource_arn,
+                "resource_type": f.resource_type,
+                "message": f.message,
+                "evidence": _plain(f.evidence),
+                "compliance": [r.id for r in assessment.framework.requirements_for(f.check_id)],
+            }
+            for f in assessment.findings
+        ],
+        "checks": [
+            {
+                "id": spec.id,
+                "title": spec.title,
+                "severity": spec.severity.value,
+                "resource_type": spec.resource_type,
+                "rationale": spec.rationale,
+                "remediation": {
+                    "text": spec.remediation.text,
+                    "command": spec.remediation.command,
+                    "policy": spec.remediation.policy,
+                },
+                "references": list(spec.references),
+            }
+            for spec in assessment.checks.values()
+        ],
+        "compliance": [
+            {
+                "id": row.requirement.id,
+                "title": row.requirement.title,
+                "assessment": row.requirement.assessment.value,
+                "status": row.status.value,
+                "checks": list(row.requirement.checks),
+                "counts": {s.value: n for s, n in row.counts.items()},
+            }
+            for row in assessment.compliance
+        ],
+        "gaps": [
+            {
+                "dataset": g.dataset.value,
+                "reason": g.reason,
+                "account": g.account,
+                "region": g.region,
+                "service": g.service,
+                "call": g.call,
+                "error_code": g.error_code,
+            }
+            for g in assessment.gaps
+        ],
+        "missing_data": list(assessment.missing_data),
+    }
+
+
+def render_json(assessment: Assessment) -> str:
+    """The JSON report: sorted keys, two-space indent, a final newline"""
+    return (
+        json.dumps(assessment_to_json(assessment), indent=2, sort_keys=True, ensure_ascii=False)
+        + "\n"
+    )

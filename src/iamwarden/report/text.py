@@ -1,0 +1,109 @@
+"""The plain-text assessment report (the shape is a public interface: see docs/assess.md)"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from iamwarden import __version__
+from iamwarden.analysis import Assessment, ControlStatus
+from iamwarden.findings import Severity, Status
+from iamwarden.report.groups import (
+    FindingGroup,
+    control_facts,
+    finding_groups,
+    not_assessed,
+)
+
+__all__ = ["SEVERITY_SECTIONS", "render_text", "score_text"]
+
+TITLE = "IAM Security Assessment Report"
+SEVERITY_SECTIONS = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+"""Sections always printed, in order; INFO is printed only when it has findings"""
+
+
+def score_text(assessment: Assessment) -> str:
+    """`NN% (<framework>)`, or `n/a (...)` when no automated control was assessed"""
+    score = assessment.score
+    shown = f"{round(score * 100)}%" if score is not None else "n/a"
+    return f"{shown} ({assessment.framework.name})"
+
+
+def _group_lines(group: FindingGroup) -> Iterator[str]:
+    yield f"[{group.code}] {group.title}"
+    if len(group.findings) == 1:
+        finding = group.findings[0]
+        yield f"- Resource: {finding.resource_arn}"
+        yield f"- Detail: {finding.message}"
+    else:
+        yield "- Resources:"
+        for finding in group.findings:
+            yield f"  - {finding.resource_arn}: {finding.message}"
+    remediation = group.spec.remediation
+    yield f"- Remediation: {remediation.text}"
+    if remediation.command:
+        yield f"  Command: {remediation.command}"
+    if remediation.policy:
+        yield f"  Policy: {remediation.policy}"
+    for requirement in group.requirements:
+        yield f"- CIS Benchmark: {requirement.id} ({requirement.title})"
+
+
+def _lines(assessment: Assessment) -> Iterator[str]:
+    yield TITLE
+    yield "=" * len(TITLE)
+    account = assessment.account_id
+    if assessment.account_alias:
+        account += f" ({assessment.account_alias})"
+    yield f"Account ID: {account}"
+    yield f"Assessment Date: {assessment.assessed_at.date().isoformat()}"
+    yield f"Analyzer: iamwarden {__version__}"
+    groups = finding_groups(assessment)
+    sections = [*SEVERITY_SECTIONS]
+    if any(g.spec.severity is Severity.INFO for g in groups):
+        sections.append(Severity.INFO)
+    for severity in sections:
+        yield ""
+        yield f"{severity.name} FINDINGS:"
+        members = [g for g in groups if g.spec.severity is severity]
+        if not members:
+            yield "None"
+        for index, group in enumerate(members):
+            if index:
+                yield ""
+            yield from _group_lines(group)
+    summary = assessment.summary
+    yield ""
+    yield "SUMMARY:"
+    yield f"Total Findings: {len(assessment.failures)}"
+    yield " | ".join(f"{s.name.title()}: {summary[s]}" for s in SEVERITY_SECTIONS)
+    yield f"Compliance Score: {score_text(assessment)}"
+    muted = sum(1 for f in assessment.findings if f.status is Status.MUTED)
+    if muted:
+        yield f"Muted: {muted} (suppressed, not counted)"
+    yield ""
+    yield f"COMPLIANCE ({assessment.framework.name}):"
+    width = (
+        max(len(r.requirement.id) for r in assessment.compliance) if assessment.compliance else 4
+    )
+    for row in assessment.compliance:
+        facts = control_facts(row)
+        note = f" [{facts}]" if facts and row.status is ControlStatus.MANUAL else ""
+        status = row.status.value
+        yield f"{row.requirement.id:<{width}}  {status:<12}  {row.requirement.title}{note}"
+    yield ""
+    yield "DATA NOT ASSESSED:"
+    pending = not_assessed(assessment)
+    if not pending and not assessment.gaps and not assessment.missing_data:
+        yield "None"
+    for name in assessment.missing_data:
+        yield f"- not collected: {name}"
+    for gap in assessment.gaps:
+        where = ", ".join(p for p in (gap.region, gap.service, gap.call, gap.error_code) if p)
+        yield f"- gap in {gap.dataset.value}: {gap.reason}" + (f" ({where})" if where else "")
+    for check_id, findings in pending.items():
+        yield f"- {check_id}: {len(findings)} not assessed ({findings[0].message})"
+
+
+def render_text(assessment: Assessment) -> str:
+    """The report as plain text, ending with a newline"""
+    return "\n".join(_lines(assessment)) + "\n"

@@ -1,0 +1,303 @@
+"""Located reading of exported JSON, and the extra input files iamwarden defines.
+
+`JsonNode` walks decoded JSON and turns every problem into a `SnapshotFormatError` that names
+the file and the JSON path (`$.UserDetailList[3].UserName`). The extra files supply what
+CloudMapper does not collect: `organizations.json` (the organization path with its SCPs and
+RCPs) and `compute.json` (resources that run with roles). Their layout is in docs/input.md.
+Nothing here decides access; policy documents are only validated with `parse_policy`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+from urllib.parse import unquote
+
+from iamwarden.errors import PolicySyntaxError, Problem, SnapshotFormatError
+from iamwarden.policy.document import PolicyKind, parse_policy
+from iamwarden.snapshot.model import (
+    ComputeKind,
+    ComputeResource,
+    Document,
+    Organization,
+    OrgLevel,
+    OrgLevelKind,
+    OrgPolicy,
+    Tag,
+)
+
+__all__ = [
+    "COMPUTE_FILE",
+    "ORGANIZATIONS_FILE",
+    "JsonNode",
+    "load_json",
+    "parse_compute",
+    "parse_organization",
+]
+
+ORGANIZATIONS_FILE = "organizations.json"
+COMPUTE_FILE = "compute.json"
+
+_LEVEL_KINDS = {
+    "ROOT": OrgLevelKind.ROOT,
+    "ORGANIZATIONAL_UNIT": OrgLevelKind.OU,
+    "ACCOUNT": OrgLevelKind.ACCOUNT,
+}
+_ORG_POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
+
+
+def load_json(path: Path, name: str = "") -> JsonNode:
+    """Read a JSON file as the root node; `name` is how errors refer to the file"""
+    shown = name or str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SnapshotFormatError("file not found", path=shown) from None
+    except OSError as error:
+        raise SnapshotFormatError(f"cannot read: {error.strerror}", path=shown) from None
+    try:
+        value = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise SnapshotFormatError("not UTF-8 text", path=shown) from None
+    except json.JSONDecodeError as error:
+        raise SnapshotFormatError(
+            f"invalid JSON: {error.msg}", path=shown, location=f"line {error.lineno}"
+        ) from None
+    except RecursionError:
+        raise SnapshotFormatError("JSON nested too deeply", path=shown) from None
+    return JsonNode(value, at="$", path=shown)
+
+
+@dataclass(frozen=True, slots=True)
+class JsonNode:
+    """A decoded JSON value with its file and JSON path, for located errors"""
+
+    value: Any
+    at: str
+    path: str
+
+    def fail(self, problem: str) -> NoReturn:
+        """Raise a `SnapshotFormatError` at this node"""
+        raise SnapshotFormatError(problem, path=self.path, location=self.at)
+
+    def _child(self, value: Any, step: str) -> JsonNode:
+        return JsonNode(value, at=f"{self.at}{step}", path=self.path)
+
+    def obj(self) -> JsonNode:
+        """This node, checked to be an object"""
+        if not isinstance(self.value, dict):
+            self.fail("expected an object")
+        return self
+
+    def has(self, key: str) -> bool:
+        """Whether this object has `key` with a non-null value"""
+        return self.obj().value.get(key) is not None
+
+    def key(self, key: str) -> JsonNode:
+        """The required member `key`"""
+        if not self.has(key):
+            self.fail(f"missing field `{key}`")
+        return self._child(self.value[key], f".{key}")
+
+    def opt(self, key: str) -> JsonNode | None:
+        """The member `key`, or `None` when it is absent or null"""
+        return self._child(self.value[key], f".{key}") if self.has(key) else None
+
+    def items(self, key: str | None = None) -> Iterator[JsonNode]:
+        """The elements of this list (or of member `key`, absent meaning empty)"""
+        node: JsonNode | None = self if key is None else self.opt(key)
+        if node is None:
+            return
+        if not isinstance(node.value, list):
+            node.fail("expected a list")
+        for index, value in enumerate(node.value):
+            yield node._child(value, f"[{index}]")
+
+    def entries(self) -> Iterator[tuple[str, JsonNode]]:
+        """The members of this object"""
+        for name, value in self.obj().value.items():
+            yield name, self._child(value, f".{name}")
+
+    def text(self) -> str:
+        """This node as a string"""
+        if not isinstance(self.value, str):
+            self.fail("expected a string")
+        return self.value
+
+    def integer(self) -> int:
+        """This node as an integer"""
+        if isinstance(self.value, bool) or not isinstance(self.value, int):
+            self.fail("expected an integer")
+        return self.value
+
+    def flag(self) -> bool:
+        """This node as a boolean"""
+        if not isinstance(self.value, bool):
+            self.fail("expected a boolean")
+        return self.value
+
+    def when(self) -> datetime:
+        """This node as a date-time in UTC (naive times are taken as UTC)"""
+        value = self.value
+        if not isinstance(value, datetime):
+            if not isinstance(value, str):
+                self.fail("expected a date-time string")
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                self.fail(f"bad date-time `{value}`")
+        try:
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        except (OverflowError, ValueError):
+            self.fail(f"date-time `{value}` out of range")
+
+    def str_of(self, key: str, default: str = "") -> str:
+        """The optional string member `key`"""
+        node = self.opt(key)
+        return default if node is None else node.text()
+
+    def int_of(self, key: str, default: int) -> int:
+        """The optional integer member `key`"""
+        node = self.opt(key)
+        return default if node is None else node.integer()
+
+    def flag_of(self, key: str, default: bool = False) -> bool:
+        """The optional boolean member `key`"""
+        node = self.opt(key)
+        return default if node is None else node.flag()
+
+    def when_of(self, key: str) -> datetime | None:
+        """The optional date-time member `key`"""
+        node = self.opt(key)
+        return None if node is None else node.when()
+
+    def tags(self, key: str = "Tags") -> tuple[Tag, ...]:
+        """AWS `[{"Key": …, "Value": …}]` tags in member `key`"""
+        return tuple(Tag(key=t.key("Key").text(), value=t.str_of("Value")) for t in self.items(key))
+
+    def document(self, kind: PolicyKind) -> Document:
+        """This node as a policy document: an object, JSON text or URL-encoded JSON text
+
+        The document is validated with `parse_policy`; grammar problems are raised located
+        under this node's path.
+        """
+        value = self.value
+        if isinstance(value, str):
+            text = value.strip()
+            if not text.startswith("{"):
+                text = unquote(text)
+            try:
+                value = json.loads(text)
+            except (ValueError, RecursionError):
+                self.fail("policy document is not JSON")
+        if not isinstance(value, dict):
+            self.fail("policy document is not a JSON object")
+        try:
+            parse_policy(value, kind=kind)
+        except PolicySyntaxError as error:
+            problems = [
+                Problem(f"{self.at}.{p.location}" if p.location else self.at, p.problem)
+                for p in error.problems
+            ]
+            raise SnapshotFormatError(
+                f"invalid policy: {problems[0].problem}",
+                path=self.path,
+                location=problems[0].location,
+                problems=[Problem(p.location, f"invalid policy: {p.problem}") for p in problems],
+            ) from None
+        except RecursionError:
+            self.fail("policy document nested too deeply")
+        return Document.from_obj(value)
+
+
+def parse_organization(root: JsonNode, account_id: str) -> Organization | None:
+    """The account's organization path from `organizations.json`; `None` if not in one
+
+    The file holds `Organization` (describe-organization's object, or null for an account
+    outside any organization) and `Path`: the levels from the root to the account, each with
+    `Id`, `Type` (ROOT, ORGANIZATIONAL_UNIT, ACCOUNT), `Name` and `Policies` (describe-policy
+    `Policy` objects: `PolicySummary` and `Content`).
+    """
+    root.obj()
+    organization = root.opt("Organization")
+    if organization is None:
+        return None
+    org_id = organization.key("Id").text()
+    management = organization.opt("MasterAccountId") or organization.key("ManagementAccountId")
+    levels = tuple(_org_level(level) for level in root.key("Path").items())
+    path_node = root.key("Path")
+    try:
+        result = Organization(id=org_id, management_account_id=management.text(), path=levels)
+    except ValueError as error:
+        path_node.fail(str(error))
+    if account_id and result.path[-1].id != account_id:
+        path_node.fail(f"the path ends at `{result.path[-1].id}`, not at account `{account_id}`")
+    return result
+
+
+def _org_level(level: JsonNode) -> OrgLevel:
+    kind_node = level.key("Type")
+    kind = _LEVEL_KINDS.get(kind_node.text())
+    if kind is None:
+        kind_node.fail(
+            f"unknown level type `{kind_node.value}` (expected one of {', '.join(_LEVEL_KINDS)})"
+        )
+    scps: list[OrgPolicy] = []
+    rcps: list[OrgPolicy] = []
+    for entry in level.items("Policies"):
+        item = entry.opt("Policy") or entry  # describe-policy's response, or its `Policy`
+        summary = item.key("PolicySummary")
+        type_node = summary.key("Type")
+        policy_type = type_node.text()
+        if policy_type not in _ORG_POLICY_TYPES:
+            type_node.fail(f"unsupported policy type `{policy_type}`")
+        is_scp = policy_type == "SERVICE_CONTROL_POLICY"
+        policy = OrgPolicy(
+            id=summary.key("Id").text(),
+            name=summary.str_of("Name"),
+            arn=summary.str_of("Arn"),
+            document=item.key("Content").document(PolicyKind.SCP if is_scp else PolicyKind.RCP),
+        )
+        (scps if is_scp else rcps).append(policy)
+    return OrgLevel(
+        id=level.key("Id").text(),
+        kind=kind,
+        name=level.str_of("Name"),
+        scps=tuple(scps),
+        rcps=tuple(rcps),
+    )
+
+
+def parse_compute(root: JsonNode) -> tuple[ComputeResource, ...]:
+    """Resources that run with roles, from `compute.json`
+
+    The file holds `Resources`: objects with `Arn`, `Type` (a `ComputeKind` value such as
+    `lambda_function`), and optional `Name`, `Region`, `RoleArn`, `InstanceProfileArn`.
+    """
+    resources = []
+    for item in root.obj().items("Resources"):
+        type_node = item.key("Type")
+        try:
+            kind = ComputeKind(type_node.text())
+        except ValueError:
+            type_node.fail(
+                f"unknown resource type `{type_node.value}` (expected one of "
+                f"{', '.join(k.value for k in ComputeKind)})"
+            )
+        role = item.opt("RoleArn")
+        profile = item.opt("InstanceProfileArn")
+        resources.append(
+            ComputeResource(
+                arn=item.key("Arn").text(),
+                kind=kind,
+                name=item.str_of("Name"),
+                region=item.str_of("Region"),
+                role_arn=None if role is None else role.text(),
+                instance_profile_arn=None if profile is None else profile.text(),
+            )
+        )
+    return tuple(resources)

@@ -1,0 +1,239 @@
+from datetime import timedelta
+
+import pytest
+
+from iamwarden.findings import Status
+from iamwarden.snapshot import DataSet, ServiceAccess, ServiceLastAccessed
+from tests.analysis.checking import only, run_check, statuses
+from tests.builders import (
+    ACCOUNT_ID,
+    NOW,
+    aws_policy,
+    group,
+    inline,
+    managed_policy,
+    role,
+    snapshot,
+    user,
+)
+
+ADMIN = aws_policy("AdministratorAccess")
+SCOPED = managed_policy(
+    "Scoped",
+    document={
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::bucket/*"}],
+    },
+)
+NO_DETAILS = frozenset(DataSet) - {DataSet.AUTHORIZATION_DETAILS}
+
+
+def doc(*statements):
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+@pytest.mark.parametrize(
+    ("policy", "status"),
+    [
+        (ADMIN, Status.FAIL),
+        (SCOPED, Status.PASS),
+        (
+            managed_policy(
+                "AllButIam",
+                document=doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}),
+            ),
+            Status.PASS,
+        ),
+        (
+            managed_policy(
+                "AdminWithDeny",
+                document=doc(
+                    {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                    {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"},
+                ),
+            ),
+            Status.PASS,
+        ),
+    ],
+)
+def test_policy_no_full_admin(policy, status):
+    snap = snapshot(policies=(policy,), roles=(role("app", attached_policies=(policy.arn,)),))
+    finding = only(run_check("policy_no_full_admin", snap))
+    assert (finding.status, finding.resource_arn) == (status, policy.arn)
+
+
+def test_policy_no_full_admin_not_assessed_for_missing_attached_policy():
+    snap = snapshot(roles=(role("app", attached_policies=(ADMIN.arn,)),))
+    assert only(run_check("policy_no_full_admin", snap)).status is Status.NOT_ASSESSED
+
+
+def test_unattached_policies_are_not_cis_findings():
+    assert run_check("policy_no_full_admin", snapshot(policies=(managed_policy("Idle"),))) == []
+
+
+def test_policy_no_full_admin_not_assessed_without_authorization_details():
+    finding = only(run_check("policy_no_full_admin", snapshot(collected=NO_DETAILS)))
+    assert finding.status is Status.NOT_ASSESSED
+
+
+@pytest.mark.parametrize(
+    ("check_id", "entities", "arn"),
+    [
+        (
+            "role_admin_access",
+            {"roles": (role("dev", attached_policies=(ADMIN.arn,)),)},
+            f"arn:aws:iam::{ACCOUNT_ID}:role/dev",
+        ),
+        (
+            "user_admin_access",
+            {"users": (user("bot", inline_policies=(inline("all"),)),)},
+            f"arn:aws:iam::{ACCOUNT_ID}:user/bot",
+        ),
+        (
+            "group_admin_access",
+            {"groups": (group("ops", attached_policies=(ADMIN.arn,)),)},
+            f"arn:aws:iam::{ACCOUNT_ID}:group/ops",
+        ),
+        (
+            "user_admin_access",
+            {
+                "users": (user("member", groups=("ops",)),),
+                "groups": (group("ops", attached_policies=(ADMIN.arn,)),),
+            },
+            f"arn:aws:iam::{ACCOUNT_ID}:user/member",
+        ),
+    ],
+)
+def test_admin_access_fails(check_id, entities, arn):
+    snap = snapshot(policies=(ADMIN,), **entities)
+    assert statuses(run_check(check_id, snap))[arn] is Status.FAIL
+
+
+def test_boundary_removes_admin_access():
+    boundary = managed_policy(
+        "Boundary", document=doc({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+    )
+    dev = role("dev", attached_policies=(ADMIN.arn,), permissions_boundary=boundary.arn)
+    snap = snapshot(policies=(ADMIN, boundary), roles=(dev,))
+    assert only(run_check("role_admin_access", snap)).status is Status.PASS
+
+
+def test_role_admin_access_reports_services_used():
+    dev = role("dev", attached_policies=(ADMIN.arn,))
+    used = ServiceLastAccessed(
+        principal_arn=dev.arn,
+        services=(
+            ServiceAccess(namespace="s3", last_authenticated=NOW),
+            ServiceAccess(namespace="iam"),
+        ),
+    )
+    snap = snapshot(policies=(ADMIN,), roles=(dev,), service_last_accessed=(used,))
+    finding = only(run_check("role_admin_access", snap))
+    assert finding.evidence["services_used"] == ["s3"]
+    assert finding.evidence["statements"][0]["policy"] == ADMIN.arn
+
+
+@pytest.mark.parametrize(
+    "check_id", ["role_admin_access", "user_admin_access", "group_admin_access"]
+)
+def test_admin_access_not_assessed(check_id):
+    snap = snapshot(
+        roles=(role("dev", attached_policies=(ADMIN.arn,)),),
+        users=(user("bot", attached_policies=(ADMIN.arn,)),),
+        groups=(group("ops", attached_policies=(ADMIN.arn,)),),
+    )
+    assert {f.status for f in run_check(check_id, snap)} == {Status.NOT_ASSESSED}
+    assert only(run_check(check_id, snapshot(collected=NO_DETAILS))).status is Status.NOT_ASSESSED
+
+
+@pytest.mark.parametrize(
+    ("check_id", "entities"),
+    [
+        ("role_admin_access", {"roles": (role("app", attached_policies=(SCOPED.arn,)),)}),
+        ("user_admin_access", {"users": (user("bot", attached_policies=(SCOPED.arn,)),)}),
+        ("group_admin_access", {"groups": (group("ops", attached_policies=(SCOPED.arn,)),)}),
+    ],
+)
+def test_admin_access_passes_for_scoped_principals(check_id, entities):
+    snap = snapshot(policies=(SCOPED,), **entities)
+    assert only(run_check(check_id, snap)).status is Status.PASS
+
+
+PASS_ROLE_ANYWHERE = managed_policy(
+    "Deploy",
+    document=doc(
+        {"Effect": "Allow", "Action": ["iam:PassRole", "s3:PutBucketPolicy"], "Resource": "*"}
+    ),
+)
+PASS_ROLE_SCOPED = managed_policy(
+    "DeployScoped",
+    document=doc(
+        {
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": f"arn:aws:iam::{ACCOUNT_ID}:role/app",
+        }
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("policy", "status"),
+    [(PASS_ROLE_ANYWHERE, Status.FAIL), (PASS_ROLE_SCOPED, Status.PASS), (SCOPED, Status.PASS)],
+)
+def test_policy_wildcard_sensitive_actions(policy, status):
+    finding = only(run_check("policy_wildcard_sensitive_actions", snapshot(policies=(policy,))))
+    assert finding.status is status
+
+
+def test_sensitive_actions_are_grouped_by_why():
+    finding = only(
+        run_check("policy_wildcard_sensitive_actions", snapshot(policies=(PASS_ROLE_ANYWHERE,)))
+    )
+    assert finding.evidence["actions"] == {
+        "credentials": ["iam:PassRole"],
+        "permissions_management": ["s3:PutBucketPolicy"],
+    }
+    assert finding.evidence["statements"][0]["policy"] == PASS_ROLE_ANYWHERE.arn
+
+
+def test_inline_policies_are_checked_and_aws_managed_are_not():
+    bot = user(
+        "bot", inline_policies=(inline("deploy", document=PASS_ROLE_ANYWHERE.document.obj()),)
+    )
+    snap = snapshot(users=(bot,), policies=(aws_policy("IAMFullAccess"),))
+    finding = only(run_check("policy_wildcard_sensitive_actions", snap))
+    assert finding.resource_arn == f"{bot.arn}:deploy"
+    assert finding.status is Status.FAIL
+
+
+def test_boundary_only_policies_are_skipped():
+    boundary = managed_policy(
+        "Boundary", document=PASS_ROLE_ANYWHERE.document.obj(), boundary_usage_count=1
+    )
+    assert run_check("policy_wildcard_sensitive_actions", snapshot(policies=(boundary,))) == []
+
+
+def test_sensitive_actions_not_assessed_without_authorization_details():
+    finding = only(run_check("policy_wildcard_sensitive_actions", snapshot(collected=NO_DETAILS)))
+    assert finding.status is Status.NOT_ASSESSED
+
+
+@pytest.mark.parametrize(
+    ("kw", "status"),
+    [
+        ({"last_used": NOW - timedelta(days=5)}, Status.PASS),
+        ({"last_used": NOW - timedelta(days=91)}, Status.FAIL),
+        ({"created": NOW - timedelta(days=200)}, Status.FAIL),
+        ({"created": NOW - timedelta(days=2)}, Status.PASS),
+        ({}, Status.NOT_ASSESSED),
+    ],
+)
+def test_role_unused_90_days(kw, status):
+    snap = snapshot(roles=(role("app", **kw),))
+    assert only(run_check("role_unused_90_days", snap)).status is status
+
+
+def test_service_linked_roles_are_not_unused_findings():
+    linked = role("AWSServiceRoleForSupport", path="/aws-service-role/support.amazonaws.com/")
+    assert run_check("role_unused_90_days", snapshot(roles=(linked,))) == []
