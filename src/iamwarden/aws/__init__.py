@@ -1,0 +1,53 @@
+"""Live collection from AWS with boto3: one account or a whole Organization.
+
+Fills `Snapshot`s; never prints, exits or reads the environment (boto3 reads its own
+configuration). Failed calls, regions and accounts become `Gap`s, never aborts.
+"""
+
+from iamwarden.aws.calls import (
+    CallStats,
+    GapReason,
+    Progress,
+    ProgressEvent,
+    ProgressKind,
+)
+from iamwarden.aws.collect import (
+    INDEX_NAME,
+    Collection,
+    CollectionStats,
+    IndexedAccount,
+    OrganizationIndex,
+    collect_account,
+    collect_organization,
+    read_organization_index,
+)
+from iamwarden.aws.iam import parse_credential_report
+from iamwarden.aws.session import (
+    AccountAccess,
+    AwsTarget,
+    CollectOptions,
+    assume_role,
+    open_access,
+)
+
+__all__ = [
+    "INDEX_NAME",
+    "AccountAccess",
+    "AwsTarget",
+    "CallStats",
+    "CollectOptions",
+    "Collection",
+    "CollectionStats",
+    "GapReason",
+    "IndexedAccount",
+    "OrganizationIndex",
+    "Progress",
+    "ProgressEvent",
+    "ProgressKind",
+    "assume_role",
+    "collect_account",
+    "collect_organization",
+    "open_access",
+    "parse_credential_report",
+    "read_organization_index",
+]

@@ -1,0 +1,340 @@
+"""Per-region collectors: resource-based policies, resources that run with a role, and Access
+Analyzer. Each collector takes a `Caller` and a region and returns a `RegionalPart`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from iamwarden.aws.calls import Caller
+from iamwarden.snapshot.model import (
+    AccessAnalyzer,
+    AnalyzerFinding,
+    ComputeKind,
+    ComputeResource,
+    DataSet,
+    Document,
+    PublicAccessBlock,
+    ResourcePolicy,
+)
+
+__all__ = [
+    "REGIONAL_COLLECTORS",
+    "RegionalPart",
+    "collect_account_public_access_block",
+    "collect_buckets",
+]
+
+_POLICIES = DataSet.RESOURCE_POLICIES
+_COMPUTE = DataSet.COMPUTE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegionalPart:
+    """What one collector found in one region"""
+
+    resource_policies: tuple[ResourcePolicy, ...] = ()
+    compute: tuple[ComputeResource, ...] = ()
+    analyzers: tuple[AccessAnalyzer, ...] = ()
+
+
+def _doc(text: Any) -> Document | None:
+    """A policy document from JSON text (or an already decoded value); `None` when empty"""
+    if not text:
+        return None
+    return Document.from_obj(json.loads(text) if isinstance(text, str) else text)
+
+
+def _policy(arn: str, service: str, region: str, text: Any) -> list[ResourcePolicy]:
+    document = _doc(text)
+    return [] if document is None else [ResourcePolicy(arn=arn, service=service, region=region,
+                                                       document=document)]
+
+
+def _items(pages: list[dict[str, Any]] | None, key: str) -> list[Any]:
+    return [item for page in pages or () for item in page.get(key, ())]
+
+
+def _pab(raw: Mapping[str, Any]) -> PublicAccessBlock:
+    return PublicAccessBlock(
+        block_public_acls=bool(raw.get("BlockPublicAcls", False)),
+        ignore_public_acls=bool(raw.get("IgnorePublicAcls", False)),
+        block_public_policy=bool(raw.get("BlockPublicPolicy", False)),
+        restrict_public_buckets=bool(raw.get("RestrictPublicBuckets", False)),
+    )
+
+
+def collect_account_public_access_block(caller: Caller) -> PublicAccessBlock | None:
+    """The account-level S3 Public Access Block; `None` when none is set (or on a gap)"""
+    reply = caller.call("s3control", "", "get_public_access_block", _POLICIES,
+                        absent=("NoSuchPublicAccessBlockConfiguration",),
+                        AccountId=caller.account)
+    raw = (reply or {}).get("PublicAccessBlockConfiguration")
+    return _pab(raw) if raw else None
+
+
+def collect_buckets(caller: Caller, regions: Iterable[str],
+                    partition: str) -> tuple[ResourcePolicy, ...]:
+    """Policies and Public Access Blocks of the buckets in `regions`"""
+    wanted = frozenset(regions)
+    pages = caller.paginate("s3", "", "list_buckets", _POLICIES)
+    found = []
+    for bucket in _items(pages, "Buckets"):
+        name = bucket["Name"]
+        location = caller.call("s3", "", "get_bucket_location", _POLICIES, Bucket=name)
+        if location is None:
+            continue
+        region = location.get("LocationConstraint") or "us-east-1"
+        if region == "EU":
+            region = "eu-west-1"
+        if region not in wanted:
+            continue
+        policy = caller.call("s3", region, "get_bucket_policy", _POLICIES,
+                             absent=("NoSuchBucketPolicy",), Bucket=name)
+        block = caller.call("s3", region, "get_public_access_block", _POLICIES,
+                            absent=("NoSuchPublicAccessBlockConfiguration",), Bucket=name)
+        document = _doc((policy or {}).get("Policy"))
+        if document is None:
+            continue
+        raw_block = (block or {}).get("PublicAccessBlockConfiguration")
+        found.append(ResourcePolicy(arn=f"arn:{partition}:s3:::{name}", service="s3",
+                                    region=region, document=document,
+                                    public_access_block=_pab(raw_block) if raw_block else None))
+    return tuple(found)
+
+
+def _kms(caller: Caller, region: str) -> RegionalPart:
+    found = []
+    for key in _items(caller.paginate("kms", region, "list_keys", _POLICIES), "Keys"):
+        reply = caller.call("kms", region, "get_key_policy", _POLICIES, KeyId=key["KeyId"],
+                            PolicyName="default")
+        found += _policy(key["KeyArn"], "kms", region, (reply or {}).get("Policy"))
+    return RegionalPart(resource_policies=tuple(found))
+
+
+def _lambda(caller: Caller, region: str) -> RegionalPart:
+    both = (_POLICIES, _COMPUTE)
+    policies, compute = [], []
+    for fn in _items(caller.paginate("lambda", region, "list_functions", both), "Functions"):
+        compute.append(ComputeResource(arn=fn["FunctionArn"], kind=ComputeKind.LAMBDA_FUNCTION,
+                                       name=fn["FunctionName"], region=region,
+                                       role_arn=fn.get("Role")))
+        reply = caller.call("lambda", region, "get_policy", _POLICIES,
+                            absent=("ResourceNotFoundException",),
+                            FunctionName=fn["FunctionName"])
+        policies += _policy(fn["FunctionArn"], "lambda", region, (reply or {}).get("Policy"))
+    for layer in _items(caller.paginate("lambda", region, "list_layers", _POLICIES), "Layers"):
+        latest = layer.get("LatestMatchingVersion") or {}
+        if "Version" not in latest:
+            continue
+        reply = caller.call("lambda", region, "get_layer_version_policy", _POLICIES,
+                            absent=("ResourceNotFoundException",),
+                            LayerName=layer["LayerName"], VersionNumber=latest["Version"])
+        policies += _policy(latest["LayerVersionArn"], "lambda", region,
+                            (reply or {}).get("Policy"))
+    return RegionalPart(resource_policies=tuple(policies), compute=tuple(compute))
+
+
+def _sqs(caller: Caller, region: str) -> RegionalPart:
+    found = []
+    for url in _items(caller.paginate("sqs", region, "list_queues", _POLICIES), "QueueUrls"):
+        reply = caller.call("sqs", region, "get_queue_attributes", _POLICIES,
+                            absent=("AWS.SimpleQueueService.NonExistentQueue",
+                                    "QueueDoesNotExist"),
+                            QueueUrl=url, AttributeNames=["Policy", "QueueArn"])
+        attributes = (reply or {}).get("Attributes", {})
+        if "QueueArn" in attributes:
+            found += _policy(attributes["QueueArn"], "sqs", region, attributes.get("Policy"))
+    return RegionalPart(resource_policies=tuple(found))
+
+
+def _sns(caller: Caller, region: str) -> RegionalPart:
+    found = []
+    for topic in _items(caller.paginate("sns", region, "list_topics", _POLICIES), "Topics"):
+        reply = caller.call("sns", region, "get_topic_attributes", _POLICIES,
+                            absent=("NotFound",), TopicArn=topic["TopicArn"])
+        found += _policy(topic["TopicArn"], "sns", region,
+                         (reply or {}).get("Attributes", {}).get("Policy"))
+    return RegionalPart(resource_policies=tuple(found))
+
+
+def _secrets(caller: Caller, region: str) -> RegionalPart:
+    found = []
+    pages = caller.paginate("secretsmanager", region, "list_secrets", _POLICIES)
+    for secret in _items(pages, "SecretList"):
+        reply = caller.call("secretsmanager", region, "get_resource_policy", _POLICIES,
+                            absent=("ResourceNotFoundException",), SecretId=secret["ARN"])
+        found += _policy(secret["ARN"], "secretsmanager", region,
+                         (reply or {}).get("ResourcePolicy"))
+    return RegionalPart(resource_policies=tuple(found))
+
+
+def _ecr(caller: Caller, region: str) -> RegionalPart:
+    found = []
+    pages = caller.paginate("ecr", region, "describe_repositories", _POLICIES)
+    for repo in _items(pages, "repositories"):
+        reply = caller.call("ecr", region, "get_repository_policy", _POLICIES,
+                            absent=("RepositoryPolicyNotFoundException",),
+                            repositoryName=repo["repositoryName"])
+        found += _policy(repo["repositoryArn"], "ecr", region, (reply or {}).get("policyText"))
+    return RegionalPart(resource_policies=tuple(found))
+
+
+def _efs(caller: Caller, region: str) -> RegionalPart:
+    found = []
+    pages = caller.paginate("efs", region, "describe_file_systems", _POLICIES)
+    for fs in _items(pages, "FileSystems"):
+        reply = caller.call("efs", region, "describe_file_system_policy", _POLICIES,
+                            absent=("PolicyNotFound",), FileSystemId=fs["FileSystemId"])
+        found += _policy(fs["FileSystemArn"], "elasticfilesystem", region,
+                         (reply or {}).get("Policy"))
+    return RegionalPart(resource_policies=tuple(found))
+
+
+def _opensearch(caller: Caller, region: str) -> RegionalPart:
+    reply = caller.call("opensearch", region, "list_domain_names", _POLICIES)
+    names = [d["DomainName"] for d in (reply or {}).get("DomainNames", ())]
+    found = []
+    for start in range(0, len(names), 5):
+        described = caller.call("opensearch", region, "describe_domains", _POLICIES,
+                                DomainNames=names[start:start + 5])
+        for domain in (described or {}).get("DomainStatusList", ()):
+            found += _policy(domain["ARN"], "es", region, domain.get("AccessPolicies"))
+    return RegionalPart(resource_policies=tuple(found))
+
+
+def _analyzer(caller: Caller, region: str) -> RegionalPart:
+    dataset = DataSet.ACCESS_ANALYZER
+    analyzers = []
+    for raw in _items(caller.paginate("accessanalyzer", region, "list_analyzers", dataset),
+                      "analyzers"):
+        findings: list[AnalyzerFinding] = []
+        if raw.get("status") == "ACTIVE":
+            pages = caller.paginate("accessanalyzer", region, "list_findings", dataset,
+                                    analyzerArn=raw["arn"],
+                                    filter={"status": {"eq": ["ACTIVE"]}})
+            findings = [
+                AnalyzerFinding(
+                    id=f["id"], resource=f.get("resource", ""),
+                    resource_type=f.get("resourceType", ""),
+                    is_public=bool(f.get("isPublic", False)),
+                    principal=dict(sorted((f.get("principal") or {}).items())),
+                    actions=tuple(sorted(f.get("action", ()))),
+                    resource_owner_account=f.get("resourceOwnerAccount", ""))
+                for f in _items(pages, "findings")]
+        analyzers.append(AccessAnalyzer(
+            arn=raw["arn"], name=raw["name"], region=region, type=raw.get("type", "ACCOUNT"),
+            status=raw.get("status", "ACTIVE"),
+            findings=tuple(sorted(findings, key=lambda f: f.id))))
+    return RegionalPart(analyzers=tuple(analyzers))
+
+
+def _ec2(caller: Caller, region: str) -> RegionalPart:
+    found = []
+    reservations = _items(caller.paginate("ec2", region, "describe_instances", _COMPUTE),
+                          "Reservations")
+    for reservation in reservations:
+        owner = reservation.get("OwnerId", caller.account)
+        for instance in reservation.get("Instances", ()):
+            profile = (instance.get("IamInstanceProfile") or {}).get("Arn")
+            if not profile or instance.get("State", {}).get("Name") == "terminated":
+                continue
+            partition = profile.split(":")[1]
+            found.append(ComputeResource(
+                arn=f"arn:{partition}:ec2:{region}:{owner}:instance/{instance['InstanceId']}",
+                kind=ComputeKind.EC2_INSTANCE, name=instance["InstanceId"], region=region,
+                instance_profile_arn=profile))
+    return RegionalPart(compute=tuple(found))
+
+
+def _codebuild(caller: Caller, region: str) -> RegionalPart:
+    names = _items(caller.paginate("codebuild", region, "list_projects", _COMPUTE), "projects")
+    found = []
+    for start in range(0, len(names), 100):
+        reply = caller.call("codebuild", region, "batch_get_projects", _COMPUTE,
+                            names=names[start:start + 100])
+        found += [ComputeResource(arn=p["arn"], kind=ComputeKind.CODEBUILD_PROJECT,
+                                  name=p["name"], region=region, role_arn=p.get("serviceRole"))
+                  for p in (reply or {}).get("projects", ())]
+    return RegionalPart(compute=tuple(found))
+
+
+def _cloudformation(caller: Caller, region: str) -> RegionalPart:
+    stacks = _items(caller.paginate("cloudformation", region, "describe_stacks", _COMPUTE),
+                    "Stacks")
+    return RegionalPart(compute=tuple(
+        ComputeResource(arn=s["StackId"], kind=ComputeKind.CLOUDFORMATION_STACK,
+                        name=s["StackName"], region=region, role_arn=s["RoleARN"])
+        for s in stacks if s.get("RoleARN")))
+
+
+def _ecs(caller: Caller, region: str) -> RegionalPart:
+    families = _items(caller.paginate("ecs", region, "list_task_definition_families", _COMPUTE,
+                                      status="ACTIVE"), "families")
+    found = []
+    for family in families:
+        reply = caller.call("ecs", region, "describe_task_definition", _COMPUTE,
+                            taskDefinition=family)
+        task = (reply or {}).get("taskDefinition")
+        if task and task.get("taskRoleArn"):
+            found.append(ComputeResource(arn=task["taskDefinitionArn"],
+                                         kind=ComputeKind.ECS_TASK_DEFINITION, name=family,
+                                         region=region, role_arn=task["taskRoleArn"]))
+    return RegionalPart(compute=tuple(found))
+
+
+def _sagemaker(caller: Caller, region: str) -> RegionalPart:
+    pages = caller.paginate("sagemaker", region, "list_notebook_instances", _COMPUTE)
+    found = []
+    for notebook in _items(pages, "NotebookInstances"):
+        reply = caller.call("sagemaker", region, "describe_notebook_instance", _COMPUTE,
+                            NotebookInstanceName=notebook["NotebookInstanceName"])
+        if reply and reply.get("RoleArn"):
+            found.append(ComputeResource(arn=reply["NotebookInstanceArn"],
+                                         kind=ComputeKind.SAGEMAKER_NOTEBOOK,
+                                         name=reply["NotebookInstanceName"], region=region,
+                                         role_arn=reply["RoleArn"]))
+    return RegionalPart(compute=tuple(found))
+
+
+def _glue(caller: Caller, region: str) -> RegionalPart:
+    partition, account = caller.partition, caller.account
+    prefix = f"arn:{partition}:glue:{region}:{account}"
+    found = [
+        ComputeResource(arn=f"{prefix}:devEndpoint/{e['EndpointName']}",
+                        kind=ComputeKind.GLUE_DEV_ENDPOINT, name=e["EndpointName"],
+                        region=region, role_arn=e.get("RoleArn"))
+        for e in _items(caller.paginate("glue", region, "get_dev_endpoints", _COMPUTE),
+                        "DevEndpoints")]
+    for job in _items(caller.paginate("glue", region, "get_jobs", _COMPUTE), "Jobs"):
+        role = job.get("Role", "")
+        if role and not role.startswith("arn:"):
+            role = f"arn:{partition}:iam::{account}:role/{role}"
+        found.append(ComputeResource(arn=f"{prefix}:job/{job['Name']}",
+                                     kind=ComputeKind.GLUE_JOB, name=job["Name"],
+                                     region=region, role_arn=role or None))
+    return RegionalPart(compute=tuple(found))
+
+
+REGIONAL_COLLECTORS: Mapping[str, tuple[frozenset[DataSet], Callable[[Caller, str],
+                                                                     RegionalPart]]] = {
+    "kms": (frozenset({_POLICIES}), _kms),
+    "lambda": (frozenset({_POLICIES, _COMPUTE}), _lambda),
+    "sqs": (frozenset({_POLICIES}), _sqs),
+    "sns": (frozenset({_POLICIES}), _sns),
+    "secretsmanager": (frozenset({_POLICIES}), _secrets),
+    "ecr": (frozenset({_POLICIES}), _ecr),
+    "efs": (frozenset({_POLICIES}), _efs),
+    "opensearch": (frozenset({_POLICIES}), _opensearch),
+    "accessanalyzer": (frozenset({DataSet.ACCESS_ANALYZER}), _analyzer),
+    "ec2": (frozenset({_COMPUTE}), _ec2),
+    "codebuild": (frozenset({_COMPUTE}), _codebuild),
+    "cloudformation": (frozenset({_COMPUTE}), _cloudformation),
+    "ecs": (frozenset({_COMPUTE}), _ecs),
+    "sagemaker": (frozenset({_COMPUTE}), _sagemaker),
+    "glue": (frozenset({_COMPUTE}), _glue),
+}
+"""Service → (the data sets it feeds, its collector); each runs once per region"""
