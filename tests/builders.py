@@ -25,11 +25,19 @@ from iamwarden.snapshot.model import ROOT_USER
 
 ACCOUNT_ID = "111122223333"
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
-ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+ALLOW_ALL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
 EC2_TRUST = {
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
-                   "Action": "sts:AssumeRole"}],
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
 }
 
 
@@ -43,12 +51,15 @@ def inline(name: str = "inline", *, document: Any = ALLOW_ALL) -> InlinePolicy:
     return InlinePolicy(name=name, document=doc(document))
 
 
-def managed_policy(name: str = "Custom", *, document: Any = ALLOW_ALL,
-                   account: str = ACCOUNT_ID, **kw: Any) -> ManagedPolicy:
+def managed_policy(
+    name: str = "Custom", *, document: Any = ALLOW_ALL, account: str = ACCOUNT_ID, **kw: Any
+) -> ManagedPolicy:
     """A customer managed policy with one default version (`account="aws"` for AWS-managed)"""
     return ManagedPolicy(
-        name=name, arn=f"arn:aws:iam::{account}:policy/{name}",
-        versions=(PolicyVersion(id="v1", document=doc(document), is_default=True),), **kw,
+        name=name,
+        arn=f"arn:aws:iam::{account}:policy/{name}",
+        versions=(PolicyVersion(id="v1", document=doc(document), is_default=True),),
+        **kw,
     )
 
 
@@ -59,13 +70,16 @@ def user(name: str = "alice", **kw: Any) -> User:
 
 def role(name: str = "app", *, trust: Any = EC2_TRUST, **kw: Any) -> Role:
     """An IAM role in the test account"""
-    return Role(name=name, arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{name}", trust_policy=doc(trust), **kw)
+    return Role(
+        name=name, arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{name}", trust_policy=doc(trust), **kw
+    )
 
 
 def snapshot(*, collected: frozenset[DataSet] = frozenset(DataSet), **kw: Any) -> Snapshot:
     """A snapshot of the test account; every data set collected unless told otherwise"""
-    return Snapshot(account=Account(id=ACCOUNT_ID), source="test", collected_at=NOW,
-                    collected=collected, **kw)
+    return Snapshot(
+        account=Account(id=ACCOUNT_ID), source="test", collected_at=NOW, collected=collected, **kw
+    )
 
 
 def auth_details(*, account: str = ACCOUNT_ID, document: Any = ALLOW_ALL) -> dict[str, Any]:
@@ -74,40 +88,78 @@ def auth_details(*, account: str = ACCOUNT_ID, document: Any = ALLOW_ALL) -> dic
     iam = f"arn:aws:iam::{account}"
     return {
         "UserDetailList": [
-            {"UserName": "alice", "Arn": f"{iam}:user/alice", "UserId": "AIDAALICE",
-             "Path": "/", "CreateDate": "2024-01-01T00:00:00Z", "GroupList": ["devs"],
-             "UserPolicyList": [{"PolicyName": "own", "PolicyDocument": ALLOW_ALL}],
-             "AttachedManagedPolicies": [], "Tags": [{"Key": "team", "Value": "dev"}]},
-            {"UserName": "bob", "Arn": f"{iam}:user/bob", "UserId": "AIDABOB", "Path": "/",
-             "CreateDate": "2024-02-01T00:00:00+00:00", "GroupList": [],
-             "AttachedManagedPolicies": [{"PolicyName": "Custom",
-                                          "PolicyArn": f"{iam}:policy/Custom"}],
-             "PermissionsBoundary": {"PermissionsBoundaryType": "Policy",
-                                     "PermissionsBoundaryArn": f"{iam}:policy/Custom"}},
+            {
+                "UserName": "alice",
+                "Arn": f"{iam}:user/alice",
+                "UserId": "AIDAALICE",
+                "Path": "/",
+                "CreateDate": "2024-01-01T00:00:00Z",
+                "GroupList": ["devs"],
+                "UserPolicyList": [{"PolicyName": "own", "PolicyDocument": ALLOW_ALL}],
+                "AttachedManagedPolicies": [],
+                "Tags": [{"Key": "team", "Value": "dev"}],
+            },
+            {
+                "UserName": "bob",
+                "Arn": f"{iam}:user/bob",
+                "UserId": "AIDABOB",
+                "Path": "/",
+                "CreateDate": "2024-02-01T00:00:00+00:00",
+                "GroupList": [],
+                "AttachedManagedPolicies": [
+                    {"PolicyName": "Custom", "PolicyArn": f"{iam}:policy/Custom"}
+                ],
+                "PermissionsBoundary": {
+                    "PermissionsBoundaryType": "Policy",
+                    "PermissionsBoundaryArn": f"{iam}:policy/Custom",
+                },
+            },
         ],
         "GroupDetailList": [
-            {"GroupName": "devs", "Arn": f"{iam}:group/devs", "GroupId": "AGPADEVS",
-             "Path": "/", "GroupPolicyList": [],
-             "AttachedManagedPolicies": [{"PolicyName": "Custom",
-                                          "PolicyArn": f"{iam}:policy/Custom"}]},
+            {
+                "GroupName": "devs",
+                "Arn": f"{iam}:group/devs",
+                "GroupId": "AGPADEVS",
+                "Path": "/",
+                "GroupPolicyList": [],
+                "AttachedManagedPolicies": [
+                    {"PolicyName": "Custom", "PolicyArn": f"{iam}:policy/Custom"}
+                ],
+            },
         ],
         "RoleDetailList": [
-            {"RoleName": "app", "Arn": f"{iam}:role/app", "RoleId": "AROAAPP", "Path": "/",
-             "AssumeRolePolicyDocument": EC2_TRUST, "RolePolicyList": [],
-             "AttachedManagedPolicies": [],
-             "InstanceProfileList": [{"InstanceProfileName": "app-profile",
-                                      "Arn": f"{iam}:instance-profile/app-profile",
-                                      "Roles": [{"Arn": f"{iam}:role/app"}]}],
-             "RoleLastUsed": {"LastUsedDate": "2026-10-30T12:00:00Z", "Region": "eu-west-1"}},
+            {
+                "RoleName": "app",
+                "Arn": f"{iam}:role/app",
+                "RoleId": "AROAAPP",
+                "Path": "/",
+                "AssumeRolePolicyDocument": EC2_TRUST,
+                "RolePolicyList": [],
+                "AttachedManagedPolicies": [],
+                "InstanceProfileList": [
+                    {
+                        "InstanceProfileName": "app-profile",
+                        "Arn": f"{iam}:instance-profile/app-profile",
+                        "Roles": [{"Arn": f"{iam}:role/app"}],
+                    }
+                ],
+                "RoleLastUsed": {"LastUsedDate": "2026-10-30T12:00:00Z", "Region": "eu-west-1"},
+            },
         ],
         "Policies": [
-            {"PolicyName": "Custom", "Arn": f"{iam}:policy/Custom", "PolicyId": "ANPACUSTOM",
-             "Path": "/", "DefaultVersionId": "v2", "AttachmentCount": 2,
-             "PermissionsBoundaryUsageCount": 1,
-             "PolicyVersionList": [
-                 {"VersionId": "v2", "IsDefaultVersion": True, "Document": document},
-                 {"VersionId": "v1", "IsDefaultVersion": False, "Document": ALLOW_ALL},
-             ]},
+            {
+                "PolicyName": "Custom",
+                "Arn": f"{iam}:policy/Custom",
+                "PolicyId": "ANPACUSTOM",
+                "Path": "/",
+                "DefaultVersionId": "v2",
+                "AttachmentCount": 2,
+                "PermissionsBoundaryUsageCount": 1,
+                "PolicyVersionList": [
+                    {"VersionId": "v2", "IsDefaultVersion": True, "Document": document},
+                    {"VersionId": "v1", "IsDefaultVersion": False, "Document": ALLOW_ALL},
+                ],
+            },
         ],
     }
 
@@ -130,20 +182,26 @@ def write_export(root: Path, files: dict[str, Any], *, region: str = "us-east-1"
 
 
 # A credential report (CSV) of the test account: the root user and alice
-HEADER = ("user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
-          "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
-          "access_key_1_last_used_date,access_key_1_last_used_region,"
-          "access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,"
-          "access_key_2_last_used_date,access_key_2_last_used_region,"
-          "access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,"
-          "cert_2_last_rotated")
-ROOT_ROW = (f"<root_account>,arn:aws:iam::{ACCOUNT_ID}:root,2020-01-01T00:00:00+00:00,"
-            "not_supported,2026-10-01T00:00:00+00:00,not_supported,not_supported,false,true,"
-            "2025-01-01T00:00:00+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A")
-ALICE_ROW = (f"alice,arn:aws:iam::{ACCOUNT_ID}:user/alice,2024-01-01T00:00:00+00:00,true,"
-             "2026-10-30T00:00:00+00:00,2024-01-01T00:00:00+00:00,N/A,true,true,"
-             "2024-03-01T00:00:00+00:00,2026-10-29T00:00:00+00:00,us-east-1,s3,false,"
-             "2025-06-01T00:00:00+00:00,no_information,N/A,N/A,false,N/A,false,N/A")
+HEADER = (
+    "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
+    "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
+    "access_key_1_last_used_date,access_key_1_last_used_region,"
+    "access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,"
+    "access_key_2_last_used_date,access_key_2_last_used_region,"
+    "access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,"
+    "cert_2_last_rotated"
+)
+ROOT_ROW = (
+    f"<root_account>,arn:aws:iam::{ACCOUNT_ID}:root,2020-01-01T00:00:00+00:00,"
+    "not_supported,2026-10-01T00:00:00+00:00,not_supported,not_supported,false,true,"
+    "2025-01-01T00:00:00+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A"
+)
+ALICE_ROW = (
+    f"alice,arn:aws:iam::{ACCOUNT_ID}:user/alice,2024-01-01T00:00:00+00:00,true,"
+    "2026-10-30T00:00:00+00:00,2024-01-01T00:00:00+00:00,N/A,true,true,"
+    "2024-03-01T00:00:00+00:00,2026-10-29T00:00:00+00:00,us-east-1,s3,false,"
+    "2025-06-01T00:00:00+00:00,no_information,N/A,N/A,false,N/A,false,N/A"
+)
 CSV = "\n".join((HEADER, ROOT_ROW, ALICE_ROW))
 
 
@@ -159,9 +217,12 @@ def aws_policy(name: str = "AdministratorAccess", *, document: Any = ALLOW_ALL) 
 
 def credential_row(name: str = "alice", **kw: Any) -> CredentialReportRow:
     """A credential report row of a user in the test account (no password, MFA or keys)"""
-    return CredentialReportRow(user=name, arn=f"arn:aws:iam::{ACCOUNT_ID}:user/{name}",
-                               user_creation_time=kw.pop("user_creation_time", datetime(
-                                   2024, 1, 1, tzinfo=UTC)), **kw)
+    return CredentialReportRow(
+        user=name,
+        arn=f"arn:aws:iam::{ACCOUNT_ID}:user/{name}",
+        user_creation_time=kw.pop("user_creation_time", datetime(2024, 1, 1, tzinfo=UTC)),
+        **kw,
+    )
 
 
 def root_row(**kw: Any) -> CredentialReportRow:

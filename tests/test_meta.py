@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _packages() -> list[str]:
     return sorted(
-        name for _, name, is_package in pkgutil.walk_packages(iamwarden.__path__, "iamwarden.")
+        name
+        for _, name, is_package in pkgutil.walk_packages(iamwarden.__path__, "iamwarden.")
         if is_package
     )
 

@@ -12,7 +12,10 @@ from iamwarden.policy import Decision, PolicyKind
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "scenarios.yaml"
 
-ALLOW_GET = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
+ALLOW_GET = (
+    '{"Version": "2012-10-17", '
+    '"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
+)
 
 
 def _one(body: str) -> str:
@@ -33,32 +36,40 @@ def test_example_file_meets_every_expectation() -> None:
 
 
 def test_request_fields_override_scenario_fields_and_contexts_merge() -> None:
-    (scenario,) = load_scenarios(_one("""    context: {"aws:SourceIp": "10.0.0.1", "aws:TagKeys": [a, b]}
+    (scenario,) = load_scenarios(
+        _one("""    context: {"aws:SourceIp": "10.0.0.1", "aws:TagKeys": [a, b]}
     requests:
       - action: s3:GetObject
         principal: arn:aws:iam::111122223333:user/bob
         context: {"aws:SecureTransport": true}
-"""))
+""")
+    )
     (item,) = scenario.requests
     assert item.request.principal.endswith("user/bob")
     assert dict(item.request.context) == {
-        "aws:SourceIp": "10.0.0.1", "aws:TagKeys": ("a", "b"), "aws:SecureTransport": "true"}
+        "aws:SourceIp": "10.0.0.1",
+        "aws:TagKeys": ("a", "b"),
+        "aws:SecureTransport": "true",
+    }
     assert item.request.resource == "*"
     assert item.request.resource_account == "111122223333"
 
 
 def test_scp_levels_keep_their_order_and_kind() -> None:
-    (scenario,) = load_scenarios(_one(f"""    scps: [[{ALLOW_GET}], [{ALLOW_GET}, {ALLOW_GET}]]
+    (scenario,) = load_scenarios(
+        _one(f"""    scps: [[{ALLOW_GET}], [{ALLOW_GET}, {ALLOW_GET}]]
     requests: [{{action: s3:GetObject}}]
-"""))
+""")
+    )
     scps = scenario.requests[0].policies.scps
     assert scps is not None and [len(level) for level in scps] == [1, 2]
     assert scps[1][0].kind is PolicyKind.SCP
 
 
 def test_wrong_expectation_fails_the_request() -> None:
-    (result,) = run_scenarios(load_scenarios(_one(
-        "    requests: [{action: s3:GetObject, expect: explicitDeny}]\n")))
+    (result,) = run_scenarios(
+        load_scenarios(_one("    requests: [{action: s3:GetObject, expect: explicitDeny}]\n"))
+    )
     assert result.evaluation.decision is Decision.ALLOWED
     assert not result.is_expected
     assert results_to_json([result])["failed"] == 1
@@ -67,16 +78,24 @@ def test_wrong_expectation_fails_the_request() -> None:
 @pytest.mark.parametrize(
     ("body", "location"),
     [
-        ("    requests: [{action: s3:GetObject, expect: maybe}]\n",
-         "scenarios[0] (s1).requests[0].expect"),
+        (
+            "    requests: [{action: s3:GetObject, expect: maybe}]\n",
+            "scenarios[0] (s1).requests[0].expect",
+        ),
         ("    requests: [{resource: 'arn:aws:s3:::b'}]\n", "scenarios[0] (s1).requests[0].action"),
-        ("    requests: [{action: s3:GetObject, colour: blue}]\n",
-         "scenarios[0] (s1).requests[0].colour"),
+        (
+            "    requests: [{action: s3:GetObject, colour: blue}]\n",
+            "scenarios[0] (s1).requests[0].colour",
+        ),
         ("    requests: []\n", "scenarios[0] (s1).requests"),
-        ("    requests: [{action: s3:GetObject, context: {k: {nested: 1}}}]\n",
-         "scenarios[0] (s1).requests[0].context.k"),
-        ("    requests: [{action: s3:GetObject, scps: [{Statement: []}]}]\n",
-         "scenarios[0] (s1).requests[0].scps[0]"),
+        (
+            "    requests: [{action: s3:GetObject, context: {k: {nested: 1}}}]\n",
+            "scenarios[0] (s1).requests[0].context.k",
+        ),
+        (
+            "    requests: [{action: s3:GetObject, scps: [{Statement: []}]}]\n",
+            "scenarios[0] (s1).requests[0].scps[0]",
+        ),
     ],
 )
 def test_malformed_field_is_located(body: str, location: str) -> None:
@@ -86,9 +105,14 @@ def test_malformed_field_is_located(body: str, location: str) -> None:
 
 
 def test_policy_error_is_located_inside_the_document() -> None:
-    bad = '{"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Action": "s3:*", "Resource": "*"}]}'
+    bad = (
+        '{"Version": "2012-10-17", '
+        '"Statement": [{"Effect": "Maybe", "Action": "s3:*", "Resource": "*"}]}'
+    )
     with pytest.raises(ScenarioError) as raised:
-        load_scenarios(_one(f"    requests: [{{action: s3:GetObject, identity_policies: [{bad}]}}]\n"))
+        load_scenarios(
+            _one(f"    requests: [{{action: s3:GetObject, identity_policies: [{bad}]}}]\n")
+        )
     assert raised.value.location.startswith("scenarios[0] (s1).requests[0].identity_policies[0].")
     assert "Effect" in raised.value.location
 

@@ -36,30 +36,62 @@ def test_malformed_file_exits_2_naming_file_and_field(tmp_path: Path) -> None:
 
 
 def test_demo_deploy_bot_create_user_names_the_statement() -> None:
-    result = CliRunner().invoke(cli, [
-        "simulate", "--demo", "--principal", "arn:aws:iam::210987654321:user/deploy-bot",
-        "--action", "iam:CreateUser", "--action", "s3:GetObject", "--format", "json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--demo",
+            "--principal",
+            "arn:aws:iam::210987654321:user/deploy-bot",
+            "--action",
+            "iam:CreateUser",
+            "--action",
+            "s3:GetObject",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     first, second = json.loads(result.output)["results"]
     assert first["action"] == "iam:CreateUser" and first["decision"] == "allowed"
     identity = [r for r in first["reasons"] if r["policy_type"] == "identity"]
     assert [(r["policy"], r["pointer"]) for r in identity] == [
-        ("arn:aws:iam::aws:policy/AdministratorAccess", "Statement[0]")]
+        ("arn:aws:iam::aws:policy/AdministratorAccess", "Statement[0]")
+    ]
     assert second["decision"] == "explicitDeny"  # no aws:RequestedRegion: the region SCP denies
     assert second["deciding_policy_type"] == "scp"
 
 
 def test_demo_context_option_satisfies_the_region_scp() -> None:
-    result = CliRunner().invoke(cli, [
-        "simulate", "--demo", "--principal", "arn:aws:iam::210987654321:user/deploy-bot",
-        "--action", "s3:GetObject", "--context", "aws:RequestedRegion=us-east-1",
-        "--format", "json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--demo",
+            "--principal",
+            "arn:aws:iam::210987654321:user/deploy-bot",
+            "--action",
+            "s3:GetObject",
+            "--context",
+            "aws:RequestedRegion=us-east-1",
+            "--format",
+            "json",
+        ],
+    )
     assert json.loads(result.output)["results"][0]["decision"] == "allowed"
 
 
 def test_unknown_principal_is_an_input_error() -> None:
-    result = CliRunner().invoke(cli, [
-        "simulate", "--demo", "--principal", "arn:aws:iam::210987654321:user/nobody",
-        "--action", "s3:GetObject"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--demo",
+            "--principal",
+            "arn:aws:iam::210987654321:user/nobody",
+            "--action",
+            "s3:GetObject",
+        ],
+    )
     assert result.exit_code == 2
     assert "nobody" in result.output

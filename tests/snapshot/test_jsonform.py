@@ -23,9 +23,13 @@ from tests.builders import NOW, inline, managed_policy, role, snapshot, user
 
 def _sample():
     return snapshot(
-        users=(user(access_keys=(AccessKey(id="AKIAEXAMPLE", is_active=True, created=NOW),),
-                    mfa_devices=(MfaDevice(serial="arn:mfa", kind=MfaKind.VIRTUAL),),
-                    inline_policies=(inline(),)),),
+        users=(
+            user(
+                access_keys=(AccessKey(id="AKIAEXAMPLE", is_active=True, created=NOW),),
+                mfa_devices=(MfaDevice(serial="arn:mfa", kind=MfaKind.VIRTUAL),),
+                inline_policies=(inline(),),
+            ),
+        ),
         roles=(role(attached_policies=("arn:aws:iam::111122223333:policy/Custom",)),),
         policies=(managed_policy(),),
         account_summary={"Users": 1},

@@ -19,6 +19,13 @@ from iamwarden.analysis.compliance import (
     compliance_table,
 )
 from iamwarden.analysis.permissions import AdminAccess, IdentityPolicies, Permissions, Sensitivity
+from iamwarden.analysis.principals import (
+    PrincipalPolicies,
+    identity_policies,
+    is_known_principal,
+    organization_levels,
+    policies_for,
+)
 from iamwarden.analysis.registry import (
     Check,
     CheckContext,
@@ -26,6 +33,15 @@ from iamwarden.analysis.registry import (
     Remediation,
     check,
     registered_checks,
+)
+from iamwarden.analysis.simulation import (
+    Scenario,
+    ScenarioRequest,
+    SimulationResult,
+    load_scenarios,
+    results_to_json,
+    run_scenarios,
+    simulate_principal,
 )
 
 __all__ = [
@@ -41,15 +57,27 @@ __all__ = [
     "Framework",
     "IdentityPolicies",
     "Permissions",
+    "PrincipalPolicies",
     "Remediation",
     "Requirement",
+    "Scenario",
+    "ScenarioRequest",
     "Sensitivity",
+    "SimulationResult",
     "Suppression",
     "assess",
     "check",
     "cis_aws_v3",
     "compliance_score",
     "compliance_table",
+    "identity_policies",
+    "is_known_principal",
+    "load_scenarios",
+    "organization_levels",
     "parse_suppressions",
+    "policies_for",
     "registered_checks",
+    "results_to_json",
+    "run_scenarios",
+    "simulate_principal",
 ]

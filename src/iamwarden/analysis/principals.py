@@ -89,15 +89,17 @@ def _entity(snapshot: Snapshot, principal_arn: str) -> User | Role | None:
         role_name = session.split("/", 1)[0]
         arn_prefix = prefix.replace(":sts:", ":iam:")
         return next(
-            (r for r in snapshot.roles
-             if r.name == role_name and r.arn.startswith(arn_prefix)), None
+            (r for r in snapshot.roles if r.name == role_name and r.arn.startswith(arn_prefix)),
+            None,
         )
     return next((p for p in snapshot.principals() if p.arn == principal_arn), None)
 
 
 def is_known_principal(snapshot: Snapshot, principal_arn: str) -> bool:
     """Whether the ARN names the account's root, one of its users or roles, or a role session"""
-    return principal_arn == snapshot.account.root_arn or _entity(snapshot, principal_arn) is not None
+    return (
+        principal_arn == snapshot.account.root_arn or _entity(snapshot, principal_arn) is not None
+    )
 
 
 def policies_for(

@@ -40,8 +40,16 @@ __all__ = [
 Context = Mapping[str, str | tuple[str, ...]]
 
 _SCENARIO_FIELDS = {
-    "principal", "identity_policies", "permissions_boundary", "session_policies",
-    "resource_policy", "resource_account", "scps", "rcps", "management_account", "context",
+    "principal",
+    "identity_policies",
+    "permissions_boundary",
+    "session_policies",
+    "resource_policy",
+    "resource_account",
+    "scps",
+    "rcps",
+    "management_account",
+    "context",
 }
 _REQUEST_FIELDS = _SCENARIO_FIELDS | {"action", "resource", "expect"}
 
@@ -168,11 +176,13 @@ def _request(fields: Mapping[str, Any], where: str, shared_context: Context) -> 
 
     sessions = fields.get("session_policies")
     policies = PolicySet(
-        identity=_policies(fields.get("identity_policies") or [], f"{where}.identity_policies",
-                           PolicyKind.IDENTITY),
+        identity=_policies(
+            fields.get("identity_policies") or [], f"{where}.identity_policies", PolicyKind.IDENTITY
+        ),
         permissions_boundary=optional("permissions_boundary", PolicyKind.PERMISSIONS_BOUNDARY),
-        session=None if sessions is None else _policies(
-            sessions, f"{where}.session_policies", PolicyKind.SESSION),
+        session=None
+        if sessions is None
+        else _policies(sessions, f"{where}.session_policies", PolicyKind.SESSION),
         resource=optional("resource_policy", PolicyKind.RESOURCE),
         scps=levels("scps", PolicyKind.SCP),
         rcps=levels("rcps", PolicyKind.RCP),
@@ -182,7 +192,8 @@ def _request(fields: Mapping[str, Any], where: str, shared_context: Context) -> 
         principal=principal,
         action=_text(fields, "action", where),
         resource=resource,
-        resource_account=str(account) if account is not None
+        resource_account=str(account)
+        if account is not None
         else _account_of(resource) or _account_of(principal),
         context=context,
     )
@@ -233,8 +244,12 @@ def load_scenarios(text: str) -> tuple[Scenario, ...]:
 def run_scenarios(scenarios: Iterable[Scenario], *, trace: bool = False) -> list[SimulationResult]:
     """Evaluate every request of every scenario"""
     return [
-        SimulationResult(scenario=scenario.name, request=item.request, expect=item.expect,
-                         evaluation=evaluate(item.request, item.policies, trace=trace))
+        SimulationResult(
+            scenario=scenario.name,
+            request=item.request,
+            expect=item.expect,
+            evaluation=evaluate(item.request, item.policies, trace=trace),
+        )
         for scenario in scenarios
         for item in scenario.requests
     ]
@@ -249,19 +264,28 @@ def simulate_principal(
     *,
     trace: bool = False,
 ) -> list[SimulationResult]:
-    """Decide every action × resource for a principal of the snapshot, with its real policies"""
+    """Decide every action x resource for a principal of the snapshot, with its real policies"""
     if not is_known_principal(snapshot, principal):
         raise InputError(f"principal `{principal}` is not in the account", location="--principal")
     results = []
     for action, resource in itertools.product(actions, resources):
-        resolved = policies_for(snapshot, principal,
-                                resource_arn=None if resource == "*" else resource)
-        request = Request(principal=principal, action=action, resource=resource,
-                          resource_account=_account_of(resource) or snapshot.account.id,
-                          context=dict(context or {}))
-        results.append(SimulationResult(
-            scenario=principal, request=request,
-            evaluation=evaluate(request, resolved.policies, trace=trace)))
+        resolved = policies_for(
+            snapshot, principal, resource_arn=None if resource == "*" else resource
+        )
+        request = Request(
+            principal=principal,
+            action=action,
+            resource=resource,
+            resource_account=_account_of(resource) or snapshot.account.id,
+            context=dict(context or {}),
+        )
+        results.append(
+            SimulationResult(
+                scenario=principal,
+                request=request,
+                evaluation=evaluate(request, resolved.policies, trace=trace),
+            )
+        )
     return results
 
 
@@ -279,16 +303,27 @@ def results_to_json(results: Sequence[SimulationResult]) -> dict[str, Any]:
                 "expect": r.expect.value if r.expect else None,
                 "passed": r.is_expected,
                 "deciding_policy_type": r.evaluation.deciding_kind.value
-                if r.evaluation.deciding_kind else None,
+                if r.evaluation.deciding_kind
+                else None,
                 "reasons": [
-                    {"policy_type": ref.kind.value, "policy": ref.policy, "index": ref.index,
-                     "sid": ref.sid, "pointer": ref.pointer}
+                    {
+                        "policy_type": ref.kind.value,
+                        "policy": ref.policy,
+                        "index": ref.index,
+                        "sid": ref.sid,
+                        "pointer": ref.pointer,
+                    }
                     for ref in r.evaluation.reasons
                 ],
                 "undecided": [
-                    {"operator": c.operator, "key": c.key, "values": list(c.values),
-                     "must_hold": c.must_hold, "policy": c.statement.policy,
-                     "pointer": c.statement.pointer}
+                    {
+                        "operator": c.operator,
+                        "key": c.key,
+                        "values": list(c.values),
+                        "must_hold": c.must_hold,
+                        "policy": c.statement.policy,
+                        "pointer": c.statement.pointer,
+                    }
                     for c in r.evaluation.undecided
                 ],
                 "errors": [str(e) for e in r.evaluation.errors],

@@ -50,13 +50,21 @@ def _render(results: list[SimulationResult], console: Console, *, explain: bool)
         if r.evaluation.is_conditional:
             shown += " (conditional)"
         verdict = "" if r.expect is None else ("[green]ok[/]" if r.is_expected else "[red]FAIL[/]")
-        table.add_row(str(number), r.scenario, r.request.action, r.request.resource, shown,
-                      r.expect.value if r.expect else "", verdict)
+        table.add_row(
+            str(number),
+            r.scenario,
+            r.request.action,
+            r.request.resource,
+            shown,
+            r.expect.value if r.expect else "",
+            verdict,
+        )
     console.print(table)
     if explain:
         for number, r in enumerate(results, 1):
-            console.print(f"\n[bold]#{number}[/] {r.request.action} on {r.request.resource}",
-                          highlight=False)
+            console.print(
+                f"\n[bold]#{number}[/] {r.request.action} on {r.request.resource}", highlight=False
+            )
             console.print(r.evaluation.explain(), markup=False, highlight=False)
     failed = sum(not r.is_expected for r in results)
     checked = sum(r.expect is not None for r in results)
@@ -64,20 +72,37 @@ def _render(results: list[SimulationResult], console: Console, *, explain: bool)
 
 
 @click.command()
-@click.option("--scenarios", "scenario_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="A YAML or JSON file of scenarios with expected decisions.")
+@click.option(
+    "--scenarios",
+    "scenario_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A YAML or JSON file of scenarios with expected decisions.",
+)
 @source_options
 @click.option("--principal", help="ARN of the account's principal to simulate.")
 @click.option("--action", "actions", multiple=True, help="An action (repeatable).")
 @click.option("--resource", "resources", multiple=True, help="A resource ARN (repeatable).")
-@click.option("--context", "context_pairs", multiple=True, metavar="KEY=VALUE",
-              help="A request context value (repeat a key for a multi-valued key).")
+@click.option(
+    "--context",
+    "context_pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A request context value (repeat a key for a multi-valued key).",
+)
 @click.option("--explain", is_flag=True, help="Show the statements behind each decision.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
-def simulate(scenario_file: Path | None, demo: bool, input_dir: Path | None,
-             snapshot_file: Path | None, principal: str | None, actions: tuple[str, ...],
-             resources: tuple[str, ...], context_pairs: tuple[str, ...], explain: bool,
-             output_format: str) -> None:
+def simulate(
+    scenario_file: Path | None,
+    demo: bool,
+    input_dir: Path | None,
+    snapshot_file: Path | None,
+    principal: str | None,
+    actions: tuple[str, ...],
+    resources: tuple[str, ...],
+    context_pairs: tuple[str, ...],
+    explain: bool,
+    output_format: str,
+) -> None:
     """Decide requests as AWS would, from a scenario file or an account's real policies."""
     if scenario_file is not None:
         if demo or input_dir or snapshot_file or principal or actions:
@@ -92,10 +117,13 @@ def simulate(scenario_file: Path | None, demo: bool, input_dir: Path | None,
             raise error.with_path(str(scenario_file)) from None
     else:
         if not principal or not actions:
-            raise click.UsageError("give --scenarios FILE, or a source with --principal and --action")
+            raise click.UsageError(
+                "give --scenarios FILE, or a source with --principal and --action"
+            )
         snapshot = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
-        results = simulate_principal(snapshot, principal, actions, resources or ("*",),
-                                     _context(context_pairs))
+        results = simulate_principal(
+            snapshot, principal, actions, resources or ("*",), _context(context_pairs)
+        )
     if output_format == "json":
         click.echo(json.dumps(results_to_json(results), indent=2, sort_keys=True))
     else:

@@ -14,11 +14,19 @@ __all__ = ["snapshot"]
 
 @click.command()
 @source_options
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the snapshot (.json or .json.gz).")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the snapshot (.json or .json.gz).",
+)
 def snapshot(demo: bool, input_dir: Path | None, snapshot_file: Path | None, output: Path) -> None:
     """Write the snapshot of one account to a file."""
     account = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
     dump_snapshot(account, output)
-    click.echo(f"wrote {output} ({len(account.users)} users, {len(account.roles)} roles, "
-               f"{len(account.policies)} managed policies)", err=True)
+    click.echo(
+        f"wrote {output} ({len(account.users)} users, {len(account.roles)} roles, "
+        f"{len(account.policies)} managed policies)",
+        err=True,
+    )

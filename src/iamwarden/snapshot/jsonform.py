@@ -31,10 +31,7 @@ def _encode(value: Any) -> Any:
     if isinstance(value, Document):
         return value.obj()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: _encode(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-        }
+        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
@@ -155,7 +152,6 @@ def read_snapshot(path: str | Path) -> Snapshot:
         return snapshot_from_json(data)
     except SnapshotFormatError as error:
         raise error.with_path(str(path)) from None
-
 
 
 def dump_snapshot(snapshot: Snapshot, path: str | Path) -> None:

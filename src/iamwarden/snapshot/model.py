@@ -18,8 +18,8 @@ from typing import Any
 __all__ = [
     "AccessAnalyzer",
     "AccessKey",
-    "AnalyzerFinding",
     "Account",
+    "AnalyzerFinding",
     "ComputeKind",
     "ComputeResource",
     "CredentialReport",
