@@ -95,3 +95,25 @@ def test_unknown_principal_is_an_input_error() -> None:
     )
     assert result.exit_code == 2
     assert "nobody" in result.output
+
+
+def test_unknown_operator_marks_the_decision_uncertain(tmp_path: Path) -> None:
+    scenario = tmp_path / "unknown.yaml"
+    scenario.write_text("""
+scenarios:
+  - name: typo
+    principal: arn:aws:iam::111122223333:user/alice
+    identity_policies:
+      - Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: s3:GetObject
+            Resource: "*"
+            Condition: {StringEqualz: {"aws:SourceVpc": vpc-1}}
+    requests: [{action: s3:GetObject}]
+""")
+    result = CliRunner().invoke(cli, ["simulate", "--scenarios", str(scenario), "--format", "json"])
+    (only,) = json.loads(result.output)["results"]
+    assert only["uncertain"] is True
+    assert "StringEqualz" in only["errors"][0]["problem"]
+    assert only["errors"][0]["pointer"] == "Statement[0]"

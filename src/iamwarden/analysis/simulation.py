@@ -326,7 +326,15 @@ def results_to_json(results: Sequence[SimulationResult]) -> dict[str, Any]:
                     }
                     for c in r.evaluation.undecided
                 ],
-                "errors": [str(e) for e in r.evaluation.errors],
+                "uncertain": r.evaluation.is_uncertain,
+                "errors": [
+                    {
+                        "policy": e.policy,
+                        "pointer": e.statement.pointer if e.statement else None,
+                        "problem": e.problem,
+                    }
+                    for e in r.evaluation.errors
+                ],
             }
             for r in results
         ],

@@ -49,6 +49,8 @@ def _render(results: list[SimulationResult], console: Console, *, explain: bool)
         shown = f"[{_STYLE[decision]}]{decision}[/]"
         if r.evaluation.is_conditional:
             shown += " (conditional)"
+        if r.evaluation.is_uncertain:
+            shown += " [red](uncertain)[/]"
         verdict = "" if r.expect is None else ("[green]ok[/]" if r.is_expected else "[red]FAIL[/]")
         table.add_row(
             str(number),
