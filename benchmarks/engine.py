@@ -5,7 +5,9 @@
 (ii) a mixed workload: principals (users and role sessions) with 3 identity policies, a
      permissions boundary and two SCP levels, against random (action, resource) pairs over
      a pool of actions and resources; once without conditions and once with conditions
-     (SecureTransport / region / tag conditions, request context given).
+     (SecureTransport / region / tag conditions, request context given);
+(iii) "is this full admin?": every managed policy with a `*` action request (the request
+     is split into classes of actions that the same statements cover).
 Figures are for one core, pure Python; time covers evaluation only (policies are parsed
 and requests built beforehand; compilation is included).
 """
@@ -34,7 +36,6 @@ from iamwarden.policy.document import Policy
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpora"
 MANAGED = CORPUS / "aws-managed-policies" / "aws_managed_policies_documents.json"
 ACCOUNT = "111122223333"
-TARGETS = {"managed": None, "mixed": 200_000, "mixed+conditions": 50_000}
 
 
 def _measure(label: str, run: Callable[[], int]) -> dict[str, Any]:
@@ -77,6 +78,27 @@ def managed_workload(sample: int, seed: int = 7) -> Callable[[], int] | None:
         total = 0
         for policy_set in sets:
             total += len(evaluate_many(requests, policy_set, catalog=catalog))
+        return total
+
+    return run
+
+
+def admin_workload() -> Callable[[], int] | None:
+    if not MANAGED.exists():
+        return None
+    data = json.loads(MANAGED.read_text())
+    sets = [
+        PolicySet(identity=(parse_policy(entry["document"], name=name),))
+        for name, entry in sorted(data.items())
+    ]
+    catalog = load_catalog()
+    request = Request(principal=f"arn:aws:iam::{ACCOUNT}:user/bench", action="*")
+
+    def run() -> int:
+        _reset_caches()
+        total = 0
+        for policy_set in sets:
+            total += len(evaluate_many([request], policy_set, catalog=catalog))
         return total
 
     return run
@@ -272,7 +294,13 @@ def main(argv: list[str]) -> int:
             mixed_workload(conditions=True, principals=size[0], per_principal=size[1]),
         )
     )
-    targets = [None, 200_000, 50_000] if managed is not None else [200_000, 50_000]
+    targets: list[int | None] = [200_000, 50_000]
+    if managed is not None:
+        targets.insert(0, None)
+    admin = admin_workload()
+    if admin is not None:
+        rows.append(_measure("(iii) 1,641 managed policies x `*` (full admin?)", admin))
+        targets.append(None)
     print(
         f"{'workload':62} {'decisions':>10} {'seconds':>8} {'peak MiB':>9} "
         f"{'decisions/s':>12} {'target/s':>10}"

@@ -264,6 +264,7 @@ def test_every_aws_managed_policy_parses() -> None:
 # Invalid moto cases that this parser deliberately accepts: they need IAM-side semantics
 # rather than the grammar (CreatePolicy's version floor; service-specific resource rules;
 # unknown operators, which the engine reports as an evaluation issue instead of rejecting).
+# `lint_policy` reports each of them as an error (tests/policy/test_lint.py).
 DELIBERATELY_ACCEPTED = (
     "Policy document must be version 2012-10-17 or greater.",
     "can not contain region information.",  # s3 resources

@@ -36,7 +36,7 @@ USER = "arn:aws:iam::111122223333:user/alice"
 
 def test_public_surface_matches_all() -> None:
     exported = {name for name in dir(policy_pkg) if not name.startswith("_")}
-    modules = {"arn", "catalog", "conditions", "document", "engine"}
+    modules = {"arn", "catalog", "conditions", "document", "engine", "lint"}
     assert exported - modules == set(policy_pkg.__all__)
     for name in (
         "Policy",
@@ -58,6 +58,9 @@ def test_public_surface_matches_all() -> None:
         "arn_matches",
         "parse_arn",
         "Arn",
+        "lint_policy",
+        "Diagnostic",
+        "DiagnosticSeverity",
     ):
         assert name in policy_pkg.__all__
 

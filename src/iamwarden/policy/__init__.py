@@ -1,6 +1,7 @@
 """The IAM policy language: documents, ARNs, the action catalogue, conditions, decisions.
 
-Re-exports the public names of `document`, `arn`, `catalog`, `conditions` and `engine`.
+Re-exports the public names of `document`, `arn`, `catalog`, `conditions`, `engine` and
+`lint`.
 Importing it loads no data.
 """
 
@@ -33,6 +34,7 @@ from iamwarden.policy.engine import (
     evaluate,
     evaluate_many,
 )
+from iamwarden.policy.lint import Diagnostic, DiagnosticSeverity, lint_policy
 
 __all__ = [
     "GLOBAL_CONDITION_KEYS",
@@ -43,6 +45,8 @@ __all__ = [
     "Condition",
     "ConditionRef",
     "Decision",
+    "Diagnostic",
+    "DiagnosticSeverity",
     "Effect",
     "Evaluation",
     "EvaluationIssue",
@@ -58,6 +62,7 @@ __all__ = [
     "arn_matches",
     "evaluate",
     "evaluate_many",
+    "lint_policy",
     "load_catalog",
     "parse_arn",
     "parse_policy",

@@ -85,9 +85,7 @@ def parse_arn(text: str) -> Arn:
 @lru_cache(maxsize=16384)
 def compile_glob(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
     """A regex for an IAM wildcard pattern: `*` any run of characters, `?` one character"""
-    body = "".join(
-        ".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern
-    )
+    body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
     flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
     return re.compile(body, flags)
 

@@ -42,19 +42,50 @@ class AccessLevel(Enum):
 GLOBAL_CONDITION_KEYS: frozenset[str] = frozenset(
     key.lower()
     for key in (
-        "aws:AssumedRoot", "aws:CalledVia", "aws:CalledViaFirst", "aws:CalledViaLast",
-        "aws:ChatbotSourceArn", "aws:CurrentTime", "aws:EpochTime",
-        "aws:Ec2InstanceSourcePrivateIPv4", "aws:Ec2InstanceSourceVpc",
-        "aws:FederatedProvider", "aws:MultiFactorAuthAge", "aws:MultiFactorAuthPresent",
-        "aws:PrincipalAccount", "aws:PrincipalArn", "aws:PrincipalIsAWSService",
-        "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalServiceName",
-        "aws:PrincipalServiceNamesList", "aws:PrincipalType", "aws:Referer",
-        "aws:RequestedRegion", "aws:ResourceAccount", "aws:ResourceOrgID",
-        "aws:ResourceOrgPaths", "aws:SecureTransport", "aws:SourceAccount", "aws:SourceArn",
-        "aws:SourceIdentity", "aws:SourceIp", "aws:SourceOrgID", "aws:SourceOrgPaths",
-        "aws:SourceVpc", "aws:SourceVpcArn", "aws:SourceVpce", "aws:TagKeys",
-        "aws:TokenIssueTime", "aws:UserAgent", "aws:userid", "aws:username",
-        "aws:ViaAWSService", "aws:VpceAccount", "aws:VpceOrgID", "aws:VpceOrgPaths",
+        "aws:AssumedRoot",
+        "aws:CalledVia",
+        "aws:CalledViaFirst",
+        "aws:CalledViaLast",
+        "aws:ChatbotSourceArn",
+        "aws:CurrentTime",
+        "aws:EpochTime",
+        "aws:Ec2InstanceSourcePrivateIPv4",
+        "aws:Ec2InstanceSourceVpc",
+        "aws:FederatedProvider",
+        "aws:MultiFactorAuthAge",
+        "aws:MultiFactorAuthPresent",
+        "aws:PrincipalAccount",
+        "aws:PrincipalArn",
+        "aws:PrincipalIsAWSService",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalOrgPaths",
+        "aws:PrincipalServiceName",
+        "aws:PrincipalServiceNamesList",
+        "aws:PrincipalType",
+        "aws:Referer",
+        "aws:RequestedRegion",
+        "aws:ResourceAccount",
+        "aws:ResourceOrgID",
+        "aws:ResourceOrgPaths",
+        "aws:SecureTransport",
+        "aws:SourceAccount",
+        "aws:SourceArn",
+        "aws:SourceIdentity",
+        "aws:SourceIp",
+        "aws:SourceOrgID",
+        "aws:SourceOrgPaths",
+        "aws:SourceVpc",
+        "aws:SourceVpcArn",
+        "aws:SourceVpce",
+        "aws:TagKeys",
+        "aws:TokenIssueTime",
+        "aws:UserAgent",
+        "aws:userid",
+        "aws:username",
+        "aws:ViaAWSService",
+        "aws:VpceAccount",
+        "aws:VpceOrgID",
+        "aws:VpceOrgPaths",
         "aws:VpcSourceIp",
     )
 )
@@ -90,9 +121,7 @@ class Catalog:
 
     __slots__ = ("_actions", "_by_service", "_expanded", "_levels", "rcp_services", "services")
 
-    def __init__(
-        self, actions: Iterable[ActionInfo], *, rcp_services: Iterable[str] = ()
-    ) -> None:
+    def __init__(self, actions: Iterable[ActionInfo], *, rcp_services: Iterable[str] = ()) -> None:
         table = {info.name.lower(): info for info in actions}
         self._actions: Mapping[str, ActionInfo] = MappingProxyType(table)
         by_service: dict[str, list[str]] = {}
@@ -226,7 +255,9 @@ def _service_actions(data_dir: Path, service: str) -> list[ActionInfo]:
             keys.extend(rt_keys)
             refs.append(
                 ResourceTypeRef(
-                    name=rt["name"], required=bool(rt.get("required")), arn_formats=formats,
+                    name=rt["name"],
+                    required=bool(rt.get("required")),
+                    arn_formats=formats,
                     condition_keys=rt_keys,
                 )
             )

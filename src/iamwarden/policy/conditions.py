@@ -51,20 +51,45 @@ class SetQualifier(Enum):
 
 _NEGATED = frozenset(
     {
-        "StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "NumericNotEquals",
-        "DateNotEquals", "NotIpAddress", "ArnNotEquals", "ArnNotLike",
+        "StringNotEquals",
+        "StringNotEqualsIgnoreCase",
+        "StringNotLike",
+        "NumericNotEquals",
+        "DateNotEquals",
+        "NotIpAddress",
+        "ArnNotEquals",
+        "ArnNotLike",
     }
 )
 OPERATORS: frozenset[str] = frozenset(
     {
-        "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase",
-        "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike",
-        "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals",
-        "NumericGreaterThan", "NumericGreaterThanEquals",
-        "DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals",
-        "DateGreaterThan", "DateGreaterThanEquals",
-        "Bool", "BinaryEquals", "IpAddress", "NotIpAddress",
-        "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "Null",
+        "StringEquals",
+        "StringNotEquals",
+        "StringEqualsIgnoreCase",
+        "StringNotEqualsIgnoreCase",
+        "StringLike",
+        "StringNotLike",
+        "NumericEquals",
+        "NumericNotEquals",
+        "NumericLessThan",
+        "NumericLessThanEquals",
+        "NumericGreaterThan",
+        "NumericGreaterThanEquals",
+        "DateEquals",
+        "DateNotEquals",
+        "DateLessThan",
+        "DateLessThanEquals",
+        "DateGreaterThan",
+        "DateGreaterThanEquals",
+        "Bool",
+        "BinaryEquals",
+        "IpAddress",
+        "NotIpAddress",
+        "ArnEquals",
+        "ArnLike",
+        "ArnNotEquals",
+        "ArnNotLike",
+        "Null",
     }
 )
 """Base operator names as AWS spells them (without qualifier or `IfExists`)"""
@@ -118,9 +143,7 @@ def parse_operator(name: str) -> OperatorSpec:
         if_exists = base is not None and base != "Null"
         if base == "Null":
             base = None
-    return OperatorSpec(
-        name=name, base=base or rest, qualifier=qualifier, if_exists=if_exists
-    )
+    return OperatorSpec(name=name, base=base or rest, qualifier=qualifier, if_exists=if_exists)
 
 
 def apply_operator(
@@ -221,7 +244,7 @@ def value_matcher(base: str, policy_values: Sequence[str]) -> ValueMatcher:
         regexes = tuple(compile_glob(v) for v in values)
         return lambda v: any(r.fullmatch(v) is not None for r in regexes)
     if base.startswith("Numeric"):
-        compare = _COMPARE[base[len("Numeric"):]]
+        compare = _COMPARE[base[len("Numeric") :]]
         numbers = []
         for text in values:
             number = _number(text)
@@ -235,7 +258,7 @@ def value_matcher(base: str, policy_values: Sequence[str]) -> ValueMatcher:
 
         return numeric
     if base.startswith("Date"):
-        compare = _COMPARE[base[len("Date"):]]
+        compare = _COMPARE[base[len("Date") :]]
         moments = []
         for text in values:
             moment = parse_date(text)

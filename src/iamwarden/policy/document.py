@@ -35,8 +35,17 @@ VERSION_2008 = "2008-10-17"
 
 _TOP_KEYS = frozenset({"Version", "Id", "Statement"})
 _STATEMENT_KEYS = frozenset(
-    {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal",
-     "NotPrincipal", "Condition"}
+    {
+        "Sid",
+        "Effect",
+        "Action",
+        "NotAction",
+        "Resource",
+        "NotResource",
+        "Principal",
+        "NotPrincipal",
+        "Condition",
+    }
 )
 _PRINCIPAL_TYPES = frozenset({"AWS", "Service", "Federated", "CanonicalUser"})
 _VENDOR = re.compile(r"[A-Za-z0-9*?_.-]+")
@@ -47,9 +56,19 @@ _ISO_DATE = re.compile(
     r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?"
 )
 _IAM_RESOURCE_PREFIXES = (
-    "user/", "federated-user/", "role/", "group/", "instance-profile/", "mfa/",
-    "server-certificate/", "policy/", "sms-mfa/", "saml-provider/", "oidc-provider/",
-    "report/", "access-report/",
+    "user/",
+    "federated-user/",
+    "role/",
+    "group/",
+    "instance-profile/",
+    "mfa/",
+    "server-certificate/",
+    "policy/",
+    "sms-mfa/",
+    "saml-provider/",
+    "oidc-provider/",
+    "report/",
+    "access-report/",
 )
 _INT64_MAX = 2**63 - 1
 
@@ -252,11 +271,12 @@ class _Parser:
                 statements.append(statement)
         if self.problems:
             first = self.problems[0]
-            raise PolicySyntaxError(
-                first.problem, location=first.location, problems=self.problems
-            )
+            raise PolicySyntaxError(first.problem, location=first.location, problems=self.problems)
         return Policy(
-            name=name, kind=self.kind, version=version, id=policy_id,
+            name=name,
+            kind=self.kind,
+            version=version,
+            id=policy_id,
             statements=tuple(statements),
         )
 
@@ -282,17 +302,22 @@ class _Parser:
         action, not_action = self.pair(data, at, "Action", "NotAction", self.action_entry)
         if action is None and not_action is None:
             self.fail(at, "statement must contain actions")
-        resource, not_resource = self.pair(
-            data, at, "Resource", "NotResource", self.resource_entry
-        )
+        resource, not_resource = self.pair(data, at, "Resource", "NotResource", self.resource_entry)
         if resource is None and not_resource is None and self.kind in _IDENTITY_LIKE:
             self.fail(at, "statement must contain resources")
         principal, not_principal = self.principals(data, at)
         conditions = self.conditions(data.get("Condition"), f"{at}.Condition")
         return Statement(
-            index=index, sid=sid, effect=effect, action=action, not_action=not_action,
-            resource=resource, not_resource=not_resource, principal=principal,
-            not_principal=not_principal, conditions=conditions,
+            index=index,
+            sid=sid,
+            effect=effect,
+            action=action,
+            not_action=not_action,
+            resource=resource,
+            not_resource=not_resource,
+            principal=principal,
+            not_principal=not_principal,
+            conditions=conditions,
         )
 
     def pair(
@@ -414,9 +439,7 @@ class _Parser:
                 continue
             for key, values in block.items():
                 items = values if isinstance(values, list) else [values]
-                if not all(
-                    isinstance(v, str | bool | int | float) for v in items
-                ):
+                if not all(isinstance(v, str | bool | int | float) for v in items):
                     self.fail(
                         f"{where}.{key}", "condition values must be strings, numbers or booleans"
                     )

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, TypeVar
 
 from iamwarden.errors import InputError
 from iamwarden.policy.arn import compile_glob, try_parse_arn
@@ -231,7 +231,11 @@ class _Principal:
 def _principal(text: str) -> _Principal:
     if text in ("*", "anonymous", ""):
         return _Principal(
-            type=PrincipalType.ANONYMOUS, text=text, arn="*", account=None, partition="aws",
+            type=PrincipalType.ANONYMOUS,
+            text=text,
+            arn="*",
+            account=None,
+            partition="aws",
             principal_arn=None,
         )
     if text.isdigit() and len(text) == 12:
@@ -240,27 +244,45 @@ def _principal(text: str) -> _Principal:
     if arn is None:
         if "." in text and "/" not in text:
             return _Principal(
-                type=PrincipalType.SERVICE, text=text, arn=text, account=None,
-                partition="aws", principal_arn=None,
+                type=PrincipalType.SERVICE,
+                text=text,
+                arn=text,
+                account=None,
+                partition="aws",
+                principal_arn=None,
             )
         raise InputError(f"principal `{text}` is not an arn, an account id or a service")
     account = arn.account
     if arn.service == "iam" and arn.resource == "root":
         return _Principal(
-            type=PrincipalType.ACCOUNT, text=text, arn=text, account=account,
-            partition=arn.partition, principal_arn=text,
+            type=PrincipalType.ACCOUNT,
+            text=text,
+            arn=text,
+            account=account,
+            partition=arn.partition,
+            principal_arn=text,
         )
     kind, _, rest = arn.resource.partition("/")
     if arn.service == "iam" and kind == "user":
         return _Principal(
-            type=PrincipalType.USER, text=text, arn=text, account=account,
-            partition=arn.partition, principal_arn=text, user_name=rest.rsplit("/", 1)[-1],
+            type=PrincipalType.USER,
+            text=text,
+            arn=text,
+            account=account,
+            partition=arn.partition,
+            principal_arn=text,
+            user_name=rest.rsplit("/", 1)[-1],
         )
     if arn.service == "iam" and kind == "role":
         name = rest.rsplit("/", 1)[-1]
         return _Principal(
-            type=PrincipalType.ASSUMED_ROLE, text=text, arn=text, account=account,
-            partition=arn.partition, principal_arn=text, role_account_name=(account, name),
+            type=PrincipalType.ASSUMED_ROLE,
+            text=text,
+            arn=text,
+            account=account,
+            partition=arn.partition,
+            principal_arn=text,
+            role_account_name=(account, name),
             is_service_linked=rest.startswith("aws-service-role/")
             or name.startswith(_SERVICE_LINKED_PREFIX),
             is_direct_role=True,
@@ -268,16 +290,25 @@ def _principal(text: str) -> _Principal:
     if arn.service == "sts" and kind == "assumed-role":
         name, _, session = rest.partition("/")
         return _Principal(
-            type=PrincipalType.ASSUMED_ROLE, text=text, arn=text, account=account,
+            type=PrincipalType.ASSUMED_ROLE,
+            text=text,
+            arn=text,
+            account=account,
             partition=arn.partition,
             principal_arn=f"arn:{arn.partition}:iam::{account}:role/{name}",
-            role_account_name=(account, name), session_name=session,
+            role_account_name=(account, name),
+            session_name=session,
             is_service_linked=name.startswith(_SERVICE_LINKED_PREFIX),
         )
     if arn.service == "sts" and kind == "federated-user":
         return _Principal(
-            type=PrincipalType.FEDERATED_USER, text=text, arn=text, account=account,
-            partition=arn.partition, principal_arn=text, session_name=rest,
+            type=PrincipalType.FEDERATED_USER,
+            text=text,
+            arn=text,
+            account=account,
+            partition=arn.partition,
+            principal_arn=text,
+            session_name=rest,
         )
     raise InputError(f"principal `{text}` is not a user, role, session, account or service")
 
@@ -383,20 +414,42 @@ class _Stmt:
     """One statement compiled to matchers"""
 
     __slots__ = (
-        "act_all", "act_exact", "act_globs", "act_negated", "clauses", "has_dynamic",
-        "is_deny", "not_principal", "principal", "ref", "res_all", "res_cache", "res_exact",
-        "res_globs", "res_negated", "res_present", "res_templates", "services",
+        "act_all",
+        "act_exact",
+        "act_globs",
+        "act_negated",
+        "act_patterns",
+        "act_set",
+        "clauses",
+        "has_dynamic",
+        "is_deny",
+        "not_principal",
+        "principal",
+        "ref",
+        "res_all",
+        "res_cache",
+        "res_exact",
+        "res_globs",
+        "res_negated",
+        "res_present",
+        "res_templates",
+        "services",
     )
 
     def __init__(self, statement: Statement, policy: Policy) -> None:
         self.ref = StatementRef(
-            kind=policy.kind, policy=policy.name, index=statement.index, sid=statement.sid,
+            kind=policy.kind,
+            policy=policy.name,
+            index=statement.index,
+            sid=statement.sid,
             pointer=statement.pointer,
         )
         self.is_deny = statement.effect is Effect.DENY
         actions = statement.action if statement.action is not None else statement.not_action
         self.act_negated = statement.action is None
         lowered = tuple(a.lower() for a in actions or ())
+        self.act_patterns = lowered
+        self.act_set: tuple[Catalog, frozenset[str]] | None = None
         self.act_all = "*" in lowered
         self.act_exact = frozenset(a for a in lowered if "*" not in a and "?" not in a)
         globs = [a for a in lowered if ("*" in a or "?" in a) and a != "*"]
@@ -405,9 +458,7 @@ class _Stmt:
         wild = self.act_negated or self.act_all or any("*" in p or "?" in p for p in prefixes)
         self.services = None if wild else frozenset(prefixes)
         literal = policy.version == VERSION_2008
-        resources = (
-            statement.resource if statement.resource is not None else statement.not_resource
-        )
+        resources = statement.resource if statement.resource is not None else statement.not_resource
         self.res_present = resources is not None
         self.res_negated = statement.resource is None and statement.not_resource is not None
         self.res_all = False
@@ -441,14 +492,51 @@ class _Stmt:
         )
         return hit != self.act_negated
 
+    def named_actions(self, catalog: Catalog) -> frozenset[str]:
+        """The catalogue actions (lowercased) its `Action` / `NotAction` patterns name
+
+        The statement covers exactly these (`Action`) or every other one (`NotAction`);
+        with `*` it names none, as it covers all catalogue actions or none alike. Cached
+        per catalogue.
+        """
+        cached = self.act_set
+        if cached is not None and cached[0] is catalog:
+            return cached[1]
+        named: frozenset[str] = frozenset()
+        if not self.act_all:
+            named = named.union(*(_expand_lower(catalog, p) for p in self.act_patterns))
+        self.act_set = (catalog, named)
+        return named
+
+
+@lru_cache(maxsize=4096)
+def _expand_lower(catalog: Catalog, pattern: str) -> frozenset[str]:
+    """`catalog.expand(pattern)`, lowercased as the engine compares actions"""
+    return frozenset(a.lower() for a in catalog.expand(pattern))
+
+
+@lru_cache(maxsize=256)
+def _sorted_lower(catalog: Catalog, pattern: str) -> tuple[str, ...]:
+    return tuple(sorted(_expand_lower(catalog, pattern)))
+
+
+@lru_cache(maxsize=64)
+def _action_classes(catalog: Catalog, has_rcps: bool) -> tuple[frozenset[str], ...]:
+    """Catalogue actions the decision rules single out: KMS, role assumption, RCP services"""
+    everything = _expand_lower(catalog, "*")
+    classes = [_expand_lower(catalog, "kms:*"), _ROLE_ACTIONS & everything]
+    if has_rcps:
+        classes.append(
+            frozenset(a for a in everything if a.split(":", 1)[0] in catalog.rcp_services)
+        )
+    return tuple(classes)
+
 
 def _union(globs: Sequence[str]) -> re.Pattern[str] | None:
     """One regex matching any of `globs` (None when there are none)"""
     if not globs:
         return None
-    return re.compile(
-        "|".join(f"(?:{compile_glob(g).pattern})" for g in globs), re.DOTALL
-    )
+    return re.compile("|".join(f"(?:{compile_glob(g).pattern})" for g in globs), re.DOTALL)
 
 
 def _compile_clause(condition: Condition, literal: bool) -> _Clause:
@@ -467,8 +555,13 @@ def _compile_clause(condition: Condition, literal: bool) -> _Clause:
             except ValueError as exc:
                 error = f"`{condition.operator}` on `{condition.key}`: {exc}"
     return _Clause(
-        condition=condition, spec=spec, key=condition.key.lower(), templates=templates,
-        matcher=matcher, error=error, ref_values=condition.values,
+        condition=condition,
+        spec=spec,
+        key=condition.key.lower(),
+        templates=templates,
+        matcher=matcher,
+        error=error,
+        ref_values=condition.values,
     )
 
 
@@ -491,28 +584,16 @@ class _CompiledPolicy:
         self.wildcard = tuple(wildcard)
         self.splits: dict[str, tuple[tuple[_Stmt, ...], tuple[_Stmt, ...]]] = {}
 
-    def split(
-        self, key: str, service: str | None, expanded: tuple[str, ...] | None
-    ) -> tuple[tuple[_Stmt, ...], tuple[_Stmt, ...]]:
-        """The Allow and Deny statements that apply to action `key` (cached per action)
-
-        For a wildcard request (`expanded` given), an Allow must cover every expanded
-        action and a Deny any of them.
-        """
+    def split(self, key: str, service: str | None) -> tuple[tuple[_Stmt, ...], tuple[_Stmt, ...]]:
+        """The Allow and Deny statements that apply to action `key` (cached per action)"""
         found = self.splits.get(key)
         if found is not None:
             return found
         allows: list[_Stmt] = []
         denies: list[_Stmt] = []
         for stmt in self.candidates(service):
-            if expanded is None:
-                if stmt.covers(key):
-                    (denies if stmt.is_deny else allows).append(stmt)
-            elif stmt.is_deny:
-                if any(stmt.covers(a) for a in expanded):
-                    denies.append(stmt)
-            elif all(stmt.covers(a) for a in expanded):
-                allows.append(stmt)
+            if stmt.covers(key):
+                (denies if stmt.is_deny else allows).append(stmt)
         found = (tuple(allows), tuple(denies))
         if len(self.splits) < 100_000:
             self.splits[key] = found
@@ -534,6 +615,7 @@ _COMPILED_MAX: Final = 8192
 
 
 def _compile(policy: Policy) -> _CompiledPolicy:
+    """The compiled form of `policy`, shared by every policy set that holds it"""
     key = (policy.digest, policy.name, policy.kind)
     found = _COMPILED.get(key)
     if found is None:
@@ -559,8 +641,9 @@ class _Group:
 
 @dataclass(slots=True)
 class _Plan:
-    """The statements of a policy set that can apply to one action"""
+    """The statements of a policy set that can apply to one (non-wildcard) action"""
 
+    action: str
     scp: tuple[_Group, ...]
     rcp: tuple[_Group, ...]
     resource: _Group
@@ -576,52 +659,100 @@ class _Plan:
 
 
 class _CompiledSet:
-    __slots__ = ("catalog", "groups", "plans", "policies")
+    __slots__ = ("catalog", "groups", "plans", "policies", "wildcards")
 
-    def __init__(self, policies: PolicySet) -> None:
+    def __init__(self, policies: PolicySet, *, shared: bool = True) -> None:
+        """Compile `policies`; `shared` False compiles afresh, bypassing every cache"""
         self.policies = policies
         self.catalog: Catalog | None = None
+        compile_one = _compile if shared else _CompiledPolicy
         groups: list[tuple[int, int, PolicyKind, tuple[_CompiledPolicy, ...]]] = []
         for level, scp_level in enumerate(policies.scps or ()):
-            groups.append((_SCP, level, PolicyKind.SCP, tuple(_compile(p) for p in scp_level)))
+            groups.append((_SCP, level, PolicyKind.SCP, tuple(compile_one(p) for p in scp_level)))
         for level, rcp_level in enumerate(policies.rcps or ()):
-            groups.append((_RCP, level, PolicyKind.RCP, tuple(_compile(p) for p in rcp_level)))
+            groups.append((_RCP, level, PolicyKind.RCP, tuple(compile_one(p) for p in rcp_level)))
         singles = (
             (_RESOURCE, PolicyKind.RESOURCE, (policies.resource,) if policies.resource else ()),
             (_IDENTITY, PolicyKind.IDENTITY, policies.identity),
-            (_BOUNDARY, PolicyKind.PERMISSIONS_BOUNDARY,
-             (policies.permissions_boundary,) if policies.permissions_boundary else ()),
+            (
+                _BOUNDARY,
+                PolicyKind.PERMISSIONS_BOUNDARY,
+                (policies.permissions_boundary,) if policies.permissions_boundary else (),
+            ),
             (_SESSION, PolicyKind.SESSION, policies.session or ()),
         )
         for slot, kind, items in singles:
-            groups.append((slot, 0, kind, tuple(_compile(p) for p in items)))
+            groups.append((slot, 0, kind, tuple(compile_one(p) for p in items)))
         self.groups = tuple(groups)
         self.plans: dict[str, _Plan] = {}
+        self.wildcards: dict[str, tuple[tuple[str, int], ...]] = {}
 
-    def plan(self, action: str, catalog_arg: Catalog | None) -> _Plan:
-        key = action.lower()
+    def statements(self) -> Iterable[_Stmt]:
+        """Every compiled statement, in the order AWS documents the policy types"""
+        for _, _, _, compiled in self.groups:
+            for cp in compiled:
+                yield from cp.statements
+
+    def representatives(self, key: str, catalog: Catalog) -> tuple[tuple[str, int], ...]:
+        """One action per class of the actions wildcard `key` expands to, with class sizes
+
+        Two actions are in one class when the same statements cover them and the
+        action-dependent rules (RCP service, key/trust policy) treat them alike, so each
+        is decided exactly as its representative is. Classes come from refining the
+        actions that some statement names (or a rule singles out) by each statement's
+        named set; the actions none names form one more class. A pattern that matches no
+        catalogue action stands for itself.
+        """
+        found = self.wildcards.get(key)
+        if found is not None:
+            return found
+        expanded = _expand_lower(catalog, key)
+        if not expanded:
+            found = ((key, 1),)
+        else:
+            cuts = [stmt.named_actions(catalog) & expanded for stmt in self.statements()]
+            cuts.extend(
+                cut & expanded for cut in _action_classes(catalog, self.policies.rcps is not None)
+            )
+            cuts = [cut for cut in cuts if cut]
+            named = frozenset().union(*cuts)
+            blocks = [named] if named else []
+            for cut in cuts:
+                refined: list[frozenset[str]] = []
+                for block in blocks:
+                    inside = block & cut
+                    if inside and len(inside) < len(block):
+                        refined.extend((inside, block - inside))
+                    else:
+                        refined.append(block)
+                blocks = refined
+            classes = [(min(block), len(block)) for block in blocks]
+            if len(named) < len(expanded):
+                rest = next(a for a in _sorted_lower(catalog, key) if a not in named)
+                classes.append((rest, len(expanded) - len(named)))
+            found = tuple(sorted(classes))
+        if len(self.wildcards) < 10_000:
+            self.wildcards[key] = found
+        return found
+
+    def plan(self, key: str) -> _Plan:
+        """The plan of lowercased, non-wildcard action `key` (cached)"""
         found = self.plans.get(key)
         if found is not None:
             return found
         service = key.split(":", 1)[0]
-        expanded: tuple[str, ...] | None = None
-        exact_service: str | None = service
-        if "*" in key or "?" in key:
-            catalog = catalog_arg or load_catalog()
-            expanded = tuple(sorted(a.lower() for a in catalog.expand(key))) or (key,)
-            if "*" in service or "?" in service:
-                exact_service = None
+        exact_service = None if "*" in service or "?" in service else service
         built: dict[int, list[_Group]] = {}
         denies: list[_Stmt] = []
         is_static = True
         for slot, level, kind, compiled in self.groups:
             if len(compiled) == 1:
-                allows_t, denies_t = compiled[0].split(key, exact_service, expanded)
+                allows_t, denies_t = compiled[0].split(key, exact_service)
             else:
                 allows_l: list[_Stmt] = []
                 denies_l: list[_Stmt] = []
                 for cp in compiled:
-                    a, d = cp.split(key, exact_service, expanded)
+                    a, d = cp.split(key, exact_service)
                     allows_l.extend(a)
                     denies_l.extend(d)
                 allows_t, denies_t = tuple(allows_l), tuple(denies_l)
@@ -639,6 +770,7 @@ class _CompiledSet:
             return built[slot][0]
 
         plan = _Plan(
+            action=key,
             scp=tuple(built.get(_SCP, ())),
             rcp=tuple(built.get(_RCP, ())),
             resource=one(_RESOURCE),
@@ -705,11 +837,13 @@ def _lowered(context: Mapping[str, str | Sequence[str]]) -> dict[str, tuple[str,
 class _Context:
     """Context values of one request, derived from the principal when not given"""
 
-    __slots__ = ("_given", "issues", "principal", "request", "resource_account", "trace",
-                 "unknown")
+    __slots__ = ("_given", "issues", "principal", "request", "resource_account", "trace", "unknown")
 
     def __init__(
-        self, request: Request, principal: _Principal, resource_account: str | None,
+        self,
+        request: Request,
+        principal: _Principal,
+        resource_account: str | None,
         trace: list[str] | None,
     ) -> None:
         self.request = request
@@ -718,7 +852,8 @@ class _Context:
         self._given: dict[str, tuple[str, ...]] | None = None
         self.unknown = (
             frozenset(k.lower() for k in request.unknown_keys)
-            if request.unknown_keys else request.unknown_keys
+            if request.unknown_keys
+            else request.unknown_keys
         )
         self.issues: dict[tuple[str, str], EvaluationIssue] = {}
         self.trace = trace
@@ -766,7 +901,7 @@ class _Context:
         if key == "aws:resourceaccount":
             return (self.resource_account,) if self.resource_account else None
         if key.startswith("aws:principaltag/"):
-            tag = key[len("aws:principaltag/"):]
+            tag = key[len("aws:principaltag/") :]
             for name, value in request.principal_tags.items():
                 if name.lower() == tag:
                     return (value,)
@@ -897,8 +1032,10 @@ def _match(stmt: _Stmt, ctx: _Context) -> _Match:
         if truth is None:
             pending.append(
                 ConditionRef(
-                    statement=stmt.ref, operator=clause.condition.operator,
-                    key=clause.condition.key, values=clause.ref_values,
+                    statement=stmt.ref,
+                    operator=clause.condition.operator,
+                    key=clause.condition.key,
+                    values=clause.ref_values,
                     must_hold=not stmt.is_deny,
                 )
             )
@@ -958,9 +1095,7 @@ def _and(*parts: _Tri) -> _Tri:
 def _or(kind: PolicyKind | None, *parts: _Tri) -> _Tri:
     trues = [p for p in parts if p.state == _TRUE]
     if trues:
-        return trues[0] if len(trues) == 1 else _Tri(
-            _TRUE, tuple(r for p in trues for r in p.refs)
-        )
+        return trues[0] if len(trues) == 1 else _Tri(_TRUE, tuple(r for p in trues for r in p.refs))
     maybes = [p for p in parts if p.state == _MAYBE]
     if maybes:
         return min(maybes, key=lambda p: len(p.clauses))
@@ -983,9 +1118,13 @@ def _allow(stmts: Sequence[_Stmt], ctx: _Context, no: _Tri) -> _Tri:
             best = got
     if ctx.trace is not None:
         ctx.trace.append(
-            f"{no.kind.value if no.kind else ''}: " + (
-                "allowed by " + ", ".join(map(str, refs)) if refs
-                else "conditionally allowed" if best else "no allow"
+            f"{no.kind.value if no.kind else ''}: "
+            + (
+                "allowed by " + ", ".join(map(str, refs))
+                if refs
+                else "conditionally allowed"
+                if best
+                else "no allow"
             )
         )
     if refs:
@@ -1023,13 +1162,34 @@ def _resource_account(request: Request, principal: _Principal) -> str | None:
 
 
 def _decide(
-    compiled: _CompiledSet, request: Request, catalog: Catalog | None, trace: bool
+    compiled: _CompiledSet,
+    request: Request,
+    catalog: Catalog | None,
+    trace: bool,
+    *,
+    memo: bool = True,
 ) -> Evaluation:
-    plan = compiled.plan(request.action, catalog)
+    key = request.action.lower()
+    plan = compiled.plans.get(key)
+    if plan is None:
+        if "*" in key or "?" in key:
+            return _decide_wildcard(compiled, request, key, catalog, trace, memo)
+        plan = compiled.plan(key)
+    return _decide_plan(compiled, plan, request, catalog, trace, memo)
+
+
+def _decide_plan(
+    compiled: _CompiledSet,
+    plan: _Plan,
+    request: Request,
+    catalog: Catalog | None,
+    trace: bool,
+    memo: bool,
+) -> Evaluation:
     principal = _principal(request.principal)
     resource_account = _resource_account(request, principal)
     memo_key: tuple[object, ...] | None = None
-    if plan.is_static and not trace:
+    if plan.is_static and memo and not trace:
         # INVARIANT: a static plan (no conditions, no variables) decides from the principal,
         # the resource account and which statements match the resource, nothing else.
         resource = request.resource
@@ -1047,6 +1207,62 @@ def _decide(
     if memo_key is not None and len(plan.memo) < 4096:
         plan.memo[memo_key] = result
     return result
+
+
+_PRECEDENCE: Final = {Decision.EXPLICIT_DENY: 0, Decision.IMPLICIT_DENY: 1, Decision.ALLOWED: 2}
+_T = TypeVar("_T")
+
+
+def _decide_wildcard(
+    compiled: _CompiledSet,
+    request: Request,
+    key: str,
+    catalog: Catalog | None,
+    trace: bool,
+    memo: bool,
+) -> Evaluation:
+    """Decide every action wildcard `key` stands for, one representative per class
+
+    Allowed only if every class is allowed: the Allow statements of each policy type (and
+    of each SCP / RCP level) must cover the expansion between them. Any explicit deny
+    wins, then any implicit deny; reasons are the statements that decided.
+    """
+    catalog = catalog or compiled.catalog or load_catalog()
+    compiled.catalog = catalog
+    parts = [
+        (action, size, _decide_plan(compiled, compiled.plan(action), request, catalog, trace, memo))
+        for action, size in compiled.representatives(key, catalog)
+    ]
+    results = [result for _, _, result in parts]
+    decision = min((result.decision for result in results), key=_PRECEDENCE.__getitem__)
+    deciding = [result for result in results if result.decision is decision]
+    steps: list[str] = []
+    if trace:
+        for action, size, result in parts:
+            more = f" and {size - 1} more like it" if size > 1 else ""
+            steps.append(f"{action}{more}: {result.decision.value}")
+            steps.extend(f"  {step}" for step in result.trace)
+    order = {stmt.ref: i for i, stmt in enumerate(compiled.statements())}
+    reasons = sorted(
+        {ref for result in deciding for ref in result.reasons},
+        key=lambda ref: order.get(ref, len(order)),
+    )
+    return Evaluation(
+        decision=decision,
+        reasons=tuple(reasons),
+        undecided=(
+            _unique_all(result.undecided for result in deciding)
+            if decision is Decision.ALLOWED
+            else ()
+        ),
+        errors=_unique_all(result.errors for result in results),
+        deciding_kind=deciding[0].deciding_kind,
+        trace=tuple(steps),
+    )
+
+
+def _unique_all(groups: Iterable[tuple[_T, ...]]) -> tuple[_T, ...]:
+    return tuple(dict.fromkeys(item for group in groups for item in group))
 
 
 def _evaluate_plan(
@@ -1113,7 +1329,8 @@ def _evaluate_plan(
         identity = _allow(plan.identity.allows, ctx, _NO_IDENTITY)
         boundary = (
             _allow(plan.boundary.allows, ctx, _NO_BOUNDARY)
-            if policies.permissions_boundary is not None else _YES
+            if policies.permissions_boundary is not None
+            else _YES
         )
         if principal.is_session or ptype is PrincipalType.ASSUMED_ROLE:
             if policies.session is not None:
@@ -1141,7 +1358,7 @@ def _evaluate_plan(
 
     same_account = has_account and principal.account == ctx.resource_account
     needs_grant = policies.requires_resource_grant or _needs_resource_grant(
-        _request_action(ctx), ctx.request.resource
+        plan.action, ctx.request.resource
     )
     if not has_account:
         permitted = _or(PolicyKind.RESOURCE, direct, limited, account)
@@ -1150,7 +1367,9 @@ def _evaluate_plan(
         permitted = _and(resource_side, identity_path)
     elif needs_grant:
         permitted = _or(
-            PolicyKind.RESOURCE, direct, _and(limited, boundary, session),
+            PolicyKind.RESOURCE,
+            direct,
+            _and(limited, boundary, session),
             _and(account, identity_path),
         )
     else:
@@ -1168,10 +1387,6 @@ def _evaluate_plan(
         return _finish(ctx, Decision.IMPLICIT_DENY, (), (), final.kind)
     undecided = list(final.clauses) + deny_clauses
     return _finish(ctx, Decision.ALLOWED, _unique(final.refs), tuple(undecided), None)
-
-
-def _request_action(ctx: _Context) -> str:
-    return ctx.request.action.lower()
 
 
 def _unique(refs: Iterable[StatementRef]) -> tuple[StatementRef, ...]:
@@ -1204,14 +1419,22 @@ def evaluate(
 ) -> Evaluation:
     """Decide `request` against `policies` the way AWS does, with reasons
 
-    A wildcard action (`iam:*`) stands for every catalogue action it matches: an Allow
-    statement counts only if it covers all of them, a Deny statement if it covers any.
-    The catalogue is loaded only for wildcard actions and RCPs, unless given.
+    A wildcard action (`iam:*`) stands for every catalogue action it matches and is
+    allowed only if each of them is: the Allow statements of each policy type (each SCP /
+    RCP level) must cover the expansion between them, and a Deny covering any of them
+    denies. The catalogue is loaded only for wildcard actions and RCPs, unless given.
 
     Raises:
         InputError: the principal is not an ARN, an account id, a service or `*`.
     """
     return _decide(_compile_set(policies), request, catalog, trace)
+
+
+def _evaluate_uncached(
+    request: Request, policies: PolicySet, *, catalog: Catalog | None = None
+) -> Evaluation:
+    """`evaluate` from a fresh compilation, without memo or shared caches (for tests)"""
+    return _decide(_CompiledSet(policies, shared=False), request, catalog, False, memo=False)
 
 
 def evaluate_many(
@@ -1223,4 +1446,3 @@ def evaluate_many(
     """Decide many requests against one policy set, compiling it once"""
     compiled = _compile_set(policies)
     return [_decide(compiled, request, catalog, False) for request in requests]
-

@@ -1,0 +1,251 @@
+"""Policy lint: one test per diagnostic code, and the moto corpus of policies IAM rejects"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iamwarden.errors import PolicySyntaxError
+from iamwarden.policy import (
+    Diagnostic,
+    DiagnosticSeverity,
+    PolicyKind,
+    lint_policy,
+    parse_policy,
+)
+
+CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"
+MOTO = CORPORA / "iam-policy-validation" / "moto_iam_policy_validation_cases.json"
+ERROR, WARNING = DiagnosticSeverity.ERROR, DiagnosticSeverity.WARNING
+
+
+def _doc(*statements: dict[str, Any], version: str | None = "2012-10-17") -> dict[str, Any]:
+    out: dict[str, Any] = {"Statement": list(statements)}
+    if version is not None:
+        out["Version"] = version
+    return out
+
+
+def _allow(action: Any = "s3:GetObject", resource: Any = "*", **more: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **more}
+
+
+def _codes(found: tuple[Diagnostic, ...]) -> list[tuple[str, str, str]]:
+    return [(d.severity.value, d.code, d.location) for d in found]
+
+
+def _only(found: tuple[Diagnostic, ...], code: str) -> Diagnostic:
+    matching = [d for d in found if d.code == code]
+    assert len(matching) == 1, found
+    return matching[0]
+
+
+def test_a_clean_policy_has_no_diagnostics() -> None:
+    doc = _doc(
+        _allow(
+            ["s3:GetObject", "s3:List*"],
+            ["arn:aws:s3:::docs/${aws:username}/*", "arn:aws:s3:::docs"],
+            Condition={
+                "Bool": {"aws:SecureTransport": "true"},
+                "StringLike": {"s3:prefix": "home/*", "aws:PrincipalTag/team": "red"},
+            },
+        )
+    )
+    assert lint_policy(doc, kind=PolicyKind.IDENTITY, managed=True) == ()
+
+
+def test_version_floor_for_managed_policies_only() -> None:
+    for version in (None, "2008-10-17"):
+        doc = _doc(_allow(), version=version)
+        assert _codes(lint_policy(doc, managed=True)) == [("error", "version_floor", "Version")]
+        assert lint_policy(doc) == ()
+
+
+def test_policy_variables_are_literal_under_the_old_version() -> None:
+    doc = _doc(
+        _allow(
+            resource="arn:aws:s3:::b/${aws:username}/*",
+            Condition={"StringEquals": {"aws:PrincipalTag/team": "${aws:username}"}},
+        ),
+        version="2008-10-17",
+    )
+    assert _codes(lint_policy(doc)) == [
+        ("warning", "literal_variable", "Statement[0].Resource[0]"),
+        (
+            "warning",
+            "literal_variable",
+            "Statement[0].Condition.StringEquals.aws:PrincipalTag/team",
+        ),
+    ]
+    modern = _doc(_allow(resource="arn:aws:s3:::b/${aws:username}/*"))
+    assert lint_policy(modern) == ()
+
+
+def test_unknown_action_names_the_closest_known_action() -> None:
+    found = _only(lint_policy(_doc(_allow("s3:GetObjekt"))), "unknown_action")
+    assert (found.severity, found.location) == (WARNING, "Statement[0].Action[0]")
+    assert "`s3:GetObject`" in found.message
+
+
+def test_unknown_service_prefix_names_the_closest_service() -> None:
+    found = _only(
+        lint_policy(_doc({"Effect": "Allow", "NotAction": "s4:Get*", "Resource": "*"})),
+        "unknown_service",
+    )
+    assert found.location == "Statement[0].NotAction[0]"
+    assert "`s3`" in found.message
+
+
+def test_action_pattern_that_matches_nothing() -> None:
+    found = _only(lint_policy(_doc(_allow(["s3:Get*", "s3:Gett*"]))), "action_matches_nothing")
+    assert found.location == "Statement[0].Action[1]"
+
+
+def test_unknown_global_condition_key() -> None:
+    doc = _doc(_allow(Condition={"IpAddress": {"aws:SourceIpp": "10.0.0.0/8"}}))
+    found = _only(lint_policy(doc), "unknown_global_condition_key")
+    assert found.location == "Statement[0].Condition.IpAddress.aws:SourceIpp"
+    assert "aws:sourceip`" in found.message
+
+
+def test_unknown_service_condition_key() -> None:
+    doc = _doc(_allow("ec2:RunInstances", Condition={"StringEquals": {"ec2:Regionn": "x"}}))
+    found = _only(lint_policy(doc), "unknown_condition_key")
+    assert "`ec2:Region`" in found.message
+
+
+def test_condition_key_that_no_action_of_the_statement_supports() -> None:
+    doc = _doc(
+        _allow("s3:GetObject", Condition={"StringLike": {"s3:prefix": "home/*"}}),
+        _allow(["s3:GetObject", "s3:ListBucket"], Condition={"StringLike": {"s3:prefix": "h"}}),
+        _allow("s3:GetObject", Condition={"StringEquals": {"s3:ExistingObjectTag/team": "r"}}),
+        _allow(
+            "sts:AssumeRoleWithWebIdentity",
+            Condition={"StringLike": {"token.actions.githubusercontent.com:sub": "repo:o/r:*"}},
+        ),
+    )
+    assert _codes(lint_policy(doc)) == [
+        ("warning", "condition_key_not_applicable", "Statement[0].Condition.StringLike.s3:prefix")
+    ]
+
+
+def test_principal_in_an_identity_policy_is_an_error() -> None:
+    resource_policy = parse_policy(
+        _doc(_allow(Principal={"AWS": "111122223333"})), kind=PolicyKind.RESOURCE
+    )
+    assert lint_policy(resource_policy) == ()
+    found = lint_policy(resource_policy, kind=PolicyKind.IDENTITY)
+    assert _codes(found) == [("error", "principal_not_allowed", "Statement[0].Principal")]
+    from_source = lint_policy(resource_policy.to_json(), kind=PolicyKind.IDENTITY)
+    assert _codes(from_source) == [("error", "syntax", "Statement[0].Principal")]
+
+
+def test_identity_statement_without_resource_is_an_error() -> None:
+    policy = parse_policy(
+        _doc({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}),
+        kind=PolicyKind.RESOURCE,
+    )
+    codes = [d.code for d in lint_policy(policy, kind=PolicyKind.SESSION)]
+    assert codes == ["principal_not_allowed", "resource_missing"]
+
+
+def test_principal_missing_in_a_resource_policy() -> None:
+    found = lint_policy(parse_policy(_doc(_allow())), kind=PolicyKind.RESOURCE)
+    assert _codes(found) == [("error", "principal_missing", "Statement[0]")]
+
+
+def test_rcp_principal_must_be_star() -> None:
+    doc = _doc(
+        {**_allow(), "Effect": "Deny", "Principal": "*"},
+        {**_allow(), "Effect": "Deny", "Principal": {"AWS": "111122223333"}},
+    )
+    assert _codes(lint_policy(doc, kind=PolicyKind.RCP)) == [
+        ("error", "rcp_principal_not_star", "Statement[1].Principal")
+    ]
+
+
+def test_not_principal_with_allow_is_a_warning() -> None:
+    doc = _doc(
+        _allow(NotPrincipal={"AWS": "arn:aws:iam::111122223333:root"}),
+        {**_allow(), "Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}},
+    )
+    assert _codes(lint_policy(doc, kind=PolicyKind.RESOURCE)) == [
+        ("warning", "not_principal_with_allow", "Statement[0].NotPrincipal")
+    ]
+
+
+def test_unknown_condition_operator_is_an_error() -> None:
+    doc = _doc(_allow(Condition={"StringEqualz": {"aws:username": "a"}, "Bool": {"x:y": "1"}}))
+    found = _only(lint_policy(doc), "unknown_operator")
+    assert (found.severity, found.location) == (ERROR, "Statement[0].Condition.StringEqualz")
+    assert "`StringEquals`" in found.message
+    qualified = _doc(_allow(Condition={"ForAnyValue:StringLikeIfExists": {"aws:TagKeys": "a"}}))
+    assert lint_policy(qualified) == ()
+
+
+def test_s3_bucket_arn_with_a_region_is_an_error_but_an_access_point_is_not() -> None:
+    doc = _doc(
+        _allow(
+            "s3:GetObject",
+            [
+                "arn:aws:s3:us-east-1::docs/*",
+                "arn:aws:s3:us-east-1:111122223333:accesspoint/ap/object/*",
+                "arn:aws:s3:*::docs/*",
+            ],
+        )
+    )
+    assert _codes(lint_policy(doc)) == [("error", "resource_region", "Statement[0].Resource[0]")]
+
+
+def test_syntax_problems_come_back_as_diagnostics() -> None:
+    found = lint_policy('{"Statement": [{"Effect": "Maybe", "Action": "s3:GetObject"}]}')
+    assert {d.code for d in found} == {"syntax"}
+    assert all(d.severity is ERROR for d in found)
+    assert "Statement[0].Effect" in {d.location for d in found}
+
+
+def test_every_diagnostic_is_returned_in_document_order() -> None:
+    doc = _doc(
+        _allow(["s3:GetObjekt", "s4:GetObject"], Condition={"Boool": {"aws:SecureTransport": "1"}}),
+        _allow("iam:GetUserr"),
+        version=None,
+    )
+    found = lint_policy(doc, managed=True)
+    assert [d.location for d in found] == [
+        "Version",
+        "Statement[0].Condition.Boool",
+        "Statement[0].Action[0]",
+        "Statement[0].Action[1]",
+        "Statement[1].Action[0]",
+    ]
+    assert str(found[0]).startswith("Version: error version_floor: ")
+
+
+def _moto() -> dict[str, Any]:
+    if not MOTO.exists():
+        pytest.skip("shared corpus iam-policy-validation is absent")
+    data: dict[str, Any] = json.loads(MOTO.read_text())
+    return data
+
+
+def test_every_invalid_moto_document_is_caught_by_parse_or_lint() -> None:
+    linted = 0
+    for case in _moto()["invalid_policy_document_test_cases"]:
+        doc = case["document"]
+        try:
+            parse_policy(doc)
+        except PolicySyntaxError:
+            continue
+        errors = [d for d in lint_policy(doc, managed=True) if d.severity is ERROR]
+        assert errors, case["error_message"]
+        linted += 1
+    assert linted >= 4
+
+
+def test_valid_moto_documents_have_no_lint_errors() -> None:
+    for doc in _moto()["valid_policy_documents"]:
+        found = lint_policy(doc, managed=True)
+        assert not [d for d in found if d.severity is ERROR], found
