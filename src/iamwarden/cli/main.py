@@ -53,15 +53,24 @@ def cli() -> None:
 
 @cache
 def _register() -> None:
-    from iamwarden.cli import collect_cmd, simulate_cmd, snapshot_cmd
+    from iamwarden.cli import (
+        assess_cmd,
+        checks_cmd,
+        collect_cmd,
+        lint_cmd,
+        simulate_cmd,
+        snapshot_cmd,
+    )
 
-    cli.add_command(collect_cmd.collect)
-    cli.add_command(snapshot_cmd.snapshot)
-    cli.add_command(simulate_cmd.simulate)
-    from iamwarden.cli import assess_cmd, checks_cmd
-
-    cli.add_command(assess_cmd.assess_command)
-    cli.add_command(checks_cmd.checks)
+    for command in (
+        assess_cmd.assess_command,
+        checks_cmd.checks,
+        collect_cmd.collect,
+        lint_cmd.lint,
+        simulate_cmd.simulate,
+        snapshot_cmd.snapshot,
+    ):
+        cli.add_command(command)
 
 
 def main() -> None:

@@ -1,0 +1,60 @@
+"""`iamwarden lint`: every diagnostic for policy documents, before they are deployed"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from iamwarden.cli.main import ExitCode
+from iamwarden.errors import InputError
+from iamwarden.policy import DiagnosticSeverity, PolicyKind, lint_policy
+
+__all__ = ["lint"]
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in PolicyKind]),
+    default=PolicyKind.IDENTITY.value,
+    show_default=True,
+    help="Where the policies are used.",
+)
+@click.option("--managed", is_flag=True, help="The policies are managed policies (Version floor).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+def lint(files: tuple[Path, ...], kind: str, managed: bool, output_format: str) -> None:
+    """Lint IAM policy documents (JSON files); exit 1 when any has an error."""
+    results = {}
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or "not UTF-8 text"
+            raise InputError(reason.lower(), path=str(path)) from None
+        results[str(path)] = lint_policy(text, kind=PolicyKind(kind), managed=managed)
+    if output_format == "json":
+        data = {
+            path: [
+                {
+                    "severity": d.severity.value,
+                    "code": d.code,
+                    "location": d.location,
+                    "message": d.message,
+                }
+                for d in diagnostics
+            ]
+            for path, diagnostics in results.items()
+        }
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        for path, diagnostics in results.items():
+            for diagnostic in diagnostics:
+                click.echo(f"{path}: {diagnostic}")
+        count = sum(len(d) for d in results.values())
+        click.echo(f"{len(results)} files, {count} diagnostics", err=True)
+    if any(d.severity is DiagnosticSeverity.ERROR for ds in results.values() for d in ds):
+        sys.exit(ExitCode.FINDINGS)
