@@ -1,11 +1,11 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from iamwarden.analysis import AssessOptions, Suppression, assess, parse_suppressions
 from iamwarden.errors import InputError
 from iamwarden.findings import Severity, Status
-from iamwarden.snapshot import Account, Snapshot
+from iamwarden.snapshot import Account, DataSet, Gap, Snapshot
 from tests.builders import credential_report, root_row, snapshot
 
 
@@ -77,3 +77,41 @@ def test_bad_suppressions_are_located(text, message):
     with pytest.raises(InputError) as caught:
         parse_suppressions(text, path="rules.yaml")
     assert message in str(caught.value)
+
+
+def test_every_gap_is_listed_with_the_checks_and_controls_it_left_not_assessed():
+    gaps = (
+        Gap(
+            dataset=DataSet.VIRTUAL_MFA_DEVICES,
+            reason="access denied",
+            call="ListVirtualMFADevices",
+        ),
+        Gap(dataset=DataSet.ACCESS_ANALYZER, reason="timed out", region="eu-west-1"),
+        Gap(dataset=DataSet.ACCESS_ANALYZER, reason="opt-in region", region="me-south-1"),
+    )
+    snap = snapshot(
+        collected=frozenset(DataSet) - {DataSet.VIRTUAL_MFA_DEVICES, DataSet.SERVER_CERTIFICATES},
+        credential_report=credential_report(root_row()),
+        regions=("eu-west-1",),
+        gaps=gaps,
+    )
+    found = {
+        (d.gap.dataset.value, d.gap.region, d.is_recorded): (d.checks, d.controls)
+        for d in assess(snap).data_gaps
+    }
+    assert found == {
+        ("access_analyzer", "eu-west-1", True): (("access_analyzer_all_regions",), ("1.20",)),
+        ("access_analyzer", "me-south-1", True): ((), ()),
+        ("server_certificates", "", False): (("server_certificate_not_expired",), ("1.19",)),
+        ("virtual_mfa_devices", "", True): (("root_hardware_mfa",), ("1.6",)),
+    }
+
+
+def test_failing_controls_are_not_listed_as_not_assessed():
+    snap = snapshot(
+        collected=frozenset(DataSet) - {DataSet.ACCOUNT_SUMMARY},
+        credential_report=credential_report(root_row(mfa_active=False)),
+    )
+    result = assess(snap)
+    assert result.data_gaps == ()
+    assert result.credential_report_age == timedelta(0)

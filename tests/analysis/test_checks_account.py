@@ -8,6 +8,7 @@ from iamwarden.snapshot import (
     ComputeKind,
     ComputeResource,
     DataSet,
+    Gap,
     ServerCertificate,
 )
 from tests.analysis.checking import only, run_check, statuses
@@ -114,6 +115,17 @@ def test_access_analyzer_all_regions():
     ]
 
 
+def test_access_analyzer_region_that_could_not_be_read_is_not_assessed():
+    gap = Gap(dataset=DataSet.ACCESS_ANALYZER, reason="access denied", region="eu-west-1")
+    snap = snapshot(regions=("eu-west-1", "us-east-1"), gaps=(gap,))
+    found = run_check("access_analyzer_all_regions", snap)
+    assert [(f.evidence["subject"], f.status) for f in found] == [
+        ("eu-west-1", Status.NOT_ASSESSED),
+        ("us-east-1", Status.FAIL),
+    ]
+    assert found[0].evidence["gaps"] == ["access denied"]
+
+
 @pytest.mark.parametrize(
     "snap",
     [
@@ -126,13 +138,17 @@ def test_access_analyzer_not_assessed(snap):
 
 
 @pytest.mark.parametrize(
-    ("kw", "status"),
+    ("kw", "status", "arn"),
     [
-        ({}, Status.PASS),
-        ({"groups": (group("ops", attached_policies=(CLOUDSHELL,)),)}, Status.FAIL),
-        ({"collected": EVERYTHING - {DataSet.AUTHORIZATION_DETAILS}}, Status.NOT_ASSESSED),
+        ({}, Status.PASS, CLOUDSHELL),
+        ({"groups": (group("ops", attached_policies=(CLOUDSHELL,)),)}, Status.FAIL, CLOUDSHELL),
+        (
+            {"collected": EVERYTHING - {DataSet.AUTHORIZATION_DETAILS}},
+            Status.NOT_ASSESSED,
+            f"arn:aws:iam::{ACCOUNT_ID}:root",
+        ),
     ],
 )
-def test_cloudshell_full_access_restricted(kw, status):
+def test_cloudshell_full_access_restricted(kw, status, arn):
     finding = only(run_check("cloudshell_full_access_restricted", snapshot(**kw)))
-    assert (finding.status, finding.resource_arn) == (status, CLOUDSHELL)
+    assert (finding.status, finding.resource_arn) == (status, arn)

@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -7,6 +8,7 @@ from iamwarden.snapshot import DataSet, ServiceAccess, ServiceLastAccessed
 from tests.analysis.checking import only, run_check, statuses
 from tests.builders import (
     ACCOUNT_ID,
+    ALLOW_ALL,
     NOW,
     aws_policy,
     group,
@@ -74,6 +76,53 @@ def test_unattached_policies_are_not_cis_findings():
 def test_policy_no_full_admin_not_assessed_without_authorization_details():
     finding = only(run_check("policy_no_full_admin", snapshot(collected=NO_DETAILS)))
     assert finding.status is Status.NOT_ASSESSED
+
+
+SPLIT_ADMIN = doc(
+    {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+    {"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"},
+)
+
+
+@pytest.mark.parametrize(
+    ("entity", "document", "status"),
+    [
+        (role("bad_role"), ALLOW_ALL, Status.FAIL),
+        (user("bot"), ALLOW_ALL, Status.FAIL),
+        (group("ops"), ALLOW_ALL, Status.FAIL),
+        (role("bad_role"), SPLIT_ADMIN, Status.FAIL),
+        (role("scoped"), SCOPED.document.obj(), Status.PASS),
+        (
+            role("guarded"),
+            doc(
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "iam:*", "Resource": "*"},
+            ),
+            Status.PASS,
+        ),
+    ],
+)
+def test_policy_no_full_admin_covers_inline_policies(entity, document, status):
+    holder = dataclasses.replace(entity, inline_policies=(inline("dostuff", document=document),))
+    kind = {"Role": "roles", "User": "users", "Group": "groups"}[type(entity).__name__]
+    finding = only(run_check("policy_no_full_admin", snapshot(**{kind: (holder,)})))
+    assert (finding.status, finding.resource_arn) == (status, f"{entity.arn}:dostuff")
+    assert finding.evidence["attached_to"] == [entity.arn]
+    assert finding.evidence["subject"] == f"{entity.name}/dostuff"
+
+
+def test_policy_no_full_admin_inline_evidence_names_the_statement():
+    bad = role("bad_role", inline_policies=(inline("dostuff"),))
+    finding = only(run_check("policy_no_full_admin", snapshot(roles=(bad,))))
+    assert [r["policy"] for r in finding.evidence["statements"]] == [f"{bad.arn}:dostuff"]
+    assert finding.message == "bad_role/dostuff allows every action on every resource"
+
+
+def test_policy_no_full_admin_unparseable_inline_policy_is_not_assessed():
+    broken = role("odd", inline_policies=(inline("broken", document={"Statement": 3}),))
+    finding = only(run_check("policy_no_full_admin", snapshot(roles=(broken,))))
+    assert finding.status is Status.NOT_ASSESSED
+    assert finding.message == "policy cannot be parsed"
 
 
 @pytest.mark.parametrize(

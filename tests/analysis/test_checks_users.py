@@ -99,6 +99,18 @@ def test_console_user_mfa_not_assessed_for_user_missing_from_report():
             ),
             Status.PASS,
         ),
+        (
+            credential_row(
+                password_enabled=True, password_last_used=days_ago(45), user_creation_time=CREATED
+            ),
+            Status.FAIL,
+        ),
+        (
+            credential_row(
+                password_enabled=True, password_last_used=days_ago(44), user_creation_time=CREATED
+            ),
+            Status.PASS,
+        ),
         (credential_row(password_enabled=None), Status.NOT_ASSESSED),
     ],
 )

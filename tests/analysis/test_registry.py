@@ -3,8 +3,19 @@ import dataclasses
 import pytest
 
 import iamwarden.analysis as analysis
-from iamwarden.analysis import CheckSpec, Remediation, check, registered_checks
-from iamwarden.findings import Severity
+from iamwarden.analysis import (
+    CheckContext,
+    CheckSpec,
+    Permissions,
+    Remediation,
+    check,
+    registered_checks,
+)
+from iamwarden.analysis.registry import _REGISTRY
+from iamwarden.findings import Severity, Status
+from iamwarden.policy import load_catalog
+from iamwarden.snapshot import DataSet
+from tests.builders import NOW, snapshot
 
 VALID = CheckSpec(
     id="example_check",
@@ -60,9 +71,42 @@ def test_public_surface_equals_all():
         "compliance",
         "credentials",
         "evidence",
+        "organization",
         "permissions",
         "principals",
         "registry",
         "simulation",
     }
     assert public - modules == set(analysis.__all__)
+
+
+def test_needs_turn_a_missing_data_set_into_one_not_assessed_finding():
+    spec = dataclasses.replace(
+        VALID, id="example_needs_check", needs=(DataSet.CREDENTIAL_REPORT, DataSet.COMPUTE)
+    )
+    ran = []
+
+    def body(ctx):
+        ran.append(ctx)
+        yield ctx.passed(ctx.snapshot.account.root_arn, "ran")
+
+    try:
+        guarded = check(spec)(body)
+        catalog = load_catalog()
+        snap = snapshot(collected=frozenset(DataSet) - {DataSet.COMPUTE})
+        ctx = CheckContext(
+            snapshot=snap,
+            catalog=catalog,
+            permissions=Permissions(snap, catalog),
+            now=NOW,
+            spec=spec,
+        )
+        (finding,) = guarded(ctx)
+        assert ran == []
+        assert finding.status is Status.NOT_ASSESSED
+        assert finding.resource_arn == snap.account.root_arn
+        assert finding.evidence["missing_data"] == ["compute"]
+        full = dataclasses.replace(ctx, snapshot=snapshot())
+        assert [f.message for f in guarded(full)] == ["ran"]
+    finally:
+        _REGISTRY.pop(spec.id, None)

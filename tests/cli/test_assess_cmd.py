@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,15 @@ def test_demo_reports_admin_roles_wildcards_keys_and_password_gaps(demo_report: 
     assert "password policy: minimum length 8 < 14" in demo_report
     assert "Compliance Score: " in demo_report
     assert "% (CIS AWS Foundations Benchmark v3.0)" in demo_report
+
+
+def test_demo_counts_use_singular_and_plural(demo_report: str) -> None:
+    assert "(s)" not in demo_report
+    assert (
+        re.search(r"\b1 (policies|services|roles|days|access keys|actions)\b", demo_report) is None
+    )
+    assert "deploy-bot has 1 policy attached directly" in demo_report
+    assert "root user has 1 access key\n" in demo_report
 
 
 def test_json_output_to_file_is_deterministic(tmp_path: Path) -> None:
@@ -130,5 +140,30 @@ def test_cloudmapper_export_reports_what_was_not_assessed() -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert any(line.startswith("1.8 ") and "NOT_ASSESSED" in line for line in lines)
-    assert "- not collected: password_policy" in lines
+    entry = lines.index(
+        "- not collected: password_policy: file not found: "
+        "iam-get-account-password-policy.json (iam, get-account-password-policy)"
+    )
+    assert lines[entry + 2] == "  Controls not assessed: 1.8, 1.9"
+    assert "- gap in compute (partly collected): file not found: compute.json" in lines
     assert any(line.startswith("Compliance Score: ") for line in lines)
+    assert lines[5] == (
+        "Credential report: generated 2019-05-07T15:40:22+00:00 (under a minute before assessment)"
+    )
+
+
+def test_cloudmapper_export_fails_cis_1_16_for_an_inline_admin_policy() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip("the cloudmapper-demo corpus is absent")
+    result = run("--input", str(CORPUS), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    inline = next(
+        f
+        for f in data["findings"]
+        if f["check_id"] == "policy_no_full_admin" and f["resource_arn"].endswith(":dostuff")
+    )
+    assert inline["status"] == "FAIL"
+    assert inline["resource_arn"] == "arn:aws:iam::123456789012:role/bad_role:dostuff"
+    assert inline["evidence"]["attached_to"] == ["arn:aws:iam::123456789012:role/bad_role"]
+    assert next(c for c in data["compliance"] if c["id"] == "1.16")["status"] == "FAIL"

@@ -1,9 +1,11 @@
 import json
+from datetime import timedelta
 
 from iamwarden.analysis import assess
 from iamwarden.report import SCHEMA_VERSION, render_json
+from iamwarden.snapshot import CredentialReport, DataSet, Gap
 from iamwarden.snapshot.demo import demo_snapshot
-from tests.builders import credential_report, root_row, snapshot
+from tests.builders import NOW, credential_report, root_row, snapshot
 
 TOP_KEYS = {
     "schema_version",
@@ -11,6 +13,7 @@ TOP_KEYS = {
     "account",
     "source",
     "assessment_date",
+    "credential_report",
     "framework",
     "summary",
     "findings",
@@ -70,3 +73,67 @@ def test_not_assessed_results_and_gaps_are_included():
 
 def test_same_input_same_bytes():
     assert render_json(assess(demo_snapshot())) == render_json(assess(demo_snapshot()))
+
+
+def test_gaps_carry_what_they_left_not_assessed():
+    snap = snapshot(
+        collected=frozenset(DataSet) - {DataSet.SERVER_CERTIFICATES, DataSet.PASSWORD_POLICY},
+        credential_report=credential_report(root_row()),
+        gaps=(Gap(dataset=DataSet.SERVER_CERTIFICATES, reason="access denied", service="iam"),),
+    )
+    gaps = document(snap)["gaps"]
+    assert gaps == [
+        {
+            "dataset": "password_policy",
+            "reason": "not collected; no gap recorded",
+            "account": "",
+            "region": "",
+            "service": "",
+            "call": "",
+            "error_code": "",
+            "recorded": False,
+            "dataset_collected": False,
+            "not_assessed_checks": [
+                "password_policy_min_length",
+                "password_policy_reuse_prevention",
+                "password_policy_strong",
+            ],
+            "not_assessed_controls": ["1.8", "1.9"],
+        },
+        {
+            "dataset": "server_certificates",
+            "reason": "access denied",
+            "account": "",
+            "region": "",
+            "service": "iam",
+            "call": "",
+            "error_code": "",
+            "recorded": True,
+            "dataset_collected": False,
+            "not_assessed_checks": ["server_certificate_not_expired"],
+            "not_assessed_controls": ["1.19"],
+        },
+    ]
+
+
+def test_credential_report_age():
+    report = CredentialReport(rows=(root_row(),), generated=NOW - timedelta(hours=5))
+    assert document(snapshot(credential_report=report))["credential_report"] == {
+        "collected": True,
+        "generated": "2026-10-31T19:00:00+00:00",
+        "age_seconds": 5 * 3600,
+        "stale": True,
+    }
+    missing = snapshot(collected=frozenset(DataSet) - {DataSet.CREDENTIAL_REPORT})
+    assert document(missing)["credential_report"] == {
+        "collected": False,
+        "generated": None,
+        "age_seconds": None,
+        "stale": None,
+    }
+
+
+def test_checks_list_the_data_they_need():
+    checks = {c["id"]: c for c in document(snapshot())["checks"]}
+    assert checks["console_user_mfa"]["needs"] == ["credential_report"]
+    assert checks["root_mfa_enabled"]["needs"] == []

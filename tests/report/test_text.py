@@ -1,17 +1,30 @@
 from datetime import timedelta
 
+import pytest
+
 from iamwarden import __version__
 from iamwarden.analysis import assess
 from iamwarden.report import render_text
-from iamwarden.snapshot import AccessKey, PasswordPolicy
+from iamwarden.report.groups import duration
+from iamwarden.snapshot import AccessKey, CredentialReport, DataSet, Gap, PasswordPolicy
 from tests.builders import (
     ACCOUNT_ID,
     NOW,
     credential_report,
     credential_row,
+    inline,
+    managed_policy,
     root_row,
     snapshot,
     user,
+)
+
+SCOPED = managed_policy(
+    "Scoped",
+    document={
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+    },
 )
 
 
@@ -45,12 +58,13 @@ def lines():
 
 def test_header_shape():
     out = lines()
-    assert out[:5] == [
+    assert out[:6] == [
         "IAM Security Assessment Report",
         "==============================",
         f"Account ID: {ACCOUNT_ID}",
         "Assessment Date: 2026-11-01",
         f"Analyzer: iamwarden {__version__}",
+        "Credential report: generated 2026-11-01T00:00:00+00:00 (under a minute before assessment)",
     ]
 
 
@@ -67,7 +81,7 @@ def test_critical_finding_block():
 def test_findings_of_one_check_are_grouped():
     out = lines()
     assert (
-        "[H-001] 2 access keys older than 90 days detected - Users: svc-backup, "
+        "[M-001] 2 access keys older than 90 days detected - Users: svc-backup, "
         "svc-monitoring" in out
     )
     assert (
@@ -92,7 +106,7 @@ def test_sections_in_order_and_summary():
     assert order == sorted(order)
     summary = out.index("SUMMARY:")
     assert out[summary + 1].startswith("Total Findings: ")
-    assert out[summary + 2].startswith("Critical: 1 | High: 2 | Medium: ")
+    assert out[summary + 2].startswith("Critical: 1 | High: 0 | Medium: ")
     assert out[summary + 3].startswith("Compliance Score: ")
     assert out[summary + 3].endswith("% (CIS AWS Foundations Benchmark v3.0)")
 
@@ -107,7 +121,11 @@ def test_compliance_table_lists_every_control():
 def test_data_not_assessed_lists_missing_sets():
     out = render_text(assess(snapshot(collected=frozenset()))).splitlines()
     start = out.index("DATA NOT ASSESSED:")
-    assert "- not collected: credential_report" in out[start:]
+    entry = out.index("- not collected: credential_report (no gap recorded)", start)
+    assert out[entry + 1].startswith("  Checks not assessed: access_key_never_used, ")
+    assert out[entry + 2] == (
+        "  Controls not assessed: 1.4, 1.5, 1.6, 1.7, 1.10, 1.11, 1.12, 1.13, 1.14"
+    )
     assert any(line.startswith("1.4 ") and "NOT_ASSESSED" in line for line in out)
     assert "Compliance Score: n/a (CIS AWS Foundations Benchmark v3.0)" in out
 
@@ -115,3 +133,97 @@ def test_data_not_assessed_lists_missing_sets():
 def test_empty_sections_say_none():
     out = render_text(assess(snapshot(credential_report=credential_report(root_row()))))
     assert "CRITICAL FINDINGS:\nNone\n" in out
+
+
+def gap_snapshot():
+    return snapshot(
+        collected=frozenset(DataSet) - {DataSet.PASSWORD_POLICY},
+        credential_report=credential_report(root_row()),
+        gaps=(
+            Gap(
+                dataset=DataSet.PASSWORD_POLICY,
+                reason="access denied",
+                service="iam",
+                call="GetAccountPasswordPolicy",
+                error_code="AccessDenied",
+            ),
+            Gap(dataset=DataSet.RESOURCE_POLICIES, reason="throttled", region="eu-west-1"),
+        ),
+    )
+
+
+def test_every_gap_is_listed_with_what_it_left_not_assessed():
+    out = render_text(assess(gap_snapshot())).splitlines()
+    section = out[out.index("DATA NOT ASSESSED:") + 1 :]
+    assert section == [
+        "- not collected: password_policy: access denied (iam, GetAccountPasswordPolicy, "
+        "AccessDenied)",
+        "  Checks not assessed: password_policy_min_length, password_policy_reuse_prevention, "
+        "password_policy_strong",
+        "  Controls not assessed: 1.8, 1.9",
+        "- gap in resource_policies (partly collected): throttled (eu-west-1)",
+        "  Checks not assessed: none",
+        "- access_analyzer_all_regions: 1 not assessed (enabled regions not known)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("generated", "line"),
+    [
+        (
+            NOW - timedelta(hours=3, minutes=12, seconds=40),
+            "Credential report: generated 2026-10-31T20:47:20+00:00 (3 hours 12 minutes before "
+            "assessment)",
+        ),
+        (
+            NOW - timedelta(days=2, minutes=5),
+            "Credential report: generated 2026-10-29T23:55:00+00:00 (2 days before assessment; "
+            "older than the 4 hours AWS caches a report)",
+        ),
+        (
+            NOW - timedelta(hours=1),
+            "Credential report: generated 2026-10-31T23:00:00+00:00 (1 hour before assessment)",
+        ),
+        (None, "Credential report: generation time not known"),
+    ],
+)
+def test_credential_report_age_in_header(generated, line):
+    report = CredentialReport(rows=(root_row(),), generated=generated)
+    out = render_text(assess(snapshot(credential_report=report))).splitlines()
+    assert out[5] == line
+
+
+def test_credential_report_not_collected_in_header():
+    snap = snapshot(collected=frozenset(DataSet) - {DataSet.CREDENTIAL_REPORT})
+    assert render_text(assess(snap)).splitlines()[5] == "Credential report: not collected"
+
+
+def test_counts_use_singular_and_plural():
+    snap = snapshot(
+        credential_report=credential_report(root_row(access_key_1_active=True)),
+        users=(
+            user("solo", attached_policies=(SCOPED.arn,)),
+            user("duo", attached_policies=(SCOPED.arn,), inline_policies=(inline("x"),)),
+        ),
+        policies=(SCOPED,),
+    )
+    out = render_text(assess(snap))
+    assert "root user has 1 access key\n" in out
+    assert "solo has 1 policy attached directly" in out
+    assert "duo has 2 policies attached directly" in out
+    assert "(s)" not in out
+
+
+@pytest.mark.parametrize(
+    ("span", "text"),
+    [
+        (timedelta(seconds=59), "under a minute"),
+        (timedelta(minutes=1), "1 minute"),
+        (timedelta(hours=1, minutes=5), "1 hour 5 minutes"),
+        (timedelta(days=1, minutes=3), "1 day"),
+        (timedelta(days=3, hours=2, minutes=9), "3 days 2 hours"),
+        (-timedelta(hours=2), "2 hours"),
+    ],
+)
+def test_duration(span, text):
+    assert duration(span) == text

@@ -2,7 +2,8 @@
 
 `assess(snapshot, options)` is the one entry point. It reads no files and no clock: the
 assessment date is `options.now` or the snapshot's collection time, and suppressions arrive
-as data (`parse_suppressions` turns a YAML text into them).
+as data (`parse_suppressions` turns a YAML text into them). Every gap in the data is listed
+with the checks and controls it left NOT_ASSESSED (`DataGap`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -18,6 +19,7 @@ import yaml
 
 from iamwarden.analysis.compliance import (
     ControlResult,
+    ControlStatus,
     Framework,
     cis_aws_v3,
     compliance_score,
@@ -29,15 +31,41 @@ from iamwarden.errors import InputError, Problem
 from iamwarden.findings import Finding, Severity, Status
 from iamwarden.policy import Catalog, load_catalog
 from iamwarden.policy.arn import glob_matches
-from iamwarden.snapshot import Gap, Snapshot
+from iamwarden.snapshot import DataSet, Gap, Snapshot
 
 __all__ = [
+    "CREDENTIAL_REPORT_MAX_AGE",
     "AssessOptions",
     "Assessment",
+    "DataGap",
     "Suppression",
     "assess",
     "parse_suppressions",
 ]
+
+
+CREDENTIAL_REPORT_MAX_AGE = timedelta(hours=4)
+"""AWS returns the cached credential report while it is younger than this"""
+
+UNRECORDED = "not collected; no gap recorded"
+"""The reason of a `DataGap` for a data set that is missing without a recorded gap"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DataGap:
+    """One gap in the data and what it left NOT_ASSESSED
+
+    `gap` is one of the snapshot's recorded gaps, or (`is_recorded` false) stands for a data
+    set a check needed that is missing with no gap recorded. `checks` are the checks with a
+    NOT_ASSESSED finding because of it; `controls` the framework requirements of those checks
+    that are NOT_ASSESSED or MANUAL (a failing control is decided regardless).
+    """
+
+    gap: Gap
+    is_recorded: bool
+    is_collected: bool
+    checks: tuple[str, ...] = ()
+    controls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,6 +109,15 @@ class Assessment:
     compliance: tuple[ControlResult, ...]
     gaps: tuple[Gap, ...]
     missing_data: tuple[str, ...]
+    data_gaps: tuple[DataGap, ...] = ()
+    credential_report_collected: bool = False
+    credential_report_generated: datetime | None = None
+
+    @property
+    def credential_report_age(self) -> timedelta | None:
+        """How long before the assessment date the credential report was generated"""
+        generated = self.credential_report_generated
+        return self.assessed_at - generated if generated is not None else None
 
     @property
     def failures(self) -> tuple[Finding, ...]:
@@ -103,6 +140,68 @@ class Assessment:
     def worst_failure(self) -> Severity | None:
         """The highest severity among FAIL findings"""
         return min((f.severity for f in self.failures), key=lambda s: s.rank, default=None)
+
+
+def _caused_by(finding: Finding, gap: Gap, is_recorded: bool) -> bool:
+    """Whether `finding` is NOT_ASSESSED because of `gap` (its data set, and the gap itself
+    when the finding names the gaps it saw)"""
+    evidence = finding.evidence
+    if finding.status is not Status.NOT_ASSESSED:
+        return False
+    if gap.dataset.value not in evidence.get("missing_data", ()):
+        return False
+    return not is_recorded or gap.reason in evidence.get("gaps", (gap.reason,))
+
+
+def _data_gaps(
+    snapshot: Snapshot, findings: Iterable[Finding], compliance: Iterable[ControlResult]
+) -> tuple[DataGap, ...]:
+    """Every recorded gap, and every data set a check missed without one, with its impact"""
+    pending = [f for f in findings if f.status is Status.NOT_ASSESSED]
+    open_rows = [
+        row
+        for row in compliance
+        if row.status in (ControlStatus.NOT_ASSESSED, ControlStatus.MANUAL)
+    ]
+    recorded = {gap.dataset for gap in snapshot.gaps}
+    missed = sorted(
+        {
+            DataSet(name)
+            for f in pending
+            for name in f.evidence.get("missing_data", ())
+            if DataSet(name) not in recorded
+        },
+        key=lambda dataset: dataset.value,
+    )
+    entries = [(gap, True) for gap in snapshot.gaps]
+    entries += [(Gap(dataset=dataset, reason=UNRECORDED), False) for dataset in missed]
+    found = []
+    for gap, is_recorded in entries:
+        checks = sorted({f.check_id for f in pending if _caused_by(f, gap, is_recorded)})
+        controls = [
+            row.requirement.id for row in open_rows if set(row.requirement.checks) & set(checks)
+        ]
+        found.append(
+            DataGap(
+                gap=gap,
+                is_recorded=is_recorded,
+                is_collected=snapshot.has(gap.dataset),
+                checks=tuple(checks),
+                controls=tuple(controls),
+            )
+        )
+    return tuple(
+        sorted(
+            found,
+            key=lambda d: (
+                d.gap.dataset.value,
+                d.gap.region,
+                d.gap.service,
+                d.gap.call,
+                d.gap.reason,
+            ),
+        )
+    )
 
 
 def _sort_key(finding: Finding) -> tuple[int, str, str]:
@@ -141,6 +240,8 @@ def assess(snapshot: Snapshot, options: AssessOptions = AssessOptions()) -> Asse
         findings.extend(_mute(f, options.suppressions) for f in entry.run(ctx))
     findings.sort(key=_sort_key)
     framework = options.framework or cis_aws_v3()
+    compliance = compliance_table(framework, findings)
+    report = snapshot.credential_report if snapshot.has(DataSet.CREDENTIAL_REPORT) else None
     missing = sorted(
         {
             name
@@ -157,9 +258,12 @@ def assess(snapshot: Snapshot, options: AssessOptions = AssessOptions()) -> Asse
         framework=framework,
         checks=MappingProxyType({check_id: entry.spec for check_id, entry in checks.items()}),
         findings=tuple(findings),
-        compliance=compliance_table(framework, findings),
+        compliance=compliance,
         gaps=snapshot.gaps,
         missing_data=tuple(missing),
+        data_gaps=_data_gaps(snapshot, findings, compliance),
+        credential_report_collected=report is not None,
+        credential_report_generated=report.generated if report is not None else None,
     )
 
 

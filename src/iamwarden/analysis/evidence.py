@@ -1,4 +1,5 @@
-"""Evidence helpers: turn engine answers and dates into plain, JSON-ready values"""
+"""Evidence and message helpers: engine answers and dates as plain, JSON-ready values, and
+counts with their noun in the right number"""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from typing import Any
 
 from iamwarden.policy import Evaluation
 
-__all__ = ["days_between", "iso", "statement_refs", "undecided_conditions"]
+__all__ = ["counted", "days_between", "iso", "statement_refs", "undecided_conditions"]
+
+
+def counted(count: int, noun: str, plural: str = "") -> str:
+    """`1 policy`, `2 policies`: the count and `noun`, plural (`plural`, else `noun` + s)
+    unless the count is one"""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def iso(moment: datetime | None) -> str | None:

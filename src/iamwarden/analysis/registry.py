@@ -8,6 +8,7 @@ no check itself (see `assessment`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,9 +19,10 @@ from typing import Any
 from iamwarden.analysis.permissions import Permissions
 from iamwarden.findings import Finding, Severity, Status
 from iamwarden.policy import Catalog
-from iamwarden.snapshot import DataSet, Snapshot
+from iamwarden.snapshot import DataSet, Group, Role, Snapshot, User
 
 __all__ = [
+    "CIS_REFERENCE",
     "RESOURCE_TYPES",
     "Check",
     "CheckContext",
@@ -45,6 +47,9 @@ RESOURCE_TYPES = frozenset(
 )
 """Resource types a check may name (AWS Security Hub's spelling where it has one)"""
 
+CIS_REFERENCE = "https://www.cisecurity.org/benchmark/amazon_web_services"
+"""The CIS AWS Foundations Benchmark, cited by every check a CIS requirement maps to"""
+
 _ID = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 
@@ -59,7 +64,11 @@ class Remediation:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CheckSpec:
-    """A check's metadata; `group_title` names many failing resources (`{count}` is replaced)"""
+    """A check's metadata; `group_title` names many failing resources (`{count}` is replaced)
+
+    `needs` are the data sets the check cannot run without: when one was not collected, the
+    registry yields one NOT_ASSESSED finding on the account instead of running the check.
+    """
 
     id: str
     title: str
@@ -71,6 +80,7 @@ class CheckSpec:
     group_label: str
     references: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    needs: tuple[DataSet, ...] = ()
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -168,6 +178,10 @@ class CheckContext:
         """The data sets among `datasets` that were not collected"""
         return tuple(d for d in datasets if not self.snapshot.has(d))
 
+    def entities(self) -> tuple[User | Group | Role, ...]:
+        """Every user, group and role, in that order"""
+        return (*self.snapshot.users, *self.snapshot.groups, *self.snapshot.roles)
+
 
 CheckFunction = Callable[[CheckContext], Iterator[Finding]]
 
@@ -184,15 +198,29 @@ _REGISTRY: dict[str, Check] = {}
 
 
 def check(spec: CheckSpec) -> Callable[[CheckFunction], CheckFunction]:
-    """Register `spec` with the decorated function; ids and aliases must be unique"""
+    """Register `spec` with the decorated function; ids and aliases must be unique
+
+    The registered (and returned) function first checks `spec.needs`: a data set not
+    collected makes it yield one NOT_ASSESSED finding on the account and nothing else.
+    """
 
     def register(function: CheckFunction) -> CheckFunction:
         taken = {name for c in _REGISTRY.values() for name in (c.spec.id, *c.spec.aliases)}
         clash = {spec.id, *spec.aliases} & taken
         if clash:
             raise ValueError(f"check id `{sorted(clash)[0]}` is already registered")
-        _REGISTRY[spec.id] = Check(spec=spec, run=function)
-        return function
+
+        @functools.wraps(function)
+        def guarded(ctx: CheckContext) -> Iterator[Finding]:
+            lacking = ctx.lacks(*spec.needs)
+            if lacking:
+                account = ctx.snapshot.account.root_arn
+                yield ctx.missing(account, *lacking, resource_type="AwsAccount")
+                return
+            yield from function(ctx)
+
+        _REGISTRY[spec.id] = Check(spec=spec, run=guarded)
+        return guarded
 
     return register
 

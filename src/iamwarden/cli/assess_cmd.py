@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 
 from iamwarden.analysis import AssessOptions, Suppression, assess, parse_suppressions
+from iamwarden.cli.assess_org import collect_index, organization_report
 from iamwarden.cli.main import ExitCode
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.errors import InputError
@@ -58,40 +59,91 @@ def _suppressions(path: Path | None) -> tuple[Suppression, ...]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="A YAML file of accepted findings (check_id, resource_arn glob, reason).",
 )
+@click.option(
+    "--org",
+    "is_org",
+    is_flag=True,
+    help="Collect every account of the organization (with --role-name), one report each.",
+)
+@click.option("--role-name", help="The role to assume in each member account (with --org).")
+@click.option(
+    "--org-index",
+    type=click.Path(path_type=Path),
+    help="Assess an organization collected earlier (`collect --org`): its index or directory.",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("iamwarden-reports"),
+    show_default=True,
+    help="Organization mode: where each account's report (and collected snapshots) go.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Plain log lines instead of progress bars.")
 def assess_command(
     output_format: str,
     output: Path | None,
     fail_on: str | None,
     suppressions_file: Path | None,
+    is_org: bool,
+    role_name: str | None,
+    org_index: Path | None,
+    report_dir: Path,
+    quiet: bool,
     **source: Any,
 ) -> None:
     """Assess an account's IAM against CIS v3.0 and hygiene checks.
+
+    With --org or --org-index, assess every account of an organization: one report per
+    account in --report-dir, and the organization summary (worst accounts, failing checks
+    across accounts) as the output.
 
     Exit status: 0 no finding at or above --fail-on (or --fail-on not given), 1 findings at
     or above it, 2 bad usage or input.
     """
     suppressions = _suppressions(suppressions_file)
-    snapshot = load_source(**source)
-    now = None if snapshot.collected_at else datetime.now(UTC)
-    result = assess(snapshot, AssessOptions(now=now, suppressions=suppressions))
-    if output_format == "json":
-        rendered = render_json(result)
-    elif output is None and sys.stdout.isatty():
-        render_terminal(result, Console())
-        rendered = None
+    if is_org or org_index is not None or role_name:
+        if is_org == (org_index is not None) or is_org != bool(role_name):
+            raise click.UsageError("use --org --role-name NAME, or --org-index PATH")
+        if any(source.values()):
+            raise click.UsageError("organization mode takes no --demo, --input or --snapshot")
+        index = (
+            collect_index(role_name, report_dir / "snapshots", quiet=quiet)
+            if role_name
+            else org_index
+        )
+        assert index is not None
+        org, rendered = organization_report(
+            index,
+            AssessOptions(suppressions=suppressions),
+            output_format=output_format,
+            report_dir=report_dir,
+        )
+        worst = min(
+            (w for a in org.accounts if a.assessment and (w := a.assessment.worst_failure())),
+            key=lambda severity: severity.rank,
+            default=None,
+        )
     else:
-        rendered = render_text(result)
-    if rendered is not None:
-        if output is None:
-            click.echo(rendered, nl=False)
+        snapshot = load_source(**source)
+        now = None if snapshot.collected_at else datetime.now(UTC)
+        result = assess(snapshot, AssessOptions(now=now, suppressions=suppressions))
+        worst = result.worst_failure()
+        if output_format == "json":
+            rendered = render_json(result)
+        elif output is None and sys.stdout.isatty():
+            render_terminal(result, Console())
+            rendered = ""
         else:
-            try:
-                output.write_text(rendered, encoding="utf-8")
-            except OSError as error:
-                raise InputError(
-                    (error.strerror or "cannot be written").lower(), path=str(output)
-                ) from None
-            click.echo(f"wrote {output}", err=True)
-    worst = result.worst_failure()
+            rendered = render_text(result)
+    if output is None:
+        click.echo(rendered, nl=False)
+    else:
+        try:
+            output.write_text(rendered, encoding="utf-8")
+        except OSError as error:
+            raise InputError(
+                (error.strerror or "cannot be written").lower(), path=str(output)
+            ) from None
+        click.echo(f"wrote {output}", err=True)
     if fail_on is not None and worst is not None and worst.at_least(Severity(fail_on.lower())):
         sys.exit(ExitCode.FINDINGS)

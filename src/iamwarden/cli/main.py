@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
-from functools import cache
 from enum import IntEnum
+from functools import cache
 from typing import Any
 
 import click
 
 from iamwarden import __version__
-from iamwarden.errors import IamwardenError, InputError
+from iamwarden.errors import IamwardenError
 
 __all__ = ["ExitCode", "cli", "main"]
 
@@ -37,9 +37,6 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except InputError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(ExitCode.INPUT_ERROR)
         except IamwardenError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(ExitCode.INPUT_ERROR)

@@ -6,16 +6,22 @@ Shared by the text and terminal renderers so both show the same content. Reads o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from iamwarden.analysis import Assessment, CheckSpec, ControlResult, Requirement
+from iamwarden.analysis.assessment import CREDENTIAL_REPORT_MAX_AGE
+from iamwarden.analysis.evidence import counted
 from iamwarden.findings import Finding, Severity, Status
 
 __all__ = [
     "SEVERITY_CODES",
     "FindingGroup",
     "control_facts",
+    "credential_report_line",
+    "data_not_assessed_lines",
+    "duration",
     "finding_groups",
     "not_assessed",
     "requirements_of",
@@ -94,12 +100,61 @@ def finding_groups(assessment: Assessment) -> tuple[FindingGroup, ...]:
 
 
 def not_assessed(assessment: Assessment) -> Mapping[str, tuple[Finding, ...]]:
-    """NOT_ASSESSED findings by check id, in check order"""
+    """NOT_ASSESSED findings not explained by missing data, by check id, in check order"""
     found: dict[str, list[Finding]] = {}
     for finding in assessment.findings:
-        if finding.status is Status.NOT_ASSESSED:
+        if finding.status is Status.NOT_ASSESSED and not finding.evidence.get("missing_data"):
             found.setdefault(finding.check_id, []).append(finding)
     return {check_id: tuple(found[check_id]) for check_id in sorted(found)}
+
+
+def data_not_assessed_lines(assessment: Assessment) -> Iterator[str]:
+    """The DATA NOT ASSESSED section's lines (without its heading): every gap with the checks
+    and controls it left NOT_ASSESSED, then the other NOT_ASSESSED findings"""
+    pending = not_assessed(assessment)
+    if not assessment.data_gaps and not pending:
+        yield "None"
+    for entry in assessment.data_gaps:
+        gap = entry.gap
+        where = ", ".join(p for p in (gap.region, gap.service, gap.call, gap.error_code) if p)
+        detail = f"{gap.reason} ({where})" if where else gap.reason
+        if not entry.is_recorded:
+            yield f"- not collected: {gap.dataset.value} (no gap recorded)"
+        elif entry.is_collected:
+            yield f"- gap in {gap.dataset.value} (partly collected): {detail}"
+        else:
+            yield f"- not collected: {gap.dataset.value}: {detail}"
+        yield f"  Checks not assessed: {', '.join(entry.checks) or 'none'}"
+        if entry.controls:
+            yield f"  Controls not assessed: {', '.join(entry.controls)}"
+    for check_id, findings in pending.items():
+        yield f"- {check_id}: {len(findings)} not assessed ({findings[0].message})"
+
+
+def duration(span: timedelta) -> str:
+    """`2 days 3 hours`, `1 hour 5 minutes`, `under a minute`: the two largest units"""
+    minutes = int(abs(span).total_seconds()) // 60
+    units = ((minutes // 1440, "day"), (minutes // 60 % 24, "hour"), (minutes % 60, "minute"))
+    first = next((i for i, (n, _) in enumerate(units) if n), None)
+    if first is None:
+        return "under a minute"
+    return " ".join(counted(n, unit) for n, unit in units[first : first + 2] if n)
+
+
+def credential_report_line(assessment: Assessment) -> str:
+    """`Credential report: generated <ts> (<age> before assessment)`, or why there is none"""
+    generated = assessment.credential_report_generated
+    age = assessment.credential_report_age
+    if not assessment.credential_report_collected:
+        return "Credential report: not collected"
+    if generated is None or age is None:
+        return "Credential report: generation time not known"
+    side = "after" if age < timedelta(0) else "before"
+    line = f"Credential report: generated {generated.isoformat()} ({duration(age)} {side}"
+    line += " assessment"
+    if age > CREDENTIAL_REPORT_MAX_AGE:
+        line += f"; older than the {duration(CREDENTIAL_REPORT_MAX_AGE)} AWS caches a report"
+    return line + ")"
 
 
 def control_facts(row: ControlResult) -> str:

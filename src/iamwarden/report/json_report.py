@@ -1,9 +1,11 @@
 """The JSON assessment report: a documented, versioned schema with deterministic bytes.
 
 Schema (version 1, see docs/assess.md): `schema_version`, `analyzer`, `account`, `source`,
-`assessment_date`, `framework`, `summary`, `findings` (every resource-level result, PASS and
-NOT_ASSESSED included), `checks`, `compliance`, `gaps`, `missing_data`. Keys are sorted and
-lists are in a fixed order, so the same input gives the same bytes.
+`assessment_date`, `credential_report`, `framework`, `summary`, `findings` (every
+resource-level result, PASS and NOT_ASSESSED included), `checks`, `compliance`, `gaps` (each
+with the checks and controls it left NOT_ASSESSED), `missing_data`. Fields are only ever
+added within a version. Keys are sorted and lists are in a fixed order, so the same input
+gives the same bytes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from iamwarden import __version__
 from iamwarden.analysis import Assessment, ControlStatus
+from iamwarden.analysis.assessment import CREDENTIAL_REPORT_MAX_AGE
 from iamwarden.findings import Status
 
 __all__ = ["SCHEMA_VERSION", "assessment_to_json", "render_json"]
@@ -35,6 +38,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _credential_report(assessment: Assessment) -> dict[str, Any]:
+    age = assessment.credential_report_age
+    generated = assessment.credential_report_generated
+    return {
+        "collected": assessment.credential_report_collected,
+        "generated": generated.isoformat() if generated is not None else None,
+        "age_seconds": int(age.total_seconds()) if age is not None else None,
+        "stale": age > CREDENTIAL_REPORT_MAX_AGE if age is not None else None,
+    }
+
+
 def assessment_to_json(assessment: Assessment) -> dict[str, Any]:
     """The assessment as JSON-ready data (schema version 1)"""
     score = assessment.score
@@ -48,6 +62,7 @@ def assessment_to_json(assessment: Assessment) -> dict[str, Any]:
         "account": {"id": assessment.account_id, "alias": assessment.account_alias},
         "source": assessment.source,
         "assessment_date": assessment.assessed_at.isoformat(),
+        "credential_report": _credential_report(assessment),
         "framework": {"name": assessment.framework.name, "version": assessment.framework.version},
         "summary": {
             "total_findings": len(assessment.failures),
@@ -87,6 +102,7 @@ def assessment_to_json(assessment: Assessment) -> dict[str, Any]:
                     "policy": spec.remediation.policy,
                 },
                 "references": list(spec.references),
+                "needs": [d.value for d in spec.needs],
             }
             for spec in assessment.checks.values()
         ],
@@ -103,15 +119,19 @@ def assessment_to_json(assessment: Assessment) -> dict[str, Any]:
         ],
         "gaps": [
             {
-                "dataset": g.dataset.value,
-                "reason": g.reason,
-                "account": g.account,
-                "region": g.region,
-                "service": g.service,
-                "call": g.call,
-                "error_code": g.error_code,
+                "dataset": d.gap.dataset.value,
+                "reason": d.gap.reason,
+                "account": d.gap.account,
+                "region": d.gap.region,
+                "service": d.gap.service,
+                "call": d.gap.call,
+                "error_code": d.gap.error_code,
+                "recorded": d.is_recorded,
+                "dataset_collected": d.is_collected,
+                "not_assessed_checks": list(d.checks),
+                "not_assessed_controls": list(d.controls),
             }
-            for g in assessment.gaps
+            for d in assessment.data_gaps
         ],
         "missing_data": list(assessment.missing_data),
     }

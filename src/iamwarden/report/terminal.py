@@ -9,7 +9,12 @@ from rich.text import Text
 from iamwarden import __version__
 from iamwarden.analysis import Assessment, ControlStatus
 from iamwarden.findings import Severity, Status
-from iamwarden.report.groups import control_facts, finding_groups, not_assessed
+from iamwarden.report.groups import (
+    control_facts,
+    credential_report_line,
+    data_not_assessed_lines,
+    finding_groups,
+)
 from iamwarden.report.text import SEVERITY_SECTIONS, TITLE, score_text
 
 __all__ = ["render_terminal"]
@@ -47,6 +52,8 @@ def render_terminal(assessment: Assessment, console: Console) -> None:
             f"iamwarden {__version__}",
         )
     )
+    label, _, value = credential_report_line(assessment).partition(": ")
+    console.print(Text.assemble((f"{label}: ", "bold"), value))
     groups = finding_groups(assessment)
     sections = [*SEVERITY_SECTIONS]
     if any(g.spec.severity is Severity.INFO for g in groups):
@@ -109,16 +116,5 @@ def render_terminal(assessment: Assessment, console: Console) -> None:
     console.print(table)
     console.print()
     console.print(Text("DATA NOT ASSESSED:", style="bold yellow"))
-    pending = not_assessed(assessment)
-    if not pending and not assessment.gaps and not assessment.missing_data:
-        console.print("None", style="dim")
-    for name in assessment.missing_data:
-        console.print(f"- not collected: {name}", highlight=False, markup=False)
-    for gap in assessment.gaps:
-        console.print(f"- gap in {gap.dataset.value}: {gap.reason}", highlight=False, markup=False)
-    for check_id, findings in pending.items():
-        console.print(
-            f"- {check_id}: {len(findings)} not assessed ({findings[0].message})",
-            highlight=False,
-            markup=False,
-        )
+    for line in data_not_assessed_lines(assessment):
+        console.print(line, style="dim" if line == "None" else "", highlight=False, markup=False)

@@ -10,8 +10,9 @@ from iamwarden.findings import Severity, Status
 from iamwarden.report.groups import (
     FindingGroup,
     control_facts,
+    credential_report_line,
+    data_not_assessed_lines,
     finding_groups,
-    not_assessed,
 )
 
 __all__ = ["SEVERITY_SECTIONS", "render_text", "score_text"]
@@ -57,6 +58,7 @@ def _lines(assessment: Assessment) -> Iterator[str]:
     yield f"Account ID: {account}"
     yield f"Assessment Date: {assessment.assessed_at.date().isoformat()}"
     yield f"Analyzer: iamwarden {__version__}"
+    yield credential_report_line(assessment)
     groups = finding_groups(assessment)
     sections = [*SEVERITY_SECTIONS]
     if any(g.spec.severity is Severity.INFO for g in groups):
@@ -92,16 +94,7 @@ def _lines(assessment: Assessment) -> Iterator[str]:
         yield f"{row.requirement.id:<{width}}  {status:<12}  {row.requirement.title}{note}"
     yield ""
     yield "DATA NOT ASSESSED:"
-    pending = not_assessed(assessment)
-    if not pending and not assessment.gaps and not assessment.missing_data:
-        yield "None"
-    for name in assessment.missing_data:
-        yield f"- not collected: {name}"
-    for gap in assessment.gaps:
-        where = ", ".join(p for p in (gap.region, gap.service, gap.call, gap.error_code) if p)
-        yield f"- gap in {gap.dataset.value}: {gap.reason}" + (f" ({where})" if where else "")
-    for check_id, findings in pending.items():
-        yield f"- {check_id}: {len(findings)} not assessed ({findings[0].message})"
+    yield from data_not_assessed_lines(assessment)
 
 
 def render_text(assessment: Assessment) -> str:

@@ -6,8 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iamwarden.analysis.evidence import iso
-from iamwarden.analysis.registry import CheckContext, CheckSpec, Remediation, check
+from iamwarden.analysis.checks.root import ACCOUNT_TRUST
+from iamwarden.analysis.evidence import counted, iso
+from iamwarden.analysis.registry import (
+    CIS_REFERENCE,
+    CheckContext,
+    CheckSpec,
+    Remediation,
+    check,
+)
 from iamwarden.findings import Finding, Severity
 from iamwarden.snapshot import ComputeKind, DataSet
 
@@ -18,8 +25,6 @@ __all__ = [
     "server_certificate_not_expired",
     "support_role_exists",
 ]
-
-CIS = "https://www.cisecurity.org/benchmark/amazon_web_services"
 
 
 def _managed_arn(ctx: CheckContext, name: str) -> str:
@@ -46,30 +51,30 @@ def _holders(ctx: CheckContext, policy_arn: str) -> dict[str, Any]:
         resource_type="AwsAccount",
         rationale="Without a support role, incident handling falls back to root or admin users",
         remediation=Remediation(
-            text="Create a role that trusted users assume, with AWSSupportAccess attached",
+            text="Create a role that trusted users assume (trust.json below), with "
+            "AWSSupportAccess attached",
             command="aws iam create-role --role-name aws-support --assume-role-policy-document "
             "file://trust.json && aws iam attach-role-policy --role-name aws-support "
             "--policy-arn arn:aws:iam::aws:policy/AWSSupportAccess",
+            policy=ACCOUNT_TRUST,
         ),
         group_title="{count} accounts without a support role",
         group_label="Accounts",
         references=(
-            CIS,
+            CIS_REFERENCE,
             "https://docs.aws.amazon.com/awssupport/latest/user/accessing-support.html",
         ),
+        needs=(DataSet.AUTHORIZATION_DETAILS,),
     )
 )
 def support_role_exists(ctx: CheckContext) -> Iterator[Finding]:
     """Fail when no role has AWSSupportAccess attached (CIS 1.17)"""
     arn = ctx.snapshot.account.root_arn
-    if not ctx.snapshot.has(DataSet.AUTHORIZATION_DETAILS):
-        yield ctx.missing(arn, DataSet.AUTHORIZATION_DETAILS, subject="support role")
-        return
     holders = _holders(ctx, _managed_arn(ctx, "AWSSupportAccess"))
     if holders["roles"]:
         yield ctx.passed(
             arn,
-            f"AWSSupportAccess is attached to {len(holders['roles'])} role(s)",
+            f"AWSSupportAccess is attached to {counted(len(holders['roles']), 'role')}",
             subject="support role",
             **holders,
         )
@@ -95,21 +100,14 @@ def support_role_exists(ctx: CheckContext) -> Iterator[Finding]:
         group_title="{count} EC2 instances without an instance role",
         group_label="Instances",
         references=(
-            CIS,
+            CIS_REFERENCE,
             "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html",
         ),
+        needs=(DataSet.COMPUTE,),
     )
 )
 def ec2_instance_profile_attached(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for every EC2 instance with no instance profile (CIS 1.18)"""
-    if not ctx.snapshot.has(DataSet.COMPUTE):
-        yield ctx.missing(
-            ctx.snapshot.account.root_arn,
-            DataSet.COMPUTE,
-            resource_type="AwsAccount",
-            subject="instances",
-        )
-        return
     instances = [c for c in ctx.snapshot.compute if c.kind is ComputeKind.EC2_INSTANCE]
     for instance in sorted(instances, key=lambda c: c.arn):
         name = instance.name or instance.arn
@@ -143,21 +141,14 @@ def ec2_instance_profile_attached(ctx: CheckContext) -> Iterator[Finding]:
         group_title="{count} expired server certificates",
         group_label="Certificates",
         references=(
-            CIS,
+            CIS_REFERENCE,
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_server-certs.html",
         ),
+        needs=(DataSet.SERVER_CERTIFICATES,),
     )
 )
 def server_certificate_not_expired(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for every server certificate that expired before the assessment date (CIS 1.19)"""
-    if not ctx.snapshot.has(DataSet.SERVER_CERTIFICATES):
-        yield ctx.missing(
-            ctx.snapshot.account.root_arn,
-            DataSet.SERVER_CERTIFICATES,
-            resource_type="AwsAccount",
-            subject="certificates",
-        )
-        return
     for cert in sorted(ctx.snapshot.server_certificates, key=lambda c: c.arn):
         if cert.expiration is None:
             yield ctx.not_assessed(cert.arn, "expiration not known", subject=cert.name)
@@ -193,23 +184,22 @@ def server_certificate_not_expired(ctx: CheckContext) -> Iterator[Finding]:
         group_title="{count} regions without IAM Access Analyzer",
         group_label="Regions",
         references=(
-            CIS,
+            CIS_REFERENCE,
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/what-is-access-analyzer.html",
         ),
+        needs=(DataSet.ACCESS_ANALYZER,),
     )
 )
 def access_analyzer_all_regions(ctx: CheckContext) -> Iterator[Finding]:
-    """Fail for every region of the snapshot with no active analyzer (CIS 1.20)"""
+    """Fail for every region of the snapshot with no active analyzer (CIS 1.20); a region
+    whose analyzers could not be listed (a recorded gap) is NOT_ASSESSED"""
     account = ctx.snapshot.account
-    if not ctx.snapshot.has(DataSet.ACCESS_ANALYZER) or not ctx.snapshot.regions:
-        yield ctx.missing(
-            account.root_arn,
-            DataSet.ACCESS_ANALYZER,
-            resource_type="AwsAccount",
-            subject="regions",
-            regions_known=bool(ctx.snapshot.regions),
+    if not ctx.snapshot.regions:
+        yield ctx.not_assessed(
+            account.root_arn, "enabled regions not known", resource_type="AwsAccount"
         )
         return
+    unread = {g.region: g.reason for g in ctx.snapshot.gaps_for(DataSet.ACCESS_ANALYZER)}
     active: dict[str, list[str]] = {}
     for analyzer in ctx.snapshot.access_analyzers:
         if analyzer.status == "ACTIVE":
@@ -222,6 +212,14 @@ def access_analyzer_all_regions(ctx: CheckContext) -> Iterator[Finding]:
                 f"{region} has an active analyzer",
                 subject=region,
                 analyzers=sorted(active[region]),
+            )
+        elif region in unread:
+            yield ctx.not_assessed(
+                arn,
+                f"analyzers of {region} could not be listed",
+                subject=region,
+                missing_data=[DataSet.ACCESS_ANALYZER.value],
+                gaps=[unread[region]],
             )
         else:
             yield ctx.fail(arn, f"{region} has no active analyzer", subject=region)
@@ -236,30 +234,30 @@ def access_analyzer_all_regions(ctx: CheckContext) -> Iterator[Finding]:
         rationale="CloudShell full access allows file upload and download, a data exfiltration "
         "path",
         remediation=Remediation(
-            text="Detach AWSCloudShellFullAccess and grant a narrower CloudShell policy",
-            command="aws iam detach-user-policy --user-name <user> --policy-arn "
-            "arn:aws:iam::aws:policy/AWSCloudShellFullAccess",
+            text="Detach AWSCloudShellFullAccess from every user, group and role listed, and "
+            "grant a narrower CloudShell policy",
+            command="aws iam detach-role-policy --role-name <role> --policy-arn "
+            "arn:aws:iam::aws:policy/AWSCloudShellFullAccess  # detach-user-policy --user-name, "
+            "detach-group-policy --group-name likewise",
         ),
         group_title="{count} attachments of AWSCloudShellFullAccess",
         group_label="Policies",
         references=(
-            CIS,
+            CIS_REFERENCE,
             "https://docs.aws.amazon.com/cloudshell/latest/userguide/sec-auth-with-identities.html",
         ),
+        needs=(DataSet.AUTHORIZATION_DETAILS,),
     )
 )
 def cloudshell_full_access_restricted(ctx: CheckContext) -> Iterator[Finding]:
     """Fail when AWSCloudShellFullAccess is attached to anyone (CIS 1.22, reported as fact)"""
     arn = _managed_arn(ctx, "AWSCloudShellFullAccess")
-    if not ctx.snapshot.has(DataSet.AUTHORIZATION_DETAILS):
-        yield ctx.missing(arn, DataSet.AUTHORIZATION_DETAILS, subject="AWSCloudShellFullAccess")
-        return
     holders = _holders(ctx, arn)
     count = sum(len(v) for v in holders.values())
     if count:
         yield ctx.fail(
             arn,
-            f"AWSCloudShellFullAccess is attached to {count} principal(s)",
+            f"AWSCloudShellFullAccess is attached to {counted(count, 'identity', 'identities')}",
             subject="AWSCloudShellFullAccess",
             **holders,
         )

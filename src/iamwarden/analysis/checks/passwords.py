@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from iamwarden.analysis.registry import CheckContext, CheckSpec, Remediation, check
+from iamwarden.analysis.registry import (
+    CIS_REFERENCE,
+    CheckContext,
+    CheckSpec,
+    Remediation,
+    check,
+)
 from iamwarden.findings import Finding, Severity
 from iamwarden.snapshot import DataSet, PasswordPolicy
 
@@ -15,7 +21,6 @@ __all__ = [
     "policy_gaps",
 ]
 
-CIS = "https://www.cisecurity.org/benchmark/amazon_web_services"
 PASSWORD_DOC = (
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html"
 )
@@ -29,11 +34,6 @@ STRONG_COMMAND = (
     "--require-lowercase-characters --allow-users-to-change-password "
     "--max-password-age 90 --password-reuse-prevention 24"
 )
-
-
-def _policy(ctx: CheckContext) -> tuple[bool, PasswordPolicy | None]:
-    """(collected, policy); a collected `None` means the account has no password policy"""
-    return ctx.snapshot.has(DataSet.PASSWORD_POLICY), ctx.snapshot.password_policy
 
 
 def policy_gaps(policy: PasswordPolicy | None) -> tuple[str, ...]:
@@ -72,16 +72,15 @@ def policy_gaps(policy: PasswordPolicy | None) -> tuple[str, ...]:
         ),
         group_title="{count} accounts with a short minimum password length",
         group_label="Accounts",
-        references=(CIS, PASSWORD_DOC),
+        references=(CIS_REFERENCE, PASSWORD_DOC),
+        needs=(DataSet.PASSWORD_POLICY,),
     )
 )
 def password_policy_min_length(ctx: CheckContext) -> Iterator[Finding]:
     """Fail when the minimum password length is below 14 (or no policy is set)"""
     arn = ctx.snapshot.account.root_arn
-    collected, policy = _policy(ctx)
-    if not collected:
-        yield ctx.missing(arn, DataSet.PASSWORD_POLICY, subject="password policy")
-    elif policy is None or policy.minimum_length < MIN_LENGTH:
+    policy = ctx.snapshot.password_policy
+    if policy is None or policy.minimum_length < MIN_LENGTH:
         length = policy.minimum_length if policy else None
         yield ctx.fail(
             arn,
@@ -112,17 +111,16 @@ def password_policy_min_length(ctx: CheckContext) -> Iterator[Finding]:
         ),
         group_title="{count} accounts with weak password reuse prevention",
         group_label="Accounts",
-        references=(CIS, PASSWORD_DOC),
+        references=(CIS_REFERENCE, PASSWORD_DOC),
+        needs=(DataSet.PASSWORD_POLICY,),
     )
 )
 def password_policy_reuse_prevention(ctx: CheckContext) -> Iterator[Finding]:
     """Fail when fewer than 24 previous passwords are remembered"""
     arn = ctx.snapshot.account.root_arn
-    collected, policy = _policy(ctx)
+    policy = ctx.snapshot.password_policy
     reuse = policy.reuse_prevention if policy else None
-    if not collected:
-        yield ctx.missing(arn, DataSet.PASSWORD_POLICY, subject="password policy")
-    elif (reuse or 0) < REUSE_PREVENTION:
+    if (reuse or 0) < REUSE_PREVENTION:
         yield ctx.fail(
             arn,
             f"password reuse prevention is {reuse or 'off'}",
@@ -152,16 +150,13 @@ def password_policy_reuse_prevention(ctx: CheckContext) -> Iterator[Finding]:
         group_title="{count} accounts with a weak password policy",
         group_label="Accounts",
         references=(CONFIG_RULE, PASSWORD_DOC),
+        needs=(DataSet.PASSWORD_POLICY,),
     )
 )
 def password_policy_strong(ctx: CheckContext) -> Iterator[Finding]:
     """One finding listing every gap against upper, lower, symbols, numbers, 14, 90 days, 24"""
     arn = ctx.snapshot.account.root_arn
-    collected, policy = _policy(ctx)
-    if not collected:
-        yield ctx.missing(arn, DataSet.PASSWORD_POLICY, subject="password policy")
-        return
-    gaps = policy_gaps(policy)
+    gaps = policy_gaps(ctx.snapshot.password_policy)
     if gaps:
         yield ctx.fail(
             arn, "password policy: " + "; ".join(gaps), subject="password policy", gaps=list(gaps)

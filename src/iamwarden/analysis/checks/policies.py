@@ -10,17 +10,24 @@ from datetime import timedelta
 from typing import Any
 
 from iamwarden.analysis.evidence import (
+    counted,
     days_between,
     iso,
     statement_refs,
     undecided_conditions,
 )
 from iamwarden.analysis.permissions import Sensitivity
-from iamwarden.analysis.registry import CheckContext, CheckSpec, Remediation, check
+from iamwarden.analysis.registry import (
+    CIS_REFERENCE,
+    CheckContext,
+    CheckSpec,
+    Remediation,
+    check,
+)
 from iamwarden.errors import InputError
 from iamwarden.findings import Finding, Severity
 from iamwarden.policy import Policy
-from iamwarden.snapshot import DataSet, Group, Role, User
+from iamwarden.snapshot import DataSet, Group, ManagedPolicy, Role, User
 
 __all__ = [
     "group_admin_access",
@@ -31,7 +38,6 @@ __all__ = [
     "user_admin_access",
 ]
 
-CIS = "https://www.cisecurity.org/benchmark/amazon_web_services"
 LEAST_PRIVILEGE = (
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege"
 )
@@ -50,24 +56,42 @@ _ORDER = {
 }
 
 
-def _admin_remediation(kind: str) -> Remediation:
-    return Remediation(
-        text="Replace full access with policies scoped to the services and resources actually "
-        "used (`iamwarden generate` drafts one from CloudTrail)",
-        command=f"aws iam detach-{kind}-policy --{kind}-name <{kind}> --policy-arn "
-        "arn:aws:iam::aws:policy/AdministratorAccess",
+def _admin_spec(
+    kind: str,
+    *,
+    title: str,
+    severity: Severity,
+    rationale: str,
+    group_title: str,
+    references: tuple[str, ...],
+) -> CheckSpec:
+    """The spec of `<kind>_admin_access`; its remediation removes the policies the finding's
+    statements name"""
+    return CheckSpec(
+        id=f"{kind}_admin_access",
+        title=title,
+        severity=severity,
+        rationale=rationale,
+        group_title=group_title,
+        references=references,
+        resource_type=f"AwsIam{kind.title()}",
+        remediation=Remediation(
+            text="Replace full access with policies scoped to the services and resources "
+            "actually used (`iamwarden generate` drafts one from CloudTrail); the finding's "
+            "statements name the policies that grant it",
+            command=f"aws iam detach-{kind}-policy --{kind}-name <{kind}> --policy-arn <policy "
+            f"arn>  # inline: aws iam delete-{kind}-policy --{kind}-name <{kind}> "
+            "--policy-name <name>",
+        ),
+        group_label=f"{kind.title()}s",
+        needs=(DataSet.AUTHORIZATION_DETAILS,),
     )
 
 
 def _attached_arns(ctx: CheckContext) -> dict[str, list[str]]:
     """Managed policy ARN → the users, groups and roles it is attached to"""
     found: dict[str, list[str]] = {}
-    entities: tuple[User | Group | Role, ...] = (
-        *ctx.snapshot.users,
-        *ctx.snapshot.groups,
-        *ctx.snapshot.roles,
-    )
-    for entity in entities:
+    for entity in ctx.entities():
         for arn in entity.attached_policies:
             found.setdefault(arn, []).append(entity.arn)
     for policy in ctx.snapshot.policies:
@@ -79,69 +103,75 @@ def _attached_arns(ctx: CheckContext) -> dict[str, list[str]]:
 @check(
     CheckSpec(
         id="policy_no_full_admin",
-        title='Attached policy allows full "*:*" administrative privileges',
+        title='Attached or inline policy allows full "*:*" administrative privileges',
         severity=Severity.HIGH,
         resource_type="AwsIamPolicy",
         rationale="A policy granting every action on every resource defeats least privilege",
         remediation=Remediation(
-            text="Detach the policy and grant only the actions the holders need",
-            command="aws iam list-entities-for-policy --policy-arn <arn>  # then detach-*-policy "
-            "for each",
+            text="Detach the managed policy from every holder (or delete the inline policy) and "
+            "grant only the actions the holders need",
+            command="aws iam list-entities-for-policy --policy-arn <arn>  # then "
+            "detach-user-policy / detach-group-policy / detach-role-policy for each; inline: "
+            "aws iam delete-role-policy --role-name <role> --policy-name <name>",
         ),
-        group_title='{count} attached policies allow full "*:*" access',
+        group_title='{count} attached or inline policies allow full "*:*" access',
         group_label="Policies",
-        references=(CIS, LEAST_PRIVILEGE),
+        references=(CIS_REFERENCE, LEAST_PRIVILEGE),
+        needs=(DataSet.AUTHORIZATION_DETAILS,),
     )
 )
 def policy_no_full_admin(ctx: CheckContext) -> Iterator[Finding]:
-    """Fail for every attached managed policy that alone allows `*` on `*` (CIS 1.16)"""
-    if not ctx.snapshot.has(DataSet.AUTHORIZATION_DETAILS):
-        yield ctx.missing(
-            ctx.snapshot.account.root_arn,
-            DataSet.AUTHORIZATION_DETAILS,
-            resource_type="AwsAccount",
-            subject="policies",
-        )
-        return
-    for arn, holders in sorted(_attached_arns(ctx).items()):
+    """Fail for every attached managed policy and every inline policy (attached to its user,
+    group or role by definition) that alone allows `*` on `*` (CIS 1.16)"""
+    policies: list[tuple[str, str, list[str], Policy | InputError | None]] = []
+    for arn, holders in _attached_arns(ctx).items():
         stored = ctx.snapshot.policy(arn)
-        if stored is None:
-            yield ctx.not_assessed(
-                arn, "attached policy not in the snapshot", subject=arn, attached_to=sorted(holders)
-            )
-            continue
-        try:
-            policy = ctx.permissions.managed(stored)
-        except InputError as error:
-            yield ctx.not_assessed(
-                arn, "policy cannot be parsed", subject=stored.name, error=str(error)
-            )
-            continue
-        access = ctx.permissions.policy_admin(policy)
-        facts: dict[str, Any] = {"subject": stored.name, "attached_to": sorted(holders)}
-        if access.is_admin:
+        name = stored.name if stored else arn
+        policies.append((arn, name, sorted(holders), _parsed(ctx, stored) if stored else None))
+    for resource, name, entity, parsed in _inline_policies(ctx):
+        policies.append((resource, name, [entity.arn], parsed))
+    for resource, name, holders, policy in sorted(policies, key=lambda item: item[0]):
+        facts: dict[str, Any] = {"subject": name, "attached_to": holders}
+        if policy is None:
+            yield ctx.not_assessed(resource, "attached policy not in the snapshot", **facts)
+        elif isinstance(policy, InputError):
+            yield ctx.not_assessed(resource, "policy cannot be parsed", error=str(policy), **facts)
+        elif (access := ctx.permissions.policy_admin(policy)).is_admin:
             yield ctx.fail(
-                arn,
-                f"{stored.name} allows every action on every resource",
+                resource,
+                f"{name} allows every action on every resource",
                 statements=statement_refs(access.evaluation),
                 requires_mfa=access.requires_mfa,
                 **facts,
             )
         else:
-            yield ctx.passed(arn, f"{stored.name} does not allow full access", **facts)
+            yield ctx.passed(resource, f"{name} does not allow full access", **facts)
+
+
+def _parsed(ctx: CheckContext, policy: ManagedPolicy) -> Policy | InputError:
+    try:
+        return ctx.permissions.managed(policy)
+    except InputError as error:
+        return error
+
+
+def _inline_policies(
+    ctx: CheckContext,
+) -> Iterator[tuple[str, str, User | Group | Role, Policy | InputError]]:
+    """(resource id `<entity arn>:<name>`, display name `<entity>/<name>`, its entity, the
+    parsed policy or its error) of every inline policy"""
+    for entity in ctx.entities():
+        for inline in entity.inline_policies:
+            resource, name = f"{entity.arn}:{inline.name}", f"{entity.name}/{inline.name}"
+            try:
+                yield resource, name, entity, ctx.permissions.inline(entity, inline)
+            except InputError as error:
+                yield resource, name, entity, error
 
 
 def _admin_findings(
     ctx: CheckContext, entities: tuple[User | Role | Group, ...], kind: str
 ) -> Iterator[Finding]:
-    if not ctx.snapshot.has(DataSet.AUTHORIZATION_DETAILS):
-        yield ctx.missing(
-            ctx.snapshot.account.root_arn,
-            DataSet.AUTHORIZATION_DETAILS,
-            resource_type="AwsAccount",
-            subject=f"{kind}s",
-        )
-        return
     used = {s.principal_arn: s for s in ctx.snapshot.service_last_accessed}
     for entity in sorted(entities, key=lambda e: e.arn):
         resolved = ctx.permissions.identity(entity)
@@ -171,20 +201,18 @@ def _admin_findings(
         if services is not None and ctx.snapshot.has(DataSet.SERVICE_LAST_ACCESSED):
             names = sorted(s.namespace for s in services.services if s.last_authenticated)
             facts["services_used"] = names
-            message += f" but used only {len(names)} services" if names else " and never used it"
+            used_only = f" but used only {counted(len(names), 'service')}"
+            message += used_only if names else " and never used it"
         yield ctx.fail(entity.arn, message, **facts)
 
 
 @check(
-    CheckSpec(
-        id="user_admin_access",
+    _admin_spec(
+        "user",
         title="User has full administrator access",
         severity=Severity.HIGH,
-        resource_type="AwsIamUser",
         rationale="Long-lived user credentials with full access are the costliest secret to leak",
-        remediation=_admin_remediation("user"),
         group_title="{count} users with full administrator access",
-        group_label="Users",
         references=(LEAST_PRIVILEGE,),
     )
 )
@@ -194,15 +222,12 @@ def user_admin_access(ctx: CheckContext) -> Iterator[Finding]:
 
 
 @check(
-    CheckSpec(
-        id="role_admin_access",
+    _admin_spec(
+        "role",
         title="Role has full administrator access",
         severity=Severity.HIGH,
-        resource_type="AwsIamRole",
         rationale="Anyone who can assume the role controls the account",
-        remediation=_admin_remediation("role"),
         group_title="{count} roles with full administrator access",
-        group_label="Roles",
         references=(LEAST_PRIVILEGE, LAST_USED),
     )
 )
@@ -213,15 +238,12 @@ def role_admin_access(ctx: CheckContext) -> Iterator[Finding]:
 
 
 @check(
-    CheckSpec(
-        id="group_admin_access",
+    _admin_spec(
+        "group",
         title="Group grants full administrator access",
         severity=Severity.MEDIUM,
-        resource_type="AwsIamGroup",
         rationale="Every member, present and future, becomes an administrator",
-        remediation=_admin_remediation("group"),
         group_title="{count} groups grant full administrator access",
-        group_label="Groups",
         references=(LEAST_PRIVILEGE,),
     )
 )
@@ -232,29 +254,15 @@ def group_admin_access(ctx: CheckContext) -> Iterator[Finding]:
 
 def _customer_policies(ctx: CheckContext) -> Iterator[tuple[str, str, Policy | InputError]]:
     """(resource id, display name, parsed policy or its error) of each customer/inline policy"""
-    permissions = ctx.permissions
     attached = _attached_arns(ctx)
     boundaries = {p.permissions_boundary for p in ctx.snapshot.principals()}
     for managed in ctx.snapshot.policies:
         is_boundary = managed.boundary_usage_count > 0 or managed.arn in boundaries
         if managed.is_aws_managed or (is_boundary and managed.arn not in attached):
             continue  # AWS's own, or only a permissions boundary (which grants nothing)
-        try:
-            yield managed.arn, managed.name, permissions.managed(managed)
-        except InputError as error:
-            yield managed.arn, managed.name, error
-    entities: tuple[User | Group | Role, ...] = (
-        *ctx.snapshot.users,
-        *ctx.snapshot.groups,
-        *ctx.snapshot.roles,
-    )
-    for entity in entities:
-        for inline in entity.inline_policies:
-            name = f"{entity.arn}:{inline.name}"
-            try:
-                yield name, f"{entity.name}/{inline.name}", permissions.inline(entity, inline)
-            except InputError as error:
-                yield name, f"{entity.name}/{inline.name}", error
+        yield managed.arn, managed.name, _parsed(ctx, managed)
+    for resource, name, _, policy in _inline_policies(ctx):
+        yield resource, name, policy
 
 
 @check(
@@ -267,26 +275,21 @@ def _customer_policies(ctx: CheckContext) -> Iterator[tuple[str, str, Policy | I
         "every resource are privilege-escalation paths",
         remediation=Remediation(
             text="Scope each sensitive action to the ARNs it needs, or add conditions",
-            policy='{"Effect":"Allow","Action":"iam:PassRole","Resource":'
-            '"arn:aws:iam::<account>:role/<the role the service needs>"}',
+            policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":'
+            '"iam:PassRole","Resource":"arn:aws:iam::<account id>:role/<the role the service '
+            'needs>","Condition":{"StringEquals":{"iam:PassedToService":"<service>.amazonaws.com"'
+            "}}}]}",
         ),
         group_title='{count} policies allow sensitive actions on Resource "*"',
         group_label="Policies",
         references=(ACCESS_LEVELS, LEAST_PRIVILEGE),
+        needs=(DataSet.AUTHORIZATION_DETAILS,),
     )
 )
 def policy_wildcard_sensitive_actions(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for each customer-managed or inline policy that alone allows a sensitive action
     on Resource `*`; the engine decides each action (bulk)
     """
-    if not ctx.snapshot.has(DataSet.AUTHORIZATION_DETAILS):
-        yield ctx.missing(
-            ctx.snapshot.account.root_arn,
-            DataSet.AUTHORIZATION_DETAILS,
-            resource_type="AwsAccount",
-            subject="policies",
-        )
-        return
     why = ctx.permissions.sensitive_actions
     found = sorted(_customer_policies(ctx), key=lambda item: item[0])
     for resource, name, policy in found:
@@ -310,7 +313,8 @@ def policy_wildcard_sensitive_actions(ctx: CheckContext) -> Iterator[Finding]:
         )
         yield ctx.fail(
             resource,
-            f"{name} allows {len(actions)} sensitive actions on every resource: {shown}",
+            f"{name} allows {counted(len(actions), 'sensitive action')} on every resource: "
+            + shown,
             subject=name,
             actions=by_kind,
             statements=sorted(
@@ -338,18 +342,11 @@ def policy_wildcard_sensitive_actions(ctx: CheckContext) -> Iterator[Finding]:
         group_title=f"{{count}} roles unused for {UNUSED_ROLE_DAYS}+ days",
         group_label="Roles",
         references=(LAST_USED,),
+        needs=(DataSet.AUTHORIZATION_DETAILS,),
     )
 )
 def role_unused_90_days(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for roles (not service-linked) last used, or created and never used, 90+ days ago"""
-    if not ctx.snapshot.has(DataSet.AUTHORIZATION_DETAILS):
-        yield ctx.missing(
-            ctx.snapshot.account.root_arn,
-            DataSet.AUTHORIZATION_DETAILS,
-            resource_type="AwsAccount",
-            subject="roles",
-        )
-        return
     cutoff = ctx.now - timedelta(days=UNUSED_ROLE_DAYS)
     for role in sorted(ctx.snapshot.roles, key=lambda r: r.arn):
         if role.is_service_linked:
@@ -364,8 +361,7 @@ def role_unused_90_days(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.not_assessed(role.arn, "role creation and last use not known", **facts)
         elif last < cutoff:
             what = "last used" if role.last_used else "created and never used"
-            yield ctx.fail(
-                role.arn, f"{role.name} {what} {days_between(last, ctx.now)} days ago", **facts
-            )
+            age = counted(days_between(last, ctx.now), "day")
+            yield ctx.fail(role.arn, f"{role.name} {what} {age} ago", **facts)
         else:
             yield ctx.passed(role.arn, f"{role.name} used or created recently", **facts)

@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
-from iamwarden.analysis.evidence import iso
-from iamwarden.analysis.registry import CheckContext, CheckSpec, Remediation, check
+from iamwarden.analysis.evidence import counted, iso
+from iamwarden.analysis.registry import (
+    CIS_REFERENCE,
+    CheckContext,
+    CheckSpec,
+    Remediation,
+    check,
+)
 from iamwarden.findings import Finding, Severity
 from iamwarden.snapshot import CredentialReportRow, DataSet
 
 __all__ = [
+    "ACCOUNT_TRUST",
     "root_access_key_absent",
     "root_hardware_mfa",
     "root_mfa_enabled",
     "root_recent_use",
 ]
 
-CIS = "https://www.cisecurity.org/benchmark/amazon_web_services"
 ROOT_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html"
 ROOT_RECENT_DAYS = 90
+NO_ROOT_ROW = "the credential report has no root user row"
+ACCOUNT_TRUST = (
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":'
+    '"arn:aws:iam::<account id>:root"},"Action":"sts:AssumeRole","Condition":{"Bool":'
+    '{"aws:MultiFactorAuthPresent":"true"}}}]}'
+)
+"""trust.json for roles the remediations create: principals of the account, with MFA"""
 
 
 def _root_row(ctx: CheckContext) -> CredentialReportRow | None:
@@ -27,6 +40,11 @@ def _root_row(ctx: CheckContext) -> CredentialReportRow | None:
     if not ctx.snapshot.has(DataSet.CREDENTIAL_REPORT) or report is None:
         return None
     return report.root
+
+
+def _account_summary(ctx: CheckContext) -> Mapping[str, int]:
+    """The account summary (empty when not collected)"""
+    return ctx.snapshot.account_summary if ctx.snapshot.has(DataSet.ACCOUNT_SUMMARY) else {}
 
 
 @check(
@@ -43,15 +61,14 @@ def _root_row(ctx: CheckContext) -> CredentialReportRow | None:
         ),
         group_title="{count} accounts with root access keys",
         group_label="Accounts",
-        references=(CIS, ROOT_DOC),
+        references=(CIS_REFERENCE, ROOT_DOC),
     )
 )
 def root_access_key_absent(ctx: CheckContext) -> Iterator[Finding]:
     """Fail when the root user has an access key (credential report or account summary)"""
     arn = ctx.snapshot.account.root_arn
     row = _root_row(ctx)
-    summary = ctx.snapshot.account_summary if ctx.snapshot.has(DataSet.ACCOUNT_SUMMARY) else {}
-    present = summary.get("AccountAccessKeysPresent")
+    present = _account_summary(ctx).get("AccountAccessKeysPresent")
     if row is None and present is None:
         yield ctx.missing(arn, DataSet.CREDENTIAL_REPORT, DataSet.ACCOUNT_SUMMARY, subject="root")
         return
@@ -63,7 +80,7 @@ def root_access_key_absent(ctx: CheckContext) -> Iterator[Finding]:
     if active or (present or 0) > 0:
         yield ctx.fail(
             arn,
-            f"root user has {len(active) or present} access key(s)",
+            f"root user has {counted(len(active) or present or 0, 'access key')}",
             subject="root",
             active_key_slots=active,
             account_access_keys_present=present,
@@ -80,20 +97,21 @@ def root_access_key_absent(ctx: CheckContext) -> Iterator[Finding]:
         resource_type="AwsAccount",
         rationale="A root password alone gives unrestricted control of the account",
         remediation=Remediation(
-            text="Sign in as root and assign an MFA device (hardware preferred) under "
-            "Security credentials",
-            command="aws iam enable-mfa-device --user-name root ...  # console only for root",
+            text="Sign in as root and assign an MFA device (hardware preferred); root MFA is "
+            "managed in the console only",
+            command="Console, signed in as root: account menu > Security credentials > "
+            "Multi-factor authentication (MFA) > Assign MFA device",
         ),
         group_title="{count} accounts whose root user has no MFA",
         group_label="Accounts",
-        references=(CIS, ROOT_DOC),
+        references=(CIS_REFERENCE, ROOT_DOC),
     )
 )
 def root_mfa_enabled(ctx: CheckContext) -> Iterator[Finding]:
     """Fail when the root user has no MFA device"""
     arn = ctx.snapshot.account.root_arn
     row = _root_row(ctx)
-    summary = ctx.snapshot.account_summary if ctx.snapshot.has(DataSet.ACCOUNT_SUMMARY) else {}
+    summary = _account_summary(ctx)
     enabled: bool | None = row.mfa_active if row is not None else None
     if enabled is None and "AccountMFAEnabled" in summary:
         enabled = summary["AccountMFAEnabled"] > 0
@@ -114,15 +132,17 @@ def root_mfa_enabled(ctx: CheckContext) -> Iterator[Finding]:
         rationale="A virtual MFA lives on a phone or laptop that can be lost or compromised",
         remediation=Remediation(
             text="Replace the root user's virtual MFA with a hardware key or token",
-            command="Console: root user > Security credentials > Assign MFA device > "
-            "Security key / Hardware TOTP token",
+            command="Console, signed in as root: account menu > Security credentials > "
+            "Multi-factor authentication (MFA) > Assign MFA device > Passkey or security key / "
+            "Hardware TOTP token",
         ),
         group_title="{count} accounts whose root MFA is virtual",
         group_label="Accounts",
         references=(
-            CIS,
+            CIS_REFERENCE,
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa.html",
         ),
+        needs=(DataSet.CREDENTIAL_REPORT, DataSet.VIRTUAL_MFA_DEVICES),
     )
 )
 def root_hardware_mfa(ctx: CheckContext) -> Iterator[Finding]:
@@ -130,9 +150,8 @@ def root_hardware_mfa(ctx: CheckContext) -> Iterator[Finding]:
     account = ctx.snapshot.account
     arn = account.root_arn
     row = _root_row(ctx)
-    lacking = ctx.lacks(DataSet.CREDENTIAL_REPORT, DataSet.VIRTUAL_MFA_DEVICES)
-    if row is None or lacking:
-        yield ctx.missing(arn, *(lacking or (DataSet.CREDENTIAL_REPORT,)), subject="root")
+    if row is None:
+        yield ctx.not_assessed(arn, NO_ROOT_ROW, subject="root")
         return
     if not row.mfa_active:
         yield ctx.fail(arn, "root user has no MFA device at all", subject="root")
@@ -154,20 +173,23 @@ def root_hardware_mfa(ctx: CheckContext) -> Iterator[Finding]:
 @check(
     CheckSpec(
         id="root_recent_use",
-        title="Root user used recently",
+        title=f"Root user used in the last {ROOT_RECENT_DAYS} days",
         severity=Severity.MEDIUM,
         resource_type="AwsAccount",
         rationale=f"Root use in the last {ROOT_RECENT_DAYS} days suggests daily tasks run as root",
         remediation=Remediation(
-            text="Create an administrator role or IAM Identity Center user for daily work and "
-            "keep the root credentials locked away",
+            text="Create an administrator role (trust.json below) or IAM Identity Center user "
+            "for daily work and keep the root credentials locked away",
             command="aws iam create-role --role-name Admin --assume-role-policy-document "
             "file://trust.json && aws iam attach-role-policy --role-name Admin --policy-arn "
             "arn:aws:iam::aws:policy/AdministratorAccess",
+            policy=ACCOUNT_TRUST,
         ),
-        group_title="{count} accounts whose root user was used recently",
+        group_title=f"{{count}} accounts whose root user was used in the last {ROOT_RECENT_DAYS} "
+        "days",
         group_label="Accounts",
-        references=(CIS, ROOT_DOC),
+        references=(CIS_REFERENCE, ROOT_DOC),
+        needs=(DataSet.CREDENTIAL_REPORT,),
     )
 )
 def root_recent_use(ctx: CheckContext) -> Iterator[Finding]:
@@ -175,7 +197,7 @@ def root_recent_use(ctx: CheckContext) -> Iterator[Finding]:
     arn = ctx.snapshot.account.root_arn
     row = _root_row(ctx)
     if row is None:
-        yield ctx.missing(arn, DataSet.CREDENTIAL_REPORT, subject="root")
+        yield ctx.not_assessed(arn, NO_ROOT_ROW, subject="root")
         return
     since = ctx.now - timedelta(days=ROOT_RECENT_DAYS)
     uses = {

@@ -6,19 +6,21 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from iamwarden.analysis.credentials import (
-    KeyFacts,
-    UserCredentials,
-    access_key_arn,
-    user_credentials,
-)
+from iamwarden.analysis.credentials import KeyFacts, access_key_arn, user_credentials
 from iamwarden.analysis.evidence import (
+    counted,
     days_between,
     iso,
     statement_refs,
     undecided_conditions,
 )
-from iamwarden.analysis.registry import CheckContext, CheckSpec, Remediation, check
+from iamwarden.analysis.registry import (
+    CIS_REFERENCE,
+    CheckContext,
+    CheckSpec,
+    Remediation,
+    check,
+)
 from iamwarden.findings import Finding, Severity
 from iamwarden.snapshot import DataSet
 
@@ -33,19 +35,11 @@ __all__ = [
     "user_single_active_key",
 ]
 
-CIS = "https://www.cisecurity.org/benchmark/amazon_web_services"
 KEYS_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"
 MFA_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable.html"
 UNUSED_DAYS = 45
 ROTATION_DAYS = 90
 SETUP_WINDOW = timedelta(days=1)
-
-
-def _credentials(ctx: CheckContext) -> tuple[UserCredentials, ...] | None:
-    """Every user's credentials, or `None` when the credential report was not collected"""
-    if not ctx.snapshot.has(DataSet.CREDENTIAL_REPORT) or ctx.snapshot.credential_report is None:
-        return None
-    return user_credentials(ctx.snapshot)
 
 
 def _active(keys: tuple[KeyFacts, ...]) -> list[KeyFacts]:
@@ -68,21 +62,13 @@ def _active(keys: tuple[KeyFacts, ...]) -> list[KeyFacts]:
         ),
         group_title="{count} console users without MFA",
         group_label="Users",
-        references=(CIS, MFA_DOC),
+        references=(CIS_REFERENCE, MFA_DOC),
+        needs=(DataSet.CREDENTIAL_REPORT,),
     )
 )
 def console_user_mfa(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for every user with a console password and no MFA device"""
-    users = _credentials(ctx)
-    if users is None:
-        yield ctx.missing(
-            ctx.snapshot.account.root_arn,
-            DataSet.CREDENTIAL_REPORT,
-            resource_type="AwsAccount",
-            subject="users",
-        )
-        return
-    for user in users:
+    for user in user_credentials(ctx.snapshot):
         if user.has_password is None or (user.has_password and user.has_mfa is None):
             yield ctx.not_assessed(
                 user.arn, "console password or MFA state not known", subject=user.name
@@ -113,21 +99,13 @@ def console_user_mfa(ctx: CheckContext) -> Iterator[Finding]:
         ),
         group_title="{count} access keys created at user setup and never used",
         group_label="Users",
-        references=(CIS, KEYS_DOC),
+        references=(CIS_REFERENCE, KEYS_DOC),
+        needs=(DataSet.CREDENTIAL_REPORT,),
     )
 )
 def console_user_initial_access_key(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for active, never-used keys of console users created with the user (CIS 1.11)"""
-    users = _credentials(ctx)
-    if users is None:
-        yield ctx.missing(
-            ctx.snapshot.account.root_arn,
-            DataSet.CREDENTIAL_REPORT,
-            resource_type="AwsAccount",
-            subject="users",
-        )
-        return
-    for user in users:
+    for user in user_credentials(ctx.snapshot):
         if not user.has_password or not user.keys:
             continue
         for key in _active(user.keys):
@@ -174,35 +152,27 @@ def console_user_initial_access_key(ctx: CheckContext) -> Iterator[Finding]:
         ),
         group_title=f"{{count}} users with credentials unused for {UNUSED_DAYS}+ days",
         group_label="Users",
-        references=(CIS, KEYS_DOC),
+        references=(CIS_REFERENCE, KEYS_DOC),
+        needs=(DataSet.CREDENTIAL_REPORT,),
     )
 )
 def credentials_unused_45_days(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for users whose password or active key went unused for 45 days"""
-    users = _credentials(ctx)
-    if users is None:
-        yield ctx.missing(
-            ctx.snapshot.account.root_arn,
-            DataSet.CREDENTIAL_REPORT,
-            resource_type="AwsAccount",
-            subject="users",
-        )
-        return
     cutoff = ctx.now - timedelta(days=UNUSED_DAYS)
-    for user in users:
+    for user in user_credentials(ctx.snapshot):
         stale: list[str] = []
         unknown = user.has_password is None or user.keys is None
         if user.has_password:
             last = user.password_last_used or user.created
             if last is None:
                 unknown = True
-            elif last < cutoff:
+            elif last <= cutoff:
                 stale.append("password")
         for key in _active(user.keys or ()):
             last = key.last_used or key.created
             if last is None:
                 unknown = True
-            elif last < cutoff:
+            elif last <= cutoff:
                 stale.append(f"access key {key.id}")
         if stale:
             yield ctx.fail(
@@ -233,21 +203,13 @@ def credentials_unused_45_days(ctx: CheckContext) -> Iterator[Finding]:
         ),
         group_title="{count} users with two active access keys",
         group_label="Users",
-        references=(CIS, KEYS_DOC),
+        references=(CIS_REFERENCE, KEYS_DOC),
+        needs=(DataSet.CREDENTIAL_REPORT,),
     )
 )
 def user_single_active_key(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for users with two active access keys"""
-    users = _credentials(ctx)
-    if users is None:
-        yield ctx.missing(
-            ctx.snapshot.account.root_arn,
-            DataSet.CREDENTIAL_REPORT,
-            resource_type="AwsAccount",
-            subject="users",
-        )
-        return
-    for user in users:
+    for user in user_credentials(ctx.snapshot):
         if user.keys is None:
             yield ctx.not_assessed(user.arn, "access keys not known", subject=user.name)
             continue
@@ -262,7 +224,7 @@ def user_single_active_key(ctx: CheckContext) -> Iterator[Finding]:
         else:
             yield ctx.passed(
                 user.arn,
-                f"{user.name} has {len(active)} active access key(s)",
+                f"{user.name} has {counted(len(active), 'active access key')}",
                 subject=user.name,
                 active_keys=active,
             )
@@ -272,7 +234,7 @@ def user_single_active_key(ctx: CheckContext) -> Iterator[Finding]:
     CheckSpec(
         id="access_key_rotated_90_days",
         title=f"Access key older than {ROTATION_DAYS} days",
-        severity=Severity.HIGH,
+        severity=Severity.MEDIUM,
         resource_type="AwsIamAccessKey",
         rationale="Long-lived keys leak through laptops, repos and logs; rotation bounds the harm",
         remediation=Remediation(
@@ -283,21 +245,13 @@ def user_single_active_key(ctx: CheckContext) -> Iterator[Finding]:
         ),
         group_title=f"{{count}} access keys older than {ROTATION_DAYS} days detected",
         group_label="Users",
-        references=(CIS, KEYS_DOC),
+        references=(CIS_REFERENCE, KEYS_DOC),
+        needs=(DataSet.CREDENTIAL_REPORT,),
     )
 )
 def access_key_rotated_90_days(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for every active key created more than 90 days before the assessment date"""
-    users = _credentials(ctx)
-    if users is None:
-        yield ctx.missing(
-            ctx.snapshot.account.root_arn,
-            DataSet.CREDENTIAL_REPORT,
-            resource_type="AwsAccount",
-            subject="users",
-        )
-        return
-    for user in users:
+    for user in user_credentials(ctx.snapshot):
         for key in _active(user.keys or ()):
             arn = access_key_arn(user.arn, key.id)
             facts: dict[str, Any] = {"subject": user.name, "user": user.name, "key_id": key.id}
@@ -308,7 +262,7 @@ def access_key_rotated_90_days(ctx: CheckContext) -> Iterator[Finding]:
             if age > ROTATION_DAYS:
                 yield ctx.fail(
                     arn,
-                    f"{key.id} of {user.name} is {age} days old",
+                    f"{key.id} of {user.name} is {counted(age, 'day')} old",
                     created=iso(key.created),
                     age_days=age,
                     **facts,
@@ -316,7 +270,7 @@ def access_key_rotated_90_days(ctx: CheckContext) -> Iterator[Finding]:
             else:
                 yield ctx.passed(
                     arn,
-                    f"{key.id} of {user.name} is {age} days old",
+                    f"{key.id} of {user.name} is {counted(age, 'day')} old",
                     created=iso(key.created),
                     age_days=age,
                     **facts,
@@ -338,20 +292,12 @@ def access_key_rotated_90_days(ctx: CheckContext) -> Iterator[Finding]:
         group_title="{count} active access keys never used",
         group_label="Users",
         references=(KEYS_DOC,),
+        needs=(DataSet.CREDENTIAL_REPORT,),
     )
 )
 def access_key_never_used(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for every active key with no recorded use"""
-    users = _credentials(ctx)
-    if users is None:
-        yield ctx.missing(
-            ctx.snapshot.account.root_arn,
-            DataSet.CREDENTIAL_REPORT,
-            resource_type="AwsAccount",
-            subject="users",
-        )
-        return
-    for user in users:
+    for user in user_credentials(ctx.snapshot):
         for key in _active(user.keys or ()):
             arn = access_key_arn(user.arn, key.id)
             facts: dict[str, Any] = {
@@ -378,34 +324,29 @@ def access_key_never_used(ctx: CheckContext) -> Iterator[Finding]:
         resource_type="AwsIamUser",
         rationale="Permissions granted per user drift; groups keep them reviewable",
         remediation=Remediation(
-            text="Move the user's policies to a group and add the user to it",
+            text="Move the user's policies to a group, add the user to it, then remove the "
+            "user's own managed and inline policies",
             command="aws iam add-user-to-group --group-name <group> --user-name <user> && "
-            "aws iam detach-user-policy --user-name <user> --policy-arn <arn>",
+            "aws iam detach-user-policy --user-name <user> --policy-arn <arn> && "
+            "aws iam delete-user-policy --user-name <user> --policy-name <inline policy>",
         ),
         group_title="{count} users with directly attached policies",
         group_label="Users",
         references=(
-            CIS,
+            CIS_REFERENCE,
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups_manage_attach-policy.html",
         ),
+        needs=(DataSet.AUTHORIZATION_DETAILS,),
     )
 )
 def user_no_direct_policies(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for users with attached managed or inline policies (CIS 1.15)"""
-    if not ctx.snapshot.has(DataSet.AUTHORIZATION_DETAILS):
-        yield ctx.missing(
-            ctx.snapshot.account.root_arn,
-            DataSet.AUTHORIZATION_DETAILS,
-            resource_type="AwsAccount",
-            subject="users",
-        )
-        return
     for user in sorted(ctx.snapshot.users, key=lambda u: u.arn):
         direct = [*user.attached_policies, *(f"inline:{p.name}" for p in user.inline_policies)]
         if direct:
             yield ctx.fail(
                 user.arn,
-                f"{user.name} has {len(direct)} policies attached directly",
+                f"{user.name} has {counted(len(direct), 'policy', 'policies')} attached directly",
                 subject=user.name,
                 policies=direct,
             )
@@ -426,8 +367,10 @@ def user_no_direct_policies(ctx: CheckContext) -> Iterator[Finding]:
             text="Enable MFA for the user and require it for administrative access, or move the "
             "workload to a role",
             policy='{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":'
-            '["iam:CreateVirtualMFADevice","iam:EnableMFADevice","sts:GetSessionToken"],'
-            '"Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}',
+            '["iam:CreateVirtualMFADevice","iam:EnableMFADevice","iam:GetUser",'
+            '"iam:ListMFADevices","iam:ListVirtualMFADevices","iam:ResyncMFADevice",'
+            '"sts:GetSessionToken"],"Resource":"*","Condition":{"BoolIfExists":'
+            '{"aws:MultiFactorAuthPresent":"false"}}}]}',
         ),
         group_title="{count} administrator users without MFA",
         group_label="Users",
@@ -435,6 +378,7 @@ def user_no_direct_policies(ctx: CheckContext) -> Iterator[Finding]:
             MFA_DOC,
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_configure-api-require.html",
         ),
+        needs=(DataSet.AUTHORIZATION_DETAILS, DataSet.CREDENTIAL_REPORT),
     )
 )
 def user_admin_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
@@ -443,17 +387,7 @@ def user_admin_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
     The engine evaluates `*` on `*` with `aws:MultiFactorAuthPresent` left unknown: admin
     "only if MFA" is conditional, admin regardless is not.
     """
-    lacking = ctx.lacks(DataSet.AUTHORIZATION_DETAILS, DataSet.CREDENTIAL_REPORT)
-    credentials = _credentials(ctx)
-    if lacking or credentials is None:
-        yield ctx.missing(
-            ctx.snapshot.account.root_arn,
-            *(lacking or (DataSet.CREDENTIAL_REPORT,)),
-            resource_type="AwsAccount",
-            subject="users",
-        )
-        return
-    mfa = {c.arn: c.has_mfa for c in credentials}
+    mfa = {c.arn: c.has_mfa for c in user_credentials(ctx.snapshot)}
     for user in sorted(ctx.snapshot.users, key=lambda u: u.arn):
         resolved = ctx.permissions.identity(user)
         if not resolved.is_complete:

@@ -1,0 +1,104 @@
+"""`iamwarden assess --org-index`: one report per account and the organization summary"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from iamwarden.cli.main import cli
+from iamwarden.snapshot import Account, demo_snapshot, dump_snapshot
+
+
+def _index(tmp_path: Path) -> Path:
+    directory = tmp_path / "org"
+    directory.mkdir()
+    accounts = []
+    for account_id, name in (("111111111111", "management"), ("222222222222", "prod")):
+        snapshot = dataclasses.replace(demo_snapshot(), account=Account(id=account_id))
+        dump_snapshot(snapshot, directory / f"{account_id}.json")
+        accounts.append(
+            {
+                "id": account_id,
+                "name": name,
+                "snapshot": f"{account_id}.json",
+                "gaps": 0,
+                "error": "",
+            }
+        )
+    accounts.append(
+        {
+            "id": "333333333333",
+            "name": "sandbox",
+            "snapshot": "333333333333.json",
+            "gaps": 12,
+            "error": "AccessDenied: cannot assume OrgAudit",
+        }
+    )
+    (directory / "organization.json").write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "organization_id": "o-abc123",
+                "collected_at": None,
+                "management_account_id": "111111111111",
+                "accounts": accounts,
+            }
+        )
+    )
+    return directory
+
+
+def test_org_index_writes_account_reports_and_prints_the_summary(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    result = CliRunner().invoke(
+        cli, ["assess", "--org-index", str(_index(tmp_path)), "--report-dir", str(reports)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Organization: o-abc123" in result.output
+    assert "Accounts: 3 (2 assessed)" in result.output
+    assert "- 333333333333 (sandbox): AccessDenied: cannot assume OrgAudit" in result.output
+    assert "[CRITICAL] Root user has access keys - 2 of 2 accounts" in result.output
+    report = (reports / "222222222222.txt").read_text()
+    assert report.startswith("IAM Security Assessment Report")
+    assert "Account ID: 222222222222" in report
+    assert not (reports / "333333333333.txt").exists()
+
+
+def test_org_index_json_and_fail_on(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "assess",
+            "--org-index",
+            str(_index(tmp_path)),
+            "--report-dir",
+            str(reports),
+            "--format",
+            "json",
+            "--fail-on",
+            "critical",
+        ],
+    )
+    assert result.exit_code == 1
+    summary = json.loads(result.output[result.output.index("{") :])
+    assert summary["worst_accounts"] == ["111111111111", "222222222222"]
+    assert json.loads((reports / "111111111111.json").read_text())["account"]["id"] == (
+        "111111111111"
+    )
+
+
+def test_org_mode_rejects_mixed_sources(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["assess", "--org-index", str(tmp_path), "--demo"])
+    assert result.exit_code == 2
+    result = CliRunner().invoke(cli, ["assess", "--org"])
+    assert result.exit_code == 2 and "--role-name" in result.output
+
+
+def test_missing_index_is_an_input_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["assess", "--org-index", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    assert "organization.json" in result.output or "none" in result.output
