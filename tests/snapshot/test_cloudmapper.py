@@ -20,6 +20,7 @@ from iamwarden.snapshot import (
     OrgLevelKind,
     dump_snapshot,
     import_cloudmapper,
+    parse_authorization_details,
     read_snapshot,
 )
 from tests.builders import (
@@ -488,6 +489,23 @@ def test_organizations_and_compute_files(tmp_path: Path) -> None:
     assert {DataSet.ORGANIZATION, DataSet.COMPUTE} <= snap.collected
 
 
+def test_compute_file_keeps_an_ecs_execution_role(tmp_path: Path) -> None:
+    task = "arn:aws:ecs:us-east-1:111122223333:task-definition/web:3"
+    compute = {
+        "Resources": [
+            {
+                "Type": "ecs_task_definition",
+                "Arn": task,
+                "RoleArn": "arn:aws:iam::111122223333:role/task",
+                "ExecutionRoleArn": "arn:aws:iam::111122223333:role/pull",
+            }
+        ]
+    }
+    (resource,) = import_cloudmapper(_export(tmp_path, **{"/compute.json": compute})).compute
+    assert resource.role_arn == "arn:aws:iam::111122223333:role/task"
+    assert resource.execution_role_arn == "arn:aws:iam::111122223333:role/pull"
+
+
 def test_account_outside_an_organization(tmp_path: Path) -> None:
     snap = import_cloudmapper(_export(tmp_path, **{"/organizations.json": {"Organization": None}}))
     assert snap.organization is None and snap.has(DataSet.ORGANIZATION)
@@ -551,6 +569,18 @@ def test_paged_authorization_details_merge(tmp_path: Path) -> None:
     paged = import_cloudmapper(write_export(tmp_path / "paged", {AUTH: pages}))
     assert paged.users == single.users and paged.roles == single.roles
     assert paged.policies == single.policies and len(paged.users) == 2
+
+
+def test_boto3_pages_with_datetimes_and_no_policy_name() -> None:
+    """What the live path hands over: a list of boto3 pages (moto omits `PolicyName`)"""
+    whole = auth_details()
+    created = datetime(2024, 5, 1, 12, 0)
+    page = {**whole, "UserDetailList": [{**whole["UserDetailList"][0], "CreateDate": created}]}
+    page["Policies"] = [{k: v for k, v in p.items() if k != "PolicyName"} for p in page["Policies"]]
+    details = parse_authorization_details([page])
+    assert details.users[0].created == created.replace(tzinfo=UTC)
+    arns = sorted(p["Arn"] for p in whole["Policies"])
+    assert [p.name for p in details.policies] == [arn.rsplit("/", 1)[1] for arn in arns]
 
 
 # -- bad input ----------------------------------------------------------------------------

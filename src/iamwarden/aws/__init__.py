@@ -21,7 +21,7 @@ from iamwarden.aws.collect import (
     collect_organization,
     read_organization_index,
 )
-from iamwarden.aws.iam import parse_credential_report
+from iamwarden.aws.organizations import OrganizationView
 from iamwarden.aws.session import (
     AccountAccess,
     AwsTarget,
@@ -41,6 +41,7 @@ __all__ = [
     "GapReason",
     "IndexedAccount",
     "OrganizationIndex",
+    "OrganizationView",
     "Progress",
     "ProgressEvent",
     "ProgressKind",
@@ -48,6 +49,5 @@ __all__ = [
     "collect_account",
     "collect_organization",
     "open_access",
-    "parse_credential_report",
     "read_organization_index",
 ]

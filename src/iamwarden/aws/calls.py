@@ -17,6 +17,7 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
 from iamwarden.snapshot.model import DataSet, Gap
@@ -30,6 +31,8 @@ __all__ = [
     "Progress",
     "ProgressEvent",
     "ProgressKind",
+    "error_code",
+    "ignore_progress",
 ]
 
 DEFAULT_SERVICE_LIMITS: Mapping[str, int] = {"iam": 8, "organizations": 2, "sts": 2}
@@ -37,19 +40,44 @@ DEFAULT_SERVICE_LIMITS: Mapping[str, int] = {"iam": 8, "organizations": 2, "sts"
 
 _CLIENT_LOCK = threading.Lock()  # INVARIANT: boto3 sessions are not thread-safe
 
-_ACCESS_DENIED = frozenset({
-    "AccessDenied", "AccessDeniedException", "AuthorizationError", "AuthorizationErrorException",
-    "UnauthorizedOperation", "UnauthorizedException", "Forbidden", "403",
-})
-_REGION_UNAVAILABLE = frozenset({
-    "InvalidClientTokenId", "UnrecognizedClientException", "AuthFailure", "OptInRequired",
-    "SubscriptionRequiredException", "InvalidSignatureException",
-})
-_THROTTLED = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "RequestLimitExceeded", "SlowDown", "RequestThrottled",
-    "TooManyRequestsException", "EC2ThrottledException",
-})
+_TRANSPORT_ERRORS = (BotoConnectionError, HTTPClientError, ResponseParserError)
+"""Unreachable endpoints, timeouts and unparseable answers (after botocore's retries)"""
+
+_ACCESS_DENIED = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "AuthorizationError",
+        "AuthorizationErrorException",
+        "UnauthorizedOperation",
+        "UnauthorizedException",
+        "Forbidden",
+        "403",
+    }
+)
+_REGION_UNAVAILABLE = frozenset(
+    {
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "AuthFailure",
+        "OptInRequired",
+        "SubscriptionRequiredException",
+        "InvalidSignatureException",
+    }
+)
+_THROTTLED = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "SlowDown",
+        "RequestThrottled",
+        "EC2ThrottledException",
+    }
+)
 
 
 class GapReason(Enum):
@@ -63,6 +91,7 @@ class GapReason(Enum):
     SERVICE_ERROR = "service error"
     UNREACHABLE = "endpoint unreachable"
     TIMED_OUT = "timed out"
+    MALFORMED = "malformed answer"
 
 
 class ProgressKind(Enum):
@@ -92,8 +121,8 @@ Progress = Callable[[ProgressEvent], None]
 """A progress sink; called from worker threads, so it must be thread-safe"""
 
 
-def _ignore(event: ProgressEvent) -> None:
-    """The default progress sink"""
+def ignore_progress(event: ProgressEvent) -> None:
+    """The default progress sink: drops every event"""
 
 
 class CallStats:
@@ -120,10 +149,11 @@ class CallStats:
 
 
 class Clients:
-    """boto3 clients by (service, region), created once under a lock (sessions are not thread-safe)"""
+    """boto3 clients by (service, region), each made once under a lock"""
 
-    def __init__(self, session: boto3.Session, config: Config,
-                 credentials: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, session: boto3.Session, config: Config, credentials: Mapping[str, str] | None = None
+    ) -> None:
         self._session = session
         self._config = config
         self._credentials = dict(credentials or {})
@@ -135,15 +165,23 @@ class Clients:
         with _CLIENT_LOCK:
             client = self._clients.get(key)
             if client is None:
-                client = self._session.client(service, region_name=region, config=self._config,
-                                              **self._credentials)
+                client = self._session.client(
+                    service, region_name=region, config=self._config, **self._credentials
+                )
                 self._clients[key] = client
             return client
 
 
+def error_code(error: Exception) -> str:
+    """AWS's error code of a `ClientError`; the exception's class name otherwise"""
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", ""))
+    return type(error).__name__
+
+
 def _classify(error: Exception) -> tuple[GapReason, str]:
     if isinstance(error, ClientError):
-        code = str(error.response.get("Error", {}).get("Code", ""))
+        code = error_code(error)
         if code in _ACCESS_DENIED:
             return GapReason.ACCESS_DENIED, code
         if code in _REGION_UNAVAILABLE:
@@ -151,16 +189,31 @@ def _classify(error: Exception) -> tuple[GapReason, str]:
         if code in _THROTTLED:
             return GapReason.THROTTLED, code
         return GapReason.SERVICE_ERROR, code
-    if isinstance(error, HTTPClientError):
-        return GapReason.UNREACHABLE, type(error).__name__
-    return GapReason.SERVICE_ERROR, "ResponseParserError"
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
+    if isinstance(error, HTTPClientError | BotoConnectionError):
+        return GapReason.UNREACHABLE, error_code(error)
+    return GapReason.SERVICE_ERROR, error_code(error)
 
 
 Datasets = DataSet | tuple[DataSet, ...]
+
+
+class _Limits:
+    """One bounded semaphore per service, made on first use"""
+
+    def __init__(self, service_limits: Mapping[str, int], default_limit: int) -> None:
+        self._limits = dict(service_limits)
+        self._default = default_limit
+        self._lock = threading.Lock()
+        self._semaphores: dict[str, threading.BoundedSemaphore] = {}
+
+    def of(self, service: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            semaphore = self._semaphores.get(service)
+            if semaphore is None:
+                limit = self._limits.get(service, self._default)
+                semaphore = threading.BoundedSemaphore(max(1, limit))
+                self._semaphores[service] = semaphore
+            return semaphore
 
 
 class Caller:
@@ -175,7 +228,7 @@ class Caller:
         home_region: str,
         service_limits: Mapping[str, int],
         default_limit: int,
-        progress: Progress = _ignore,
+        progress: Progress = ignore_progress,
         stats: CallStats | None = None,
     ) -> None:
         self.account = account
@@ -184,41 +237,90 @@ class Caller:
         self.stats = stats or CallStats()
         self._clients = clients
         self._progress = progress
-        self._limits = dict(service_limits)
-        self._default_limit = default_limit
-        self._semaphores: dict[str, threading.BoundedSemaphore] = {}
+        self._limits = _Limits(service_limits, default_limit)
         self._lock = threading.Lock()
         self._gaps: list[Gap] = []
+
+    def on_behalf_of(self, account: str) -> Caller:
+        """A caller with these credentials, limits and counters whose gaps name `account`
+
+        Org mode reads each member's organization path with the management account's
+        credentials; what fails there belongs in the member's snapshot.
+        """
+        twin = Caller(
+            account=account,
+            partition=self.partition,
+            clients=self._clients,
+            home_region=self.home_region,
+            service_limits={},
+            default_limit=1,
+            progress=self._progress,
+            stats=self.stats,
+        )
+        twin._limits = self._limits  # INVARIANT: one set of limits per set of credentials
+        return twin
 
     @property
     def gaps(self) -> tuple[Gap, ...]:
         """Every gap recorded so far, in a stable order"""
         with self._lock:
             gaps = list(self._gaps)
-        return tuple(sorted(set(gaps), key=lambda g: (g.dataset.value, g.region, g.service,
-                                                      g.call, g.error_code, g.reason)))
+        return tuple(
+            sorted(
+                set(gaps),
+                key=lambda g: (
+                    g.dataset.value,
+                    g.region,
+                    g.service,
+                    g.call,
+                    g.error_code,
+                    g.reason,
+                ),
+            )
+        )
 
-    def _semaphore(self, service: str) -> threading.BoundedSemaphore:
+    def adopt(self, gaps: Iterable[Gap]) -> None:
+        """Add gaps recorded elsewhere in this account's name (see `on_behalf_of`)"""
         with self._lock:
-            semaphore = self._semaphores.get(service)
-            if semaphore is None:
-                limit = self._limits.get(service, self._default_limit)
-                semaphore = threading.BoundedSemaphore(max(1, limit))
-                self._semaphores[service] = semaphore
-            return semaphore
+            self._gaps.extend(gaps)
 
-    def record(self, datasets: Datasets, *, reason: GapReason, service: str, region: str = "",
-               call: str = "", error_code: str = "") -> None:
-        """Record a gap in every data set named"""
+    def record(
+        self,
+        datasets: Datasets,
+        *,
+        reason: GapReason,
+        service: str,
+        region: str = "",
+        call: str = "",
+        error_code: str = "",
+        detail: str = "",
+    ) -> None:
+        """Record a gap in every data set named; `detail` is appended to the reason"""
         sets = datasets if isinstance(datasets, tuple) else (datasets,)
+        text = f"{reason.value}: {detail}" if detail else reason.value
         with self._lock:
             for dataset in sets:
-                self._gaps.append(Gap(dataset=dataset, reason=reason.value, account=self.account,
-                                      region=region, service=service, call=call,
-                                      error_code=error_code))
+                self._gaps.append(
+                    Gap(
+                        dataset=dataset,
+                        reason=text,
+                        account=self.account,
+                        region=region,
+                        service=service,
+                        call=call,
+                        error_code=error_code,
+                    )
+                )
         self.stats.count_gap()
-        self._progress(ProgressEvent(kind=ProgressKind.GAP, account=self.account, service=service,
-                                     region=region, detail=f"{call}: {reason.value} {error_code}"))
+        self._progress(
+            ProgressEvent(
+                kind=ProgressKind.GAP,
+                account=self.account,
+                service=service,
+                region=region,
+                detail=f"{call}: {text} {error_code}",
+            )
+        )
 
     def _region(self, region: str) -> str:
         return region or self.home_region
@@ -226,65 +328,84 @@ class Caller:
     def _api_name(self, client: BaseClient, operation: str) -> str:
         return str(client.meta.method_to_api_mapping.get(operation, operation))
 
-    def _counted(self, client: BaseClient, service: str, region: str,
-                 reply: Mapping[str, Any], api: str) -> None:
+    def _counted(self, service: str, region: str, reply: Mapping[str, Any], api: str) -> None:
         retries = int(reply.get("ResponseMetadata", {}).get("RetryAttempts", 0))
         self.stats.count(f"{service}:{api}", retries)
-        self._progress(ProgressEvent(kind=ProgressKind.CALL, account=self.account,
-                                     service=service, region=region))
+        self._progress(
+            ProgressEvent(
+                kind=ProgressKind.CALL, account=self.account, service=service, region=region
+            )
+        )
 
-    def call(self, service: str, region: str, operation: str, datasets: Datasets, *,
-             absent: Iterable[str] = (), **params: Any) -> dict[str, Any] | None:
+    def _failed(
+        self,
+        error: ClientError | BotoConnectionError | HTTPClientError | ResponseParserError,
+        absent: Iterable[str],
+        datasets: Datasets,
+        service: str,
+        region: str,
+        api: str,
+    ) -> bool:
+        """Count a failed call and record its gap; `True` when its code means absent"""
+        if isinstance(error, ClientError):
+            self._counted(service, region, error.response, api)
+            if error_code(error) in frozenset(absent):
+                return True
+        reason, code = _classify(error)
+        self.record(
+            datasets, reason=reason, service=service, region=region, call=api, error_code=code
+        )
+        return False
+
+    def call(
+        self,
+        service: str,
+        region: str,
+        operation: str,
+        datasets: Datasets,
+        *,
+        absent: Iterable[str] = (),
+        **params: Any,
+    ) -> dict[str, Any] | None:
         """Call one operation (snake_case name); `{}` for an `absent` error code, `None` on a gap
 
         `region=""` means a global service, called in the home region.
         """
         client = self._clients.get(service, self._region(region))
         api = self._api_name(client, operation)
-        absent_codes = frozenset(absent)
         try:
-            with self._semaphore(service):
+            with self._limits.of(service):
                 reply: dict[str, Any] = getattr(client, operation)(**params)
-        except ClientError as error:
-            self._counted(client, service, region, error.response, api)
-            if _code(error) in absent_codes:
-                return {}
-            self._gap(error, datasets, service, region, api)
-            return None
-        except (HTTPClientError, ResponseParserError) as error:
-            self._gap(error, datasets, service, region, api)
-            return None
-        self._counted(client, service, region, reply, api)
+        except (ClientError, *_TRANSPORT_ERRORS) as error:
+            is_absent = self._failed(error, absent, datasets, service, region, api)
+            return {} if is_absent else None
+        self._counted(service, region, reply, api)
         return reply
 
-    def paginate(self, service: str, region: str, operation: str, datasets: Datasets, *,
-                 absent: Iterable[str] = (), **params: Any) -> list[dict[str, Any]] | None:
+    def paginate(
+        self,
+        service: str,
+        region: str,
+        operation: str,
+        datasets: Datasets,
+        *,
+        absent: Iterable[str] = (),
+        **params: Any,
+    ) -> list[dict[str, Any]] | None:
         """Every page of a paginated operation; `[]` for an `absent` error code, `None` on a gap"""
         client = self._clients.get(service, self._region(region))
         api = self._api_name(client, operation)
         pages: list[dict[str, Any]] = []
         iterator = iter(client.get_paginator(operation).paginate(**params))
-        semaphore = self._semaphore(service)
+        semaphore = self._limits.of(service)
         while True:
             try:
                 with semaphore:
                     page = next(iterator, None)
-            except ClientError as error:
-                self._counted(client, service, region, error.response, api)
-                if _code(error) in frozenset(absent):
-                    return []
-                self._gap(error, datasets, service, region, api)
-                return None
-            except (HTTPClientError, ResponseParserError) as error:
-                self._gap(error, datasets, service, region, api)
-                return None
+            except (ClientError, *_TRANSPORT_ERRORS) as error:
+                is_absent = self._failed(error, absent, datasets, service, region, api)
+                return [] if is_absent else None
             if page is None:
                 return pages
-            self._counted(client, service, region, page, api)
+            self._counted(service, region, page, api)
             pages.append(page)
-
-    def _gap(self, error: Exception, datasets: Datasets, service: str, region: str,
-             api: str) -> None:
-        reason, code = _classify(error)
-        self.record(datasets, reason=reason, service=service, region=region, call=api,
-                    error_code=code)

@@ -23,14 +23,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from iamwarden.aws import iam
 from iamwarden.aws.calls import (
     Caller,
-    CallStats,
     Clients,
     GapReason,
     Progress,
     ProgressEvent,
     ProgressKind,
+    error_code,
+    ignore_progress,
 )
-from iamwarden.aws.organizations import MemberAccount, OrgReader
+from iamwarden.aws.organizations import MemberAccount, OrganizationView, OrgReader
 from iamwarden.aws.regional import (
     REGIONAL_COLLECTORS,
     RegionalPart,
@@ -39,12 +40,12 @@ from iamwarden.aws.regional import (
 )
 from iamwarden.aws.session import AccountAccess, CollectOptions, assume_role, botocore_config
 from iamwarden.errors import CollectionError, SnapshotFormatError
+from iamwarden.snapshot.cloudmapper import AuthorizationDetails
 from iamwarden.snapshot.jsonform import dump_snapshot
 from iamwarden.snapshot.model import (
     Account,
     DataSet,
     Gap,
-    Organization,
     ServiceLastAccessed,
     Snapshot,
     User,
@@ -65,13 +66,13 @@ INDEX_NAME = "organization.json"
 INDEX_VERSION = 1
 SOURCE = "aws"
 _REGIONAL = frozenset({DataSet.RESOURCE_POLICIES, DataSet.COMPUTE, DataSet.ACCESS_ANALYZER})
-_PER_PRINCIPAL = (DataSet.VIRTUAL_MFA_DEVICES, DataSet.ACCESS_KEY_LAST_USED,
-                  DataSet.SERVICE_LAST_ACCESSED)
+_PER_PRINCIPAL = (
+    DataSet.VIRTUAL_MFA_DEVICES,
+    DataSet.ACCESS_KEY_LAST_USED,
+    DataSet.SERVICE_LAST_ACCESSED,
+)
 T = TypeVar("T")
-
-
-def _ignore(event: ProgressEvent) -> None:
-    """The default progress sink"""
+DEFAULT_OPTIONS = CollectOptions()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,47 +102,84 @@ class _Tasks:
         self._account = account
         self._progress = progress
 
-    def submit(self, service: str, function: Callable[..., T], *args: Any,
-               region: str = "", **kwargs: Any) -> Future[T]:
-        self._progress(ProgressEvent(kind=ProgressKind.PLANNED, account=self._account,
-                                     service=service, region=region))
+    def submit(
+        self, service: str, function: Callable[..., T], *args: Any, region: str = "", **kwargs: Any
+    ) -> Future[T]:
+        self._progress(
+            ProgressEvent(
+                kind=ProgressKind.PLANNED, account=self._account, service=service, region=region
+            )
+        )
         future = self._pool.submit(function, *args, **kwargs)
-        future.add_done_callback(lambda _: self._progress(ProgressEvent(
-            kind=ProgressKind.TASK_FINISHED, account=self._account, service=service,
-            region=region)))
+        future.add_done_callback(
+            lambda _: self._progress(
+                ProgressEvent(
+                    kind=ProgressKind.TASK_FINISHED,
+                    account=self._account,
+                    service=service,
+                    region=region,
+                )
+            )
+        )
         return future
 
 
-def _identity(clients: Clients, region: str) -> tuple[str, str]:
+def _open_caller(access: AccountAccess, options: CollectOptions, progress: Progress) -> Caller:
+    """A caller for the account `access` reaches, identified by `GetCallerIdentity`"""
+    clients = Clients(access.session, botocore_config(options), access.credentials)
     try:
-        reply = clients.get("sts", region).get_caller_identity()
+        reply = clients.get("sts", options.home_region).get_caller_identity()
     except (ClientError, BotoCoreError) as error:
         raise CollectionError(f"cannot identify the account: {error}") from None
-    return str(reply["Account"]), str(reply["Arn"]).split(":")[1]
+    return Caller(
+        account=str(reply["Account"]),
+        partition=str(reply["Arn"]).split(":")[1],
+        clients=clients,
+        home_region=options.home_region,
+        service_limits=options.service_limits,
+        default_limit=options.default_limit,
+        progress=progress,
+    )
 
 
 def _regions(caller: Caller, options: CollectOptions) -> tuple[str, ...]:
     if options.regions:
         return tuple(sorted(set(options.regions)))
-    reply = caller.call("ec2", options.home_region, "describe_regions",
-                        tuple(sorted(_REGIONAL & options.datasets, key=lambda d: d.value)))
+    reply = caller.call(
+        "ec2",
+        options.home_region,
+        "describe_regions",
+        tuple(sorted(_REGIONAL & options.datasets, key=lambda d: d.value)),
+    )
     if reply is None:
         return (options.home_region,)
-    return tuple(sorted(r["RegionName"] for r in reply.get("Regions", ())
-                        if r.get("OptInStatus") != "not-opted-in"))
+    return tuple(
+        sorted(
+            r["RegionName"]
+            for r in reply.get("Regions", ())
+            if r.get("OptInStatus") != "not-opted-in"
+        )
+    )
 
 
-def _service_last_accessed(caller: Caller, tasks: _Tasks, arns: Iterable[str],
-                           options: CollectOptions,
-                           sleep: Callable[[float], None]) -> tuple[ServiceLastAccessed, ...]:
-    started = {arn: tasks.submit("iam", iam.start_service_last_accessed, caller, arn)
-               for arn in arns}
+def _service_last_accessed(
+    caller: Caller,
+    tasks: _Tasks,
+    arns: Iterable[str],
+    options: CollectOptions,
+    sleep: Callable[[float], None],
+) -> tuple[ServiceLastAccessed, ...]:
+    started = {
+        arn: tasks.submit("iam", iam.start_service_last_accessed, caller, arn) for arn in arns
+    }
     pending = {arn: job for arn, f in started.items() if (job := f.result()) is not None}
     done: list[ServiceLastAccessed] = []
     deadline = time.monotonic() + options.poll_timeout
     while pending:
-        fetched = {arn: tasks.submit("iam", iam.fetch_service_last_accessed, caller, arn, job)
-                   for arn, job in pending.items()}
+        fetched = {
+            arn: tasks.submit("iam", iam.fetch_service_last_accessed, caller, arn, job)
+            for arn, job in pending.items()
+        }
         for arn, future in fetched.items():
             result = future.result()
             if isinstance(result, ServiceLastAccessed):
@@ -149,16 +187,21 @@ def _service_last_accessed(caller: Caller, tasks: _Tasks, arns: Iterable[str],
             if result != iam.PENDING:
                 del pending[arn]
         if pending and time.monotonic() >= deadline:
-            caller.record(DataSet.SERVICE_LAST_ACCESSED, reason=GapReason.TIMED_OUT,
-                          service="iam", call="GetServiceLastAccessedDetails")
+            caller.record(
+                DataSet.SERVICE_LAST_ACCESSED,
+                reason=GapReason.TIMED_OUT,
+                service="iam",
+                call="GetServiceLastAccessedDetails",
+            )
             break
         if pending:
             sleep(options.poll_interval)
     return tuple(sorted(done, key=lambda s: s.principal_arn))
 
 
-def _with_details(users: Iterable[User], mfa: dict[str, Future[Any]],
-                  keys: dict[str, Future[Any]], report: Any) -> tuple[User, ...]:
+def _with_details(
+    users: Iterable[User], mfa: dict[str, Future[Any]], keys: dict[str, Future[Any]], report: Any
+) -> tuple[User, ...]:
     result = []
     for user in users:
         changes: dict[str, Any] = {}
@@ -174,52 +217,67 @@ def _with_details(users: Iterable[User], mfa: dict[str, Future[Any]],
     return tuple(result)
 
 
-def collect_account(access: AccountAccess, *, options: CollectOptions = CollectOptions(),
-                    progress: Progress = _ignore, organization: Organization | None = None,
-                    sleep: Callable[[float], None] = time.sleep) -> Collection:
-    """Collect one account; `organization`, when known already (org mode), is used as is
+def collect_account(
+    access: AccountAccess,
+    *,
+    options: CollectOptions = DEFAULT_OPTIONS,
+    progress: Progress = ignore_progress,
+    organization: OrganizationView | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Collection:
+    """Collect one account
+
+    `organization`, when another account read it already (org mode), is used as is, its gaps
+    included; otherwise the account reads its own.
 
     Raises `CollectionError` only when the account cannot be identified at all.
     """
     began = time.monotonic()
-    clients = Clients(access.session, botocore_config(options), access.credentials)
-    account_id, partition = _identity(clients, options.home_region)
-    stats = CallStats()
-    caller = Caller(account=account_id, partition=partition, clients=clients,
-                    home_region=options.home_region, service_limits=options.service_limits,
-                    default_limit=options.default_limit, progress=progress, stats=stats)
+    caller = _open_caller(access, options, progress)
+    account_id, partition, stats = caller.account, caller.partition, caller.stats
+    if organization is not None:
+        caller.adopt(organization.gaps)
     progress(ProgressEvent(kind=ProgressKind.ACCOUNT_STARTED, account=account_id))
     wanted = options.datasets
     none: Future[Any] = Future()
     none.set_result(None)
 
-    def want(dataset: DataSet, service: str, function: Callable[..., Any],
-             *args: Any, **kwargs: Any) -> Future[Any]:
+    def want(
+        dataset: DataSet, service: str, function: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Future[Any]:
         return tasks.submit(service, function, *args, **kwargs) if dataset in wanted else none
 
     with ThreadPoolExecutor(options.max_workers, thread_name_prefix="iamwarden") as pool:
         tasks = _Tasks(pool, account_id, progress)
-        details = want(DataSet.AUTHORIZATION_DETAILS, "iam", iam.collect_authorization_details,
-                       caller)
-        report = want(DataSet.CREDENTIAL_REPORT, "iam", iam.collect_credential_report, caller,
-                      poll_interval=options.poll_interval, poll_timeout=options.poll_timeout,
-                      sleep=sleep)
+        details = want(
+            DataSet.AUTHORIZATION_DETAILS, "iam", iam.collect_authorization_details, caller
+        )
+        report = want(
+            DataSet.CREDENTIAL_REPORT,
+            "iam",
+            iam.collect_credential_report,
+            caller,
+            poll_interval=options.poll_interval,
+            poll_timeout=options.poll_timeout,
+            sleep=sleep,
+        )
         password = want(DataSet.PASSWORD_POLICY, "iam", iam.collect_password_policy, caller)
         summary = want(DataSet.ACCOUNT_SUMMARY, "iam", iam.collect_account_summary, caller)
         alias = want(DataSet.ACCOUNT_SUMMARY, "iam", iam.collect_account_alias, caller)
-        virtual = want(DataSet.VIRTUAL_MFA_DEVICES, "iam", iam.collect_virtual_mfa_devices,
-                       caller)
-        certificates = want(DataSet.SERVER_CERTIFICATES, "iam", iam.collect_server_certificates,
-                            caller)
+        virtual = want(DataSet.VIRTUAL_MFA_DEVICES, "iam", iam.collect_virtual_mfa_devices, caller)
+        certificates = want(
+            DataSet.SERVER_CERTIFICATES, "iam", iam.collect_server_certificates, caller
+        )
         org = none
         if organization is None:
-            org = want(DataSet.ORGANIZATION, "organizations",
-                       OrgReader(caller).organization, account_id)
+            org = want(
+                DataSet.ORGANIZATION, "organizations", OrgReader(caller).organization, account_id
+            )
         regions = _regions(caller, options) if wanted & _REGIONAL else ()
-        buckets = want(DataSet.RESOURCE_POLICIES, "s3", collect_buckets, caller, regions,
-                       partition)
-        account_block = want(DataSet.RESOURCE_POLICIES, "s3", collect_account_public_access_block,
-                             caller)
+        buckets = want(DataSet.RESOURCE_POLICIES, "s3", collect_buckets, caller, regions, partition)
+        account_block = want(
+            DataSet.RESOURCE_POLICIES, "s3", collect_account_public_access_block, caller
+        )
         regional: list[Future[RegionalPart]] = [
             tasks.submit(service, collector, caller, region, region=region)
             for region in regions
@@ -227,18 +285,35 @@ def collect_account(access: AccountAccess, *, options: CollectOptions = CollectO
             if feeds & wanted
         ]
 
-        found = details.result() or iam.AuthorizationDetails()
-        if DataSet.AUTHORIZATION_DETAILS in wanted and _has_gap(caller,
-                                                               DataSet.AUTHORIZATION_DETAILS):
+        found = details.result() or AuthorizationDetails()
+        if DataSet.AUTHORIZATION_DETAILS in wanted and _has_gap(
+            caller, DataSet.AUTHORIZATION_DETAILS
+        ):
             for dataset in _PER_PRINCIPAL:
                 if dataset in wanted:
-                    caller.record(dataset, reason=GapReason.DEPENDENCY, service="iam",
-                                  call="GetAccountAuthorizationDetails")
+                    caller.record(
+                        dataset,
+                        reason=GapReason.DEPENDENCY,
+                        service="iam",
+                        call="GetAccountAuthorizationDetails",
+                    )
         serials = frozenset(d.serial for d in virtual.result() or ())
-        mfa = {u.name: tasks.submit("iam", iam.collect_user_mfa, caller, u.name, serials)
-               for u in found.users} if DataSet.VIRTUAL_MFA_DEVICES in wanted else {}
-        keys = {u.name: tasks.submit("iam", iam.collect_user_keys, caller, u.name)
-                for u in found.users} if DataSet.ACCESS_KEY_LAST_USED in wanted else {}
+        mfa = (
+            {
+                u.name: tasks.submit("iam", iam.collect_user_mfa, caller, u.name, serials)
+                for u in found.users
+            }
+            if DataSet.VIRTUAL_MFA_DEVICES in wanted
+            else {}
+        )
+        keys = (
+            {
+                u.name: tasks.submit("iam", iam.collect_user_keys, caller, u.name)
+                for u in found.users
+            }
+            if DataSet.ACCESS_KEY_LAST_USED in wanted
+            else {}
+        )
         last_accessed: tuple[ServiceLastAccessed, ...] = ()
         if DataSet.SERVICE_LAST_ACCESSED in wanted:
             arns = [p.arn for p in (*found.users, *found.roles)]
@@ -264,22 +339,32 @@ def collect_account(access: AccountAccess, *, options: CollectOptions = CollectO
         password_policy=password.result(),
         account_summary=summary.result() or {},
         virtual_mfa_devices=virtual.result() or (),
-        resource_policies=tuple(sorted(
-            (*(buckets.result() or ()), *(p for part in parts for p in part.resource_policies)),
-            key=lambda p: p.arn)),
+        resource_policies=tuple(
+            sorted(
+                (*(buckets.result() or ()), *(p for part in parts for p in part.resource_policies)),
+                key=lambda p: p.arn,
+            )
+        ),
         account_public_access_block=account_block.result(),
-        organization=organization if organization is not None else org.result(),
+        organization=org.result() if organization is None else organization.organization,
         compute=tuple(sorted((c for part in parts for c in part.compute), key=lambda c: c.arn)),
         server_certificates=certificates.result() or (),
-        access_analyzers=tuple(sorted((a for part in parts for a in part.analyzers),
-                                      key=lambda a: a.arn)),
+        access_analyzers=tuple(
+            sorted((a for part in parts for a in part.analyzers), key=lambda a: a.arn)
+        ),
         service_last_accessed=last_accessed,
     )
-    progress(ProgressEvent(kind=ProgressKind.ACCOUNT_FINISHED, account=account_id,
-                           count=len(gaps)))
-    return Collection(snapshot=snapshot, stats=CollectionStats(
-        calls=stats.calls, retries=stats.retries, gaps=len(gaps),
-        seconds=time.monotonic() - began, operations=dict(sorted(stats.by_operation.items()))))
+    progress(ProgressEvent(kind=ProgressKind.ACCOUNT_FINISHED, account=account_id, count=len(gaps)))
+    return Collection(
+        snapshot=snapshot,
+        stats=CollectionStats(
+            calls=stats.calls,
+            retries=stats.retries,
+            gaps=len(gaps),
+            seconds=time.monotonic() - began,
+            operations=dict(sorted(stats.by_operation.items())),
+        ),
+    )
 
 
 def _has_gap(caller: Caller, dataset: DataSet) -> bool:
@@ -307,22 +392,39 @@ class OrganizationIndex:
     collected_at: datetime | None = None
 
 
-def _unassumed(account: MemberAccount, partition: str, datasets: frozenset[DataSet],
-               error: Exception) -> Snapshot:
-    code = (str(error.response.get("Error", {}).get("Code", ""))
-            if isinstance(error, ClientError) else type(error).__name__)
-    gaps = tuple(Gap(dataset=d, reason=GapReason.ROLE_NOT_ASSUMED.value, account=account.id,
-                     service="sts", call="AssumeRole", error_code=code)
-                 for d in sorted(datasets, key=lambda d: d.value))
-    return Snapshot(account=Account(id=account.id, alias=account.name, partition=partition),
-                    source=SOURCE, collected_at=datetime.now(UTC), gaps=gaps)
+def _unassumed(
+    account: MemberAccount, partition: str, datasets: frozenset[DataSet], error: Exception
+) -> Snapshot:
+    code = error_code(error)
+    gaps = tuple(
+        Gap(
+            dataset=d,
+            reason=GapReason.ROLE_NOT_ASSUMED.value,
+            account=account.id,
+            service="sts",
+            call="AssumeRole",
+            error_code=code,
+        )
+        for d in sorted(datasets, key=lambda d: d.value)
+    )
+    return Snapshot(
+        account=Account(id=account.id, alias=account.name, partition=partition),
+        source=SOURCE,
+        collected_at=datetime.now(UTC),
+        gaps=gaps,
+    )
 
 
-def collect_organization(access: AccountAccess, *, role_name: str, out_dir: str | Path,
-                         external_id: str | None = None,
-                         options: CollectOptions = CollectOptions(),
-                         progress: Progress = _ignore,
-                         sleep: Callable[[float], None] = time.sleep) -> OrganizationIndex:
+def collect_organization(
+    access: AccountAccess,
+    *,
+    role_name: str,
+    out_dir: str | Path,
+    external_id: str | None = None,
+    options: CollectOptions = DEFAULT_OPTIONS,
+    progress: Progress = ignore_progress,
+    sleep: Callable[[float], None] = time.sleep,
+) -> OrganizationIndex:
     """Collect every active account of the organization that `access` manages
 
     Assumes `role_name` in each member account (the management account is collected with
@@ -332,11 +434,8 @@ def collect_organization(access: AccountAccess, *, role_name: str, out_dir: str 
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    clients = Clients(access.session, botocore_config(options), access.credentials)
-    management_id, partition = _identity(clients, options.home_region)
-    caller = Caller(account=management_id, partition=partition, clients=clients,
-                    home_region=options.home_region, service_limits=options.service_limits,
-                    default_limit=options.default_limit, progress=progress)
+    caller = _open_caller(access, options, progress)
+    management_id, partition = caller.account, caller.partition
     reader = OrgReader(caller)
     try:
         described = reader.describe()
@@ -345,20 +444,33 @@ def collect_organization(access: AccountAccess, *, role_name: str, out_dir: str 
     accounts = reader.accounts() if described is not None else None
     if described is None or accounts is None:
         reasons = "; ".join(f"{g.call}: {g.reason} {g.error_code}".strip() for g in caller.gaps)
-        raise CollectionError("cannot list the organization's accounts"
-                              + (f": {reasons}" if reasons else ""))
+        raise CollectionError(
+            "cannot list the organization's accounts" + (f": {reasons}" if reasons else "")
+        )
     org_id, _ = described
 
     def one(account: MemberAccount) -> IndexedAccount:
         path = out / f"{account.id}.json"
-        organization = reader.organization(account.id)
+        organization = (
+            reader.view(account.id)
+            if DataSet.ORGANIZATION in options.datasets
+            else OrganizationView(organization=None)
+        )
         error = ""
         try:
-            member = access if account.id == management_id else assume_role(
-                access, f"arn:{partition}:iam::{account.id}:role/{role_name}",
-                external_id=external_id, region=options.home_region)
-            snapshot = collect_account(member, options=options, progress=progress,
-                                       organization=organization, sleep=sleep).snapshot
+            member = (
+                access
+                if account.id == management_id
+                else assume_role(
+                    access,
+                    f"arn:{partition}:iam::{account.id}:role/{role_name}",
+                    external_id=external_id,
+                    region=options.home_region,
+                )
+            )
+            snapshot = collect_account(
+                member, options=options, progress=progress, organization=organization, sleep=sleep
+            ).snapshot
         except (ClientError, BotoCoreError) as failure:
             snapshot = _unassumed(account, partition, options.datasets, failure)
             error = f"cannot assume `{role_name}`: {failure}"
@@ -366,13 +478,18 @@ def collect_organization(access: AccountAccess, *, role_name: str, out_dir: str 
             snapshot = _unassumed(account, partition, options.datasets, failure)
             error = str(failure)
         dump_snapshot(snapshot, path)
-        return IndexedAccount(id=account.id, name=account.name, snapshot=path,
-                              gaps=len(snapshot.gaps), error=error)
+        return IndexedAccount(
+            id=account.id, name=account.name, snapshot=path, gaps=len(snapshot.gaps), error=error
+        )
 
     with ThreadPoolExecutor(options.max_accounts, thread_name_prefix="iamwarden-acct") as pool:
         indexed = tuple(pool.map(one, accounts))
-    index = OrganizationIndex(organization_id=org_id, management_account_id=management_id,
-                              accounts=indexed, collected_at=datetime.now(UTC))
+    index = OrganizationIndex(
+        organization_id=org_id,
+        management_account_id=management_id,
+        accounts=indexed,
+        collected_at=datetime.now(UTC),
+    )
     _write_index(index, out / INDEX_NAME)
     return index
 
@@ -383,8 +500,16 @@ def _write_index(index: OrganizationIndex, path: Path) -> None:
         "organization_id": index.organization_id,
         "management_account_id": index.management_account_id,
         "collected_at": index.collected_at.isoformat() if index.collected_at else None,
-        "accounts": [{"id": a.id, "name": a.name, "snapshot": a.snapshot.name,
-                      "gaps": a.gaps, "error": a.error} for a in index.accounts],
+        "accounts": [
+            {
+                "id": a.id,
+                "name": a.name,
+                "snapshot": a.snapshot.name,
+                "gaps": a.gaps,
+                "error": a.error,
+            }
+            for a in index.accounts
+        ],
     }
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -409,21 +534,30 @@ def read_organization_index(path: str | Path) -> OrganizationIndex:
     except (OSError, UnicodeDecodeError) as error:
         raise SnapshotFormatError(f"cannot read: {error}", path=str(path)) from None
     except json.JSONDecodeError as error:
-        raise SnapshotFormatError(f"invalid JSON: {error.msg}", path=str(path),
-                                  location=f"line {error.lineno}") from None
+        raise SnapshotFormatError(
+            f"invalid JSON: {error.msg}", path=str(path), location=f"line {error.lineno}"
+        ) from None
     if not isinstance(data, dict) or data.get("schema_version") != INDEX_VERSION:
-        raise SnapshotFormatError("not an iamwarden organization index", path=str(path),
-                                  location="$.schema_version")
+        raise SnapshotFormatError(
+            "not an iamwarden organization index", path=str(path), location="$.schema_version"
+        )
     try:
         accounts = tuple(
-            IndexedAccount(id=str(a["id"]), name=str(a.get("name", "")),
-                           snapshot=path.parent / str(a["snapshot"]), gaps=int(a.get("gaps", 0)),
-                           error=str(a.get("error", "")))
-            for a in data["accounts"])
+            IndexedAccount(
+                id=str(a["id"]),
+                name=str(a.get("name", "")),
+                snapshot=path.parent / str(a["snapshot"]),
+                gaps=int(a.get("gaps", 0)),
+                error=str(a.get("error", "")),
+            )
+            for a in data["accounts"]
+        )
         collected = data.get("collected_at")
         return OrganizationIndex(
             organization_id=str(data["organization_id"]),
-            management_account_id=str(data["management_account_id"]), accounts=accounts,
-            collected_at=datetime.fromisoformat(collected) if collected else None)
+            management_account_id=str(data["management_account_id"]),
+            accounts=accounts,
+            collected_at=datetime.fromisoformat(collected) if collected else None,
+        )
     except (KeyError, TypeError, ValueError) as error:
         raise SnapshotFormatError(f"malformed index: {error}", path=str(path)) from None

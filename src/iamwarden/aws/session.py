@@ -84,8 +84,13 @@ class AccountAccess:
     credentials: Mapping[str, str] = field(default_factory=dict)
 
 
-def assume_role(access: AccountAccess, role_arn: str, *, external_id: str | None = None,
-                region: str = "us-east-1") -> AccountAccess:
+def assume_role(
+    access: AccountAccess,
+    role_arn: str,
+    *,
+    external_id: str | None = None,
+    region: str = "us-east-1",
+) -> AccountAccess:
     """Access through the temporary credentials of `role_arn`
 
     Raises `ClientError` when the role cannot be assumed; callers decide whether that is fatal.
@@ -95,24 +100,32 @@ def assume_role(access: AccountAccess, role_arn: str, *, external_id: str | None
         params["ExternalId"] = external_id
     sts = access.session.client("sts", region_name=region, **access.credentials)
     credentials = sts.assume_role(**params)["Credentials"]
-    return AccountAccess(session=access.session, credentials={
-        "aws_access_key_id": credentials["AccessKeyId"],
-        "aws_secret_access_key": credentials["SecretAccessKey"],
-        "aws_session_token": credentials["SessionToken"],
-    })
+    return AccountAccess(
+        session=access.session,
+        credentials={
+            "aws_access_key_id": credentials["AccessKeyId"],
+            "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials["SessionToken"],
+        },
+    )
 
 
 def open_access(target: AwsTarget, *, home_region: str = "us-east-1") -> AccountAccess:
     """Access for `target`; raises `CollectionError` when it cannot be had"""
     try:
-        access = AccountAccess(session=boto3.Session(profile_name=target.profile,
-                                                     region_name=target.region))
+        access = AccountAccess(
+            session=boto3.Session(profile_name=target.profile, region_name=target.region)
+        )
     except BotoCoreError as error:
         raise CollectionError(f"cannot open a session: {error}") from None
     if target.role_arn:
         try:
-            access = assume_role(access, target.role_arn, external_id=target.external_id,
-                                 region=target.region or home_region)
+            access = assume_role(
+                access,
+                target.role_arn,
+                external_id=target.external_id,
+                region=target.region or home_region,
+            )
         except (ClientError, BotoCoreError) as error:
             raise CollectionError(f"cannot assume `{target.role_arn}`: {error}") from None
     return access

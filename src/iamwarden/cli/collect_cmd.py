@@ -16,7 +16,6 @@ from pathlib import Path
 import click
 
 from iamwarden.aws import (
-    CollectOptions,
     ProgressEvent,
     ProgressKind,
     collect_account,
@@ -50,8 +49,10 @@ class _PlainProgress:
             elif event.kind is ProgressKind.TASK_FINISHED:
                 self._done[key] = self._done.get(key, 0) + 1
                 if self._done[key] == self._planned.get(key):
-                    line = (f"{event.account} {event.service}: {self._done[key]} tasks, "
-                            f"{self._calls.get(key, 0)} calls")
+                    line = (
+                        f"{event.account} {event.service}: {self._done[key]} tasks, "
+                        f"{self._calls.get(key, 0)} calls"
+                    )
             elif event.kind is ProgressKind.GAP:
                 line = f"{event.account} {event.service} {event.region}: gap: {event.detail}"
             elif event.kind is ProgressKind.ACCOUNT_STARTED:
@@ -68,23 +69,30 @@ def _rich_progress() -> Iterator[Progress]:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
-        Progress as Bars,
         TaskID,
         TextColumn,
         TimeElapsedColumn,
     )
+    from rich.progress import (
+        Progress as Bars,
+    )
 
-    bars = Bars(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[calls]} calls"), TimeElapsedColumn(),
-                console=Console(stderr=True), transient=False)
+    bars = Bars(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[calls]} calls"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
     lock = threading.Lock()
     tasks: dict[tuple[str, str], TaskID] = {}
 
     def task(account: str, service: str) -> TaskID:
         with lock:
             if (account, service) not in tasks:
-                tasks[(account, service)] = bars.add_task(f"{account} {service}", total=0,
-                                                          calls=0)
+                tasks[(account, service)] = bars.add_task(f"{account} {service}", total=0, calls=0)
             return tasks[(account, service)]
 
     def report(event: ProgressEvent) -> None:
@@ -124,22 +132,49 @@ def collect_live(*, quiet: bool = False) -> Snapshot:
 
 @click.command()
 @live_options
-@click.option("--org", "is_org", is_flag=True,
-              help="Collect every account of the Organization (needs --role-name).")
+@click.option(
+    "--org",
+    "is_org",
+    is_flag=True,
+    help="Collect every account of the Organization (needs --role-name).",
+)
 @click.option("--role-name", help="The role to assume in each member account (with --org).")
-@click.option("--output", "-o", required=True, type=click.Path(path_type=Path),
-              help="Snapshot file (.json/.json.gz), or a directory with --org.")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Snapshot file (.json/.json.gz), or a directory with --org.",
+)
 @click.option("--sequential", is_flag=True, help="One call at a time (for comparison).")
-@click.option("--max-workers", type=click.IntRange(1, 64), default=16, show_default=True,
-              help="Concurrent calls per account.")
-@click.option("--max-accounts", type=click.IntRange(1, 32), default=4, show_default=True,
-              help="Accounts collected at the same time (with --org).")
+@click.option(
+    "--max-workers",
+    type=click.IntRange(1, 64),
+    default=16,
+    show_default=True,
+    help="Concurrent calls per account.",
+)
+@click.option(
+    "--max-accounts",
+    type=click.IntRange(1, 32),
+    default=4,
+    show_default=True,
+    help="Accounts collected at the same time (with --org).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Plain log lines instead of progress bars.")
-def collect(is_org: bool, role_name: str | None, output: Path, sequential: bool,
-            max_workers: int, max_accounts: int, quiet: bool) -> None:
+def collect(
+    is_org: bool,
+    role_name: str | None,
+    output: Path,
+    sequential: bool,
+    max_workers: int,
+    max_accounts: int,
+    quiet: bool,
+) -> None:
     """Collect a live account (or, with --org, every account) into snapshot files."""
-    target, options = live_request(max_workers=1 if sequential else max_workers,
-                                   max_accounts=1 if sequential else max_accounts)
+    target, options = live_request(
+        max_workers=1 if sequential else max_workers, max_accounts=1 if sequential else max_accounts
+    )
     if is_org and not role_name:
         raise click.UsageError("--org needs --role-name NAME")
     if role_name and not is_org:
@@ -148,20 +183,30 @@ def collect(is_org: bool, role_name: str | None, output: Path, sequential: bool,
         access = open_access(target, home_region=options.home_region)
         if is_org:
             assert role_name is not None
-            index = collect_organization(access, role_name=role_name, out_dir=output,
-                                         external_id=target.external_id, options=options,
-                                         progress=progress)
+            index = collect_organization(
+                access,
+                role_name=role_name,
+                out_dir=output,
+                external_id=target.external_id,
+                options=options,
+                progress=progress,
+            )
         else:
             collection = collect_account(access, options=options, progress=progress)
     if is_org:
         failed = sum(1 for a in index.accounts if a.error)
-        click.echo(f"wrote {len(index.accounts)} account snapshots and {output}/organization.json"
-                   f" ({failed} accounts failed)", err=True)
+        click.echo(
+            f"wrote {len(index.accounts)} account snapshots and {output}/organization.json"
+            f" ({failed} accounts failed)",
+            err=True,
+        )
         return
     snapshot = collection.snapshot
     dump_snapshot(snapshot, output)
     stats = collection.stats
-    click.echo(f"wrote {output} ({len(snapshot.users)} users, {len(snapshot.roles)} roles, "
-               f"{len(snapshot.resource_policies)} resource policies; {stats.calls} calls, "
-               f"{stats.retries} retries, {len(snapshot.gaps)} gaps, {stats.seconds:.1f}s)",
-               err=True)
+    click.echo(
+        f"wrote {output} ({len(snapshot.users)} users, {len(snapshot.roles)} roles, "
+        f"{len(snapshot.resource_policies)} resource policies; {stats.calls} calls, "
+        f"{stats.retries} retries, {len(snapshot.gaps)} gaps, {stats.seconds:.1f}s)",
+        err=True,
+    )

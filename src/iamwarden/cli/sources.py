@@ -32,18 +32,43 @@ def live_options(command: F) -> F:
 
     The values do not reach the command's parameters; `live_request()` reads them.
     """
-    for decorator in reversed((
-        click.option("--profile", expose_value=False, callback=_remember,
-                     help="AWS profile for live collection (default: boto3's credential chain)."),
-        click.option("--region", "region", multiple=True, expose_value=False, callback=_remember,
-                     help="Region to collect (repeatable; default: every enabled region)."),
-        click.option("--regions", "regions", expose_value=False, callback=_remember,
-                     help="Comma-separated regions to collect."),
-        click.option("--role-arn", expose_value=False, callback=_remember,
-                     help="Role to assume before collecting."),
-        click.option("--external-id", expose_value=False, callback=_remember,
-                     help="External id for the role to assume."),
-    )):
+    for decorator in reversed(
+        (
+            click.option(
+                "--profile",
+                expose_value=False,
+                callback=_remember,
+                help="AWS profile for live collection (default: boto3's credential chain).",
+            ),
+            click.option(
+                "--region",
+                "region",
+                multiple=True,
+                expose_value=False,
+                callback=_remember,
+                help="Region to collect (repeatable; default: every enabled region).",
+            ),
+            click.option(
+                "--regions",
+                "regions",
+                expose_value=False,
+                callback=_remember,
+                help="Comma-separated regions to collect.",
+            ),
+            click.option(
+                "--role-arn",
+                expose_value=False,
+                callback=_remember,
+                help="Role to assume before collecting.",
+            ),
+            click.option(
+                "--external-id",
+                expose_value=False,
+                callback=_remember,
+                help="External id for the role to assume.",
+            ),
+        )
+    ):
         command = decorator(command)
     return command
 
@@ -56,22 +81,31 @@ def _live_values() -> dict[str, Any]:
 def live_request(**options: Any) -> tuple[AwsTarget, CollectOptions]:
     """The live target and collect options given on the current command line"""
     values = _live_values()
-    regions = [*values.get("region", ()),
-               *(r.strip() for r in values.get("regions", "").split(",") if r.strip())]
-    target = AwsTarget(profile=values.get("profile"), role_arn=values.get("role_arn"),
-                       external_id=values.get("external_id"),
-                       region=regions[0] if regions else None)
+    regions = [
+        *values.get("region", ()),
+        *(r.strip() for r in values.get("regions", "").split(",") if r.strip()),
+    ]
+    target = AwsTarget(
+        profile=values.get("profile"),
+        role_arn=values.get("role_arn"),
+        external_id=values.get("external_id"),
+        region=regions[0] if regions else None,
+    )
     return target, CollectOptions(regions=tuple(regions), **options)
 
 
 def source_options(command: F) -> F:
     """Add --demo, --input DIR, --snapshot FILE and the live options to a command"""
     command = click.option(
-        "--snapshot", "snapshot_file", type=click.Path(dir_okay=False, path_type=Path),
+        "--snapshot",
+        "snapshot_file",
+        type=click.Path(dir_okay=False, path_type=Path),
         help="A snapshot file (.json or .json.gz) written by `iamwarden snapshot` or `collect`.",
     )(command)
     command = click.option(
-        "--input", "input_dir", type=click.Path(file_okay=False, path_type=Path),
+        "--input",
+        "input_dir",
+        type=click.Path(file_okay=False, path_type=Path),
         help="A directory of exported data (CloudMapper's collect layout).",
     )(command)
     command = click.option("--demo", is_flag=True, help="Use the bundled demo account.")(command)
@@ -80,13 +114,18 @@ def source_options(command: F) -> F:
 
 def load_source(*, demo: bool, input_dir: Path | None, snapshot_file: Path | None) -> Snapshot:
     """The snapshot named by at most one of the source options; live collection without one"""
-    chosen = [name for name, value in (("--demo", demo), ("--input", input_dir),
-                                        ("--snapshot", snapshot_file)) if value]
+    chosen = [
+        name
+        for name, value in (("--demo", demo), ("--input", input_dir), ("--snapshot", snapshot_file))
+        if value
+    ]
     if len(chosen) > 1:
         raise click.UsageError("give exactly one source: --demo, --input DIR or --snapshot FILE")
     if chosen and _live_values():
-        raise click.UsageError(f"{chosen[0]} does not go with the live options "
-                               "(--profile, --region, --role-arn, --external-id)")
+        raise click.UsageError(
+            f"{chosen[0]} does not go with the live options "
+            "(--profile, --region, --role-arn, --external-id)"
+        )
     if not chosen:
         from iamwarden.cli.collect_cmd import collect_live
 

@@ -244,9 +244,10 @@ def _managed_policy(node: JsonNode) -> ManagedPolicy:
     )
     if sum(v.is_default for v in versions) != 1:
         node.key("PolicyVersionList").fail("expected exactly one default version")
+    arn = node.key("Arn").text()
     return ManagedPolicy(
-        name=node.key("PolicyName").text(),
-        arn=node.key("Arn").text(),
+        name=node.str_of("PolicyName") or arn.rsplit("/", 1)[-1],  # the ARN ends with the name
+        arn=arn,
         versions=versions,
         id=node.str_of("PolicyId"),
         path=_path(node),

@@ -33,21 +33,27 @@ from iamwarden.snapshot.model import (
 __all__ = [
     "COMPUTE_FILE",
     "ORGANIZATIONS_FILE",
+    "ORG_LEVEL_TYPES",
     "JsonNode",
     "load_json",
     "parse_compute",
+    "parse_org_policy",
     "parse_organization",
 ]
 
 ORGANIZATIONS_FILE = "organizations.json"
 COMPUTE_FILE = "compute.json"
 
-_LEVEL_KINDS = {
+ORG_LEVEL_TYPES = {
     "ROOT": OrgLevelKind.ROOT,
     "ORGANIZATIONAL_UNIT": OrgLevelKind.OU,
     "ACCOUNT": OrgLevelKind.ACCOUNT,
 }
-_ORG_POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
+"""Organizations' target types (`ListParents`, `organizations.json`) as level kinds"""
+_ORG_POLICY_KINDS = {
+    "SERVICE_CONTROL_POLICY": PolicyKind.SCP,
+    "RESOURCE_CONTROL_POLICY": PolicyKind.RCP,
+}
 
 
 def load_json(path: Path, name: str = "") -> JsonNode:
@@ -241,28 +247,16 @@ def parse_organization(root: JsonNode, account_id: str) -> Organization | None:
 
 def _org_level(level: JsonNode) -> OrgLevel:
     kind_node = level.key("Type")
-    kind = _LEVEL_KINDS.get(kind_node.text())
+    kind = ORG_LEVEL_TYPES.get(kind_node.text())
     if kind is None:
         kind_node.fail(
-            f"unknown level type `{kind_node.value}` (expected one of {', '.join(_LEVEL_KINDS)})"
+            f"unknown level type `{kind_node.value}` (expected one of {', '.join(ORG_LEVEL_TYPES)})"
         )
     scps: list[OrgPolicy] = []
     rcps: list[OrgPolicy] = []
     for entry in level.items("Policies"):
-        item = entry.opt("Policy") or entry  # describe-policy's response, or its `Policy`
-        summary = item.key("PolicySummary")
-        type_node = summary.key("Type")
-        policy_type = type_node.text()
-        if policy_type not in _ORG_POLICY_TYPES:
-            type_node.fail(f"unsupported policy type `{policy_type}`")
-        is_scp = policy_type == "SERVICE_CONTROL_POLICY"
-        policy = OrgPolicy(
-            id=summary.key("Id").text(),
-            name=summary.str_of("Name"),
-            arn=summary.str_of("Arn"),
-            document=item.key("Content").document(PolicyKind.SCP if is_scp else PolicyKind.RCP),
-        )
-        (scps if is_scp else rcps).append(policy)
+        policy_kind, policy = parse_org_policy(entry)
+        (scps if policy_kind is PolicyKind.SCP else rcps).append(policy)
     return OrgLevel(
         id=level.key("Id").text(),
         kind=kind,
@@ -272,11 +266,29 @@ def _org_level(level: JsonNode) -> OrgLevel:
     )
 
 
+def parse_org_policy(entry: JsonNode) -> tuple[PolicyKind, OrgPolicy]:
+    """An SCP or RCP from a DescribePolicy response or its `Policy`, with its kind"""
+    item = entry.opt("Policy") or entry
+    summary = item.key("PolicySummary")
+    type_node = summary.key("Type")
+    kind = _ORG_POLICY_KINDS.get(type_node.text())
+    if kind is None:
+        type_node.fail(f"unsupported policy type `{type_node.value}`")
+    policy = OrgPolicy(
+        id=summary.key("Id").text(),
+        name=summary.str_of("Name"),
+        arn=summary.str_of("Arn"),
+        document=item.key("Content").document(kind),
+    )
+    return kind, policy
+
+
 def parse_compute(root: JsonNode) -> tuple[ComputeResource, ...]:
     """Resources that run with roles, from `compute.json`
 
     The file holds `Resources`: objects with `Arn`, `Type` (a `ComputeKind` value such as
-    `lambda_function`), and optional `Name`, `Region`, `RoleArn`, `InstanceProfileArn`.
+    `lambda_function`), and optional `Name`, `Region`, `RoleArn`, `InstanceProfileArn` and
+    `ExecutionRoleArn` (ECS task definitions).
     """
     resources = []
     for item in root.obj().items("Resources"):
@@ -290,6 +302,7 @@ def parse_compute(root: JsonNode) -> tuple[ComputeResource, ...]:
             )
         role = item.opt("RoleArn")
         profile = item.opt("InstanceProfileArn")
+        execution = item.opt("ExecutionRoleArn")
         resources.append(
             ComputeResource(
                 arn=item.key("Arn").text(),
@@ -298,6 +311,7 @@ def parse_compute(root: JsonNode) -> tuple[ComputeResource, ...]:
                 region=item.str_of("Region"),
                 role_arn=None if role is None else role.text(),
                 instance_profile_arn=None if profile is None else profile.text(),
+                execution_role_arn=None if execution is None else execution.text(),
             )
         )
     return tuple(resources)

@@ -408,7 +408,12 @@ class ComputeKind(Enum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ComputeResource:
-    """A resource that runs with a role (directly or through an instance profile)"""
+    """A resource that runs with a role (directly or through an instance profile)
+
+    `execution_role_arn` is the role the platform itself uses to start the resource (an ECS
+    task definition's execution role: image pulls, logs, secrets); the resource's own code
+    does not receive its credentials.
+    """
 
     arn: str
     kind: ComputeKind
@@ -416,6 +421,7 @@ class ComputeResource:
     region: str = ""
     role_arn: str | None = None
     instance_profile_arn: str | None = None
+    execution_role_arn: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
