@@ -129,3 +129,31 @@ def test_assess_with_a_profile_collects_live(hooked: EmulatorHooks) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)
     assert any(service == "IAM" for service, _ in hooked.calls)
+
+
+def test_assess_org_collects_every_account_and_summarises(
+    hooked: EmulatorHooks, tmp_path: Path
+) -> None:
+    members = seed_organization(session(), members=3)
+    reports = tmp_path / "reports"
+    result = _run(
+        "assess",
+        "--org",
+        "--role-name",
+        "OrganizationAccountAccessRole",
+        "--region",
+        "us-east-1",
+        "--report-dir",
+        str(reports),
+        "--format",
+        "json",
+        "--quiet",
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert {a["id"] for a in summary["accounts"]} >= set(members)
+    assert len(summary["accounts"]) == 4 and not any(a["error"] for a in summary["accounts"])
+    for member in members:
+        report = json.loads((reports / f"{member}.json").read_text())
+        assert report["account"]["id"] == member
+    assert (reports / "snapshots" / "organization.json").exists()
