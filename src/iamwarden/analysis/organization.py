@@ -98,14 +98,16 @@ def assess_organization(
     organization_id: str,
     management_account_id: str,
     members: Iterable[tuple[str, str, Snapshot | None, str]],
-    options: AssessOptions = AssessOptions(),
+    options: AssessOptions | None = None,
 ) -> OrganizationAssessment:
     """Assess each member, given as (account id, name, snapshot or None, error)"""
     accounts = tuple(
         AccountAssessment(
             account_id=account_id,
             name=name,
-            assessment=assess(snapshot, options) if snapshot is not None else None,
+            assessment=assess(snapshot, options or AssessOptions())
+            if snapshot is not None
+            else None,
             error="" if snapshot is not None else (error or "not collected"),
         )
         for account_id, name, snapshot, error in sorted(members, key=lambda m: m[0])

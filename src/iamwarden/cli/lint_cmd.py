@@ -10,7 +10,7 @@ import click
 
 from iamwarden.cli.main import ExitCode
 from iamwarden.errors import InputError
-from iamwarden.policy import DiagnosticSeverity, PolicyKind, lint_policy
+from iamwarden.policy import Diagnostic, DiagnosticSeverity, PolicyKind, lint_policy
 
 __all__ = ["lint"]
 
@@ -28,7 +28,7 @@ __all__ = ["lint"]
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 def lint(files: tuple[Path, ...], kind: str, managed: bool, output_format: str) -> None:
     """Lint IAM policy documents (JSON files); exit 1 when any has an error."""
-    results = {}
+    results: dict[str, tuple[Diagnostic, ...]] = {}
     for path in files:
         try:
             text = path.read_text(encoding="utf-8")
@@ -51,9 +51,9 @@ def lint(files: tuple[Path, ...], kind: str, managed: bool, output_format: str) 
         }
         click.echo(json.dumps(data, indent=2, sort_keys=True))
     else:
-        for path, diagnostics in results.items():
+        for name, diagnostics in results.items():
             for diagnostic in diagnostics:
-                click.echo(f"{path}: {diagnostic}")
+                click.echo(f"{name}: {diagnostic}")
         count = sum(len(d) for d in results.values())
         click.echo(f"{len(results)} files, {count} diagnostics", err=True)
     if any(d.severity is DiagnosticSeverity.ERROR for ds in results.values() for d in ds):

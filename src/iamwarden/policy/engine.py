@@ -992,16 +992,7 @@ def _static_resource_hit(stmt: _Stmt, resource: str) -> bool:
 def _resource_hit(stmt: _Stmt, resource: str, ctx: _Context) -> bool:
     if not stmt.res_present:
         return True
-    cached = stmt.res_cache.get(resource)
-    if cached is None:
-        cached = (
-            stmt.res_all
-            or resource in stmt.res_exact
-            or (stmt.res_globs is not None and stmt.res_globs.fullmatch(resource) is not None)
-        )
-        if len(stmt.res_cache) < 4096:
-            stmt.res_cache[resource] = cached
-    hit = cached
+    hit = _static_resource_hit(stmt, resource)
     if not hit and stmt.res_templates:
         for template in stmt.res_templates:
             got = render(template, ctx.single)

@@ -1,6 +1,6 @@
 """The JSON assessment report: a documented, versioned schema with deterministic bytes.
 
-Schema (version 1, see docs/assess.md): `schema_version`, `analyzer`, `account`, `source`,
+Schema (version 1, see the README): `schema_version`, `analyzer`, `account`, `source`,
 `assessment_date`, `credential_report`, `framework`, `summary`, `findings` (every
 resource-level result, PASS and NOT_ASSESSED included), `checks`, `compliance`, `gaps` (each
 with the checks and controls it left NOT_ASSESSED), `missing_data`. Fields are only ever

@@ -1,4 +1,4 @@
-"""The plain-text assessment report (the shape is a public interface: see docs/assess.md)"""
+"""The plain-text assessment report (the shape is a public interface: see the README)"""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ The layout is `DIR/<region>/<service>-<command>.json` plus per-resource folders 
 Only the authorization details are required. Every other data set is recorded in
 `Snapshot.collected` when its file was present and readable, and as a `Gap` ("file not found:
 <name>") when it was not. Extra files that iamwarden defines (`organizations.json`,
-`compute.json`, see `extras`) supply what CloudMapper does not collect. docs/input.md is the
+`compute.json`, see `extras`) supply what CloudMapper does not collect. the README is the
 reference. This module reads files; it never decides access.
 """
 

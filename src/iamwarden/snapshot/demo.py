@@ -2,7 +2,7 @@
 
 `demo_snapshot()` builds the same `Snapshot` on every call: all dates are fixed offsets from
 `DEMO_ASSESSED_AT`, identifiers are derived from names. The account reproduces the seed
-scenarios listed in docs/input.md ("The demo account"): root keys without MFA, an admin user
+scenarios listed in the README ("The demo account"): root keys without MFA, an admin user
 without MFA, over-privileged developer roles, stale keys, wildcard policies, a weak password
 policy, an organization with SCPs, compute running with roles, shared resources, and clean
 entities that pass. It reads no files.

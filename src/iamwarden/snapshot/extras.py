@@ -3,7 +3,7 @@
 `JsonNode` walks decoded JSON and turns every problem into a `SnapshotFormatError` that names
 the file and the JSON path (`$.UserDetailList[3].UserName`). The extra files supply what
 CloudMapper does not collect: `organizations.json` (the organization path with its SCPs and
-RCPs) and `compute.json` (resources that run with roles). Their layout is in docs/input.md.
+RCPs) and `compute.json` (resources that run with roles). Their layout is in the README.
 Nothing here decides access; policy documents are only validated with `parse_policy`.
 """
 
