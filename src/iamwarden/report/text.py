@@ -55,9 +55,11 @@ def _lines(assessment: Assessment) -> Iterator[str]:
     account = assessment.account_id
     if assessment.account_alias:
         account += f" ({assessment.account_alias})"
-    yield f"Account ID: {account}"
-    yield f"Assessment Date: {assessment.assessed_at.date().isoformat()}"
-    yield f"Analyzer: iamwarden {__version__}"
+    yield (
+        f"Account ID: {account}   "
+        f"Assessment Date: {assessment.assessed_at.date().isoformat()}   "
+        f"Analyzer: iamwarden {__version__}"
+    )
     yield credential_report_line(assessment)
     groups = finding_groups(assessment)
     sections = [*SEVERITY_SECTIONS]
