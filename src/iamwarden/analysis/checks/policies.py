@@ -201,7 +201,7 @@ def _admin_findings(
         if services is not None and ctx.snapshot.has(DataSet.SERVICE_LAST_ACCESSED):
             names = sorted(s.namespace for s in services.services if s.last_authenticated)
             facts["services_used"] = names
-            used_only = f" but used only {counted(len(names), 'service')}"
+            used_only = f" but used only {counted(len(names), 'service')} ({', '.join(names)})"
             message += used_only if names else " and never used it"
         yield ctx.fail(entity.arn, message, **facts)
 
