@@ -11,10 +11,9 @@ from typing import Any, TypeVar
 import click
 
 from iamwarden.aws.session import AwsTarget, CollectOptions
-from iamwarden.errors import InputError
 from iamwarden.snapshot import Snapshot, read_snapshot
 
-__all__ = ["ensure_dir", "live_options", "live_request", "load_source", "source_options"]
+__all__ = ["live_options", "live_request", "load_source", "source_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _LIVE = "iamwarden.live"
@@ -140,10 +139,3 @@ def load_source(*, demo: bool, input_dir: Path | None, snapshot_file: Path | Non
         return import_cloudmapper(input_dir)
     assert snapshot_file is not None
     return read_snapshot(snapshot_file)
-
-
-def ensure_dir(path: Path) -> Path:
-    """`path` if it is a directory, else an input error"""
-    if not path.is_dir():
-        raise InputError("not a directory", path=str(path))
-    return path
