@@ -18,11 +18,13 @@ from iamwarden.analysis.compliance import (
     compliance_score,
     compliance_table,
 )
-from iamwarden.analysis.permissions import AdminAccess, IdentityPolicies, Permissions, Sensitivity
+from iamwarden.analysis.permissions import AdminAccess, Permissions, Sensitivity
 from iamwarden.analysis.principals import (
     PrincipalPolicies,
-    identity_policies,
+    entity_policies,
+    inline_policy,
     is_known_principal,
+    managed_policy,
     organization_levels,
     policies_for,
 )
@@ -55,7 +57,6 @@ __all__ = [
     "ControlResult",
     "ControlStatus",
     "Framework",
-    "IdentityPolicies",
     "Permissions",
     "PrincipalPolicies",
     "Remediation",
@@ -70,9 +71,11 @@ __all__ = [
     "cis_aws_v3",
     "compliance_score",
     "compliance_table",
-    "identity_policies",
+    "entity_policies",
+    "inline_policy",
     "is_known_principal",
     "load_scenarios",
+    "managed_policy",
     "organization_levels",
     "parse_suppressions",
     "policies_for",

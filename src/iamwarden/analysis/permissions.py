@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from types import MappingProxyType
 
-from iamwarden.analysis.principals import identity_policies
+from iamwarden.analysis.principals import PrincipalPolicies, entity_policies
 from iamwarden.errors import InputError
 from iamwarden.policy import (
     AccessLevel,
@@ -27,17 +27,15 @@ from iamwarden.policy import (
     Request,
     evaluate,
     evaluate_many,
-    parse_policy,
 )
 from iamwarden.policy.document import Effect
-from iamwarden.snapshot import Group, InlinePolicy, ManagedPolicy, Role, Snapshot, User
+from iamwarden.snapshot import Group, Role, Snapshot, User
 
 __all__ = [
     "CREDENTIAL_ACTIONS",
     "MFA_KEY",
     "RESOURCE_POLICY_WRITES",
     "AdminAccess",
-    "IdentityPolicies",
     "Permissions",
     "Sensitivity",
 ]
@@ -84,19 +82,6 @@ class Sensitivity(Enum):
     PERMISSIONS_MANAGEMENT = "permissions_management"
     CREDENTIALS = "credentials"
     RESOURCE_POLICY_WRITE = "resource_policy_write"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class IdentityPolicies:
-    """A principal's identity policies and boundary, and what the snapshot lacks to know them"""
-
-    policies: PolicySet
-    missing: tuple[str, ...] = ()
-
-    @property
-    def is_complete(self) -> bool:
-        """Whether every attached policy (and the boundary) was found and parsed"""
-        return not self.missing
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,44 +166,17 @@ class Permissions:
             self._sensitive = MappingProxyType(dict(sorted(table.items())))
         return self._sensitive
 
-    def managed(self, policy: ManagedPolicy) -> Policy:
-        """A managed policy's default version, parsed and named by its ARN"""
-        return parse_policy(policy.document.text, name=policy.arn)
-
-    def inline(self, entity: User | Role | Group, policy: InlinePolicy) -> Policy:
-        """An inline policy, named `<entity arn>:<policy name>`"""
-        return parse_policy(policy.document.text, name=f"{entity.arn}:{policy.name}")
-
-    def identity(self, entity: User | Role | Group) -> IdentityPolicies:
-        """The identity policies (a user's groups' included) and permissions boundary"""
-        snapshot = self._snapshot
-        missing = [a for a in entity.attached_policies if snapshot.policy(a) is None]
-        if isinstance(entity, User):
-            for name in entity.groups:
-                group = snapshot.group(name)
-                if group is None:
-                    missing.append(f"group/{name}")
-                else:
-                    missing += [a for a in group.attached_policies if snapshot.policy(a) is None]
-        boundary = None
+    def identity(self, entity: User | Role | Group) -> PrincipalPolicies:
+        """The identity policies (a user's groups' included) and permissions boundary; an
+        unreadable policy counts as missing"""
         try:
-            policies = identity_policies(snapshot, entity)
-            if not isinstance(entity, Group) and entity.permissions_boundary:
-                stored = snapshot.policy(entity.permissions_boundary)
-                if stored is None:
-                    missing.append(entity.permissions_boundary)
-                else:
-                    boundary = parse_policy(
-                        stored.document.text,
-                        name=stored.arn,
-                        kind=PolicyKind.PERMISSIONS_BOUNDARY,
-                    )
+            return entity_policies(self._snapshot, entity)
         except InputError as error:
-            return IdentityPolicies(policies=PolicySet(), missing=(f"unreadable policy: {error}",))
-        return IdentityPolicies(
-            policies=PolicySet(identity=policies, permissions_boundary=boundary),
-            missing=tuple(dict.fromkeys(missing)),
-        )
+            return PrincipalPolicies(
+                principal_arn=entity.arn,
+                policies=PolicySet(),
+                missing=(f"unreadable policy: {error}",),
+            )
 
     def admin_access(self, principal_arn: str, policies: PolicySet) -> AdminAccess:
         """Whether `policies` allow `*` on `*`, with `aws:MultiFactorAuthPresent` undecided

@@ -7,15 +7,17 @@ engine's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from iamwarden.policy import Policy, PolicyKind, PolicySet, parse_policy
-from iamwarden.snapshot import Group, InlinePolicy, OrgPolicy, Role, Snapshot, User
+from iamwarden.policy import Policy, PolicyKind, PolicySet, parse_policy, try_parse_arn
+from iamwarden.snapshot import Group, InlinePolicy, ManagedPolicy, OrgPolicy, Role, Snapshot, User
 
 __all__ = [
     "PrincipalPolicies",
-    "identity_policies",
+    "entity_policies",
+    "inline_policy",
     "is_known_principal",
+    "managed_policy",
     "organization_levels",
     "policies_for",
 ]
@@ -29,9 +31,20 @@ class PrincipalPolicies:
     policies: PolicySet
     missing: tuple[str, ...] = ()
 
+    @property
+    def is_complete(self) -> bool:
+        """Whether every attached policy (and the boundary) was found"""
+        return not self.missing
 
-def _inline(entity: User | Role | Group, policy: InlinePolicy) -> Policy:
+
+def inline_policy(entity: User | Role | Group, policy: InlinePolicy) -> Policy:
+    """An inline policy, parsed and named `<entity arn>:<policy name>`"""
     return parse_policy(policy.document.text, name=f"{entity.arn}:{policy.name}")
+
+
+def managed_policy(policy: ManagedPolicy, kind: PolicyKind = PolicyKind.IDENTITY) -> Policy:
+    """A managed policy's default version, parsed and named by its ARN"""
+    return parse_policy(policy.document.text, name=policy.arn, kind=kind)
 
 
 def _attached(
@@ -43,14 +56,14 @@ def _attached(
         if managed is None:
             missing.append(arn)
         else:
-            found.append(parse_policy(managed.document.text, name=arn, kind=kind))
+            found.append(managed_policy(managed, kind))
     return found
 
 
 def _identity(
     snapshot: Snapshot, entity: User | Role | Group, missing: list[str]
 ) -> tuple[Policy, ...]:
-    policies = [_inline(entity, p) for p in entity.inline_policies]
+    policies = [inline_policy(entity, p) for p in entity.inline_policies]
     policies += _attached(snapshot, entity.attached_policies, missing, PolicyKind.IDENTITY)
     if isinstance(entity, User):
         for name in entity.groups:
@@ -60,11 +73,6 @@ def _identity(
             else:
                 policies += _identity(snapshot, group, missing)
     return tuple(policies)
-
-
-def identity_policies(snapshot: Snapshot, entity: User | Role | Group) -> tuple[Policy, ...]:
-    """The identity-based policies of a user (with its groups'), role or group"""
-    return _identity(snapshot, entity, [])
 
 
 def _org_level(policies: tuple[OrgPolicy, ...], kind: PolicyKind) -> tuple[Policy, ...]:
@@ -84,14 +92,20 @@ def organization_levels(
 
 
 def _entity(snapshot: Snapshot, principal_arn: str) -> User | Role | None:
-    if ":assumed-role/" in principal_arn:
-        prefix, _, session = principal_arn.partition(":assumed-role/")
-        role_name = session.split("/", 1)[0]
-        arn_prefix = prefix.replace(":sts:", ":iam:")
-        return next(
-            (r for r in snapshot.roles if r.name == role_name and r.arn.startswith(arn_prefix)),
-            None,
-        )
+    """The user or role an ARN names; a role session (`assumed-role/NAME/session`) names its
+    role"""
+    session = try_parse_arn(principal_arn)
+    if session is not None and session.resource_type == "assumed-role":
+        role_name = session.resource.split("/")[1] if "/" in session.resource else ""
+        for role in snapshot.roles:
+            arn = try_parse_arn(role.arn)
+            if (
+                role.name == role_name
+                and arn is not None
+                and (arn.partition, arn.account) == (session.partition, session.account)
+            ):
+                return role
+        return None
     return next((p for p in snapshot.principals() if p.arn == principal_arn), None)
 
 
@@ -102,21 +116,37 @@ def is_known_principal(snapshot: Snapshot, principal_arn: str) -> bool:
     )
 
 
+def entity_policies(snapshot: Snapshot, entity: User | Role | Group) -> PrincipalPolicies:
+    """The identity policies (a user's groups' included) and permissions boundary of an entity
+
+    Raises:
+        InputError: a policy document of the entity cannot be parsed.
+    """
+    missing: list[str] = []
+    identity = _identity(snapshot, entity, missing)
+    boundary = None
+    if not isinstance(entity, Group) and entity.permissions_boundary:
+        found = _attached(
+            snapshot, (entity.permissions_boundary,), missing, PolicyKind.PERMISSIONS_BOUNDARY
+        )
+        boundary = found[0] if found else None
+    return PrincipalPolicies(
+        principal_arn=entity.arn,
+        policies=PolicySet(identity=identity, permissions_boundary=boundary),
+        missing=tuple(dict.fromkeys(missing)),
+    )
+
+
 def policies_for(
     snapshot: Snapshot, principal_arn: str, *, resource_arn: str | None = None
 ) -> PrincipalPolicies:
     """Every policy that takes part when `principal_arn` acts on `resource_arn`"""
-    missing: list[str] = []
     entity = _entity(snapshot, principal_arn)
-    identity: tuple[Policy, ...] = ()
-    boundary = None
-    if entity is not None:
-        identity = _identity(snapshot, entity, missing)
-        if entity.permissions_boundary:
-            found = _attached(
-                snapshot, (entity.permissions_boundary,), missing, PolicyKind.PERMISSIONS_BOUNDARY
-            )
-            boundary = found[0] if found else None
+    own = (
+        entity_policies(snapshot, entity)
+        if entity is not None
+        else PrincipalPolicies(principal_arn=principal_arn, policies=PolicySet())
+    )
     resource = None
     if resource_arn is not None:
         stored = snapshot.resource_policy(resource_arn)
@@ -131,14 +161,13 @@ def policies_for(
     org = snapshot.organization
     return PrincipalPolicies(
         principal_arn=principal_arn,
-        policies=PolicySet(
-            identity=identity,
-            permissions_boundary=boundary,
+        policies=replace(
+            own.policies,
             resource=resource,
             scps=scps,
             rcps=rcps,
             is_management_account=org is not None
             and org.management_account_id == snapshot.account.id,
         ),
-        missing=tuple(dict.fromkeys(missing)),
+        missing=own.missing,
     )

@@ -24,6 +24,7 @@ from iamwarden.policy import (
     Request,
     evaluate,
     parse_policy,
+    try_parse_arn,
 )
 from iamwarden.snapshot import Snapshot
 
@@ -142,8 +143,8 @@ def _text(fields: Mapping[str, Any], name: str, where: str, default: str | None 
 
 
 def _account_of(arn: str) -> str | None:
-    parts = arn.split(":")
-    return parts[4] if len(parts) > 5 and parts[4] else None
+    parsed = try_parse_arn(arn)
+    return parsed.account or None if parsed is not None else None
 
 
 def _request(fields: Mapping[str, Any], where: str, shared_context: Context) -> ScenarioRequest:

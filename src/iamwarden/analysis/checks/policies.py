@@ -17,6 +17,7 @@ from iamwarden.analysis.evidence import (
     undecided_conditions,
 )
 from iamwarden.analysis.permissions import Sensitivity
+from iamwarden.analysis.principals import inline_policy, managed_policy
 from iamwarden.analysis.registry import (
     CIS_REFERENCE,
     CheckContext,
@@ -150,7 +151,7 @@ def policy_no_full_admin(ctx: CheckContext) -> Iterator[Finding]:
 
 def _parsed(ctx: CheckContext, policy: ManagedPolicy) -> Policy | InputError:
     try:
-        return ctx.permissions.managed(policy)
+        return managed_policy(policy)
     except InputError as error:
         return error
 
@@ -164,7 +165,7 @@ def _inline_policies(
         for inline in entity.inline_policies:
             resource, name = f"{entity.arn}:{inline.name}", f"{entity.name}/{inline.name}"
             try:
-                yield resource, name, entity, ctx.permissions.inline(entity, inline)
+                yield resource, name, entity, inline_policy(entity, inline)
             except InputError as error:
                 yield resource, name, entity, error
 
