@@ -107,7 +107,6 @@ class Assessment:
     checks: Mapping[str, CheckSpec]
     findings: tuple[Finding, ...]
     compliance: tuple[ControlResult, ...]
-    gaps: tuple[Gap, ...]
     missing_data: tuple[str, ...]
     data_gaps: tuple[DataGap, ...] = ()
     credential_report_collected: bool = False
@@ -259,7 +258,6 @@ def assess(snapshot: Snapshot, options: AssessOptions = AssessOptions()) -> Asse
         checks=MappingProxyType({check_id: entry.spec for check_id, entry in checks.items()}),
         findings=tuple(findings),
         compliance=compliance,
-        gaps=snapshot.gaps,
         missing_data=tuple(missing),
         data_gaps=_data_gaps(snapshot, findings, compliance),
         credential_report_collected=report is not None,

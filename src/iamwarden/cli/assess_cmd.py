@@ -12,9 +12,9 @@ from rich.console import Console
 
 from iamwarden.analysis import AssessOptions, Suppression, assess, parse_suppressions
 from iamwarden.cli.assess_org import collect_index, organization_report
+from iamwarden.cli.files import read_text, write_text
 from iamwarden.cli.main import ExitCode
 from iamwarden.cli.sources import load_source, source_options
-from iamwarden.errors import InputError
 from iamwarden.findings import Severity
 from iamwarden.report import render_json, render_terminal, render_text
 
@@ -24,12 +24,7 @@ __all__ = ["assess_command"]
 def _suppressions(path: Path | None) -> tuple[Suppression, ...]:
     if path is None:
         return ()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or "cannot be read"
-        raise InputError(reason.lower(), path=str(path)) from None
-    return parse_suppressions(text, path=str(path))
+    return parse_suppressions(read_text(path), path=str(path))
 
 
 @click.command("assess")
@@ -138,12 +133,7 @@ def assess_command(
     if output is None:
         click.echo(rendered, nl=False)
     else:
-        try:
-            output.write_text(rendered, encoding="utf-8")
-        except OSError as error:
-            raise InputError(
-                (error.strerror or "cannot be written").lower(), path=str(output)
-            ) from None
+        write_text(output, rendered)
         click.echo(f"wrote {output}", err=True)
     if fail_on is not None and worst is not None and worst.at_least(Severity(fail_on.lower())):
         sys.exit(ExitCode.FINDINGS)

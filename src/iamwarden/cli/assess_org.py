@@ -11,8 +11,8 @@ from iamwarden.analysis.organization import OrganizationAssessment, assess_organ
 from iamwarden.aws import OrganizationIndex, collect_organization, open_access
 from iamwarden.aws import read_organization_index as read_index
 from iamwarden.cli.collect_cmd import live_progress
+from iamwarden.cli.files import write_text
 from iamwarden.cli.sources import live_request
-from iamwarden.errors import InputError
 from iamwarden.report import render_json, render_text
 from iamwarden.report.organization import render_organization_json, render_organization_text
 from iamwarden.snapshot import read_snapshot
@@ -32,13 +32,6 @@ def collect_index(role_name: str, out_dir: Path, *, quiet: bool) -> Organization
             options=options,
             progress=progress,
         )
-
-
-def _write(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise InputError((error.strerror or "cannot be written").lower(), path=str(path)) from None
 
 
 def organization_report(
@@ -63,7 +56,7 @@ def organization_report(
     for account in org.accounts:
         if account.assessment is not None:
             path = report_dir / f"{account.account_id}{suffix}"
-            _write(path, render(account.assessment))
+            write_text(path, render(account.assessment))
             reports[account.account_id] = str(path)
     click.echo(f"wrote {len(reports)} account reports to {report_dir}", err=True)
     summary = (

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
+from iamwarden.cli.files import read_text
 from iamwarden.cli.main import ExitCode
-from iamwarden.errors import InputError
 from iamwarden.policy import Diagnostic, DiagnosticSeverity, PolicyKind, lint_policy
 
 __all__ = ["lint"]
@@ -30,12 +30,7 @@ def lint(files: tuple[Path, ...], kind: str, managed: bool, output_format: str) 
     """Lint IAM policy documents (JSON files); exit 1 when any has an error."""
     results: dict[str, tuple[Diagnostic, ...]] = {}
     for path in files:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = getattr(error, "strerror", None) or "not UTF-8 text"
-            raise InputError(reason.lower(), path=str(path)) from None
-        results[str(path)] = lint_policy(text, kind=PolicyKind(kind), managed=managed)
+        results[str(path)] = lint_policy(read_text(path), kind=PolicyKind(kind), managed=managed)
     if output_format == "json":
         data = {
             path: [

@@ -17,9 +17,10 @@ from iamwarden.analysis.simulation import (
     run_scenarios,
     simulate_principal,
 )
+from iamwarden.cli.files import read_text
 from iamwarden.cli.main import ExitCode
 from iamwarden.cli.sources import load_source, source_options
-from iamwarden.errors import InputError, ScenarioError
+from iamwarden.errors import InputError
 
 __all__ = ["simulate"]
 
@@ -109,10 +110,7 @@ def simulate(
     if scenario_file is not None:
         if demo or input_dir or snapshot_file or principal or actions:
             raise click.UsageError("--scenarios takes no account source, --principal or --action")
-        try:
-            text = scenario_file.read_text()
-        except OSError as error:
-            raise ScenarioError(error.strerror or "cannot read", path=str(scenario_file)) from None
+        text = read_text(scenario_file)
         try:
             results = run_scenarios(load_scenarios(text))
         except InputError as error:

@@ -24,7 +24,6 @@ __all__ = [
     "duration",
     "finding_groups",
     "not_assessed",
-    "requirements_of",
 ]
 
 SEVERITY_CODES: Mapping[Severity, str] = {
@@ -69,11 +68,6 @@ class FindingGroup:
         return tuple(dict.fromkeys(names))
 
 
-def requirements_of(assessment: Assessment, check_id: str) -> tuple[Requirement, ...]:
-    """The framework requirements a check contributes to"""
-    return assessment.framework.requirements_for(check_id)
-
-
 def finding_groups(assessment: Assessment) -> tuple[FindingGroup, ...]:
     """FAIL findings grouped by check, most severe first, numbered within each severity"""
     by_check: dict[str, list[Finding]] = {}
@@ -93,7 +87,7 @@ def finding_groups(assessment: Assessment) -> tuple[FindingGroup, ...]:
                 code=f"{SEVERITY_CODES[severity]}-{counters[severity]:03d}",
                 spec=assessment.checks[check_id],
                 findings=tuple(findings),
-                requirements=requirements_of(assessment, check_id),
+                requirements=assessment.framework.requirements_for(check_id),
             )
         )
     return tuple(groups)
