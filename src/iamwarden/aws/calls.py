@@ -322,11 +322,10 @@ class Caller:
             )
         )
 
-    def _region(self, region: str) -> str:
-        return region or self.home_region
-
-    def _api_name(self, client: BaseClient, operation: str) -> str:
-        return str(client.meta.method_to_api_mapping.get(operation, operation))
+    def _client(self, service: str, region: str, operation: str) -> tuple[BaseClient, str]:
+        """The client for `region` (`""`: the home region) and the operation's API name"""
+        client = self._clients.get(service, region or self.home_region)
+        return client, str(client.meta.method_to_api_mapping.get(operation, operation))
 
     def _counted(self, service: str, region: str, reply: Mapping[str, Any], api: str) -> None:
         retries = int(reply.get("ResponseMetadata", {}).get("RetryAttempts", 0))
@@ -371,8 +370,7 @@ class Caller:
 
         `region=""` means a global service, called in the home region.
         """
-        client = self._clients.get(service, self._region(region))
-        api = self._api_name(client, operation)
+        client, api = self._client(service, region, operation)
         try:
             with self._limits.of(service):
                 reply: dict[str, Any] = getattr(client, operation)(**params)
@@ -393,8 +391,7 @@ class Caller:
         **params: Any,
     ) -> list[dict[str, Any]] | None:
         """Every page of a paginated operation; `[]` for an `absent` error code, `None` on a gap"""
-        client = self._clients.get(service, self._region(region))
-        api = self._api_name(client, operation)
+        client, api = self._client(service, region, operation)
         pages: list[dict[str, Any]] = []
         iterator = iter(client.get_paginator(operation).paginate(**params))
         semaphore = self._limits.of(service)

@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -38,14 +38,23 @@ from iamwarden.aws.regional import (
     collect_account_public_access_block,
     collect_buckets,
 )
-from iamwarden.aws.session import AccountAccess, CollectOptions, assume_role, botocore_config
+from iamwarden.aws.session import (
+    AccountAccess,
+    CollectOptions,
+    assume_role,
+    botocore_config,
+    sts_client,
+)
 from iamwarden.errors import CollectionError, SnapshotFormatError
 from iamwarden.snapshot.cloudmapper import AuthorizationDetails
 from iamwarden.snapshot.jsonform import dump_snapshot
 from iamwarden.snapshot.model import (
+    AccessKey,
     Account,
+    CredentialReport,
     DataSet,
     Gap,
+    MfaDevice,
     ServiceLastAccessed,
     Snapshot,
     User,
@@ -200,7 +209,10 @@ def _service_last_accessed(
 
 
 def _with_details(
-    users: Iterable[User], mfa: dict[str, Future[Any]], keys: dict[str, Future[Any]], report: Any
+    users: Iterable[User],
+    mfa: Mapping[str, Future[tuple[MfaDevice, ...]]],
+    keys: Mapping[str, Future[tuple[AccessKey, ...]]],
+    report: CredentialReport | None,
 ) -> tuple[User, ...]:
     result = []
     for user in users:
@@ -274,7 +286,7 @@ def collect_account(
                 DataSet.ORGANIZATION, "organizations", OrgReader(caller).organization, account_id
             )
         regions = _regions(caller, options) if wanted & _REGIONAL else ()
-        buckets = want(DataSet.RESOURCE_POLICIES, "s3", collect_buckets, caller, regions, partition)
+        buckets = want(DataSet.RESOURCE_POLICIES, "s3", collect_buckets, caller, regions)
         account_block = want(
             DataSet.RESOURCE_POLICIES, "s3", collect_account_public_access_block, caller
         )
@@ -285,10 +297,8 @@ def collect_account(
             if feeds & wanted
         ]
 
-        found = details.result() or AuthorizationDetails()
-        if DataSet.AUTHORIZATION_DETAILS in wanted and _has_gap(
-            caller, DataSet.AUTHORIZATION_DETAILS
-        ):
+        authorization: AuthorizationDetails | None = details.result()
+        if authorization is None and DataSet.AUTHORIZATION_DETAILS in wanted:  # its gap is recorded
             for dataset in _PER_PRINCIPAL:
                 if dataset in wanted:
                     caller.record(
@@ -297,6 +307,7 @@ def collect_account(
                         service="iam",
                         call="GetAccountAuthorizationDetails",
                     )
+        found = authorization or AuthorizationDetails()
         serials = frozenset(d.serial for d in virtual.result() or ())
         mfa = (
             {
@@ -316,7 +327,7 @@ def collect_account(
         )
         last_accessed: tuple[ServiceLastAccessed, ...] = ()
         if DataSet.SERVICE_LAST_ACCESSED in wanted:
-            arns = [p.arn for p in (*found.users, *found.roles)]
+            arns = [u.arn for u in found.users] + [r.arn for r in found.roles]
             last_accessed = _service_last_accessed(caller, tasks, arns, options, sleep)
         credential_report = report.result()
         users = _with_details(found.users, mfa, keys, credential_report)
@@ -365,10 +376,6 @@ def collect_account(
             operations=dict(sorted(stats.by_operation.items())),
         ),
     )
-
-
-def _has_gap(caller: Caller, dataset: DataSet) -> bool:
-    return any(g.dataset is dataset for g in caller.gaps)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -448,6 +455,7 @@ def collect_organization(
             "cannot list the organization's accounts" + (f": {reasons}" if reasons else "")
         )
     org_id, _ = described
+    sts = sts_client(access, options.home_region)  # INVARIANT: made before the threads start
 
     def one(account: MemberAccount) -> IndexedAccount:
         path = out / f"{account.id}.json"
@@ -465,7 +473,7 @@ def collect_organization(
                     access,
                     f"arn:{partition}:iam::{account.id}:role/{role_name}",
                     external_id=external_id,
-                    region=options.home_region,
+                    sts=sts,
                 )
             )
             snapshot = collect_account(

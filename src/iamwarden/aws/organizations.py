@@ -112,6 +112,8 @@ class OrgReader:
             for a in p.get("Accounts", ())
             if a.get("Status", "ACTIVE") == "ACTIVE"
         ]
+        with self._lock:  # their path's account level needs no DescribeAccount
+            self._names.update({a.id: a.name for a in accounts})
         return tuple(sorted(accounts, key=lambda a: a.id))
 
     def organization(self, account_id: str) -> Organization | None:

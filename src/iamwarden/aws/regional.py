@@ -84,10 +84,8 @@ def collect_account_public_access_block(caller: Caller) -> PublicAccessBlock | N
     return _pab(raw) if raw else None
 
 
-def collect_buckets(
-    caller: Caller, regions: Iterable[str], partition: str
-) -> tuple[ResourcePolicy, ...]:
-    """Policies and Public Access Blocks of the buckets in `regions`"""
+def collect_buckets(caller: Caller, regions: Iterable[str]) -> tuple[ResourcePolicy, ...]:
+    """Policies of the buckets in `regions`, each with its bucket's Public Access Block"""
     wanted = frozenset(regions)
     pages = caller.paginate("s3", "", "list_buckets", _POLICIES)
     found = []
@@ -109,6 +107,9 @@ def collect_buckets(
             absent=("NoSuchBucketPolicy",),
             Bucket=name,
         )
+        document = _doc((policy or {}).get("Policy"))
+        if document is None:
+            continue
         block = caller.call(
             "s3",
             region,
@@ -117,13 +118,10 @@ def collect_buckets(
             absent=("NoSuchPublicAccessBlockConfiguration",),
             Bucket=name,
         )
-        document = _doc((policy or {}).get("Policy"))
-        if document is None:
-            continue
         raw_block = (block or {}).get("PublicAccessBlockConfiguration")
         found.append(
             ResourcePolicy(
-                arn=f"arn:{partition}:s3:::{name}",
+                arn=f"arn:{caller.partition}:s3:::{name}",
                 service="s3",
                 region=region,
                 document=document,
@@ -378,12 +376,12 @@ def _ec2(caller: Caller, region: str) -> RegionalPart:
             profile = (instance.get("IamInstanceProfile") or {}).get("Arn")
             if not profile or instance.get("State", {}).get("Name") == "terminated":
                 continue
-            partition = profile.split(":")[1]
+            instance_id = instance["InstanceId"]
             found.append(
                 ComputeResource(
-                    arn=f"arn:{partition}:ec2:{region}:{owner}:instance/{instance['InstanceId']}",
+                    arn=f"arn:{caller.partition}:ec2:{region}:{owner}:instance/{instance_id}",
                     kind=ComputeKind.EC2_INSTANCE,
-                    name=instance["InstanceId"],
+                    name=instance_id,
                     region=region,
                     instance_profile_arn=profile,
                 )

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import boto3
+from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -24,6 +25,7 @@ __all__ = [
     "assume_role",
     "botocore_config",
     "open_access",
+    "sts_client",
 ]
 
 SESSION_NAME = "iamwarden"
@@ -84,21 +86,30 @@ class AccountAccess:
     credentials: Mapping[str, str] = field(default_factory=dict)
 
 
+def sts_client(access: AccountAccess, region: str = "us-east-1") -> BaseClient:
+    """An STS client of `access`, to assume many roles with (`assume_role(..., sts=...)`)"""
+    return access.session.client("sts", region_name=region, **access.credentials)
+
+
 def assume_role(
     access: AccountAccess,
     role_arn: str,
     *,
     external_id: str | None = None,
     region: str = "us-east-1",
+    sts: BaseClient | None = None,
 ) -> AccountAccess:
     """Access through the temporary credentials of `role_arn`
+
+    `sts` is a client made with `sts_client(access)`; without it one is made for this call.
+    Pass one when assuming roles from several threads: boto3 sessions are not thread-safe.
 
     Raises `ClientError` when the role cannot be assumed; callers decide whether that is fatal.
     """
     params = {"RoleArn": role_arn, "RoleSessionName": SESSION_NAME}
     if external_id:
         params["ExternalId"] = external_id
-    sts = access.session.client("sts", region_name=region, **access.credentials)
+    sts = sts or sts_client(access, region)
     credentials = sts.assume_role(**params)["Credentials"]
     return AccountAccess(
         session=access.session,

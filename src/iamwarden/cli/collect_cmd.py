@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from iamwarden.aws import (
+    INDEX_NAME,
     ProgressEvent,
     ProgressKind,
     collect_account,
@@ -88,25 +89,25 @@ def _rich_progress() -> Iterator[Progress]:
     )
     lock = threading.Lock()
     tasks: dict[tuple[str, str], TaskID] = {}
-
-    def task(account: str, service: str) -> TaskID:
-        with lock:
-            if (account, service) not in tasks:
-                tasks[(account, service)] = bars.add_task(f"{account} {service}", total=0, calls=0)
-            return tasks[(account, service)]
+    planned: dict[TaskID, int] = {}
+    calls: dict[TaskID, int] = {}
 
     def report(event: ProgressEvent) -> None:
         if not event.service:
             return
-        task_id = task(event.account, event.service)
+        key = (event.account, event.service)
         with lock:
-            current = bars.tasks[[t.id for t in bars.tasks].index(task_id)]
+            if key not in tasks:
+                tasks[key] = bars.add_task(f"{event.account} {event.service}", total=0, calls=0)
+            task_id = tasks[key]
             if event.kind is ProgressKind.PLANNED:
-                bars.update(task_id, total=(current.total or 0) + event.count)
+                planned[task_id] = planned.get(task_id, 0) + event.count
+                bars.update(task_id, total=planned[task_id])
             elif event.kind is ProgressKind.TASK_FINISHED:
                 bars.advance(task_id)
             elif event.kind is ProgressKind.CALL:
-                bars.update(task_id, calls=current.fields["calls"] + 1)
+                calls[task_id] = calls.get(task_id, 0) + 1
+                bars.update(task_id, calls=calls[task_id])
 
     with bars:
         yield report
@@ -196,7 +197,7 @@ def collect(
     if is_org:
         failed = sum(1 for a in index.accounts if a.error)
         click.echo(
-            f"wrote {len(index.accounts)} account snapshots and {output}/organization.json"
+            f"wrote {len(index.accounts)} account snapshots and {output / INDEX_NAME}"
             f" ({failed} accounts failed)",
             err=True,
         )
