@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote_plus, unquote_plus, urlsplit
 
 from iamwarden.errors import SnapshotFormatError
+from iamwarden.policy.arn import try_parse_arn
 from iamwarden.policy.document import PolicyKind
 from iamwarden.snapshot.credential_report import read_credential_report
 from iamwarden.snapshot.extras import (
@@ -290,6 +291,11 @@ def _listing(folder: Path) -> list[Path]:
         raise SnapshotFormatError(f"cannot read: {error.strerror}", path=str(folder)) from None
 
 
+def _optional(file: Path) -> JsonNode | None:
+    """The JSON object in `file`, or `None` when there is no such file"""
+    return load_json(file).obj() if file.is_file() else None
+
+
 def _entries(folder: Path) -> Iterator[tuple[str, Path]]:
     """The files of a per-resource folder with their decoded names"""
     if folder.is_dir():
@@ -306,6 +312,7 @@ class _Importer:
         self.collected: set[DataSet] = set()
         self.gaps: list[Gap] = []
         self.account = Account(id="")
+        self.function_listings: dict[Path, JsonNode | None] = {}
         self.functions: dict[Path, dict[str, str]] = {}
 
     def region_of(self, folder: Path) -> str:
@@ -339,20 +346,21 @@ class _Importer:
 
     # -- account -----------------------------------------------------------------------
     def read_account(self, details: AuthorizationDetails) -> Account:
-        alias = ""
-        aliases_file = self.layout.home / _ALIASES
-        if aliases_file.is_file():
-            aliases = load_json(aliases_file).obj().items("AccountAliases")
-            alias = next((a.text() for a in aliases), "")
-        identity_file = self.layout.home / _CALLER_IDENTITY
-        if identity_file.is_file():
-            identity = load_json(identity_file).obj()
-            partition = identity.str_of("Arn", "arn:aws:").split(":")[1:2] or ["aws"]
-            return Account(id=identity.key("Account").text(), alias=alias, partition=partition[0])
-        for arn in (*(r.arn for r in details.roles), *(u.arn for u in details.users)):
-            parts = arn.split(":")
-            if len(parts) > 4 and parts[4].isdigit():
-                return Account(id=parts[4], alias=alias, partition=parts[1])
+        aliases = _optional(self.layout.home / _ALIASES)
+        names = () if aliases is None else aliases.items("AccountAliases")
+        alias = next((a.text() for a in names), "")
+        identity = _optional(self.layout.home / _CALLER_IDENTITY)
+        if identity is not None:
+            caller = try_parse_arn(identity.str_of("Arn"))
+            return Account(
+                id=identity.key("Account").text(),
+                alias=alias,
+                partition="aws" if caller is None else caller.partition,
+            )
+        for text in (*(r.arn for r in details.roles), *(u.arn for u in details.users)):
+            arn = try_parse_arn(text)
+            if arn is not None and arn.account.isdigit():
+                return Account(id=arn.account, alias=alias, partition=arn.partition)
         raise SnapshotFormatError(
             f"cannot tell the account id: file not found: {_CALLER_IDENTITY}",
             path=str(self.layout.home),
@@ -367,11 +375,11 @@ class _Importer:
         """Fill role/user fields that only get-role and get-user return"""
         roles = []
         for role in details.roles:
-            file = self.layout.home / "iam-get-role" / quote_plus(role.name)
-            if not file.is_file():
+            response = self.entity_file("get-role", role.name)
+            if response is None:
                 roles.append(role)
                 continue
-            got = load_json(file).obj().key("Role")
+            got = response.key("Role")
             last_used = got.opt("RoleLastUsed")
             if role.last_used is None and last_used is not None:
                 role = dataclasses.replace(
@@ -391,11 +399,11 @@ class _Importer:
             )
         users = []
         for user in details.users:
-            file = self.layout.home / "iam-get-user" / quote_plus(user.name)
-            if not file.is_file():
+            response = self.entity_file("get-user", user.name)
+            if response is None:
                 users.append(user)
                 continue
-            got = load_json(file).obj().key("User")
+            got = response.key("User")
             users.append(
                 dataclasses.replace(
                     user,
@@ -412,7 +420,7 @@ class _Importer:
             (self.layout.base, _CREDENTIAL_REPORT_CSV),
         ):
             if (folder / name).is_file():
-                report = read_credential_report(folder / name, str(folder / name))
+                report = read_credential_report(folder / name)
                 self.collected |= {DataSet.CREDENTIAL_REPORT, DataSet.ACCESS_KEY_LAST_USED}
                 return report
         self.missing(DataSet.CREDENTIAL_REPORT, _CREDENTIAL_REPORT)
@@ -485,7 +493,7 @@ class _Importer:
         self.collected.add(DataSet.SERVICE_LAST_ACCESSED)
         out = []
         for principal, file in _entries(jobs_dir):
-            job_node = load_json(file, str(file)).obj().key("JobId")
+            job_node = load_json(file).obj().key("JobId")
             job = job_node.text()
             details_file = details_dir / quote_plus(job)
             if not details_file.is_file():
@@ -515,12 +523,14 @@ class _Importer:
             out.append(ServiceLastAccessed(principal_arn=principal, services=services))
         return tuple(out)
 
+    def entity_file(self, command: str, name: str) -> JsonNode | None:
+        """The object in `iam-<command>/<name>` of the home region, if the file is there"""
+        return _optional(self.layout.home / f"iam-{command}" / quote_plus(name))
+
     def user_files(self, command: str, user: User, key: str) -> list[JsonNode]:
         """The entries of `iam-<command>/<user>` (list-mfa-devices, list-access-keys)"""
-        file = self.layout.home / f"iam-{command}" / quote_plus(user.name)
-        if not file.is_file():
-            return []
-        return list(load_json(file).obj().items(key))
+        response = self.entity_file(command, user.name)
+        return [] if response is None else list(response.items(key))
 
     def complete_user(
         self, user: User, report: CredentialReport | None, virtual: tuple[VirtualMfaDevice, ...]
@@ -533,7 +543,9 @@ class _Importer:
         }
         for node in self.user_files("list-mfa-devices", user, "MFADevices"):
             serial = node.key("SerialNumber").text()
-            kind = MfaKind.VIRTUAL if ":mfa/" in serial else MfaKind.HARDWARE
+            serial_arn = try_parse_arn(serial)  # a virtual device's serial is its ARN
+            is_virtual = serial_arn is not None and serial_arn.resource_type == "mfa"
+            kind = MfaKind.VIRTUAL if is_virtual else MfaKind.HARDWARE
             devices.setdefault(
                 serial, MfaDevice(serial=serial, kind=kind, enabled=node.when_of("EnableDate"))
             )
@@ -579,19 +591,20 @@ class _Importer:
                 )
         return tuple(out)
 
+    def function_listing(self, folder: Path) -> JsonNode | None:
+        """One region's Lambda listing, read once for resource policies and compute"""
+        if folder not in self.function_listings:
+            self.function_listings[folder] = _optional(folder / _FUNCTIONS)
+        return self.function_listings[folder]
+
     def function_arns(self, folder: Path) -> dict[str, str]:
         """Lambda function ARNs by name in one region"""
         if folder not in self.functions:
-            file = folder / _FUNCTIONS
-            root = load_json(file).obj() if file.is_file() else None
-            self.functions[folder] = (
-                {}
-                if root is None
-                else {
-                    f.key("FunctionName").text(): f.key("FunctionArn").text()
-                    for f in root.items("Functions")
-                }
-            )
+            listing = self.function_listing(folder)
+            self.functions[folder] = {
+                f.key("FunctionName").text(): f.key("FunctionArn").text()
+                for f in (() if listing is None else listing.items("Functions"))
+            }
         return self.functions[folder]
 
     def resource_policies(self) -> tuple[ResourcePolicy, ...]:
@@ -607,7 +620,7 @@ class _Importer:
             if present:
                 self.collected.add(DataSet.RESOURCE_POLICIES)
             else:
-                self.missing(DataSet.RESOURCE_POLICIES, f"{folder_name}")
+                self.missing(DataSet.RESOURCE_POLICIES, folder_name)
         return _sorted(found)
 
     def resource_policy(
@@ -653,10 +666,10 @@ class _Importer:
 
     def public_access_block(self) -> PublicAccessBlock | None:
         """The account's S3 Public Access Block (absent: none set, or not collected)"""
-        file = self.layout.home / _PUBLIC_ACCESS_BLOCK
-        if not file.is_file():
+        root = _optional(self.layout.home / _PUBLIC_ACCESS_BLOCK)
+        if root is None:
             return None
-        node = load_json(file).obj().key("PublicAccessBlockConfiguration")
+        node = root.key("PublicAccessBlockConfiguration")
         return PublicAccessBlock(
             block_public_acls=node.flag_of("BlockPublicAcls"),
             ignore_public_acls=node.flag_of("IgnorePublicAcls"),
@@ -665,10 +678,8 @@ class _Importer:
         )
 
     def bucket_region(self, bucket: str) -> str:
-        file = self.layout.home / "s3-get-bucket-location" / quote_plus(bucket)
-        if not file.is_file():
-            return ""
-        return load_json(file).obj().str_of("LocationConstraint") or "us-east-1"
+        location = _optional(self.layout.home / "s3-get-bucket-location" / quote_plus(bucket))
+        return "" if location is None else location.str_of("LocationConstraint") or "us-east-1"
 
     def queue_arn(self, url: str, region: str, root: JsonNode) -> str:
         parts = urlsplit(url)
@@ -715,8 +726,12 @@ class _Importer:
                         instance_profile_arn=profile_arn,
                     )
                     found.setdefault(resource.arn, resource)
-            functions = self.read(DataSet.COMPUTE, _FUNCTIONS, folder)
-            for node in () if functions is None else functions.obj().items("Functions"):
+            functions = self.function_listing(folder)
+            if functions is None:
+                self.missing(DataSet.COMPUTE, _FUNCTIONS, folder)
+            else:
+                self.collected.add(DataSet.COMPUTE)
+            for node in () if functions is None else functions.items("Functions"):
                 resource = ComputeResource(
                     arn=node.key("FunctionArn").text(),
                     kind=ComputeKind.LAMBDA_FUNCTION,

@@ -13,12 +13,12 @@ import binascii
 import csv
 import io
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from iamwarden.errors import SnapshotFormatError
-from iamwarden.snapshot.extras import JsonNode, load_json
+from iamwarden.snapshot.extras import JsonNode, as_utc, load_json, read_bytes
 from iamwarden.snapshot.model import CredentialReport, CredentialReportRow
 
 __all__ = ["CREDENTIAL_REPORT_COLUMNS", "parse_credential_report", "read_credential_report"]
@@ -27,8 +27,7 @@ _MISSING = frozenset({"N/A", "not_supported", "no_information"})
 
 
 def _date(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return as_utc(datetime.fromisoformat(text))
 
 
 def _bool(text: str) -> bool:
@@ -155,10 +154,4 @@ def read_credential_report(path: Path, name: str = "") -> CredentialReport:
     if path.suffix == ".json":
         return _response_report(load_json(path, name))
     shown = name or str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SnapshotFormatError("file not found", path=shown) from None
-    except OSError as error:
-        raise SnapshotFormatError(f"cannot read: {error.strerror}", path=shown) from None
-    return parse_credential_report(raw, path=shown)
+    return parse_credential_report(read_bytes(path, shown), path=shown)

@@ -59,6 +59,7 @@ DEMO_ASSESSED_AT = datetime(2026, 11, 1, tzinfo=UTC)
 """The assessment date every demo date is relative to (the snapshot's `collected_at`)"""
 
 _ALIAS = "acme-startup"
+_ACCOUNT = Account(id=DEMO_ACCOUNT_ID, alias=_ALIAS)
 _MANAGEMENT_ACCOUNT = "109876543210"
 _PARTNER_ACCOUNT = "444455556666"
 _REGION = "us-east-1"
@@ -111,6 +112,7 @@ _DEV_POLICY = _arn("policy/DevPolicy")
 _CI_POLICY = _arn("policy/CIPolicy")
 _LEGACY_POLICY = _arn("policy/LegacyAdminPolicy")
 _BOUNDARY = _arn("policy/DeveloperBoundary")
+_FULL_ACCESS = _doc(_allow("*"))
 
 _BOUNDARY_DENIED_IAM = [
     "iam:AddUserToGroup",
@@ -135,62 +137,40 @@ _BOUNDARY_DENIED_IAM = [
     "iam:UpdateLoginProfile",
 ]
 
-# name, arn, path, version id, document, created (days ago)
-_AWS_MANAGED = (
-    ("AdministratorAccess", _ADMIN, "/", "v1", _doc(_allow("*")), 4000),
-    (
-        "AWSSupportAccess",
-        _SUPPORT,
-        "/",
-        "v4",
-        _doc(_allow(["support:*", "support-console:*"])),
-        4000,
-    ),
-    (
-        "AmazonS3ReadOnlyAccess",
-        _S3_READ,
-        "/",
-        "v3",
-        _doc(
-            _allow(
-                [
-                    "s3:Get*",
-                    "s3:List*",
-                    "s3:Describe*",
-                    "s3-object-lambda:Get*",
-                    "s3-object-lambda:List*",
-                ]
-            )
-        ),
-        4000,
-    ),
-    (
-        "IAMUserChangePassword",
-        _CHANGE_PASSWORD,
-        "/",
-        "v5",
-        _doc(
-            _allow(
-                "iam:ChangePassword",
-                ["arn:aws:iam::*:user/${aws:username}", "arn:aws:iam::*:user/*/${aws:username}"],
-            ),
-            _allow("iam:GetAccountPasswordPolicy"),
-        ),
-        3000,
-    ),
-    (
-        "AWSLambdaBasicExecutionRole",
-        _LAMBDA_BASIC,
-        "/service-role/",
-        "v1",
-        _doc(_allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"])),
-        4000,
-    ),
-)
+_PolicyRow = tuple[str, str, str, tuple[PolicyVersion, ...], int]
 
 
-def _customer_policies() -> tuple[tuple[str, str, tuple[PolicyVersion, ...], int], ...]:
-    """(name, arn, versions, created days ago) of the customer managed policies"""
+def _managed_policies() -> tuple[_PolicyRow, ...]:
+    """(name, arn, path, versions, created days ago): AWS managed policies, then the customer's"""
+
+    def single(
+        name: str, arn: str, document: Document, days: int, *, version: str = "v1", path: str = "/"
+    ) -> _PolicyRow:
+        only = PolicyVersion(id=version, document=document, is_default=True, created=_ago(days))
+        return name, arn, path, (only,), days
+
+    support = _doc(_allow(["support:*", "support-console:*"]))
+    s3_read = _doc(
+        _allow(
+            [
+                "s3:Get*",
+                "s3:List*",
+                "s3:Describe*",
+                "s3-object-lambda:Get*",
+                "s3-object-lambda:List*",
+            ]
+        )
+    )
+    change_password = _doc(
+        _allow(
+            "iam:ChangePassword",
+            ["arn:aws:iam::*:user/${aws:username}", "arn:aws:iam::*:user/*/${aws:username}"],
+        ),
+        _allow("iam:GetAccountPasswordPolicy"),
+    )
+    lambda_basic = _doc(
+        _allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"])
+    )
     dev = _doc(
         {"Sid": "AppServices", **_allow(["s3:*", "lambda:*", "dynamodb:*", "logs:*"])},
         {"Sid": "PassAnyRole", **_allow("iam:PassRole")},
@@ -249,23 +229,22 @@ def _customer_policies() -> tuple[tuple[str, str, tuple[PolicyVersion, ...], int
         },
         {"Sid": "DenyIdentityChanges", **_deny(_BOUNDARY_DENIED_IAM)},
     )
-
-    def one(document: Document, days: int) -> tuple[PolicyVersion, ...]:
-        return (PolicyVersion(id="v1", document=document, is_default=True, created=_ago(days)),)
-
+    legacy_versions = (
+        PolicyVersion(id="v1", document=legacy_v1, is_default=False, created=_ago(1500)),
+        PolicyVersion(id="v2", document=legacy_v2, is_default=True, created=_ago(1100)),
+    )
     return (
-        ("DevPolicy", _DEV_POLICY, one(dev, 610), 610),
-        ("CIPolicy", _CI_POLICY, one(ci, 540), 540),
-        (
-            "LegacyAdminPolicy",
-            _LEGACY_POLICY,
-            (
-                PolicyVersion(id="v1", document=legacy_v1, is_default=False, created=_ago(1500)),
-                PolicyVersion(id="v2", document=legacy_v2, is_default=True, created=_ago(1100)),
-            ),
-            1500,
+        single("AdministratorAccess", _ADMIN, _FULL_ACCESS, 4000),
+        single("AWSSupportAccess", _SUPPORT, support, 4000, version="v4"),
+        single("AmazonS3ReadOnlyAccess", _S3_READ, s3_read, 4000, version="v3"),
+        single("IAMUserChangePassword", _CHANGE_PASSWORD, change_password, 3000, version="v5"),
+        single(
+            "AWSLambdaBasicExecutionRole", _LAMBDA_BASIC, lambda_basic, 4000, path="/service-role/"
         ),
-        ("DeveloperBoundary", _BOUNDARY, one(boundary, 300), 300),
+        single("DevPolicy", _DEV_POLICY, dev, 610),
+        single("CIPolicy", _CI_POLICY, ci, 540),
+        ("LegacyAdminPolicy", _LEGACY_POLICY, "/", legacy_versions, 1500),
+        single("DeveloperBoundary", _BOUNDARY, boundary, 300),
     )
 
 
@@ -473,7 +452,7 @@ def _report_row(user: User) -> CredentialReportRow:
 def _credential_report(users: tuple[User, ...]) -> CredentialReport:
     root = CredentialReportRow(
         user=ROOT_USER,
-        arn=f"arn:aws:iam::{DEMO_ACCOUNT_ID}:root",
+        arn=_ACCOUNT.root_arn,
         user_creation_time=_ago(1700),
         password_last_used=_ago(200),
         mfa_active=False,
@@ -500,7 +479,7 @@ def _trust(principal: dict[str, str], **condition: Any) -> Document:
     return _doc(statement)
 
 
-_ACCOUNT_TRUST = _trust({"AWS": f"arn:aws:iam::{DEMO_ACCOUNT_ID}:root"})
+_ACCOUNT_TRUST = _trust({"AWS": _ACCOUNT.root_arn})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -535,10 +514,7 @@ def _role_specs() -> tuple[_RoleSpec, ...]:
         *developers,
         _RoleSpec(
             name="support-role",
-            trust=_trust(
-                {"AWS": f"arn:aws:iam::{DEMO_ACCOUNT_ID}:root"},
-                Bool={"aws:MultiFactorAuthPresent": "true"},
-            ),
+            trust=_trust({"AWS": _ACCOUNT.root_arn}, Bool={"aws:MultiFactorAuthPresent": "true"}),
             created=800,
             last_used=10,
             attached=(_SUPPORT,),
@@ -628,8 +604,6 @@ def _role(spec: _RoleSpec) -> Role:
 
 # -- organization, resources, compute -----------------------------------------------------
 
-_FULL_ACCESS = _doc(_allow("*"))
-
 
 def _scp(policy_id: str, name: str, document: Document) -> OrgPolicy:
     arn = (
@@ -683,74 +657,54 @@ def _organization() -> Organization:
 
 
 def _resource_policies() -> tuple[ResourcePolicy, ...]:
+    def policy(arn: str, service: str, *statements: dict[str, Any]) -> ResourcePolicy:
+        return ResourcePolicy(arn=arn, service=service, region=_REGION, document=_doc(*statements))
+
     shared = _SHARED_BUCKET
     assets = "arn:aws:s3:::acme-app-assets"
     key = _arn("key/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d", "kms", _REGION)
     queue = _arn("orders-events", "sqs", _REGION)
     return (
-        ResourcePolicy(
-            arn=shared,
-            service="s3",
-            region=_REGION,
-            document=_doc(
-                {
-                    "Sid": "PartnerRead",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{_PARTNER_ACCOUNT}:root"},
-                    "Action": ["s3:GetObject", "s3:ListBucket"],
-                    "Resource": [shared, f"{shared}/*"],
-                }
+        policy(
+            shared,
+            "s3",
+            _allow(
+                ["s3:GetObject", "s3:ListBucket"],
+                [shared, f"{shared}/*"],
+                Sid="PartnerRead",
+                Principal={"AWS": f"arn:aws:iam::{_PARTNER_ACCOUNT}:root"},
             ),
         ),
-        ResourcePolicy(
-            arn=assets,
-            service="s3",
-            region=_REGION,
-            document=_doc(
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [assets, f"{assets}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
+        policy(
+            assets,
+            "s3",
+            _deny(
+                "s3:*",
+                [assets, f"{assets}/*"],
+                Sid="DenyInsecureTransport",
+                Principal="*",
+                Condition={"Bool": {"aws:SecureTransport": "false"}},
             ),
         ),
-        ResourcePolicy(
-            arn=key,
-            service="kms",
-            region=_REGION,
-            document=_doc(
-                {
-                    "Sid": "EnableIAMPolicies",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{DEMO_ACCOUNT_ID}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "AppUseOfTheKey",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": _arn("role/app-lambda-role")},
-                    "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"],
-                    "Resource": "*",
-                },
+        policy(
+            key,
+            "kms",
+            _allow("kms:*", Sid="EnableIAMPolicies", Principal={"AWS": _ACCOUNT.root_arn}),
+            _allow(
+                ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"],
+                Sid="AppUseOfTheKey",
+                Principal={"AWS": _arn("role/app-lambda-role")},
             ),
         ),
-        ResourcePolicy(
-            arn=queue,
-            service="sqs",
-            region=_REGION,
-            document=_doc(
-                {
-                    "Sid": "OrdersTopicPublishes",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sns.amazonaws.com"},
-                    "Action": "sqs:SendMessage",
-                    "Resource": queue,
-                    "Condition": {"ArnEquals": {"aws:SourceArn": _arn("orders", "sns", _REGION)}},
-                }
+        policy(
+            queue,
+            "sqs",
+            _allow(
+                "sqs:SendMessage",
+                queue,
+                Sid="OrdersTopicPublishes",
+                Principal={"Service": "sns.amazonaws.com"},
+                Condition={"ArnEquals": {"aws:SourceArn": _arn("orders", "sns", _REGION)}},
             ),
         ),
     )
@@ -832,19 +786,7 @@ def demo_snapshot() -> Snapshot:
             attachment_count=attachments[arn],
             boundary_usage_count=boundaries[arn],
         )
-        for name, arn, path, versions, days in (
-            *(
-                (
-                    n,
-                    a,
-                    p,
-                    (PolicyVersion(id=v, document=d, is_default=True, created=_ago(days)),),
-                    days,
-                )
-                for n, a, p, v, d, days in _AWS_MANAGED
-            ),
-            *((n, a, "/", versions, days) for n, a, versions, days in _customer_policies()),
-        )
+        for name, arn, path, versions, days in _managed_policies()
     )
     profiles = tuple(
         InstanceProfile(
@@ -864,7 +806,7 @@ def demo_snapshot() -> Snapshot:
         VirtualMfaDevice(serial=_mfa_serial("old-phone")),
     )
     return Snapshot(
-        account=Account(id=DEMO_ACCOUNT_ID, alias=_ALIAS),
+        account=_ACCOUNT,
         source="demo",
         collected_at=DEMO_ASSESSED_AT,
         collected=frozenset(DataSet),

@@ -35,10 +35,12 @@ __all__ = [
     "ORGANIZATIONS_FILE",
     "ORG_LEVEL_TYPES",
     "JsonNode",
+    "as_utc",
     "load_json",
     "parse_compute",
     "parse_org_policy",
     "parse_organization",
+    "read_bytes",
 ]
 
 ORGANIZATIONS_FILE = "organizations.json"
@@ -56,15 +58,30 @@ _ORG_POLICY_KINDS = {
 }
 
 
-def load_json(path: Path, name: str = "") -> JsonNode:
-    """Read a JSON file as the root node; `name` is how errors refer to the file"""
+def as_utc(value: datetime) -> datetime:
+    """`value` in UTC; a naive time is taken as UTC"""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def read_bytes(path: Path, name: str = "") -> bytes:
+    """The bytes of a file; `name` is how errors refer to the file
+
+    Raises:
+        SnapshotFormatError: the file is missing or unreadable.
+    """
     shown = name or str(path)
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise SnapshotFormatError("file not found", path=shown) from None
     except OSError as error:
         raise SnapshotFormatError(f"cannot read: {error.strerror}", path=shown) from None
+
+
+def load_json(path: Path, name: str = "") -> JsonNode:
+    """Read a JSON file as the root node; `name` is how errors refer to the file"""
+    shown = name or str(path)
+    raw = read_bytes(path, shown)
     try:
         value = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -157,7 +174,7 @@ class JsonNode:
             except ValueError:
                 self.fail(f"bad date-time `{value}`")
         try:
-            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+            return as_utc(value)
         except (OverflowError, ValueError):
             self.fail(f"date-time `{value}` out of range")
 
@@ -234,8 +251,8 @@ def parse_organization(root: JsonNode, account_id: str) -> Organization | None:
         return None
     org_id = organization.key("Id").text()
     management = organization.opt("MasterAccountId") or organization.key("ManagementAccountId")
-    levels = tuple(_org_level(level) for level in root.key("Path").items())
     path_node = root.key("Path")
+    levels = tuple(_org_level(level) for level in path_node.items())
     try:
         result = Organization(id=org_id, management_account_id=management.text(), path=levels)
     except ValueError as error:

@@ -15,6 +15,8 @@ from enum import Enum
 from functools import cached_property
 from typing import Any
 
+from iamwarden.policy.arn import try_parse_arn
+
 __all__ = [
     "AccessAnalyzer",
     "AccessKey",
@@ -241,8 +243,14 @@ class ManagedPolicy:
 
     @property
     def is_aws_managed(self) -> bool:
-        """Whether AWS owns the policy"""
-        return ":iam::aws:policy/" in self.arn
+        """Whether AWS owns the policy (its ARN's account is `aws`)"""
+        arn = try_parse_arn(self.arn)
+        return (
+            arn is not None
+            and arn.service == "iam"
+            and arn.account == "aws"
+            and arn.resource_type == "policy"
+        )
 
     @property
     def document(self) -> Document:
@@ -536,6 +544,10 @@ class Snapshot:
     def _roles_by_arn(self) -> Mapping[str, Role]:
         return {r.arn: r for r in self.roles}
 
+    @cached_property
+    def _resource_policies_by_arn(self) -> Mapping[str, ResourcePolicy]:
+        return {p.arn: p for p in reversed(self.resource_policies)}  # the first of an ARN wins
+
     def policy(self, arn: str) -> ManagedPolicy | None:
         """A managed policy by ARN"""
         return self._policies_by_arn.get(arn)
@@ -550,7 +562,7 @@ class Snapshot:
 
     def resource_policy(self, arn: str) -> ResourcePolicy | None:
         """The resource-based policy of a resource, by its ARN"""
-        return next((p for p in self.resource_policies if p.arn == arn), None)
+        return self._resource_policies_by_arn.get(arn)
 
     def principals(self) -> Iterator[User | Role]:
         """Every user and role"""
