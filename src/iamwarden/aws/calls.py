@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from botocore.client import BaseClient
@@ -20,6 +20,8 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
+from iamwarden.errors import SnapshotFormatError
+from iamwarden.snapshot.extras import JsonNode
 from iamwarden.snapshot.model import DataSet, Gap
 
 __all__ = [
@@ -34,6 +36,8 @@ __all__ = [
     "error_code",
     "ignore_progress",
 ]
+
+T = TypeVar("T")
 
 DEFAULT_SERVICE_LIMITS: Mapping[str, int] = {"iam": 8, "organizations": 2, "sts": 2}
 """Concurrent calls allowed per service and account; other services get `default_limit`"""
@@ -321,6 +325,31 @@ class Caller:
                 detail=f"{call}: {text} {error_code}",
             )
         )
+
+    def parsed(
+        self,
+        parse: Callable[[JsonNode], T],
+        value: Any,
+        *,
+        dataset: DataSet,
+        service: str,
+        call: str,
+        region: str = "",
+    ) -> T | None:
+        """`parse` over an answer (read as the importer reads files); an answer it rejects
+        is a MALFORMED gap and `None`"""
+        try:
+            return parse(JsonNode(value, at="$", path=call))
+        except SnapshotFormatError as error:
+            self.record(
+                dataset,
+                reason=GapReason.MALFORMED,
+                service=service,
+                region=region,
+                call=call,
+                detail=str(error),
+            )
+            return None
 
     def _client(self, service: str, region: str, operation: str) -> tuple[BaseClient, str]:
         """The client for `region` (`""`: the home region) and the operation's API name"""

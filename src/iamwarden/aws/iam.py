@@ -19,12 +19,17 @@ from iamwarden.snapshot.model import (
     CredentialReport,
     DataSet,
     MfaDevice,
-    MfaKind,
     PasswordPolicy,
     ServerCertificate,
     ServiceAccess,
     ServiceLastAccessed,
     VirtualMfaDevice,
+)
+from iamwarden.snapshot.responses import (
+    mfa_kind,
+    parse_password_policy,
+    parse_server_certificate,
+    parse_virtual_mfa_device,
 )
 
 __all__ = [
@@ -120,17 +125,12 @@ def collect_password_policy(caller: Caller) -> PasswordPolicy | None:
     raw = (reply or {}).get("PasswordPolicy")
     if not raw:
         return None
-    return PasswordPolicy(
-        minimum_length=int(raw.get("MinimumPasswordLength", 8)),
-        require_symbols=bool(raw.get("RequireSymbols", False)),
-        require_numbers=bool(raw.get("RequireNumbers", False)),
-        require_uppercase=bool(raw.get("RequireUppercaseCharacters", False)),
-        require_lowercase=bool(raw.get("RequireLowercaseCharacters", False)),
-        allow_users_to_change=bool(raw.get("AllowUsersToChangePassword", False)),
-        expire_passwords=bool(raw.get("ExpirePasswords", False)),
-        max_age_days=raw.get("MaxPasswordAge"),
-        reuse_prevention=raw.get("PasswordReusePrevention"),
-        hard_expiry=bool(raw.get("HardExpiry", False)),
+    return caller.parsed(
+        parse_password_policy,
+        raw,
+        dataset=DataSet.PASSWORD_POLICY,
+        service="iam",
+        call="GetAccountPasswordPolicy",
     )
 
 
@@ -151,28 +151,34 @@ def collect_virtual_mfa_devices(caller: Caller) -> tuple[VirtualMfaDevice, ...]:
     """Every virtual MFA device, assigned or not"""
     pages = caller.paginate("iam", "", "list_virtual_mfa_devices", DataSet.VIRTUAL_MFA_DEVICES)
     devices = [
-        VirtualMfaDevice(
-            serial=d["SerialNumber"],
-            user_arn=(d.get("User") or {}).get("Arn"),
-            enabled=d.get("EnableDate"),
+        caller.parsed(
+            parse_virtual_mfa_device,
+            d,
+            dataset=DataSet.VIRTUAL_MFA_DEVICES,
+            service="iam",
+            call="ListVirtualMFADevices",
         )
         for page in pages or ()
         for d in page.get("VirtualMFADevices", ())
     ]
-    return tuple(sorted(devices, key=lambda d: d.serial))
+    return tuple(sorted((d for d in devices if d), key=lambda d: d.serial))
 
 
 def collect_server_certificates(caller: Caller) -> tuple[ServerCertificate, ...]:
     """Server certificates stored in IAM"""
     pages = caller.paginate("iam", "", "list_server_certificates", DataSet.SERVER_CERTIFICATES)
     certs = [
-        ServerCertificate(
-            name=m["ServerCertificateName"], arn=m["Arn"], expiration=m.get("Expiration")
+        caller.parsed(
+            parse_server_certificate,
+            m,
+            dataset=DataSet.SERVER_CERTIFICATES,
+            service="iam",
+            call="ListServerCertificates",
         )
         for page in pages or ()
         for m in page.get("ServerCertificateMetadataList", ())
     ]
-    return tuple(sorted(certs, key=lambda c: c.arn))
+    return tuple(sorted((c for c in certs if c), key=lambda c: c.arn))
 
 
 def collect_user_mfa(
@@ -186,12 +192,11 @@ def collect_user_mfa(
     for page in pages or ():
         for raw in page.get("MFADevices", ()):
             serial = raw["SerialNumber"]
-            is_virtual = serial in virtual_serials or ":mfa/" in serial
             devices.append(
                 MfaDevice(
                     serial=serial,
                     enabled=raw.get("EnableDate"),
-                    kind=MfaKind.VIRTUAL if is_virtual else MfaKind.HARDWARE,
+                    kind=mfa_kind(serial, virtual_serials),
                 )
             )
     return tuple(sorted(devices, key=lambda d: d.serial))

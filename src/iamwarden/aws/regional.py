@@ -20,6 +20,7 @@ from iamwarden.snapshot.model import (
     PublicAccessBlock,
     ResourcePolicy,
 )
+from iamwarden.snapshot.responses import bucket_region, parse_public_access_block
 
 __all__ = [
     "REGIONAL_COLLECTORS",
@@ -61,12 +62,17 @@ def _items(pages: list[dict[str, Any]] | None, key: str) -> list[Any]:
     return [item for page in pages or () for item in page.get(key, ())]
 
 
-def _pab(raw: Mapping[str, Any]) -> PublicAccessBlock:
-    return PublicAccessBlock(
-        block_public_acls=bool(raw.get("BlockPublicAcls", False)),
-        ignore_public_acls=bool(raw.get("IgnorePublicAcls", False)),
-        block_public_policy=bool(raw.get("BlockPublicPolicy", False)),
-        restrict_public_buckets=bool(raw.get("RestrictPublicBuckets", False)),
+def _pab(caller: Caller, raw: Any, region: str) -> PublicAccessBlock | None:
+    """A Public Access Block configuration; `None` when none is set or it does not parse"""
+    if not raw:
+        return None
+    return caller.parsed(
+        parse_public_access_block,
+        raw,
+        dataset=_POLICIES,
+        service="s3",
+        region=region,
+        call="GetPublicAccessBlock",
     )
 
 
@@ -81,7 +87,7 @@ def collect_account_public_access_block(caller: Caller) -> PublicAccessBlock | N
         AccountId=caller.account,
     )
     raw = (reply or {}).get("PublicAccessBlockConfiguration")
-    return _pab(raw) if raw else None
+    return _pab(caller, raw, "")
 
 
 def collect_buckets(caller: Caller, regions: Iterable[str]) -> tuple[ResourcePolicy, ...]:
@@ -94,9 +100,7 @@ def collect_buckets(caller: Caller, regions: Iterable[str]) -> tuple[ResourcePol
         location = caller.call("s3", "", "get_bucket_location", _POLICIES, Bucket=name)
         if location is None:
             continue
-        region = location.get("LocationConstraint") or "us-east-1"
-        if region == "EU":
-            region = "eu-west-1"
+        region = bucket_region(location.get("LocationConstraint") or "")
         if region not in wanted:
             continue
         policy = caller.call(
@@ -125,7 +129,7 @@ def collect_buckets(caller: Caller, regions: Iterable[str]) -> tuple[ResourcePol
                 service="s3",
                 region=region,
                 document=document,
-                public_access_block=_pab(raw_block) if raw_block else None,
+                public_access_block=_pab(caller, raw_block, region),
             )
         )
     return tuple(found)

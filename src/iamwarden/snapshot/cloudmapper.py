@@ -59,6 +59,14 @@ from iamwarden.snapshot.model import (
     User,
     VirtualMfaDevice,
 )
+from iamwarden.snapshot.responses import (
+    bucket_region,
+    mfa_kind,
+    parse_password_policy,
+    parse_public_access_block,
+    parse_server_certificate,
+    parse_virtual_mfa_device,
+)
 
 __all__ = [
     "AUTHORIZATION_DETAILS_FILE",
@@ -431,21 +439,7 @@ class _Importer:
         root = self.read(DataSet.PASSWORD_POLICY, _PASSWORD_POLICY)
         if root is None:
             return None
-        node = root.obj().key("PasswordPolicy")
-        max_age = node.opt("MaxPasswordAge")
-        reuse = node.opt("PasswordReusePrevention")
-        return PasswordPolicy(
-            minimum_length=node.int_of("MinimumPasswordLength", 6),
-            require_symbols=node.flag_of("RequireSymbols"),
-            require_numbers=node.flag_of("RequireNumbers"),
-            require_uppercase=node.flag_of("RequireUppercaseCharacters"),
-            require_lowercase=node.flag_of("RequireLowercaseCharacters"),
-            allow_users_to_change=node.flag_of("AllowUsersToChangePassword"),
-            expire_passwords=node.flag_of("ExpirePasswords"),
-            max_age_days=None if max_age is None else max_age.integer(),
-            reuse_prevention=None if reuse is None else reuse.integer(),
-            hard_expiry=node.flag_of("HardExpiry"),
-        )
+        return parse_password_policy(root.obj().key("PasswordPolicy"))
 
     def account_summary(self) -> dict[str, int]:
         root = self.read(DataSet.ACCOUNT_SUMMARY, _SUMMARY)
@@ -457,16 +451,7 @@ class _Importer:
         root = self.read(DataSet.VIRTUAL_MFA_DEVICES, _VIRTUAL_MFA)
         if root is None:
             return ()
-        devices = []
-        for node in root.obj().items("VirtualMFADevices"):
-            user = node.opt("User")
-            devices.append(
-                VirtualMfaDevice(
-                    serial=node.key("SerialNumber").text(),
-                    user_arn=None if user is None else user.key("Arn").text(),
-                    enabled=node.when_of("EnableDate"),
-                )
-            )
+        devices = map(parse_virtual_mfa_device, root.obj().items("VirtualMFADevices"))
         return tuple(sorted(devices, key=lambda d: d.serial))
 
     def server_certificates(self) -> tuple[ServerCertificate, ...]:
@@ -474,12 +459,7 @@ class _Importer:
         if root is None:
             return ()
         return tuple(
-            ServerCertificate(
-                name=node.key("ServerCertificateName").text(),
-                arn=node.key("Arn").text(),
-                expiration=node.when_of("Expiration"),
-            )
-            for node in root.obj().items("ServerCertificateMetadataList")
+            map(parse_server_certificate, root.obj().items("ServerCertificateMetadataList"))
         )
 
     def service_last_accessed(self) -> tuple[ServiceLastAccessed, ...]:
@@ -543,11 +523,9 @@ class _Importer:
         }
         for node in self.user_files("list-mfa-devices", user, "MFADevices"):
             serial = node.key("SerialNumber").text()
-            serial_arn = try_parse_arn(serial)  # a virtual device's serial is its ARN
-            is_virtual = serial_arn is not None and serial_arn.resource_type == "mfa"
-            kind = MfaKind.VIRTUAL if is_virtual else MfaKind.HARDWARE
             devices.setdefault(
-                serial, MfaDevice(serial=serial, kind=kind, enabled=node.when_of("EnableDate"))
+                serial,
+                MfaDevice(serial=serial, kind=mfa_kind(serial), enabled=node.when_of("EnableDate")),
             )
         listed = sorted(
             (
@@ -669,17 +647,11 @@ class _Importer:
         root = _optional(self.layout.home / _PUBLIC_ACCESS_BLOCK)
         if root is None:
             return None
-        node = root.key("PublicAccessBlockConfiguration")
-        return PublicAccessBlock(
-            block_public_acls=node.flag_of("BlockPublicAcls"),
-            ignore_public_acls=node.flag_of("IgnorePublicAcls"),
-            block_public_policy=node.flag_of("BlockPublicPolicy"),
-            restrict_public_buckets=node.flag_of("RestrictPublicBuckets"),
-        )
+        return parse_public_access_block(root.key("PublicAccessBlockConfiguration"))
 
     def bucket_region(self, bucket: str) -> str:
         location = _optional(self.layout.home / "s3-get-bucket-location" / quote_plus(bucket))
-        return "" if location is None else location.str_of("LocationConstraint") or "us-east-1"
+        return "" if location is None else bucket_region(location.str_of("LocationConstraint"))
 
     def queue_arn(self, url: str, region: str, root: JsonNode) -> str:
         parts = urlsplit(url)
