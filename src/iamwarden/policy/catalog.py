@@ -150,7 +150,7 @@ class Catalog:
 
     def canonical(self, action: str) -> str:
         """`action` in AWS's spelling when known, else unchanged"""
-        info = self._actions.get(action.lower())
+        info = self.info(action)
         return info.name if info else action
 
     def expand(self, pattern: str) -> frozenset[str]:
@@ -190,7 +190,7 @@ class Catalog:
 
     def access_levels(self, action: str) -> frozenset[AccessLevel]:
         """The access levels of `action`; empty when unknown"""
-        info = self._actions.get(action.lower())
+        info = self.info(action)
         return info.access_levels if info else frozenset()
 
     def actions_at(self, level: AccessLevel) -> frozenset[str]:
@@ -203,12 +203,12 @@ class Catalog:
 
     def resource_types(self, action: str) -> tuple[ResourceTypeRef, ...]:
         """The resource types `action` applies to, with their ARN formats"""
-        info = self._actions.get(action.lower())
+        info = self.info(action)
         return info.resource_types if info else ()
 
     def condition_keys(self, action: str) -> tuple[str, ...]:
         """Condition keys `action` supports (action-level and resource-type-level)"""
-        info = self._actions.get(action.lower())
+        info = self.info(action)
         return info.condition_keys if info else ()
 
     def is_global_condition_key(self, key: str) -> bool:

@@ -224,6 +224,31 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 }
 
 
+def _comparison(
+    compare: Callable[[float, float], bool],
+    parse: Callable[[str], float | None],
+    what: str,
+    values: Sequence[str],
+) -> ValueMatcher:
+    """Numeric / Date matcher: parse each side with `parse`, then `compare` any pair
+
+    Raises:
+        ValueError: a policy value does not parse (`what` names the expected kind).
+    """
+    parsed: list[float] = []
+    for text in values:
+        number = parse(text)
+        if number is None:
+            raise ValueError(f"`{text}` is not {what}")
+        parsed.append(number)
+
+    def matches(v: str) -> bool:
+        got = parse(v)
+        return got is not None and any(compare(got, p) for p in parsed)
+
+    return matches
+
+
 def value_matcher(base: str, policy_values: Sequence[str]) -> ValueMatcher:
     """A matcher of one request value against the policy values (OR-ed)
 
@@ -244,33 +269,9 @@ def value_matcher(base: str, policy_values: Sequence[str]) -> ValueMatcher:
         regexes = tuple(compile_glob(v) for v in values)
         return lambda v: any(r.fullmatch(v) is not None for r in regexes)
     if base.startswith("Numeric"):
-        compare = _COMPARE[base[len("Numeric") :]]
-        numbers = []
-        for text in values:
-            number = _number(text)
-            if number is None:
-                raise ValueError(f"`{text}` is not a number")
-            numbers.append(number)
-
-        def numeric(v: str) -> bool:
-            got = _number(v)
-            return got is not None and any(compare(got, n) for n in numbers)
-
-        return numeric
+        return _comparison(_COMPARE[base[len("Numeric") :]], _number, "a number", values)
     if base.startswith("Date"):
-        compare = _COMPARE[base[len("Date") :]]
-        moments = []
-        for text in values:
-            moment = parse_date(text)
-            if moment is None:
-                raise ValueError(f"`{text}` is not a date")
-            moments.append(moment)
-
-        def date(v: str) -> bool:
-            got = parse_date(v)
-            return got is not None and any(compare(got, m) for m in moments)
-
-        return date
+        return _comparison(_COMPARE[base[len("Date") :]], parse_date, "a date", values)
     if base == "Bool":
         wanted = frozenset(v.lower() for v in values)
         return lambda v: v.lower() in wanted
@@ -320,7 +321,7 @@ Template = tuple[str | Variable, ...]
 """A value split into literal text and variables"""
 
 _VAR = re.compile(r"\$\{([^}]*)\}")
-_SPECIAL = {"*": "*", "?": "?", "$": "$"}
+_SPECIAL = frozenset({"*", "?", "$"})
 _DEFAULT = re.compile(r"\s*([^,\s]+)\s*,\s*'([^']*)'\s*")
 
 
@@ -383,10 +384,7 @@ def render(template: Template, lookup: Lookup) -> Rendered | Missing:
 def render_glob(rendered: Rendered, *, ignore_case: bool = False) -> re.Pattern[str]:
     """A regex for rendered segments: wildcards in template text, literals escaped"""
     body = "".join(
-        re.escape(text)
-        if literal
-        else "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in text)
-        for text, literal in rendered
+        re.escape(text) if literal else compile_glob(text).pattern for text, literal in rendered
     )
     return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 

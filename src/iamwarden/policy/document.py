@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
@@ -97,7 +97,9 @@ _IDENTITY_LIKE = frozenset(
 _PRINCIPAL_KINDS = frozenset({PolicyKind.RESOURCE, PolicyKind.RCP})
 
 Principals = tuple[tuple[str, tuple[str, ...]], ...]
-"""A `Principal` element: (type, values) pairs; `"*"` is `(("*", ("*",)),)`"""
+"""A `Principal` element: (type, values) pairs; `"*"` is `_ANY_PRINCIPAL`"""
+
+_ANY_PRINCIPAL: Principals = (("*", ("*",)),)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -158,7 +160,7 @@ class Statement:
 
 
 def _principal_json(value: Principals) -> Any:
-    if value == (("*", ("*",)),):
+    if value == _ANY_PRINCIPAL:
         return "*"
     return {kind: list(values) for kind, values in value}
 
@@ -321,7 +323,12 @@ class _Parser:
         )
 
     def pair(
-        self, data: Mapping[str, Any], at: str, name: str, not_name: str, check: Any
+        self,
+        data: Mapping[str, Any],
+        at: str,
+        name: str,
+        not_name: str,
+        check: Callable[[str, str], None],
     ) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
         if name in data and not_name in data:
             self.fail(at, f"statement cannot contain both `{name}` and `{not_name}`")
@@ -367,7 +374,7 @@ class _Parser:
         if len(parts) < 3:
             self.fail(at, f"resource vendor of `{value}` must be fully qualified")
             return
-        if 3 < len(parts) < 6 or (len(parts) >= 3 and not parts[2]):
+        if 3 < len(parts) < 6 or not parts[2]:
             self.fail(at, f"resource `{value}` must have six `:`-separated segments")
             return
         if len(parts) < 6:
@@ -403,7 +410,7 @@ class _Parser:
                 self.fail(f"{at}.{key}", f"`{key}` is not allowed in a {self.kind.value} policy")
             raw = data[key]
             if raw == "*":
-                out.append((("*", ("*",)),))
+                out.append(_ANY_PRINCIPAL)
                 continue
             if not isinstance(raw, dict) or not raw:
                 self.fail(f"{at}.{key}", f"`{key}` must be `*` or an object")

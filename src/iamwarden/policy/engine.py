@@ -212,10 +212,8 @@ _SERVICE_LINKED_PREFIX: Final = "AWSServiceRoleFor"
 class _Principal:
     type: PrincipalType
     text: str
-    arn: str
-    account: str | None
-    partition: str
-    principal_arn: str | None
+    account: str | None = None
+    principal_arn: str | None = None
     role_account_name: tuple[str, str] | None = None
     user_name: str | None = None
     session_name: str | None = None
@@ -230,46 +228,25 @@ class _Principal:
 @lru_cache(maxsize=4096)
 def _principal(text: str) -> _Principal:
     if text in ("*", "anonymous", ""):
-        return _Principal(
-            type=PrincipalType.ANONYMOUS,
-            text=text,
-            arn="*",
-            account=None,
-            partition="aws",
-            principal_arn=None,
-        )
+        return _Principal(type=PrincipalType.ANONYMOUS, text=text)
     if text.isdigit() and len(text) == 12:
         text = f"arn:aws:iam::{text}:root"
     arn = try_parse_arn(text)
     if arn is None:
         if "." in text and "/" not in text:
-            return _Principal(
-                type=PrincipalType.SERVICE,
-                text=text,
-                arn=text,
-                account=None,
-                partition="aws",
-                principal_arn=None,
-            )
+            return _Principal(type=PrincipalType.SERVICE, text=text)
         raise InputError(f"principal `{text}` is not an arn, an account id or a service")
     account = arn.account
     if arn.service == "iam" and arn.resource == "root":
         return _Principal(
-            type=PrincipalType.ACCOUNT,
-            text=text,
-            arn=text,
-            account=account,
-            partition=arn.partition,
-            principal_arn=text,
+            type=PrincipalType.ACCOUNT, text=text, account=account, principal_arn=text
         )
     kind, _, rest = arn.resource.partition("/")
     if arn.service == "iam" and kind == "user":
         return _Principal(
             type=PrincipalType.USER,
             text=text,
-            arn=text,
             account=account,
-            partition=arn.partition,
             principal_arn=text,
             user_name=rest.rsplit("/", 1)[-1],
         )
@@ -278,9 +255,7 @@ def _principal(text: str) -> _Principal:
         return _Principal(
             type=PrincipalType.ASSUMED_ROLE,
             text=text,
-            arn=text,
             account=account,
-            partition=arn.partition,
             principal_arn=text,
             role_account_name=(account, name),
             is_service_linked=rest.startswith("aws-service-role/")
@@ -292,9 +267,7 @@ def _principal(text: str) -> _Principal:
         return _Principal(
             type=PrincipalType.ASSUMED_ROLE,
             text=text,
-            arn=text,
             account=account,
-            partition=arn.partition,
             principal_arn=f"arn:{arn.partition}:iam::{account}:role/{name}",
             role_account_name=(account, name),
             session_name=session,
@@ -304,9 +277,7 @@ def _principal(text: str) -> _Principal:
         return _Principal(
             type=PrincipalType.FEDERATED_USER,
             text=text,
-            arn=text,
             account=account,
-            partition=arn.partition,
             principal_arn=text,
             session_name=rest,
         )
@@ -340,10 +311,8 @@ def _names(principal: _Principal, kind: str, value: str) -> _Grant:
     account = _account_of(value)
     if account is not None:
         return _Grant.ACCOUNT if account == principal.account else _Grant.NONE
-    if value == principal.arn:
-        if principal.is_direct_role:
-            return _Grant.LIMITED
-        return _Grant.DIRECT
+    if value == principal.text:
+        return _Grant.LIMITED if principal.is_direct_role else _Grant.DIRECT
     if principal.role_account_name is not None:
         arn = try_parse_arn(value)
         if arn is not None and arn.service == "iam" and arn.resource.startswith("role/"):
@@ -351,17 +320,6 @@ def _names(principal: _Principal, kind: str, value: str) -> _Grant:
             if (arn.account, name) == principal.role_account_name:
                 return _Grant.LIMITED
     return _Grant.NONE
-
-
-def _all_names(principal: _Principal) -> int:
-    """How many identities a principal has for `NotPrincipal` (account, role, session)"""
-    if principal.type in (PrincipalType.SERVICE, PrincipalType.ANONYMOUS):
-        return 1
-    if principal.type is PrincipalType.ACCOUNT:
-        return 1
-    if principal.type is PrincipalType.ASSUMED_ROLE and not principal.is_direct_role:
-        return 3
-    return 2
 
 
 def _principal_grant(
@@ -392,7 +350,9 @@ def _not_principal_applies(
         return not named
     if principal.type is PrincipalType.ACCOUNT:
         return _Grant.ACCOUNT not in named
-    return len(named) < _all_names(principal)
+    # identities: account and user / role / federated user, plus the session of a role
+    is_role_session = principal.type is PrincipalType.ASSUMED_ROLE and not principal.is_direct_role
+    return len(named) < (3 if is_role_session else 2)
 
 
 # ---------------------------------------------------------------------------------------
@@ -407,7 +367,6 @@ class _Clause:
     templates: tuple[Template | str, ...] | None
     matcher: ValueMatcher | None
     error: str | None
-    ref_values: tuple[str, ...]
 
 
 class _Stmt:
@@ -561,16 +520,13 @@ def _compile_clause(condition: Condition, literal: bool) -> _Clause:
         templates=templates,
         matcher=matcher,
         error=error,
-        ref_values=condition.values,
     )
 
 
 class _CompiledPolicy:
-    __slots__ = ("by_service", "kind", "policy", "splits", "statements", "wildcard")
+    __slots__ = ("by_service", "splits", "statements", "wildcard")
 
     def __init__(self, policy: Policy) -> None:
-        self.policy = policy
-        self.kind = policy.kind
         self.statements = tuple(_Stmt(s, policy) for s in policy.statements)
         by_service: dict[str, list[_Stmt]] = {}
         wildcard: list[_Stmt] = []
@@ -633,7 +589,6 @@ _SCP, _RCP, _RESOURCE, _IDENTITY, _BOUNDARY, _SESSION = range(6)
 @dataclass(slots=True)
 class _Group:
     slot: int
-    level: int
     kind: PolicyKind
     allows: tuple[_Stmt, ...]
     denies: tuple[_Stmt, ...]
@@ -650,7 +605,6 @@ class _Plan:
     identity: _Group
     boundary: _Group
     session: _Group
-    denies: tuple[_Stmt, ...]
     is_static: bool
     service: str
     resource_dependent: tuple[_Stmt, ...]
@@ -666,11 +620,11 @@ class _CompiledSet:
         self.policies = policies
         self.catalog: Catalog | None = None
         compile_one = _compile if shared else _CompiledPolicy
-        groups: list[tuple[int, int, PolicyKind, tuple[_CompiledPolicy, ...]]] = []
-        for level, scp_level in enumerate(policies.scps or ()):
-            groups.append((_SCP, level, PolicyKind.SCP, tuple(compile_one(p) for p in scp_level)))
-        for level, rcp_level in enumerate(policies.rcps or ()):
-            groups.append((_RCP, level, PolicyKind.RCP, tuple(compile_one(p) for p in rcp_level)))
+        groups: list[tuple[int, PolicyKind, tuple[_CompiledPolicy, ...]]] = []
+        for scp_level in policies.scps or ():
+            groups.append((_SCP, PolicyKind.SCP, tuple(compile_one(p) for p in scp_level)))
+        for rcp_level in policies.rcps or ():
+            groups.append((_RCP, PolicyKind.RCP, tuple(compile_one(p) for p in rcp_level)))
         singles = (
             (_RESOURCE, PolicyKind.RESOURCE, (policies.resource,) if policies.resource else ()),
             (_IDENTITY, PolicyKind.IDENTITY, policies.identity),
@@ -682,14 +636,19 @@ class _CompiledSet:
             (_SESSION, PolicyKind.SESSION, policies.session or ()),
         )
         for slot, kind, items in singles:
-            groups.append((slot, 0, kind, tuple(compile_one(p) for p in items)))
+            groups.append((slot, kind, tuple(compile_one(p) for p in items)))
         self.groups = tuple(groups)
         self.plans: dict[str, _Plan] = {}
         self.wildcards: dict[str, tuple[tuple[str, int], ...]] = {}
 
+    def resolve_catalog(self, catalog: Catalog | None) -> Catalog:
+        """`catalog`, else the one this set last used, else `load_catalog()`; remembered"""
+        self.catalog = catalog or self.catalog or load_catalog()
+        return self.catalog
+
     def statements(self) -> Iterable[_Stmt]:
         """Every compiled statement, in the order AWS documents the policy types"""
-        for _, _, _, compiled in self.groups:
+        for _, _, compiled in self.groups:
             for cp in compiled:
                 yield from cp.statements
 
@@ -742,54 +701,35 @@ class _CompiledSet:
             return found
         service = key.split(":", 1)[0]
         exact_service = None if "*" in service or "?" in service else service
-        built: dict[int, list[_Group]] = {}
-        denies: list[_Stmt] = []
-        is_static = True
-        for slot, level, kind, compiled in self.groups:
+        groups: list[_Group] = []
+        by_slot: dict[int, list[_Group]] = {}
+        for slot, kind, compiled in self.groups:
             if len(compiled) == 1:
-                allows_t, denies_t = compiled[0].split(key, exact_service)
+                allows, denies = compiled[0].split(key, exact_service)
             else:
-                allows_l: list[_Stmt] = []
-                denies_l: list[_Stmt] = []
-                for cp in compiled:
-                    a, d = cp.split(key, exact_service)
-                    allows_l.extend(a)
-                    denies_l.extend(d)
-                allows_t, denies_t = tuple(allows_l), tuple(denies_l)
-            if is_static:
-                for stmt in allows_t:
-                    if stmt.has_dynamic:
-                        is_static = False
-                for stmt in denies_t:
-                    if stmt.has_dynamic:
-                        is_static = False
-            denies.extend(denies_t)
-            built.setdefault(slot, []).append(_Group(slot, level, kind, allows_t, denies_t))
-
-        def one(slot: int) -> _Group:
-            return built[slot][0]
-
+                splits = [cp.split(key, exact_service) for cp in compiled]
+                allows = tuple(stmt for a, _ in splits for stmt in a)
+                denies = tuple(stmt for _, d in splits for stmt in d)
+            group = _Group(slot, kind, allows, denies)
+            groups.append(group)
+            by_slot.setdefault(slot, []).append(group)
+        stmts = dict.fromkeys(stmt for group in groups for stmt in (*group.allows, *group.denies))
         plan = _Plan(
             action=key,
-            scp=tuple(built.get(_SCP, ())),
-            rcp=tuple(built.get(_RCP, ())),
-            resource=one(_RESOURCE),
-            identity=one(_IDENTITY),
-            boundary=one(_BOUNDARY),
-            session=one(_SESSION),
-            denies=tuple(denies),
-            is_static=is_static,
+            scp=tuple(by_slot.get(_SCP, ())),
+            rcp=tuple(by_slot.get(_RCP, ())),
+            resource=by_slot[_RESOURCE][0],
+            identity=by_slot[_IDENTITY][0],
+            boundary=by_slot[_BOUNDARY][0],
+            session=by_slot[_SESSION][0],
+            is_static=not any(stmt.has_dynamic for stmt in stmts),
             service=service,
             resource_dependent=tuple(
-                dict.fromkeys(
-                    stmt
-                    for slot_groups in built.values()
-                    for group in slot_groups
-                    for stmt in (*group.allows, *group.denies)
-                    if stmt.res_present and not (stmt.res_all and not stmt.res_negated)
-                )
+                stmt
+                for stmt in stmts
+                if stmt.res_present and not (stmt.res_all and not stmt.res_negated)
             ),
-            deny_groups=tuple(g for gs in built.values() for g in gs if g.denies),
+            deny_groups=tuple(group for group in groups if group.denies),
             memo={},
         )
         if len(self.plans) < 200_000:
@@ -819,18 +759,21 @@ _UNKNOWN: Final = Missing.UNKNOWN
 _Values = tuple[str, ...] | None | Missing
 
 
-_LAST_CONTEXT: list[tuple[Mapping[str, str | Sequence[str]], dict[str, tuple[str, ...]]]] = []
+_Lowered = dict[str, tuple[str, ...]]
+_LAST_CONTEXT: list[tuple[Mapping[str, str | Sequence[str]] | None, _Lowered]] = [(None, {})]
 
 
-def _lowered(context: Mapping[str, str | Sequence[str]]) -> dict[str, tuple[str, ...]]:
+def _lowered(context: Mapping[str, str | Sequence[str]]) -> _Lowered:
     """Context keys lowercased, values as tuples; the last mapping seen is remembered
 
-    INVARIANT: a request's context is not mutated after the request is built.
+    The one slot is read and replaced whole, so a concurrent caller never sees another
+    mapping's entry. INVARIANT: a request's context is not mutated after the request is built.
     """
-    if _LAST_CONTEXT and _LAST_CONTEXT[0][0] is context:
-        return _LAST_CONTEXT[0][1]
+    seen, lowered = _LAST_CONTEXT[0]
+    if seen is context:
+        return lowered
     lowered = {k.lower(): (v,) if isinstance(v, str) else tuple(v) for k, v in context.items()}
-    _LAST_CONTEXT[:] = [(context, lowered)]
+    _LAST_CONTEXT[0] = (context, lowered)
     return lowered
 
 
@@ -849,7 +792,7 @@ class _Context:
         self.request = request
         self.principal = principal
         self.resource_account = resource_account
-        self._given: dict[str, tuple[str, ...]] | None = None
+        self._given: _Lowered | None = None
         self.unknown = (
             frozenset(k.lower() for k in request.unknown_keys)
             if request.unknown_keys
@@ -858,7 +801,7 @@ class _Context:
         self.issues: dict[tuple[str, str], EvaluationIssue] = {}
         self.trace = trace
 
-    def given(self) -> dict[str, tuple[str, ...]]:
+    def given(self) -> _Lowered:
         if self._given is None:
             self._given = _lowered(self.request.context)
         return self._given
@@ -947,7 +890,7 @@ def _clause_truth(clause: _Clause, stmt: _Stmt, ctx: _Context) -> bool | None:
     request_values = None if isinstance(values, Missing) else values
     spec = clause.spec
     if spec.base == "Null":
-        return apply_null(clause.ref_values, request_values)
+        return apply_null(clause.condition.values, request_values)
     matcher = clause.matcher
     if clause.templates is not None:
         rendered: list[Rendered] = []
@@ -1026,7 +969,7 @@ def _match(stmt: _Stmt, ctx: _Context) -> _Match:
                     statement=stmt.ref,
                     operator=clause.condition.operator,
                     key=clause.condition.key,
-                    values=clause.ref_values,
+                    values=clause.condition.values,
                     must_hold=not stmt.is_deny,
                 )
             )
@@ -1034,9 +977,7 @@ def _match(stmt: _Stmt, ctx: _Context) -> _Match:
 
 
 def _grant_of(stmt: _Stmt, principal: _Principal) -> _Grant:
-    if stmt.not_principal is not None:
-        return _Grant.DIRECT
-    if stmt.principal is None:
+    if stmt.principal is None or stmt.not_principal is not None:
         return _Grant.DIRECT
     return _principal_grant(stmt.principal, principal)
 
@@ -1218,8 +1159,7 @@ def _decide_wildcard(
     of each SCP / RCP level) must cover the expansion between them. Any explicit deny
     wins, then any implicit deny; reasons are the statements that decided.
     """
-    catalog = catalog or compiled.catalog or load_catalog()
-    compiled.catalog = catalog
+    catalog = compiled.resolve_catalog(catalog)
     parts = [
         (action, size, _decide_plan(compiled, compiled.plan(action), request, catalog, trace, memo))
         for action, size in compiled.representatives(key, catalog)
@@ -1242,18 +1182,19 @@ def _decide_wildcard(
         decision=decision,
         reasons=tuple(reasons),
         undecided=(
-            _unique_all(result.undecided for result in deciding)
+            _unique(clause for result in deciding for clause in result.undecided)
             if decision is Decision.ALLOWED
             else ()
         ),
-        errors=_unique_all(result.errors for result in results),
+        errors=_unique(issue for result in results for issue in result.errors),
         deciding_kind=deciding[0].deciding_kind,
         trace=tuple(steps),
     )
 
 
-def _unique_all(groups: Iterable[tuple[_T, ...]]) -> tuple[_T, ...]:
-    return tuple(dict.fromkeys(item for group in groups for item in group))
+def _unique(items: Iterable[_T]) -> tuple[_T, ...]:
+    """`items` without repeats, in first-seen order"""
+    return tuple(dict.fromkeys(items))
 
 
 def _evaluate_plan(
@@ -1278,9 +1219,7 @@ def _evaluate_plan(
         and ptype is not PrincipalType.SERVICE
         and not principal.is_service_linked
     ):
-        catalog = catalog or compiled.catalog or load_catalog()
-        compiled.catalog = catalog
-        rcp_applies = plan.service in catalog.rcp_services
+        rcp_applies = plan.service in compiled.resolve_catalog(catalog).rcp_services
 
     # 1. explicit deny, in every applicable policy
     denied: list[StatementRef] = []
@@ -1323,18 +1262,18 @@ def _evaluate_plan(
             if policies.permissions_boundary is not None
             else _YES
         )
-        if principal.is_session or ptype is PrincipalType.ASSUMED_ROLE:
+        if principal.is_session:
             if policies.session is not None:
                 session = _allow(plan.session.allows, ctx, _NO_SESSION)
             elif ptype is PrincipalType.FEDERATED_USER:
-                session = _no(PolicyKind.SESSION)
+                session = _NO_SESSION
             else:
                 session = _YES
         else:
             session = _YES
         identity_path = _and(identity, boundary, session)
     else:
-        identity_path = _no(PolicyKind.IDENTITY)
+        identity_path = _NO_IDENTITY
         boundary = session = _YES
 
     if plan.resource.allows:
@@ -1376,12 +1315,8 @@ def _evaluate_plan(
     final = _and(*gates, permitted)
     if final.state == _FALSE:
         return _finish(ctx, Decision.IMPLICIT_DENY, (), (), final.kind)
-    undecided = list(final.clauses) + deny_clauses
-    return _finish(ctx, Decision.ALLOWED, _unique(final.refs), tuple(undecided), None)
-
-
-def _unique(refs: Iterable[StatementRef]) -> tuple[StatementRef, ...]:
-    return tuple(dict.fromkeys(refs))
+    undecided = (*final.clauses, *deny_clauses)
+    return _finish(ctx, Decision.ALLOWED, _unique(final.refs), undecided, None)
 
 
 def _finish(
@@ -1394,7 +1329,7 @@ def _finish(
     return Evaluation(
         decision=decision,
         reasons=reasons,
-        undecided=tuple(dict.fromkeys(undecided)),
+        undecided=_unique(undecided),
         errors=tuple(ctx.issues.values()),
         deciding_kind=kind,
         trace=tuple(ctx.trace) if ctx.trace is not None else (),

@@ -29,6 +29,9 @@ from iamwarden.policy.arn import compile_glob, try_parse_arn
 from iamwarden.policy.catalog import GLOBAL_CONDITION_KEYS, Catalog, load_catalog
 from iamwarden.policy.conditions import OPERATORS, parse_operator
 from iamwarden.policy.document import (
+    _ANY_PRINCIPAL,
+    _IDENTITY_LIKE,
+    _PRINCIPAL_KINDS,
     VERSION_2008,
     Effect,
     Policy,
@@ -61,10 +64,6 @@ class Diagnostic:
         return f"{where}{self.severity.value} {self.code}: {self.message}"
 
 
-_IDENTITY_LIKE = frozenset(
-    {PolicyKind.IDENTITY, PolicyKind.PERMISSIONS_BOUNDARY, PolicyKind.SESSION}
-)
-_NO_PRINCIPAL = _IDENTITY_LIKE | {PolicyKind.SCP}
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
 _RESOURCE_TYPE = re.compile(r"[/:]")
 _KEY_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|<[^>]*>")
@@ -173,7 +172,7 @@ class _Linter:
     def principal(self, statement: Statement, at: str) -> Iterator[Diagnostic]:
         named = statement.principal is not None or statement.not_principal is not None
         element = "Principal" if statement.principal is not None else "NotPrincipal"
-        if named and self.kind in _NO_PRINCIPAL:
+        if named and self.kind not in _PRINCIPAL_KINDS:
             yield Diagnostic(
                 severity=_ERROR,
                 code="principal_not_allowed",
@@ -200,7 +199,7 @@ class _Linter:
                 location=at,
                 message="a resource policy statement must contain `Principal` or `NotPrincipal`",
             )
-        if self.kind is PolicyKind.RCP and statement.principal != (("*", ("*",)),):
+        if self.kind is PolicyKind.RCP and statement.principal != _ANY_PRINCIPAL:
             yield Diagnostic(
                 severity=_ERROR,
                 code="rcp_principal_not_star",
@@ -272,7 +271,7 @@ class _Linter:
         formats = _arn_formats(self.catalog, arn.service.lower())
         if not formats:
             return
-        kind = _RESOURCE_TYPE.split(arn.resource, maxsplit=1)[0]
+        kind = arn.resource_type
         if any(w in kind for w in _WILD):
             return
         matching = [region for region, shape in formats if shape.fullmatch(kind)]
