@@ -228,3 +228,11 @@ def test_conditional_allow_says_what_must_hold() -> None:
         True,
     )
     assert "only if" in result.explain()
+
+
+def test_catalog_covered_is_the_expansion_or_its_complement() -> None:
+    catalog = load_catalog()
+    assert catalog.covered(["s3:GetObject", "iam:Get*"]) == (
+        catalog.expand("s3:GetObject") | catalog.expand("iam:Get*")
+    )
+    assert catalog.covered(["s3:*"], negated=True) == catalog.all_actions - catalog.expand("s3:*")

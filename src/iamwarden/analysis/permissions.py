@@ -258,19 +258,14 @@ class Permissions:
         cached = self._named.get(key)
         if cached is not None:
             return cached
-        expand = self._catalog.expand
         found: set[str] = set()
         for statement in policy.statements:
             if statement.effect is not Effect.ALLOW:
                 continue
             if statement.action is not None:
-                for pattern in statement.action:
-                    found |= expand(pattern)
+                found |= self._catalog.covered(statement.action)
             elif statement.not_action is not None:
-                excluded: set[str] = set()
-                for pattern in statement.not_action:
-                    excluded |= expand(pattern)
-                found |= self._catalog.all_actions - excluded
+                found |= self._catalog.covered(statement.not_action, negated=True)
         result = frozenset(found)
         self._named[key] = result
         return result

@@ -188,6 +188,12 @@ class Catalog:
             self._expanded[key] = found
         return found
 
+    def covered(self, patterns: Iterable[str], *, negated: bool = False) -> frozenset[str]:
+        """The catalogue actions a statement's `Action` patterns cover, or with `negated`
+        its `NotAction` patterns (every action none of them matches)"""
+        named = frozenset().union(*(self.expand(p) for p in patterns))
+        return self.all_actions - named if negated else named
+
     def access_levels(self, action: str) -> frozenset[AccessLevel]:
         """The access levels of `action`; empty when unknown"""
         info = self.info(action)
