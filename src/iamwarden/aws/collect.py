@@ -8,8 +8,6 @@ A failed call, region or account becomes a `Gap`; a data set with a gap is not `
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -47,7 +45,7 @@ from iamwarden.aws.session import (
 )
 from iamwarden.errors import CollectionError, SnapshotFormatError
 from iamwarden.snapshot.cloudmapper import AuthorizationDetails
-from iamwarden.snapshot.jsonform import dump_snapshot
+from iamwarden.snapshot.jsonform import dump_snapshot, write_atomically
 from iamwarden.snapshot.model import (
     AccessKey,
     Account,
@@ -519,15 +517,7 @@ def _write_index(index: OrganizationIndex, path: Path) -> None:
             for a in index.accounts
         ],
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=1, sort_keys=True)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
 
 
 def read_organization_index(path: str | Path) -> OrganizationIndex:

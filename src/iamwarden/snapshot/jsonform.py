@@ -24,7 +24,13 @@ from typing import Any, Union
 from iamwarden.errors import SnapshotFormatError
 from iamwarden.snapshot.model import SCHEMA_VERSION, Document, Snapshot
 
-__all__ = ["dump_snapshot", "read_snapshot", "snapshot_from_json", "snapshot_to_json"]
+__all__ = [
+    "dump_snapshot",
+    "read_snapshot",
+    "snapshot_from_json",
+    "snapshot_to_json",
+    "write_atomically",
+]
 
 
 def _encode(value: Any) -> Any:
@@ -154,11 +160,9 @@ def read_snapshot(path: str | Path) -> Snapshot:
         raise error.with_path(str(path)) from None
 
 
-def dump_snapshot(snapshot: Snapshot, path: str | Path) -> None:
-    """Write a snapshot atomically (temporary file, then rename); gzip for `.gz`"""
-    path = Path(path)
-    text = json.dumps(snapshot_to_json(snapshot), indent=1, sort_keys=True) + "\n"
-    data = gzip.compress(text.encode(), mtime=0) if path.suffix == ".gz" else text.encode()
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it into place, so that an
+    interrupted write leaves no partial file"""
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -168,3 +172,11 @@ def dump_snapshot(snapshot: Snapshot, path: str | Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def dump_snapshot(snapshot: Snapshot, path: str | Path) -> None:
+    """Write a snapshot atomically (temporary file, then rename); gzip for `.gz`"""
+    path = Path(path)
+    text = json.dumps(snapshot_to_json(snapshot), indent=1, sort_keys=True) + "\n"
+    data = gzip.compress(text.encode(), mtime=0) if path.suffix == ".gz" else text.encode()
+    write_atomically(path, data)
