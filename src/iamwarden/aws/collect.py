@@ -45,6 +45,7 @@ from iamwarden.aws.session import (
 )
 from iamwarden.errors import CollectionError, SnapshotFormatError
 from iamwarden.snapshot.cloudmapper import AuthorizationDetails
+from iamwarden.snapshot.extras import load_json
 from iamwarden.snapshot.jsonform import dump_snapshot, write_atomically
 from iamwarden.snapshot.model import (
     AccessKey,
@@ -525,37 +526,28 @@ def read_organization_index(path: str | Path) -> OrganizationIndex:
     path = Path(path)
     if path.is_dir():
         path = path / INDEX_NAME
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise SnapshotFormatError("file not found", path=str(path)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise SnapshotFormatError(f"cannot read: {error}", path=str(path)) from None
-    except json.JSONDecodeError as error:
-        raise SnapshotFormatError(
-            f"invalid JSON: {error.msg}", path=str(path), location=f"line {error.lineno}"
-        ) from None
-    if not isinstance(data, dict) or data.get("schema_version") != INDEX_VERSION:
+    root = load_json(path)
+    if not isinstance(root.value, dict) or root.value.get("schema_version") != INDEX_VERSION:
         raise SnapshotFormatError(
             "not an iamwarden organization index", path=str(path), location="$.schema_version"
         )
     try:
-        accounts = tuple(
-            IndexedAccount(
-                id=str(a["id"]),
-                name=str(a.get("name", "")),
-                snapshot=path.parent / str(a["snapshot"]),
-                gaps=int(a.get("gaps", 0)),
-                error=str(a.get("error", "")),
-            )
-            for a in data["accounts"]
-        )
-        collected = data.get("collected_at")
         return OrganizationIndex(
-            organization_id=str(data["organization_id"]),
-            management_account_id=str(data["management_account_id"]),
-            accounts=accounts,
-            collected_at=datetime.fromisoformat(collected) if collected else None,
+            organization_id=root.key("organization_id").text(),
+            management_account_id=root.key("management_account_id").text(),
+            accounts=tuple(
+                IndexedAccount(
+                    id=a.key("id").text(),
+                    name=a.str_of("name"),
+                    snapshot=path.parent / a.key("snapshot").text(),
+                    gaps=a.int_of("gaps", 0),
+                    error=a.str_of("error"),
+                )
+                for a in root.items("accounts")
+            ),
+            collected_at=root.when_of("collected_at"),
         )
-    except (KeyError, TypeError, ValueError) as error:
-        raise SnapshotFormatError(f"malformed index: {error}", path=str(path)) from None
+    except SnapshotFormatError as error:
+        raise SnapshotFormatError(
+            f"malformed index: {error.problem}", path=str(path), location=error.location
+        ) from None
