@@ -10,6 +10,9 @@ import pytest
 
 from iamwarden.errors import PolicySyntaxError
 from iamwarden.policy import (
+    AccessLevel,
+    ActionInfo,
+    Catalog,
     Diagnostic,
     DiagnosticSeverity,
     PolicyKind,
@@ -108,7 +111,71 @@ def test_unknown_global_condition_key() -> None:
     doc = _doc(_allow(Condition={"IpAddress": {"aws:SourceIpp": "10.0.0.0/8"}}))
     found = _only(lint_policy(doc), "unknown_global_condition_key")
     assert found.location == "Statement[0].Condition.IpAddress.aws:SourceIpp"
-    assert "aws:sourceip`" in found.message
+    assert "did you mean `aws:SourceIp`?" in found.message
+
+
+def test_sns_default_topic_policy_legacy_source_owner_is_not_unknown() -> None:
+    """`AWS:SourceOwner` is the legacy key SNS writes into every topic's default policy
+    (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html, "aws:SourceAccount
+    versus aws:SourceOwner"); `AWS:` prefixes spell the same keys (keys are case-insensitive)"""
+    sns_default = {
+        "Version": "2008-10-17",
+        "Id": "__default_policy_ID",
+        "Statement": [
+            {
+                "Sid": "__default_statement_ID",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["SNS:Publish", "SNS:Subscribe", "SNS:GetTopicAttributes"],
+                "Resource": "arn:aws:sns:us-east-1:111122223333:alerts",
+                "Condition": {"StringEquals": {"AWS:SourceOwner": "111122223333"}},
+            },
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "s3.amazonaws.com"},
+                "Action": "SNS:Publish",
+                "Resource": "arn:aws:sns:us-east-1:111122223333:alerts",
+                "Condition": {
+                    "ArnLike": {"AWS:SourceArn": "arn:aws:s3:*:*:uploads"},
+                    "StringEquals": {"AWS:SourceAccount": "111122223333"},
+                },
+            },
+        ],
+    }
+    assert lint_policy(sns_default, kind=PolicyKind.RESOURCE) == ()
+
+
+@pytest.mark.parametrize(
+    "key", ["aws:IsMcpServiceAction", "aws:ViaAWSMCPService", "AWS:CalledViaAWSMCP"]
+)
+def test_mcp_global_condition_keys_are_known(key: str) -> None:
+    """The MCP keys of the global condition keys page
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html) and
+    of the AWS MCP Server policy examples
+    (https://docs.aws.amazon.com/agent-toolkit/latest/userguide/security_iam_id-based-policy-examples.html)"""
+    doc = _doc({**_allow("*"), "Effect": "Deny", "Condition": {"Bool": {key: "true"}}})
+    assert lint_policy(doc, kind=PolicyKind.SCP) == ()
+
+
+def test_global_keys_the_catalogue_lists_are_known_without_the_hand_list() -> None:
+    """An `aws:` key that reaches the catalogue data is known with it, as AWS spells it"""
+    catalog = Catalog(
+        [
+            ActionInfo(
+                name="s3:GetObject",
+                access_levels=frozenset({AccessLevel.READ}),
+                resource_types=(),
+                condition_keys=("aws:BrandNewKey", "aws:Widget/${Name}"),
+            )
+        ]
+    )
+    assert catalog.is_global_condition_key("AWS:brandnewkey")
+    assert catalog.is_global_condition_key("aws:widget/x")
+    assert "aws:BrandNewKey" in catalog.global_condition_keys
+    assert "aws:SourceOwner" in catalog.global_condition_keys
+    doc = _doc(_allow(Condition={"StringEquals": {"aws:BrandNewKey": "1", "aws:BrandNewKee": "1"}}))
+    found = _only(lint_policy(doc, catalog=catalog), "unknown_global_condition_key")
+    assert found.message.endswith("did you mean `aws:BrandNewKey`?")
 
 
 def test_unknown_service_condition_key() -> None:

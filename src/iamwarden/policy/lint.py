@@ -26,7 +26,7 @@ from typing import Any
 
 from iamwarden.errors import PolicySyntaxError
 from iamwarden.policy.arn import compile_glob, try_parse_arn
-from iamwarden.policy.catalog import GLOBAL_CONDITION_KEYS, Catalog, load_catalog
+from iamwarden.policy.catalog import Catalog, load_catalog
 from iamwarden.policy.conditions import OPERATORS, parse_operator
 from iamwarden.policy.document import (
     _ANY_PRINCIPAL,
@@ -302,13 +302,13 @@ class _Linter:
             where = f"{at}.Condition.{condition.operator}.{key}"
             prefix = lower.split(":", 1)[0]
             if prefix == "aws":
-                if not catalog.is_global_condition_key(lower) and not index.matches(lower):
+                if not catalog.is_global_condition_key(lower):
                     yield Diagnostic(
                         severity=_WARNING,
                         code="unknown_global_condition_key",
                         location=where,
                         message=f"unknown global condition key `{key}`"
-                        + _did_you_mean(lower, GLOBAL_CONDITION_KEYS),
+                        + _did_you_mean(lower, catalog.global_condition_keys),
                     )
                 continue
             if "." in prefix or "/" in prefix or ":" not in lower:
