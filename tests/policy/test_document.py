@@ -301,3 +301,38 @@ def test_moto_invalid_documents_raise_unless_deliberately_accepted() -> None:
         rejected += 1
     assert rejected >= 71
     assert accepted <= 7
+
+
+@pytest.mark.parametrize(
+    "resource", ["arn:aws:medialive:*", "arn:aws:medialive:us-east-1:*", "arn:aws:fdsasf"]
+)
+def test_short_arn_iam_accepts_parses(resource: str) -> None:
+    """IAM fills the missing segments of an ARN with four or five segments with `*`"""
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": {"Effect": "Allow", "Action": "medialive:*", "Resource": resource},
+    }
+    assert parse_policy(doc).statements[0].resource is not None
+
+
+@pytest.mark.parametrize("resource", ["arn:aws:s3::bucket", "arn:aws::x", "arn:aws"])
+def test_short_arn_with_an_empty_segment_is_rejected(resource: str) -> None:
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": resource},
+    }
+    with pytest.raises(PolicySyntaxError):
+        parse_policy(doc)
+
+
+def test_short_arn_is_read_with_its_missing_segments_as_wildcards() -> None:
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": {
+            "Effect": "Allow",
+            "Action": "*",
+            "Resource": ["arn:aws:medialive:*", "arn:aws:mediaconnect:us-east-1"],
+        },
+    }
+    statement = parse_policy(doc).statements[0]
+    assert statement.resource == ("arn:aws:medialive:*", "arn:aws:mediaconnect:us-east-1:*:*")

@@ -236,3 +236,27 @@ def test_catalog_covered_is_the_expansion_or_its_complement() -> None:
         catalog.expand("s3:GetObject") | catalog.expand("iam:Get*")
     )
     assert catalog.covered(["s3:*"], negated=True) == catalog.all_actions - catalog.expand("s3:*")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "resource", "allowed"),
+    [
+        ("arn:aws:medialive:*", "arn:aws:medialive:us-east-1:111122223333:channel:1", True),
+        ("arn:aws:medialive:*", "arn:aws:mediaconnect:us-east-1:111122223333:flow:1", False),
+        ("arn:aws:medialive:us-east-1", "arn:aws:medialive:us-east-1:111122223333:input:7", True),
+        ("arn:aws:medialive:us-east-1", "arn:aws:medialive:eu-west-1:111122223333:input:7", False),
+    ],
+)
+def test_short_resource_arn_matches_with_missing_segments_as_wildcards(
+    pattern: str, resource: str, allowed: bool
+) -> None:
+    policy = parse_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": {"Effect": "Allow", "Action": "medialive:*", "Resource": pattern},
+        }
+    )
+    request = Request(principal=USER, action="medialive:DescribeChannel", resource=resource)
+    decision = evaluate(request, PolicySet(identity=(policy,))).decision
+    assert (decision is Decision.ALLOWED) is allowed
+    assert arn_matches(pattern, resource) is (allowed and pattern.endswith("*"))

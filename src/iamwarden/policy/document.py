@@ -225,6 +225,22 @@ def _parse_text(text: str, name: str, kind: PolicyKind) -> Policy:
     return _Parser(kind).policy(data, name)
 
 
+def _full_arns(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Short ARNs with their missing segments filled with `*`, as IAM reads them
+
+    `arn:aws:fdsasf` is `arn:aws:fdsasf:*:*:*`. One that already ends in `*` is kept as written:
+    as a glob it matches the same six-segment ARNs (`arn:aws:medialive:*`).
+    """
+    if values is None or not any(v.startswith("arn:") and v.count(":") < 5 for v in values):
+        return values
+    return tuple(
+        v + ":*" * (5 - v.count(":"))
+        if v.startswith("arn:") and v.count(":") < 5 and not v.endswith("*")
+        else v
+        for v in values
+    )
+
+
 def _is_str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
@@ -305,6 +321,7 @@ class _Parser:
         if action is None and not_action is None:
             self.fail(at, "statement must contain actions")
         resource, not_resource = self.pair(data, at, "Resource", "NotResource", self.resource_entry)
+        resource, not_resource = _full_arns(resource), _full_arns(not_resource)
         if resource is None and not_resource is None and self.kind in _IDENTITY_LIKE:
             self.fail(at, "statement must contain resources")
         principal, not_principal = self.principals(data, at)
@@ -371,14 +388,15 @@ class _Parser:
         if parts[0] != "arn" or len(parts) < 2:
             self.fail(at, f"resource `{value}` must be in arn format or `*`")
             return
-        if len(parts) < 3:
+        if len(parts) < 3 or not parts[2]:
             self.fail(at, f"resource vendor of `{value}` must be fully qualified")
             return
-        if 3 < len(parts) < 6 or not parts[2]:
+        if len(parts) < 6 and "::" in value:
+            # IAM fills the missing segments of a short ARN with `*` (`arn:aws:medialive:*`),
+            # but rejects one that also leaves a segment empty
             self.fail(at, f"resource `{value}` must have six `:`-separated segments")
             return
-        if len(parts) < 6:
-            return
+        parts += ["*"] * (6 - len(parts))
         partition = parts[1]
         if partition not in PARTITIONS and "*" not in partition and "$" not in partition:
             self.fail(at, f"partition `{partition}` is not valid for resource `{value}`")
