@@ -265,10 +265,9 @@ def mixed_workload(
 
 
 def _reset_caches() -> None:
-    from iamwarden.policy import engine
+    from iamwarden.policy.engine.plans import clear_caches
 
-    engine._COMPILED.clear()
-    engine._SETS.clear()
+    clear_caches()
 
 
 def main(argv: list[str]) -> int:

@@ -21,7 +21,7 @@ from iamwarden.policy import (
     evaluate_many,
     parse_policy,
 )
-from iamwarden.policy.engine import _evaluate_uncached
+from iamwarden.policy.engine.authorizer import evaluate_uncached
 
 HOME, OTHER = "111122223333", "444455556666"
 PRINCIPALS = (
@@ -170,6 +170,6 @@ def test_memoised_decisions_equal_fresh_evaluations(
     remembered = evaluate_many(doubled, policies)
     one_by_one = [evaluate(request, policies) for request in doubled]
     for request, cached, single in zip(doubled, remembered, one_by_one, strict=True):
-        fresh = _evaluate_uncached(request, policies)
+        fresh = evaluate_uncached(request, policies)
         assert _answer(cached) == _answer(fresh), request
         assert _answer(single) == _answer(fresh), request

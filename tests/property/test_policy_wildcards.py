@@ -18,7 +18,7 @@ from iamwarden.policy import (
     load_catalog,
     parse_policy,
 )
-from iamwarden.policy.engine import _CompiledSet
+from iamwarden.policy.engine.plans import CompiledSet
 
 USER = "arn:aws:iam::111122223333:user/alice"
 PATTERNS = ("iam:*", "iam:Get*", "iam:*User*", "sqs:*", "s3:Put*", "kms:*", "sts:*")
@@ -137,7 +137,7 @@ def test_a_wildcard_request_is_the_conjunction_of_its_actions(
 def test_a_statement_covers_exactly_what_its_named_actions_say(items: list[dict[str, Any]]) -> None:
     catalog = load_catalog()
     policy = parse_policy({"Version": "2012-10-17", "Statement": items}, name="p")
-    compiled = _CompiledSet(PolicySet(identity=(policy,)), shared=False)
+    compiled = CompiledSet(PolicySet(identity=(policy,)), shared=False)
     everything = {a.lower() for a in catalog.all_actions}
     universe = {
         a.lower() for svc in ("iam", "sqs", "s3", "kms", "sts") for a in catalog.expand(f"{svc}:*")

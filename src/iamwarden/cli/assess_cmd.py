@@ -12,8 +12,8 @@ from rich.console import Console
 
 from iamwarden.analysis import AssessOptions, Suppression, assess, parse_suppressions
 from iamwarden.cli.assess_org import collect_index, organization_report
+from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import read_text, write_text
-from iamwarden.cli.main import ExitCode
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.findings import Severity
 from iamwarden.report import render_json, render_terminal, render_text

@@ -10,8 +10,8 @@ from iamwarden.analysis import AssessOptions
 from iamwarden.analysis.organization import OrganizationAssessment, assess_organization
 from iamwarden.aws import OrganizationIndex, collect_organization, open_access
 from iamwarden.aws import read_organization_index as read_index
-from iamwarden.cli.collect_cmd import live_progress
 from iamwarden.cli.files import write_text
+from iamwarden.cli.progress import live_progress
 from iamwarden.cli.sources import live_request
 from iamwarden.report import render_json, render_text
 from iamwarden.report.organization import render_organization_json, render_organization_text

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
+from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import read_text
-from iamwarden.cli.main import ExitCode
 from iamwarden.policy import Diagnostic, DiagnosticSeverity, PolicyKind, lint_policy
 
 __all__ = ["lint"]

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import sys
-from enum import IntEnum
 from functools import cache
 from typing import Any
 
 import click
 
 from iamwarden import __version__
+from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.errors import IamwardenError
 
-__all__ = ["ExitCode", "cli", "main"]
-
-
-class ExitCode(IntEnum):
-    """What the process exit status means"""
-
-    OK = 0
-    FINDINGS = 1
-    INPUT_ERROR = 2
+__all__ = ["cli", "main"]
 
 
 class _Group(click.Group):

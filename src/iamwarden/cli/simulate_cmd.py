@@ -17,8 +17,8 @@ from iamwarden.analysis.simulation import (
     run_scenarios,
     simulate_principal,
 )
+from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import read_text
-from iamwarden.cli.main import ExitCode
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.errors import InputError
 

@@ -10,10 +10,12 @@ from typing import Any, TypeVar
 
 import click
 
+from iamwarden.aws import collect_account, open_access
 from iamwarden.aws.session import AwsTarget, CollectOptions
+from iamwarden.cli.progress import live_progress
 from iamwarden.snapshot import Snapshot, read_snapshot
 
-__all__ = ["live_options", "live_request", "load_source", "source_options"]
+__all__ = ["collect_live", "live_options", "live_request", "load_source", "source_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _LIVE = "iamwarden.live"
@@ -126,8 +128,6 @@ def load_source(*, demo: bool, input_dir: Path | None, snapshot_file: Path | Non
             "(--profile, --region, --role-arn, --external-id)"
         )
     if not chosen:
-        from iamwarden.cli.collect_cmd import collect_live
-
         return collect_live()
     if demo:
         from iamwarden.snapshot.demo import demo_snapshot
@@ -139,3 +139,11 @@ def load_source(*, demo: bool, input_dir: Path | None, snapshot_file: Path | Non
         return import_cloudmapper(input_dir)
     assert snapshot_file is not None
     return read_snapshot(snapshot_file)
+
+
+def collect_live(*, quiet: bool = False) -> Snapshot:
+    """Collect the account named by the live options of the current command"""
+    target, options = live_request()
+    with live_progress(quiet=quiet) as progress:
+        access = open_access(target, home_region=options.home_region)
+        return collect_account(access, options=options, progress=progress).snapshot

@@ -1,0 +1,328 @@
+"""The decision: AWS's evaluation order over a compiled policy set, with reasons"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final, TypeVar
+
+from iamwarden.policy.arn import try_parse_arn
+from iamwarden.policy.catalog import Catalog
+from iamwarden.policy.document import PolicyKind
+from iamwarden.policy.engine.combine import (
+    FALSE,
+    NO_BOUNDARY,
+    NO_IDENTITY,
+    NO_RCP,
+    NO_RESOURCE,
+    NO_SCP,
+    NO_SESSION,
+    YES,
+    Tri,
+    all_of,
+    any_of,
+)
+from iamwarden.policy.engine.compiled import Stmt
+from iamwarden.policy.engine.context import Context
+from iamwarden.policy.engine.matching import allow, grant_of, match_statement, static_resource_hit
+from iamwarden.policy.engine.model import (
+    ConditionRef,
+    Decision,
+    Evaluation,
+    PolicySet,
+    PrincipalType,
+    Request,
+    StatementRef,
+)
+from iamwarden.policy.engine.plans import RCP_SLOT, SCP_SLOT, CompiledSet, Plan, compile_set
+from iamwarden.policy.engine.principals import Grant, Principal, parse_principal
+from iamwarden.policy.engine.special import needs_resource_grant
+
+
+def _resource_account(request: Request, principal: Principal) -> str | None:
+    if request.resource_account:
+        return request.resource_account
+    arn = try_parse_arn(request.resource)
+    if arn is not None and arn.account and "*" not in arn.account and "?" not in arn.account:
+        return arn.account
+    return principal.account
+
+
+def _decide(
+    compiled: CompiledSet,
+    request: Request,
+    catalog: Catalog | None,
+    trace: bool,
+    *,
+    memo: bool = True,
+) -> Evaluation:
+    key = request.action.lower()
+    plan = compiled.plans.get(key)
+    if plan is None:
+        if "*" in key or "?" in key:
+            return _decide_wildcard(compiled, request, key, catalog, trace, memo)
+        plan = compiled.plan(key)
+    return _decide_plan(compiled, plan, request, catalog, trace, memo)
+
+
+def _decide_plan(
+    compiled: CompiledSet,
+    plan: Plan,
+    request: Request,
+    catalog: Catalog | None,
+    trace: bool,
+    memo: bool,
+) -> Evaluation:
+    principal = parse_principal(request.principal)
+    resource_account = _resource_account(request, principal)
+    memo_key: tuple[object, ...] | None = None
+    if plan.is_static and memo and not trace:
+        # INVARIANT: a static plan (no conditions, no variables) decides from the principal,
+        # the resource account and which statements match the resource, nothing else.
+        resource = request.resource
+        memo_key = (
+            request.principal,
+            resource_account,
+            *[static_resource_hit(stmt, resource) for stmt in plan.resource_dependent],
+        )
+        found = plan.memo.get(memo_key)
+        if found is not None:
+            return found
+    steps: list[str] | None = [] if trace else None
+    ctx = Context(request, principal, resource_account, steps)
+    result = _evaluate_plan(compiled, plan, ctx, catalog)
+    if memo_key is not None and len(plan.memo) < 4096:
+        plan.memo[memo_key] = result
+    return result
+
+
+_PRECEDENCE: Final = {Decision.EXPLICIT_DENY: 0, Decision.IMPLICIT_DENY: 1, Decision.ALLOWED: 2}
+_T = TypeVar("_T")
+
+
+def _decide_wildcard(
+    compiled: CompiledSet,
+    request: Request,
+    key: str,
+    catalog: Catalog | None,
+    trace: bool,
+    memo: bool,
+) -> Evaluation:
+    """Decide every action wildcard `key` stands for, one representative per class
+
+    Allowed only if every class is allowed: the Allow statements of each policy type (and
+    of each SCP / RCP level) must cover the expansion between them. Any explicit deny
+    wins, then any implicit deny; reasons are the statements that decided.
+    """
+    catalog = compiled.resolve_catalog(catalog)
+    parts = [
+        (action, size, _decide_plan(compiled, compiled.plan(action), request, catalog, trace, memo))
+        for action, size in compiled.representatives(key, catalog)
+    ]
+    results = [result for _, _, result in parts]
+    decision = min((result.decision for result in results), key=_PRECEDENCE.__getitem__)
+    deciding = [result for result in results if result.decision is decision]
+    steps: list[str] = []
+    if trace:
+        for action, size, result in parts:
+            more = f" and {size - 1} more like it" if size > 1 else ""
+            steps.append(f"{action}{more}: {result.decision.value}")
+            steps.extend(f"  {step}" for step in result.trace)
+    order = {stmt.ref: i for i, stmt in enumerate(compiled.statements())}
+    reasons = sorted(
+        {ref for result in deciding for ref in result.reasons},
+        key=lambda ref: order.get(ref, len(order)),
+    )
+    return Evaluation(
+        decision=decision,
+        reasons=tuple(reasons),
+        undecided=(
+            _unique(clause for result in deciding for clause in result.undecided)
+            if decision is Decision.ALLOWED
+            else ()
+        ),
+        errors=_unique(issue for result in results for issue in result.errors),
+        deciding_kind=deciding[0].deciding_kind,
+        trace=tuple(steps),
+    )
+
+
+def _unique(items: Iterable[_T]) -> tuple[_T, ...]:
+    """`items` without repeats, in first-seen order"""
+    return tuple(dict.fromkeys(items))
+
+
+def _evaluate_plan(
+    compiled: CompiledSet, plan: Plan, ctx: Context, catalog: Catalog | None
+) -> Evaluation:
+    policies = compiled.policies
+    principal = ctx.principal
+    ptype = principal.type
+    has_account = principal.account is not None
+    steps = ctx.trace
+
+    in_org_principal = (
+        policies.scps is not None
+        and not policies.is_management_account
+        and has_account
+        and not principal.is_service_linked
+    )
+    rcp_applies = False
+    if (
+        policies.rcps is not None
+        and not policies.is_management_account
+        and ptype is not PrincipalType.SERVICE
+        and not principal.is_service_linked
+    ):
+        rcp_applies = plan.service in compiled.resolve_catalog(catalog).rcp_services
+
+    # 1. explicit deny, in every applicable policy
+    denied: list[StatementRef] = []
+    deny_kind: PolicyKind | None = None
+    deny_clauses: list[ConditionRef] = []
+    for group in plan.deny_groups:
+        if group.slot == SCP_SLOT and not in_org_principal:
+            continue
+        if group.slot == RCP_SLOT and not rcp_applies:
+            continue
+        for stmt in group.denies:
+            got = match_statement(stmt, ctx)
+            if got is True:
+                denied.append(stmt.ref)
+                deny_kind = deny_kind or group.kind
+            elif got is not False:
+                deny_clauses.extend(got)
+    if denied:
+        if steps is not None:
+            steps.append("explicit deny: " + ", ".join(map(str, denied)))
+        return _finish(ctx, Decision.EXPLICIT_DENY, tuple(denied), (), deny_kind)
+    if steps is not None:
+        steps.append("explicit deny: none" + (" (some conditional)" if deny_clauses else ""))
+
+    # 2. organization guardrails: each SCP / RCP level needs an allow
+    gates: list[Tri] = []
+    if in_org_principal:
+        gates.extend(allow(group.allows, ctx, NO_SCP) for group in plan.scp)
+    if rcp_applies:
+        gates.extend(allow(group.allows, ctx, NO_RCP) for group in plan.rcp)
+
+    # 3. permissions: identity path and resource-based grants
+    if ptype is PrincipalType.ACCOUNT:
+        identity_path = YES
+        boundary = session = YES
+    elif has_account:
+        identity = allow(plan.identity.allows, ctx, NO_IDENTITY)
+        boundary = (
+            allow(plan.boundary.allows, ctx, NO_BOUNDARY)
+            if policies.permissions_boundary is not None
+            else YES
+        )
+        if principal.is_session:
+            if policies.session is not None:
+                session = allow(plan.session.allows, ctx, NO_SESSION)
+            elif ptype is PrincipalType.FEDERATED_USER:
+                session = NO_SESSION
+            else:
+                session = YES
+        else:
+            session = YES
+        identity_path = all_of(identity, boundary, session)
+    else:
+        identity_path = NO_IDENTITY
+        boundary = session = YES
+
+    if plan.resource.allows:
+        grants: tuple[list[Stmt], list[Stmt], list[Stmt], list[Stmt]] = ([], [], [], [])
+        for stmt in plan.resource.allows:
+            grants[grant_of(stmt, principal).value].append(stmt)
+        direct = allow(grants[Grant.DIRECT.value], ctx, NO_RESOURCE)
+        limited = allow(grants[Grant.LIMITED.value], ctx, NO_RESOURCE)
+        account = allow(grants[Grant.ACCOUNT.value], ctx, NO_RESOURCE)
+    else:
+        direct = limited = account = NO_RESOURCE
+
+    same_account = has_account and principal.account == ctx.resource_account
+    needs_grant = policies.requires_resource_grant or needs_resource_grant(
+        plan.action, ctx.request.resource
+    )
+    if not has_account:
+        permitted = any_of(PolicyKind.RESOURCE, direct, limited, account)
+    elif not same_account:
+        resource_side = any_of(PolicyKind.RESOURCE, direct, limited, account)
+        permitted = all_of(resource_side, identity_path)
+    elif needs_grant:
+        permitted = any_of(
+            PolicyKind.RESOURCE,
+            direct,
+            all_of(limited, boundary, session),
+            all_of(account, identity_path),
+        )
+    else:
+        limited_path = all_of(limited, boundary, session)
+        kind = limited_path.kind if limited.state != FALSE else identity_path.kind
+        permitted = any_of(kind, direct, limited_path, identity_path)
+    if steps is not None:
+        steps.append(
+            f"principal {principal.type.value} account {principal.account} "
+            f"resource account {ctx.resource_account}"
+            f"{' (needs resource grant)' if needs_grant else ''}"
+        )
+    final = all_of(*gates, permitted)
+    if final.state == FALSE:
+        return _finish(ctx, Decision.IMPLICIT_DENY, (), (), final.kind)
+    undecided = (*final.clauses, *deny_clauses)
+    return _finish(ctx, Decision.ALLOWED, _unique(final.refs), undecided, None)
+
+
+def _finish(
+    ctx: Context,
+    decision: Decision,
+    reasons: tuple[StatementRef, ...],
+    undecided: tuple[ConditionRef, ...],
+    kind: PolicyKind | None,
+) -> Evaluation:
+    return Evaluation(
+        decision=decision,
+        reasons=reasons,
+        undecided=_unique(undecided),
+        errors=tuple(ctx.issues.values()),
+        deciding_kind=kind,
+        trace=tuple(ctx.trace) if ctx.trace is not None else (),
+    )
+
+
+def evaluate(
+    request: Request,
+    policies: PolicySet,
+    *,
+    trace: bool = False,
+    catalog: Catalog | None = None,
+) -> Evaluation:
+    """Decide `request` against `policies` the way AWS does, with reasons
+
+    A wildcard action (`iam:*`) stands for every catalogue action it matches and is
+    allowed only if each of them is: the Allow statements of each policy type (each SCP /
+    RCP level) must cover the expansion between them, and a Deny covering any of them
+    denies. The catalogue is loaded only for wildcard actions and RCPs, unless given.
+
+    Raises:
+        InputError: the principal is not an ARN, an account id, a service or `*`.
+    """
+    return _decide(compile_set(policies), request, catalog, trace)
+
+
+def evaluate_uncached(
+    request: Request, policies: PolicySet, *, catalog: Catalog | None = None
+) -> Evaluation:
+    """`evaluate` from a fresh compilation, without memo or shared caches (for tests)"""
+    return _decide(CompiledSet(policies, shared=False), request, catalog, False, memo=False)
+
+
+def evaluate_many(
+    requests: Iterable[Request],
+    policies: PolicySet,
+    *,
+    catalog: Catalog | None = None,
+) -> list[Evaluation]:
+    """Decide many requests against one policy set, compiling it once"""
+    compiled = compile_set(policies)
+    return [_decide(compiled, request, catalog, False) for request in requests]

@@ -1,0 +1,253 @@
+"""Policies compiled once into statement matchers indexed by service prefix (cached by
+digest, name and kind)"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Final
+
+from iamwarden.policy.arn import compile_glob
+from iamwarden.policy.catalog import Catalog
+from iamwarden.policy.conditions import (
+    OperatorSpec,
+    Template,
+    ValueMatcher,
+    parse_operator,
+    parse_template,
+    value_matcher,
+)
+from iamwarden.policy.document import VERSION_2008, Condition, Effect, Policy, PolicyKind, Statement
+from iamwarden.policy.engine.model import StatementRef
+from iamwarden.policy.engine.special import ROLE_ACTIONS
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Clause:
+    condition: Condition
+    spec: OperatorSpec
+    key: str
+    templates: tuple[Template | str, ...] | None
+    matcher: ValueMatcher | None
+    error: str | None
+
+
+class Stmt:
+    """One statement compiled to matchers"""
+
+    __slots__ = (
+        "act_all",
+        "act_exact",
+        "act_globs",
+        "act_negated",
+        "act_patterns",
+        "act_set",
+        "clauses",
+        "has_dynamic",
+        "is_deny",
+        "not_principal",
+        "principal",
+        "ref",
+        "res_all",
+        "res_cache",
+        "res_exact",
+        "res_globs",
+        "res_negated",
+        "res_present",
+        "res_templates",
+        "services",
+    )
+
+    def __init__(self, statement: Statement, policy: Policy) -> None:
+        self.ref = StatementRef(
+            kind=policy.kind,
+            policy=policy.name,
+            index=statement.index,
+            sid=statement.sid,
+            pointer=statement.pointer,
+        )
+        self.is_deny = statement.effect is Effect.DENY
+        actions = statement.action if statement.action is not None else statement.not_action
+        self.act_negated = statement.action is None
+        lowered = tuple(a.lower() for a in actions or ())
+        self.act_patterns = lowered
+        self.act_set: tuple[Catalog, frozenset[str]] | None = None
+        self.act_all = "*" in lowered
+        self.act_exact = frozenset(a for a in lowered if "*" not in a and "?" not in a)
+        globs = [a for a in lowered if ("*" in a or "?" in a) and a != "*"]
+        self.act_globs = union_regex(globs)
+        prefixes = {a.split(":", 1)[0] for a in lowered}
+        wild = self.act_negated or self.act_all or any("*" in p or "?" in p for p in prefixes)
+        self.services = None if wild else frozenset(prefixes)
+        literal = policy.version == VERSION_2008
+        resources = statement.resource if statement.resource is not None else statement.not_resource
+        self.res_present = resources is not None
+        self.res_negated = statement.resource is None and statement.not_resource is not None
+        self.res_all = False
+        exact: set[str] = set()
+        res_globs: list[str] = []
+        templates: list[Template] = []
+        for value in resources or ():
+            template = None if literal else parse_template(value)
+            if template is not None:
+                templates.append(template)
+            elif value == "*":
+                self.res_all = True
+            elif "*" in value or "?" in value:
+                res_globs.append(value)
+            else:
+                exact.add(value)
+        self.res_exact = frozenset(exact)
+        self.res_globs = union_regex(res_globs)
+        self.res_templates = tuple(templates)
+        self.res_cache: dict[str, bool] = {}
+        self.principal = statement.principal
+        self.not_principal = statement.not_principal
+        self.clauses = tuple(compile_clause(c, literal) for c in statement.conditions)
+        self.has_dynamic = bool(self.clauses or self.res_templates)
+
+    def covers(self, action: str) -> bool:
+        hit = (
+            self.act_all
+            or action in self.act_exact
+            or (self.act_globs is not None and self.act_globs.fullmatch(action) is not None)
+        )
+        return hit != self.act_negated
+
+    def named_actions(self, catalog: Catalog) -> frozenset[str]:
+        """The catalogue actions (lowercased) its `Action` / `NotAction` patterns name
+
+        The statement covers exactly these (`Action`) or every other one (`NotAction`);
+        with `*` it names none, as it covers all catalogue actions or none alike. Cached
+        per catalogue.
+        """
+        cached = self.act_set
+        if cached is not None and cached[0] is catalog:
+            return cached[1]
+        named: frozenset[str] = frozenset()
+        if not self.act_all:
+            named = named.union(*(expand_lower(catalog, p) for p in self.act_patterns))
+        self.act_set = (catalog, named)
+        return named
+
+
+@lru_cache(maxsize=4096)
+def expand_lower(catalog: Catalog, pattern: str) -> frozenset[str]:
+    """`catalog.expand(pattern)`, lowercased as the engine compares actions"""
+    return frozenset(a.lower() for a in catalog.expand(pattern))
+
+
+@lru_cache(maxsize=256)
+def sorted_lower(catalog: Catalog, pattern: str) -> tuple[str, ...]:
+    return tuple(sorted(expand_lower(catalog, pattern)))
+
+
+@lru_cache(maxsize=64)
+def action_classes(catalog: Catalog, has_rcps: bool) -> tuple[frozenset[str], ...]:
+    """Catalogue actions the decision rules single out: KMS, role assumption, RCP services"""
+    everything = expand_lower(catalog, "*")
+    classes = [expand_lower(catalog, "kms:*"), ROLE_ACTIONS & everything]
+    if has_rcps:
+        classes.append(
+            frozenset(a for a in everything if a.split(":", 1)[0] in catalog.rcp_services)
+        )
+    return tuple(classes)
+
+
+def union_regex(globs: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex matching any of `globs` (None when there are none)"""
+    if not globs:
+        return None
+    return re.compile("|".join(f"(?:{compile_glob(g).pattern})" for g in globs), re.DOTALL)
+
+
+def compile_clause(condition: Condition, literal: bool) -> Clause:
+    spec = parse_operator(condition.operator)
+    error: str | None = None
+    templates: tuple[Template | str, ...] | None = None
+    matcher: ValueMatcher | None = None
+    if not spec.is_known:
+        error = f"unknown condition operator `{condition.operator}`"
+    elif spec.base != "Null":
+        if not literal and spec.takes_variables and any("${" in v for v in condition.values):
+            templates = tuple(parse_template(v) or v for v in condition.values)
+        else:
+            try:
+                matcher = value_matcher(spec.base, condition.values)
+            except ValueError as exc:
+                error = f"`{condition.operator}` on `{condition.key}`: {exc}"
+    return Clause(
+        condition=condition,
+        spec=spec,
+        key=condition.key.lower(),
+        templates=templates,
+        matcher=matcher,
+        error=error,
+    )
+
+
+class CompiledPolicy:
+    __slots__ = ("by_service", "splits", "statements", "wildcard")
+
+    def __init__(self, policy: Policy) -> None:
+        self.statements = tuple(Stmt(s, policy) for s in policy.statements)
+        by_service: dict[str, list[Stmt]] = {}
+        wildcard: list[Stmt] = []
+        for stmt in self.statements:
+            if stmt.services is None:
+                wildcard.append(stmt)
+            else:
+                for svc in stmt.services:
+                    by_service.setdefault(svc, []).append(stmt)
+        self.by_service = {k: tuple(v) for k, v in by_service.items()}
+        self.wildcard = tuple(wildcard)
+        self.splits: dict[str, tuple[tuple[Stmt, ...], tuple[Stmt, ...]]] = {}
+
+    def split(self, key: str, service: str | None) -> tuple[tuple[Stmt, ...], tuple[Stmt, ...]]:
+        """The Allow and Deny statements that apply to action `key` (cached per action)"""
+        found = self.splits.get(key)
+        if found is not None:
+            return found
+        allows: list[Stmt] = []
+        denies: list[Stmt] = []
+        for stmt in self.candidates(service):
+            if stmt.covers(key):
+                (denies if stmt.is_deny else allows).append(stmt)
+        found = (tuple(allows), tuple(denies))
+        if len(self.splits) < 100_000:
+            self.splits[key] = found
+        return found
+
+    def candidates(self, service: str | None) -> Sequence[Stmt]:
+        if service is None:
+            return self.statements
+        indexed = self.by_service.get(service, ())
+        if not indexed:
+            return self.wildcard
+        if not self.wildcard:
+            return indexed
+        return sorted((*indexed, *self.wildcard), key=lambda s: s.ref.index)
+
+
+_COMPILED: OrderedDict[tuple[str, str, PolicyKind], CompiledPolicy] = OrderedDict()
+_COMPILED_MAX: Final = 8192
+
+
+def compile_policy(policy: Policy) -> CompiledPolicy:
+    """The compiled form of `policy`, shared by every policy set that holds it"""
+    key = (policy.digest, policy.name, policy.kind)
+    found = _COMPILED.get(key)
+    if found is None:
+        found = CompiledPolicy(policy)
+        _COMPILED[key] = found
+        if len(_COMPILED) > _COMPILED_MAX:
+            _COMPILED.popitem(last=False)
+    return found
+
+
+def clear_compiled() -> None:
+    """Forget every compiled policy"""
+    _COMPILED.clear()

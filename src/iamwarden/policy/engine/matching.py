@@ -1,0 +1,171 @@
+"""Whether one compiled statement applies to a request: resource, principal, conditions"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from iamwarden.policy.conditions import (
+    Missing,
+    Rendered,
+    ValueMatcher,
+    apply_null,
+    apply_operator,
+    render,
+    render_glob,
+    rendered_text,
+    value_matcher,
+)
+from iamwarden.policy.engine.combine import MAYBE, TRUE, Tri
+from iamwarden.policy.engine.compiled import Clause, Stmt
+from iamwarden.policy.engine.context import UNKNOWN, Context
+from iamwarden.policy.engine.model import ConditionRef, StatementRef
+from iamwarden.policy.engine.principals import (
+    Grant,
+    Principal,
+    not_principal_applies,
+    principal_grant,
+)
+
+Match = bool | tuple[ConditionRef, ...]
+"""True: applies; False: does not; tuple: applies only if these clauses hold"""
+
+
+@lru_cache(maxsize=16384)
+def _rendered_matcher(base: str, rendered: tuple[Rendered, ...]) -> ValueMatcher:
+    if base in ("StringLike", "StringNotLike"):
+        regexes = tuple(render_glob(r) for r in rendered)
+        return lambda v: any(x.fullmatch(v) is not None for x in regexes)
+    return value_matcher(base, [rendered_text(r) for r in rendered])
+
+
+def clause_truth(clause: Clause, stmt: Stmt, ctx: Context) -> bool | None:
+    """The truth of one clause; None when it cannot be decided (unknown key or operator)"""
+    if clause.error is not None:
+        ctx.issue(stmt.ref, clause.error)
+        return None
+    values = ctx.values(clause.key)
+    if values is UNKNOWN:
+        return None
+    request_values = None if isinstance(values, Missing) else values
+    spec = clause.spec
+    if spec.base == "Null":
+        return apply_null(clause.condition.values, request_values)
+    matcher = clause.matcher
+    if clause.templates is not None:
+        rendered: list[Rendered] = []
+        for template in clause.templates:
+            if isinstance(template, str):
+                rendered.append(((template, False),))
+                continue
+            got = render(template, ctx.single)
+            if got is Missing.UNKNOWN:
+                return None
+            if not isinstance(got, Missing):
+                rendered.append(got)
+        if not rendered:
+            matcher = _no_match
+        else:
+            try:
+                matcher = _rendered_matcher(spec.base, tuple(rendered))
+            except ValueError as exc:
+                ctx.issue(stmt.ref, str(exc))
+                return None
+    assert matcher is not None
+    return apply_operator(spec, matcher, request_values)
+
+
+def _no_match(_value: str) -> bool:
+    return False
+
+
+def static_resource_hit(stmt: Stmt, resource: str) -> bool:
+    cached = stmt.res_cache.get(resource)
+    if cached is None:
+        cached = (
+            stmt.res_all
+            or resource in stmt.res_exact
+            or (stmt.res_globs is not None and stmt.res_globs.fullmatch(resource) is not None)
+        )
+        if len(stmt.res_cache) < 4096:
+            stmt.res_cache[resource] = cached
+    return cached
+
+
+def resource_hit(stmt: Stmt, resource: str, ctx: Context) -> bool:
+    if not stmt.res_present:
+        return True
+    hit = static_resource_hit(stmt, resource)
+    if not hit and stmt.res_templates:
+        for template in stmt.res_templates:
+            got = render(template, ctx.single)
+            if not isinstance(got, Missing) and render_glob(got).fullmatch(resource):
+                hit = True
+                break
+    return hit != stmt.res_negated
+
+
+def match_statement(stmt: Stmt, ctx: Context) -> Match:
+    if not resource_hit(stmt, ctx.request.resource, ctx):
+        return False
+    if stmt.not_principal is not None and not not_principal_applies(
+        stmt.not_principal, ctx.principal
+    ):
+        return False
+    if stmt.principal is not None and (
+        principal_grant(stmt.principal, ctx.principal) is Grant.NONE
+    ):
+        return False
+    if not stmt.clauses:
+        return True
+    pending: list[ConditionRef] = []
+    for clause in stmt.clauses:
+        truth = clause_truth(clause, stmt, ctx)
+        if truth is False:
+            return False
+        if truth is None:
+            pending.append(
+                ConditionRef(
+                    statement=stmt.ref,
+                    operator=clause.condition.operator,
+                    key=clause.condition.key,
+                    values=clause.condition.values,
+                    must_hold=not stmt.is_deny,
+                )
+            )
+    return tuple(pending) if pending else True
+
+
+def grant_of(stmt: Stmt, principal: Principal) -> Grant:
+    if stmt.principal is None or stmt.not_principal is not None:
+        return Grant.DIRECT
+    return principal_grant(stmt.principal, principal)
+
+
+def allow(stmts: Sequence[Stmt], ctx: Context, no: Tri) -> Tri:
+    if not stmts and ctx.trace is None:
+        return no
+    refs: list[StatementRef] = []
+    best: tuple[ConditionRef, ...] | None = None
+    for stmt in stmts:
+        got = match_statement(stmt, ctx)
+        if got is True:
+            refs.append(stmt.ref)
+        elif got is not False and (best is None or len(got) < len(best)):
+            best = got
+    if ctx.trace is not None:
+        ctx.trace.append(
+            f"{no.kind.value if no.kind else ''}: "
+            + (
+                "allowed by " + ", ".join(map(str, refs))
+                if refs
+                else "conditionally allowed"
+                if best
+                else "no allow"
+            )
+        )
+    if refs:
+        return Tri(TRUE, tuple(refs))
+    if best:
+        return Tri(MAYBE, clauses=best)
+    return no

@@ -1,0 +1,196 @@
+"""Policy sets compiled into per-action plans and wildcard action classes"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from iamwarden.policy.catalog import Catalog, load_catalog
+from iamwarden.policy.document import PolicyKind
+from iamwarden.policy.engine.compiled import (
+    CompiledPolicy,
+    Stmt,
+    action_classes,
+    clear_compiled,
+    compile_policy,
+    expand_lower,
+    sorted_lower,
+)
+from iamwarden.policy.engine.model import Evaluation, PolicySet
+
+# groups of a policy set, in the order AWS documents them
+SCP_SLOT, RCP_SLOT, RESOURCE_SLOT, IDENTITY_SLOT, BOUNDARY_SLOT, SESSION_SLOT = range(6)
+
+
+@dataclass(slots=True)
+class Group:
+    slot: int
+    kind: PolicyKind
+    allows: tuple[Stmt, ...]
+    denies: tuple[Stmt, ...]
+
+
+@dataclass(slots=True)
+class Plan:
+    """The statements of a policy set that can apply to one (non-wildcard) action"""
+
+    action: str
+    scp: tuple[Group, ...]
+    rcp: tuple[Group, ...]
+    resource: Group
+    identity: Group
+    boundary: Group
+    session: Group
+    is_static: bool
+    service: str
+    resource_dependent: tuple[Stmt, ...]
+    deny_groups: tuple[Group, ...]
+    memo: dict[tuple[object, ...], Evaluation]
+
+
+class CompiledSet:
+    __slots__ = ("catalog", "groups", "plans", "policies", "wildcards")
+
+    def __init__(self, policies: PolicySet, *, shared: bool = True) -> None:
+        """Compile `policies`; `shared` False compiles afresh, bypassing every cache"""
+        self.policies = policies
+        self.catalog: Catalog | None = None
+        compile_one = compile_policy if shared else CompiledPolicy
+        groups: list[tuple[int, PolicyKind, tuple[CompiledPolicy, ...]]] = []
+        for scp_level in policies.scps or ():
+            groups.append((SCP_SLOT, PolicyKind.SCP, tuple(compile_one(p) for p in scp_level)))
+        for rcp_level in policies.rcps or ():
+            groups.append((RCP_SLOT, PolicyKind.RCP, tuple(compile_one(p) for p in rcp_level)))
+        singles = (
+            (RESOURCE_SLOT, PolicyKind.RESOURCE, (policies.resource,) if policies.resource else ()),
+            (IDENTITY_SLOT, PolicyKind.IDENTITY, policies.identity),
+            (
+                BOUNDARY_SLOT,
+                PolicyKind.PERMISSIONS_BOUNDARY,
+                (policies.permissions_boundary,) if policies.permissions_boundary else (),
+            ),
+            (SESSION_SLOT, PolicyKind.SESSION, policies.session or ()),
+        )
+        for slot, kind, items in singles:
+            groups.append((slot, kind, tuple(compile_one(p) for p in items)))
+        self.groups = tuple(groups)
+        self.plans: dict[str, Plan] = {}
+        self.wildcards: dict[str, tuple[tuple[str, int], ...]] = {}
+
+    def resolve_catalog(self, catalog: Catalog | None) -> Catalog:
+        """`catalog`, else the one this set last used, else `load_catalog()`; remembered"""
+        self.catalog = catalog or self.catalog or load_catalog()
+        return self.catalog
+
+    def statements(self) -> Iterable[Stmt]:
+        """Every compiled statement, in the order AWS documents the policy types"""
+        for _, _, compiled in self.groups:
+            for cp in compiled:
+                yield from cp.statements
+
+    def representatives(self, key: str, catalog: Catalog) -> tuple[tuple[str, int], ...]:
+        """One action per class of the actions wildcard `key` expands to, with class sizes
+
+        Two actions are in one class when the same statements cover them and the
+        action-dependent rules (RCP service, key/trust policy) treat them alike, so each
+        is decided exactly as its representative is. Classes come from refining the
+        actions that some statement names (or a rule singles out) by each statement's
+        named set; the actions none names form one more class. A pattern that matches no
+        catalogue action stands for itself.
+        """
+        found = self.wildcards.get(key)
+        if found is not None:
+            return found
+        expanded = expand_lower(catalog, key)
+        if not expanded:
+            found = ((key, 1),)
+        else:
+            cuts = [stmt.named_actions(catalog) & expanded for stmt in self.statements()]
+            cuts.extend(
+                cut & expanded for cut in action_classes(catalog, self.policies.rcps is not None)
+            )
+            cuts = [cut for cut in cuts if cut]
+            named = frozenset().union(*cuts)
+            blocks = [named] if named else []
+            for cut in cuts:
+                refined: list[frozenset[str]] = []
+                for block in blocks:
+                    inside = block & cut
+                    if inside and len(inside) < len(block):
+                        refined.extend((inside, block - inside))
+                    else:
+                        refined.append(block)
+                blocks = refined
+            classes = [(min(block), len(block)) for block in blocks]
+            if len(named) < len(expanded):
+                rest = next(a for a in sorted_lower(catalog, key) if a not in named)
+                classes.append((rest, len(expanded) - len(named)))
+            found = tuple(sorted(classes))
+        if len(self.wildcards) < 10_000:
+            self.wildcards[key] = found
+        return found
+
+    def plan(self, key: str) -> Plan:
+        """The plan of lowercased, non-wildcard action `key` (cached)"""
+        found = self.plans.get(key)
+        if found is not None:
+            return found
+        service = key.split(":", 1)[0]
+        exact_service = None if "*" in service or "?" in service else service
+        groups: list[Group] = []
+        by_slot: dict[int, list[Group]] = {}
+        for slot, kind, compiled in self.groups:
+            if len(compiled) == 1:
+                allows, denies = compiled[0].split(key, exact_service)
+            else:
+                splits = [cp.split(key, exact_service) for cp in compiled]
+                allows = tuple(stmt for a, _ in splits for stmt in a)
+                denies = tuple(stmt for _, d in splits for stmt in d)
+            group = Group(slot, kind, allows, denies)
+            groups.append(group)
+            by_slot.setdefault(slot, []).append(group)
+        stmts = dict.fromkeys(stmt for group in groups for stmt in (*group.allows, *group.denies))
+        plan = Plan(
+            action=key,
+            scp=tuple(by_slot.get(SCP_SLOT, ())),
+            rcp=tuple(by_slot.get(RCP_SLOT, ())),
+            resource=by_slot[RESOURCE_SLOT][0],
+            identity=by_slot[IDENTITY_SLOT][0],
+            boundary=by_slot[BOUNDARY_SLOT][0],
+            session=by_slot[SESSION_SLOT][0],
+            is_static=not any(stmt.has_dynamic for stmt in stmts),
+            service=service,
+            resource_dependent=tuple(
+                stmt
+                for stmt in stmts
+                if stmt.res_present and not (stmt.res_all and not stmt.res_negated)
+            ),
+            deny_groups=tuple(group for group in groups if group.denies),
+            memo={},
+        )
+        if len(self.plans) < 200_000:
+            self.plans[key] = plan
+        return plan
+
+
+_SETS: OrderedDict[int, tuple[PolicySet, CompiledSet]] = OrderedDict()
+_SETS_MAX: Final = 512
+
+
+def compile_set(policies: PolicySet) -> CompiledSet:
+    entry = _SETS.get(id(policies))
+    if entry is not None and entry[0] is policies:
+        return entry[1]
+    compiled = CompiledSet(policies)
+    _SETS[id(policies)] = (policies, compiled)
+    if len(_SETS) > _SETS_MAX:
+        _SETS.popitem(last=False)
+    return compiled
+
+
+def clear_caches() -> None:
+    """Forget every compiled policy and policy set (benchmarks measure cold compilation)"""
+    _SETS.clear()
+    clear_compiled()
