@@ -6,9 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from iamwarden.analysis.simulation import load_scenarios, results_to_json, run_scenarios
-from iamwarden.errors import ScenarioError
-from iamwarden.policy import Decision, PolicyKind
+from iamwarden.analysis.simulation import (
+    SimulationResult,
+    Verdict,
+    load_scenarios,
+    results_to_json,
+    run_scenarios,
+    simulate_principal,
+)
+from iamwarden.errors import InputError, ScenarioError
+from iamwarden.policy import Decision, PolicyKind, PolicySet, Request, evaluate, parse_policy
+from iamwarden.snapshot import demo_snapshot
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "scenarios.yaml"
 
@@ -124,3 +132,146 @@ def test_missing_name_and_bad_yaml_are_located() -> None:
     with pytest.raises(ScenarioError) as raised:
         load_scenarios("scenarios: [\n  {name: a,\n")
     assert raised.value.location.startswith("line ")
+
+
+def _requests(*lines: str) -> str:
+    return "    requests:\n" + "".join(f"      - {line}\n" for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("request_line", "field", "problem"),
+    [
+        ("{action: s3GetObject}", "action", "`s3GetObject` is not an action"),
+        ("{action: 's3:Get:Object'}", "action", "one `:`"),
+        ("{action: 's3:'}", "action", "is not an action"),
+        ("{action: s3:GetObject, resource: b/k}", "resource", "`b/k` is not an ARN"),
+        ("{action: s3:GetObject, resource: 'arn:aws:s3'}", "resource", "is not an ARN"),
+        ("{action: s3:GetObject, resource: 'arn:aws::::x'}", "resource", "service segment"),
+        ("{action: s3:GetObject, resource: 'arn:aes:s3:::b'}", "resource", "partition `aes`"),
+    ],
+)
+def test_malformed_request_action_or_resource_is_an_error_not_an_implicit_deny(
+    request_line: str, field: str, problem: str
+) -> None:
+    """A request AWS could never receive would be decided implicitDeny and silently meet
+    `expect: implicitDeny`; it is a malformed field instead, located like every other"""
+    body = _requests("{action: s3:GetObject}", "{action: 's3:Get*'}", request_line)
+    with pytest.raises(ScenarioError) as raised:
+        load_scenarios(_one(body))
+    assert raised.value.location == f"scenarios[0] (s1).requests[2].{field}"
+    assert problem in str(raised.value)
+
+
+def test_wildcard_actions_and_arn_globs_remain_valid_requests() -> None:
+    (scenario,) = load_scenarios(
+        _one(
+            _requests(
+                "{action: '*'}",
+                "{action: 's3:Get*', resource: 'arn:aws:s3:::b/*'}",
+                "{action: 's3:GetObject', resource: 'arn:*:s3:::b/k'}",
+                "{action: 's3:GetObject', resource: 'arn:aws-cn:s3:::b/k'}",
+            )
+        )
+    )
+    assert [r.request.resource for r in scenario.requests] == [
+        "*",
+        "arn:aws:s3:::b/*",
+        "arn:*:s3:::b/k",
+        "arn:aws-cn:s3:::b/k",
+    ]
+
+
+def test_action_unknown_to_the_catalogue_warns_and_never_meets_an_expectation() -> None:
+    (result,) = run_scenarios(
+        load_scenarios(_one(_requests("{action: s3:GetObjekt, expect: implicitDeny}")))
+    )
+    assert result.evaluation.decision is Decision.IMPLICIT_DENY
+    assert result.verdict is Verdict.UNVERIFIED and not result.is_expected
+    (warning,) = result.warnings
+    assert "`s3:GetObjekt` is not in the action catalogue" in warning
+    assert "did you mean `s3:GetObject`?" in warning
+    (row,) = results_to_json([result])["results"]
+    assert (row["passed"], row["verdict"], row["warnings"]) == (False, "unverified", [warning])
+
+
+def test_action_of_an_unknown_service_warns_without_an_expectation() -> None:
+    (result,) = run_scenarios(load_scenarios(_one(_requests("{action: 'nosuchsvc:Get'}"))))
+    assert "service prefix `nosuchsvc`" in result.warnings[0]
+    assert result.verdict is None and result.is_expected
+
+
+def test_uncertain_decision_never_meets_an_expectation() -> None:
+    """An evaluation error (an unknown operator, which AWS itself would reject) leaves the
+    decision uncertain: "allowed (uncertain)" does not meet `expect: allowed`"""
+    typo = (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", '
+        '"Resource": "*", "Condition": {"StringEqualz": {"aws:SourceVpc": "vpc-1"}}}]}'
+    )
+    (result,) = run_scenarios(
+        load_scenarios(
+            _one(
+                f"    identity_policies: [{typo}]\n"
+                + _requests("{action: s3:GetObject, expect: allowed}")
+            )
+        )
+    )
+    assert result.evaluation.decision is Decision.ALLOWED and result.evaluation.is_uncertain
+    assert result.verdict is Verdict.UNCERTAIN and not result.is_expected
+    assert results_to_json([result])["failed"] == 1
+
+
+def test_conditional_decision_never_meets_an_expectation() -> None:
+    """A decision that holds only if undecided clauses resolve is not the expected decision"""
+    policy = parse_policy(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", '
+        '"Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}'
+    )
+    request = Request(
+        principal="arn:aws:iam::111122223333:user/alice",
+        action="s3:GetObject",
+        unknown_keys=frozenset({"aws:MultiFactorAuthPresent"}),
+    )
+    result = SimulationResult(
+        scenario="s",
+        request=request,
+        evaluation=evaluate(request, PolicySet(identity=(policy,))),
+        expect=Decision.ALLOWED,
+    )
+    assert result.evaluation.decision is Decision.ALLOWED and result.evaluation.is_conditional
+    assert result.verdict is Verdict.UNCERTAIN and not result.is_expected
+
+
+DEPLOY_BOT = "arn:aws:iam::210987654321:user/deploy-bot"
+
+
+def test_simulate_principal_region_is_the_requested_region_unless_the_context_gives_one() -> None:
+    """aws:RequestedRegion is the region the request is made to
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-requestedregion);
+    the demo's SCP denies every region but its allowed ones"""
+    snapshot = demo_snapshot()
+    (no_region,) = simulate_principal(snapshot, DEPLOY_BOT, ["s3:GetObject"])
+    (in_region,) = simulate_principal(snapshot, DEPLOY_BOT, ["s3:GetObject"], region="us-east-1")
+    (given,) = simulate_principal(
+        snapshot,
+        DEPLOY_BOT,
+        ["s3:GetObject"],
+        context={"AWS:RequestedRegion": "ap-south-1"},
+        region="us-east-1",
+    )
+    assert no_region.evaluation.decision is Decision.EXPLICIT_DENY
+    assert in_region.evaluation.decision is Decision.ALLOWED
+    assert dict(in_region.request.context) == {"aws:RequestedRegion": "us-east-1"}
+    assert given.evaluation.decision is Decision.EXPLICIT_DENY
+    assert dict(given.request.context) == {"AWS:RequestedRegion": "ap-south-1"}
+
+
+@pytest.mark.parametrize(
+    ("actions", "resources", "location"),
+    [(["s3GetObject"], ["*"], "--action"), (["s3:GetObject"], ["b/k"], "--resource")],
+)
+def test_simulate_principal_rejects_malformed_actions_and_resources(
+    actions: list[str], resources: list[str], location: str
+) -> None:
+    with pytest.raises(InputError) as raised:
+        simulate_principal(demo_snapshot(), DEPLOY_BOT, actions, resources)
+    assert raised.value.location == location

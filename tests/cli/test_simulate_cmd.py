@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from iamwarden.cli.main import cli
+from iamwarden.snapshot import demo_snapshot, snapshot_to_json
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "scenarios.yaml"
 
@@ -117,3 +119,130 @@ scenarios:
     assert only["uncertain"] is True
     assert "StringEqualz" in only["errors"][0]["problem"]
     assert only["errors"][0]["pointer"] == "Statement[0]"
+
+
+SCENARIO_HEAD = """
+scenarios:
+  - name: s1
+    principal: arn:aws:iam::111122223333:user/alice
+    identity_policies:
+      - Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: s3:GetObject
+            Resource: "*"
+"""
+
+
+def test_uncertain_allowed_does_not_meet_expect_allowed_and_exits_1(tmp_path: Path) -> None:
+    scenario = tmp_path / "uncertain.yaml"
+    scenario.write_text(
+        SCENARIO_HEAD
+        + """            Condition: {StringEqualz: {"aws:SourceVpc": vpc-1}}
+    requests: [{action: s3:GetObject, expect: allowed}]
+"""
+    )
+    text = CliRunner().invoke(cli, ["simulate", "--scenarios", str(scenario)])
+    assert text.exit_code == 1, text.output
+    assert "UNCERTAIN" in text.output
+    assert "1 decisions, 0 expectations met, 1 failed (1 uncertain)" in text.output
+    as_json = CliRunner().invoke(
+        cli, ["simulate", "--scenarios", str(scenario), "--format", "json"]
+    )
+    assert as_json.exit_code == 1
+    (only,) = json.loads(as_json.output)["results"]
+    assert (only["decision"], only["passed"], only["verdict"]) == ("allowed", False, "uncertain")
+
+
+def test_malformed_action_exits_2_naming_file_scenario_request_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "scenarios.yaml"
+    bad.write_text(
+        SCENARIO_HEAD
+        + """    requests:
+      - {action: s3:GetObject, expect: allowed}
+      - {action: s3:GetObject, resource: "arn:aws:s3:::b/k", expect: allowed}
+      - {action: s3GetObject, expect: implicitDeny}
+"""
+    )
+    result = CliRunner().invoke(cli, ["simulate", "--scenarios", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}: scenarios[0] (s1).requests[2].action: `s3GetObject` is not an action" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
+
+
+def test_resource_that_is_not_an_arn_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "scenarios.yaml"
+    bad.write_text(
+        SCENARIO_HEAD
+        + "    requests: [{action: s3:GetObject, resource: b/k, expect: implicitDeny}]\n"
+    )
+    result = CliRunner().invoke(cli, ["simulate", "--scenarios", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}: scenarios[0] (s1).requests[0].resource: `b/k` is not an ARN" in result.output
+
+
+def test_unknown_action_is_a_warning_in_text_and_json_and_fails_its_expectation(
+    tmp_path: Path,
+) -> None:
+    scenario = tmp_path / "typo.yaml"
+    scenario.write_text(
+        SCENARIO_HEAD + "    requests: [{action: s3:GetObjekt, expect: implicitDeny}]\n"
+    )
+    text = CliRunner().invoke(cli, ["simulate", "--scenarios", str(scenario)])
+    assert text.exit_code == 1
+    assert "UNVERIFIED" in text.output
+    assert "warning: #1 (s1): action `s3:GetObjekt` is not in the action catalogue" in text.output
+    assert "(1 unverified)" in text.output
+    as_json = CliRunner().invoke(
+        cli, ["simulate", "--scenarios", str(scenario), "--format", "json"]
+    )
+    (only,) = json.loads(as_json.output)["results"]
+    assert only["verdict"] == "unverified" and only["passed"] is False
+    assert "did you mean `s3:GetObject`?" in only["warnings"][0]
+
+
+def test_region_option_is_the_requested_region_on_a_snapshot_source(tmp_path: Path) -> None:
+    """aws:RequestedRegion defaults from --region, so the demo's region SCP is satisfied
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-requestedregion)"""
+    path = tmp_path / "demo.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(snapshot_to_json(demo_snapshot())).encode()))
+    for source in (["--demo"], ["--snapshot", str(path)]):
+        result = CliRunner().invoke(
+            cli,
+            [
+                "simulate",
+                *source,
+                "--principal",
+                "arn:aws:iam::210987654321:user/deploy-bot",
+                "--action",
+                "s3:GetObject",
+                "--region",
+                "us-east-1",
+                "--format",
+                "json",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["results"][0]["decision"] == "allowed"
+
+
+def test_more_than_one_region_is_a_usage_error() -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--demo",
+            "--principal",
+            "arn:aws:iam::210987654321:user/deploy-bot",
+            "--action",
+            "s3:GetObject",
+            "--region",
+            "us-east-1",
+            "--region",
+            "eu-west-1",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "one --region" in result.output

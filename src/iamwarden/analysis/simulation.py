@@ -1,21 +1,26 @@
 """Policy test files (`simulate --scenarios`) and simulation of a snapshot's principals.
 
 A scenario file is a public interface: its shape is documented in the README and every
-malformed field is reported with the scenario, request and field that hold it.
+malformed field is reported with the scenario, request and field that hold it; an action
+that is not `service:Name` or a resource that is not an ARN (or `*`) is malformed, so that
+no expectation is met by a request that tests nothing. An expectation is met only by a
+certain decision (no undecided clause, no evaluation error) on an action the catalogue knows.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
-
-import yaml
 
 from iamwarden.analysis.principals import is_known_principal, policies_for
 from iamwarden.errors import InputError, ScenarioError
+from iamwarden.fileio import parse_yaml
 from iamwarden.policy import (
+    Catalog,
     Decision,
     Evaluation,
     Policy,
@@ -23,15 +28,19 @@ from iamwarden.policy import (
     PolicySet,
     Request,
     evaluate,
+    load_catalog,
     parse_policy,
     try_parse_arn,
 )
+from iamwarden.policy.arn import PARTITIONS
+from iamwarden.policy.catalog import closest_name
 from iamwarden.snapshot import Snapshot
 
 __all__ = [
     "Scenario",
     "ScenarioRequest",
     "SimulationResult",
+    "Verdict",
     "load_scenarios",
     "results_to_json",
     "run_scenarios",
@@ -53,6 +62,8 @@ _SCENARIO_FIELDS = {
     "context",
 }
 _REQUEST_FIELDS = _SCENARIO_FIELDS | {"action", "resource", "expect"}
+_ACTION = re.compile(r"[A-Za-z0-9*?_.-]+:[A-Za-z0-9*?_.-]+")
+_REQUESTED_REGION = "aws:RequestedRegion"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,19 +83,44 @@ class Scenario:
     requests: tuple[ScenarioRequest, ...]
 
 
+class Verdict(Enum):
+    """How a decision compares with the expectation of its request"""
+
+    MET = "met"
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"
+    """The decision has undecided clauses or evaluation errors: it cannot meet an expectation"""
+    UNVERIFIED = "unverified"
+    """The action is not in the catalogue: the decision tests nothing AWS would do"""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SimulationResult:
-    """One decision, with the expectation it was checked against"""
+    """One decision, with the expectation it was checked against and any warnings"""
 
     scenario: str
     request: Request
     evaluation: Evaluation
     expect: Decision | None = None
+    is_known_action: bool = True
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """The expectation's verdict; None when the request states none"""
+        if self.expect is None:
+            return None
+        if not self.is_known_action:
+            return Verdict.UNVERIFIED
+        if self.evaluation.is_uncertain or self.evaluation.is_conditional:
+            return Verdict.UNCERTAIN
+        return Verdict.MET if self.expect is self.evaluation.decision else Verdict.FAILED
 
     @property
     def is_expected(self) -> bool:
-        """Whether the decision meets the expectation (true when none was given)"""
-        return self.expect is None or self.expect is self.evaluation.decision
+        """Whether the expectation is met (true when none was given): only a certain decision
+        on a catalogue action, equal to the expected one, meets it"""
+        return self.verdict in (None, Verdict.MET)
 
 
 def _fail(location: str, problem: str) -> ScenarioError:
@@ -142,6 +178,53 @@ def _text(fields: Mapping[str, Any], name: str, where: str, default: str | None 
     return value
 
 
+def _action_problem(action: str) -> str | None:
+    """Why `action` is not an action of a request (`service:Name`, wildcards allowed, or `*`)"""
+    if action == "*" or _ACTION.fullmatch(action):
+        return None
+    if ":" not in action:
+        return f"`{action}` is not an action: expected `service:Name` (such as `s3:GetObject`)"
+    return f"`{action}` is not an action: expected one `:` between service and name"
+
+
+def _resource_problem(resource: str) -> str | None:
+    """Why `resource` is not the resource of a request (an ARN, wildcards allowed, or `*`)"""
+    if resource == "*":
+        return None
+    arn = try_parse_arn(resource)
+    if arn is None:
+        return (
+            f"`{resource}` is not an ARN: expected `*` or "
+            "`arn:partition:service:region:account:resource`"
+        )
+    if not arn.service:
+        return f"`{resource}` is not an ARN: the service segment is empty"
+    if arn.partition not in PARTITIONS and not any(c in arn.partition for c in "*?"):
+        return f"`{resource}`: partition `{arn.partition}` is not an aws partition"
+    return None
+
+
+def _checked(value: str, where: str, problem: str | None) -> str:
+    if problem is not None:
+        raise _fail(where, problem)
+    return value
+
+
+def _catalogue_warning(action: str, catalog: Catalog) -> str | None:
+    """A warning when `action` names no catalogue action (`*` always does)"""
+    if action == "*" or catalog.expand(action):
+        return None
+    service = action.split(":", 1)[0].lower()
+    if "*" in service or "?" in service or service in catalog.services:
+        suggestion = closest_name(action, catalog.expand(f"{service}:*"))
+        problem = f"action `{action}` is not in the action catalogue"
+    else:
+        suggestion = closest_name(service, catalog.services)
+        problem = f"action `{action}`: service prefix `{service}` is not in the action catalogue"
+    hint = f" (did you mean `{suggestion}`?)" if suggestion else ""
+    return f"{problem}{hint}: a decision on it tests nothing AWS would do"
+
+
 def _account_of(arn: str) -> str | None:
     parsed = try_parse_arn(arn)
     return parsed.account or None if parsed is not None else None
@@ -153,6 +236,9 @@ def _request(fields: Mapping[str, Any], where: str, shared_context: Context) -> 
         raise _fail(f"{where}.{unknown[0]}", "unknown field")
     principal = _text(fields, "principal", where)
     resource = _text(fields, "resource", where, default="*")
+    _checked(resource, f"{where}.resource", _resource_problem(resource))
+    action = _text(fields, "action", where)
+    _checked(action, f"{where}.action", _action_problem(action))
     context = {**shared_context, **_context(fields.get("context") or {}, f"{where}.context")}
     account = fields.get("resource_account")
     if account is not None and not isinstance(account, str | int):
@@ -191,7 +277,7 @@ def _request(fields: Mapping[str, Any], where: str, shared_context: Context) -> 
     )
     request = Request(
         principal=principal,
-        action=_text(fields, "action", where),
+        action=action,
         resource=resource,
         resource_account=str(account)
         if account is not None
@@ -227,13 +313,7 @@ def _scenario(raw: Any, where: str) -> Scenario:
 
 def load_scenarios(text: str) -> tuple[Scenario, ...]:
     """Parse a scenario file (YAML or JSON text); raises `ScenarioError` with the location"""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        location = f"line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or "not valid YAML or JSON"
-        raise _fail(location, str(problem)) from None
+    data = parse_yaml(text, error=ScenarioError)
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
         raise _fail("scenarios", "required at the top level, a list of scenarios")
     scenarios = tuple(_scenario(raw, f"scenarios[{i}]") for i, raw in enumerate(data["scenarios"]))
@@ -242,18 +322,42 @@ def load_scenarios(text: str) -> tuple[Scenario, ...]:
     return scenarios
 
 
-def run_scenarios(scenarios: Iterable[Scenario], *, trace: bool = False) -> list[SimulationResult]:
-    """Evaluate every request of every scenario"""
+def run_scenarios(
+    scenarios: Iterable[Scenario], *, trace: bool = False, catalog: Catalog | None = None
+) -> list[SimulationResult]:
+    """Evaluate every request of every scenario
+
+    A request whose action the catalogue (`load_catalog()` when not given) does not know
+    carries a warning, and its expectation is `Verdict.UNVERIFIED`, never met.
+    """
+    catalog = catalog or load_catalog()
     return [
-        SimulationResult(
-            scenario=scenario.name,
-            request=item.request,
-            expect=item.expect,
-            evaluation=evaluate(item.request, item.policies, trace=trace),
+        _result(
+            scenario.name, item.request, item.policies, catalog, expect=item.expect, trace=trace
         )
         for scenario in scenarios
         for item in scenario.requests
     ]
+
+
+def _result(
+    scenario: str,
+    request: Request,
+    policies: PolicySet,
+    catalog: Catalog,
+    *,
+    expect: Decision | None = None,
+    trace: bool = False,
+) -> SimulationResult:
+    warning = _catalogue_warning(request.action, catalog)
+    return SimulationResult(
+        scenario=scenario,
+        request=request,
+        expect=expect,
+        evaluation=evaluate(request, policies, trace=trace),
+        is_known_action=warning is None,
+        warnings=() if warning is None else (warning,),
+    )
 
 
 def simulate_principal(
@@ -263,11 +367,28 @@ def simulate_principal(
     resources: Sequence[str] = ("*",),
     context: Context | None = None,
     *,
+    region: str | None = None,
     trace: bool = False,
+    catalog: Catalog | None = None,
 ) -> list[SimulationResult]:
-    """Decide every action x resource for a principal of the snapshot, with its real policies"""
+    """Decide every action x resource for a principal of the snapshot, with its real policies
+
+    `region` is the request's `aws:RequestedRegion` unless `context` gives that key.
+
+    Raises:
+        InputError: the principal is not in the account, an action is not `service:Name`
+            (or `*`), or a resource is not an ARN (or `*`).
+    """
     if not is_known_principal(snapshot, principal):
         raise InputError(f"principal `{principal}` is not in the account", location="--principal")
+    for action in actions:
+        _checked(action, "--action", _action_problem(action))
+    for resource in resources:
+        _checked(resource, "--resource", _resource_problem(resource))
+    catalog = catalog or load_catalog()
+    shared = dict(context or {})
+    if region is not None and not any(k.lower() == _REQUESTED_REGION.lower() for k in shared):
+        shared[_REQUESTED_REGION] = region
     results = []
     for action, resource in itertools.product(actions, resources):
         resolved = policies_for(
@@ -278,15 +399,9 @@ def simulate_principal(
             action=action,
             resource=resource,
             resource_account=_account_of(resource) or snapshot.account.id,
-            context=dict(context or {}),
+            context=dict(shared),
         )
-        results.append(
-            SimulationResult(
-                scenario=principal,
-                request=request,
-                evaluation=evaluate(request, resolved.policies, trace=trace),
-            )
-        )
+        results.append(_result(principal, request, resolved.policies, catalog, trace=trace))
     return results
 
 
@@ -303,6 +418,8 @@ def results_to_json(results: Sequence[SimulationResult]) -> dict[str, Any]:
                 "decision": r.evaluation.decision.value,
                 "expect": r.expect.value if r.expect else None,
                 "passed": r.is_expected,
+                "verdict": r.verdict.value if r.verdict else None,
+                "warnings": list(r.warnings),
                 "deciding_policy_type": r.evaluation.deciding_kind.value
                 if r.evaluation.deciding_kind
                 else None,

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from iamwarden.analysis.simulation import (
     SimulationResult,
+    Verdict,
     load_scenarios,
     results_to_json,
     run_scenarios,
@@ -19,7 +20,7 @@ from iamwarden.analysis.simulation import (
 )
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import read_text
-from iamwarden.cli.sources import load_source, source_options
+from iamwarden.cli.sources import live_request, load_source, source_options
 from iamwarden.errors import InputError
 
 __all__ = ["simulate"]
@@ -41,6 +42,14 @@ def _context(pairs: tuple[str, ...]) -> dict[str, str | tuple[str, ...]]:
     return context
 
 
+_VERDICT = {
+    Verdict.MET: "[green]ok[/]",
+    Verdict.FAILED: "[red]FAIL[/]",
+    Verdict.UNCERTAIN: "[red]UNCERTAIN[/]",
+    Verdict.UNVERIFIED: "[red]UNVERIFIED[/]",
+}
+
+
 def _render(results: list[SimulationResult], console: Console, *, explain: bool) -> None:
     table = Table(title="Simulation")
     for column in ("#", "scenario", "action", "resource", "decision", "expected", "result"):
@@ -52,7 +61,6 @@ def _render(results: list[SimulationResult], console: Console, *, explain: bool)
             shown += " (conditional)"
         if r.evaluation.is_uncertain:
             shown += " [red](uncertain)[/]"
-        verdict = "" if r.expect is None else ("[green]ok[/]" if r.is_expected else "[red]FAIL[/]")
         table.add_row(
             str(number),
             r.scenario,
@@ -60,9 +68,14 @@ def _render(results: list[SimulationResult], console: Console, *, explain: bool)
             r.request.resource,
             shown,
             r.expect.value if r.expect else "",
-            verdict,
+            _VERDICT[r.verdict] if r.verdict else "",
         )
     console.print(table)
+    for number, r in enumerate(results, 1):
+        for warning in r.warnings:
+            console.print(
+                f"[yellow]warning[/]: #{number} ({r.scenario}): {warning}", highlight=False
+            )
     if explain:
         for number, r in enumerate(results, 1):
             console.print(
@@ -71,7 +84,15 @@ def _render(results: list[SimulationResult], console: Console, *, explain: bool)
             console.print(r.evaluation.explain(), markup=False, highlight=False)
     failed = sum(not r.is_expected for r in results)
     checked = sum(r.expect is not None for r in results)
-    console.print(f"{len(results)} decisions, {checked - failed} expectations met, {failed} failed")
+    why = [
+        f"{count} {verdict.value}"
+        for verdict in (Verdict.UNCERTAIN, Verdict.UNVERIFIED)
+        if (count := sum(r.verdict is verdict for r in results))
+    ]
+    console.print(
+        f"{len(results)} decisions, {checked - failed} expectations met, {failed} failed"
+        + (f" ({', '.join(why)})" if why else "")
+    )
 
 
 @click.command()
@@ -106,7 +127,11 @@ def simulate(
     explain: bool,
     output_format: str,
 ) -> None:
-    """Decide requests as AWS would, from a scenario file or an account's real policies."""
+    """Decide requests as AWS would, from a scenario file or an account's real policies.
+
+    With an account source, --region is the requests' aws:RequestedRegion (unless --context
+    gives it), and the region collected when the source is live.
+    """
     if scenario_file is not None:
         if demo or input_dir or snapshot_file or principal or actions:
             raise click.UsageError("--scenarios takes no account source, --principal or --action")
@@ -120,9 +145,19 @@ def simulate(
             raise click.UsageError(
                 "give --scenarios FILE, or a source with --principal and --action"
             )
-        snapshot = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
+        _, options = live_request()
+        if len(options.regions) > 1:
+            raise click.UsageError("give one --region: it is the requests' aws:RequestedRegion")
+        snapshot = load_source(
+            demo=demo, input_dir=input_dir, snapshot_file=snapshot_file, region_is_request=True
+        )
         results = simulate_principal(
-            snapshot, principal, actions, resources or ("*",), _context(context_pairs)
+            snapshot,
+            principal,
+            actions,
+            resources or ("*",),
+            _context(context_pairs),
+            region=options.regions[0] if options.regions else None,
         )
     if output_format == "json":
         click.echo(json.dumps(results_to_json(results), indent=2, sort_keys=True))

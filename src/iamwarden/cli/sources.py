@@ -113,8 +113,18 @@ def source_options(command: F) -> F:
     return live_options(command)
 
 
-def load_source(*, demo: bool, input_dir: Path | None, snapshot_file: Path | None) -> Snapshot:
-    """The snapshot named by at most one of the source options; live collection without one"""
+def load_source(
+    *,
+    demo: bool,
+    input_dir: Path | None,
+    snapshot_file: Path | None,
+    region_is_request: bool = False,
+) -> Snapshot:
+    """The snapshot named by at most one of the source options; live collection without one
+
+    With `region_is_request` the command reads `--region` as the region of the requests it
+    decides, so `--region` goes with every source.
+    """
     chosen = [
         name
         for name, value in (("--demo", demo), ("--input", input_dir), ("--snapshot", snapshot_file))
@@ -122,7 +132,10 @@ def load_source(*, demo: bool, input_dir: Path | None, snapshot_file: Path | Non
     ]
     if len(chosen) > 1:
         raise click.UsageError("give exactly one source: --demo, --input DIR or --snapshot FILE")
-    if chosen and _live_values():
+    live = _live_values()
+    if region_is_request:
+        live = {k: v for k, v in live.items() if k not in ("region", "regions")}
+    if chosen and live:
         raise click.UsageError(
             f"{chosen[0]} does not go with the live options "
             "(--profile, --region, --role-arn, --external-id)"

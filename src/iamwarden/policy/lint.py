@@ -16,7 +16,6 @@ Codes (stable, snake_case): `syntax`, `version_floor`, `literal_variable`,
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from typing import Any
 
 from iamwarden.errors import PolicySyntaxError
 from iamwarden.policy.arn import compile_glob, try_parse_arn
-from iamwarden.policy.catalog import Catalog, load_catalog
+from iamwarden.policy.catalog import Catalog, closest_name, load_catalog
 from iamwarden.policy.conditions import OPERATORS, parse_operator
 from iamwarden.policy.document import (
     _ANY_PRINCIPAL,
@@ -335,29 +334,9 @@ class _Linter:
 
 
 def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    """`: did you mean `x`?` for the closest known name (ties: the longer shared prefix)"""
-    target = name.lower()
-    best: tuple[float, int, str] | None = None
-    matcher = difflib.SequenceMatcher(b=target)
-    for candidate in sorted(known):
-        lower = candidate.lower()
-        matcher.set_seq1(lower)
-        if matcher.real_quick_ratio() < 0.5 or matcher.quick_ratio() < 0.5:
-            continue
-        ratio = matcher.ratio()
-        prefix = _shared_prefix(lower, target)
-        if ratio >= 0.5 and (best is None or (ratio, prefix) > best[:2]):
-            best = (ratio, prefix, candidate)
-    return f": did you mean `{best[2]}`?" if best else ""
-
-
-def _shared_prefix(a: str, b: str) -> int:
-    count = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        count += 1
-    return count
+    """`: did you mean `x`?` for the closest known name, or nothing"""
+    best = closest_name(name, known)
+    return f": did you mean `{best}`?" if best else ""
 
 
 @lru_cache(maxsize=512)
