@@ -7,6 +7,7 @@ answer must equal a fresh, uncached evaluation of the same request.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -169,7 +170,12 @@ def test_memoised_decisions_equal_fresh_evaluations(
     doubled = batch + batch
     remembered = evaluate_many(doubled, policies)
     one_by_one = [evaluate(request, policies) for request in doubled]
-    for request, cached, single in zip(doubled, remembered, one_by_one, strict=True):
+    # an equal set built afresh shares the compilation (plans and memo) by content
+    copies = [evaluate(request, dataclasses.replace(policies)) for request in doubled]
+    for request, cached, single, copied in zip(
+        doubled, remembered, one_by_one, copies, strict=True
+    ):
         fresh = evaluate_uncached(request, policies)
         assert _answer(cached) == _answer(fresh), request
         assert _answer(single) == _answer(fresh), request
+        assert _answer(copied) == _answer(fresh), request

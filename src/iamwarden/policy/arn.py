@@ -20,6 +20,7 @@ __all__ = [
     "arn_matches",
     "compile_glob",
     "glob_matches",
+    "glob_regex",
     "parse_arn",
     "try_parse_arn",
 ]
@@ -83,11 +84,17 @@ def parse_arn(text: str) -> Arn:
 
 
 @lru_cache(maxsize=16384)
+@lru_cache(maxsize=65536)
+def glob_regex(pattern: str) -> str:
+    """The regex text of an IAM wildcard pattern (`*` any run, `?` one character), uncompiled"""
+    return "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+
+
+@lru_cache(maxsize=16384)
 def compile_glob(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
     """A regex for an IAM wildcard pattern: `*` any run of characters, `?` one character"""
-    body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
     flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile(body, flags)
+    return re.compile(glob_regex(pattern), flags)
 
 
 def glob_matches(pattern: str, value: str, *, ignore_case: bool = False) -> bool:

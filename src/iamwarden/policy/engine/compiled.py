@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-from iamwarden.policy.arn import compile_glob
+from iamwarden.policy.arn import glob_regex
 from iamwarden.policy.catalog import Catalog
 from iamwarden.policy.conditions import (
     OperatorSpec,
@@ -158,10 +158,19 @@ def action_classes(catalog: Catalog, has_rcps: bool) -> tuple[frozenset[str], ..
 
 
 def union_regex(globs: Sequence[str]) -> re.Pattern[str] | None:
-    """One regex matching any of `globs` (None when there are none)"""
+    """One regex matching any of `globs` (None when there are none)
+
+    Cached by the globs: policies of one shape (the same `Action` list in thousands of
+    generated or managed policies) share one compiled regex.
+    """
     if not globs:
         return None
-    return re.compile("|".join(f"(?:{compile_glob(g).pattern})" for g in globs), re.DOTALL)
+    return _union_regex(tuple(globs))
+
+
+@lru_cache(maxsize=32768)
+def _union_regex(globs: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{glob_regex(g)})" for g in globs), re.DOTALL)
 
 
 def compile_clause(condition: Condition, literal: bool) -> Clause:
@@ -249,5 +258,6 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
 
 
 def clear_compiled() -> None:
-    """Forget every compiled policy"""
+    """Forget every compiled policy and statement regex"""
     _COMPILED.clear()
+    _union_regex.cache_clear()

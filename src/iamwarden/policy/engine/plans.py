@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from iamwarden.policy.catalog import Catalog, load_catalog
-from iamwarden.policy.document import PolicyKind
+from iamwarden.policy.document import Policy, PolicyKind
 from iamwarden.policy.engine.compiled import (
     CompiledPolicy,
     Stmt,
@@ -175,22 +175,64 @@ class CompiledSet:
         return plan
 
 
-_SETS: OrderedDict[int, tuple[PolicySet, CompiledSet]] = OrderedDict()
+SetKey = tuple[object, ...]
+_SETS: OrderedDict[SetKey, CompiledSet] = OrderedDict()
 _SETS_MAX: Final = 512
+_LAST: list[tuple[PolicySet, CompiledSet] | None] = [None]
+
+
+def _policy_key(policy: Policy) -> tuple[str, str, PolicyKind]:
+    # INVARIANT: the key of `compile_policy`: what a compiled policy (its statement refs
+    # included) depends on.
+    return (policy.digest, policy.name, policy.kind)
+
+
+def set_key(policies: PolicySet) -> SetKey:
+    """What a compiled set depends on: its policies by slot (digest, name, kind, in order)
+    and the flags the decision reads (which slots are absent, management account,
+    resource grant); equal keys compile to interchangeable sets"""
+    scps = policies.scps
+    rcps = policies.rcps
+    boundary = policies.permissions_boundary
+    resource = policies.resource
+    session = policies.session
+    return (
+        tuple(map(_policy_key, policies.identity)),
+        None if boundary is None else _policy_key(boundary),
+        None if session is None else tuple(map(_policy_key, session)),
+        None if resource is None else _policy_key(resource),
+        None if scps is None else tuple(tuple(map(_policy_key, level)) for level in scps),
+        None if rcps is None else tuple(tuple(map(_policy_key, level)) for level in rcps),
+        policies.is_management_account,
+        policies.requires_resource_grant,
+    )
 
 
 def compile_set(policies: PolicySet) -> CompiledSet:
-    entry = _SETS.get(id(policies))
-    if entry is not None and entry[0] is policies:
-        return entry[1]
-    compiled = CompiledSet(policies)
-    _SETS[id(policies)] = (policies, compiled)
-    if len(_SETS) > _SETS_MAX:
-        _SETS.popitem(last=False)
+    """The compiled form of `policies`, shared by every policy set of the same content
+
+    A fresh `PolicySet` equal in content to one compiled before (the same policies by
+    slot and the same flags) gets that compilation with its plans, wildcard classes and
+    memo; the 512 most recently used are kept.
+    """
+    last = _LAST[0]
+    if last is not None and last[0] is policies:
+        return last[1]
+    key = set_key(policies)
+    compiled = _SETS.get(key)
+    if compiled is None:
+        compiled = CompiledSet(policies)
+        _SETS[key] = compiled
+        if len(_SETS) > _SETS_MAX:
+            _SETS.popitem(last=False)
+    else:
+        _SETS.move_to_end(key)
+    _LAST[0] = (policies, compiled)
     return compiled
 
 
 def clear_caches() -> None:
     """Forget every compiled policy and policy set (benchmarks measure cold compilation)"""
     _SETS.clear()
+    _LAST[0] = None
     clear_compiled()
