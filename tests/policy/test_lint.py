@@ -157,6 +157,28 @@ def test_mcp_global_condition_keys_are_known(key: str) -> None:
     assert lint_policy(doc, kind=PolicyKind.SCP) == ()
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        "aws:SignInSessionArn",
+        "ec2:SourceInstanceArn",
+        "ec2:RoleDelivery",
+        "glue:RoleAssumedBy",
+        "glue:CredentialIssuingService",
+        "codebuild:BuildArn",
+        "lambda:SourceFunctionArn",
+        "ssm:SourceInstanceArn",
+        "identitystore:UserId",
+    ],
+)
+def test_cross_service_and_session_keys_go_with_any_action(key: str) -> None:
+    """Cross-service condition keys "are a type of global condition key", available across
+    services (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html,
+    "Properties of a role session"): neither unknown nor inapplicable to `s3:GetObject`"""
+    doc = _doc(_allow("s3:GetObject", Condition={"StringEquals": {key: "x"}}))
+    assert lint_policy(doc) == ()
+
+
 def test_global_keys_the_catalogue_lists_are_known_without_the_hand_list() -> None:
     """An `aws:` key that reaches the catalogue data is known with it, as AWS spells it"""
     catalog = Catalog(

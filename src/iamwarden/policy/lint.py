@@ -300,15 +300,16 @@ class _Linter:
             seen.add(lower)
             where = f"{at}.Condition.{condition.operator}.{key}"
             prefix = lower.split(":", 1)[0]
+            if catalog.is_global_condition_key(lower):
+                continue  # global and cross-service keys go with every action
             if prefix == "aws":
-                if not catalog.is_global_condition_key(lower):
-                    yield Diagnostic(
-                        severity=_WARNING,
-                        code="unknown_global_condition_key",
-                        location=where,
-                        message=f"unknown global condition key `{key}`"
-                        + _did_you_mean(lower, catalog.global_condition_keys),
-                    )
+                yield Diagnostic(
+                    severity=_WARNING,
+                    code="unknown_global_condition_key",
+                    location=where,
+                    message=f"unknown global condition key `{key}`"
+                    + _did_you_mean(lower, catalog.global_condition_keys),
+                )
                 continue
             if "." in prefix or "/" in prefix or ":" not in lower:
                 continue  # identity-provider keys (`accounts.google.com:aud`) are open-ended
