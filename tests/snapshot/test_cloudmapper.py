@@ -598,7 +598,7 @@ def test_not_a_directory(tmp_path: Path) -> None:
 
 def test_bad_json_names_file_and_line(tmp_path: Path) -> None:
     error = _error(write_export(tmp_path, {AUTH: '{\n "UserDetailList": [\n oops\n]}'}))
-    assert error.path.endswith(AUTH) and error.location == "line 3"
+    assert error.path.endswith(AUTH) and error.location == "line 3:2"
     assert error.problem.startswith("invalid JSON")
 
 

@@ -73,7 +73,7 @@ def test_malformed_file_names_file_and_line(tmp_path: Path) -> None:
     path.write_text('{\n "schema_version": 1,\n oops\n}')
     with pytest.raises(SnapshotFormatError) as raised:
         read_snapshot(path)
-    assert str(raised.value).startswith(f"{path}: line 3: invalid JSON")
+    assert str(raised.value).startswith(f"{path}: line 3:2: invalid JSON")
 
 
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:

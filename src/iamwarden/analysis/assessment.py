@@ -15,8 +15,6 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from iamwarden.analysis.compliance import (
     ControlResult,
     ControlStatus,
@@ -28,6 +26,7 @@ from iamwarden.analysis.compliance import (
 from iamwarden.analysis.permissions import Permissions
 from iamwarden.analysis.registry import CheckContext, CheckSpec, registered_checks
 from iamwarden.errors import InputError, Problem
+from iamwarden.fileio import parse_yaml
 from iamwarden.findings import Finding, Severity, Status
 from iamwarden.policy import Catalog, load_catalog
 from iamwarden.policy.arn import glob_matches
@@ -280,12 +279,7 @@ def parse_suppressions(text: str, *, path: str = "") -> tuple[Suppression, ...]:
     Raises:
         InputError: the text is not YAML of that shape; every problem is reported.
     """
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        raise InputError("not valid YAML", path=path, location=where) from None
+    data = parse_yaml(text, path=path)
     items = data.get("suppressions") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise InputError("expected a mapping with a `suppressions` list", path=path)

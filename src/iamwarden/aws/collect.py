@@ -44,9 +44,10 @@ from iamwarden.aws.session import (
     sts_client,
 )
 from iamwarden.errors import CollectionError, SnapshotFormatError
+from iamwarden.fileio import write_atomically
 from iamwarden.snapshot.cloudmapper import AuthorizationDetails
 from iamwarden.snapshot.extras import load_json
-from iamwarden.snapshot.jsonform import dump_snapshot, write_atomically
+from iamwarden.snapshot.jsonform import dump_snapshot
 from iamwarden.snapshot.model import (
     AccessKey,
     Account,

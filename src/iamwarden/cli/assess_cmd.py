@@ -13,7 +13,7 @@ from rich.console import Console
 from iamwarden.analysis import AssessOptions, Suppression, assess, parse_suppressions
 from iamwarden.cli.assess_org import collect_index, organization_report
 from iamwarden.cli.exit_codes import ExitCode
-from iamwarden.cli.files import read_text, write_text
+from iamwarden.cli.files import check_directory, check_writable, read_text, write_text
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.findings import Severity
 from iamwarden.report import render_json, render_terminal, render_text
@@ -96,11 +96,14 @@ def assess_command(
     or above it, 2 bad usage or input.
     """
     suppressions = _suppressions(suppressions_file)
+    if output is not None:
+        check_writable(output)
     if is_org or org_index is not None or role_name:
         if is_org == (org_index is not None) or is_org != bool(role_name):
             raise click.UsageError("use --org --role-name NAME, or --org-index PATH")
         if any(source.values()):
             raise click.UsageError("organization mode takes no --demo, --input or --snapshot")
+        check_directory(report_dir)
         index = (
             collect_index(role_name, report_dir / "snapshots", quiet=quiet)
             if role_name

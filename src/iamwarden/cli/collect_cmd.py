@@ -12,6 +12,7 @@ from iamwarden.aws import (
     collect_organization,
     open_access,
 )
+from iamwarden.cli.files import check_directory, check_writable
 from iamwarden.cli.progress import live_progress
 from iamwarden.cli.sources import live_options, live_request
 from iamwarden.snapshot import dump_snapshot
@@ -68,6 +69,10 @@ def collect(
         raise click.UsageError("--org needs --role-name NAME")
     if role_name and not is_org:
         raise click.UsageError("--role-name only goes with --org")
+    if is_org:
+        check_directory(output)
+    else:
+        check_writable(output)
     with live_progress(quiet=quiet) as progress:
         access = open_access(target, home_region=options.home_region)
         if is_org:

@@ -1,27 +1,14 @@
-"""Reading and writing the files a command is given, with failures as one-line input errors"""
+"""The files a command is given or writes: the guarded reader and the atomic writer of
+`iamwarden.fileio`, with every failure an `InputError` (one line, exit 2)
+
+Outputs are checked with `check_writable` / `check_directory` before the work that produces
+them starts, then written with `write_text` (temporary file beside the destination, synced,
+renamed into place).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from iamwarden.fileio import check_directory, check_json_depth, check_writable, read_text
+from iamwarden.fileio import write_atomically as write_text
 
-from iamwarden.errors import InputError
-
-__all__ = ["read_text", "write_text"]
-
-
-def read_text(path: Path) -> str:
-    """The UTF-8 text of `path`; an `InputError` naming it when it cannot be read"""
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", path=str(path)) from None
-    except OSError as error:
-        raise InputError((error.strerror or "cannot be read").lower(), path=str(path)) from None
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write `text` to `path` as UTF-8; an `InputError` naming it when it cannot be written"""
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise InputError((error.strerror or "cannot be written").lower(), path=str(path)) from None
+__all__ = ["check_directory", "check_json_depth", "check_writable", "read_text", "write_text"]

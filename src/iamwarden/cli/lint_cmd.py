@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from iamwarden.cli.exit_codes import ExitCode
-from iamwarden.cli.files import read_text
+from iamwarden.cli.files import check_json_depth, read_text
 from iamwarden.policy import Diagnostic, DiagnosticSeverity, PolicyKind, lint_policy
 
 __all__ = ["lint"]
@@ -30,7 +30,9 @@ def lint(files: tuple[Path, ...], kind: str, managed: bool, output_format: str) 
     """Lint IAM policy documents (JSON files); exit 1 when any has an error."""
     results: dict[str, tuple[Diagnostic, ...]] = {}
     for path in files:
-        results[str(path)] = lint_policy(read_text(path), kind=PolicyKind(kind), managed=managed)
+        text = read_text(path)
+        check_json_depth(text, path=str(path))
+        results[str(path)] = lint_policy(text, kind=PolicyKind(kind), managed=managed)
     if output_format == "json":
         data = {
             path: [

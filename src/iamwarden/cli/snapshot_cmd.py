@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from iamwarden.cli.files import check_writable
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.snapshot import dump_snapshot
 
@@ -23,6 +24,7 @@ __all__ = ["snapshot"]
 )
 def snapshot(demo: bool, input_dir: Path | None, snapshot_file: Path | None, output: Path) -> None:
     """Write the snapshot of one account to a file."""
+    check_writable(output)
     account = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
     dump_snapshot(account, output)
     click.echo(

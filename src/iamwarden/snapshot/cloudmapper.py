@@ -278,10 +278,10 @@ class _Layout:
     def find(cls, base: Path) -> _Layout:
         if not base.is_dir():
             raise SnapshotFormatError("not a directory", path=str(base))
-        if (base / AUTHORIZATION_DETAILS_FILE).is_file():
+        if (base / AUTHORIZATION_DETAILS_FILE).exists():
             return cls(base=base, home=base, regions=(base,))
         regions = tuple(p for p in _listing(base) if p.is_dir() and not p.name.startswith("."))
-        homes = [p for p in regions if (p / AUTHORIZATION_DETAILS_FILE).is_file()]
+        homes = [p for p in regions if (p / AUTHORIZATION_DETAILS_FILE).exists()]
         if not homes:
             raise SnapshotFormatError(
                 f"file not found: {AUTHORIZATION_DETAILS_FILE} (in this folder or a region folder)",
@@ -301,7 +301,7 @@ def _listing(folder: Path) -> list[Path]:
 
 def _optional(file: Path) -> JsonNode | None:
     """The JSON object in `file`, or `None` when there is no such file"""
-    return load_json(file).obj() if file.is_file() else None
+    return load_json(file).obj() if file.exists() else None
 
 
 def _entries(folder: Path) -> Iterator[tuple[str, Path]]:
@@ -346,7 +346,7 @@ class _Importer:
     def read(self, dataset: DataSet, name: str, folder: Path | None = None) -> JsonNode | None:
         """A file of the home region (or `folder`), recording the data set or the gap"""
         file = (folder or self.layout.home) / name
-        if not file.is_file():
+        if not file.exists():
             self.missing(dataset, name, folder)
             return None
         self.collected.add(dataset)
@@ -427,7 +427,7 @@ class _Importer:
             (self.layout.home, _CREDENTIAL_REPORT_CSV),
             (self.layout.base, _CREDENTIAL_REPORT_CSV),
         ):
-            if (folder / name).is_file():
+            if (folder / name).exists():
                 report = read_credential_report(folder / name)
                 self.collected |= {DataSet.CREDENTIAL_REPORT, DataSet.ACCESS_KEY_LAST_USED}
                 return report
@@ -476,7 +476,7 @@ class _Importer:
             job_node = load_json(file).obj().key("JobId")
             job = job_node.text()
             details_file = details_dir / quote_plus(job)
-            if not details_file.is_file():
+            if not details_file.exists():
                 self.missing(DataSet.SERVICE_LAST_ACCESSED, f"{_SLA_DETAILS}/{job}")
                 continue
             details = load_json(details_file).obj()
@@ -552,7 +552,7 @@ class _Importer:
     def access_analyzers(self) -> tuple[AccessAnalyzer, ...]:
         out = []
         for folder in self.layout.regions:
-            file = next((folder / n for n in _ANALYZERS if (folder / n).is_file()), None)
+            file = next((folder / n for n in _ANALYZERS if (folder / n).exists()), None)
             if file is None:
                 self.missing(DataSet.ACCESS_ANALYZER, _ANALYZERS[0], folder)
                 continue
@@ -671,7 +671,7 @@ class _Importer:
         roles_of = {p.arn: p.roles for p in profiles}
         found: dict[str, ComputeResource] = {}
         extra = self.layout.base / COMPUTE_FILE
-        if extra.is_file():
+        if extra.exists():
             self.collected.add(DataSet.COMPUTE)
             for resource in parse_compute(load_json(extra)):
                 found.setdefault(resource.arn, resource)
@@ -716,7 +716,7 @@ class _Importer:
 
     def organization(self) -> Organization | None:
         file = self.layout.base / ORGANIZATIONS_FILE
-        if not file.is_file():
+        if not file.exists():
             self.missing(DataSet.ORGANIZATION, ORGANIZATIONS_FILE)
             return None
         self.collected.add(DataSet.ORGANIZATION)

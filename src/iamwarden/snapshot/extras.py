@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import unquote
 
+from iamwarden import fileio
 from iamwarden.errors import PolicySyntaxError, Problem, SnapshotFormatError
 from iamwarden.policy.document import PolicyKind, parse_policy
 from iamwarden.snapshot.model import (
@@ -64,34 +65,19 @@ def as_utc(value: datetime) -> datetime:
 
 
 def read_bytes(path: Path, name: str = "") -> bytes:
-    """The bytes of a file; `name` is how errors refer to the file
+    """The content of a file (gunzipped when gzip data); `name` is how errors refer to it
 
     Raises:
-        SnapshotFormatError: the file is missing or unreadable.
+        SnapshotFormatError: the file is missing, a directory, unreadable or too large.
     """
-    shown = name or str(path)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise SnapshotFormatError("file not found", path=shown) from None
-    except OSError as error:
-        raise SnapshotFormatError(f"cannot read: {error.strerror}", path=shown) from None
+    return fileio.read_bytes(path, name=name, error=SnapshotFormatError)
 
 
 def load_json(path: Path, name: str = "") -> JsonNode:
-    """Read a JSON file as the root node; `name` is how errors refer to the file"""
+    """Read a JSON file as the root node with the guarded reader (gzip, byte order mark,
+    depth and size limits); `name` is how errors refer to the file"""
     shown = name or str(path)
-    raw = read_bytes(path, shown)
-    try:
-        value = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise SnapshotFormatError("not UTF-8 text", path=shown) from None
-    except json.JSONDecodeError as error:
-        raise SnapshotFormatError(
-            f"invalid JSON: {error.msg}", path=shown, location=f"line {error.lineno}"
-        ) from None
-    except RecursionError:
-        raise SnapshotFormatError("JSON nested too deeply", path=shown) from None
+    value = fileio.read_json(path, name=shown, error=SnapshotFormatError)
     return JsonNode(value, at="$", path=shown)
 
 

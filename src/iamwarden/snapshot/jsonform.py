@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
-import os
-import tempfile
 import types
 import typing
 from collections.abc import Mapping
@@ -22,6 +20,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from iamwarden.errors import SnapshotFormatError
+from iamwarden.fileio import read_json, write_atomically
 from iamwarden.snapshot.model import SCHEMA_VERSION, Document, Snapshot
 
 __all__ = [
@@ -29,7 +28,6 @@ __all__ = [
     "read_snapshot",
     "snapshot_from_json",
     "snapshot_to_json",
-    "write_atomically",
 ]
 
 
@@ -137,45 +135,21 @@ def snapshot_from_json(data: Any) -> Snapshot:
 
 
 def read_snapshot(path: str | Path) -> Snapshot:
-    """Read a `.json` or `.json.gz` snapshot file"""
+    """Read a snapshot file, gzip-compressed or not (told by its content, not its name)"""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-        if path.suffix == ".gz":
-            raw = gzip.decompress(raw)
-        data = json.loads(raw)
-    except FileNotFoundError:
-        raise SnapshotFormatError("file not found", path=str(path)) from None
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
-        raise SnapshotFormatError(f"cannot read: {error}", path=str(path)) from None
-    except json.JSONDecodeError as error:
-        raise SnapshotFormatError(
-            f"invalid JSON: {error.msg}", path=str(path), location=f"line {error.lineno}"
-        ) from None
-    except UnicodeDecodeError:
-        raise SnapshotFormatError("not UTF-8 text", path=str(path)) from None
+    data = read_json(path, error=SnapshotFormatError)
     try:
         return snapshot_from_json(data)
     except SnapshotFormatError as error:
         raise error.with_path(str(path)) from None
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, then rename it into place, so that an
-    interrupted write leaves no partial file"""
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def dump_snapshot(snapshot: Snapshot, path: str | Path) -> None:
-    """Write a snapshot atomically (temporary file, then rename); gzip for `.gz`"""
+    """Write a snapshot atomically (`fileio.write_atomically`); gzip for a `.gz` name
+
+    Raises:
+        InputError: the file cannot be written (the previous file, if any, is left whole).
+    """
     path = Path(path)
     text = json.dumps(snapshot_to_json(snapshot), indent=1, sort_keys=True) + "\n"
     data = gzip.compress(text.encode(), mtime=0) if path.suffix == ".gz" else text.encode()

@@ -1,0 +1,473 @@
+"""Guarded reading and atomic writing of every file iamwarden is given or writes.
+
+Reading: gzip is recognised by its content (magic bytes), never by the file's name; a UTF-8
+byte order mark is accepted; size, nesting depth and YAML alias expansion are bounded before
+any recursive code sees the document, so hostile input is one `InputError` (file, line:col,
+problem) and never a `RecursionError`, a memory blow-up or a traceback. Writing: the
+destination is checked before the work that produces it starts (`check_writable`,
+`check_directory`), and `write_atomically` writes a temporary file beside the destination,
+syncs it and renames it into place, so a failed write leaves the previous file untouched.
+
+This module imports nothing of iamwarden's but `errors`; `policy/` does not use it (it gets
+text), every other package and the CLI read and write through it.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import tempfile
+import zlib
+from collections.abc import Iterator
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, Event, ScalarEvent
+
+from iamwarden.errors import InputError
+
+__all__ = [
+    "MAX_ALIAS_EXPANSION",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "check_directory",
+    "check_json_depth",
+    "check_writable",
+    "parse_json",
+    "parse_yaml",
+    "read_bytes",
+    "read_json",
+    "read_text",
+    "read_yaml",
+    "write_atomically",
+]
+
+MAX_BYTES = 512 * 1024 * 1024
+"""Largest content read from one file, after gzip decompression"""
+MAX_DEPTH = 256
+"""Deepest nesting of lists and objects accepted in a JSON or YAML document"""
+MAX_ALIAS_EXPANSION = 100_000
+"""Most nodes that YAML aliases may add to a document when expanded (billion laughs)"""
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1024 * 1024
+_BRACKET_DELTA = {"[": 1, "{": 1, "]": -1, "}": -1}
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+try:
+    _YamlLoader: Any = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _YamlLoader = yaml.SafeLoader
+
+
+def _reason(error: OSError, default: str) -> str:
+    """A person's words for an `OSError` (lowercase, no Python type names)"""
+    if isinstance(error, FileNotFoundError):
+        return "file not found"
+    if isinstance(error, IsADirectoryError):
+        return "is a directory"
+    return (error.strerror or default).lower()
+
+
+def _size(value: int) -> str:
+    return f"{value // (1024 * 1024)} MiB" if value >= 1024 * 1024 else f"{value} bytes"
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def _gunzip(raw: bytes, *, limit: int, path: str, error: type[InputError]) -> bytes:
+    """Every member of gzip data, stopping as soon as the output passes `limit`"""
+    parts: list[bytes] = []
+    total = 0
+    data = raw
+    try:
+        while data:
+            inflater = zlib.decompressobj(wbits=31)
+            part = inflater.decompress(data, limit + 1 - total)
+            total += len(part)
+            parts.append(part)
+            if total > limit or inflater.unconsumed_tail:
+                raise error(f"gzip content larger than {_size(limit)}", path=path)
+            if not inflater.eof:
+                raise error("truncated gzip data", path=path)
+            data = inflater.unused_data.lstrip(b"\0")
+            if data and not data.startswith(_GZIP_MAGIC):
+                raise error("trailing data after gzip content", path=path)
+    except zlib.error:
+        raise error("not valid gzip data", path=path) from None
+    return b"".join(parts)
+
+
+def read_bytes(
+    path: Path,
+    *,
+    name: str = "",
+    error: type[InputError] = InputError,
+    max_bytes: int = MAX_BYTES,
+) -> bytes:
+    """The content of a file, gunzipped when it is gzip data (by content, whatever its name)
+
+    `name` is how errors refer to the file (default: the path).
+
+    Raises:
+        InputError: (or `error`) the file is missing, a directory, unreadable, larger than
+            `max_bytes` (before or after decompression) or broken gzip data.
+    """
+    shown = name or str(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as failure:
+        raise error(_reason(failure, "cannot be read"), path=shown) from None
+    if len(raw) > max_bytes:
+        raise error(f"file larger than {_size(max_bytes)}", path=shown)
+    if raw.startswith(_GZIP_MAGIC):
+        return _gunzip(raw, limit=max_bytes, path=shown, error=error)
+    return raw
+
+
+def _decode(raw: bytes, *, path: str, error: type[InputError]) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as failure:
+        line = raw[: failure.start].count(b"\n") + 1
+        raise error("not UTF-8 text", path=path, location=f"line {line}") from None
+
+
+def read_text(
+    path: Path,
+    *,
+    name: str = "",
+    error: type[InputError] = InputError,
+    max_bytes: int = MAX_BYTES,
+) -> str:
+    """The UTF-8 text of a file (a byte order mark dropped, gzip content decompressed)"""
+    shown = name or str(path)
+    raw = read_bytes(path, name=shown, error=error, max_bytes=max_bytes)
+    return _decode(raw, path=shown, error=error)
+
+
+def _value_problem(failure: ValueError) -> str:
+    text = str(failure)
+    return "number too large" if "digits" in text else f"bad value: {text}".lower()
+
+
+def _line_col(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    return f"line {line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
+
+
+def _too_deep_at(text: str, max_depth: int) -> int:
+    """Offset of the first bracket nested deeper than `max_depth` (outside strings), or -1"""
+    depth = 0
+    in_string = escaped = False
+    for offset, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > max_depth:
+                return offset
+        elif char in "]}":
+            depth -= 1
+    return -1
+
+
+def check_json_depth(
+    text: str, *, path: str = "", error: type[InputError] = InputError, max_depth: int = MAX_DEPTH
+) -> None:
+    """Refuse JSON text nested deeper than `max_depth`, without recursion and before parsing
+
+    Raises:
+        InputError: (or `error`) located at the first bracket too deep.
+    """
+    # INVARIANT: linear and iterative; brackets inside strings do not count.
+    if text.count("[") + text.count("{") <= max_depth:
+        return
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub('""', text))
+    if max(accumulate(map(_BRACKET_DELTA.__getitem__, brackets)), default=0) <= max_depth:
+        return
+    offset = _too_deep_at(text, max_depth)
+    raise error(
+        f"JSON nested too deeply (more than {max_depth} levels)",
+        path=path,
+        location=_line_col(text, offset) if offset >= 0 else "",
+    )
+
+
+def parse_json(text: str, *, path: str = "", error: type[InputError] = InputError) -> Any:
+    """Decode JSON text, depth-checked first; syntax errors located as `line L:C`"""
+    text = text.removeprefix("\ufeff")
+    check_json_depth(text, path=path, error=error)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as failure:
+        raise error(
+            f"invalid JSON: {failure.msg.lower()}",
+            path=path,
+            location=f"line {failure.lineno}:{failure.colno}",
+        ) from None
+    except ValueError as failure:  # a number beyond Python's digit limit
+        raise error(f"invalid JSON: {_value_problem(failure)}", path=path) from None
+    except RecursionError:  # INVARIANT: unreachable after the depth check; kept as a guard
+        raise error("JSON nested too deeply", path=path) from None
+
+
+def read_json(path: Path, *, name: str = "", error: type[InputError] = InputError) -> Any:
+    """The decoded JSON value of a file (gzip, byte order mark and limits as `read_text`)"""
+    shown = name or str(path)
+    return parse_json(read_text(path, name=shown, error=error), path=shown, error=error)
+
+
+def _events(text: str) -> Iterator[Event]:
+    loader = _YamlLoader(text)
+    try:
+        while loader.check_event():
+            yield loader.get_event()
+    finally:
+        loader.dispose()
+
+
+def _yaml_location(mark: Any) -> str:
+    return f"line {mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+
+
+def _check_yaml_events(
+    text: str, *, path: str, error: type[InputError], max_depth: int, max_expansion: int
+) -> None:
+    """Refuse YAML nested too deeply or whose aliases would expand too far, from the event
+    stream alone (iterative: nothing is composed or constructed yet)"""
+    depth = 0
+    nodes = 0  # nodes of the document with every alias expanded
+    added = 0  # nodes added by alias expansion
+    # for each open collection: its anchor, the node count and depth when it started
+    open_nodes: list[tuple[str | None, int, int]] = []
+    anchors: dict[str, tuple[int, int]] = {}  # anchor -> (expanded size, depth below it)
+    deepest_below: list[int] = []
+    for event in _events(text):
+        if isinstance(event, AliasEvent):
+            anchor = event.anchor or ""
+            if anchor not in anchors:
+                problem = (
+                    "YAML alias refers to a node that contains it"
+                    if any(a == anchor for a, _, _ in open_nodes)
+                    else f"undefined YAML alias `{anchor}`"
+                )
+                raise error(problem, path=path, location=_yaml_location(event.start_mark))
+            size, below = anchors[anchor]
+            nodes += size
+            added += size
+            if added > max_expansion:
+                raise error(
+                    f"YAML aliases expand to more than {max_expansion} nodes",
+                    path=path,
+                    location=_yaml_location(event.start_mark),
+                )
+            if depth + below > max_depth:
+                raise error(
+                    f"YAML nested too deeply (more than {max_depth} levels)",
+                    path=path,
+                    location=_yaml_location(event.start_mark),
+                )
+            if deepest_below:
+                deepest_below[-1] = max(deepest_below[-1], below)
+        elif isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > max_depth:
+                raise error(
+                    f"YAML nested too deeply (more than {max_depth} levels)",
+                    path=path,
+                    location=_yaml_location(event.start_mark),
+                )
+            nodes += 1
+            open_nodes.append((event.anchor, nodes - 1, depth))
+            deepest_below.append(0)
+        elif isinstance(event, CollectionEndEvent):
+            anchor, start, _ = open_nodes.pop()
+            below = deepest_below.pop() + 1
+            if deepest_below:
+                deepest_below[-1] = max(deepest_below[-1], below)
+            if anchor is not None:
+                anchors[anchor] = (nodes - start, below)
+            depth -= 1
+        elif isinstance(event, ScalarEvent):
+            nodes += 1
+            if event.anchor is not None:
+                anchors[event.anchor] = (1, 0)
+
+
+def parse_yaml(
+    text: str,
+    *,
+    path: str = "",
+    error: type[InputError] = InputError,
+    max_depth: int = MAX_DEPTH,
+    max_expansion: int = MAX_ALIAS_EXPANSION,
+) -> Any:
+    """Decode YAML (or JSON) text with the safe loader, after bounding depth and aliases
+
+    Raises:
+        InputError: (or `error`) a syntax error located as `line L:C`, nesting deeper than
+            `max_depth`, or aliases that would add more than `max_expansion` nodes.
+    """
+    text = text.removeprefix("\ufeff")
+    try:
+        _check_yaml_events(
+            text, path=path, error=error, max_depth=max_depth, max_expansion=max_expansion
+        )
+        return yaml.load(text, Loader=_YamlLoader)  # a safe loader (C or Python)
+    except yaml.MarkedYAMLError as failure:
+        problem = f"invalid YAML: {failure.problem or failure.context or 'syntax error'}"
+        if "nesting depth" in problem:  # libyaml's own limit, met while scanning ahead
+            problem = f"YAML nested too deeply (more than {max_depth} levels)"
+        raise error(
+            problem,
+            path=path,
+            location=_yaml_location(failure.problem_mark or failure.context_mark),
+        ) from None
+    except yaml.YAMLError as failure:
+        raise error(f"invalid YAML: {failure}".splitlines()[0], path=path) from None
+    except ValueError as failure:  # a date or number the constructor cannot build
+        raise error(f"invalid YAML: {_value_problem(failure)}", path=path) from None
+    except RecursionError:  # INVARIANT: unreachable after the depth check; kept as a guard
+        raise error("YAML nested too deeply", path=path) from None
+
+
+def read_yaml(path: Path, *, name: str = "", error: type[InputError] = InputError) -> Any:
+    """The decoded YAML (or JSON) value of a file, with the limits of `parse_yaml`"""
+    shown = name or str(path)
+    return parse_yaml(read_text(path, name=shown, error=error), path=shown, error=error)
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def _probe(directory: Path, shown: str) -> None:
+    """Create and remove a file in `directory`: the only honest test of writability (root
+    ignores permission bits, read-only mounts and pseudo file systems do not)"""
+    try:
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".iamwarden-", suffix=".probe")
+    except OSError as failure:
+        if failure.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT):
+            problem = "is read-only" if failure.errno == errno.EROFS else "is not writable"
+            raise InputError(f"directory `{directory}` {problem}", path=shown) from None
+        raise InputError(
+            f"directory `{directory}`: {_reason(failure, 'cannot be written')}", path=shown
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def check_writable(path: Path) -> None:
+    """Check, before any work, that a file can be written at `path`
+
+    The folder must exist, be a directory and accept a new file; `path` must not be a
+    directory.
+
+    Raises:
+        InputError: naming `path` and the problem.
+    """
+    shown = str(path)
+    if path.is_dir():
+        raise InputError("is a directory", path=shown)
+    directory = path.parent
+    if not directory.exists():
+        raise InputError(f"directory `{directory}` does not exist", path=shown)
+    if not directory.is_dir():
+        raise InputError(f"`{directory}` is not a directory", path=shown)
+    _probe(directory, shown)
+
+
+def check_directory(path: Path) -> None:
+    """Check, before any work, that files can be written into directory `path`, creating it
+    (and its parents) when missing
+
+    Raises:
+        InputError: naming `path` and the problem.
+    """
+    shown = str(path)
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        problem = "not a directory" if existing == path else f"`{existing}` is not a directory"
+        raise InputError(problem, path=shown)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as failure:
+        raise InputError(
+            f"cannot create directory: {_reason(failure, 'failed')}", path=shown
+        ) from None
+    _probe(path, shown)
+
+
+def _mode_of(path: Path) -> int:
+    """The permission bits the written file gets: the replaced file's, else rw-r--r--"""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o644
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def write_atomically(path: Path, data: bytes | str) -> None:
+    """Write `data` (text as UTF-8) to a temporary file beside `path`, sync it, then rename it
+    into place: an interrupted or failed write leaves the previous file as it was
+
+    Raises:
+        InputError: naming `path` and the problem (full disk, read-only folder, ...).
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    directory = path.parent
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as failure:
+        raise InputError(_reason(failure, "cannot be written"), path=str(path)) from None
+    try:
+        try:
+            os.fchmod(fd, _mode_of(path))
+            _write_all(fd, payload)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError as failure:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(_reason(failure, "cannot be written"), path=str(path)) from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _sync_directory(directory)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the rename durable; a file system that cannot sync a directory is not an error"""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
