@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from iamwarden.findings import Status
-from iamwarden.snapshot import DataSet, ServiceAccess, ServiceLastAccessed
+from iamwarden.snapshot import DataSet, ServiceAccess, ServiceLastAccessed, with_policy_gaps
 from tests.analysis.checking import only, run_check, statuses
 from tests.builders import (
     ACCOUNT_ID,
@@ -120,9 +120,28 @@ def test_policy_no_full_admin_inline_evidence_names_the_statement():
 
 def test_policy_no_full_admin_unparseable_inline_policy_is_not_assessed():
     broken = role("odd", inline_policies=(inline("broken", document={"Statement": 3}),))
-    finding = only(run_check("policy_no_full_admin", snapshot(roles=(broken,))))
+    snap = with_policy_gaps(snapshot(roles=(broken,)))
+    finding = only(run_check("policy_no_full_admin", snap))
     assert finding.status is Status.NOT_ASSESSED
-    assert finding.message == "policy cannot be parsed"
+    problem = "Statement: statement must be an object or a non-empty list"
+    assert finding.message == f"odd/broken cannot be read: {problem}"
+    assert finding.evidence["missing_data"] == ["authorization_details"]
+    assert finding.evidence["gaps"] == [f"policy `{broken.arn}:broken` cannot be read: {problem}"]
+
+
+@pytest.mark.parametrize("check_id", ["role_admin_access", "policy_wildcard_sensitive_actions"])
+def test_unreadable_policy_leaves_its_holder_not_assessed_with_the_gap(check_id):
+    bad = managed_policy("Odd", document={"Version": "2012-10-17", "Statement": "x"})
+    holder = role("holder", attached_policies=(bad.arn,))
+    fine = role("fine", attached_policies=(SCOPED.arn,))
+    snap = with_policy_gaps(snapshot(roles=(holder, fine), policies=(bad, SCOPED)))
+    (gap,) = snap.gaps
+    findings = run_check(check_id, snap)
+    subject = holder.arn if check_id == "role_admin_access" else bad.arn
+    (pending,) = [f for f in findings if f.status is Status.NOT_ASSESSED]
+    assert pending.resource_arn == subject and pending.evidence["gaps"] == [gap.reason]
+    assert pending.evidence["unreadable_policies"] == [bad.arn]
+    assert {f.status for f in findings if f is not pending} == {Status.PASS}
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
 
-from iamwarden.aws.calls import Caller, Clients, GapReason
+from iamwarden.aws.calls import Caller, Clients
 from iamwarden.aws.iam import collect_authorization_details, collect_credential_report
 from iamwarden.snapshot import CredentialReport, DataSet
 
@@ -156,18 +156,14 @@ def test_authorization_details_pages_are_merged_by_the_snapshot_parser(clients: 
     assert [p.boundary_usage_count for p in details.policies] == [1]
 
 
-def test_a_rejected_authorization_details_answer_is_a_gap(clients: Clients) -> None:
+def test_a_policy_iamwarden_cannot_parse_is_kept_for_a_policy_gap(clients: Clients) -> None:
     caller = _caller(clients)
     broken = {"Statement": [{"Effect": "Maybe", "Action": "sts:AssumeRole"}]}
     with _stub_details(clients, _pages(broken)):
-        assert collect_authorization_details(caller) is None
-    (gap,) = caller.gaps
-    assert (gap.dataset, gap.call) == (
-        DataSet.AUTHORIZATION_DETAILS,
-        "GetAccountAuthorizationDetails",
-    )
-    assert gap.reason.startswith(GapReason.MALFORMED.value + ": ")
-    assert "RoleDetailList[0].AssumeRolePolicyDocument" in gap.reason
+        details = collect_authorization_details(caller)
+    assert details is not None and caller.gaps == ()
+    (role,) = details.roles
+    assert role.trust_policy.obj() == broken  # with_policy_gaps names it once collected
 
 
 def _report(clients: Clients, content: bytes) -> tuple[CredentialReport | None, Caller]:

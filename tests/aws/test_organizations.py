@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import boto3
 from botocore.config import Config
 from botocore.stub import Stubber
@@ -51,15 +49,14 @@ def test_a_denied_path_is_a_gap_of_the_member_not_of_the_reader() -> None:
 def test_a_malformed_scp_is_a_gap_and_no_path() -> None:
     reader, _, stub = _reader()
     summary = {"Id": "p-1", "Name": "Odd", "Type": "SERVICE_CONTROL_POLICY"}
-    broken = json.dumps({"Statement": [{"Effect": "Allow", "Action": 7, "Resource": "*"}]})
     with stub:
         stub.add_response("describe_organization", ORGANIZATION)
         stub.add_response("list_parents", {"Parents": [{"Id": "r-1", "Type": "ROOT"}]})
         stub.add_response("list_roots", {"Roots": [{"Id": "r-1", "Name": "Root"}]})
         stub.add_response("list_policies_for_target", {"Policies": [summary]})
         stub.add_response(
-            "describe_policy", {"Policy": {"PolicySummary": summary, "Content": broken}}
-        )
+            "describe_policy", {"Policy": {"PolicySummary": summary}}
+        )  # no Content: a policy iamwarden cannot parse would be kept, as a policy gap
         view = reader.view(MEMBER)
     assert view.organization is None
     (gap,) = view.gaps

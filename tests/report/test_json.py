@@ -91,6 +91,7 @@ def test_gaps_carry_what_they_left_not_assessed():
             "service": "",
             "call": "",
             "error_code": "",
+            "resource": "",
             "recorded": False,
             "dataset_collected": False,
             "not_assessed_checks": [
@@ -108,6 +109,7 @@ def test_gaps_carry_what_they_left_not_assessed():
             "service": "iam",
             "call": "",
             "error_code": "",
+            "resource": "",
             "recorded": True,
             "dataset_collected": False,
             "not_assessed_checks": ["server_certificate_not_expired"],

@@ -618,20 +618,51 @@ def test_missing_field_is_located(tmp_path: Path) -> None:
     assert error.problem == "missing field `AssumeRolePolicyDocument`"
 
 
-def test_policy_document_that_is_not_json(tmp_path: Path) -> None:
-    error = _error(write_export(tmp_path, {AUTH: auth_details(document="%7Bnot json")}))
-    assert error.location == "$.Policies[0].PolicyVersionList[0].Document"
-    assert error.problem == "policy document is not JSON"
+CUSTOM = f"arn:aws:iam::{ACCOUNT_ID}:policy/Custom"
 
 
-def test_policy_grammar_error_is_located_inside_the_document(tmp_path: Path) -> None:
-    broken = {
+def _policy_gaps(tmp_path: Path, document: Any) -> list[tuple[DataSet, str, str]]:
+    """Import an export whose policy Custom holds `document`; its policy gaps"""
+    snap = import_cloudmapper(write_export(tmp_path, {AUTH: auth_details(document=document)}))
+    assert [u.name for u in snap.users] == ["alice", "bob"]  # the rest is still imported
+    return [(g.dataset, g.resource, g.reason) for g in snap.gaps if g.resource]
+
+
+def test_policy_document_that_is_not_json_is_a_gap_for_that_policy(tmp_path: Path) -> None:
+    ((dataset, resource, reason),) = _policy_gaps(tmp_path, "%7Bnot json")
+    assert (dataset, resource) == (DataSet.AUTHORIZATION_DETAILS, CUSTOM)
+    assert reason == f"policy `{CUSTOM}` cannot be read: policy must be a json object"
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        (
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Action": "*"}]},
+            "Statement[0].Effect: effect must be `Allow` or `Deny`, not `Maybe` (and 1 more)",
+        ),
+        (
+            {"Version": "2012-10-17", "Statement": "Allow everything"},
+            "Statement: statement must be an object or a non-empty list",
+        ),
+    ],
+)
+def test_policy_iamwarden_cannot_parse_is_a_gap_naming_it(
+    tmp_path: Path, document: Any, problem: str
+) -> None:
+    ((dataset, resource, reason),) = _policy_gaps(tmp_path, document)
+    assert (dataset, resource) == (DataSet.AUTHORIZATION_DETAILS, CUSTOM)
+    assert reason == f"policy `{CUSTOM}` cannot be read: {problem}"
+
+
+def test_short_resource_arn_imports_without_a_gap(tmp_path: Path) -> None:
+    medialive = {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}],
+        "Statement": [
+            {"Effect": "Allow", "Action": "medialive:*", "Resource": "arn:aws:medialive:*"}
+        ],
     }
-    error = _error(write_export(tmp_path, {AUTH: auth_details(document=broken)}))
-    assert error.location == "$.Policies[0].PolicyVersionList[0].Document.Statement[0].Effect"
-    assert error.problem.startswith("invalid policy: effect must be")
+    assert _policy_gaps(tmp_path, medialive) == []
 
 
 def test_policy_without_a_default_version(tmp_path: Path) -> None:
@@ -687,10 +718,17 @@ def test_truncated_plain_csv_names_the_line(tmp_path: Path) -> None:
     assert error.path.endswith("credential-report.csv") and error.location == "line 2"
 
 
-def test_bad_resource_policy_file_is_located(tmp_path: Path) -> None:
-    error = _error(_export(tmp_path, **{"s3-get-bucket-policy/b": {"Policy": "[1, 2]"}}))
+def test_unreadable_resource_policy_is_a_gap(tmp_path: Path) -> None:
+    snap = import_cloudmapper(_export(tmp_path, **{"s3-get-bucket-policy/b": {"Policy": "[1, 2]"}}))
+    (gap,) = [g for g in snap.gaps if g.resource]
+    assert (gap.dataset, gap.resource) == (DataSet.RESOURCE_POLICIES, "arn:aws:s3:::b")
+    assert gap.reason.endswith("cannot be read: policy must be a json object")
+
+
+def test_resource_policy_that_is_not_a_document_is_located(tmp_path: Path) -> None:
+    error = _error(_export(tmp_path, **{"s3-get-bucket-policy/b": {"Policy": 42}}))
     assert error.path.endswith("s3-get-bucket-policy/b") and error.location == "$.Policy"
-    assert error.problem == "policy document is not a JSON object"
+    assert error.problem == "expected a policy document (an object or JSON text)"
 
 
 def test_wrong_type_in_an_optional_file(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from iamwarden.fileio import parse_yaml
 from iamwarden.findings import Finding, Severity, Status
 from iamwarden.policy import Catalog, load_catalog
 from iamwarden.policy.arn import glob_matches
-from iamwarden.snapshot import DataSet, Gap, Snapshot
+from iamwarden.snapshot import DataSet, Gap, Snapshot, with_policy_gaps
 
 __all__ = [
     "CREDENTIAL_REPORT_MAX_AGE",
@@ -228,6 +228,7 @@ def assess(snapshot: Snapshot, options: AssessOptions = AssessOptions()) -> Asse
     if now is None:
         raise ValueError("the snapshot has no collection time: pass AssessOptions(now=...)")
     catalog = options.catalog or load_catalog()
+    snapshot = with_policy_gaps(snapshot)
     base = CheckContext(
         snapshot=snapshot, catalog=catalog, permissions=Permissions(snapshot, catalog), now=now
     )

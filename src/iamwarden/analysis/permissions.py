@@ -5,6 +5,12 @@ is this full administrator access (and only with MFA?), which sensitive actions 
 policy allow on every resource. Answers are cached by the policies' names and digests, so a
 policy attached to thousands of roles is evaluated once. Nothing here matches actions, ARNs
 or conditions: the catalogue expands patterns and the engine decides.
+
+Every question is static (no real request), so the keys every request carries
+(`policy.keys.REQUEST_KEYS`: time, region, source IP, TLS, user agent) are undecided, never
+absent; the principal's own keys are known for a real user or role and undecided for the
+hypothetical holder of a group's or a lone policy's permissions. An answer that holds only
+under such clauses is still yes, with the clauses as its `undecided` part.
 """
 
 from __future__ import annotations
@@ -15,10 +21,10 @@ from enum import Enum
 from types import MappingProxyType
 
 from iamwarden.analysis.principals import PrincipalPolicies, entity_policies
-from iamwarden.errors import InputError
 from iamwarden.policy import (
     AccessLevel,
     Catalog,
+    ConditionRef,
     Decision,
     Evaluation,
     Policy,
@@ -29,11 +35,13 @@ from iamwarden.policy import (
     evaluate_many,
 )
 from iamwarden.policy.document import Effect
+from iamwarden.policy.keys import PRINCIPAL_KEYS, REQUEST_KEYS
 from iamwarden.snapshot import Group, Role, Snapshot, User
 
 __all__ = [
     "CREDENTIAL_ACTIONS",
     "MFA_KEY",
+    "MFA_KEYS",
     "RESOURCE_POLICY_WRITES",
     "AdminAccess",
     "Permissions",
@@ -41,7 +49,14 @@ __all__ = [
 ]
 
 MFA_KEY = "aws:MultiFactorAuthPresent"
+MFA_KEYS: frozenset[str] = frozenset({MFA_KEY.lower(), "aws:multifactorauthage"})
+"""The keys (lowercased) a session carries only when MFA was used: "admin only with MFA" is an
+answer that needs one of them"""
 HOLDER_NAME = "iamwarden-hypothetical-holder"
+_MEMBER_KEYS = frozenset({"aws:principalarn", "aws:userid", "aws:username"})
+"""Principal keys that differ between the users a group's policies apply to"""
+_HOLDER_KEYS = _MEMBER_KEYS | {"aws:principaltype"}
+"""Principal keys that differ between the users, groups and roles a lone policy applies to"""
 
 CREDENTIAL_ACTIONS: Mapping[str, str] = MappingProxyType(
     {
@@ -86,28 +101,42 @@ class Sensitivity(Enum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AdminAccess:
-    """The answer to "may this do `*` on `*`?" with MFA left undecided
+    """The answer to "may this do `*` on `*`?", with MFA and the request's own keys undecided
 
-    `evaluation` is the engine's answer; `None` when no Allow statement names every
-    catalogue action, so no evaluation could allow `*` (the engine is not asked).
+    `evaluation` is the engine's answer with the MFA keys and every always-present request key
+    undecided; `None` when no Allow statement names every catalogue action, so no evaluation
+    could allow `*` (the engine is not asked). `without_mfa` is the answer for a request
+    made without MFA (long-term access keys, or a session without MFA), the request's other
+    keys still undecided: the same as `evaluation` when that does not depend on MFA, `None`
+    when no such request is allowed.
     """
 
     evaluation: Evaluation | None
+    without_mfa: Evaluation | None = None
 
     @property
     def is_admin(self) -> bool:
-        """Allowed every action on every resource, possibly only with MFA"""
+        """Allowed every action on every resource under some request, possibly only with MFA
+        or only under conditions on the request (region, source IP, TLS, time)"""
         return self.evaluation is not None and self.evaluation.decision is Decision.ALLOWED
 
     @property
-    def requires_mfa(self) -> bool:
-        """Admin only when the undecided MFA conditions hold"""
-        return self.is_admin and self.evaluation is not None and self.evaluation.is_conditional
+    def is_admin_without_mfa(self) -> bool:
+        """Admin in a request made without MFA (possibly only under `conditions`)"""
+        return self.without_mfa is not None and self.without_mfa.decision is Decision.ALLOWED
 
     @property
-    def is_admin_without_mfa(self) -> bool:
-        """Admin whether or not the session used MFA"""
-        return self.is_admin and not self.requires_mfa
+    def requires_mfa(self) -> bool:
+        """Admin only when the session used MFA"""
+        return self.is_admin and not self.is_admin_without_mfa
+
+    @property
+    def conditions(self) -> tuple[ConditionRef, ...]:
+        """The undecided clauses under which the principal is admin: without MFA when it is
+        admin without MFA, else the MFA clauses and the rest; empty when admin regardless"""
+        if self.is_admin_without_mfa and self.without_mfa is not None:
+            return self.without_mfa.undecided
+        return self.evaluation.undecided if self.is_admin and self.evaluation else ()
 
 
 def _renamed(evaluation: Evaluation, name: str) -> Evaluation:
@@ -118,6 +147,38 @@ def _renamed(evaluation: Evaluation, name: str) -> Evaluation:
         undecided=tuple(
             replace(c, statement=replace(c.statement, policy=name)) for c in evaluation.undecided
         ),
+    )
+
+
+def _renamed_access(access: AdminAccess, name: str) -> AdminAccess:
+    same = access.without_mfa is access.evaluation
+    evaluation = _renamed(access.evaluation, name) if access.evaluation else None
+    without = access.without_mfa
+    if without is not None:
+        without = evaluation if same else _renamed(without, name)
+    return AdminAccess(evaluation=evaluation, without_mfa=without)
+
+
+def _depends_on_mfa(evaluation: Evaluation) -> bool:
+    return any(c.key.lower() in MFA_KEYS for c in evaluation.undecided)
+
+
+def _condition_keys(policy: Policy) -> frozenset[str]:
+    """Every condition key (lowercased) a statement of `policy` names"""
+    return frozenset(c.key.lower() for s in policy.statements for c in s.conditions)
+
+
+def _allows_only(policy: Policy) -> Policy:
+    """`policy` without its Deny statements (statement indexes kept)"""
+    allows = tuple(s for s in policy.statements if s.effect is Effect.ALLOW)
+    if len(allows) == len(policy.statements):
+        return policy
+    return Policy(
+        name=policy.name,
+        kind=policy.kind,
+        version=policy.version,
+        id=policy.id,
+        statements=allows,
     )
 
 
@@ -144,12 +205,13 @@ class Permissions:
         self.holder = f"arn:{account.partition}:iam::{account.id}:user/{HOLDER_NAME}"
         """A hypothetical user who holds only the policies asked about (groups, lone policies)"""
         self._admin: dict[object, AdminAccess] = {}
-        self._lone_admin: dict[tuple[PolicyKind, str], Evaluation] = {}
+        self._lone_admin: dict[tuple[PolicyKind, str], AdminAccess] = {}
         self._named: dict[tuple[PolicyKind, str], frozenset[str]] = {}
         self._sensitive_allowed: dict[
             tuple[PolicyKind, str], tuple[tuple[str, Evaluation], ...]
         ] = {}
         self._sensitive: Mapping[str, Sensitivity] | None = None
+        self._by_arn: dict[str, User | Role] | None = None
 
     @property
     def sensitive_actions(self) -> Mapping[str, Sensitivity]:
@@ -168,23 +230,18 @@ class Permissions:
 
     def identity(self, entity: User | Role | Group) -> PrincipalPolicies:
         """The identity policies (a user's groups' included) and permissions boundary; an
-        unreadable policy counts as missing"""
-        try:
-            return entity_policies(self._snapshot, entity)
-        except InputError as error:
-            return PrincipalPolicies(
-                principal_arn=entity.arn,
-                policies=PolicySet(),
-                missing=(f"unreadable policy: {error}",),
-            )
+        unreadable policy is named in `unreadable` and leaves the answer incomplete"""
+        return entity_policies(self._snapshot, entity)
 
     def admin_access(self, principal_arn: str, policies: PolicySet) -> AdminAccess:
-        """Whether `policies` allow `*` on `*`, with `aws:MultiFactorAuthPresent` undecided
+        """Whether `policies` allow `*` on `*`, with MFA and the request's keys undecided
 
-        `principal_arn` must be a user or role (use `holder` for a group). Shortcuts that keep
-        the answer exact: when the Allow statements together name fewer than every catalogue
-        action, the answer is no; when there is no Deny and no boundary, one policy that alone
-        is admin without MFA makes the set so (identity allows only add up).
+        `principal_arn` must be a user or role of the snapshot (its id and tags are the
+        request's `aws:userid` and `aws:PrincipalTag/…`), or `holder` for a group's members.
+        Shortcuts that keep the answer exact: when the Allow statements together name fewer
+        than every catalogue action, the answer is no; when there is no Deny and no boundary,
+        one unconditional policy that alone is admin makes the set so (identity allows only
+        add up).
         """
         identity = policies.identity
         if not self._may_cover_all(identity):
@@ -192,7 +249,7 @@ class Permissions:
         if policies.permissions_boundary is None and not _has_deny(identity):
             for policy in identity:
                 if any(statement.conditions for statement in policy.statements):
-                    continue  # its answer could depend on the principal
+                    continue  # its answer could depend on the principal or the request
                 alone = self.policy_admin(policy)
                 if alone.is_admin_without_mfa:
                     return alone
@@ -202,34 +259,49 @@ class Permissions:
         )
         found = self._admin.get(key)
         if found is None:
-            found = AdminAccess(evaluation=evaluate(self._admin_request(principal_arn), policies))
+            found = self._decide_admin(self._principal_request(principal_arn), policies)
             self._admin[key] = found
         return found
 
     def policy_admin(self, policy: Policy) -> AdminAccess:
-        """Whether `policy` alone, held by a user, allows `*` on `*` (MFA undecided)"""
+        """Whether the Allow statements of `policy`, held alone, allow `*` on `*` under some
+        request: every condition key the policy names is undecided (CIS 1.16 fails a policy
+        with an Allow of `*` on `*` whatever its conditions, and a Deny beside it does not
+        remove that statement)"""
         if not self._may_cover_all((policy,)):
             return AdminAccess(evaluation=None)
         key = (policy.kind, policy.digest)
         found = self._lone_admin.get(key)
         if found is None:
-            request = self._admin_request(self.holder)
-            found = evaluate(request, PolicySet(identity=(policy,)))
+            request = Request(
+                principal=self.holder,
+                action="*",
+                resource="*",
+                unknown_keys=REQUEST_KEYS | PRINCIPAL_KEYS | _condition_keys(policy),
+            )
+            found = self._decide_admin(request, PolicySet(identity=(_allows_only(policy),)))
             self._lone_admin[key] = found
-        return AdminAccess(evaluation=_renamed(found, policy.name))
+        return _renamed_access(found, policy.name)
 
     def sensitive_allowed(self, policy: Policy) -> tuple[tuple[str, Evaluation], ...]:
         """The sensitive actions `policy` alone allows on Resource `*`, with the engine's answer
 
         The catalogue narrows the candidates to actions the policy's Allow statements name;
-        the engine decides each candidate (in bulk, once per distinct document).
+        the engine decides each candidate (in bulk, once per distinct document). The holder is
+        hypothetical, so its `aws:PrincipalArn`, `aws:PrincipalType`, `aws:userid` and
+        `aws:username` are undecided, like every always-present request key: an answer that
+        holds only over TLS or in one region is still allowed, with those clauses undecided.
         """
         key = (policy.kind, policy.digest)
         found = self._sensitive_allowed.get(key)
         if found is None:
             candidates = self._candidates(policy) & self.sensitive_actions.keys()
             actions = sorted(candidates)
-            requests = [Request(principal=self.holder, action=a, resource="*") for a in actions]
+            unknown = REQUEST_KEYS | _HOLDER_KEYS
+            requests = [
+                Request(principal=self.holder, action=a, resource="*", unknown_keys=unknown)
+                for a in actions
+            ]
             answers = evaluate_many(requests, PolicySet(identity=(policy,))) if requests else []
             found = tuple(
                 (action, answer)
@@ -239,10 +311,49 @@ class Permissions:
             self._sensitive_allowed[key] = found
         return tuple((action, _renamed(answer, policy.name)) for action, answer in found)
 
-    def _admin_request(self, principal_arn: str) -> Request:
+    def _principal_request(self, principal_arn: str) -> Request:
+        """`*` on `*` by `principal_arn`, with every always-present request key undecided and
+        the principal's keys known where the snapshot knows them"""
+        unknown = set(REQUEST_KEYS)
+        if principal_arn == self.holder:
+            unknown |= _MEMBER_KEYS
+            return Request(principal=principal_arn, action="*", unknown_keys=frozenset(unknown))
+        entity = self._principals().get(principal_arn)
+        principal_id = entity.id if isinstance(entity, User) and entity.id else None
+        if principal_id is None:
+            unknown.add("aws:userid")  # a role session's id names its session; or not collected
+        tags = {t.key: t.value for t in entity.tags} if entity is not None else {}
         return Request(
-            principal=principal_arn, action="*", resource="*", unknown_keys=frozenset({MFA_KEY})
+            principal=principal_arn,
+            action="*",
+            unknown_keys=frozenset(unknown),
+            principal_id=principal_id,
+            principal_tags=tags,
         )
+
+    def _decide_admin(self, request: Request, policies: PolicySet) -> AdminAccess:
+        """`request` (`*` on `*`) with the MFA keys undecided, then, when the answer depends on
+        them, as a request made without MFA: long-term access keys (no MFA key; users only)
+        or a session without MFA (`aws:MultiFactorAuthPresent` false)"""
+        asked = replace(request, unknown_keys=request.unknown_keys | MFA_KEYS)
+        first = evaluate(asked, policies)
+        if first.decision is not Decision.ALLOWED:
+            return AdminAccess(evaluation=first)
+        if not _depends_on_mfa(first):
+            return AdminAccess(evaluation=first, without_mfa=first)
+        worlds: list[dict[str, str]] = [{MFA_KEY: "false"}]
+        if ":role/" not in request.principal:
+            worlds.insert(0, {})  # a user's long-term access keys carry no MFA key at all
+        for context in worlds:
+            world = evaluate(replace(request, context=context), policies)
+            if world.decision is Decision.ALLOWED:
+                return AdminAccess(evaluation=first, without_mfa=world)
+        return AdminAccess(evaluation=first)
+
+    def _principals(self) -> Mapping[str, User | Role]:
+        if self._by_arn is None:
+            self._by_arn = {p.arn: p for p in self._snapshot.principals()}
+        return self._by_arn
 
     def _may_cover_all(self, policies: tuple[Policy, ...]) -> bool:
         """Whether the Allow statements of `policies` together name every catalogue action"""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from iamwarden.errors import InputError
 from iamwarden.policy import Policy, PolicyKind, PolicySet, parse_policy, try_parse_arn
 from iamwarden.snapshot import Group, InlinePolicy, ManagedPolicy, OrgPolicy, Role, Snapshot, User
 
@@ -25,16 +26,18 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PrincipalPolicies:
-    """The policies that apply to one principal, and the attached policies the snapshot lacks"""
+    """The policies that apply to one principal, the attached policies the snapshot lacks, and
+    those it holds but iamwarden cannot read (named as `Gap.resource` names them)"""
 
     principal_arn: str
     policies: PolicySet
     missing: tuple[str, ...] = ()
+    unreadable: tuple[str, ...] = ()
 
     @property
     def is_complete(self) -> bool:
-        """Whether every attached policy (and the boundary) was found"""
-        return not self.missing
+        """Whether every attached policy (and the boundary) was found and read"""
+        return not self.missing and not self.unreadable
 
 
 def inline_policy(entity: User | Role | Group, policy: InlinePolicy) -> Policy:
@@ -47,31 +50,45 @@ def managed_policy(policy: ManagedPolicy, kind: PolicyKind = PolicyKind.IDENTITY
     return parse_policy(policy.document.text, name=policy.arn, kind=kind)
 
 
+class _Gaps:
+    """The names of the policies an entity lacks (`missing`) or cannot read (`unreadable`)"""
+
+    def __init__(self) -> None:
+        self.missing: list[str] = []
+        self.unreadable: list[str] = []
+
+
 def _attached(
-    snapshot: Snapshot, arns: tuple[str, ...], missing: list[str], kind: PolicyKind
+    snapshot: Snapshot, arns: tuple[str, ...], gaps: _Gaps, kind: PolicyKind
 ) -> list[Policy]:
     found = []
     for arn in arns:
         managed = snapshot.policy(arn)
         if managed is None:
-            missing.append(arn)
-        else:
+            gaps.missing.append(arn)
+            continue
+        try:
             found.append(managed_policy(managed, kind))
+        except InputError:
+            gaps.unreadable.append(arn)
     return found
 
 
-def _identity(
-    snapshot: Snapshot, entity: User | Role | Group, missing: list[str]
-) -> tuple[Policy, ...]:
-    policies = [inline_policy(entity, p) for p in entity.inline_policies]
-    policies += _attached(snapshot, entity.attached_policies, missing, PolicyKind.IDENTITY)
+def _identity(snapshot: Snapshot, entity: User | Role | Group, gaps: _Gaps) -> tuple[Policy, ...]:
+    policies = []
+    for inline in entity.inline_policies:
+        try:
+            policies.append(inline_policy(entity, inline))
+        except InputError:
+            gaps.unreadable.append(f"{entity.arn}:{inline.name}")
+    policies += _attached(snapshot, entity.attached_policies, gaps, PolicyKind.IDENTITY)
     if isinstance(entity, User):
         for name in entity.groups:
             group = snapshot.group(name)
             if group is None:
-                missing.append(f"group/{name}")
+                gaps.missing.append(f"group/{name}")
             else:
-                policies += _identity(snapshot, group, missing)
+                policies += _identity(snapshot, group, gaps)
     return tuple(policies)
 
 
@@ -119,34 +136,43 @@ def is_known_principal(snapshot: Snapshot, principal_arn: str) -> bool:
 def entity_policies(snapshot: Snapshot, entity: User | Role | Group) -> PrincipalPolicies:
     """The identity policies (a user's groups' included) and permissions boundary of an entity
 
-    Raises:
-        InputError: a policy document of the entity cannot be parsed.
+    A policy that cannot be parsed is left out of `policies` and named in `unreadable`, so the
+    answer is incomplete rather than wrong.
     """
-    missing: list[str] = []
-    identity = _identity(snapshot, entity, missing)
+    gaps = _Gaps()
+    identity = _identity(snapshot, entity, gaps)
     boundary = None
     if not isinstance(entity, Group) and entity.permissions_boundary:
         found = _attached(
-            snapshot, (entity.permissions_boundary,), missing, PolicyKind.PERMISSIONS_BOUNDARY
+            snapshot, (entity.permissions_boundary,), gaps, PolicyKind.PERMISSIONS_BOUNDARY
         )
         boundary = found[0] if found else None
     return PrincipalPolicies(
         principal_arn=entity.arn,
         policies=PolicySet(identity=identity, permissions_boundary=boundary),
-        missing=tuple(dict.fromkeys(missing)),
+        missing=tuple(dict.fromkeys(gaps.missing)),
+        unreadable=tuple(dict.fromkeys(gaps.unreadable)),
     )
 
 
 def policies_for(
     snapshot: Snapshot, principal_arn: str, *, resource_arn: str | None = None
 ) -> PrincipalPolicies:
-    """Every policy that takes part when `principal_arn` acts on `resource_arn`"""
+    """Every policy that takes part when `principal_arn` acts on `resource_arn`
+
+    Raises:
+        InputError: a policy of the principal (or the resource's policy) cannot be parsed.
+    """
     entity = _entity(snapshot, principal_arn)
     own = (
         entity_policies(snapshot, entity)
         if entity is not None
         else PrincipalPolicies(principal_arn=principal_arn, policies=PolicySet())
     )
+    if own.unreadable:
+        name = own.unreadable[0]
+        reasons = (g.reason for g in snapshot.gaps if g.resource == name)
+        raise InputError(next(reasons, f"policy `{name}` cannot be read"))
     resource = None
     if resource_arn is not None:
         stored = snapshot.resource_policy(resource_arn)

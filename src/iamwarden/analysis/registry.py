@@ -16,7 +16,9 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from iamwarden.analysis.evidence import counted
 from iamwarden.analysis.permissions import Permissions
+from iamwarden.analysis.principals import PrincipalPolicies
 from iamwarden.findings import Finding, Severity, Status
 from iamwarden.policy import Catalog
 from iamwarden.snapshot import DataSet, Group, Role, Snapshot, User
@@ -172,6 +174,35 @@ class CheckContext:
             missing_data=names,
             gaps=gaps,
             **evidence,
+        )
+
+    def unreadable(
+        self, resource_arn: str, message: str, policies: tuple[str, ...], **evidence: Any
+    ) -> Finding:
+        """NOT_ASSESSED because the policies named `policies` cannot be read; the gaps recorded
+        for them (and their data sets) are evidence"""
+        gaps = [gap for gap in self.snapshot.gaps if gap.resource and gap.resource in policies]
+        return self.not_assessed(
+            resource_arn,
+            message,
+            unreadable_policies=list(policies),
+            missing_data=sorted({gap.dataset.value for gap in gaps}),
+            gaps=[gap.reason for gap in gaps],
+            **evidence,
+        )
+
+    def incomplete(
+        self, resource_arn: str, kind: str, policies: PrincipalPolicies, **evidence: Any
+    ) -> Finding:
+        """NOT_ASSESSED for a `kind` (user, group, role) some of whose policies are missing
+        from the snapshot or cannot be read"""
+        facts = {"missing_policies": list(policies.missing), **evidence}
+        if policies.unreadable:
+            what = counted(len(policies.unreadable), "policy", "policies")
+            message = f"{what} of the {kind} cannot be read"
+            return self.unreadable(resource_arn, message, policies.unreadable, **facts)
+        return self.not_assessed(
+            resource_arn, f"some of the {kind}'s policies are missing", **facts
         )
 
     def lacks(self, *datasets: DataSet) -> tuple[DataSet, ...]:

@@ -59,6 +59,7 @@ from iamwarden.snapshot.model import (
     Snapshot,
     User,
 )
+from iamwarden.snapshot.policies import with_policy_gaps
 
 __all__ = [
     "INDEX_NAME",
@@ -365,6 +366,8 @@ def collect_account(
         ),
         service_last_accessed=last_accessed,
     )
+    snapshot = with_policy_gaps(snapshot)
+    gaps = snapshot.gaps
     progress(ProgressEvent(kind=ProgressKind.ACCOUNT_FINISHED, account=account_id, count=len(gaps)))
     return Collection(
         snapshot=snapshot,

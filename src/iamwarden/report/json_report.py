@@ -126,6 +126,7 @@ def assessment_to_json(assessment: Assessment) -> dict[str, Any]:
                 "service": d.gap.service,
                 "call": d.gap.call,
                 "error_code": d.gap.error_code,
+                "resource": d.gap.resource,
                 "recorded": d.is_recorded,
                 "dataset_collected": d.is_collected,
                 "not_assessed_checks": list(d.checks),

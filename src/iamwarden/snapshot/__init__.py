@@ -15,6 +15,7 @@ from iamwarden.snapshot.jsonform import (
 )
 from iamwarden.snapshot.model import *  # noqa: F403
 from iamwarden.snapshot.model import __all__ as _model_names
+from iamwarden.snapshot.policies import policy_gaps, with_policy_gaps
 
 __all__ = [
     *_model_names,
@@ -26,8 +27,10 @@ __all__ = [
     "import_cloudmapper",
     "parse_authorization_details",
     "parse_credential_report",
+    "policy_gaps",
     "read_credential_report",
     "read_snapshot",
     "snapshot_from_json",
     "snapshot_to_json",
+    "with_policy_gaps",
 ]

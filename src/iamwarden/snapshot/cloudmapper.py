@@ -5,8 +5,9 @@ The layout is `DIR/<region>/<service>-<command>.json` plus per-resource folders 
 Only the authorization details are required. Every other data set is recorded in
 `Snapshot.collected` when its file was present and readable, and as a `Gap` ("file not found:
 <name>") when it was not. Extra files that iamwarden defines (`organizations.json`,
-`compute.json`, see `extras`) supply what CloudMapper does not collect. the README is the
-reference. This module reads files; it never decides access.
+`compute.json`, see `extras`) supply what CloudMapper does not collect. A policy document
+iamwarden cannot read is a gap for that policy (`policies`), never the end of the import. The
+README is the reference. This module reads files; it never decides access.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from urllib.parse import quote_plus, unquote_plus, urlsplit
 
 from iamwarden.errors import SnapshotFormatError
 from iamwarden.policy.arn import try_parse_arn
-from iamwarden.policy.document import PolicyKind
 from iamwarden.snapshot.credential_report import read_credential_report
 from iamwarden.snapshot.extras import (
     COMPUTE_FILE,
@@ -59,6 +59,7 @@ from iamwarden.snapshot.model import (
     User,
     VirtualMfaDevice,
 )
+from iamwarden.snapshot.policies import with_policy_gaps
 from iamwarden.snapshot.responses import (
     bucket_region,
     mfa_kind,
@@ -161,13 +162,9 @@ def _sorted(items: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(items[k] for k in sorted(items))
 
 
-def _inline(
-    node: JsonNode, key: str, kind: PolicyKind = PolicyKind.IDENTITY
-) -> tuple[InlinePolicy, ...]:
+def _inline(node: JsonNode, key: str) -> tuple[InlinePolicy, ...]:
     return tuple(
-        InlinePolicy(
-            name=p.key("PolicyName").text(), document=p.key("PolicyDocument").document(kind)
-        )
+        InlinePolicy(name=p.key("PolicyName").text(), document=p.key("PolicyDocument").document())
         for p in node.items(key)
     )
 
@@ -226,7 +223,7 @@ def _role(node: JsonNode) -> Role:
     return Role(
         name=node.key("RoleName").text(),
         arn=node.key("Arn").text(),
-        trust_policy=node.key("AssumeRolePolicyDocument").document(PolicyKind.RESOURCE),
+        trust_policy=node.key("AssumeRolePolicyDocument").document(),
         id=node.str_of("RoleId"),
         path=_path(node),
         created=node.when_of("CreateDate"),
@@ -245,7 +242,7 @@ def _managed_policy(node: JsonNode) -> ManagedPolicy:
     versions = tuple(
         PolicyVersion(
             id=v.key("VersionId").text(),
-            document=v.key("Document").document(PolicyKind.IDENTITY),
+            document=v.key("Document").document(),
             is_default=v.flag_of("IsDefaultVersion"),
             created=v.when_of("CreateDate"),
         )
@@ -638,9 +635,7 @@ class _Importer:
                 policy = domain.opt("AccessPolicies")
         if policy is None or policy.value in ("", {}):
             return None
-        return ResourcePolicy(
-            arn=arn, service=service, region=region, document=policy.document(PolicyKind.RESOURCE)
-        )
+        return ResourcePolicy(arn=arn, service=service, region=region, document=policy.document())
 
     def public_access_block(self) -> PublicAccessBlock | None:
         """The account's S3 Public Access Block (absent: none set, or not collected)"""
@@ -731,7 +726,7 @@ class _Importer:
         report = self.credential_report()
         virtual = self.virtual_mfa_devices()
         users = tuple(self.complete_user(u, report, virtual) for u in details.users)
-        return Snapshot(
+        snapshot = Snapshot(
             account=self.account,
             source=f"cloudmapper:{self.layout.base.resolve().name}",
             collected_at=None if report is None else report.generated,
@@ -755,6 +750,7 @@ class _Importer:
             collected=frozenset(self.collected),
             gaps=tuple(self.gaps),
         )
+        return with_policy_gaps(snapshot)
 
 
 def _keys(listed: list[AccessKey], row: CredentialReportRow | None) -> list[AccessKey]:
@@ -792,6 +788,7 @@ def import_cloudmapper(path: Path) -> Snapshot:
 
     Raises:
         SnapshotFormatError: the authorization details are missing, or a file is malformed
-            (the error names the file, the JSON path or CSV line, and the problem).
+            (the error names the file, the JSON path or CSV line, and the problem). A policy
+            document that cannot be read is a recorded gap instead.
     """
     return _Importer(_Layout.find(Path(path))).run()

@@ -4,7 +4,7 @@
 the file and the JSON path (`$.UserDetailList[3].UserName`). The extra files supply what
 CloudMapper does not collect: `organizations.json` (the organization path with its SCPs and
 RCPs) and `compute.json` (resources that run with roles). Their layout is in the README.
-Nothing here decides access; policy documents are only validated with `parse_policy`.
+Nothing here decides access or parses policies: documents are kept as AWS returned them.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any, NoReturn
 from urllib.parse import unquote
 
 from iamwarden import fileio
-from iamwarden.errors import PolicySyntaxError, Problem, SnapshotFormatError
-from iamwarden.policy.document import PolicyKind, parse_policy
+from iamwarden.errors import SnapshotFormatError
+from iamwarden.policy.document import PolicyKind
 from iamwarden.snapshot.model import (
     ComputeKind,
     ComputeResource,
@@ -188,11 +188,13 @@ class JsonNode:
         """AWS `[{"Key": …, "Value": …}]` tags in member `key`"""
         return tuple(Tag(key=t.key("Key").text(), value=t.str_of("Value")) for t in self.items(key))
 
-    def document(self, kind: PolicyKind) -> Document:
+    def document(self) -> Document:
         """This node as a policy document: an object, JSON text or URL-encoded JSON text
 
-        The document is validated with `parse_policy`; grammar problems are raised located
-        under this node's path.
+        A document iamwarden cannot read (text that is not JSON, JSON that is not an object,
+        a grammar it rejects) is kept as it is: AWS accepted it, so it is a gap for that one
+        policy (`snapshot.policies.with_policy_gaps`), not a broken file. Only a value that is
+        neither an object nor text is a format error.
         """
         value = self.value
         if isinstance(value, str):
@@ -202,25 +204,13 @@ class JsonNode:
             try:
                 value = json.loads(text)
             except (ValueError, RecursionError):
-                self.fail("policy document is not JSON")
-        if not isinstance(value, dict):
-            self.fail("policy document is not a JSON object")
+                return Document.from_obj(self.value)
+        elif not isinstance(value, dict):
+            self.fail("expected a policy document (an object or JSON text)")
         try:
-            parse_policy(value, kind=kind)
-        except PolicySyntaxError as error:
-            problems = [
-                Problem(f"{self.at}.{p.location}" if p.location else self.at, p.problem)
-                for p in error.problems
-            ]
-            raise SnapshotFormatError(
-                f"invalid policy: {problems[0].problem}",
-                path=self.path,
-                location=problems[0].location,
-                problems=[Problem(p.location, f"invalid policy: {p.problem}") for p in problems],
-            ) from None
+            return Document.from_obj(value)
         except RecursionError:
             self.fail("policy document nested too deeply")
-        return Document.from_obj(value)
 
 
 def parse_organization(root: JsonNode, account_id: str) -> Organization | None:
@@ -281,7 +271,7 @@ def parse_org_policy(entry: JsonNode) -> tuple[PolicyKind, OrgPolicy]:
         id=summary.key("Id").text(),
         name=summary.str_of("Name"),
         arn=summary.str_of("Arn"),
-        document=item.key("Content").document(kind),
+        document=item.key("Content").document(),
     )
     return kind, policy
 

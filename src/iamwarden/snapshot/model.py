@@ -92,7 +92,12 @@ class DataSet(Enum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Gap:
-    """Something that could not be read, and why"""
+    """Something that could not be read, and why
+
+    `resource` names the one item the gap is about when there is one: a policy that cannot
+    be read is named as the analyses name it (a managed policy by ARN, an inline policy as
+    `<entity arn>:<policy name>`, a trust policy as `<role arn>:trust`).
+    """
 
     dataset: DataSet
     reason: str
@@ -101,6 +106,7 @@ class Gap:
     service: str = ""
     call: str = ""
     error_code: str = ""
+    resource: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -136,7 +136,7 @@ def policy_no_full_admin(ctx: CheckContext) -> Iterator[Finding]:
         if policy is None:
             yield ctx.not_assessed(resource, "attached policy not in the snapshot", **facts)
         elif isinstance(policy, InputError):
-            yield ctx.not_assessed(resource, "policy cannot be parsed", error=str(policy), **facts)
+            yield _unreadable(ctx, resource, name, policy, **facts)
         elif (access := ctx.permissions.policy_admin(policy)).is_admin:
             yield ctx.fail(
                 resource,
@@ -147,6 +147,14 @@ def policy_no_full_admin(ctx: CheckContext) -> Iterator[Finding]:
             )
         else:
             yield ctx.passed(resource, f"{name} does not allow full access", **facts)
+
+
+def _unreadable(
+    ctx: CheckContext, resource: str, name: str, error: InputError, **facts: Any
+) -> Finding:
+    """NOT_ASSESSED: the policy `resource` cannot be read (its gap is the evidence)"""
+    message = f"{name} cannot be read: {error}"
+    return ctx.unreadable(resource, message, (resource,), error=str(error), **facts)
 
 
 def _parsed(ctx: CheckContext, policy: ManagedPolicy) -> Policy | InputError:
@@ -177,12 +185,7 @@ def _admin_findings(
     for entity in sorted(entities, key=lambda e: e.arn):
         resolved = ctx.permissions.identity(entity)
         if not resolved.is_complete:
-            yield ctx.not_assessed(
-                entity.arn,
-                f"some of the {kind}'s policies are missing",
-                subject=entity.name,
-                missing_policies=list(resolved.missing),
-            )
+            yield ctx.incomplete(entity.arn, kind, resolved, subject=entity.name)
             continue
         principal = ctx.permissions.holder if isinstance(entity, Group) else entity.arn
         access = ctx.permissions.admin_access(principal, resolved.policies)
@@ -295,9 +298,7 @@ def policy_wildcard_sensitive_actions(ctx: CheckContext) -> Iterator[Finding]:
     found = sorted(_customer_policies(ctx), key=lambda item: item[0])
     for resource, name, policy in found:
         if isinstance(policy, InputError):
-            yield ctx.not_assessed(
-                resource, "policy cannot be parsed", subject=name, error=str(policy)
-            )
+            yield _unreadable(ctx, resource, name, policy, subject=name)
             continue
         allowed = ctx.permissions.sensitive_allowed(policy)
         if not allowed:

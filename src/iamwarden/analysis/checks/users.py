@@ -391,12 +391,7 @@ def user_admin_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
     for user in sorted(ctx.snapshot.users, key=lambda u: u.arn):
         resolved = ctx.permissions.identity(user)
         if not resolved.is_complete:
-            yield ctx.not_assessed(
-                user.arn,
-                "some of the user's policies are missing",
-                subject=user.name,
-                missing_policies=list(resolved.missing),
-            )
+            yield ctx.incomplete(user.arn, "user", resolved, subject=user.name)
             continue
         access = ctx.permissions.admin_access(user.arn, resolved.policies)
         has_mfa = mfa.get(user.arn)

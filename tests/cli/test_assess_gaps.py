@@ -1,0 +1,95 @@
+"""`iamwarden assess --input`: AWS's own data never aborts; what cannot be read is listed"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from iamwarden.analysis import assess
+from iamwarden.cli.main import cli
+from iamwarden.findings import Status
+from iamwarden.report import render_text
+from iamwarden.snapshot import dump_snapshot, import_cloudmapper
+from tests.builders import ACCOUNT_ID, CSV, auth_details, write_export
+
+AUTH = "iam-get-account-authorization-details.json"
+REPORT = {"Content": CSV, "GeneratedTime": "2026-11-01T00:00:00Z"}
+CUSTOM = f"arn:aws:iam::{ACCOUNT_ID}:policy/Custom"
+MEDIALIVE = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "medialive:*", "Resource": "arn:aws:medialive:*"}],
+}
+UNPARSEABLE = {"Version": "2012-10-17", "Statement": "Allow everything"}
+
+
+def _export(tmp_path: Path, document: Any) -> Path:
+    files = {AUTH: auth_details(document=document), "iam-get-credential-report.json": REPORT}
+    return write_export(tmp_path, files)
+
+
+def _section(report: str) -> str:
+    return report.split("DATA NOT ASSESSED:\n", 1)[1]
+
+
+def test_short_resource_arn_is_assessed_like_any_policy(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["assess", "--input", str(_export(tmp_path, MEDIALIVE))])
+    assert result.exit_code == 0, result.output
+    assert "cannot be read" not in result.output
+    assert f"{CUSTOM}: Custom allows" not in result.output  # medialive only: not admin
+
+
+def test_unparseable_policy_is_a_gap_not_an_abort(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["assess", "--input", str(_export(tmp_path, UNPARSEABLE))])
+    assert result.exit_code == 0, result.output
+    section = _section(result.output)
+    line = (
+        f"- gap in authorization_details (partly collected): policy `{CUSTOM}` cannot be read: "
+        "Statement: statement must be an object or a non-empty list"
+    )
+    assert line in section
+    checks = section.split(line + "\n", 1)[1].splitlines()[0]
+    for check_id in ("group_admin_access", "policy_no_full_admin", "user_admin_access"):
+        assert check_id in checks
+    # the rest of the account is still assessed: alice's own inline policy is admin
+    assert "- Detail: alice/own allows every action on every resource" in result.output
+
+
+@pytest.mark.parametrize("output", ["json"])
+def test_json_lists_the_policy_gap_with_its_policy(tmp_path: Path, output: str) -> None:
+    export = str(_export(tmp_path, UNPARSEABLE))
+    result = CliRunner().invoke(cli, ["assess", "--input", export, "--format", output])
+    assert result.exit_code == 0, result.output
+    gaps = [g for g in json.loads(result.output)["gaps"] if g["resource"]]
+    assert [(g["dataset"], g["resource"], g["dataset_collected"]) for g in gaps] == [
+        ("authorization_details", CUSTOM, True)
+    ]
+    assert "role_admin_access" not in gaps[0]["not_assessed_checks"]  # the role holds none
+
+
+def test_library_assessment_of_the_same_export(tmp_path: Path) -> None:
+    snap = import_cloudmapper(_export(tmp_path, UNPARSEABLE))
+    assessment = assess(snap)
+    held = {
+        f.resource_arn
+        for f in assessment.findings
+        if f.check_id == "user_admin_access" and f.status is Status.NOT_ASSESSED
+    }
+    assert held == {f"arn:aws:iam::{ACCOUNT_ID}:user/{n}" for n in ("alice", "bob")}
+    (entry,) = [d for d in assessment.data_gaps if d.gap.resource == CUSTOM]
+    assert "policy_wildcard_sensitive_actions" in entry.checks
+    assert "cannot be read" in _section(render_text(assessment))
+
+
+def test_snapshot_file_with_an_unparseable_policy_and_no_gap_recorded(tmp_path: Path) -> None:
+    snap = import_cloudmapper(_export(tmp_path, UNPARSEABLE))
+    bare = dataclasses.replace(snap, gaps=tuple(g for g in snap.gaps if not g.resource))
+    path = tmp_path / "snap.json"
+    dump_snapshot(bare, path)
+    result = CliRunner().invoke(cli, ["assess", "--snapshot", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"policy `{CUSTOM}` cannot be read" in _section(result.output)
