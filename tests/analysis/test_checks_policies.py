@@ -54,7 +54,7 @@ def doc(*statements):
                     {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"},
                 ),
             ),
-            Status.PASS,
+            Status.FAIL,  # CIS 1.16's audit: any Allow of * on *, a Deny beside it or not
         ),
     ],
 )
@@ -98,7 +98,7 @@ SPLIT_ADMIN = doc(
                 {"Effect": "Allow", "Action": "*", "Resource": "*"},
                 {"Effect": "Deny", "Action": "iam:*", "Resource": "*"},
             ),
-            Status.PASS,
+            Status.FAIL,
         ),
     ],
 )
@@ -305,3 +305,149 @@ def test_role_unused_90_days(kw, status):
 def test_service_linked_roles_are_not_unused_findings():
     linked = role("AWSServiceRoleForSupport", path="/aws-service-role/support.amazonaws.com/")
     assert run_check("role_unused_90_days", snapshot(roles=(linked,))) == []
+
+
+# CIS AWS Foundations Benchmark v3.0.0, 1.16, audit: the output of `get-policy-version`
+# "should not have any Statement block with "Effect": "Allow" and Action set to "*" and
+# Resource set to "*"" (the AWS Config rule iam-policy-no-statements-with-admin-access says
+# the same). So the Allow counts whatever its conditions, and a Deny beside it is named, not
+# subtracted.
+TLS_ADMIN = managed_policy(
+    "TlsAdmin",
+    document=doc(
+        {
+            "Effect": "Allow",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+        }
+    ),
+)
+
+
+def test_admin_only_over_tls_fails_cis_1_16_and_says_so():
+    snap = snapshot(policies=(TLS_ADMIN,), roles=(role("app", attached_policies=(TLS_ADMIN.arn,)),))
+    finding = only(run_check("policy_no_full_admin", snap))
+    assert finding.status is Status.FAIL
+    assert finding.message == "TlsAdmin allows every action on every resource only over TLS"
+    assert finding.evidence["only_if"][0]["key"] == "aws:SecureTransport"
+
+
+def test_admin_only_over_tls_is_an_administrator():
+    snap = snapshot(policies=(TLS_ADMIN,), roles=(role("app", attached_policies=(TLS_ADMIN.arn,)),))
+    finding = only(run_check("role_admin_access", snap))
+    assert finding.status is Status.FAIL
+    assert finding.message == "app has full administrator access only over TLS"
+    assert finding.evidence["only_under"] == "only over TLS"
+
+
+def test_cis_1_16_counts_an_allow_whatever_its_condition_key():
+    tagged = managed_policy(
+        "TaggedAdmin",
+        document=doc(
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalTag/team": "platform"}},
+            }
+        ),
+    )
+    snap = snapshot(policies=(tagged,), roles=(role("app", attached_policies=(tagged.arn,)),))
+    finding = only(run_check("policy_no_full_admin", snap))
+    assert finding.status is Status.FAIL
+    assert "aws:PrincipalTag/team is platform" in finding.message
+
+
+def test_cis_1_16_names_the_deny_beside_the_allow():
+    guarded = managed_policy(
+        "Guarded",
+        document=doc(
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Sid": "NoIam", "Effect": "Deny", "Action": "iam:*", "Resource": "*"},
+        ),
+    )
+    snap = snapshot(policies=(guarded,), roles=(role("app", attached_policies=(guarded.arn,)),))
+    finding = only(run_check("policy_no_full_admin", snap))
+    assert finding.status is Status.FAIL
+    assert finding.evidence["deny_statements"] == [
+        {"index": 1, "sid": "NoIam", "pointer": "Statement[1]"}
+    ]
+    # the principal question still subtracts the Deny: the role is not an administrator
+    assert only(run_check("role_admin_access", snap)).status is Status.PASS
+
+
+REGION_GUARD = managed_policy(
+    "RegionGuard",
+    document=doc(
+        {
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}},
+        }
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("check_id", "entities"),
+    [
+        (
+            "role_admin_access",
+            {"roles": (role("ops", attached_policies=(ADMIN.arn, REGION_GUARD.arn)),)},
+        ),
+        (
+            "user_admin_access",
+            {"users": (user("ops", attached_policies=(ADMIN.arn, REGION_GUARD.arn)),)},
+        ),
+        (
+            "group_admin_access",
+            {"groups": (group("ops", attached_policies=(ADMIN.arn, REGION_GUARD.arn)),)},
+        ),
+    ],
+)
+def test_admin_in_one_region_is_an_administrator_there(check_id, entities):
+    snap = snapshot(policies=(ADMIN, REGION_GUARD), **entities)
+    finding = only(run_check(check_id, snap))
+    assert finding.status is Status.FAIL
+    assert finding.message == "ops has full administrator access in eu-west-1 only"
+    assert finding.evidence["requires_mfa"] is False
+
+
+def test_sensitive_action_over_tls_only_is_still_sensitive():
+    tls_pass_role = managed_policy(
+        "TlsPassRole",
+        document=doc(
+            {
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+            }
+        ),
+    )
+    snap = snapshot(
+        policies=(tls_pass_role,), roles=(role("app", attached_policies=(tls_pass_role.arn,)),)
+    )
+    finding = only(run_check("policy_wildcard_sensitive_actions", snap))
+    assert finding.status is Status.FAIL
+    assert finding.evidence["only_under"] == {"iam:PassRole": "only over TLS"}
+
+
+def test_sensitive_action_scoped_by_a_request_key_is_not_flagged():
+    # iam:PassedToService is in the request only when a role is passed: the fix the check
+    # itself suggests must pass
+    scoped = managed_policy(
+        "PassToLambda",
+        document=doc(
+            {
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+            }
+        ),
+    )
+    snap = snapshot(policies=(scoped,), roles=(role("app", attached_policies=(scoped.arn,)),))
+    assert only(run_check("policy_wildcard_sensitive_actions", snap)).status is Status.PASS

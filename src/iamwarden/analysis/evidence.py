@@ -50,10 +50,14 @@ def statement_refs(evaluation: Evaluation | None) -> list[dict[str, Any]]:
     ]
 
 
-def undecided_conditions(evaluation: Evaluation | None) -> list[dict[str, Any]]:
-    """The conditions the decision depends on ("allowed only if …"), as plain data"""
+def undecided_conditions(
+    evaluation: Evaluation | tuple[ConditionRef, ...] | None,
+) -> list[dict[str, Any]]:
+    """The conditions a decision depends on ("allowed only if …"), as plain data: those of
+    `evaluation`, or the clauses given"""
     if evaluation is None:
         return []
+    clauses = evaluation.undecided if isinstance(evaluation, Evaluation) else evaluation
     return [
         {
             "operator": cond.operator,
@@ -61,7 +65,7 @@ def undecided_conditions(evaluation: Evaluation | None) -> list[dict[str, Any]]:
             "values": list(cond.values),
             "must_hold": cond.must_hold,
         }
-        for cond in evaluation.undecided
+        for cond in clauses
     ]
 
 

@@ -13,6 +13,7 @@ from iamwarden.analysis.evidence import (
     counted,
     days_between,
     iso,
+    only_under,
     statement_refs,
     undecided_conditions,
 )
@@ -27,7 +28,7 @@ from iamwarden.analysis.registry import (
 )
 from iamwarden.errors import InputError
 from iamwarden.findings import Finding, Severity
-from iamwarden.policy import Policy
+from iamwarden.policy import Effect, Policy
 from iamwarden.snapshot import DataSet, Group, ManagedPolicy, Role, User
 
 __all__ = [
@@ -123,7 +124,13 @@ def _attached_arns(ctx: CheckContext) -> dict[str, list[str]]:
 )
 def policy_no_full_admin(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for every attached managed policy and every inline policy (attached to its user,
-    group or role by definition) that alone allows `*` on `*` (CIS 1.16)"""
+    group or role by definition) whose Allow statements alone allow `*` on `*` (CIS 1.16)
+
+    As the benchmark's audit reads it ("should not have any Statement block with Effect Allow
+    and Action `*` and Resource `*`"), the Allow counts whatever its conditions and whatever
+    Deny statements sit beside it: every condition key is undecided and the Denies are named
+    in the evidence, not subtracted. Allows add up (`s3:*` plus `NotAction: s3:*`).
+    """
     policies: list[tuple[str, str, list[str], Policy | InputError | None]] = []
     for arn, holders in _attached_arns(ctx).items():
         stored = ctx.snapshot.policy(arn)
@@ -138,11 +145,20 @@ def policy_no_full_admin(ctx: CheckContext) -> Iterator[Finding]:
         elif isinstance(policy, InputError):
             yield _unreadable(ctx, resource, name, policy, **facts)
         elif (access := ctx.permissions.policy_admin(policy)).is_admin:
+            under = only_under(access.conditions)
+            denies = [
+                {"index": s.index, "sid": s.sid, "pointer": s.pointer}
+                for s in policy.statements
+                if s.effect is Effect.DENY
+            ]
             yield ctx.fail(
                 resource,
-                f"{name} allows every action on every resource",
+                f"{name} allows every action on every resource" + (f" {under}" if under else ""),
                 statements=statement_refs(access.evaluation),
                 requires_mfa=access.requires_mfa,
+                only_under=under,
+                only_if=undecided_conditions(access.conditions),
+                deny_statements=denies,
                 **facts,
             )
         else:
@@ -194,13 +210,15 @@ def _admin_findings(
                 entity.arn, f"{entity.name} is not an administrator", subject=entity.name
             )
             continue
+        under = only_under(access.conditions)
         facts: dict[str, Any] = {
             "subject": entity.name,
             "statements": statement_refs(access.evaluation),
             "requires_mfa": access.requires_mfa,
-            "only_if": undecided_conditions(access.evaluation),
+            "only_under": under,
+            "only_if": undecided_conditions(access.conditions),
         }
-        message = f"{entity.name} has full administrator access"
+        message = f"{entity.name} has full administrator access" + (f" {under}" if under else "")
         services = used.get(entity.arn)
         if services is not None and ctx.snapshot.has(DataSet.SERVICE_LAST_ACCESSED):
             names = sorted(s.namespace for s in services.services if s.last_authenticated)
@@ -319,6 +337,7 @@ def policy_wildcard_sensitive_actions(ctx: CheckContext) -> Iterator[Finding]:
             + shown,
             subject=name,
             actions=by_kind,
+            only_under={a: only_under(e.undecided) for a, e in allowed if e.undecided},
             statements=sorted(
                 {
                     (r["policy"], r["index"], r["pointer"]): r

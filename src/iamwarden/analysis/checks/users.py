@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from iamwarden.analysis.credentials import KeyFacts, access_key_arn, user_credentials
@@ -11,6 +11,7 @@ from iamwarden.analysis.evidence import (
     counted,
     days_between,
     iso,
+    only_under,
     statement_refs,
     undecided_conditions,
 )
@@ -156,36 +157,83 @@ def console_user_initial_access_key(ctx: CheckContext) -> Iterator[Finding]:
         needs=(DataSet.CREDENTIAL_REPORT,),
     )
 )
+def _last_use(
+    what: str,
+    last_used: datetime | None,
+    created: datetime | None,
+    *,
+    is_usage_known: bool,
+    now: datetime,
+) -> tuple[bool | None, str]:
+    """Whether one credential went unused for `UNUSED_DAYS` (`None`: not known), and what
+    was decided (`password last used 3 days ago`, `access key X never used, created …`)"""
+    cutoff = now - timedelta(days=UNUSED_DAYS)
+    if last_used is not None:
+        age = counted(days_between(last_used, now), "day")
+        return last_used <= cutoff, f"{what} last used {age} ago"
+    if created is None:
+        return None, f"{what}: {'never used' if is_usage_known else 'use'} and creation not known"
+    age = counted(days_between(created, now), "day")
+    if is_usage_known:
+        return created <= cutoff, f"{what} never used, created {age} ago"
+    if created > cutoff:
+        return False, f"{what} created {age} ago (use not known)"
+    return None, f"{what} use not known, created {age} ago"
+
+
 def credentials_unused_45_days(ctx: CheckContext) -> Iterator[Finding]:
-    """Fail for users whose password or active key went unused for 45 days"""
-    cutoff = ctx.now - timedelta(days=UNUSED_DAYS)
+    """Fail for users whose enabled password or active key went unused for 45 days; a
+    password never used counts from the user's creation, a key never used from its own"""
     for user in user_credentials(ctx.snapshot):
-        stale: list[str] = []
-        unknown = user.has_password is None or user.keys is None
-        if user.has_password:
-            last = user.password_last_used or user.created
-            if last is None:
-                unknown = True
-            elif last <= cutoff:
-                stale.append("password")
+        decided: list[tuple[bool | None, str]] = []
+        if user.has_password is None:
+            decided.append((None, "console password not known"))
+        elif user.has_password:
+            decided.append(
+                _last_use(
+                    "password",
+                    user.password_last_used,
+                    user.created,
+                    is_usage_known=True,
+                    now=ctx.now,
+                )
+            )
+        if user.keys is None:
+            decided.append((None, "access keys not known"))
         for key in _active(user.keys or ()):
-            last = key.last_used or key.created
-            if last is None:
-                unknown = True
-            elif last <= cutoff:
-                stale.append(f"access key {key.id}")
+            decided.append(
+                _last_use(
+                    f"access key {key.id}",
+                    key.last_used,
+                    key.created,
+                    is_usage_known=key.is_usage_known,
+                    now=ctx.now,
+                )
+            )
+        facts: dict[str, Any] = {"subject": user.name, "credentials": [t for _, t in decided]}
+        stale = [text for unused, text in decided if unused]
+        unknown = [text for unused, text in decided if unused is None]
         if stale:
             yield ctx.fail(
                 user.arn,
                 f"{user.name}: unused {UNUSED_DAYS}+ days: " + ", ".join(stale),
-                subject=user.name,
                 unused=stale,
+                **facts,
             )
         elif unknown:
-            yield ctx.not_assessed(user.arn, "password or key usage not known", subject=user.name)
+            why = f" ({user.unknown_because})" if user.unknown_because else ""
+            yield ctx.not_assessed(user.arn, f"{user.name}: " + ", ".join(unknown) + why, **facts)
+        elif not decided:
+            yield ctx.passed(
+                user.arn,
+                f"{user.name} has no enabled password and no active access key",
+                **facts,
+            )
         else:
             yield ctx.passed(
-                user.arn, f"{user.name}: every credential used recently", subject=user.name
+                user.arn,
+                f"{user.name}: used within {UNUSED_DAYS} days: " + ", ".join(t for _, t in decided),
+                **facts,
             )
 
 
@@ -384,8 +432,10 @@ def user_no_direct_policies(ctx: CheckContext) -> Iterator[Finding]:
 def user_admin_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for users with no MFA whose `*:*` access does not depend on MFA
 
-    The engine evaluates `*` on `*` with `aws:MultiFactorAuthPresent` left unknown: admin
-    "only if MFA" is conditional, admin regardless is not.
+    The engine evaluates `*` on `*` with the MFA keys and every always-present request key
+    (region, source IP, TLS, time) undecided, then as a request made without MFA: admin "only
+    with MFA" passes; admin without MFA fails, also when only in one region, from one network
+    or over TLS (the finding says under which).
     """
     mfa = {c.arn: c.has_mfa for c in user_credentials(ctx.snapshot)}
     for user in sorted(ctx.snapshot.users, key=lambda u: u.arn):
@@ -414,12 +464,16 @@ def user_admin_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
                 user.arn,
                 f"{user.name} is administrator and has MFA",
                 subject=user.name,
-                statements=statement_refs(access.evaluation),
+                statements=statement_refs(access.without_mfa),
             )
         else:
+            under = only_under(access.conditions)
             yield ctx.fail(
                 user.arn,
-                f"{user.name} has full administrator access and no MFA",
+                f"{user.name} has full administrator access{f' {under}' if under else ''} "
+                "and no MFA",
                 subject=user.name,
-                statements=statement_refs(access.evaluation),
+                statements=statement_refs(access.without_mfa),
+                only_under=under,
+                only_if=undecided_conditions(access.conditions),
             )
