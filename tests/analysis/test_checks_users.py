@@ -301,3 +301,114 @@ def test_admin_without_mfa_not_assessed_when_a_policy_is_missing():
     finding = only(run_check("user_admin_without_mfa", snap))
     assert finding.status is Status.NOT_ASSESSED
     assert finding.evidence["missing_policies"] == [ADMIN.arn]
+
+
+def _deny_unless(operator, key, value, **extra):
+    return managed_policy(
+        "Guard",
+        document={
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {operator: {key: value}, **extra},
+                }
+            ],
+        },
+    )
+
+
+def _admin_without_mfa(guard, *, mfa=False):
+    snap = with_rows(
+        credential_row(password_enabled=True, mfa_active=mfa),
+        policies=(ADMIN, guard),
+        users=(user("alice", attached_policies=(ADMIN.arn, guard.arn)),),
+    )
+    return only(run_check("user_admin_without_mfa", snap))
+
+
+def test_admin_in_one_region_without_mfa_fails():
+    # aws:RequestedRegion: "This key is always included in the request context" (IAM User
+    # Guide, AWS global condition context keys), so a region guard does not make a non-admin
+    finding = _admin_without_mfa(
+        _deny_unless("StringNotEquals", "aws:RequestedRegion", "eu-west-1")
+    )
+    assert finding.status is Status.FAIL
+    assert finding.message == "alice has full administrator access in eu-west-1 only and no MFA"
+    assert finding.evidence["only_under"] == "in eu-west-1 only"
+    assert finding.evidence["statements"][0]["policy"] == ADMIN.arn
+
+
+def test_admin_from_one_network_without_mfa_fails():
+    # aws:SourceIp: included in every request except through a VPC endpoint
+    finding = _admin_without_mfa(_deny_unless("NotIpAddress", "aws:SourceIp", "203.0.113.0/24"))
+    assert finding.status is Status.FAIL
+    assert finding.message == (
+        "alice has full administrator access only from 203.0.113.0/24 and no MFA"
+    )
+
+
+def test_admin_from_one_network_or_through_a_service():
+    # the IAM guide's "Denies access to AWS based on the source IP" example
+    guard = _deny_unless(
+        "NotIpAddress", "aws:SourceIp", "203.0.113.0/24", Bool={"aws:ViaAWSService": "false"}
+    )
+    finding = _admin_without_mfa(guard)
+    assert finding.status is Status.FAIL
+    assert finding.evidence["only_under"] == (
+        "only through an AWS service or only from 203.0.113.0/24"
+    )
+
+
+def test_admin_in_one_region_with_mfa_passes():
+    guard = _deny_unless("StringNotEquals", "aws:RequestedRegion", "eu-west-1")
+    assert _admin_without_mfa(guard, mfa=True).status is Status.PASS
+
+
+def test_admin_only_with_mfa_and_in_one_region_is_still_mfa_conditional():
+    guard = _deny_unless("StringNotEquals", "aws:RequestedRegion", "eu-west-1")
+    snap = with_rows(
+        credential_row(mfa_active=False),
+        policies=(ADMIN_WITH_MFA, guard),
+        users=(user("alice", attached_policies=(ADMIN_WITH_MFA.arn, guard.arn)),),
+    )
+    finding = only(run_check("user_admin_without_mfa", snap))
+    assert finding.status is Status.PASS
+    assert finding.message == "alice is administrator only with MFA"
+    keys = {c["key"].lower() for c in finding.evidence["only_if"]}
+    assert keys == {"aws:multifactorauthpresent", "aws:requestedregion"}
+
+
+def test_admin_if_mfa_exists_is_admin_without_mfa():
+    # BoolIfExists true "allows requests that are authenticated using MFA, or requests that
+    # cannot be authenticated using MFA" (long-term access keys carry no MFA key)
+    policy = managed_policy(
+        "AdminIfMfaExists",
+        document={
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}},
+                }
+            ],
+        },
+    )
+    snap = with_rows(
+        credential_row(mfa_active=False),
+        policies=(policy,),
+        users=(user("alice", attached_policies=(policy.arn,)),),
+    )
+    assert only(run_check("user_admin_without_mfa", snap)).status is Status.FAIL
+
+
+def test_admin_denied_without_mfa_is_mfa_conditional():
+    # the IAM guide's recommended Deny + BoolIfExists false: no request without MFA is allowed
+    guard = _deny_unless("BoolIfExists", "aws:MultiFactorAuthPresent", "false")
+    finding = _admin_without_mfa(guard)
+    assert finding.status is Status.PASS
+    assert finding.message == "alice is administrator only with MFA"
