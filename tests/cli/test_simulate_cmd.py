@@ -246,3 +246,11 @@ def test_more_than_one_region_is_a_usage_error() -> None:
     )
     assert result.exit_code == 2
     assert "one --region" in result.output
+
+
+def test_region_with_scenarios_is_a_usage_error() -> None:
+    result = CliRunner().invoke(
+        cli, ["simulate", "--scenarios", str(EXAMPLE), "--region", "us-east-1"]
+    )
+    assert result.exit_code == 2
+    assert "aws:RequestedRegion in a scenario's context" in result.output

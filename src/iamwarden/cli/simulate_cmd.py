@@ -132,9 +132,14 @@ def simulate(
     With an account source, --region is the requests' aws:RequestedRegion (unless --context
     gives it), and the region collected when the source is live.
     """
+    _, live = live_request()
     if scenario_file is not None:
         if demo or input_dir or snapshot_file or principal or actions:
             raise click.UsageError("--scenarios takes no account source, --principal or --action")
+        if live.regions:
+            raise click.UsageError(
+                "--scenarios takes no --region: give aws:RequestedRegion in a scenario's context"
+            )
         text = read_text(scenario_file)
         try:
             results = run_scenarios(load_scenarios(text))
@@ -145,8 +150,7 @@ def simulate(
             raise click.UsageError(
                 "give --scenarios FILE, or a source with --principal and --action"
             )
-        _, options = live_request()
-        if len(options.regions) > 1:
+        if len(live.regions) > 1:
             raise click.UsageError("give one --region: it is the requests' aws:RequestedRegion")
         snapshot = load_source(
             demo=demo, input_dir=input_dir, snapshot_file=snapshot_file, region_is_request=True
@@ -157,7 +161,7 @@ def simulate(
             actions,
             resources or ("*",),
             _context(context_pairs),
-            region=options.regions[0] if options.regions else None,
+            region=live.regions[0] if live.regions else None,
         )
     if output_format == "json":
         click.echo(json.dumps(results_to_json(results), indent=2, sort_keys=True))
