@@ -204,10 +204,9 @@ def _resource_problem(resource: str) -> str | None:
     return None
 
 
-def _checked(value: str, where: str, problem: str | None) -> str:
+def _check(where: str, problem: str | None) -> None:
     if problem is not None:
         raise _fail(where, problem)
-    return value
 
 
 def _catalogue_warning(action: str, catalog: Catalog) -> str | None:
@@ -235,10 +234,10 @@ def _request(fields: Mapping[str, Any], where: str, shared_context: Context) -> 
     if unknown:
         raise _fail(f"{where}.{unknown[0]}", "unknown field")
     principal = _text(fields, "principal", where)
-    resource = _text(fields, "resource", where, default="*")
-    _checked(resource, f"{where}.resource", _resource_problem(resource))
     action = _text(fields, "action", where)
-    _checked(action, f"{where}.action", _action_problem(action))
+    _check(f"{where}.action", _action_problem(action))
+    resource = _text(fields, "resource", where, default="*")
+    _check(f"{where}.resource", _resource_problem(resource))
     context = {**shared_context, **_context(fields.get("context") or {}, f"{where}.context")}
     account = fields.get("resource_account")
     if account is not None and not isinstance(account, str | int):
@@ -382,9 +381,9 @@ def simulate_principal(
     if not is_known_principal(snapshot, principal):
         raise InputError(f"principal `{principal}` is not in the account", location="--principal")
     for action in actions:
-        _checked(action, "--action", _action_problem(action))
+        _check("--action", _action_problem(action))
     for resource in resources:
-        _checked(resource, "--resource", _resource_problem(resource))
+        _check("--resource", _resource_problem(resource))
     catalog = catalog or load_catalog()
     shared = dict(context or {})
     if region is not None and not any(k.lower() == _REQUESTED_REGION.lower() for k in shared):
