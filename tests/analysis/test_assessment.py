@@ -2,10 +2,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from iamwarden.analysis import AssessOptions, Suppression, assess, parse_suppressions
+from iamwarden.analysis import (
+    AssessOptions,
+    ControlStatus,
+    Suppression,
+    assess,
+    parse_suppressions,
+)
 from iamwarden.errors import InputError
 from iamwarden.findings import Severity, Status
-from iamwarden.snapshot import Account, DataSet, Gap, Snapshot
+from iamwarden.snapshot import Account, DataSet, Gap, Snapshot, demo_snapshot
 from tests.builders import credential_report, root_row, snapshot
 
 
@@ -115,3 +121,20 @@ def test_failing_controls_are_not_listed_as_not_assessed():
     result = assess(snap)
     assert result.data_gaps == ()
     assert result.credential_report_age == timedelta(0)
+
+
+def test_muting_the_root_findings_leaves_cis_1_4_and_1_5_muted_and_unscored():
+    rules = tuple(
+        Suppression(check_id=c, reason="accepted")
+        for c in ("root_access_key_absent", "root_mfa_enabled")
+    )
+    plain = assess(demo_snapshot())
+    muted = assess(demo_snapshot(), AssessOptions(suppressions=rules))
+    rows = {r.requirement.id: r for r in muted.compliance}
+    before = {r.requirement.id: r for r in plain.compliance}
+    assert (before["1.4"].status, before["1.5"].status) == (ControlStatus.FAIL,) * 2
+    assert (rows["1.4"].status, rows["1.5"].status) == (ControlStatus.MUTED,) * 2
+    scored = [r.requirement.id for r in muted.compliance if r.is_scored]
+    assert "1.4" not in scored and "1.5" not in scored
+    passed = sum(r.status is ControlStatus.PASS for r in muted.compliance)
+    assert passed == sum(r.status is ControlStatus.PASS for r in plain.compliance)

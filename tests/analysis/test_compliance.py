@@ -78,11 +78,17 @@ def test_control_status_rules_and_score():
     assert [row.status for row in table] == [
         ControlStatus.FAIL,
         ControlStatus.NOT_ASSESSED,
-        ControlStatus.PASS,
+        ControlStatus.MUTED,
         ControlStatus.MANUAL,
     ]
     assert table[3].counts[Status.FAIL] == 1  # manual rows still report facts
-    assert compliance_score(table) == 0.5  # c passed out of a and c; b not counted
+    assert compliance_score(table) == 0.0  # a failed; b not assessed and c muted: not counted
+
+
+def test_a_muted_finding_never_makes_its_control_pass():
+    table = compliance_table(FRAMEWORK, [finding("x", Status.MUTED), finding("y", Status.PASS)])
+    assert [row.status for row in table[:2]] == [ControlStatus.MUTED, ControlStatus.PASS]
+    assert not table[0].is_scored and compliance_score(table) == 1.0  # b alone is scored
 
 
 def test_score_is_none_when_nothing_was_assessed():

@@ -93,3 +93,14 @@ def test_snapshot_file_with_an_unparseable_policy_and_no_gap_recorded(tmp_path: 
     result = CliRunner().invoke(cli, ["assess", "--snapshot", str(path)])
     assert result.exit_code == 0, result.output
     assert f"policy `{CUSTOM}` cannot be read" in _section(result.output)
+
+
+def test_muted_root_findings_leave_their_controls_muted_in_the_report(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "suppressions:\n  - check_id: root_access_key_absent\n  - check_id: root_mfa_enabled\n"
+    )
+    result = CliRunner().invoke(cli, ["assess", "--demo", "--suppressions", str(rules)])
+    assert result.exit_code == 0, result.output
+    assert "\n1.4   MUTED " in result.output and "\n1.5   MUTED " in result.output
+    assert "Muted controls (not scored): 1.4, 1.5" in result.output

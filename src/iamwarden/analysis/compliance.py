@@ -44,6 +44,7 @@ class ControlStatus(Enum):
     PASS = "PASS"
     FAIL = "FAIL"
     NOT_ASSESSED = "NOT_ASSESSED"
+    MUTED = "MUTED"
     MANUAL = "MANUAL"
 
 
@@ -115,8 +116,10 @@ def compliance_table(
     framework: Framework, findings: Iterable[Finding]
 ) -> tuple[ControlResult, ...]:
     """Each requirement's status: FAIL if any finding fails, else NOT_ASSESSED if any was not
-    assessed, else PASS; MANUAL for manual requirements. MUTED findings are accepted risk and
-    do not count against a control.
+    assessed, else MUTED if any was suppressed, else PASS; MANUAL for manual requirements.
+
+    A MUTED finding is accepted risk: it does not fail its control, but the control did not
+    pass either, so it is MUTED and, like NOT_ASSESSED, out of the score.
     """
     by_check: dict[str, dict[Status, int]] = {}
     for finding in findings:
@@ -134,6 +137,8 @@ def compliance_table(
             status = ControlStatus.FAIL
         elif counts[Status.NOT_ASSESSED]:
             status = ControlStatus.NOT_ASSESSED
+        elif counts[Status.MUTED]:
+            status = ControlStatus.MUTED
         else:
             status = ControlStatus.PASS
         rows.append(

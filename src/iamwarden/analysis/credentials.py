@@ -33,11 +33,14 @@ class KeyFacts:
     is_active: bool
     created: datetime | None = None
     last_used: datetime | None = None
+    is_usage_known: bool = True
+    """Whether `last_used` of `None` means "never used" (the credential report says so)"""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UserCredentials:
-    """What is known of one user's password, MFA and keys"""
+    """What is known of one user's password, MFA and keys; `unknown_because` says why
+    something is not known (`no row in the credential report`)"""
 
     name: str
     arn: str
@@ -46,6 +49,7 @@ class UserCredentials:
     password_last_used: datetime | None = None
     has_mfa: bool | None = None
     keys: tuple[KeyFacts, ...] | None = None
+    unknown_because: str = ""
 
 
 def _slot(row: CredentialReportRow, slot: int, user: User | None) -> KeyFacts | None:
@@ -78,7 +82,7 @@ def _from_row(row: CredentialReportRow, user: User | None) -> UserCredentials:
     )
 
 
-def _from_user(user: User) -> UserCredentials:
+def _from_user(user: User, unknown_because: str) -> UserCredentials:
     return UserCredentials(
         name=user.name,
         arn=user.arn,
@@ -87,15 +91,26 @@ def _from_user(user: User) -> UserCredentials:
         password_last_used=user.password_last_used,
         has_mfa=True if user.mfa_devices else None,
         keys=tuple(
-            KeyFacts(id=k.id, is_active=k.is_active, created=k.created, last_used=k.last_used)
+            KeyFacts(
+                id=k.id,
+                is_active=k.is_active,
+                created=k.created,
+                last_used=k.last_used,
+                is_usage_known=k.last_used is not None,
+            )
             for k in user.access_keys
         )
         or None,
+        unknown_because=unknown_because,
     )
 
 
 def user_credentials(snapshot: Snapshot) -> tuple[UserCredentials, ...]:
-    """Every IAM user's credentials (root excluded), sorted by ARN"""
+    """Every IAM user's credentials (root excluded), sorted by ARN
+
+    A user without a row in a collected credential report is known only from the user
+    records: whatever they do not give is `None` (not known), with the reason.
+    """
     users = {u.arn: u for u in snapshot.users}
     report = snapshot.credential_report if snapshot.has(DataSet.CREDENTIAL_REPORT) else None
     found: dict[str, UserCredentials] = {}
@@ -103,7 +118,8 @@ def user_credentials(snapshot: Snapshot) -> tuple[UserCredentials, ...]:
         for row in report.rows:
             if not row.is_root:
                 found[row.arn] = _from_row(row, users.get(row.arn))
+    reason = "no row in the credential report" if report is not None else ""
     for arn, user in users.items():
         if arn not in found:
-            found[arn] = _from_user(user)
+            found[arn] = _from_user(user, reason)
     return tuple(found[arn] for arn in sorted(found))

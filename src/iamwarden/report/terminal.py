@@ -30,6 +30,7 @@ STATUS_STYLES = {
     ControlStatus.PASS: "green",
     ControlStatus.FAIL: "bold red",
     ControlStatus.NOT_ASSESSED: "yellow",
+    ControlStatus.MUTED: "magenta",
     ControlStatus.MANUAL: "dim",
 }
 
@@ -100,6 +101,15 @@ def render_terminal(assessment: Assessment, console: Console) -> None:
     muted = sum(1 for f in assessment.findings if f.status is Status.MUTED)
     if muted:
         console.print(f"Muted: {muted} (suppressed, not counted)", highlight=False, markup=False)
+    muted_controls = [
+        r.requirement.id for r in assessment.compliance if r.status is ControlStatus.MUTED
+    ]
+    if muted_controls:
+        console.print(
+            f"Muted controls (not scored): {', '.join(muted_controls)}",
+            highlight=False,
+            markup=False,
+        )
     table = Table(title=f"COMPLIANCE ({assessment.framework.name})", title_justify="left")
     table.add_column("Control")
     table.add_column("Status")

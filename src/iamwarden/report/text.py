@@ -84,6 +84,11 @@ def _lines(assessment: Assessment) -> Iterator[str]:
     muted = sum(1 for f in assessment.findings if f.status is Status.MUTED)
     if muted:
         yield f"Muted: {muted} (suppressed, not counted)"
+    muted_controls = [
+        r.requirement.id for r in assessment.compliance if r.status is ControlStatus.MUTED
+    ]
+    if muted_controls:
+        yield f"Muted controls (not scored): {', '.join(muted_controls)}"
     yield ""
     yield f"COMPLIANCE ({assessment.framework.name}):"
     width = (

@@ -232,6 +232,7 @@ def _role(node: JsonNode) -> Role:
         permissions_boundary=_boundary(node),
         last_used=None if last_used is None else last_used.when_of("LastUsedDate"),
         last_used_region="" if last_used is None else last_used.str_of("Region"),
+        is_last_used_known=last_used is not None,
         instance_profiles=tuple(p.key("Arn").text() for p in node.items("InstanceProfileList")),
         tags=node.tags(),
         max_session_duration=node.int_of("MaxSessionDuration", 3600),
@@ -391,6 +392,7 @@ class _Importer:
                     role,
                     last_used=last_used.when_of("LastUsedDate"),
                     last_used_region=last_used.str_of("Region"),
+                    is_last_used_known=True,
                 )
             roles.append(
                 dataclasses.replace(

@@ -197,7 +197,11 @@ class InstanceProfile:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Role:
-    """An IAM role"""
+    """An IAM role
+
+    `last_used` is `None` both when the role was never used and when the data does not say;
+    `is_last_used_known` is false in the second case (an export without `RoleLastUsed`).
+    """
 
     name: str
     arn: str
@@ -210,6 +214,7 @@ class Role:
     permissions_boundary: str | None = None
     last_used: datetime | None = None
     last_used_region: str = ""
+    is_last_used_known: bool = True
     instance_profiles: tuple[str, ...] = ()
     tags: tuple[Tag, ...] = ()
     max_session_duration: int = 3600

@@ -367,22 +367,58 @@ def policy_wildcard_sensitive_actions(ctx: CheckContext) -> Iterator[Finding]:
     )
 )
 def role_unused_90_days(ctx: CheckContext) -> Iterator[Finding]:
-    """Fail for roles (not service-linked) last used, or created and never used, 90+ days ago"""
+    """Fail for roles (not service-linked) last used, or created and never used, 90+ days ago
+
+    Last use is the later of `RoleLastUsed` and the role's service-last-accessed data. A role
+    neither source says anything about (an export from before AWS reported `RoleLastUsed`)
+    is NOT_ASSESSED: absent data is not "never used".
+    """
     cutoff = ctx.now - timedelta(days=UNUSED_ROLE_DAYS)
+    accessed = (
+        {s.principal_arn: s for s in ctx.snapshot.service_last_accessed}
+        if ctx.snapshot.has(DataSet.SERVICE_LAST_ACCESSED)
+        else {}
+    )
     for role in sorted(ctx.snapshot.roles, key=lambda r: r.arn):
         if role.is_service_linked:
             continue
-        last = role.last_used or role.created
+        services = accessed.get(role.arn)
+        uses = [(a.last_authenticated, a.namespace) for a in services.services] if services else []
+        known = [(when, name) for when, name in uses if when is not None]
+        service_use = max(known) if known else None
+        last_used = max(
+            (w for w in (role.last_used, service_use[0] if service_use else None) if w),
+            default=None,
+        )
         facts: dict[str, Any] = {
             "subject": role.name,
             "last_used": iso(role.last_used),
+            "last_used_known": role.is_last_used_known,
+            "last_service_use": None
+            if service_use is None
+            else {"service": service_use[1], "at": iso(service_use[0])},
             "created": iso(role.created),
         }
+        is_use_known = role.is_last_used_known or services is not None
+        if last_used is None and not is_use_known:
+            yield ctx.not_assessed(
+                role.arn,
+                f"last use of {role.name} not known: no RoleLastUsed or service last accessed",
+                **facts,
+            )
+            continue
+        last = last_used or role.created
         if last is None:
             yield ctx.not_assessed(role.arn, "role creation and last use not known", **facts)
-        elif last < cutoff:
-            what = "last used" if role.last_used else "created and never used"
-            age = counted(days_between(last, ctx.now), "day")
+            continue
+        age = counted(days_between(last, ctx.now), "day")
+        if last_used is None:
+            what = "created and never used"
+        elif service_use is not None and last_used == service_use[0]:
+            what = f"last used ({service_use[1]})"
+        else:
+            what = "last used"
+        if last < cutoff:
             yield ctx.fail(role.arn, f"{role.name} {what} {age} ago", **facts)
         else:
-            yield ctx.passed(role.arn, f"{role.name} used or created recently", **facts)
+            yield ctx.passed(role.arn, f"{role.name} {what} {age} ago", **facts)

@@ -6,7 +6,12 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from iamwarden.analysis.credentials import KeyFacts, access_key_arn, user_credentials
+from iamwarden.analysis.credentials import (
+    KeyFacts,
+    UserCredentials,
+    access_key_arn,
+    user_credentials,
+)
 from iamwarden.analysis.evidence import (
     counted,
     days_between,
@@ -45,6 +50,18 @@ SETUP_WINDOW = timedelta(days=1)
 
 def _active(keys: tuple[KeyFacts, ...]) -> list[KeyFacts]:
     return [k for k in keys if k.is_active]
+
+
+def _keys_unknown(ctx: CheckContext, user: UserCredentials) -> Finding:
+    """NOT_ASSESSED on a user whose access keys are not known (never skipped)"""
+    why = user.unknown_because or "the data does not list them"
+    return ctx.not_assessed(
+        user.arn,
+        f"access keys of {user.name} not known: {why}",
+        resource_type="AwsIamUser",
+        subject=user.name,
+        user=user.name,
+    )
 
 
 @check(
@@ -107,7 +124,19 @@ def console_user_mfa(ctx: CheckContext) -> Iterator[Finding]:
 def console_user_initial_access_key(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for active, never-used keys of console users created with the user (CIS 1.11)"""
     for user in user_credentials(ctx.snapshot):
-        if not user.has_password or not user.keys:
+        if user.has_password is False or (user.keys is not None and not _active(user.keys)):
+            continue  # not a console user, or no active key
+        if user.keys is None:
+            yield _keys_unknown(ctx, user)
+            continue
+        if user.has_password is None:
+            yield ctx.not_assessed(
+                user.arn,
+                f"console password of {user.name} not known",
+                resource_type="AwsIamUser",
+                subject=user.name,
+                user=user.name,
+            )
             continue
         for key in _active(user.keys):
             arn = access_key_arn(user.arn, key.id)
@@ -115,6 +144,14 @@ def console_user_initial_access_key(ctx: CheckContext) -> Iterator[Finding]:
                 yield ctx.not_assessed(
                     arn,
                     "key or user creation time not known",
+                    subject=user.name,
+                    user=user.name,
+                    key_id=key.id,
+                )
+            elif key.last_used is None and not key.is_usage_known:
+                yield ctx.not_assessed(
+                    arn,
+                    f"use of {key.id} of {user.name} not known",
                     subject=user.name,
                     user=user.name,
                     key_id=key.id,
@@ -139,24 +176,6 @@ def console_user_initial_access_key(ctx: CheckContext) -> Iterator[Finding]:
                 )
 
 
-@check(
-    CheckSpec(
-        id="credentials_unused_45_days",
-        title=f"Credentials unused for {UNUSED_DAYS} days or more are enabled",
-        severity=Severity.MEDIUM,
-        resource_type="AwsIamUser",
-        rationale="Unused passwords and keys are attack surface that nobody would miss",
-        remediation=Remediation(
-            text="Deactivate unused keys and remove unused console passwords",
-            command="aws iam update-access-key --user-name <user> --access-key-id <key id> "
-            "--status Inactive && aws iam delete-login-profile --user-name <user>",
-        ),
-        group_title=f"{{count}} users with credentials unused for {UNUSED_DAYS}+ days",
-        group_label="Users",
-        references=(CIS_REFERENCE, KEYS_DOC),
-        needs=(DataSet.CREDENTIAL_REPORT,),
-    )
-)
 def _last_use(
     what: str,
     last_used: datetime | None,
@@ -181,6 +200,24 @@ def _last_use(
     return None, f"{what} use not known, created {age} ago"
 
 
+@check(
+    CheckSpec(
+        id="credentials_unused_45_days",
+        title=f"Credentials unused for {UNUSED_DAYS} days or more are enabled",
+        severity=Severity.MEDIUM,
+        resource_type="AwsIamUser",
+        rationale="Unused passwords and keys are attack surface that nobody would miss",
+        remediation=Remediation(
+            text="Deactivate unused keys and remove unused console passwords",
+            command="aws iam update-access-key --user-name <user> --access-key-id <key id> "
+            "--status Inactive && aws iam delete-login-profile --user-name <user>",
+        ),
+        group_title=f"{{count}} users with credentials unused for {UNUSED_DAYS}+ days",
+        group_label="Users",
+        references=(CIS_REFERENCE, KEYS_DOC),
+        needs=(DataSet.CREDENTIAL_REPORT,),
+    )
+)
 def credentials_unused_45_days(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for users whose enabled password or active key went unused for 45 days; a
     password never used counts from the user's creation, a key never used from its own"""
@@ -259,7 +296,7 @@ def user_single_active_key(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for users with two active access keys"""
     for user in user_credentials(ctx.snapshot):
         if user.keys is None:
-            yield ctx.not_assessed(user.arn, "access keys not known", subject=user.name)
+            yield _keys_unknown(ctx, user)
             continue
         active = [k.id for k in _active(user.keys)]
         if len(active) > 1:
@@ -300,7 +337,10 @@ def user_single_active_key(ctx: CheckContext) -> Iterator[Finding]:
 def access_key_rotated_90_days(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for every active key created more than 90 days before the assessment date"""
     for user in user_credentials(ctx.snapshot):
-        for key in _active(user.keys or ()):
+        if user.keys is None:
+            yield _keys_unknown(ctx, user)
+            continue
+        for key in _active(user.keys):
             arn = access_key_arn(user.arn, key.id)
             facts: dict[str, Any] = {"subject": user.name, "user": user.name, "key_id": key.id}
             if key.created is None:
@@ -346,7 +386,10 @@ def access_key_rotated_90_days(ctx: CheckContext) -> Iterator[Finding]:
 def access_key_never_used(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for every active key with no recorded use"""
     for user in user_credentials(ctx.snapshot):
-        for key in _active(user.keys or ()):
+        if user.keys is None:
+            yield _keys_unknown(ctx, user)
+            continue
+        for key in _active(user.keys):
             arn = access_key_arn(user.arn, key.id)
             facts: dict[str, Any] = {
                 "subject": user.name,
@@ -354,7 +397,9 @@ def access_key_never_used(ctx: CheckContext) -> Iterator[Finding]:
                 "key_id": key.id,
                 "created": iso(key.created),
             }
-            if key.last_used is None:
+            if key.last_used is None and not key.is_usage_known:
+                yield ctx.not_assessed(arn, f"use of {key.id} of {user.name} not known", **facts)
+            elif key.last_used is None:
                 yield ctx.fail(arn, f"{key.id} of {user.name} has never been used", **facts)
             else:
                 yield ctx.passed(
