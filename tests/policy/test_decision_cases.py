@@ -2,7 +2,9 @@
 
 Each case is `{name, doc_section, policies, request, decision}` with optional `reasons`
 (`kind:policy:pointer`), `deciding_kind`, `undecided` (condition keys; `!key` means the
-clause must not hold) and `errors` (substrings of the reported issues).
+clause must not hold), `errors` (substrings of the reported issues), `notes`
+(substrings of AWS's rules the explanation names) and `missing_context` (the condition
+keys reported missing, as AWS's policy simulator reports MissingContextValues).
 """
 
 from __future__ import annotations
@@ -112,3 +114,10 @@ def test_decision(case: dict[str, Any]) -> None:
         assert any(fragment in str(issue) for issue in result.errors), explanation
     if "errors" not in case:
         assert not result.errors, explanation
+    for fragment in case.get("notes", ()):
+        assert any(fragment in note for note in result.notes), explanation
+        assert fragment in explanation
+    if "missing_context" in case:
+        assert list(result.missing_context) == case["missing_context"], explanation
+        if result.missing_context:
+            assert "missing context values: " in explanation

@@ -153,16 +153,18 @@ def apply_operator(
 ) -> bool:
     """The truth of a clause given the request's values for its key (None: key absent)
 
-    Several policy values are OR-ed inside `match`. Absent key: `...IfExists` and
-    `ForAllValues:` give true, `ForAnyValue:` false, a negated operator true, any other
-    false. Without a qualifier a multi-valued key matches when any value does; a negated
-    operator then holds when no value matches.
+    Several policy values are OR-ed inside `match`. Absent key: `ForAnyValue:` gives
+    false (with `IfExists` too: AWS does not document the pair; observed false, so the
+    engine reports it as uncertain), `...IfExists` and `ForAllValues:` true, a negated
+    operator true, any other false. Without a qualifier a multi-valued key matches when
+    any value does; a negated operator then holds when no value matches (undocumented
+    too: the engine reports it as uncertain).
     """
     if not request_values:
-        if spec.if_exists or spec.qualifier is SetQualifier.FOR_ALL_VALUES:
-            return True
         if spec.qualifier is SetQualifier.FOR_ANY_VALUE:
             return False
+        if spec.if_exists or spec.qualifier is SetQualifier.FOR_ALL_VALUES:
+            return True
         return spec.is_negated
     negated = spec.is_negated
     if spec.qualifier is SetQualifier.NONE:

@@ -12,7 +12,6 @@ from iamwarden.policy.engine.combine import (
     FALSE,
     NO_BOUNDARY,
     NO_IDENTITY,
-    NO_RCP,
     NO_RESOURCE,
     NO_SCP,
     NO_SESSION,
@@ -35,7 +34,13 @@ from iamwarden.policy.engine.model import (
 )
 from iamwarden.policy.engine.plans import RCP_SLOT, SCP_SLOT, CompiledSet, Plan, compile_set
 from iamwarden.policy.engine.principals import Grant, Principal, parse_principal
-from iamwarden.policy.engine.special import needs_resource_grant
+from iamwarden.policy.engine.special import (
+    CALLER_IDENTITY,
+    CALLER_IDENTITY_NOTE,
+    SPECIAL_ACTIONS,
+    guardrail,
+    needs_resource_grant,
+)
 
 
 def _resource_account(request: Request, principal: Principal) -> str | None:
@@ -73,6 +78,11 @@ def _decide_plan(
     memo: bool,
 ) -> Evaluation:
     principal = parse_principal(request.principal)
+    action = plan.action
+    if action in SPECIAL:
+        special = _decide_special(action, request, principal)
+        if special is not None:
+            return special
     resource_account = _resource_account(request, principal)
     memo_key: tuple[object, ...] | None = None
     if plan.is_static and memo and not trace:
@@ -88,11 +98,38 @@ def _decide_plan(
         if found is not None:
             return found
     steps: list[str] | None = [] if trace else None
-    ctx = Context(request, principal, resource_account, steps)
+    ctx = Context(
+        request,
+        principal,
+        resource_account,
+        steps,
+        has_boundary=compiled.policies.permissions_boundary is not None
+        and principal.type in (PrincipalType.USER, PrincipalType.ASSUMED_ROLE),
+    )
     result = _evaluate_plan(compiled, plan, ctx, catalog)
     if memo_key is not None and len(plan.memo) < 4096:
         plan.memo[memo_key] = result
     return result
+
+
+SPECIAL: Final = frozenset().union(*SPECIAL_ACTIONS)
+
+
+def _decide_special(action: str, request: Request, principal: Principal) -> Evaluation | None:
+    """AWS's answer for `action` that no policy can change, or None
+
+    sts:GetCallerIdentity is always allowed; the guardrails of `special.GUARDRAILS`
+    refuse changes to AWS-managed resources (not to the service acting through its own
+    service-linked role).
+    """
+    if action == CALLER_IDENTITY:
+        return Evaluation(decision=Decision.ALLOWED, notes=(CALLER_IDENTITY_NOTE,))
+    if principal.is_service_linked or principal.type is PrincipalType.SERVICE:
+        return None
+    rule = guardrail(action, request.resource)
+    if rule is None:
+        return None
+    return Evaluation(decision=Decision.IMPLICIT_DENY, notes=(rule.reason,))
 
 
 _PRECEDENCE: Final = {Decision.EXPLICIT_DENY: 0, Decision.IMPLICIT_DENY: 1, Decision.ALLOWED: 2}
@@ -143,6 +180,10 @@ def _decide_wildcard(
         errors=_unique(issue for result in results for issue in result.errors),
         deciding_kind=deciding[0].deciding_kind,
         trace=tuple(steps),
+        notes=_unique(note for result in deciding for note in result.notes),
+        missing_context=tuple(
+            sorted({key for result in results for key in result.missing_context}, key=str.lower)
+        ),
     )
 
 
@@ -194,16 +235,23 @@ def _evaluate_plan(
     if denied:
         if steps is not None:
             steps.append("explicit deny: " + ", ".join(map(str, denied)))
-        return _finish(ctx, Decision.EXPLICIT_DENY, tuple(denied), (), deny_kind)
+        notes: tuple[str, ...] = ()
+        if ctx.has_boundary and any(
+            stmt.not_principal is not None and stmt.ref in denied
+            for group in plan.deny_groups
+            for stmt in group.denies
+        ):
+            notes = (NOT_PRINCIPAL_BOUNDARY_NOTE,)
+        return _finish(ctx, Decision.EXPLICIT_DENY, tuple(denied), (), deny_kind, notes)
     if steps is not None:
         steps.append("explicit deny: none" + (" (some conditional)" if deny_clauses else ""))
 
-    # 2. organization guardrails: each SCP / RCP level needs an allow
+    # 2. organization guardrails: each SCP level needs an allow. RCPs only deny: AWS
+    # attaches RCPFullAWSAccess at every level and it cannot be detached, so a level
+    # without an Allow does not deny (Organizations User Guide, orgs_manage_policies_rcps)
     gates: list[Tri] = []
     if in_org_principal:
         gates.extend(allow(group.allows, ctx, NO_SCP) for group in plan.scp)
-    if rcp_applies:
-        gates.extend(allow(group.allows, ctx, NO_RCP) for group in plan.rcp)
 
     # 3. permissions: identity path and resource-based grants
     if ptype is PrincipalType.ACCOUNT:
@@ -273,13 +321,22 @@ def _evaluate_plan(
     return _finish(ctx, Decision.ALLOWED, _unique(final.refs), undecided, None)
 
 
+NOT_PRINCIPAL_BOUNDARY_NOTE: Final = (
+    "a `NotPrincipal` Deny always denies an IAM user or role with a permissions boundary, "
+    "whatever `NotPrincipal` lists (IAM User Guide, access_policies_boundaries.md and "
+    "reference_policies_elements_notprincipal.md)"
+)
+
+
 def _finish(
     ctx: Context,
     decision: Decision,
     reasons: tuple[StatementRef, ...],
     undecided: tuple[ConditionRef, ...],
     kind: PolicyKind | None,
+    notes: tuple[str, ...] = (),
 ) -> Evaluation:
+    missing = ctx.missing
     return Evaluation(
         decision=decision,
         reasons=reasons,
@@ -287,6 +344,8 @@ def _finish(
         errors=tuple(ctx.issues.values()),
         deciding_kind=kind,
         trace=tuple(ctx.trace) if ctx.trace is not None else (),
+        notes=notes,
+        missing_context=tuple(sorted(missing.values(), key=str.lower)) if missing else (),
     )
 
 

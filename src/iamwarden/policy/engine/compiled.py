@@ -22,7 +22,7 @@ from iamwarden.policy.conditions import (
 )
 from iamwarden.policy.document import VERSION_2008, Condition, Effect, Policy, PolicyKind, Statement
 from iamwarden.policy.engine.model import StatementRef
-from iamwarden.policy.engine.special import ROLE_ACTIONS
+from iamwarden.policy.engine.special import ROLE_ACTIONS, SPECIAL_ACTIONS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,9 +147,11 @@ def sorted_lower(catalog: Catalog, pattern: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=64)
 def action_classes(catalog: Catalog, has_rcps: bool) -> tuple[frozenset[str], ...]:
-    """Catalogue actions the decision rules single out: KMS, role assumption, RCP services"""
+    """Catalogue actions the decision rules single out: KMS, role assumption, AWS's
+    guardrails and GetCallerIdentity (`special`), RCP services"""
     everything = expand_lower(catalog, "*")
     classes = [expand_lower(catalog, "kms:*"), ROLE_ACTIONS & everything]
+    classes.extend(actions & everything for actions in SPECIAL_ACTIONS)
     if has_rcps:
         classes.append(
             frozenset(a for a in everything if a.split(":", 1)[0] in catalog.rcp_services)

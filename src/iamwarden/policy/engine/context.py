@@ -36,7 +36,17 @@ def _lowered(context: Mapping[str, str | Sequence[str]]) -> _Lowered:
 class Context:
     """Context values of one request, derived from the principal when not given"""
 
-    __slots__ = ("_given", "issues", "principal", "request", "resource_account", "trace", "unknown")
+    __slots__ = (
+        "_given",
+        "has_boundary",
+        "issues",
+        "missing",
+        "principal",
+        "request",
+        "resource_account",
+        "trace",
+        "unknown",
+    )
 
     def __init__(
         self,
@@ -44,8 +54,14 @@ class Context:
         principal: Principal,
         resource_account: str | None,
         trace: list[str] | None,
+        *,
+        has_boundary: bool = False,
     ) -> None:
         self.request = request
+        self.has_boundary = has_boundary
+        """The principal is an IAM user or role with a permissions boundary"""
+        self.missing: dict[str, str] | None = None
+        """Condition keys (lowercased → as written) a clause found absent"""
         self.principal = principal
         self.resource_account = resource_account
         self._given: _Lowered | None = None
@@ -113,6 +129,12 @@ class Context:
         if not got or len(got) != 1:
             return Missing.ABSENT
         return got[0]
+
+    def note_missing(self, key: str, spelled: str) -> None:
+        """Record that a clause of a matched statement found `key` absent"""
+        if self.missing is None:
+            self.missing = {}
+        self.missing.setdefault(key, spelled)
 
     def issue(self, ref: StatementRef, problem: str) -> None:
         self.issues.setdefault(

@@ -8,6 +8,7 @@ from functools import lru_cache
 from iamwarden.policy.conditions import (
     Missing,
     Rendered,
+    SetQualifier,
     ValueMatcher,
     apply_null,
     apply_operator,
@@ -16,6 +17,7 @@ from iamwarden.policy.conditions import (
     rendered_text,
     value_matcher,
 )
+from iamwarden.policy.document import PolicyKind
 from iamwarden.policy.engine.combine import MAYBE, TRUE, Tri
 from iamwarden.policy.engine.compiled import Clause, Stmt
 from iamwarden.policy.engine.context import UNKNOWN, Context
@@ -49,6 +51,15 @@ def clause_truth(clause: Clause, stmt: Stmt, ctx: Context) -> bool | None:
         return None
     request_values = None if isinstance(values, Missing) else values
     spec = clause.spec
+    if not request_values:
+        if spec.base != "Null":
+            ctx.note_missing(clause.key, clause.condition.key)
+        if spec.if_exists and spec.qualifier is SetQualifier.FOR_ANY_VALUE:
+            ctx.issue(stmt.ref, _FOR_ANY_IF_EXISTS.format(clause.condition.operator))
+    elif len(request_values) > 1 and spec.qualifier is SetQualifier.NONE:
+        ctx.issue(
+            stmt.ref, _PLAIN_MULTIVALUED.format(clause.condition.operator, clause.condition.key)
+        )
     if spec.base == "Null":
         return apply_null(clause.condition.values, request_values)
     matcher = clause.matcher
@@ -73,6 +84,18 @@ def clause_truth(clause: Clause, stmt: Stmt, ctx: Context) -> bool | None:
                 return None
     assert matcher is not None
     return apply_operator(spec, matcher, request_values)
+
+
+_FOR_ANY_IF_EXISTS = (
+    "`{}` on an absent key: AWS does not document `ForAnyValue:` with `IfExists`; "
+    "evaluated as false, as `ForAnyValue:` of no values (observed on AWS, re:Post "
+    "QU9HFmDzP0QGuU-fd7rS6B7w)"
+)
+_PLAIN_MULTIVALUED = (
+    "`{}` without `ForAnyValue:` / `ForAllValues:` on `{}` with several values: AWS "
+    "requires a set operator for multivalued keys and does not document this; evaluated "
+    "as true when any value matches (none, for a negated operator)"
+)
 
 
 def _no_match(_value: str) -> bool:
@@ -108,13 +131,19 @@ def resource_hit(stmt: Stmt, resource: str, ctx: Context) -> bool:
 def match_statement(stmt: Stmt, ctx: Context) -> Match:
     if not resource_hit(stmt, ctx.request.resource, ctx):
         return False
-    if stmt.not_principal is not None and not not_principal_applies(
-        stmt.not_principal, ctx.principal
-    ):
-        return False
-    if stmt.principal is not None and (
-        principal_grant(stmt.principal, ctx.principal) is Grant.NONE
-    ):
+    if stmt.not_principal is not None:
+        # AWS: a NotPrincipal Deny always denies a user or role with a permissions
+        # boundary, whatever it lists (IAM User Guide, access_policies_boundaries.md)
+        if not (stmt.is_deny and ctx.has_boundary) and not not_principal_applies(
+            stmt.not_principal, ctx.principal
+        ):
+            return False
+    elif stmt.principal is not None:
+        if principal_grant(stmt.principal, ctx.principal) is Grant.NONE:
+            return False
+    elif stmt.ref.kind is PolicyKind.RESOURCE:
+        # INVARIANT: a resource-policy statement names whom it applies to; without
+        # `Principal` / `NotPrincipal` it applies to no one (lint: `principal_missing`)
         return False
     if not stmt.clauses:
         return True

@@ -120,6 +120,12 @@ class Evaluation:
     errors: tuple[EvaluationIssue, ...] = ()
     deciding_kind: PolicyKind | None = None
     trace: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    """AWS's rules that no policy states and that decided or qualify the decision
+    (an AWS-managed resource, a wildcard resource's allowed patterns)"""
+    missing_context: tuple[str, ...] = ()
+    """Condition keys a matched statement depends on that the request lacks, as AWS's
+    policy simulator reports MissingContextValues"""
 
     @property
     def is_allowed(self) -> bool:
@@ -149,13 +155,18 @@ class Evaluation:
         if self.reasons:
             lines.append("because of:")
             lines.extend(f"  {ref}" for ref in self.reasons)
-        elif self.decision is Decision.IMPLICIT_DENY:
+        elif self.decision is Decision.IMPLICIT_DENY and not self.notes:
             lines.append("no statement allows the request")
+        if self.notes:
+            lines.append("by AWS's rules:")
+            lines.extend(f"  {note}" for note in self.notes)
         if self.undecided:
             lines.append("only if:")
             lines.extend(f"  {clause}" for clause in self.undecided)
         if self.errors:
             lines.append("uncertain because of:")
             lines.extend(f"  {issue}" for issue in self.errors)
+        if self.missing_context:
+            lines.append("missing context values: " + ", ".join(self.missing_context))
         lines.extend(f"  trace: {step}" for step in self.trace)
         return "\n".join(lines)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from iamwarden.policy.arn import try_parse_arn
+from iamwarden.policy.engine.globs import globs_cover
 
 ROLE_ACTIONS: Final = frozenset(
     {"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity"}
@@ -24,3 +26,111 @@ def needs_resource_grant(action: str, resource: str) -> bool:
         arn = try_parse_arn(resource)
         return arn is not None and arn.service == "kms" and arn.resource.startswith("key/")
     return False
+
+
+CALLER_IDENTITY: Final = "sts:getcalleridentity"
+CALLER_IDENTITY_NOTE: Final = (
+    "sts:GetCallerIdentity needs no permission and an explicit deny does not block it "
+    "(STS API Reference, GetCallerIdentity)"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Guardrail:
+    """A refusal AWS enforces whatever the policies say: `actions` (lowercased) on any
+    resource matching one of `resources` (whole-ARN wildcard patterns)"""
+
+    name: str
+    actions: frozenset[str]
+    resources: tuple[str, ...]
+    reason: str
+
+
+_ROLE_CHANGES: Final = frozenset(
+    {
+        "iam:attachrolepolicy",
+        "iam:detachrolepolicy",
+        "iam:putrolepolicy",
+        "iam:deleterolepolicy",
+        "iam:updaterole",
+        "iam:updateassumerolepolicy",
+        "iam:deleterole",
+        "iam:putrolepermissionsboundary",
+        "iam:deleterolepermissionsboundary",
+    }
+)
+
+GUARDRAILS: Final = (
+    Guardrail(
+        name="aws_managed_policy",
+        actions=frozenset(
+            {
+                "iam:createpolicy",
+                "iam:createpolicyversion",
+                "iam:deletepolicy",
+                "iam:deletepolicyversion",
+                "iam:setdefaultpolicyversion",
+                "iam:tagpolicy",
+                "iam:untagpolicy",
+            }
+        ),
+        resources=("arn:*:iam::aws:policy/*",),
+        reason="AWS-managed resource: AWS managed policies (account `aws`) cannot be "
+        "created, changed, tagged or deleted by anyone but AWS (IAM User Guide, "
+        "access_policies_managed-vs-inline.md#aws-managed-policies)",
+    ),
+    Guardrail(
+        name="service_linked_role",
+        actions=_ROLE_CHANGES,
+        resources=("arn:*:iam::*:role/aws-service-role/*",),
+        reason="AWS-managed resource: a service-linked role (path `/aws-service-role/`) "
+        "is changed only by its service (UnmodifiableEntity); its description can be "
+        "edited, and iam:DeleteServiceLinkedRole deletes it (IAM User Guide, "
+        "id_roles_update-service-linked-role.md; IAM API Reference, DeleteRole)",
+    ),
+    Guardrail(
+        name="identity_center_role",
+        actions=_ROLE_CHANGES | {"iam:updateroledescription"},
+        resources=("arn:*:iam::*:role/aws-reserved/*",),
+        reason="AWS-managed resource: a role under `/aws-reserved/` (IAM Identity Center "
+        "`AWSReservedSSO_…`) is only modifiable by AWS, through its permission set "
+        "(IAM Identity Center User Guide, identity-center-and-iam-roles.md and "
+        "using-service-linked-roles.md)",
+    ),
+    Guardrail(
+        name="aws_managed_kms_alias",
+        actions=frozenset({"kms:createalias", "kms:updatealias", "kms:deletealias"}),
+        resources=("arn:*:kms:*:*:alias/aws/*",),
+        reason="AWS-managed resource: aliases beginning `alias/aws/` belong to AWS managed "
+        "keys and cannot be created, updated or deleted (AWS KMS Developer Guide, "
+        "Aliases in AWS KMS)",
+    ),
+)
+"""AWS's refusals that no policy states, one row per kind of AWS-managed resource"""
+
+_BY_ACTION: Final = {
+    action: tuple(rule for rule in GUARDRAILS if action in rule.actions)
+    for rule in GUARDRAILS
+    for action in rule.actions
+}
+
+SPECIAL_ACTIONS: Final = (
+    *(rule.actions for rule in GUARDRAILS),
+    frozenset({CALLER_IDENTITY}),
+)
+"""Action sets these rules treat alike (wildcard requests keep each apart)"""
+
+
+def guardrail(action: str, resource: str) -> Guardrail | None:
+    """The guardrail refusing lowercased `action` on `resource`, if any
+
+    A wildcard `resource` is refused only when every resource it matches is protected
+    (some other resource could still be allowed).
+    """
+    rules = _BY_ACTION.get(action)
+    if not rules:
+        return None
+    for rule in rules:
+        if globs_cover(rule.resources, resource):
+            return rule
+    return None
