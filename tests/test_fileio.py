@@ -152,6 +152,23 @@ def test_write_atomically_replaces_and_keeps_the_mode(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.bin", "out.txt"]
 
 
+def test_a_link_is_kept_and_its_file_replaced(tmp_path: Path) -> None:
+    (tmp_path / "real.json").write_text("old")
+    (tmp_path / "link.json").symlink_to("real.json")
+    fileio.check_writable(tmp_path / "link.json")
+    fileio.write_atomically(tmp_path / "link.json", "new")
+    assert (tmp_path / "link.json").is_symlink()
+    assert (tmp_path / "real.json").read_text() == "new"
+
+
+def test_devices_are_written_in_place() -> None:
+    """`-o /dev/null` (or `/dev/stdout`) writes to the device, never renames over it"""
+    fileio.check_writable(Path("/dev/null"))
+    fileio.write_atomically(Path("/dev/null"), "report")
+    assert Path("/dev/null").is_char_device()
+    assert not [p for p in Path("/dev").iterdir() if p.name.startswith(".null.")]
+
+
 def test_failed_write_keeps_the_previous_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,6 +18,7 @@ import errno
 import json
 import os
 import re
+import stat
 import tempfile
 import zlib
 from collections.abc import Iterator
@@ -55,9 +56,9 @@ MAX_ALIAS_EXPANSION = 100_000
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1024 * 1024
-_BRACKET_DELTA = {"[": 1, "{": 1, "]": -1, "}": -1}
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKET_DELTA = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+_QUOTED = re.compile(rb'"[^"]*"?')
 
 try:
     _YamlLoader: Any = yaml.CSafeLoader
@@ -194,18 +195,26 @@ def check_json_depth(
     Raises:
         InputError: (or `error`) located at the first bracket too deep.
     """
-    # INVARIANT: linear and iterative; brackets inside strings do not count.
+    # INVARIANT: linear and iterative; brackets inside strings do not count. Escaped
+    # backslashes and quotes go first; then only quotes and brackets are kept (C-speed
+    # byte operations), empty strings are dropped, and what strings remain are removed.
     if text.count("[") + text.count("{") <= max_depth:
         return
-    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub('""', text))
-    if max(accumulate(map(_BRACKET_DELTA.__getitem__, brackets)), default=0) <= max_depth:
+    raw = text.encode("utf-8", "surrogatepass")
+    if b"\\" in raw:
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    structure = raw.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in structure:
+        structure = _QUOTED.sub(b"", structure)
+    if max(accumulate(map(_BRACKET_DELTA.__getitem__, structure)), default=0) <= max_depth:
         return
     offset = _too_deep_at(text, max_depth)
-    raise error(
-        f"JSON nested too deeply (more than {max_depth} levels)",
-        path=path,
-        location=_line_col(text, offset) if offset >= 0 else "",
-    )
+    if offset >= 0:
+        raise error(
+            f"JSON nested too deeply (more than {max_depth} levels)",
+            path=path,
+            location=_line_col(text, offset),
+        )
 
 
 def parse_json(text: str, *, path: str = "", error: type[InputError] = InputError) -> Any:
@@ -383,7 +392,11 @@ def check_writable(path: Path) -> None:
     shown = str(path)
     if path.is_dir():
         raise InputError("is a directory", path=shown)
-    directory = path.parent
+    if _is_device(path):
+        if not os.access(path, os.W_OK):
+            raise InputError("is not writable", path=shown)
+        return
+    directory = _target(path).parent
     if not directory.exists():
         raise InputError(f"directory `{directory}` does not exist", path=shown)
     if not directory.is_dir():
@@ -414,6 +427,32 @@ def check_directory(path: Path) -> None:
     _probe(path, shown)
 
 
+def _is_device(path: Path) -> bool:
+    """Whether `path` is (or links to) something other than a file or folder: `/dev/null`,
+    `/dev/stdout`, a named pipe. Those are written in place; renaming over them is wrong."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _target(path: Path) -> Path:
+    """The file a symbolic link points to (the link is kept), else `path`"""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def _write_device(path: Path, payload: bytes) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            _write_all(fd, payload)
+        finally:
+            os.close(fd)
+    except OSError as failure:
+        raise InputError(_reason(failure, "cannot be written"), path=str(path)) from None
+
+
 def _mode_of(path: Path) -> int:
     """The permission bits the written file gets: the replaced file's, else rw-r--r--"""
     try:
@@ -437,11 +476,15 @@ def write_atomically(path: Path, data: bytes | str) -> None:
         InputError: naming `path` and the problem (full disk, read-only folder, ...).
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if _is_device(path):
+        _write_device(path, payload)
+        return
+    shown, path = str(path), _target(path)
     directory = path.parent
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as failure:
-        raise InputError(_reason(failure, "cannot be written"), path=str(path)) from None
+        raise InputError(_reason(failure, "cannot be written"), path=shown) from None
     try:
         try:
             os.fchmod(fd, _mode_of(path))
@@ -452,7 +495,7 @@ def write_atomically(path: Path, data: bytes | str) -> None:
         os.replace(tmp, path)
     except OSError as failure:
         Path(tmp).unlink(missing_ok=True)
-        raise InputError(_reason(failure, "cannot be written"), path=str(path)) from None
+        raise InputError(_reason(failure, "cannot be written"), path=shown) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -11,12 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iamwarden.cli.main import cli
-from iamwarden.fileio import MAX_ALIAS_EXPANSION, MAX_DEPTH
+from iamwarden.errors import InputError
+from iamwarden.fileio import MAX_ALIAS_EXPANSION, MAX_DEPTH, check_json_depth
 from iamwarden.snapshot import demo_snapshot, dump_snapshot, snapshot_to_json
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -254,3 +256,38 @@ def _outcome(entry: str, content: bytes) -> tuple[int, str]:
         result = CliRunner().invoke(cli, ENTRIES[entry](Path(directory), content))
     _no_traceback(result)
     return result.exit_code, result.output.replace(directory, "<dir>")
+
+
+_tricky_text = st.text(alphabet=st.sampled_from('[]{}"\\ab\n\u00e9'), max_size=12)
+_values = st.recursive(
+    st.one_of(st.none(), st.integers(), _tricky_text),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(_tricky_text, inner, max_size=3)
+    ),
+    max_leaves=30,
+)
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, list | dict):
+            level += 1
+            deepest = max(deepest, level)
+            stack.extend(
+                (child, level) for child in (item.values() if isinstance(item, dict) else item)
+            )
+    return deepest
+
+
+@settings(max_examples=300, deadline=None)
+@given(_values, st.booleans(), st.sampled_from([None, 1]))
+def test_depth_check_counts_exactly_the_structure(value: Any, is_ascii: bool, indent: Any) -> None:
+    """Brackets, quotes and backslashes inside strings never count; the bound is exact"""
+    text = json.dumps(value, ensure_ascii=is_ascii, indent=indent)
+    depth = _depth(value)
+    check_json_depth(text, max_depth=depth)
+    if depth:
+        with pytest.raises(InputError, match="nested too deeply"):
+            check_json_depth(text, max_depth=depth - 1)
