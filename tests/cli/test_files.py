@@ -426,3 +426,28 @@ def test_snapshot_syntax_error_is_located_by_line_and_column(tmp_path: Path) -> 
     path.write_text('{\n "schema_version": 1,\n   oops\n}')
     line = one_error_line(run("assess", "--snapshot", str(path)))
     assert line.startswith(f"error: {path}: line 3:4: invalid JSON")
+
+
+def test_simulate_deeply_nested_policy_text_inside_scenarios(tmp_path: Path) -> None:
+    """A policy given as JSON text is a string to the file's reader: checked on its own"""
+    policy = '{"Version": "2012-10-17", "Statement": ' + DEEP + "}"
+    path = tmp_path / "s.json"
+    path.write_text(
+        json.dumps(
+            {
+                "scenarios": [
+                    {
+                        "name": "s",
+                        "principal": "arn:aws:iam::111122223333:user/a",
+                        "identity_policies": [policy],
+                        "requests": [{"action": "s3:GetObject"}],
+                    }
+                ]
+            }
+        )
+    )
+    line = one_error_line(run("simulate", "--scenarios", str(path)))
+    assert line == (
+        f"error: {path}: scenarios[0] (s).requests[0].identity_policies[0] line 1:295: "
+        "JSON nested too deeply (more than 256 levels)"
+    )

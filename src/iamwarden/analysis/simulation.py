@@ -18,7 +18,7 @@ from typing import Any
 
 from iamwarden.analysis.principals import is_known_principal, policies_for
 from iamwarden.errors import InputError, ScenarioError
-from iamwarden.fileio import parse_yaml
+from iamwarden.fileio import check_json_depth, parse_yaml
 from iamwarden.policy import (
     Catalog,
     Decision,
@@ -130,6 +130,11 @@ def _fail(location: str, problem: str) -> ScenarioError:
 def _policy(value: Any, where: str, kind: PolicyKind, name: str) -> Policy:
     if not isinstance(value, dict | str):
         raise _fail(where, "expected a policy document (an object or JSON text)")
+    if isinstance(value, str):  # JSON text inside the file: the file's depth check missed it
+        try:
+            check_json_depth(value)
+        except InputError as error:
+            raise _fail(f"{where} {error.location}", error.problem) from None
     try:
         return parse_policy(value, name=name, kind=kind)
     except InputError as error:
