@@ -266,12 +266,66 @@ def test_not_principal_with_allow_is_a_warning() -> None:
     ]
 
 
+def test_allow_in_a_resource_control_policy_is_an_error() -> None:
+    """RCPs only deny: RCPFullAWSAccess is attached at every level and cannot be detached
+    (Organizations User Guide, orgs_manage_policies_rcps); a custom RCP's Allow grants nothing"""
+    doc = _doc(
+        {**_allow(), "Principal": "*"},
+        {**_allow(), "Effect": "Deny", "Principal": "*"},
+    )
+    assert _codes(lint_policy(doc, kind=PolicyKind.RCP)) == [
+        ("error", "rcp_allow", "Statement[0].Effect")
+    ]
+    scp = _doc(_allow(), {**_allow(), "Effect": "Deny"})
+    assert lint_policy(scp, kind=PolicyKind.SCP) == ()
+
+
+def test_for_any_value_if_exists_is_a_warning() -> None:
+    """AWS does not document `IfExists` with `ForAnyValue:` (IAM User Guide,
+    reference_policies_condition-single-vs-multi-valued-context-keys); the engine evaluates an
+    absent key as false, as observed, and reports the clause as uncertain"""
+    doc = _doc(_allow(Condition={"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": "a"}}))
+    found = _only(lint_policy(doc), "for_any_value_if_exists")
+    assert (found.severity, found.location) == (
+        WARNING,
+        "Statement[0].Condition.ForAnyValue:StringEqualsIfExists.aws:TagKeys",
+    )
+    plain = _doc(_allow(Condition={"ForAnyValue:StringEquals": {"aws:TagKeys": "a"}}))
+    assert lint_policy(plain) == ()
+
+
+@pytest.mark.parametrize(
+    ("operator", "key", "expected"),
+    [
+        ("StringEquals", "aws:TagKeys", True),
+        ("StringLikeIfExists", "aws:CalledVia", True),
+        ("StringEquals", "dynamodb:Attributes", True),
+        ("ForAnyValue:StringEquals", "aws:TagKeys", False),
+        ("ForAllValues:StringEquals", "dynamodb:Attributes", False),
+        ("Null", "aws:TagKeys", False),
+        ("StringEquals", "aws:RequestedRegion", False),
+        ("StringEquals", "identitystore:UserId", False),
+    ],
+)
+def test_plain_operator_on_a_multivalued_key_is_a_warning(
+    operator: str, key: str, expected: bool
+) -> None:
+    """Multivalued context keys require a condition set operator (IAM User Guide,
+    reference_policies_condition-single-vs-multi-valued-context-keys); what AWS does without
+    one is undocumented. Multivalued: `ArrayOf…` in the catalogue, or a global key the guide
+    calls multivalued"""
+    value = "true" if operator == "Null" else "x"
+    doc = _doc(_allow("dynamodb:GetItem", Condition={operator: {key: value}}))
+    codes = [d.code for d in lint_policy(doc) if d.code == "multivalued_key_without_set_operator"]
+    assert codes == (["multivalued_key_without_set_operator"] if expected else [])
+
+
 def test_unknown_condition_operator_is_an_error() -> None:
     doc = _doc(_allow(Condition={"StringEqualz": {"aws:username": "a"}, "Bool": {"x:y": "1"}}))
     found = _only(lint_policy(doc), "unknown_operator")
     assert (found.severity, found.location) == (ERROR, "Statement[0].Condition.StringEqualz")
     assert "`StringEquals`" in found.message
-    qualified = _doc(_allow(Condition={"ForAnyValue:StringLikeIfExists": {"aws:TagKeys": "a"}}))
+    qualified = _doc(_allow(Condition={"ForAllValues:StringLikeIfExists": {"aws:TagKeys": "a"}}))
     assert lint_policy(qualified) == ()
 
 

@@ -161,11 +161,18 @@ class Catalog:
         "_expanded",
         "_global_keys",
         "_levels",
+        "_multivalued",
         "rcp_services",
         "services",
     )
 
-    def __init__(self, actions: Iterable[ActionInfo], *, rcp_services: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        actions: Iterable[ActionInfo],
+        *,
+        rcp_services: Iterable[str] = (),
+        multivalued_keys: Iterable[str] = (),
+    ) -> None:
         table = {info.name.lower(): info for info in actions}
         self._actions: Mapping[str, ActionInfo] = MappingProxyType(table)
         by_service: dict[str, list[str]] = {}
@@ -179,6 +186,13 @@ class Catalog:
         self._expanded: dict[str, frozenset[str]] = {}
         self._levels: dict[AccessLevel, frozenset[str]] = {}
         self._global_keys: _GlobalKeys | None = None
+        self._multivalued = _KeyNames.of((*multivalued_keys, *_MULTIVALUED_GLOBAL_KEYS))
+
+    def is_multivalued_key(self, key: str) -> bool:
+        """Whether condition key `key` can have several values in one request (an
+        `ArrayOf…` type in the Service Authorization Reference, or a global key the IAM
+        User Guide calls multivalued)"""
+        return self._multivalued.has(key)
 
     @property
     def all_actions(self) -> frozenset[str]:
@@ -289,6 +303,38 @@ class Catalog:
                 (*named, *_LEGACY_GLOBAL_KEYS, *_CROSS_SERVICE_KEYS, *_DOCUMENTED_GLOBAL_KEYS)
             )
         return found
+
+
+_MULTIVALUED_GLOBAL_KEYS = (
+    "aws:CalledVia",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalServiceNamesList",
+    "aws:ResourceOrgPaths",
+    "aws:SourceOrgPaths",
+    "aws:TagKeys",
+)
+"""Global keys the IAM User Guide gives *Value type: Multivalued* (reference_policies_
+condition-keys; reference_policies_condition-single-vs-multi-valued-context-keys)"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _KeyNames:
+    """Lowercased key names, exact and templated (`svc:tag/${TagKey}` matches by prefix)"""
+
+    exact: frozenset[str]
+    prefixes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, keys: Iterable[str]) -> _KeyNames:
+        lowered = {key.lower() for key in keys}
+        return cls(
+            exact=frozenset(k for k in lowered if "${" not in k),
+            prefixes=tuple(sorted({k.split("${", 1)[0] for k in lowered if "${" in k})),
+        )
+
+    def has(self, key: str) -> bool:
+        lower = key.lower()
+        return lower in self.exact or (bool(self.prefixes) and lower.startswith(self.prefixes))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -411,4 +457,27 @@ def load_catalog() -> Catalog:
     rcp = _read(rcp_path) if rcp_path.exists() else []
     if not actions:
         raise CatalogError("the action catalogue is empty")
-    return Catalog(actions, rcp_services=rcp)
+    return Catalog(actions, rcp_services=rcp, multivalued_keys=_multivalued_keys(data_dir))
+
+
+def _multivalued_keys(data_dir: Path) -> list[str]:
+    """Condition keys whose type is `ArrayOf…` in the `conditionKeys` data
+
+    A key's type is read from its own service's file (a service may list another's key
+    with a type of its own: `q` lists `identitystore:UserId` as an array).
+    """
+    found: list[str] = []
+    folder = data_dir / "conditionKeys"
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.glob("*.json")):
+        data = _read(path)
+        if not isinstance(data, dict):
+            continue
+        own = path.stem.lower() + ":"
+        for name, spec in data.items():
+            if not isinstance(spec, dict) or not str(name).lower().startswith((own, "aws:")):
+                continue
+            if str(spec.get("type", "")).startswith("ArrayOf"):
+                found.append(str(spec.get("key", name)))
+    return found

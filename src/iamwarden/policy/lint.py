@@ -9,7 +9,8 @@ access (that is `engine`) and never raises for a bad policy.
 
 Codes (stable, snake_case): `syntax`, `version_floor`, `literal_variable`,
 `principal_not_allowed`, `principal_missing`, `rcp_principal_not_star`, `resource_missing`,
-`not_principal_with_allow`, `unknown_operator`, `unknown_service`, `unknown_action`,
+`rcp_allow`, `not_principal_with_allow`, `unknown_operator`, `for_any_value_if_exists`,
+`multivalued_key_without_set_operator`, `unknown_service`, `unknown_action`,
 `action_matches_nothing`, `resource_region`, `unknown_global_condition_key`,
 `unknown_condition_key`, `condition_key_not_applicable`.
 """
@@ -26,7 +27,7 @@ from typing import Any
 from iamwarden.errors import PolicySyntaxError
 from iamwarden.policy.arn import compile_glob, try_parse_arn
 from iamwarden.policy.catalog import Catalog, closest_name, load_catalog
-from iamwarden.policy.conditions import OPERATORS, parse_operator
+from iamwarden.policy.conditions import OPERATORS, SetQualifier, parse_operator
 from iamwarden.policy.document import (
     _ANY_PRINCIPAL,
     _IDENTITY_LIKE,
@@ -129,6 +130,7 @@ class _Linter:
             yield from self.principal(statement, at)
             if statement.conditions:
                 yield from self.operators(statement, at)
+                yield from self.set_operators(statement, at)
             for name, entries in (
                 ("Action", statement.action),
                 ("NotAction", statement.not_action),
@@ -205,6 +207,14 @@ class _Linter:
                 location=f"{at}.{element}" if named else at,
                 message="a resource control policy statement must have `Principal` `*`",
             )
+        if self.kind is PolicyKind.RCP and statement.effect is Effect.ALLOW:
+            yield Diagnostic(
+                severity=_ERROR,
+                code="rcp_allow",
+                location=f"{at}.Effect",
+                message="resource control policies only deny: AWS attaches `RCPFullAWSAccess` "
+                "at every level, so an `Allow` grants nothing (use `Deny`)",
+            )
         if statement.not_principal is not None and statement.effect is Effect.ALLOW:
             yield Diagnostic(
                 severity=_WARNING,
@@ -229,6 +239,36 @@ class _Linter:
                 message=f"unknown condition operator `{operator}`"
                 + _did_you_mean(base.removesuffix("IfExists"), OPERATORS),
             )
+
+    def set_operators(self, statement: Statement, at: str) -> Iterator[Diagnostic]:
+        """Set operators whose meaning AWS leaves open (the engine marks them uncertain)"""
+        for condition in statement.conditions:
+            spec = parse_operator(condition.operator)
+            if not spec.is_known:
+                continue
+            where = f"{at}.Condition.{condition.operator}.{condition.key}"
+            if spec.qualifier is SetQualifier.FOR_ANY_VALUE and spec.if_exists:
+                yield Diagnostic(
+                    severity=_WARNING,
+                    code="for_any_value_if_exists",
+                    location=where,
+                    message=f"`{condition.operator}`: AWS does not document `IfExists` with "
+                    "`ForAnyValue:`; an absent key makes it false (as observed), not true: "
+                    "drop `IfExists`, or use `ForAllValues:` if an absent key should pass",
+                )
+            elif (
+                spec.qualifier is SetQualifier.NONE
+                and spec.base != "Null"
+                and self.catalog.is_multivalued_key(condition.key)
+            ):
+                yield Diagnostic(
+                    severity=_WARNING,
+                    code="multivalued_key_without_set_operator",
+                    location=where,
+                    message=f"`{condition.key}` can have several values in a request: AWS "
+                    f"requires `ForAnyValue:` or `ForAllValues:` with it and does not document "
+                    f"`{condition.operator}` alone",
+                )
 
     def action(self, entry: str, at: str) -> Iterator[Diagnostic]:
         if entry == "*":
