@@ -74,6 +74,7 @@ def test_public_surface_equals_all():
         "organization",
         "permissions",
         "principals",
+        "quality",
         "registry",
         "simulation",
     }

@@ -104,3 +104,54 @@ def test_muted_root_findings_leave_their_controls_muted_in_the_report(tmp_path: 
     assert result.exit_code == 0, result.output
     assert "\n1.4   MUTED " in result.output and "\n1.5   MUTED " in result.output
     assert "Muted controls (not scored): 1.4, 1.5" in result.output
+
+
+def _duplicated_export(tmp_path: Path, generated: str = "2026-11-01T00:00:00Z") -> Path:
+    alice = CSV.splitlines()[-1]
+    report = {"Content": f"{CSV}\n{alice}", "GeneratedTime": generated}
+    files = {AUTH: auth_details(), "iam-get-credential-report.json": report}
+    return write_export(tmp_path, files)
+
+
+def test_duplicate_report_rows_are_listed_in_text_and_json(tmp_path: Path) -> None:
+    export = str(_duplicated_export(tmp_path))
+    text = CliRunner().invoke(cli, ["assess", "--input", export])
+    assert text.exit_code == 0, text.output
+    warnings = text.output.split("DATA WARNINGS:\n", 1)[1].split("\n\n", 1)[0]
+    assert "- the credential report has 2 rows for `alice`; the last one is used" in warnings
+    data = json.loads(
+        CliRunner().invoke(cli, ["assess", "--input", export, "--format", "json"]).output
+    )
+    assert [w["kind"] for w in data["data_warnings"]] == ["duplicate_report_row"]
+
+
+def test_report_from_the_future_is_questioned_and_as_of_sets_the_date(tmp_path: Path) -> None:
+    export = str(_duplicated_export(tmp_path, generated="2099-01-01T00:00:00Z"))
+    plain = CliRunner().invoke(cli, ["assess", "--input", export, "--format", "json"])
+    data = json.loads(plain.output)
+    assert data["assessment_date"].startswith("2099-01-01")
+    assert "future_date" in [w["kind"] for w in data["data_warnings"]]
+    dated = CliRunner().invoke(
+        cli, ["assess", "--input", export, "--format", "json", "--as-of", "2026-11-02"]
+    )
+    data = json.loads(dated.output)
+    assert data["assessment_date"] == "2026-11-02T00:00:00+00:00"
+    ages = [f["evidence"].get("age_days") for f in data["findings"]]
+    assert max(a for a in ages if a is not None) < 1000  # not "29093 days old"
+
+
+def test_bad_as_of_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["assess", "--demo", "--as-of", "yesterday"])
+    assert result.exit_code == 2 and "`yesterday` is not an ISO 8601 date" in result.output
+
+
+def test_credential_report_of_another_account_is_an_input_error(tmp_path: Path) -> None:
+    other = CSV.replace(ACCOUNT_ID, "999988887777")
+    files = {
+        AUTH: auth_details(),
+        "iam-get-credential-report.json": {**REPORT, "Content": other},
+    }
+    result = CliRunner().invoke(cli, ["assess", "--input", str(write_export(tmp_path, files))])
+    assert result.exit_code == 2
+    assert "the credential report is of account `999988887777`" in result.output
+    assert result.output.strip().count("\n") == 0

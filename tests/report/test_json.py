@@ -21,6 +21,7 @@ TOP_KEYS = {
     "compliance",
     "gaps",
     "missing_data",
+    "data_warnings",
 }
 FINDING_KEYS = {
     "id",

@@ -28,6 +28,7 @@ from iamwarden.analysis.principals import (
     organization_levels,
     policies_for,
 )
+from iamwarden.analysis.quality import DataWarning, WarningKind, data_warnings
 from iamwarden.analysis.registry import (
     Check,
     CheckContext,
@@ -57,6 +58,7 @@ __all__ = [
     "CheckSpec",
     "ControlResult",
     "ControlStatus",
+    "DataWarning",
     "Framework",
     "Permissions",
     "PrincipalPolicies",
@@ -68,11 +70,13 @@ __all__ = [
     "SimulationResult",
     "Suppression",
     "Verdict",
+    "WarningKind",
     "assess",
     "check",
     "cis_aws_v3",
     "compliance_score",
     "compliance_table",
+    "data_warnings",
     "entity_policies",
     "inline_policy",
     "is_known_principal",

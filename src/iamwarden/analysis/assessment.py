@@ -24,6 +24,7 @@ from iamwarden.analysis.compliance import (
     compliance_table,
 )
 from iamwarden.analysis.permissions import Permissions
+from iamwarden.analysis.quality import DataWarning, data_warnings
 from iamwarden.analysis.registry import CheckContext, CheckSpec, registered_checks
 from iamwarden.errors import InputError, Problem
 from iamwarden.fileio import parse_yaml
@@ -85,9 +86,12 @@ class Suppression:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AssessOptions:
-    """What `assess` runs with; `now` defaults to the snapshot's collection time"""
+    """What `assess` runs with; `now` (the assessment date) defaults to the snapshot's
+    collection time. `today`, the real date when the caller knows it, only questions data
+    dated after it (a `DataWarning`); it never changes a finding."""
 
     now: datetime | None = None
+    today: datetime | None = None
     suppressions: tuple[Suppression, ...] = ()
     framework: Framework | None = None
     catalog: Catalog | None = None
@@ -108,6 +112,7 @@ class Assessment:
     compliance: tuple[ControlResult, ...]
     missing_data: tuple[str, ...]
     data_gaps: tuple[DataGap, ...] = ()
+    data_warnings: tuple[DataWarning, ...] = ()
     credential_report_collected: bool = False
     credential_report_generated: datetime | None = None
 
@@ -260,6 +265,7 @@ def assess(snapshot: Snapshot, options: AssessOptions = AssessOptions()) -> Asse
         compliance=compliance,
         missing_data=tuple(missing),
         data_gaps=_data_gaps(snapshot, findings, compliance),
+        data_warnings=data_warnings(snapshot, now=now, today=options.today),
         credential_report_collected=report is not None,
         credential_report_generated=report.generated if report is not None else None,
     )

@@ -21,6 +21,17 @@ from iamwarden.report import render_json, render_terminal, render_text
 __all__ = ["assess_command"]
 
 
+def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    """`--as-of`: an ISO 8601 date or date-time; without an offset it is UTC"""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"`{value}` is not an ISO 8601 date (2019-05-07)") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def _suppressions(path: Path | None) -> tuple[Suppression, ...]:
     if path is None:
         return ()
@@ -73,6 +84,14 @@ def _suppressions(path: Path | None) -> tuple[Suppression, ...]:
     show_default=True,
     help="Organization mode: where each account's report (and collected snapshots) go.",
 )
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=_as_of,
+    metavar="DATE",
+    help="The assessment date (ISO 8601, UTC unless an offset is given); default: when the "
+    "data was collected.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Plain log lines instead of progress bars.")
 def assess_command(
     output_format: str,
@@ -83,6 +102,7 @@ def assess_command(
     role_name: str | None,
     org_index: Path | None,
     report_dir: Path,
+    as_of: datetime | None,
     quiet: bool,
     **source: Any,
 ) -> None:
@@ -112,7 +132,7 @@ def assess_command(
         assert index is not None
         org, rendered = organization_report(
             index,
-            AssessOptions(suppressions=suppressions),
+            AssessOptions(suppressions=suppressions, now=as_of, today=datetime.now(UTC)),
             output_format=output_format,
             report_dir=report_dir,
         )
@@ -123,8 +143,9 @@ def assess_command(
         )
     else:
         snapshot = load_source(**source)
-        now = None if snapshot.collected_at else datetime.now(UTC)
-        result = assess(snapshot, AssessOptions(now=now, suppressions=suppressions))
+        today = datetime.now(UTC)
+        now = as_of or (None if snapshot.collected_at else today)
+        result = assess(snapshot, AssessOptions(now=now, today=today, suppressions=suppressions))
         worst = result.worst_failure()
         if output_format == "json":
             rendered = render_json(result)

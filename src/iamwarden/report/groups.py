@@ -21,6 +21,7 @@ __all__ = [
     "control_facts",
     "credential_report_line",
     "data_not_assessed_lines",
+    "data_warning_lines",
     "duration",
     "finding_groups",
     "not_assessed",
@@ -123,6 +124,14 @@ def data_not_assessed_lines(assessment: Assessment) -> Iterator[str]:
             yield f"  Controls not assessed: {', '.join(entry.controls)}"
     for check_id, findings in pending.items():
         yield f"- {check_id}: {len(findings)} not assessed ({findings[0].message})"
+
+
+def data_warning_lines(assessment: Assessment) -> Iterator[str]:
+    """The DATA WARNINGS section's lines (without its heading): data that looks wrong"""
+    if not assessment.data_warnings:
+        yield "None"
+    for warning in assessment.data_warnings:
+        yield f"- {warning.message}"
 
 
 def duration(span: timedelta) -> str:

@@ -135,6 +135,10 @@ def assessment_to_json(assessment: Assessment) -> dict[str, Any]:
             for d in assessment.data_gaps
         ],
         "missing_data": list(assessment.missing_data),
+        "data_warnings": [
+            {"kind": w.kind.value, "message": w.message, "resource": w.resource}
+            for w in assessment.data_warnings
+        ],
     }
 
 

@@ -13,6 +13,7 @@ from iamwarden.report.groups import (
     control_facts,
     credential_report_line,
     data_not_assessed_lines,
+    data_warning_lines,
     finding_groups,
 )
 from iamwarden.report.text import SEVERITY_SECTIONS, TITLE, score_text
@@ -124,6 +125,10 @@ def render_terminal(assessment: Assessment, console: Console) -> None:
         )
     console.print()
     console.print(table)
+    console.print()
+    console.print(Text("DATA WARNINGS:", style="bold yellow"))
+    for line in data_warning_lines(assessment):
+        console.print(line, style="dim" if line == "None" else "", highlight=False, markup=False)
     console.print()
     console.print(Text("DATA NOT ASSESSED:", style="bold yellow"))
     for line in data_not_assessed_lines(assessment):

@@ -12,6 +12,7 @@ from iamwarden.report.groups import (
     control_facts,
     credential_report_line,
     data_not_assessed_lines,
+    data_warning_lines,
     finding_groups,
 )
 
@@ -99,6 +100,9 @@ def _lines(assessment: Assessment) -> Iterator[str]:
         note = f" [{facts}]" if facts and row.status is ControlStatus.MANUAL else ""
         status = row.status.value
         yield f"{row.requirement.id:<{width}}  {status:<12}  {row.requirement.title}{note}"
+    yield ""
+    yield "DATA WARNINGS:"
+    yield from data_warning_lines(assessment)
     yield ""
     yield "DATA NOT ASSESSED:"
     yield from data_not_assessed_lines(assessment)

@@ -428,6 +428,13 @@ class _Importer:
         ):
             if (folder / name).exists():
                 report = read_credential_report(folder / name)
+                root = None if report.root is None else try_parse_arn(report.root.arn)
+                if root is not None and self.account.id and root.account != self.account.id:
+                    raise SnapshotFormatError(
+                        f"the credential report is of account `{root.account}`, the export of "
+                        f"`{self.account.id}`",
+                        path=str(folder / name),
+                    )
                 self.collected |= {DataSet.CREDENTIAL_REPORT, DataSet.ACCESS_KEY_LAST_USED}
                 return report
         self.missing(DataSet.CREDENTIAL_REPORT, _CREDENTIAL_REPORT)

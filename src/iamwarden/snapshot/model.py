@@ -315,8 +315,8 @@ class CredentialReport:
         return next((r for r in self.rows if r.is_root), None)
 
     def row(self, user: str) -> CredentialReportRow | None:
-        """The row of an IAM user by name"""
-        return next((r for r in self.rows if r.user == user), None)
+        """The row of an IAM user by name (the last one when the report repeats the user)"""
+        return next((r for r in reversed(self.rows) if r.user == user), None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
