@@ -145,7 +145,7 @@ def test_uncertain_allowed_does_not_meet_expect_allowed_and_exits_1(tmp_path: Pa
     text = CliRunner().invoke(cli, ["simulate", "--scenarios", str(scenario)])
     assert text.exit_code == 1, text.output
     assert "UNCERTAIN" in text.output
-    assert "1 decisions, 0 expectations met, 1 failed (1 uncertain)" in text.output
+    assert "1 decision, 0 expectations met, 1 failed (1 uncertain)" in text.output
     as_json = CliRunner().invoke(
         cli, ["simulate", "--scenarios", str(scenario), "--format", "json"]
     )

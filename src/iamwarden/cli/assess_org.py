@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from iamwarden.analysis import AssessOptions
+from iamwarden.analysis.evidence import counted
 from iamwarden.analysis.organization import OrganizationAssessment, assess_organization
 from iamwarden.aws import OrganizationIndex, collect_organization, open_access
 from iamwarden.aws import read_organization_index as read_index
@@ -58,7 +59,7 @@ def organization_report(
             path = report_dir / f"{account.account_id}{suffix}"
             write_text(path, render(account.assessment))
             reports[account.account_id] = str(path)
-    click.echo(f"wrote {len(reports)} account reports to {report_dir}", err=True)
+    click.echo(f"wrote {counted(len(reports), 'account report')} to {report_dir}", err=True)
     summary = (
         render_organization_json(org, reports)
         if output_format == "json"

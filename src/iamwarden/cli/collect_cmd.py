@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from iamwarden.analysis.evidence import counted
 from iamwarden.aws import (
     INDEX_NAME,
     collect_account,
@@ -90,8 +91,8 @@ def collect(
     if is_org:
         failed = sum(1 for a in index.accounts if a.error)
         click.echo(
-            f"wrote {len(index.accounts)} account snapshots and {output / INDEX_NAME}"
-            f" ({failed} accounts failed)",
+            f"wrote {counted(len(index.accounts), 'account snapshot')} and "
+            f"{output / INDEX_NAME} ({counted(failed, 'account')} failed)",
             err=True,
         )
         return
@@ -99,8 +100,10 @@ def collect(
     dump_snapshot(snapshot, output)
     stats = collection.stats
     click.echo(
-        f"wrote {output} ({len(snapshot.users)} users, {len(snapshot.roles)} roles, "
-        f"{len(snapshot.resource_policies)} resource policies; {stats.calls} calls, "
-        f"{stats.retries} retries, {len(snapshot.gaps)} gaps, {stats.seconds:.1f}s)",
+        f"wrote {output} ({counted(len(snapshot.users), 'user')}, "
+        f"{counted(len(snapshot.roles), 'role')}, "
+        f"{counted(len(snapshot.resource_policies), 'resource policy', 'resource policies')}; "
+        f"{counted(stats.calls, 'call')}, {counted(stats.retries, 'retry', 'retries')}, "
+        f"{counted(len(snapshot.gaps), 'gap')}, {stats.seconds:.1f}s)",
         err=True,
     )

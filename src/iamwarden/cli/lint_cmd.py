@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from iamwarden.analysis.evidence import counted
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import check_json_depth, read_text
 from iamwarden.policy import Diagnostic, DiagnosticSeverity, PolicyKind, lint_policy
@@ -52,6 +53,6 @@ def lint(files: tuple[Path, ...], kind: str, managed: bool, output_format: str) 
             for diagnostic in diagnostics:
                 click.echo(f"{name}: {diagnostic}")
         count = sum(len(d) for d in results.values())
-        click.echo(f"{len(results)} files, {count} diagnostics", err=True)
+        click.echo(f"{counted(len(results), 'file')}, {counted(count, 'diagnostic')}", err=True)
     if any(d.severity is DiagnosticSeverity.ERROR for ds in results.values() for d in ds):
         sys.exit(ExitCode.FINDINGS)

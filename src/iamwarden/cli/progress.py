@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import click
 
+from iamwarden.analysis.evidence import counted
 from iamwarden.aws import ProgressEvent, ProgressKind
 from iamwarden.aws.calls import Progress
 
@@ -38,15 +39,15 @@ class _PlainProgress:
                 self._done[key] = self._done.get(key, 0) + 1
                 if self._done[key] == self._planned.get(key):
                     line = (
-                        f"{event.account} {event.service}: {self._done[key]} tasks, "
-                        f"{self._calls.get(key, 0)} calls"
+                        f"{event.account} {event.service}: {counted(self._done[key], 'task')}, "
+                        f"{counted(self._calls.get(key, 0), 'call')}"
                     )
             elif event.kind is ProgressKind.GAP:
                 line = f"{event.account} {event.service} {event.region}: gap: {event.detail}"
             elif event.kind is ProgressKind.ACCOUNT_STARTED:
                 line = f"{event.account}: collecting"
             elif event.kind is ProgressKind.ACCOUNT_FINISHED:
-                line = f"{event.account}: done, {event.count} gaps"
+                line = f"{event.account}: done, {counted(event.count, 'gap')}"
             if line:
                 click.echo(line.rstrip(), err=True)
 

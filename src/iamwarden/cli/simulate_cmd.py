@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from iamwarden.analysis.evidence import counted
 from iamwarden.analysis.simulation import (
     SimulationResult,
     Verdict,
@@ -90,8 +91,8 @@ def _render(results: list[SimulationResult], console: Console, *, explain: bool)
         if (count := sum(r.verdict is verdict for r in results))
     ]
     console.print(
-        f"{len(results)} decisions, {checked - failed} expectations met, {failed} failed"
-        + (f" ({', '.join(why)})" if why else "")
+        f"{counted(len(results), 'decision')}, {counted(checked - failed, 'expectation')} met, "
+        f"{failed} failed" + (f" ({', '.join(why)})" if why else "")
     )
 
 

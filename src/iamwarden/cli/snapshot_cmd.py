@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from iamwarden.analysis.evidence import counted
 from iamwarden.cli.files import check_writable
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.snapshot import dump_snapshot
@@ -28,7 +29,8 @@ def snapshot(demo: bool, input_dir: Path | None, snapshot_file: Path | None, out
     account = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
     dump_snapshot(account, output)
     click.echo(
-        f"wrote {output} ({len(account.users)} users, {len(account.roles)} roles, "
-        f"{len(account.policies)} managed policies)",
+        f"wrote {output} ({counted(len(account.users), 'user')}, "
+        f"{counted(len(account.roles), 'role')}, "
+        f"{counted(len(account.policies), 'managed policy', 'managed policies')})",
         err=True,
     )

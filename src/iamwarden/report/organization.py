@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from iamwarden import __version__
+from iamwarden.analysis.evidence import counted
 from iamwarden.analysis.organization import OrganizationAssessment
 from iamwarden.findings import Severity
 
@@ -45,7 +46,8 @@ def _lines(org: OrganizationAssessment, reports: Mapping[str, str]) -> Iterator[
     for spread in spreads:
         yield (
             f"[{spread.severity.value.upper()}] {spread.title} - {len(spread.accounts)} of "
-            f"{assessed} accounts, {spread.resources} resources: {', '.join(spread.accounts)}"
+            f"{counted(assessed, 'account')}, {counted(spread.resources, 'resource')}: "
+            f"{', '.join(spread.accounts)}"
         )
     if not spreads:
         yield "None"
