@@ -211,9 +211,11 @@ def test_check_writable_probes_instead_of_trusting_permission_bits() -> None:
     assert problem == "directory `/sys` is not writable"
 
 
-def test_check_directory_creates_it(tmp_path: Path) -> None:
+def test_check_directory_creates_it_only_when_asked(tmp_path: Path) -> None:
     target = tmp_path / "a" / "b"
     fileio.check_directory(target)
+    assert list(tmp_path.iterdir()) == []
+    fileio.check_directory(target, create=True)
     assert target.is_dir() and list(target.iterdir()) == []
     (tmp_path / "f").write_text("")
     assert _error(fileio.check_directory, tmp_path / "f").problem == "not a directory"

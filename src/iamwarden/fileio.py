@@ -404,9 +404,9 @@ def check_writable(path: Path) -> None:
     _probe(directory, shown)
 
 
-def check_directory(path: Path) -> None:
-    """Check, before any work, that files can be written into directory `path`, creating it
-    (and its parents) when missing
+def check_directory(path: Path, *, create: bool = False) -> None:
+    """Check, before any work, that files can be written into directory `path`: it exists
+    and accepts a new file, or it can be created (and is, with `create`)
 
     Raises:
         InputError: naming `path` and the problem.
@@ -418,13 +418,15 @@ def check_directory(path: Path) -> None:
     if not existing.is_dir():
         problem = "not a directory" if existing == path else f"`{existing}` is not a directory"
         raise InputError(problem, path=shown)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as failure:
-        raise InputError(
-            f"cannot create directory: {_reason(failure, 'failed')}", path=shown
-        ) from None
-    _probe(path, shown)
+    if existing != path and create:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as failure:
+            raise InputError(
+                f"cannot create directory: {_reason(failure, 'failed')}", path=shown
+            ) from None
+        existing = path
+    _probe(existing, shown)
 
 
 def _is_device(path: Path) -> bool:

@@ -451,3 +451,11 @@ def test_simulate_deeply_nested_policy_text_inside_scenarios(tmp_path: Path) -> 
         f"error: {path}: scenarios[0] (s).requests[0].identity_policies[0] line 1:295: "
         "JSON nested too deeply (more than 256 levels)"
     )
+
+
+def test_a_failed_org_run_leaves_no_report_dir_behind(tmp_path: Path) -> None:
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=tmp_path):
+        result = runner.invoke(cli, ["assess", "--org-index", "missing"])
+        assert result.exit_code == 2
+        assert not Path("iamwarden-reports").exists()

@@ -53,6 +53,11 @@ def _export(directory: Path, content: bytes) -> list[str]:
     return ["assess", "--input", str(directory)]
 
 
+def _converted(directory: Path, content: bytes) -> list[str]:
+    (directory / "in.json").write_bytes(content)
+    return ["snapshot", "--snapshot", str(directory / "in.json"), "-o", str(directory / "o.json")]
+
+
 def _file(name: str, *args: str) -> Callable[[Path, bytes], list[str]]:
     def arguments(directory: Path, content: bytes) -> list[str]:
         path = directory / name
@@ -66,6 +71,7 @@ def _file(name: str, *args: str) -> Callable[[Path, bytes], list[str]]:
 JSON_ENTRIES = {
     "lint": _file("p.json", "lint", "{}"),
     "assess --snapshot": _file("s.json", "assess", "--snapshot", "{}"),
+    "snapshot --snapshot": _converted,
     "assess --input": _export,
     "assess --org-index": _index,
 }
@@ -77,6 +83,7 @@ ENTRIES = {**JSON_ENTRIES, **YAML_ENTRIES}
 VALID = {
     "lint": json.dumps(POLICY),
     "assess --snapshot": _DEMO_SNAPSHOT,
+    "snapshot --snapshot": _DEMO_SNAPSHOT,
     "assess --input": json.dumps({"UserDetailList": [], "RoleDetailList": []}),
     "assess --org-index": json.dumps(
         {
@@ -161,7 +168,7 @@ def _with_deep(entry: str, deep: Any) -> str:
         return json.dumps(
             {**POLICY, "Statement": [{**POLICY["Statement"][0], "Condition": condition}]}
         )
-    if entry == "assess --snapshot":
+    if entry in ("assess --snapshot", "snapshot --snapshot"):
         data = json.loads(_DEMO_SNAPSHOT)
         data["snapshot"]["policies"][0]["versions"][0]["document"]["Statement"] = [
             {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": condition}

@@ -11,7 +11,7 @@ from iamwarden.analysis.evidence import counted
 from iamwarden.analysis.organization import OrganizationAssessment, assess_organization
 from iamwarden.aws import OrganizationIndex, collect_organization, open_access
 from iamwarden.aws import read_organization_index as read_index
-from iamwarden.cli.files import write_text
+from iamwarden.cli.files import check_directory, write_text
 from iamwarden.cli.progress import live_progress
 from iamwarden.cli.sources import live_request
 from iamwarden.report import render_json, render_text
@@ -51,7 +51,7 @@ def organization_report(
         for a in index.accounts
     ]
     org = assess_organization(index.organization_id, index.management_account_id, members, options)
-    report_dir.mkdir(parents=True, exist_ok=True)
+    check_directory(report_dir, create=True)
     suffix, render = (".json", render_json) if output_format == "json" else (".txt", render_text)
     reports = {}
     for account in org.accounts:
