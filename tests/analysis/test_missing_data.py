@@ -12,6 +12,8 @@ from iamwarden.findings import Status
 from iamwarden.snapshot import (
     AccessKey,
     CredentialReport,
+    DataSet,
+    Gap,
     ServiceAccess,
     ServiceLastAccessed,
     import_cloudmapper,
@@ -150,3 +152,19 @@ def test_credentials_unused_45_days_says_what_was_decided(row, status, message):
     snap = snapshot(credential_report=credential_report(root_row(), row))
     finding = only(run_check("credentials_unused_45_days", snap))
     assert (finding.status, finding.message) == (status, message)
+
+
+def test_region_whose_instances_could_not_be_listed_is_not_assessed():
+    gap = Gap(
+        dataset=DataSet.COMPUTE,
+        reason="file not found: ec2-describe-instances.json",
+        region="eu-west-1",
+        service="ec2",
+        call="describe-instances",
+    )
+    snap = snapshot(gaps=(gap,))
+    finding = only(run_check("ec2_instance_profile_attached", snap))
+    assert finding.status is Status.NOT_ASSESSED
+    assert finding.evidence["gaps"] == [gap.reason]
+    row = next(r for r in assess(snap).compliance if r.requirement.id == "1.18")
+    assert row.status is ControlStatus.NOT_ASSESSED

@@ -107,7 +107,21 @@ def support_role_exists(ctx: CheckContext) -> Iterator[Finding]:
     )
 )
 def ec2_instance_profile_attached(ctx: CheckContext) -> Iterator[Finding]:
-    """Fail for every EC2 instance with no instance profile (CIS 1.18)"""
+    """Fail for every EC2 instance with no instance profile (CIS 1.18); a region whose
+    instances could not be listed (a recorded `ec2` gap) is NOT_ASSESSED, never a pass"""
+    account = ctx.snapshot.account
+    unread: dict[str, list[str]] = {}
+    for gap in ctx.snapshot.gaps_for(DataSet.COMPUTE):
+        if gap.service == "ec2":
+            unread.setdefault(gap.region, []).append(gap.reason)
+    for region, reasons in sorted(unread.items()):
+        yield ctx.not_assessed(
+            f"arn:{account.partition}:ec2:{region}:{account.id}:instance/*",
+            f"instances of {region or 'a region'} could not be listed",
+            subject=region or "instances",
+            missing_data=[DataSet.COMPUTE.value],
+            gaps=reasons,
+        )
     instances = [c for c in ctx.snapshot.compute if c.kind is ComputeKind.EC2_INSTANCE]
     for instance in sorted(instances, key=lambda c: c.arn):
         name = instance.name or instance.arn
