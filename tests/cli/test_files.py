@@ -453,9 +453,9 @@ def test_simulate_deeply_nested_policy_text_inside_scenarios(tmp_path: Path) -> 
     )
 
 
-def test_a_failed_org_run_leaves_no_report_dir_behind(tmp_path: Path) -> None:
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(cli, ["assess", "--org-index", "missing"])
-        assert result.exit_code == 2
-        assert not Path("iamwarden-reports").exists()
+def test_a_failed_org_run_leaves_no_report_dir_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert "file not found" in one_error_line(run("assess", "--org-index", "missing"))
+    assert list(tmp_path.iterdir()) == []
