@@ -313,7 +313,9 @@ def test_billion_laughs_scenario_policy_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     laughs = _laughs().replace("\n", "\n  ")
     path.write_text(
-        f"defs:\n  {laughs}\nscenarios:\n  - name: s\n    identity_policies: [*a8]\n"
+        f"defs:\n  {laughs}\nscenarios:\n  - name: s\n"
+        "    principal: arn:aws:iam::111122223333:user/alice\n"
+        "    identity_policies: [{Version: '2012-10-17', Statement: *a8}]\n"
         "    requests: [{action: s3:GetObject}]\n"
     )
     line = one_error_line(run("simulate", "--scenarios", str(path)))
