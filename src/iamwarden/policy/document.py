@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import lru_cache
 from typing import Any
@@ -218,11 +218,18 @@ def parse_policy(
 
 @lru_cache(maxsize=8192)
 def _parse_text(text: str, name: str, kind: PolicyKind) -> Policy:
+    policy = _parse_document(text, kind)
+    return replace(policy, name=name) if name else policy
+
+
+@lru_cache(maxsize=8192)
+def _parse_document(text: str, kind: PolicyKind) -> Policy:
+    """The unnamed policy of `text`: one parse per document and kind, whatever its names"""
     try:
         data = json.loads(text)
     except ValueError as exc:
         raise PolicySyntaxError(f"policy is not valid json: {exc}") from None
-    return _Parser(kind).policy(data, name)
+    return _Parser(kind).policy(data, "")
 
 
 def _full_arns(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
