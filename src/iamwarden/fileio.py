@@ -55,7 +55,6 @@ MAX_ALIAS_EXPANSION = 100_000
 """Most nodes that YAML aliases may add to a document when expanded (billion laughs)"""
 
 _GZIP_MAGIC = b"\x1f\x8b"
-_CHUNK = 1024 * 1024
 _BRACKET_DELTA = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
 _QUOTED = re.compile(rb'"[^"]*"?')
@@ -160,8 +159,10 @@ def _value_problem(failure: ValueError) -> str:
 
 
 def _line_col(text: str, offset: int) -> str:
+    """`line L:C` of a character offset, both counted from 1"""
     line = text.count("\n", 0, offset) + 1
-    return f"line {line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
+    column = offset - text.rfind("\n", 0, offset)
+    return f"line {line}:{column}"
 
 
 def _too_deep_at(text: str, max_depth: int) -> int:
