@@ -44,6 +44,7 @@ class Stmt:
         "act_globs",
         "act_negated",
         "act_patterns",
+        "act_prefixes",
         "act_set",
         "clauses",
         "has_dynamic",
@@ -53,9 +54,11 @@ class Stmt:
         "ref",
         "res_all",
         "res_cache",
+        "res_dependent",
         "res_exact",
         "res_globs",
         "res_negated",
+        "res_patterns",
         "res_present",
         "res_templates",
         "services",
@@ -78,7 +81,9 @@ class Stmt:
         self.act_all = "*" in lowered
         self.act_exact = frozenset(a for a in lowered if "*" not in a and "?" not in a)
         globs = [a for a in lowered if ("*" in a or "?" in a) and a != "*"]
-        self.act_globs = union_regex(globs)
+        # `service:Prefix*` (nearly every action glob) is a prefix test, no regex
+        self.act_prefixes = tuple(g[:-1] for g in globs if _is_prefix_glob(g))
+        self.act_globs = lazy_union([g for g in globs if not _is_prefix_glob(g)])
         prefixes = {a.split(":", 1)[0] for a in lowered}
         wild = self.act_negated or self.act_all or any("*" in p or "?" in p for p in prefixes)
         self.services = None if wild else frozenset(prefixes)
@@ -101,8 +106,12 @@ class Stmt:
             else:
                 exact.add(value)
         self.res_exact = frozenset(exact)
-        self.res_globs = union_regex(res_globs)
+        self.res_patterns = (*sorted(exact), *res_globs, *(("*",) if self.res_all else ()))
+        """The `Resource` / `NotResource` entries without variables, as written"""
+        self.res_globs = lazy_union(res_globs)
         self.res_templates = tuple(templates)
+        # whether matching depends on the request's resource at all
+        self.res_dependent = self.res_present and not (self.res_all and not self.res_negated)
         self.res_cache: dict[str, bool] = {}
         self.principal = statement.principal
         self.not_principal = statement.not_principal
@@ -113,6 +122,7 @@ class Stmt:
         hit = (
             self.act_all
             or action in self.act_exact
+            or (bool(self.act_prefixes) and action.startswith(self.act_prefixes))
             or (self.act_globs is not None and self.act_globs.fullmatch(action) is not None)
         )
         return hit != self.act_negated
@@ -157,6 +167,36 @@ def action_classes(catalog: Catalog, has_rcps: bool) -> tuple[frozenset[str], ..
             frozenset(a for a in everything if a.split(":", 1)[0] in catalog.rcp_services)
         )
     return tuple(classes)
+
+
+def _is_prefix_glob(glob: str) -> bool:
+    return glob.endswith("*") and "*" not in glob[:-1] and "?" not in glob
+
+
+class LazyUnion:
+    """Whole-string matching of any of some IAM globs, compiled on first use
+
+    Most statements of a policy are never asked about most resources (or actions): their
+    regex is built only when one is, and shared by every statement with the same globs.
+    """
+
+    __slots__ = ("globs", "regex")
+
+    def __init__(self, globs: tuple[str, ...]) -> None:
+        self.globs = globs
+        self.regex: re.Pattern[str] | None = None
+
+    def fullmatch(self, value: str) -> re.Match[str] | None:
+        """As `re.Pattern.fullmatch` of the union of the globs"""
+        regex = self.regex
+        if regex is None:
+            regex = self.regex = _union_regex(self.globs)
+        return regex.fullmatch(value)
+
+
+def lazy_union(globs: Sequence[str]) -> LazyUnion | None:
+    """A `LazyUnion` of `globs` (None when there are none)"""
+    return LazyUnion(tuple(globs)) if globs else None
 
 
 def union_regex(globs: Sequence[str]) -> re.Pattern[str] | None:

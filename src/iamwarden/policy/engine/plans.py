@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
@@ -51,7 +50,7 @@ class Plan:
 
 
 class CompiledSet:
-    __slots__ = ("catalog", "groups", "plans", "policies", "wildcards")
+    __slots__ = ("catalog", "empty", "groups", "plans", "policies", "wildcards")
 
     def __init__(self, policies: PolicySet, *, shared: bool = True) -> None:
         """Compile `policies`; `shared` False compiles afresh, bypassing every cache"""
@@ -76,6 +75,8 @@ class CompiledSet:
         for slot, kind, items in singles:
             groups.append((slot, kind, tuple(compile_one(p) for p in items)))
         self.groups = tuple(groups)
+        # INVARIANT: groups are never mutated, so one empty group per slot serves every plan
+        self.empty = {slot: Group(slot, kind, (), ()) for slot, kind, _ in groups}
         self.plans: dict[str, Plan] = {}
         self.wildcards: dict[str, tuple[tuple[str, int], ...]] = {}
 
@@ -140,34 +141,54 @@ class CompiledSet:
         service = key.split(":", 1)[0]
         exact_service = None if "*" in service or "?" in service else service
         groups: list[Group] = []
-        by_slot: dict[int, list[Group]] = {}
+        scp: list[Group] = []
+        rcp: list[Group] = []
+        single: dict[int, Group] = {}
+        deny_groups: list[Group] = []
+        dependent: dict[Stmt, None] = {}
+        is_static = True
+        empty = self.empty
         for slot, kind, compiled in self.groups:
-            if len(compiled) == 1:
-                allows, denies = compiled[0].split(key, exact_service)
+            if not compiled:
+                group = empty[slot]
             else:
-                splits = [cp.split(key, exact_service) for cp in compiled]
-                allows = tuple(stmt for a, _ in splits for stmt in a)
-                denies = tuple(stmt for _, d in splits for stmt in d)
-            group = Group(slot, kind, allows, denies)
+                if len(compiled) == 1:
+                    allows, denies = compiled[0].split(key, exact_service)
+                else:
+                    splits = [cp.split(key, exact_service) for cp in compiled]
+                    allows = tuple(stmt for a, _ in splits for stmt in a)
+                    denies = tuple(stmt for _, d in splits for stmt in d)
+                if not allows and not denies:
+                    group = empty[slot]
+                else:
+                    group = Group(slot, kind, allows, denies)
+                    if denies:
+                        deny_groups.append(group)
+                    for stmts in (allows, denies):
+                        for stmt in stmts:
+                            if stmt.has_dynamic:
+                                is_static = False
+                            if stmt.res_dependent:
+                                dependent[stmt] = None
             groups.append(group)
-            by_slot.setdefault(slot, []).append(group)
-        stmts = dict.fromkeys(stmt for group in groups for stmt in (*group.allows, *group.denies))
+            if slot == SCP_SLOT:
+                scp.append(group)
+            elif slot == RCP_SLOT:
+                rcp.append(group)
+            else:
+                single[slot] = group
         plan = Plan(
             action=key,
-            scp=tuple(by_slot.get(SCP_SLOT, ())),
-            rcp=tuple(by_slot.get(RCP_SLOT, ())),
-            resource=by_slot[RESOURCE_SLOT][0],
-            identity=by_slot[IDENTITY_SLOT][0],
-            boundary=by_slot[BOUNDARY_SLOT][0],
-            session=by_slot[SESSION_SLOT][0],
-            is_static=not any(stmt.has_dynamic for stmt in stmts),
+            scp=tuple(scp),
+            rcp=tuple(rcp),
+            resource=single[RESOURCE_SLOT],
+            identity=single[IDENTITY_SLOT],
+            boundary=single[BOUNDARY_SLOT],
+            session=single[SESSION_SLOT],
+            is_static=is_static,
             service=service,
-            resource_dependent=tuple(
-                stmt
-                for stmt in stmts
-                if stmt.res_present and not (stmt.res_all and not stmt.res_negated)
-            ),
-            deny_groups=tuple(group for group in groups if group.denies),
+            resource_dependent=tuple(dependent),
+            deny_groups=tuple(deny_groups),
             memo={},
         )
         if len(self.plans) < 200_000:
@@ -176,15 +197,16 @@ class CompiledSet:
 
 
 SetKey = tuple[object, ...]
-_SETS: OrderedDict[SetKey, CompiledSet] = OrderedDict()
-_SETS_MAX: Final = 512
+_SETS: dict[SetKey, CompiledSet] = {}
+_SETS_MAX: Final = 4096
 _LAST: list[tuple[PolicySet, CompiledSet] | None] = [None]
 
 
-def _policy_key(policy: Policy) -> tuple[str, str, PolicyKind]:
-    # INVARIANT: the key of `compile_policy`: what a compiled policy (its statement refs
-    # included) depends on.
-    return (policy.digest, policy.name, policy.kind)
+def _policy_key(policy: Policy) -> tuple[str, str, int]:
+    # INVARIANT: what a compiled policy (its statement refs included) depends on, as in
+    # `compile_policy`; the kind by its member's id (enum members live as long as the
+    # process, and hash in C)
+    return (policy.digest, policy.name, id(policy.kind))
 
 
 def set_key(policies: PolicySet) -> SetKey:
@@ -213,7 +235,7 @@ def compile_set(policies: PolicySet) -> CompiledSet:
 
     A fresh `PolicySet` equal in content to one compiled before (the same policies by
     slot and the same flags) gets that compilation with its plans, wildcard classes and
-    memo; the 512 most recently used are kept.
+    memo; the last 4,096 compiled are kept.
     """
     last = _LAST[0]
     if last is not None and last[0] is policies:
@@ -224,9 +246,7 @@ def compile_set(policies: PolicySet) -> CompiledSet:
         compiled = CompiledSet(policies)
         _SETS[key] = compiled
         if len(_SETS) > _SETS_MAX:
-            _SETS.popitem(last=False)
-    else:
-        _SETS.move_to_end(key)
+            del _SETS[next(iter(_SETS))]
     _LAST[0] = (policies, compiled)
     return compiled
 
