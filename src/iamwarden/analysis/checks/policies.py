@@ -213,7 +213,7 @@ def _admin_findings(
         under = only_under(access.conditions)
         facts: dict[str, Any] = {
             "subject": entity.name,
-            "statements": statement_refs(access.evaluation),
+            "statements": statement_refs(access.without_mfa or access.evaluation),
             "requires_mfa": access.requires_mfa,
             "only_under": under,
             "only_if": undecided_conditions(access.conditions),
