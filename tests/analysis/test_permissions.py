@@ -4,7 +4,7 @@ from iamwarden.analysis import Permissions, Sensitivity
 from iamwarden.analysis.permissions import CREDENTIAL_ACTIONS, RESOURCE_POLICY_WRITES
 from iamwarden.policy import PolicySet, load_catalog, parse_policy
 from iamwarden.policy.keys import REQUEST_KEYS
-from iamwarden.snapshot import Tag
+from iamwarden.snapshot import DataSet, Organization, OrgLevel, OrgLevelKind, Tag
 from tests.builders import ALLOW_ALL, role, snapshot, user
 
 
@@ -160,3 +160,62 @@ def test_mfa_keys_make_admin_only_with_mfa():
     )
     access = perms.admin_access(user("alice").arn, policies)
     assert access.is_admin and access.requires_mfa
+
+
+ORG = Organization(
+    id="o-a1b2c3d4e5",
+    management_account_id="999999999999",
+    path=(
+        OrgLevel(id="r-ab12", kind=OrgLevelKind.ROOT),
+        OrgLevel(id="ou-ab12-11111111", kind=OrgLevelKind.OU),
+        OrgLevel(id="111122223333", kind=OrgLevelKind.ACCOUNT),
+    ),
+)
+
+
+def _deny_outside_org(operator, key, value):
+    return parse_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {
+                    "Effect": "Deny",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {operator: {key: value}},
+                },
+            ],
+        },
+        name="org-guard",
+    )
+
+
+@pytest.mark.parametrize(
+    ("operator", "key", "value"),
+    [
+        ("StringNotEquals", "aws:PrincipalOrgID", "o-a1b2c3d4e5"),
+        ("ForAllValues:StringNotLike", "aws:PrincipalOrgPaths", "o-a1b2c3d4e5/r-ab12/ou-ab12-*"),
+    ],
+)
+def test_organization_keys_come_from_the_snapshot(operator, key, value):
+    # aws:PrincipalOrgID / aws:PrincipalOrgPaths: "included in the request context only if the
+    # principal is a member of an organization"
+    policies = PolicySet(identity=(_deny_outside_org(operator, key, value),))
+    alice = user("alice")
+    member = Permissions(snapshot(users=(alice,), organization=ORG), load_catalog())
+    answer = member.admin_access(alice.arn, policies)
+    assert answer.is_admin_without_mfa and not answer.conditions
+    assert member.admin_access(member.holder, policies).is_admin_without_mfa
+    not_collected = frozenset(DataSet) - {DataSet.ORGANIZATION}
+    unknown = Permissions(snapshot(users=(alice,), collected=not_collected), load_catalog())
+    assert unknown.admin_access(alice.arn, policies).conditions[0].key == key
+
+
+def test_not_in_an_organization_means_no_organization_keys():
+    policies = PolicySet(
+        identity=(_deny_outside_org("StringNotEquals", "aws:PrincipalOrgID", "o-a1b2c3d4e5"),)
+    )
+    alice = user("alice")
+    outside = Permissions(snapshot(users=(alice,)), load_catalog())
+    assert not outside.admin_access(alice.arn, policies).is_admin

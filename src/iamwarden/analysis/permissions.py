@@ -15,7 +15,7 @@ under such clauses is still yes, with the clauses as its `undecided` part.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from types import MappingProxyType
@@ -36,12 +36,13 @@ from iamwarden.policy import (
 )
 from iamwarden.policy.document import Effect
 from iamwarden.policy.keys import PRINCIPAL_KEYS, REQUEST_KEYS
-from iamwarden.snapshot import Group, Role, Snapshot, User
+from iamwarden.snapshot import DataSet, Group, OrgLevelKind, Role, Snapshot, User
 
 __all__ = [
     "CREDENTIAL_ACTIONS",
     "MFA_KEY",
     "MFA_KEYS",
+    "ORG_KEYS",
     "RESOURCE_POLICY_WRITES",
     "AdminAccess",
     "Permissions",
@@ -57,6 +58,10 @@ _MEMBER_KEYS = frozenset({"aws:principalarn", "aws:userid", "aws:username"})
 """Principal keys that differ between the users a group's policies apply to"""
 _HOLDER_KEYS = _MEMBER_KEYS | {"aws:principaltype"}
 """Principal keys that differ between the users, groups and roles a lone policy applies to"""
+ORG_KEYS = ("aws:PrincipalOrgID", "aws:PrincipalOrgPaths")
+"""Keys every request of a principal in an organization carries ("included in the request
+context only if the principal is a member of an organization"): known from the snapshot's
+organization, absent when the account is in none, undecided when that was not collected"""
 
 CREDENTIAL_ACTIONS: Mapping[str, str] = MappingProxyType(
     {
@@ -212,6 +217,7 @@ class Permissions:
         ] = {}
         self._sensitive: Mapping[str, Sensitivity] | None = None
         self._by_arn: dict[str, User | Role] | None = None
+        self._org: tuple[Mapping[str, str | Sequence[str]], frozenset[str]] | None = None
 
     @property
     def sensitive_actions(self) -> Mapping[str, Sensitivity]:
@@ -297,9 +303,16 @@ class Permissions:
         if found is None:
             candidates = self._candidates(policy) & self.sensitive_actions.keys()
             actions = sorted(candidates)
-            unknown = REQUEST_KEYS | _HOLDER_KEYS
+            org_context, org_unknown = self._organization()
+            unknown = REQUEST_KEYS | _HOLDER_KEYS | org_unknown
             requests = [
-                Request(principal=self.holder, action=a, resource="*", unknown_keys=unknown)
+                Request(
+                    principal=self.holder,
+                    action=a,
+                    resource="*",
+                    context=org_context,
+                    unknown_keys=unknown,
+                )
                 for a in actions
             ]
             answers = evaluate_many(requests, PolicySet(identity=(policy,))) if requests else []
@@ -313,11 +326,17 @@ class Permissions:
 
     def _principal_request(self, principal_arn: str) -> Request:
         """`*` on `*` by `principal_arn`, with every always-present request key undecided and
-        the principal's keys known where the snapshot knows them"""
-        unknown = set(REQUEST_KEYS)
+        the principal's keys (organization included) known where the snapshot knows them"""
+        org_context, org_unknown = self._organization()
+        unknown = set(REQUEST_KEYS | org_unknown)
         if principal_arn == self.holder:
             unknown |= _MEMBER_KEYS
-            return Request(principal=principal_arn, action="*", unknown_keys=frozenset(unknown))
+            return Request(
+                principal=principal_arn,
+                action="*",
+                context=org_context,
+                unknown_keys=frozenset(unknown),
+            )
         entity = self._principals().get(principal_arn)
         principal_id = entity.id if isinstance(entity, User) and entity.id else None
         if principal_id is None:
@@ -326,6 +345,7 @@ class Permissions:
         return Request(
             principal=principal_arn,
             action="*",
+            context=org_context,
             unknown_keys=frozenset(unknown),
             principal_id=principal_id,
             principal_tags=tags,
@@ -341,14 +361,34 @@ class Permissions:
             return AdminAccess(evaluation=first)
         if not _depends_on_mfa(first):
             return AdminAccess(evaluation=first, without_mfa=first)
-        worlds: list[dict[str, str]] = [{MFA_KEY: "false"}]
+        given = dict(request.context)
+        worlds: list[dict[str, str | Sequence[str]]] = [given | {MFA_KEY: "false"}]
         if ":role/" not in request.principal:
-            worlds.insert(0, {})  # a user's long-term access keys carry no MFA key at all
+            worlds.insert(0, given)  # a user's long-term access keys carry no MFA key at all
         for context in worlds:
             world = evaluate(replace(request, context=context), policies)
             if world.decision is Decision.ALLOWED:
                 return AdminAccess(evaluation=first, without_mfa=world)
         return AdminAccess(evaluation=first)
+
+    def _organization(self) -> tuple[Mapping[str, str | Sequence[str]], frozenset[str]]:
+        """The context every principal of the account carries from its organization, and the
+        organization keys left undecided (when the organization was not collected)"""
+        if self._org is None:
+            org = self._snapshot.organization
+            if org is not None:
+                path = "/".join(
+                    level.id for level in org.path if level.kind is not OrgLevelKind.ACCOUNT
+                )
+                context: Mapping[str, str | Sequence[str]] = MappingProxyType(
+                    {ORG_KEYS[0]: org.id, ORG_KEYS[1]: (f"{org.id}/{path}/",)}
+                )
+                self._org = (context, frozenset())
+            elif self._snapshot.has(DataSet.ORGANIZATION):
+                self._org = (MappingProxyType({}), frozenset())
+            else:
+                self._org = (MappingProxyType({}), frozenset(k.lower() for k in ORG_KEYS))
+        return self._org
 
     def _principals(self) -> Mapping[str, User | Role]:
         if self._by_arn is None:
