@@ -43,10 +43,19 @@ class RegionalPart:
 
 
 def _doc(text: Any) -> Document | None:
-    """A policy document from JSON text (or an already decoded value); `None` when empty"""
+    """A policy document from JSON text (or an already decoded value); `None` when empty
+
+    Text that is not JSON is kept as it is: the snapshot records it as a policy gap
+    (`with_policy_gaps`), the collection goes on.
+    """
     if not text:
         return None
-    return Document.from_obj(json.loads(text) if isinstance(text, str) else text)
+    if isinstance(text, str):
+        try:
+            return Document.from_obj(json.loads(text))
+        except ValueError:
+            return Document.from_obj(text)
+    return Document.from_obj(text)
 
 
 def _policy(arn: str, service: str, region: str, text: Any) -> list[ResourcePolicy]:
