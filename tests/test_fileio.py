@@ -33,6 +33,12 @@ def test_gzip_is_told_by_content_and_bom_is_dropped(tmp_path: Path) -> None:
     assert fileio.read_json(path) == {"a": [1]}
 
 
+def test_plain_content_under_a_gzip_name_is_read_as_plain(tmp_path: Path) -> None:
+    path = tmp_path / "snapshot.json.gz"
+    path.write_text('{"a": 1}')
+    assert fileio.read_json(path) == {"a": 1}
+
+
 def test_several_gzip_members_are_read_whole(tmp_path: Path) -> None:
     path = tmp_path / "x.json"
     path.write_bytes(gzip.compress(b'{"a":') + gzip.compress(b" 1}"))
