@@ -168,3 +168,11 @@ def test_region_whose_instances_could_not_be_listed_is_not_assessed():
     assert finding.evidence["gaps"] == [gap.reason]
     row = next(r for r in assess(snap).compliance if r.requirement.id == "1.18")
     assert row.status is ControlStatus.NOT_ASSESSED
+
+
+def test_console_user_mfa_says_why_a_user_is_not_assessed():
+    finding = only(run_check("console_user_mfa", header_only(users=(user("alice"),))))
+    assert finding.status is Status.NOT_ASSESSED
+    assert finding.message == (
+        "console password or MFA state not known: no row in the credential report"
+    )

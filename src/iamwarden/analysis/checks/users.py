@@ -88,8 +88,9 @@ def console_user_mfa(ctx: CheckContext) -> Iterator[Finding]:
     """Fail for every user with a console password and no MFA device"""
     for user in user_credentials(ctx.snapshot):
         if user.has_password is None or (user.has_password and user.has_mfa is None):
+            why = f": {user.unknown_because}" if user.unknown_because else ""
             yield ctx.not_assessed(
-                user.arn, "console password or MFA state not known", subject=user.name
+                user.arn, f"console password or MFA state not known{why}", subject=user.name
             )
         elif not user.has_password:
             yield ctx.passed(user.arn, "no console password", subject=user.name)
