@@ -12,13 +12,14 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from iamwarden.analysis.principals import is_known_principal, policies_for
 from iamwarden.errors import InputError, ScenarioError
-from iamwarden.fileio import check_json_depth, parse_yaml
+from iamwarden.fileio import check_json_depth, parse_json, parse_yaml
 from iamwarden.policy import (
     Catalog,
     Decision,
@@ -127,7 +128,25 @@ def _fail(location: str, problem: str) -> ScenarioError:
     return ScenarioError(problem, location=location)
 
 
+# Documents already parsed in the file being loaded, by the document object (a scenario's
+# policies are the same objects in each of its requests), kind and name
+_PARSED: ContextVar[dict[tuple[int, PolicyKind, str], tuple[Any, Policy]] | None] = ContextVar(
+    "_PARSED", default=None
+)
+
+
 def _policy(value: Any, where: str, kind: PolicyKind, name: str) -> Policy:
+    parsed = _PARSED.get()
+    key = (id(value), kind, name)
+    if parsed is not None and key in parsed:
+        return parsed[key][1]
+    policy = _parse_one(value, where, kind, name)
+    if parsed is not None:
+        parsed[key] = (value, policy)  # INVARIANT: holding `value` keeps its id unique
+    return policy
+
+
+def _parse_one(value: Any, where: str, kind: PolicyKind, name: str) -> Policy:
     if not isinstance(value, dict | str):
         raise _fail(where, "expected a policy document (an object or JSON text)")
     if isinstance(value, str):  # JSON text inside the file: the file's depth check missed it
@@ -143,16 +162,20 @@ def _policy(value: Any, where: str, kind: PolicyKind, name: str) -> Policy:
         raise _fail(location, first.problem) from None
 
 
-def _policies(value: Any, where: str, kind: PolicyKind) -> tuple[Policy, ...]:
+def _policies(value: Any, where: str, kind: PolicyKind, name: str) -> tuple[Policy, ...]:
+    """The documents of a list field; each named by its field and index (`identity_policies[0]`)
+    so that requests with the same documents share their compiled policies"""
     if not isinstance(value, list):
         raise _fail(where, "expected a list of policy documents")
-    return tuple(_policy(v, f"{where}[{i}]", kind, f"{where}[{i}]") for i, v in enumerate(value))
+    return tuple(_policy(v, f"{where}[{i}]", kind, f"{name}[{i}]") for i, v in enumerate(value))
 
 
-def _levels(value: Any, where: str, kind: PolicyKind) -> tuple[tuple[Policy, ...], ...]:
+def _levels(value: Any, where: str, kind: PolicyKind, name: str) -> tuple[tuple[Policy, ...], ...]:
     if not isinstance(value, list):
         raise _fail(where, "expected a list of levels, each a list of policy documents")
-    return tuple(_policies(level, f"{where}[{i}]", kind) for i, level in enumerate(value))
+    return tuple(
+        _policies(level, f"{where}[{i}]", kind, f"{name}[{i}]") for i, level in enumerate(value)
+    )
 
 
 def _scalar(value: Any, where: str) -> str:
@@ -263,17 +286,22 @@ def _request(fields: Mapping[str, Any], where: str, shared_context: Context) -> 
 
     def levels(name: str, kind: PolicyKind) -> tuple[tuple[Policy, ...], ...] | None:
         value = fields.get(name)
-        return None if value is None else _levels(value, f"{where}.{name}", kind)
+        return None if value is None else _levels(value, f"{where}.{name}", kind, name)
 
     sessions = fields.get("session_policies")
     policies = PolicySet(
         identity=_policies(
-            fields.get("identity_policies") or [], f"{where}.identity_policies", PolicyKind.IDENTITY
+            fields.get("identity_policies") or [],
+            f"{where}.identity_policies",
+            PolicyKind.IDENTITY,
+            "identity_policies",
         ),
         permissions_boundary=optional("permissions_boundary", PolicyKind.PERMISSIONS_BOUNDARY),
         session=None
         if sessions is None
-        else _policies(sessions, f"{where}.session_policies", PolicyKind.SESSION),
+        else _policies(
+            sessions, f"{where}.session_policies", PolicyKind.SESSION, "session_policies"
+        ),
         resource=optional("resource_policy", PolicyKind.RESOURCE),
         scps=levels("scps", PolicyKind.SCP),
         rcps=levels("rcps", PolicyKind.RCP),
@@ -315,12 +343,32 @@ def _scenario(raw: Any, where: str) -> Scenario:
     return Scenario(name=name, requests=tuple(resolved))
 
 
+def _decode(text: str) -> Any:
+    if text.lstrip("\ufeff \t\r\n").startswith("{"):
+        try:
+            return parse_json(text, error=ScenarioError)
+        except ScenarioError:
+            pass  # YAML flow style, or broken: YAML's reader says which
+    return parse_yaml(text, error=ScenarioError)
+
+
 def load_scenarios(text: str) -> tuple[Scenario, ...]:
-    """Parse a scenario file (YAML or JSON text); raises `ScenarioError` with the location"""
-    data = parse_yaml(text, error=ScenarioError)
+    """Parse a scenario file (YAML or JSON text); raises `ScenarioError` with the location
+
+    JSON text is read with the JSON decoder (YAML's pure-Python constructor is far slower),
+    anything else, or JSON it rejects, as YAML. A document used by several requests is
+    parsed once.
+    """
+    data = _decode(text)
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
         raise _fail("scenarios", "required at the top level, a list of scenarios")
-    scenarios = tuple(_scenario(raw, f"scenarios[{i}]") for i, raw in enumerate(data["scenarios"]))
+    token = _PARSED.set({})
+    try:
+        scenarios = tuple(
+            _scenario(raw, f"scenarios[{i}]") for i, raw in enumerate(data["scenarios"])
+        )
+    finally:
+        _PARSED.reset(token)
     if not scenarios:
         raise _fail("scenarios", "the list is empty")
     return scenarios
