@@ -319,6 +319,102 @@ def _check_yaml_events(
                 anchors[event.anchor] = (1, 0)
 
 
+# -- YAML construction from events ----------------------------------------------------------
+# PyYAML's C loader scans and parses in C but resolves every scalar and builds every object in
+# Python, one node at a time: a 4.5 MB file takes seconds. The common shape of our inputs
+# (plain or quoted scalars, mappings and lists, one document, no tags, aliases or merge keys)
+# is built here straight from the event stream, with PyYAML's own implicit resolvers and
+# scalar constructors, so the value is the one `yaml.load` returns; anything else is left to
+# `yaml.load`.
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_UNSUPPORTED_TAGS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+_WILDCARD_RESOLVERS = tuple(_IMPLICIT.get(None, ()))
+
+
+class _Unsupported(Exception):
+    """A YAML feature the event builder leaves to `yaml.load`"""
+
+
+def _scalar_value(event: ScalarEvent, constructor: yaml.constructor.SafeConstructor) -> Any:
+    value = event.value
+    tag = event.tag
+    if tag is not None and tag != "!":  # `!` is resolved as no tag is (PyYAML's composer)
+        raise _Unsupported
+    if not event.implicit[0]:
+        return value  # quoted: a string
+    # INVARIANT: the resolution `yaml.resolver.Resolver.resolve` makes for a plain scalar
+    for candidate, regexp in (*_IMPLICIT.get(value[0] if value else "", ()), *_WILDCARD_RESOLVERS):
+        if regexp.match(value):
+            tag = candidate
+            break
+    else:
+        return value
+    if tag in _UNSUPPORTED_TAGS:
+        raise _Unsupported
+    node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark)
+    return constructor.yaml_constructors[tag](constructor, node)
+
+
+def _build_from_events(text: str) -> Any:
+    """The value of a one-document YAML text as `yaml.load` with the safe loader builds it
+
+    Raises:
+        _Unsupported: the text uses tags, aliases, merge keys, complex keys or several
+            documents.
+    """
+    constructor = yaml.constructor.SafeConstructor()
+    # open collections: [container, pending mapping key, whether a key is pending]
+    stack: list[list[Any]] = []
+    root: Any = None
+    documents = 0
+    for event in _events(text):
+        if isinstance(event, ScalarEvent):
+            value = _scalar_value(event, constructor)
+        elif isinstance(event, CollectionStartEvent):
+            if event.tag not in (None, "!"):
+                raise _Unsupported
+            container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+            stack.append([container, None, False])
+            continue
+        elif isinstance(event, CollectionEndEvent):
+            value = stack.pop()[0]
+        elif isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise _Unsupported
+            continue
+        elif isinstance(event, AliasEvent):
+            raise _Unsupported
+        else:
+            continue
+        if not stack:
+            root = value
+            continue
+        top = stack[-1]
+        parent = top[0]
+        if isinstance(parent, list):
+            parent.append(value)
+        elif top[2]:
+            parent[top[1]] = value
+            top[2] = False
+        else:
+            if isinstance(value, list | dict):
+                raise _Unsupported  # a complex key: yaml.load's error or value
+            top[1] = value
+            top[2] = True
+    return root
+
+
+def _load_yaml(text: str) -> Any:
+    """`yaml.load(text)` with the safe loader, built from events where it can be"""
+    try:
+        return _build_from_events(text)
+    except _Unsupported:
+        return yaml.load(text, Loader=_YamlLoader)  # a safe loader (C or Python)
+
+
 def parse_yaml(
     text: str,
     *,
@@ -338,7 +434,7 @@ def parse_yaml(
         _check_yaml_events(
             text, path=path, error=error, max_depth=max_depth, max_expansion=max_expansion
         )
-        return yaml.load(text, Loader=_YamlLoader)  # a safe loader (C or Python)
+        return _load_yaml(text)
     except yaml.MarkedYAMLError as failure:
         problem = f"invalid YAML: {failure.problem or failure.context or 'syntax error'}"
         if "nesting depth" in problem:  # libyaml's own limit, met while scanning ahead
