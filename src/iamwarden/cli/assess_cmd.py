@@ -38,7 +38,22 @@ def _suppressions(path: Path | None) -> tuple[Suppression, ...]:
     return parse_suppressions(read_text(path), path=str(path))
 
 
-@click.command("assess")
+@click.command(
+    "assess",
+    epilog="""\b
+Examples:
+  iamwarden assess --demo
+  iamwarden assess --snapshot account.json.gz --fail-on high --output report.txt
+  iamwarden assess --profile audit --format json --output report.json
+  iamwarden assess --org-index org/ --report-dir reports/
+
+\b
+Exit codes:
+  0  done; no FAIL finding at or above --fail-on (always 0 without --fail-on)
+  1  a FAIL finding at or above --fail-on (MUTED findings never count)
+  2  bad usage or bad input (one line on stderr, no traceback)
+""",
+)
 @source_options
 @click.option(
     "--format",
@@ -111,9 +126,6 @@ def assess_command(
     With --org or --org-index, assess every account of an organization: one report per
     account in --report-dir, and the organization summary (worst accounts, failing checks
     across accounts) as the output.
-
-    Exit status: 0 no finding at or above --fail-on (or --fail-on not given), 1 findings at
-    or above it, 2 bad usage or input.
     """
     suppressions = _suppressions(suppressions_file)
     if output is not None:

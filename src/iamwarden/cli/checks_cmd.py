@@ -9,12 +9,34 @@ from iamwarden.analysis import cis_aws_v3, registered_checks
 __all__ = ["checks"]
 
 
-@click.group("checks")
+@click.group(
+    "checks",
+    epilog="""\b
+Example:
+  iamwarden checks list
+
+\b
+Exit codes:
+  0  done
+  2  bad usage
+""",
+)
 def checks() -> None:
     """Inspect the built-in checks."""
 
 
-@checks.command("list")
+@checks.command(
+    "list",
+    epilog="""\b
+Example:
+  iamwarden checks list
+
+\b
+Exit codes:
+  0  done
+  2  bad usage
+""",
+)
 def list_checks() -> None:
     """Print every check: id, severity, resource type, CIS v3.0 ids and title."""
     framework = cis_aws_v3()

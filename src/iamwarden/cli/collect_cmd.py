@@ -21,7 +21,19 @@ from iamwarden.snapshot import dump_snapshot
 __all__ = ["collect"]
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  iamwarden collect -o account.json.gz
+  iamwarden collect --profile audit --regions us-east-1,eu-west-1 -o account.json
+  iamwarden collect --org --role-name OrganizationAccountAccessRole -o org/
+
+\b
+Exit codes:
+  0  written (calls that failed are gaps recorded in the snapshot)
+  2  bad usage, an output that cannot be written, or no collection could start
+""",
+)
 @live_options
 @click.option(
     "--org",

@@ -16,7 +16,21 @@ from iamwarden.policy import Diagnostic, DiagnosticSeverity, PolicyKind, lint_po
 __all__ = ["lint"]
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  iamwarden lint policies/*.json
+  iamwarden lint --kind resource --format json bucket-policy.yaml
+  aws iam get-role-policy --role-name app --policy-name s3 --query PolicyDocument \\
+      | iamwarden lint -
+
+\b
+Exit codes:
+  0  no document has an error (warnings do not count)
+  1  a document has an error (IAM would reject it, or it cannot work)
+  2  bad usage, or a file that cannot be read (one line on stderr)
+""",
+)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--kind",
@@ -26,7 +40,14 @@ __all__ = ["lint"]
     help="Where the policies are used.",
 )
 @click.option("--managed", is_flag=True, help="The policies are managed policies (Version floor).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format: one line per diagnostic, or JSON diagnostics by file.",
+)
 def lint(files: tuple[Path, ...], kind: str, managed: bool, output_format: str) -> None:
     """Lint IAM policy documents (JSON files); exit 1 when any has an error."""
     results: dict[str, tuple[Diagnostic, ...]] = {}

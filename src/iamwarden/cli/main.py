@@ -34,7 +34,21 @@ class _Group(click.Group):
             sys.exit(ExitCode.INPUT_ERROR)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="""\b
+Examples:
+  iamwarden assess --demo
+  iamwarden assess --help
+
+\b
+Exit codes (every command):
+  0  done
+  1  findings at or above the threshold, an unmet expectation, a lint error
+  2  bad usage or bad input (one line on stderr, no traceback)
+""",
+)
 @click.version_option(__version__, prog_name="iamwarden")
 def cli() -> None:
     """Assess and harden AWS IAM."""

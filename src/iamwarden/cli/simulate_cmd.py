@@ -96,7 +96,20 @@ def _render(results: list[SimulationResult], console: Console, *, explain: bool)
     )
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  iamwarden simulate --scenarios examples/scenarios.yaml
+  iamwarden simulate --demo --principal arn:aws:iam::210987654321:user/deploy-bot \\
+      --action iam:CreateUser --action s3:GetObject --region us-east-1 --explain
+
+\b
+Exit codes:
+  0  every expectation holds (or none was given)
+  1  an expectation is not met (failed, uncertain or unverified)
+  2  bad usage or bad input: a malformed scenario file, an unknown principal
+""",
+)
 @click.option(
     "--scenarios",
     "scenario_file",
@@ -115,7 +128,14 @@ def _render(results: list[SimulationResult], console: Console, *, explain: bool)
     help="A request context value (repeat a key for a multi-valued key).",
 )
 @click.option("--explain", is_flag=True, help="Show the statements behind each decision.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format: a table (plain text when not on a terminal), or JSON results.",
+)
 def simulate(
     scenario_file: Path | None,
     demo: bool,

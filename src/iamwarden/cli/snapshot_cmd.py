@@ -14,7 +14,18 @@ from iamwarden.snapshot import dump_snapshot
 __all__ = ["snapshot"]
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  iamwarden snapshot --demo -o demo.json.gz
+  iamwarden snapshot --input account-data/prod -o prod.json.gz
+
+\b
+Exit codes:
+  0  written
+  2  bad usage or bad input (one line on stderr)
+""",
+)
 @source_options
 @click.option(
     "--output",

@@ -96,7 +96,11 @@ def live_request(**options: Any) -> tuple[AwsTarget, CollectOptions]:
 
 
 def source_options(command: F) -> F:
-    """Add --demo, --input DIR, --snapshot FILE and the live options to a command"""
+    """Add --demo, --input DIR, --snapshot FILE, then the live options, to a command
+
+    In `--help` they come in the order a newcomer needs them: the demo first, live last.
+    """
+    command = live_options(command)  # decorators apply bottom-up: the last added is shown first
     command = click.option(
         "--snapshot",
         "snapshot_file",
@@ -109,8 +113,7 @@ def source_options(command: F) -> F:
         type=click.Path(file_okay=False, path_type=Path),
         help="A directory of exported data (CloudMapper's collect layout).",
     )(command)
-    command = click.option("--demo", is_flag=True, help="Use the bundled demo account.")(command)
-    return live_options(command)
+    return click.option("--demo", is_flag=True, help="Use the bundled demo account.")(command)
 
 
 def load_source(

@@ -1,0 +1,72 @@
+"""`--help`: every command says what it does, how it exits and how it is used; every option
+says what it is for"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from iamwarden.cli.main import cli
+
+
+def _commands(
+    command: click.Command, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+    yield path, command
+    if isinstance(command, click.Group):
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None
+            yield from _commands(sub, (*path, name))
+
+
+COMMANDS = list(_commands(cli))
+
+
+def test_the_walk_finds_every_command() -> None:
+    names = {" ".join(path) for path, _ in COMMANDS}
+    assert {"", "assess", "checks", "checks list", "collect", "lint", "simulate", "snapshot"} <= (
+        names
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "command"), COMMANDS, ids=[" ".join(p) or "iamwarden" for p, _ in COMMANDS]
+)
+def test_every_option_has_help_text(path: tuple[str, ...], command: click.Command) -> None:
+    ctx = click.Context(command, info_name=" ".join(("iamwarden", *path)))
+    options = [p for p in command.get_params(ctx) if isinstance(p, click.Option)]
+    assert options  # --help at least
+    for option in options:
+        assert option.help and option.help.strip(), f"{' '.join(path)} {option.opts[0]}"
+
+
+@pytest.mark.parametrize(
+    ("path", "command"), COMMANDS, ids=[" ".join(p) or "iamwarden" for p, _ in COMMANDS]
+)
+def test_every_help_names_its_exit_codes_and_an_example(
+    path: tuple[str, ...], command: click.Command
+) -> None:
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "Exit codes" in text
+    for code in ("0 ", "2 "):
+        assert f"  {code}" in text
+    assert "Example" in text
+    _, _, examples = text.partition("Example")
+    assert f"iamwarden {' '.join(path)}".strip() in examples
+
+
+@pytest.mark.parametrize("command", ["assess", "simulate", "snapshot"])
+def test_source_options_come_in_the_order_a_newcomer_needs(command: str) -> None:
+    text = CliRunner().invoke(cli, [command, "--help"]).output
+    positions = [
+        text.index(f"  {option} ")
+        for option in ("--demo", "--input", "--snapshot", "--profile", "--region", "--role-arn")
+    ]
+    assert positions == sorted(positions)
