@@ -87,6 +87,7 @@ def request(spec: dict[str, Any]) -> Request:
         unknown_keys=frozenset(spec.get("unknown_keys", ())),
         principal_tags=spec.get("principal_tags", {}),
         principal_id=spec.get("principal_id"),
+        every_resource=spec.get("every_resource", False),
     )
 
 

@@ -283,6 +283,7 @@ class Permissions:
                 principal=self.holder,
                 action="*",
                 resource="*",
+                every_resource=True,
                 unknown_keys=REQUEST_KEYS | PRINCIPAL_KEYS | _condition_keys(policy),
             )
             found = self._decide_admin(request, PolicySet(identity=(_allows_only(policy),)))
@@ -310,6 +311,7 @@ class Permissions:
                     principal=self.holder,
                     action=a,
                     resource="*",
+                    every_resource=True,
                     context=org_context,
                     unknown_keys=unknown,
                 )
@@ -334,6 +336,7 @@ class Permissions:
             return Request(
                 principal=principal_arn,
                 action="*",
+                every_resource=True,
                 context=org_context,
                 unknown_keys=frozenset(unknown),
             )
@@ -345,6 +348,7 @@ class Permissions:
         return Request(
             principal=principal_arn,
             action="*",
+            every_resource=True,
             context=org_context,
             unknown_keys=frozenset(unknown),
             principal_id=principal_id,

@@ -22,7 +22,14 @@ from iamwarden.policy.engine.combine import (
 )
 from iamwarden.policy.engine.compiled import Stmt
 from iamwarden.policy.engine.context import Context
-from iamwarden.policy.engine.matching import allow, grant_of, match_statement, static_resource_hit
+from iamwarden.policy.engine.globs import Component, globs_intersect, some_string
+from iamwarden.policy.engine.matching import (
+    allow,
+    grant_of,
+    match_statement,
+    resource_patterns,
+    static_resource_hit,
+)
 from iamwarden.policy.engine.model import (
     ConditionRef,
     Decision,
@@ -32,7 +39,14 @@ from iamwarden.policy.engine.model import (
     Request,
     StatementRef,
 )
-from iamwarden.policy.engine.plans import RCP_SLOT, SCP_SLOT, CompiledSet, Plan, compile_set
+from iamwarden.policy.engine.plans import (
+    RCP_SLOT,
+    SCP_SLOT,
+    CompiledSet,
+    Group,
+    Plan,
+    compile_set,
+)
 from iamwarden.policy.engine.principals import Grant, Principal, parse_principal
 from iamwarden.policy.engine.special import (
     CALLER_IDENTITY,
@@ -85,10 +99,10 @@ def _decide_plan(
             return special
     resource_account = _resource_account(request, principal)
     memo_key: tuple[object, ...] | None = None
-    if plan.is_static and memo and not trace:
+    resource = request.resource
+    if plan.is_static and memo and not trace and "*" not in resource and "?" not in resource:
         # INVARIANT: a static plan (no conditions, no variables) decides from the principal,
         # the resource account and which statements match the resource, nothing else.
-        resource = request.resource
         memo_key = (
             request.principal,
             resource_account,
@@ -242,7 +256,7 @@ def _evaluate_plan(
             for stmt in group.denies
         ):
             notes = (NOT_PRINCIPAL_BOUNDARY_NOTE,)
-        return _finish(ctx, Decision.EXPLICIT_DENY, tuple(denied), (), deny_kind, notes)
+        return _finish(ctx, Decision.EXPLICIT_DENY, tuple(denied), (), deny_kind, notes, plan)
     if steps is not None:
         steps.append("explicit deny: none" + (" (some conditional)" if deny_clauses else ""))
 
@@ -316,9 +330,13 @@ def _evaluate_plan(
         )
     final = all_of(*gates, permitted)
     if final.state == FALSE:
-        return _finish(ctx, Decision.IMPLICIT_DENY, (), (), final.kind)
+        return _finish(ctx, Decision.IMPLICIT_DENY, (), (), final.kind, (), plan)
     undecided = (*final.clauses, *deny_clauses)
-    return _finish(ctx, Decision.ALLOWED, _unique(final.refs), undecided, None)
+    if ctx.is_pattern and not ctx.every_resource:
+        refused = _no_resource_left(ctx, plan, _unique(final.refs), same_account)
+        if refused is not None:
+            return refused
+    return _finish(ctx, Decision.ALLOWED, _unique(final.refs), undecided, None, (), plan)
 
 
 NOT_PRINCIPAL_BOUNDARY_NOTE: Final = (
@@ -328,6 +346,107 @@ NOT_PRINCIPAL_BOUNDARY_NOTE: Final = (
 )
 
 
+_MAX_PATTERNS: Final = 24
+
+
+def _no_resource_left(
+    ctx: Context, plan: Plan, refs: tuple[StatementRef, ...], same_account: bool
+) -> Evaluation | None:
+    """The deny of a wildcard resource that each statement allows alone but no single
+    resource passes: the allowing policy types share no resource inside the pattern, or
+    Denies that each spare part of it cover between them all it allows (None otherwise)"""
+    wanted = set(refs)
+
+    def union(*groups: Group) -> list[Component] | None:
+        comps: list[Component] = []
+        for group in groups:
+            for stmt in group.allows:
+                if stmt.ref not in wanted:
+                    continue
+                if not stmt.res_present:
+                    return None  # this group allows every resource
+                comps.append((resource_patterns(stmt, ctx), stmt.res_negated))
+        return comps or None
+
+    by_resource = any(stmt.ref in wanted for stmt in plan.resource.allows)
+    groups: list[tuple[Group, ...]] = (
+        [(plan.resource, plan.identity)] if same_account else [(plan.resource,), (plan.identity,)]
+    )
+    if not by_resource:
+        groups.extend([(plan.boundary,), (plan.session,)])
+    groups.extend((level,) for level in plan.scp)
+    within = [found for found in (union(*g) for g in groups) if found is not None]
+    denies = [(ref, comp) for ref, _, comp in ctx.partial_denies or ()]
+    outside = [comp for _, comp in denies]
+    names = {p for group in within for pats, _ in group for p in pats}
+    names.update(p for pats, _ in outside for p in pats)
+    if (not within and not outside) or len(names) > _MAX_PATTERNS:
+        return None
+    pattern = ctx.request.resource
+    if not some_string(pattern, within):
+        note = (
+            f"resource `{pattern}`: each allowing policy type allows some resource it "
+            "matches, but no one resource is allowed by all of them"
+        )
+        return _finish(ctx, Decision.IMPLICIT_DENY, (), (), None, (note,))
+    if not outside or some_string(pattern, within, outside):
+        return None
+    reasons = tuple(ref for ref, _ in denies)
+    if not some_string(pattern, (), outside):
+        note = f"resource `{pattern}`: the Denies cover every resource it matches between them"
+        return _finish(ctx, Decision.EXPLICIT_DENY, reasons, (), reasons[0].kind, (note,))
+    note = (
+        f"resource `{pattern}`: every resource it matches that the Allows grant is denied "
+        "by " + ", ".join(map(str, reasons))
+    )
+    return _finish(ctx, Decision.IMPLICIT_DENY, (), (), None, (note,))
+
+
+def _pattern_notes(
+    ctx: Context, plan: Plan, decision: Decision, reasons: tuple[StatementRef, ...]
+) -> list[str]:
+    """What a wildcard resource's decision means: on which resources it holds"""
+    pattern = ctx.request.resource
+    if ctx.every_resource:
+        verb = {Decision.ALLOWED: "allowed", Decision.EXPLICIT_DENY: "denied"}.get(decision)
+        if verb is None:
+            return [f"resource `{pattern}`: not allowed on every resource it matches"]
+        return [f"resource `{pattern}`: {verb} on every resource it matches"]
+    notes: list[str] = []
+    if decision is Decision.ALLOWED:
+        wanted = set(reasons)
+        allowed: dict[str, None] = {}
+        for group in (plan.resource, plan.identity, plan.boundary, plan.session, *plan.scp):
+            for stmt in group.allows:
+                if stmt.ref not in wanted:
+                    continue
+                if not stmt.res_present:
+                    allowed[f"`{pattern}`"] = None
+                    continue
+                patterns = resource_patterns(stmt, ctx)
+                if stmt.res_negated:
+                    allowed["every resource but " + ", ".join(f"`{p}`" for p in patterns)] = None
+                    continue
+                for p in patterns:
+                    if pattern == "*" or globs_intersect(p, pattern):
+                        allowed[f"`{p}`"] = None
+        if set(allowed) != {f"`{pattern}`"}:
+            notes.append(
+                f"resource `{pattern}`: allowed on some resource it matches, among those "
+                f"matching {', '.join(allowed)} (as in AWS's policy simulator, a wildcard "
+                "resource asks whether some resource it matches is allowed)"
+            )
+    elif pattern == "*":
+        pass
+    elif decision is Decision.EXPLICIT_DENY:
+        notes.append(f"resource `{pattern}`: denied on every resource it matches")
+    else:
+        notes.append(f"resource `{pattern}`: no resource it matches is allowed")
+    for ref, listed, _ in ctx.partial_denies or ():
+        notes.append(f"resource `{pattern}`: denied on {listed} by {ref}")
+    return notes
+
+
 def _finish(
     ctx: Context,
     decision: Decision,
@@ -335,7 +454,10 @@ def _finish(
     undecided: tuple[ConditionRef, ...],
     kind: PolicyKind | None,
     notes: tuple[str, ...] = (),
+    plan: Plan | None = None,
 ) -> Evaluation:
+    if ctx.is_pattern and plan is not None:
+        notes = (*notes, *_pattern_notes(ctx, plan, decision, reasons))
     missing = ctx.missing
     return Evaluation(
         decision=decision,

@@ -8,6 +8,7 @@ from typing import Final
 from iamwarden.policy.conditions import (
     Missing,
 )
+from iamwarden.policy.engine.globs import Component
 from iamwarden.policy.engine.model import EvaluationIssue, PrincipalType, Request, StatementRef
 from iamwarden.policy.engine.principals import Principal
 
@@ -38,9 +39,12 @@ class Context:
 
     __slots__ = (
         "_given",
+        "every_resource",
         "has_boundary",
+        "is_pattern",
         "issues",
         "missing",
+        "partial_denies",
         "principal",
         "request",
         "resource_account",
@@ -62,6 +66,13 @@ class Context:
         """The principal is an IAM user or role with a permissions boundary"""
         self.missing: dict[str, str] | None = None
         """Condition keys (lowercased → as written) a clause found absent"""
+        resource = request.resource
+        self.is_pattern = "*" in resource or "?" in resource
+        """The resource is a wildcard pattern: some (or every) resource it matches"""
+        self.every_resource = request.every_resource
+        self.partial_denies: list[tuple[StatementRef, str, Component]] | None = None
+        """Deny statements that apply to some but not every resource of the pattern, with
+        the resources they name"""
         self.principal = principal
         self.resource_account = resource_account
         self._given: _Lowered | None = None

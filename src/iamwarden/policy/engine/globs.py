@@ -133,3 +133,65 @@ def _matches(toks: _Tokens, text: str) -> bool:
         if not states:
             return False
     return len(toks) in states
+
+
+Component = tuple[tuple[str, ...], bool]
+"""A set of strings: those matching one of the patterns, or (negated) those matching none"""
+
+
+def some_string(
+    inner: str,
+    within: Sequence[Sequence[Component]] = (),
+    outside: Sequence[Component] = (),
+) -> bool:
+    """Whether some string matches pattern `inner`, lies in one component of each group of
+    `within` (an intersection of unions) and in no component of `outside`"""
+    return _some_string(
+        inner,
+        tuple(tuple(group) for group in within),
+        tuple(outside),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _some_string(
+    inner: str,
+    within: tuple[tuple[Component, ...], ...],
+    outside: tuple[Component, ...],
+) -> bool:
+    names = sorted(
+        {p for group in within for pats, _ in group for p in pats}
+        | {p for pats, _ in outside for p in pats}
+    )
+    index = {name: i for i, name in enumerate(names)}
+    ti = tokens(inner)
+    toks = tuple(tokens(name) for name in names)
+    alphabet = _alphabet(ti, *toks)
+
+    def holds(component: Component, accepting: tuple[bool, ...]) -> bool:
+        pats, negated = component
+        return any(accepting[index[p]] for p in pats) != negated
+
+    start = (
+        _closure(ti, frozenset({0})),
+        tuple(_closure(t, frozenset({0})) for t in toks),
+    )
+    seen = {start}
+    todo = [start]
+    while todo:
+        si, states = todo.pop()
+        if len(ti) in si:
+            accepting = tuple(len(t) in s for t, s in zip(toks, states, strict=True))
+            if all(any(holds(c, accepting) for c in group) for group in within) and not any(
+                holds(c, accepting) for c in outside
+            ):
+                return True
+        for char in alphabet:
+            nxt = _step(ti, si, char)
+            if not nxt:
+                continue
+            pair = (nxt, tuple(_step(t, s, char) for t, s in zip(toks, states, strict=True)))
+            if pair not in seen:
+                seen.add(pair)
+                todo.append(pair)
+    return False

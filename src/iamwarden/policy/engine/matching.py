@@ -21,6 +21,7 @@ from iamwarden.policy.document import PolicyKind
 from iamwarden.policy.engine.combine import MAYBE, TRUE, Tri
 from iamwarden.policy.engine.compiled import Clause, Stmt
 from iamwarden.policy.engine.context import UNKNOWN, Context
+from iamwarden.policy.engine.globs import globs_cover, globs_intersect
 from iamwarden.policy.engine.model import ConditionRef, StatementRef
 from iamwarden.policy.engine.principals import (
     Grant,
@@ -115,9 +116,42 @@ def static_resource_hit(stmt: Stmt, resource: str) -> bool:
     return cached
 
 
+def resource_patterns(stmt: Stmt, ctx: Context) -> tuple[str, ...]:
+    """The statement's `Resource` / `NotResource` entries, variables substituted (entries
+    whose variables have no value are left out, as for a single resource)"""
+    if not stmt.res_templates:
+        return stmt.res_patterns
+    rendered = []
+    for template in stmt.res_templates:
+        got = render(template, ctx.single)
+        if not isinstance(got, Missing):
+            rendered.append(rendered_text(got))
+    return (*stmt.res_patterns, *rendered)
+
+
+def pattern_relation(stmt: Stmt, pattern: str, ctx: Context) -> tuple[bool, bool]:
+    """(some, every): whether the statement's resource element applies to some resource
+    matching wildcard `pattern`, and to every one"""
+    patterns = resource_patterns(stmt, ctx)
+    if pattern == "*":
+        universal = any(set(p) == {"*"} for p in patterns)
+        some, every = bool(patterns), universal
+    else:
+        some = any(globs_intersect(p, pattern) for p in patterns)
+        every = some and globs_cover(patterns, pattern)
+    if stmt.res_negated:
+        return not every, not some
+    return some, every
+
+
 def resource_hit(stmt: Stmt, resource: str, ctx: Context) -> bool:
     if not stmt.res_present:
         return True
+    if ctx.is_pattern:
+        # a Deny must cover every resource of the pattern to deny "some resource", an
+        # Allow share one with it (the reverse when every resource is asked about)
+        some, every = pattern_relation(stmt, resource, ctx)
+        return every if stmt.is_deny != ctx.every_resource else some
     hit = static_resource_hit(stmt, resource)
     if not hit and stmt.res_templates:
         for template in stmt.res_templates:
@@ -129,8 +163,16 @@ def resource_hit(stmt: Stmt, resource: str, ctx: Context) -> bool:
 
 
 def match_statement(stmt: Stmt, ctx: Context) -> Match:
+    partial = False
     if not resource_hit(stmt, ctx.request.resource, ctx):
-        return False
+        if not (
+            ctx.is_pattern
+            and stmt.is_deny
+            and not ctx.every_resource
+            and pattern_relation(stmt, ctx.request.resource, ctx)[0]
+        ):
+            return False
+        partial = True  # denies some resources of the pattern, not all: noted, not denied
     if stmt.not_principal is not None:
         # AWS: a NotPrincipal Deny always denies a user or role with a permissions
         # boundary, whatever it lists (IAM User Guide, access_policies_boundaries.md)
@@ -144,6 +186,20 @@ def match_statement(stmt: Stmt, ctx: Context) -> Match:
     elif stmt.ref.kind is PolicyKind.RESOURCE:
         # INVARIANT: a resource-policy statement names whom it applies to; without
         # `Principal` / `NotPrincipal` it applies to no one (lint: `principal_missing`)
+        return False
+    if partial:
+        if not stmt.clauses or all(clause_truth(c, stmt, ctx) is True for c in stmt.clauses):
+            if ctx.partial_denies is None:
+                ctx.partial_denies = []
+            patterns = resource_patterns(stmt, ctx)
+            listed = ", ".join(f"`{p}`" for p in patterns)
+            ctx.partial_denies.append(
+                (
+                    stmt.ref,
+                    f"every resource but {listed}" if stmt.res_negated else listed,
+                    (patterns, stmt.res_negated),
+                )
+            )
         return False
     if not stmt.clauses:
         return True

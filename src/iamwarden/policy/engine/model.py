@@ -77,7 +77,10 @@ class Request:
     """One request: principal, action, resource and request context
 
     `action` may be a wildcard pattern (`iam:*`): it then stands for every catalogue action
-    it matches, and is allowed only if each of them is (see `evaluate`).
+    it matches, and is allowed only if each of them is (see `evaluate`). `resource` may be
+    a wildcard pattern too (`arn:aws:s3:::bucket/*`, `*`): as in AWS's policy simulator it
+    then asks whether some resource it matches is allowed; `every_resource` asks instead
+    whether every one is ("full admin?" asks `*` on every resource).
     """
 
     principal: str
@@ -88,6 +91,7 @@ class Request:
     unknown_keys: frozenset[str] = frozenset()
     principal_tags: Mapping[str, str] = field(default_factory=dict)
     principal_id: str | None = None
+    every_resource: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

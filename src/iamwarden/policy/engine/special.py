@@ -124,8 +124,9 @@ SPECIAL_ACTIONS: Final = (
 def guardrail(action: str, resource: str) -> Guardrail | None:
     """The guardrail refusing lowercased `action` on `resource`, if any
 
-    A wildcard `resource` is refused only when every resource it matches is protected
-    (some other resource could still be allowed).
+    A wildcard `resource` is refused only when every resource it matches is protected:
+    some other resource could still be allowed, and a question about every resource
+    ("full admin?") means every resource a policy can grant.
     """
     rules = _BY_ACTION.get(action)
     if not rules:
