@@ -216,13 +216,19 @@ def parse_policy(
     return _parse_text(text, name, kind)
 
 
-@lru_cache(maxsize=8192)
+# INVARIANT: large enough for every document of a 100,000-role account (tens of thousands of
+# distinct documents, each read by the gap pass and again by the checks): a smaller cache
+# evicts before the second reading and parses everything twice
+_PARSE_CACHE_SIZE = 131_072
+
+
+@lru_cache(maxsize=_PARSE_CACHE_SIZE)
 def _parse_text(text: str, name: str, kind: PolicyKind) -> Policy:
     policy = _parse_document(text, kind)
     return replace(policy, name=name) if name else policy
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=_PARSE_CACHE_SIZE)
 def _parse_document(text: str, kind: PolicyKind) -> Policy:
     """The unnamed policy of `text`: one parse per document and kind, whatever its names"""
     try:
