@@ -4,6 +4,8 @@ engine-backed permission questions they ask"""
 from iamwarden.analysis.assessment import (
     Assessment,
     AssessOptions,
+    AssessProgress,
+    AssessStage,
     Suppression,
     assess,
     parse_suppressions,
@@ -51,6 +53,8 @@ from iamwarden.analysis.simulation import (
 __all__ = [
     "AdminAccess",
     "AssessOptions",
+    "AssessProgress",
+    "AssessStage",
     "Assessment",
     "AssessmentKind",
     "Check",

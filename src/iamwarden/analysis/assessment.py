@@ -9,9 +9,10 @@ with the checks and controls it left NOT_ASSESSED (`DataGap`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
@@ -32,6 +33,7 @@ from iamwarden.findings import Finding, Severity, Status
 from iamwarden.policy import Catalog, load_catalog
 from iamwarden.policy.arn import glob_matches
 from iamwarden.snapshot import DataSet, Gap, Snapshot, with_policy_gaps
+from iamwarden.snapshot.policies import policy_documents
 
 __all__ = [
     "CREDENTIAL_REPORT_MAX_AGE",
@@ -95,6 +97,27 @@ class AssessOptions:
     suppressions: tuple[Suppression, ...] = ()
     framework: Framework | None = None
     catalog: Catalog | None = None
+    progress: Callable[[AssessProgress], None] | None = None
+    """Told of each stage and check as it finishes (the library never prints)"""
+
+
+class AssessStage(Enum):
+    """A stage of `assess`, in the order they run"""
+
+    POLICIES = "policies"
+    """Every policy document of the account parsed (one that cannot be is a gap)"""
+    CHECKS = "checks"
+    """Each registered check run"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssessProgress:
+    """`done` of `total` items of `stage` are finished; `detail` names the last (a check id)"""
+
+    stage: AssessStage
+    done: int
+    total: int
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -233,15 +256,23 @@ def assess(snapshot: Snapshot, options: AssessOptions = AssessOptions()) -> Asse
     if now is None:
         raise ValueError("the snapshot has no collection time: pass AssessOptions(now=...)")
     catalog = options.catalog or load_catalog()
+    tell = options.progress or _ignore
+    documents = sum(1 for _ in policy_documents(snapshot))
+    tell(AssessProgress(stage=AssessStage.POLICIES, done=0, total=documents))
     snapshot = with_policy_gaps(snapshot)
+    tell(AssessProgress(stage=AssessStage.POLICIES, done=documents, total=documents))
     base = CheckContext(
         snapshot=snapshot, catalog=catalog, permissions=Permissions(snapshot, catalog), now=now
     )
     findings: list[Finding] = []
     checks = registered_checks()
-    for entry in checks.values():
+    tell(AssessProgress(stage=AssessStage.CHECKS, done=0, total=len(checks)))
+    for done, (check_id, entry) in enumerate(checks.items(), 1):
         ctx = dataclasses.replace(base, spec=entry.spec)
         findings.extend(_mute(f, options.suppressions) for f in entry.run(ctx))
+        tell(
+            AssessProgress(stage=AssessStage.CHECKS, done=done, total=len(checks), detail=check_id)
+        )
     findings.sort(key=_sort_key)
     framework = options.framework or cis_aws_v3()
     compliance = compliance_table(framework, findings)
@@ -321,3 +352,7 @@ def parse_suppressions(text: str, *, path: str = "") -> tuple[Suppression, ...]:
             problems[0].problem, path=path, location=problems[0].location, problems=problems
         )
     return tuple(found)
+
+
+def _ignore(event: AssessProgress) -> None:
+    """The default progress sink: drops every event"""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from rich.console import Console
 
 from iamwarden.analysis import AssessOptions, Suppression, assess, parse_suppressions
 from iamwarden.cli.assess_org import collect_index, organization_report
+from iamwarden.cli.assess_progress import assess_display, importing
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import check_directory, check_writable, read_text, write_text
 from iamwarden.cli.sources import load_source, source_options
@@ -154,10 +156,17 @@ def assess_command(
             default=None,
         )
     else:
-        snapshot = load_source(**source)
+        started = time.perf_counter()
+        with importing(quiet=quiet):
+            snapshot = load_source(**source)
         today = datetime.now(UTC)
         now = as_of or (None if snapshot.collected_at else today)
-        result = assess(snapshot, AssessOptions(now=now, today=today, suppressions=suppressions))
+        imported = time.perf_counter() - started
+        with assess_display(snapshot, imported, quiet=quiet) as progress:
+            options = AssessOptions(
+                now=now, today=today, suppressions=suppressions, progress=progress
+            )
+            result = assess(snapshot, options)
         worst = result.worst_failure()
         if output_format == "json":
             rendered = render_json(result)
