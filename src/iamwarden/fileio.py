@@ -27,7 +27,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, Event, ScalarEvent
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 
 from iamwarden.errors import InputError
 
@@ -357,62 +368,59 @@ def _scalar_value(event: ScalarEvent, constructor: yaml.constructor.SafeConstruc
     return constructor.yaml_constructors[tag](constructor, node)
 
 
-def _build_from_events(text: str) -> Any:
+def _build_from_events(text: str, max_depth: int) -> Any:
     """The value of a one-document YAML text as `yaml.load` with the safe loader builds it
 
     Raises:
         _Unsupported: the text uses tags, aliases, merge keys, complex keys or several
-            documents.
+            documents, or nests deeper than `max_depth` (the checked path locates that).
     """
     constructor = yaml.constructor.SafeConstructor()
     # open collections: [container, pending mapping key, whether a key is pending]
     stack: list[list[Any]] = []
     root: Any = None
     documents = 0
-    for event in _events(text):
-        if isinstance(event, ScalarEvent):
-            value = _scalar_value(event, constructor)
-        elif isinstance(event, CollectionStartEvent):
-            if event.tag not in (None, "!"):
-                raise _Unsupported
-            container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
-            stack.append([container, None, False])
-            continue
-        elif isinstance(event, CollectionEndEvent):
-            value = stack.pop()[0]
-        elif isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                raise _Unsupported
-            continue
-        elif isinstance(event, AliasEvent):
-            raise _Unsupported
-        else:
-            continue
-        if not stack:
-            root = value
-            continue
-        top = stack[-1]
-        parent = top[0]
-        if isinstance(parent, list):
-            parent.append(value)
-        elif top[2]:
-            parent[top[1]] = value
-            top[2] = False
-        else:
-            if isinstance(value, list | dict):
-                raise _Unsupported  # a complex key: yaml.load's error or value
-            top[1] = value
-            top[2] = True
-    return root
-
-
-def _load_yaml(text: str) -> Any:
-    """`yaml.load(text)` with the safe loader, built from events where it can be"""
+    loader = _YamlLoader(text)
     try:
-        return _build_from_events(text)
-    except _Unsupported:
-        return yaml.load(text, Loader=_YamlLoader)  # a safe loader (C or Python)
+        while loader.check_event():
+            event = loader.get_event()
+            kind = type(event)
+            if kind is ScalarEvent:
+                value = _scalar_value(event, constructor)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if event.tag not in (None, "!") or len(stack) >= max_depth:
+                    raise _Unsupported
+                stack.append([{} if kind is MappingStartEvent else [], None, False])
+                continue
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                value = stack.pop()[0]
+            elif kind is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Unsupported
+                continue
+            elif kind is AliasEvent:
+                raise _Unsupported
+            else:
+                continue
+            if not stack:
+                root = value
+                continue
+            top = stack[-1]
+            parent = top[0]
+            if type(parent) is list:
+                parent.append(value)
+            elif top[2]:
+                parent[top[1]] = value
+                top[2] = False
+            else:
+                if isinstance(value, list | dict):
+                    raise _Unsupported  # a complex key: yaml.load's error or value
+                top[1] = value
+                top[2] = True
+    finally:
+        loader.dispose()
+    return root
 
 
 def parse_yaml(
@@ -431,10 +439,16 @@ def parse_yaml(
     """
     text = text.removeprefix("\ufeff")
     try:
+        try:
+            # one pass over the events in the common case: no alias (so no expansion) and
+            # the depth bounded as the value is built
+            return _build_from_events(text, max_depth)
+        except _Unsupported:
+            pass
         _check_yaml_events(
             text, path=path, error=error, max_depth=max_depth, max_expansion=max_expansion
         )
-        return _load_yaml(text)
+        return yaml.load(text, Loader=_YamlLoader)  # a safe loader (C or Python)
     except yaml.MarkedYAMLError as failure:
         problem = f"invalid YAML: {failure.problem or failure.context or 'syntax error'}"
         if "nesting depth" in problem:  # libyaml's own limit, met while scanning ahead
