@@ -146,6 +146,10 @@ class AdminAccess:
 
 def _renamed(evaluation: Evaluation, name: str) -> Evaluation:
     """A lone policy's evaluation with its statements attributed to `name`"""
+    if all(r.policy == name for r in evaluation.reasons) and all(
+        c.statement.policy == name for c in evaluation.undecided
+    ):
+        return evaluation  # decided for this very policy: nothing to rename
     return replace(
         evaluation,
         reasons=tuple(replace(r, policy=name) for r in evaluation.reasons),
@@ -405,6 +409,8 @@ class Permissions:
         named = [self._candidates(p) for p in policies]
         if sum(len(n) for n in named) < len(every):
             return False
+        if any(len(n) == len(every) for n in named):
+            return True  # one policy alone names them all: no union of large sets
         return len(frozenset().union(*named)) == len(every)
 
     def _candidates(self, policy: Policy) -> frozenset[str]:
