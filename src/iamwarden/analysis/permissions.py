@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from types import MappingProxyType
+from typing import Any, cast
 
 from iamwarden.analysis.principals import PrincipalPolicies, entity_policies
 from iamwarden.policy import (
@@ -31,6 +32,7 @@ from iamwarden.policy import (
     PolicyKind,
     PolicySet,
     Request,
+    StatementRef,
     evaluate,
     evaluate_many,
 )
@@ -144,18 +146,31 @@ class AdminAccess:
         return self.evaluation.undecided if self.is_admin and self.evaluation else ()
 
 
-def _renamed(evaluation: Evaluation, name: str) -> Evaluation:
-    """A lone policy's evaluation with its statements attributed to `name`"""
+def _renamed(evaluation: Evaluation, name: str, memo: dict[Any, Any] | None = None) -> Evaluation:
+    """A lone policy's evaluation with its statements attributed to `name`; `memo` shares
+    the renamed statement and clause references between the answers of one policy"""
     if all(r.policy == name for r in evaluation.reasons) and all(
         c.statement.policy == name for c in evaluation.undecided
     ):
         return evaluation  # decided for this very policy: nothing to rename
+    renamed: dict[Any, Any] = {} if memo is None else memo
+
+    def ref(old: StatementRef) -> StatementRef:
+        new = renamed.get(old)
+        if new is None:
+            new = renamed[old] = replace(old, policy=name)
+        return cast(StatementRef, new)
+
+    def clause(old: ConditionRef) -> ConditionRef:
+        new = renamed.get(old)
+        if new is None:
+            new = renamed[old] = replace(old, statement=ref(old.statement))
+        return cast(ConditionRef, new)
+
     return replace(
         evaluation,
-        reasons=tuple(replace(r, policy=name) for r in evaluation.reasons),
-        undecided=tuple(
-            replace(c, statement=replace(c.statement, policy=name)) for c in evaluation.undecided
-        ),
+        reasons=tuple(map(ref, evaluation.reasons)),
+        undecided=tuple(map(clause, evaluation.undecided)),
     )
 
 
@@ -328,7 +343,8 @@ class Permissions:
                 if answer.decision is Decision.ALLOWED
             )
             self._sensitive_allowed[key] = found
-        return tuple((action, _renamed(answer, policy.name)) for action, answer in found)
+        memo: dict[Any, Any] = {}
+        return tuple((action, _renamed(answer, policy.name, memo)) for action, answer in found)
 
     def _principal_request(self, principal_arn: str) -> Request:
         """`*` on `*` by `principal_arn`, with every always-present request key undecided and
