@@ -600,6 +600,7 @@ def main_at_scale(sizes: tuple[int, ...], peer_max: int, use_peers: bool) -> Non
             )
             if peer is not None and roles <= peer_max:
                 out_dir = Path(tmp) / "cloudsplaining"
+                out_dir.mkdir()
                 peer_wall, peer_peak, _, peer_status = _run_measured(
                     [str(peer), "scan", "-i", str(path), "-o", str(out_dir), "-s"],
                     stderr=subprocess.DEVNULL,
