@@ -6,6 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from iamwarden.cli.main import cli
@@ -254,3 +255,48 @@ def test_region_with_scenarios_is_a_usage_error() -> None:
     )
     assert result.exit_code == 2
     assert "aws:RequestedRegion in a scenario's context" in result.output
+
+
+LONG_RESOURCE = "arn:aws:s3:::a-bucket-with-a-long-name-for-reports/2026/quarterly/q3-summary.csv"
+
+
+def test_piped_table_is_plain_text_with_whole_cells(tmp_path: Path) -> None:
+    """Off a terminal (a pipe, a CI log) no cell is squeezed into 80 columns and broken"""
+    scenario = tmp_path / "long.yaml"
+    scenario.write_text(
+        SCENARIO_HEAD.replace("name: s1", "name: a-scenario-name-long-enough-to-be-squeezed")
+        + "    requests: [{action: s3:GetObject, expect: allowed, "
+        + f"resource: '{LONG_RESOURCE}'}}]\n"
+    )
+    result = CliRunner().invoke(cli, ["simulate", "--scenarios", str(scenario)])
+    assert result.exit_code == 0, result.output
+    header, row, summary = result.output.splitlines()
+    assert header.split() == [
+        "#",
+        "scenario",
+        "action",
+        "resource",
+        "decision",
+        "expected",
+        "result",
+    ]
+    assert row.split() == [
+        "1",
+        "a-scenario-name-long-enough-to-be-squeezed",
+        "s3:GetObject",
+        LONG_RESOURCE,
+        "allowed",
+        "allowed",
+        "ok",
+    ]
+    assert row.index(LONG_RESOURCE) == header.index("resource")  # columns aligned
+    assert not set("┏┃│━") & set(result.output)
+    assert summary == "1 decision, 1 expectation met, 0 failed"
+
+
+def test_terminal_gets_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("iamwarden.cli.simulate_cmd._is_terminal", lambda: True)
+    result = CliRunner().invoke(cli, ["simulate", "--scenarios", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert "┃" in result.output and "Simulation" in result.output
+    assert "12 decisions, 12 expectations met, 0 failed" in result.output

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from iamwarden.analysis.evidence import counted
 from iamwarden.analysis.simulation import (
@@ -44,45 +46,60 @@ def _context(pairs: tuple[str, ...]) -> dict[str, str | tuple[str, ...]]:
 
 
 _VERDICT = {
-    Verdict.MET: "[green]ok[/]",
-    Verdict.FAILED: "[red]FAIL[/]",
-    Verdict.UNCERTAIN: "[red]UNCERTAIN[/]",
-    Verdict.UNVERIFIED: "[red]UNVERIFIED[/]",
+    Verdict.MET: ("ok", "green"),
+    Verdict.FAILED: ("FAIL", "red"),
+    Verdict.UNCERTAIN: ("UNCERTAIN", "red"),
+    Verdict.UNVERIFIED: ("UNVERIFIED", "red"),
 }
+_COLUMNS = ("#", "scenario", "action", "resource", "decision", "expected", "result")
 
 
-def _render(results: list[SimulationResult], console: Console, *, explain: bool) -> None:
-    table = Table(title="Simulation")
-    for column in ("#", "scenario", "action", "resource", "decision", "expected", "result"):
-        table.add_column(column, overflow="fold")
+def _rows(results: list[SimulationResult]) -> list[tuple[Text, ...]]:
+    """One row of cells per result, styled for a terminal (`.plain` for plain text)"""
+    rows = []
     for number, r in enumerate(results, 1):
         decision = r.evaluation.decision.value
-        shown = f"[{_STYLE[decision]}]{decision}[/]"
+        shown = Text(decision, style=_STYLE[decision])
         if r.evaluation.is_conditional:
-            shown += " (conditional)"
+            shown.append(" (conditional)")
         if r.evaluation.is_uncertain:
-            shown += " [red](uncertain)[/]"
-        table.add_row(
-            str(number),
-            r.scenario,
-            r.request.action,
-            r.request.resource,
-            shown,
-            r.expect.value if r.expect else "",
-            _VERDICT[r.verdict] if r.verdict else "",
+            shown.append(" (uncertain)", style="red")
+        verdict = Text(*_VERDICT[r.verdict]) if r.verdict else Text("")
+        rows.append(
+            (
+                Text(str(number)),
+                Text(r.scenario),
+                Text(r.request.action),
+                Text(r.request.resource),
+                shown,
+                Text(r.expect.value if r.expect else ""),
+                verdict,
+            )
         )
-    console.print(table)
+    return rows
+
+
+def _plain_table(rows: list[tuple[Text, ...]]) -> Iterator[str]:
+    """Columns two spaces apart, as wide as their widest cell: no cell is cut or wrapped"""
+    cells = [_COLUMNS, *((cell.plain for cell in row) for row in rows)]
+    table = [tuple(row) for row in cells]
+    widths = [max(len(row[i]) for row in table) for i in range(len(_COLUMNS))]
+    for row in table:
+        yield "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+
+
+def _trailer(results: list[SimulationResult], *, explain: bool) -> Iterator[Text]:
+    """Warnings, explanations and the summary line, after the table"""
     for number, r in enumerate(results, 1):
         for warning in r.warnings:
-            console.print(
-                f"[yellow]warning[/]: #{number} ({r.scenario}): {warning}", highlight=False
-            )
+            yield Text.assemble(("warning", "yellow"), f": #{number} ({r.scenario}): {warning}")
     if explain:
         for number, r in enumerate(results, 1):
-            console.print(
-                f"\n[bold]#{number}[/] {r.request.action} on {r.request.resource}", highlight=False
+            yield Text("")
+            yield Text.assemble(
+                (f"#{number}", "bold"), f" {r.request.action} on {r.request.resource}"
             )
-            console.print(r.evaluation.explain(), markup=False, highlight=False)
+            yield Text(r.evaluation.explain())
     failed = sum(not r.is_expected for r in results)
     checked = sum(r.expect is not None for r in results)
     why = [
@@ -90,10 +107,35 @@ def _render(results: list[SimulationResult], console: Console, *, explain: bool)
         for verdict in (Verdict.UNCERTAIN, Verdict.UNVERIFIED)
         if (count := sum(r.verdict is verdict for r in results))
     ]
-    console.print(
+    yield Text(
         f"{counted(len(results), 'decision')}, {counted(checked - failed, 'expectation')} met, "
         f"{failed} failed" + (f" ({', '.join(why)})" if why else "")
     )
+
+
+def _is_terminal() -> bool:
+    """Whether stdout is a terminal: a table with colours there, plain text elsewhere (as
+    `assess` decides), so that a pipe or a CI log gets whole cells"""
+    return sys.stdout.isatty()
+
+
+def _render(results: list[SimulationResult], *, explain: bool) -> None:
+    rows = _rows(results)
+    if not _is_terminal():
+        lines = [*_plain_table(rows), *(line.plain for line in _trailer(results, explain=explain))]
+        click.echo("\n".join(lines))
+        return
+    console = Console()
+    table = Table(title="Simulation")
+    for column in _COLUMNS:  # short cells kept whole: the names give way when space is short
+        table.add_column(
+            column, overflow="fold", no_wrap=column in ("#", "decision", "expected", "result")
+        )
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    for line in _trailer(results, explain=explain):
+        console.print(line, highlight=False)
 
 
 @click.command(
@@ -187,6 +229,6 @@ def simulate(
     if output_format == "json":
         click.echo(json.dumps(results_to_json(results), indent=2, sort_keys=True))
     else:
-        _render(results, Console(soft_wrap=True), explain=explain)
+        _render(results, explain=explain)
     if any(not r.is_expected for r in results):
         sys.exit(ExitCode.FINDINGS)
