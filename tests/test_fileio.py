@@ -6,6 +6,7 @@ import errno
 import gzip
 import os
 import re
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -238,3 +239,14 @@ def test_one_writer_and_one_yaml_reader_for_the_project() -> None:
         assert not writes.search(text), f"{path} writes a file itself"
         if path.name != "compliance.py":  # reads the bundled CIS mapping, not user input
             assert not loads.search(text), f"{path} parses YAML itself"
+
+
+def test_read_stream_has_the_file_reader_limits() -> None:
+    """Standard input (`lint -`) is read as a file is: gzip by content, BOM dropped, bounded"""
+    read_stream = fileio.read_stream
+    assert read_stream(BytesIO(gzip.compress("\ufeff{}".encode()))) == "{}"
+    with pytest.raises(InputError, match="larger than"):
+        read_stream(BytesIO(b"x" * 11), max_bytes=10)
+    with pytest.raises(InputError) as caught:
+        read_stream(BytesIO(b"\xff"))
+    assert str(caught.value).startswith("<stdin>: ")

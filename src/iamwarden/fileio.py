@@ -24,7 +24,7 @@ import zlib
 from collections.abc import Iterator
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 from yaml.events import (
@@ -53,6 +53,7 @@ __all__ = [
     "parse_yaml",
     "read_bytes",
     "read_json",
+    "read_stream",
     "read_text",
     "read_yaml",
     "write_atomically",
@@ -136,6 +137,28 @@ def read_bytes(
             raw = handle.read(max_bytes + 1)
     except OSError as failure:
         raise error(_reason(failure, "cannot be read"), path=shown) from None
+    return _unpacked(raw, shown=shown, error=error, max_bytes=max_bytes)
+
+
+def read_stream(
+    stream: BinaryIO,
+    *,
+    name: str = "<stdin>",
+    error: type[InputError] = InputError,
+    max_bytes: int = MAX_BYTES,
+) -> str:
+    """The UTF-8 text of an open binary stream (standard input), with the limits of `read_text`"""
+    try:
+        raw = stream.read(max_bytes + 1)
+    except OSError as failure:
+        raise error(_reason(failure, "cannot be read"), path=name) from None
+    return _decode(
+        _unpacked(raw, shown=name, error=error, max_bytes=max_bytes), path=name, error=error
+    )
+
+
+def _unpacked(raw: bytes, *, shown: str, error: type[InputError], max_bytes: int) -> bytes:
+    """`raw` (at most `max_bytes` + 1 bytes read), bounded and gunzipped when it is gzip data"""
     if len(raw) > max_bytes:
         raise error(f"file larger than {_size(max_bytes)}", path=shown)
     if raw.startswith(_GZIP_MAGIC):

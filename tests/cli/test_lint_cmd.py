@@ -73,3 +73,65 @@ def test_missing_file_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["lint", str(tmp_path / "absent.json")])
     assert result.exit_code == 2
     assert "absent.json" in result.output and "Traceback" not in result.output
+
+
+UNKNOWN_OPERATOR_YAML = """\
+Version: 2012-10-17
+Statement:
+  - Effect: Allow
+    Action: s3:GetObject
+    Resource: "*"
+    Condition: {StringEqualz: {"aws:SourceVpc": vpc-1}}
+"""
+
+
+def test_dash_reads_standard_input() -> None:
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "*"}],
+    }
+    result = CliRunner().invoke(cli, ["lint", "-"], input=json.dumps(document))
+    assert result.exit_code == 0, result.output
+    assert "<stdin>: Statement[0].Action[0]: warning unknown_action" in result.output
+
+
+def test_yaml_file_is_linted_with_locations(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(UNKNOWN_OPERATOR_YAML)
+    result = CliRunner().invoke(cli, ["lint", str(policy)])
+    assert result.exit_code == 1, result.output
+    assert f"{policy}: Statement[0].Condition" in result.output
+    assert "StringEqualz" in result.output
+    assert "syntax" not in result.output  # the unquoted date Version is the text 2012-10-17
+
+
+def test_yaml_on_standard_input_and_managed_version_floor() -> None:
+    clean = UNKNOWN_OPERATOR_YAML.replace("StringEqualz", "StringEquals")
+    result = CliRunner().invoke(cli, ["lint", "--managed", "--format", "json", "-"], input=clean)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"<stdin>": []}
+
+
+def test_yaml_goes_through_the_guarded_reader(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.yml"
+    levels = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]']
+    levels += [
+        f"{c}: &{c} [{','.join(['*' + p] * 10)}]" for p, c in zip("abcdef", "bcdefg", strict=True)
+    ]
+    bomb.write_text("\n".join(levels) + "\n")
+    result = CliRunner().invoke(cli, ["lint", str(bomb)])
+    assert result.exit_code == 2
+    assert "aliases expand to more than" in result.output
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("Statement: [\n")
+    result = CliRunner().invoke(cli, ["lint", str(broken)])
+    assert result.exit_code == 2
+    assert f"{broken}: line " in result.output and "Traceback" not in result.output
+
+
+def test_json_file_that_is_not_json_stays_a_syntax_diagnostic(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("Version: 2012-10-17\n")
+    result = CliRunner().invoke(cli, ["lint", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}: error syntax: policy is not valid json" in result.output

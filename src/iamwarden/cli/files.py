@@ -8,7 +8,22 @@ renamed into place).
 
 from __future__ import annotations
 
-from iamwarden.fileio import check_directory, check_json_depth, check_writable, read_text
+from iamwarden.fileio import (
+    check_directory,
+    check_json_depth,
+    check_writable,
+    parse_yaml,
+    read_stream,
+    read_text,
+)
 from iamwarden.fileio import write_atomically as write_text
 
-__all__ = ["check_directory", "check_json_depth", "check_writable", "read_text", "write_text"]
+__all__ = [
+    "check_directory",
+    "check_json_depth",
+    "check_writable",
+    "parse_yaml",
+    "read_stream",
+    "read_text",
+    "write_text",
+]

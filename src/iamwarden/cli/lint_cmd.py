@@ -4,16 +4,55 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
 from iamwarden.analysis.evidence import counted
 from iamwarden.cli.exit_codes import ExitCode
-from iamwarden.cli.files import check_json_depth, read_text
+from iamwarden.cli.files import check_json_depth, parse_yaml, read_stream, read_text
 from iamwarden.policy import Diagnostic, DiagnosticSeverity, PolicyKind, lint_policy
 
 __all__ = ["lint"]
+
+STDIN = "<stdin>"
+"""How diagnostics name standard input (`lint -`)"""
+
+
+def _is_yaml(name: str, text: str) -> bool:
+    suffixes = [s.lower() for s in Path(name).suffixes if s.lower() != ".gz"]
+    if suffixes and suffixes[-1] in (".yaml", ".yml"):
+        return True
+    if suffixes and suffixes[-1] == ".json":
+        return False
+    return not text.lstrip().startswith("{")
+
+
+def _json_values(value: Any) -> Any:
+    """YAML's values as JSON has them: an unquoted `Version: 2012-10-17` is YAML's date, and
+    the text it was written as to IAM (and to CloudFormation)"""
+    if isinstance(value, dict):
+        return {k: _json_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_values(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _document(text: str, name: str) -> Any:
+    """JSON text as it is, or the decoded value of a YAML document (a policy object, or a
+    string of JSON text), through the guarded reader's depth and alias limits"""
+    if not _is_yaml(name, text):
+        check_json_depth(text, path=name)
+        return text
+    value = parse_yaml(text, path=name)
+    if isinstance(value, str):
+        check_json_depth(value, path=name)
+        return value
+    return _json_values(value)
 
 
 @click.command(
@@ -31,7 +70,12 @@ Exit codes:
   2  bad usage, or a file that cannot be read (one line on stderr)
 """,
 )
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+)
 @click.option(
     "--kind",
     type=click.Choice([k.value for k in PolicyKind]),
@@ -49,12 +93,18 @@ Exit codes:
     help="Output format: one line per diagnostic, or JSON diagnostics by file.",
 )
 def lint(files: tuple[Path, ...], kind: str, managed: bool, output_format: str) -> None:
-    """Lint IAM policy documents (JSON files); exit 1 when any has an error."""
+    """Lint IAM policy documents (JSON or YAML files, - for standard input); exit 1 when any
+    has an error.
+
+    A file named .yaml or .yml is YAML; any other is JSON when its text starts with `{`,
+    else YAML (a .json file is always JSON).
+    """
     results: dict[str, tuple[Diagnostic, ...]] = {}
     for path in files:
-        text = read_text(path)
-        check_json_depth(text, path=str(path))
-        results[str(path)] = lint_policy(text, kind=PolicyKind(kind), managed=managed)
+        name = STDIN if str(path) == "-" else str(path)
+        text = read_stream(sys.stdin.buffer, name=name) if name == STDIN else read_text(path)
+        document = _document(text, name)
+        results[name] = lint_policy(document, kind=PolicyKind(kind), managed=managed)
     if output_format == "json":
         data = {
             path: [

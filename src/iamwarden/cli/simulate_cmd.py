@@ -56,7 +56,7 @@ _COLUMNS = ("#", "scenario", "action", "resource", "decision", "expected", "resu
 
 def _rows(results: list[SimulationResult]) -> list[tuple[Text, ...]]:
     """One row of cells per result, styled for a terminal (`.plain` for plain text)"""
-    rows = []
+    rows: list[tuple[Text, ...]] = []
     for number, r in enumerate(results, 1):
         decision = r.evaluation.decision.value
         shown = Text(decision, style=_STYLE[decision])
