@@ -275,3 +275,28 @@ def test_simulate_principal_rejects_malformed_actions_and_resources(
     with pytest.raises(InputError) as raised:
         simulate_principal(demo_snapshot(), DEPLOY_BOT, actions, resources)
     assert raised.value.location == location
+
+
+def test_policy_locations_name_where_each_document_is_defined() -> None:
+    doc = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}'
+    text = """
+scenarios:
+  - name: one
+    principal: arn:aws:iam::111122223333:user/alice
+    identity_policies: ['DOC']
+    scps: [['DOC']]
+    requests:
+      - {action: s3:GetObject}
+      - action: s3:GetObject
+        scps: [['DOC'], ['DOC']]
+""".replace("DOC", doc)
+    (scenario,) = load_scenarios(text, path="t.yaml")
+    first, second = scenario.requests
+    assert first.policy_locations == {
+        "identity_policies[0]": "t.yaml: scenarios[0].identity_policies[0]",
+        "scps[0][0]": "t.yaml: scenarios[0].scps[0][0]",
+    }
+    assert second.policy_locations["scps[1][0]"] == "t.yaml: scenarios[0].requests[1].scps[1][0]"
+    assert second.policy_locations["identity_policies[0]"] == (
+        "t.yaml: scenarios[0].identity_policies[0]"
+    )

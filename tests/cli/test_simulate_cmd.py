@@ -300,3 +300,58 @@ def test_terminal_gets_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 0, result.output
     assert "┃" in result.output and "Simulation" in result.output
     assert "12 decisions, 12 expectations met, 0 failed" in result.output
+
+
+def test_explain_names_each_policy_where_it_is_defined(tmp_path: Path) -> None:
+    scenario = tmp_path / "scenarios.yaml"
+    scenario.write_text(
+        SCENARIO_HEAD
+        + """      - Version: "2012-10-17"
+        Statement: [{Effect: Deny, Action: s3:DeleteObject, Resource: "*"}]
+    requests:
+      - {action: s3:GetObject}
+      - action: s3:DeleteObject
+        identity_policies:
+          - Version: "2012-10-17"
+            Statement: [{Effect: Allow, Action: "s3:*", Resource: "*"}]
+          - Version: "2012-10-17"
+            Statement: [{Effect: Deny, Action: s3:DeleteObject, Resource: "*"}]
+"""
+    )
+    result = CliRunner().invoke(cli, ["simulate", "--scenarios", str(scenario), "--explain"])
+    assert result.exit_code == 0, result.output
+    assert f"identity policy `{scenario}: scenarios[0].identity_policies[0]` Statement[0]" in (
+        result.output
+    )
+    assert (
+        f"identity policy `{scenario}: scenarios[0].requests[1].identity_policies[1]` Statement[0]"
+        in result.output
+    )
+    as_json = CliRunner().invoke(
+        cli, ["simulate", "--scenarios", str(scenario), "--format", "json"]
+    )  # the JSON keeps the engine's names: documented as the field (`identity_policies[0]`)
+    assert json.loads(as_json.output)["results"][0]["reasons"][0]["policy"] == (
+        "identity_policies[0]"
+    )
+
+
+def test_explain_names_an_inline_policy_by_identity_and_name() -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--demo",
+            "--principal",
+            "arn:aws:iam::210987654321:role/app-lambda-role",
+            "--action",
+            "dynamodb:PutItem",
+            "--resource",
+            "arn:aws:dynamodb:us-east-1:210987654321:table/orders",
+            "--region",
+            "us-east-1",
+            "--explain",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "identity policy `app-lambda-role/orders-table` Statement[0]" in result.output
+    assert "`arn:aws:iam::210987654321:policy/DeveloperBoundary` Statement[0]" in result.output

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -28,6 +28,7 @@ from iamwarden.policy import (
     PolicyKind,
     PolicySet,
     Request,
+    StatementRef,
     evaluate,
     load_catalog,
     parse_policy,
@@ -35,7 +36,7 @@ from iamwarden.policy import (
 )
 from iamwarden.policy.arn import PARTITIONS
 from iamwarden.policy.catalog import closest_name
-from iamwarden.snapshot import Snapshot
+from iamwarden.snapshot import Group, Role, Snapshot, User
 
 __all__ = [
     "Scenario",
@@ -74,6 +75,10 @@ class ScenarioRequest:
     request: Request
     policies: PolicySet
     expect: Decision | None = None
+    policy_locations: Mapping[str, str] = field(default_factory=dict)
+    """Where each policy is defined, by its name in the policy set: `identity_policies[1]`
+    is `scenarios[0].identity_policies[1]`, or `scenarios[0].requests[2].identity_policies[1]`
+    when the request overrides the field (after `<file>: ` when the file was named)"""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,6 +110,13 @@ class SimulationResult:
     expect: Decision | None = None
     is_known_action: bool = True
     warnings: tuple[str, ...] = ()
+    policy_locations: Mapping[str, str] = field(default_factory=dict)
+    """Where each policy of the decision is defined, by its name in the evaluation: a
+    scenario file's field path, or an inline policy's `<identity>/<policy name>`"""
+
+    def explain(self) -> str:
+        """The evaluation's explanation, each policy named by where it is defined"""
+        return _located(self.evaluation, self.policy_locations).explain()
 
     @property
     def verdict(self) -> Verdict | None:
@@ -122,6 +134,42 @@ class SimulationResult:
         """Whether the expectation is met (true when none was given): only a certain decision
         on a catalogue action, equal to the expected one, meets it"""
         return self.verdict in (None, Verdict.MET)
+
+
+def _located(evaluation: Evaluation, names: Mapping[str, str]) -> Evaluation:
+    """`evaluation` with every policy it cites renamed by `names` (others keep their name)"""
+    if not names:
+        return evaluation
+
+    def ref(statement: StatementRef) -> StatementRef:
+        return replace(statement, policy=names.get(statement.policy, statement.policy))
+
+    return replace(
+        evaluation,
+        reasons=tuple(ref(r) for r in evaluation.reasons),
+        undecided=tuple(replace(c, statement=ref(c.statement)) for c in evaluation.undecided),
+        errors=tuple(
+            replace(
+                e,
+                statement=ref(e.statement) if e.statement else None,
+                policy=names.get(e.policy, e.policy),
+            )
+            for e in evaluation.errors
+        ),
+    )
+
+
+def _policy_names(policies: PolicySet) -> Iterator[str]:
+    single = (policies.permissions_boundary, policies.resource)
+    levels = (*(policies.scps or ()), *(policies.rcps or ()))
+    for policy in (
+        *policies.identity,
+        *(policies.session or ()),
+        *single,
+        *itertools.chain(*levels),
+    ):
+        if policy is not None:
+            yield policy.name
 
 
 def _fail(location: str, problem: str) -> ScenarioError:
@@ -319,9 +367,10 @@ def _request(fields: Mapping[str, Any], where: str, shared_context: Context) -> 
     return ScenarioRequest(request=request, policies=policies, expect=expected)
 
 
-def _scenario(raw: Any, where: str) -> Scenario:
+def _scenario(raw: Any, where: str, prefix: str = "") -> Scenario:
     if not isinstance(raw, dict):
         raise _fail(where, "expected a mapping")
+    path = f"{prefix}{where}"
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         raise _fail(f"{where}.name", "required, a non-empty string")
@@ -339,7 +388,13 @@ def _scenario(raw: Any, where: str) -> Scenario:
         at = f"{where}.requests[{i}]"
         if not isinstance(item, dict):
             raise _fail(at, "expected a mapping")
-        resolved.append(_request(shared | item, at, shared_context))
+        request = _request(shared | item, at, shared_context)
+        origin = f"{path}.requests[{i}]"
+        locations = {
+            policy: f"{origin if policy.partition('[')[0] in item else path}.{policy}"
+            for policy in _policy_names(request.policies)
+        }
+        resolved.append(replace(request, policy_locations=locations))
     return Scenario(name=name, requests=tuple(resolved))
 
 
@@ -352,8 +407,10 @@ def _decode(text: str) -> Any:
     return parse_yaml(text, error=ScenarioError)
 
 
-def load_scenarios(text: str) -> tuple[Scenario, ...]:
+def load_scenarios(text: str, *, path: str = "") -> tuple[Scenario, ...]:
     """Parse a scenario file (YAML or JSON text); raises `ScenarioError` with the location
+
+    `path` names the file in the requests' `policy_locations` (`path: scenarios[0]...`).
 
     JSON text is read with the JSON decoder (YAML's pure-Python constructor is far slower),
     anything else, or JSON it rejects, as YAML. A document used by several requests is
@@ -365,7 +422,8 @@ def load_scenarios(text: str) -> tuple[Scenario, ...]:
     token = _PARSED.set({})
     try:
         scenarios = tuple(
-            _scenario(raw, f"scenarios[{i}]") for i, raw in enumerate(data["scenarios"])
+            _scenario(raw, f"scenarios[{i}]", f"{path}: " if path else "")
+            for i, raw in enumerate(data["scenarios"])
         )
     finally:
         _PARSED.reset(token)
@@ -385,7 +443,13 @@ def run_scenarios(
     catalog = catalog or load_catalog()
     return [
         _result(
-            scenario.name, item.request, item.policies, catalog, expect=item.expect, trace=trace
+            scenario.name,
+            item.request,
+            item.policies,
+            catalog,
+            expect=item.expect,
+            trace=trace,
+            locations=item.policy_locations,
         )
         for scenario in scenarios
         for item in scenario.requests
@@ -400,6 +464,7 @@ def _result(
     *,
     expect: Decision | None = None,
     trace: bool = False,
+    locations: Mapping[str, str] | None = None,
 ) -> SimulationResult:
     warning = _catalogue_warning(request.action, catalog)
     return SimulationResult(
@@ -409,6 +474,7 @@ def _result(
         evaluation=evaluate(request, policies, trace=trace),
         is_known_action=warning is None,
         warnings=() if warning is None else (warning,),
+        policy_locations=locations or {},
     )
 
 
@@ -441,6 +507,12 @@ def simulate_principal(
     shared = dict(context or {})
     if region is not None and not any(k.lower() == _REQUESTED_REGION.lower() for k in shared):
         shared[_REQUESTED_REGION] = region
+    entities: tuple[User | Group | Role, ...] = (*snapshot.users, *snapshot.groups, *snapshot.roles)
+    inline = {  # named `<identity arn>:<policy>` in the engine, as the report names them
+        f"{entity.arn}:{policy.name}": f"{entity.name}/{policy.name}"
+        for entity in entities
+        for policy in entity.inline_policies
+    }
     results = []
     for action, resource in itertools.product(actions, resources):
         resolved = policies_for(
@@ -453,7 +525,9 @@ def simulate_principal(
             resource_account=_account_of(resource) or snapshot.account.id,
             context=dict(shared),
         )
-        results.append(_result(principal, request, resolved.policies, catalog, trace=trace))
+        results.append(
+            _result(principal, request, resolved.policies, catalog, trace=trace, locations=inline)
+        )
     return results
 
 

@@ -99,7 +99,7 @@ def _trailer(results: list[SimulationResult], *, explain: bool) -> Iterator[Text
             yield Text.assemble(
                 (f"#{number}", "bold"), f" {r.request.action} on {r.request.resource}"
             )
-            yield Text(r.evaluation.explain())
+            yield Text(r.explain())
     failed = sum(not r.is_expected for r in results)
     checked = sum(r.expect is not None for r in results)
     why = [
@@ -205,7 +205,7 @@ def simulate(
             )
         text = read_text(scenario_file)
         try:
-            results = run_scenarios(load_scenarios(text))
+            results = run_scenarios(load_scenarios(text, path=str(scenario_file)))
         except InputError as error:
             raise error.with_path(str(scenario_file)) from None
     else:
