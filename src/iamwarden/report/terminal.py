@@ -1,12 +1,20 @@
-"""The assessment report for a terminal: the text report's content with colours and tables"""
+"""The assessment report for a terminal: the text report's content with colours and tables
+
+Lines are fitted to the terminal's width without losing their shape: prose wraps under its
+label (a finding's message under its resource, remediation text under `Remediation:`), the
+header breaks between its fields, never inside one, and code (a command, a policy) is never
+broken by the renderer: a command stays one line and a policy is printed as indented JSON, so
+both copy as they are.
+"""
 
 from __future__ import annotations
+
+import json
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from iamwarden import __version__
 from iamwarden.analysis import Assessment, ControlStatus
 from iamwarden.findings import Severity, Status
 from iamwarden.report.groups import (
@@ -16,7 +24,7 @@ from iamwarden.report.groups import (
     data_warning_lines,
     finding_groups,
 )
-from iamwarden.report.text import SEVERITY_SECTIONS, TITLE, score_text
+from iamwarden.report.text import SEVERITY_SECTIONS, TITLE, header_fields, score_text
 
 __all__ = ["render_terminal"]
 
@@ -36,26 +44,64 @@ STATUS_STYLES = {
 }
 
 
+_FIELD_GAP = "   "
+_MIN_BODY = 20
+"""Narrowest column wrapped prose keeps beside its label (a narrower terminal wraps it)"""
+
+
+def _hanging(console: Console, label: Text | str, body: Text | str) -> None:
+    """`label` then `body`; when `body` wraps, its lines start under its first character"""
+    label = Text(label) if isinstance(label, str) else label
+    body = Text(body) if isinstance(body, str) else body
+    indent = label.cell_len
+    width = max(console.width - indent, _MIN_BODY)
+    for number, line in enumerate(body.wrap(console, width, overflow="fold")):
+        line.rstrip()
+        lead = label if number == 0 else Text(" " * indent)
+        console.print(Text.assemble(lead, line), soft_wrap=True)  # wrapped already
+
+
+def _prose(console: Console, line: str, style: str = "") -> None:
+    """A plain line whose wrapped lines keep its indent (past a leading `- `)"""
+    body = line.lstrip(" ")
+    indent = line[: len(line) - len(body)]
+    if body.startswith("- "):
+        indent, body = indent + "- ", body[2:]
+    _hanging(console, indent, Text(body, style=style))
+
+
+def _header(console: Console, assessment: Assessment) -> None:
+    """The header's fields, as many to a line as fit: a line breaks between fields"""
+    fields = [
+        Text.assemble((f"{label}: ", "bold"), value) for label, value in header_fields(assessment)
+    ]
+    line = Text()
+    for field in fields:
+        if line and line.cell_len + len(_FIELD_GAP) + field.cell_len > console.width:
+            console.print(line)
+            line = Text()
+        line = Text.assemble(line, _FIELD_GAP, field) if line else field
+    console.print(line)
+
+
+def _code(console: Console, label: str, code: str) -> None:
+    """A command on one line, a policy as indented JSON: never wrapped, so never cut"""
+    try:
+        shown = json.dumps(json.loads(code), indent=2)
+    except ValueError:
+        console.print(Text.assemble(f"  {label}: ", (code, "italic")), soft_wrap=True)
+        return
+    console.print(f"  {label}:", highlight=False, markup=False)
+    for line in shown.splitlines():
+        console.print(Text(f"    {line}", style="italic"), soft_wrap=True)
+
+
 def render_terminal(assessment: Assessment, console: Console) -> None:
     """Print the report to `console` (same sections and facts as `render_text`)"""
     console.rule(Text(TITLE, style="bold"))
-    account = assessment.account_id
-    if assessment.account_alias:
-        account += f" ({assessment.account_alias})"
-    console.print(
-        Text.assemble(
-            ("Account ID: ", "bold"),
-            account,
-            "   ",
-            ("Assessment Date: ", "bold"),
-            assessment.assessed_at.date().isoformat(),
-            "   ",
-            ("Analyzer: ", "bold"),
-            f"iamwarden {__version__}",
-        )
-    )
+    _header(console, assessment)
     label, _, value = credential_report_line(assessment).partition(": ")
-    console.print(Text.assemble((f"{label}: ", "bold"), value))
+    _hanging(console, Text(f"{label}: ", style="bold"), value)
     groups = finding_groups(assessment)
     sections = [*SEVERITY_SECTIONS]
     if any(g.spec.severity is Severity.INFO for g in groups):
@@ -67,27 +113,25 @@ def render_terminal(assessment: Assessment, console: Console) -> None:
         if not members:
             console.print("None", style="dim")
         for group in members:
-            console.print(
-                Text.assemble(
-                    (f"[{group.code}] ", SEVERITY_STYLES[severity]), (group.title, "bold")
-                )
+            _hanging(
+                console,
+                Text(f"[{group.code}] ", style=SEVERITY_STYLES[severity]),
+                Text(group.title, style="bold"),
             )
             for finding in group.findings:
-                console.print(
-                    Text.assemble("  - ", (finding.resource_arn, "cyan"), ": ", finding.message)
+                _hanging(
+                    console,
+                    "  - ",
+                    Text.assemble((finding.resource_arn, "cyan"), ": ", finding.message),
                 )
             remediation = group.spec.remediation
-            console.print(Text.assemble(("  Remediation: ", "green"), remediation.text))
+            _hanging(console, Text("  Remediation: ", style="green"), remediation.text)
             if remediation.command:
-                console.print(Text.assemble("  Command: ", (remediation.command, "italic")))
+                _code(console, "Command", remediation.command)
             if remediation.policy:
-                console.print(Text.assemble("  Policy: ", (remediation.policy, "italic")))
+                _code(console, "Policy", remediation.policy)
             for requirement in group.requirements:
-                console.print(
-                    f"  CIS Benchmark: {requirement.id} ({requirement.title})",
-                    highlight=False,
-                    markup=False,
-                )
+                _hanging(console, "  CIS Benchmark: ", f"{requirement.id} ({requirement.title})")
     summary = assessment.summary
     console.print()
     console.print(Text("SUMMARY:", style="bold"))
@@ -112,10 +156,10 @@ def render_terminal(assessment: Assessment, console: Console) -> None:
             markup=False,
         )
     table = Table(title=f"COMPLIANCE ({assessment.framework.name})", title_justify="left")
-    table.add_column("Control")
-    table.add_column("Status")
-    table.add_column("Title")
-    table.add_column("Facts", style="dim")
+    table.add_column("Control", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Title", overflow="fold")
+    table.add_column("Facts", style="dim", overflow="fold")
     for row in assessment.compliance:
         table.add_row(
             row.requirement.id,
@@ -128,8 +172,8 @@ def render_terminal(assessment: Assessment, console: Console) -> None:
     console.print()
     console.print(Text("DATA WARNINGS:", style="bold yellow"))
     for line in data_warning_lines(assessment):
-        console.print(line, style="dim" if line == "None" else "", highlight=False, markup=False)
+        _prose(console, line, style="dim" if line == "None" else "")
     console.print()
     console.print(Text("DATA NOT ASSESSED:", style="bold yellow"))
     for line in data_not_assessed_lines(assessment):
-        console.print(line, style="dim" if line == "None" else "", highlight=False, markup=False)
+        _prose(console, line, style="dim" if line == "None" else "")

@@ -16,7 +16,7 @@ from iamwarden.report.groups import (
     finding_groups,
 )
 
-__all__ = ["SEVERITY_SECTIONS", "render_text", "score_text"]
+__all__ = ["SEVERITY_SECTIONS", "header_fields", "render_text", "score_text"]
 
 TITLE = "IAM Security Assessment Report"
 SEVERITY_SECTIONS = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
@@ -28,6 +28,18 @@ def score_text(assessment: Assessment) -> str:
     score = assessment.score
     shown = f"{round(score * 100)}%" if score is not None else "n/a"
     return f"{shown} ({assessment.framework.name})"
+
+
+def header_fields(assessment: Assessment) -> tuple[tuple[str, str], ...]:
+    """The header's (label, value) fields: account, assessment date, analyzer"""
+    account = assessment.account_id
+    if assessment.account_alias:
+        account += f" ({assessment.account_alias})"
+    return (
+        ("Account ID", account),
+        ("Assessment Date", assessment.assessed_at.date().isoformat()),
+        ("Analyzer", f"iamwarden {__version__}"),
+    )
 
 
 def _group_lines(group: FindingGroup) -> Iterator[str]:
@@ -53,14 +65,7 @@ def _group_lines(group: FindingGroup) -> Iterator[str]:
 def _lines(assessment: Assessment) -> Iterator[str]:
     yield TITLE
     yield "=" * len(TITLE)
-    account = assessment.account_id
-    if assessment.account_alias:
-        account += f" ({assessment.account_alias})"
-    yield (
-        f"Account ID: {account}   "
-        f"Assessment Date: {assessment.assessed_at.date().isoformat()}   "
-        f"Analyzer: iamwarden {__version__}"
-    )
+    yield "   ".join(f"{label}: {value}" for label, value in header_fields(assessment))
     yield credential_report_line(assessment)
     groups = finding_groups(assessment)
     sections = [*SEVERITY_SECTIONS]
