@@ -100,14 +100,18 @@ def _decide_plan(
     resource_account = _resource_account(request, principal)
     memo_key: tuple[object, ...] | None = None
     resource = request.resource
-    if plan.is_static and memo and not trace and "*" not in resource and "?" not in resource:
+    if plan.is_static and memo and not trace:
         # INVARIANT: a static plan (no conditions, no variables) decides from the principal,
-        # the resource account and which statements match the resource, nothing else.
-        memo_key = (
-            request.principal,
-            resource_account,
-            *[static_resource_hit(stmt, resource) for stmt in plan.resource_dependent],
-        )
+        # the resource account and which statements match the resource, nothing else; a
+        # wildcard resource (whose notes name it) is keyed by itself.
+        if "*" in resource or "?" in resource:
+            memo_key = (request.principal, resource_account, None, resource, request.every_resource)
+        else:
+            memo_key = (
+                request.principal,
+                resource_account,
+                *[static_resource_hit(stmt, resource) for stmt in plan.resource_dependent],
+            )
         found = plan.memo.get(memo_key)
         if found is not None:
             return found
