@@ -9,7 +9,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from iamwarden.cli.assess_cmd import assess_command
 from iamwarden.cli.main import cli
+from iamwarden.cli.simulate_cmd import simulate as simulate_command
 
 
 def _commands(
@@ -70,3 +72,11 @@ def test_source_options_come_in_the_order_a_newcomer_needs(command: str) -> None
         for option in ("--demo", "--input", "--snapshot", "--profile", "--region", "--role-arn")
     ]
     assert positions == sorted(positions)
+
+
+def test_simulate_region_is_described_as_the_requests_region() -> None:
+    options = {p.name: p.help for p in simulate_command.params if isinstance(p, click.Option)}
+    assert "aws:RequestedRegion" in (options["region"] or "")
+    assert "aws:RequestedRegion" not in (
+        next(p.help for p in assess_command.params if p.name == "region") or ""
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import click
@@ -158,7 +159,11 @@ Exit codes:
     type=click.Path(dir_okay=False, path_type=Path),
     help="A YAML or JSON file of scenarios with expected decisions.",
 )
-@source_options
+@partial(
+    source_options,
+    region_help="The requests' aws:RequestedRegion (unless --context gives it), and with a "
+    "live source the region collected; one region.",
+)
 @click.option("--principal", help="ARN of the account's principal to simulate.")
 @click.option("--action", "actions", multiple=True, help="An action (repeatable).")
 @click.option("--resource", "resources", multiple=True, help="A resource ARN (repeatable).")

@@ -28,10 +28,14 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
-def live_options(command: F) -> F:
+_REGION_HELP = "Region to collect (repeatable; default: every enabled region)."
+
+
+def live_options(command: F, *, region_help: str = _REGION_HELP) -> F:
     """Add --profile, --region, --regions, --role-arn and --external-id to a command
 
     The values do not reach the command's parameters; `live_request()` reads them.
+    `region_help` describes --region where it means more than the regions collected.
     """
     for decorator in reversed(
         (
@@ -47,7 +51,7 @@ def live_options(command: F) -> F:
                 multiple=True,
                 expose_value=False,
                 callback=_remember,
-                help="Region to collect (repeatable; default: every enabled region).",
+                help=region_help,
             ),
             click.option(
                 "--regions",
@@ -95,12 +99,14 @@ def live_request(**options: Any) -> tuple[AwsTarget, CollectOptions]:
     return target, CollectOptions(regions=tuple(regions), **options)
 
 
-def source_options(command: F) -> F:
+def source_options(command: F, *, region_help: str = _REGION_HELP) -> F:
     """Add --demo, --input DIR, --snapshot FILE, then the live options, to a command
 
     In `--help` they come in the order a newcomer needs them: the demo first, live last.
     """
-    command = live_options(command)  # decorators apply bottom-up: the last added is shown first
+    command = live_options(
+        command, region_help=region_help
+    )  # decorators apply bottom-up: the last added is shown first
     command = click.option(
         "--snapshot",
         "snapshot_file",
