@@ -146,26 +146,30 @@ class AdminAccess:
         return self.evaluation.undecided if self.is_admin and self.evaluation else ()
 
 
-def _renamed(evaluation: Evaluation, name: str, memo: dict[Any, Any] | None = None) -> Evaluation:
+def _renamed(
+    evaluation: Evaluation, name: str, memo: dict[int, tuple[Any, Any]] | None = None
+) -> Evaluation:
     """A lone policy's evaluation with its statements attributed to `name`; `memo` shares
     the renamed statement and clause references between the answers of one policy"""
     if all(r.policy == name for r in evaluation.reasons) and all(
         c.statement.policy == name for c in evaluation.undecided
     ):
         return evaluation  # decided for this very policy: nothing to rename
-    renamed: dict[Any, Any] = {} if memo is None else memo
+    # by object: the answers of one compiled policy cite the same reference objects, and
+    # the memo holds each original, so an id is never reused while it lives
+    renamed: dict[int, tuple[Any, Any]] = {} if memo is None else memo
 
     def ref(old: StatementRef) -> StatementRef:
-        new = renamed.get(old)
-        if new is None:
-            new = renamed[old] = replace(old, policy=name)
-        return cast(StatementRef, new)
+        found = renamed.get(id(old))
+        if found is None:
+            found = renamed[id(old)] = (old, replace(old, policy=name))
+        return cast(StatementRef, found[1])
 
     def clause(old: ConditionRef) -> ConditionRef:
-        new = renamed.get(old)
-        if new is None:
-            new = renamed[old] = replace(old, statement=ref(old.statement))
-        return cast(ConditionRef, new)
+        found = renamed.get(id(old))
+        if found is None:
+            found = renamed[id(old)] = (old, replace(old, statement=ref(old.statement)))
+        return cast(ConditionRef, found[1])
 
     return replace(
         evaluation,
@@ -343,7 +347,7 @@ class Permissions:
                 if answer.decision is Decision.ALLOWED
             )
             self._sensitive_allowed[key] = found
-        memo: dict[Any, Any] = {}
+        memo: dict[int, tuple[Any, Any]] = {}
         return tuple((action, _renamed(answer, policy.name, memo)) for action, answer in found)
 
     def _principal_request(self, principal_arn: str) -> Request:
