@@ -7,7 +7,9 @@ follow the seams of Cedar's authorizer:
 
 - `model`: the public types (`Request`, `PolicySet`, `Evaluation`, references);
 - `principals`: what kind of principal makes a request, and how `Principal` names it;
-- `special`: AWS's rules that depend on the action or resource, not on a policy;
+- `special`: AWS's rules that depend on the action or resource, not on a policy (the
+  guardrails on AWS-managed resources, GetCallerIdentity);
+- `globs`: intersection and coverage of wildcard patterns (wildcard resources);
 - `compiled`: each policy compiled once into statement matchers indexed by service;
 - `plans`: a policy set compiled into per-action plans and wildcard action classes;
 - `context`: the request context, derived from the principal when not given;
