@@ -579,6 +579,8 @@ def results_to_json(results: Sequence[SimulationResult]) -> dict[str, Any]:
                     }
                     for e in r.evaluation.errors
                 ],
+                "notes": list(r.evaluation.notes),
+                "missing_context": list(r.evaluation.missing_context),
             }
             for r in results
         ],
