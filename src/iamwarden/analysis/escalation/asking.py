@@ -1,0 +1,147 @@
+"""The one place the escalation graph asks the policy engine
+
+Resolves each principal's policies once (identity, groups, boundary, SCPs and RCPs) and
+builds its requests as `analysis.permissions` does (the principal's own keys known, every
+always-present request key undecided), with the MFA keys undecided too: an edge that needs
+MFA is conditional on it, never assumed either way. Decides nothing itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from iamwarden.analysis.escalation.model import Decided
+from iamwarden.analysis.permissions import MFA_KEYS, Permissions
+from iamwarden.analysis.principals import PrincipalPolicies, entity_policies, organization_levels
+from iamwarden.errors import InputError
+from iamwarden.policy import (
+    Catalog,
+    Decision,
+    Policy,
+    PolicyKind,
+    PolicySet,
+    Request,
+    evaluate,
+    parse_policy,
+)
+from iamwarden.snapshot import Role, Snapshot, User
+
+__all__ = ["Asker", "target_context"]
+
+Context = Mapping[str, str | Sequence[str]]
+
+
+def target_context(target: User | Role) -> dict[str, str | Sequence[str]]:
+    """The resource-tag keys of a request on `target` (IAM reads both spellings)"""
+    context: dict[str, str | Sequence[str]] = {}
+    for tag in target.tags:
+        context[f"aws:ResourceTag/{tag.key}"] = tag.value
+        context[f"iam:ResourceTag/{tag.key}"] = tag.value
+    return context
+
+
+class Asker:
+    """Engine questions on behalf of the snapshot's principals, with their policies cached"""
+
+    def __init__(self, snapshot: Snapshot, catalog: Catalog, permissions: Permissions) -> None:
+        self.snapshot = snapshot
+        self.catalog = catalog
+        self.permissions = permissions
+        self._scps, self._rcps = organization_levels(snapshot)
+        org = snapshot.organization
+        self._is_management = org is not None and org.management_account_id == snapshot.account.id
+        self._own: dict[str, PrincipalPolicies] = {}
+        self._sets: dict[str, PolicySet] = {}
+        self._requests: dict[str, Request] = {}
+        self._trust: dict[str, Policy | None] = {}
+
+    def own(self, entity: User | Role) -> PrincipalPolicies:
+        """The identity policies and boundary of `entity`, with what is missing or unreadable"""
+        found = self._own.get(entity.arn)
+        if found is None:
+            found = entity_policies(self.snapshot, entity)
+            self._own[entity.arn] = found
+        return found
+
+    def policies(self, entity: User | Role) -> PolicySet:
+        """Every policy that applies to `entity`'s requests (organization included)"""
+        found = self._sets.get(entity.arn)
+        if found is None:
+            found = replace(
+                self.own(entity).policies,
+                scps=self._scps,
+                rcps=self._rcps,
+                is_management_account=self._is_management,
+            )
+            self._sets[entity.arn] = found
+        return found
+
+    def trust(self, role: Role) -> Policy | None:
+        """`role`'s trust policy as a resource policy; None when it cannot be read"""
+        if role.arn not in self._trust:
+            try:
+                self._trust[role.arn] = parse_policy(
+                    role.trust_policy.text, name=f"{role.arn}:trust", kind=PolicyKind.RESOURCE
+                )
+            except InputError:
+                self._trust[role.arn] = None
+        return self._trust[role.arn]
+
+    def request(
+        self,
+        principal_arn: str,
+        action: str,
+        resource: str,
+        context: Context | None = None,
+        unknown: frozenset[str] = frozenset(),
+    ) -> Request:
+        """`action` on `resource` by a principal of the snapshot, asked statically"""
+        base = self._requests.get(principal_arn)
+        if base is None:
+            base = self.permissions._principal_request(principal_arn)
+            base = replace(base, every_resource=False, unknown_keys=base.unknown_keys | MFA_KEYS)
+            self._requests[principal_arn] = base
+        return replace(
+            base,
+            action=action,
+            resource=resource,
+            context={**base.context, **context} if context else base.context,
+            unknown_keys=base.unknown_keys | unknown if unknown else base.unknown_keys,
+        )
+
+    def ask(
+        self,
+        entity: User | Role,
+        action: str,
+        resource: str,
+        *,
+        context: Context | None = None,
+        resource_policy: Policy | None = None,
+        unknown: frozenset[str] = frozenset(),
+    ) -> Decided | None:
+        """The engine's answer when it allows `action` on `resource` for `entity`, else None"""
+        request = self.request(entity.arn, action, resource, context, unknown)
+        policies = self.policies(entity)
+        if resource_policy is not None:
+            policies = replace(policies, resource=resource_policy)
+        evaluation = evaluate(request, policies, catalog=self.catalog)
+        if evaluation.decision is not Decision.ALLOWED:
+            return None
+        return Decided(request=request, policies=policies, evaluation=evaluation)
+
+    def ask_all(
+        self,
+        entity: User | Role,
+        questions: Sequence[tuple[str, str]],
+        *,
+        context: Context | None = None,
+    ) -> tuple[Decided, ...] | None:
+        """Every (action, resource) allowed, or None at the first one that is not"""
+        found = []
+        for action, resource in questions:
+            decided = self.ask(entity, action, resource, context=context)
+            if decided is None:
+                return None
+            found.append(decided)
+        return tuple(found)

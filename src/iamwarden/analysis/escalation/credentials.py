@@ -1,0 +1,78 @@
+"""Edges by taking another user's credentials: access keys (iam-002, iam-003) and console
+passwords (iam-004, iam-006)
+
+The snapshot says how many keys a user has (a third cannot be created: iam-003 deletes one
+first), whether it has a console password (CreateLoginProfile only where it has none,
+UpdateLoginProfile only where it has one) and whether it has MFA (a password alone then
+does not sign in). Each request is the engine's, on the user's ARN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from iamwarden.analysis.escalation.asking import Asker, target_context
+from iamwarden.analysis.escalation.model import Edge
+
+__all__ = ["credential_edges"]
+
+_MAX_KEYS = 2
+
+
+def credential_edges(asker: Asker) -> Iterator[Edge]:
+    """iam-002/003 (access keys) and iam-004/006 (console password) to every other user"""
+    snapshot = asker.snapshot
+    sources = [p for p in snapshot.principals() if asker.own(p).is_complete]
+    for user in snapshot.users:
+        context = target_context(user)
+        for source in sources:
+            if source.arn == user.arn:
+                continue
+            key = asker.ask(source, "iam:CreateAccessKey", user.arn, context=context)
+            if key is not None:
+                if len(user.access_keys) < _MAX_KEYS:
+                    yield Edge(
+                        source=source.arn,
+                        target=user.arn,
+                        technique="iam-002",
+                        actions=("iam:CreateAccessKey",),
+                        decisions=(key,),
+                    )
+                else:
+                    delete = asker.ask(source, "iam:DeleteAccessKey", user.arn, context=context)
+                    if delete is not None:
+                        yield Edge(
+                            source=source.arn,
+                            target=user.arn,
+                            technique="iam-003",
+                            actions=("iam:CreateAccessKey", "iam:DeleteAccessKey"),
+                            decisions=(key, delete),
+                        )
+            if user.mfa_devices:
+                continue  # a password alone does not sign in a user with MFA
+            if user.has_console_password is not True:
+                created = asker.ask(source, "iam:CreateLoginProfile", user.arn, context=context)
+                if created is not None:
+                    yield Edge(
+                        source=source.arn,
+                        target=user.arn,
+                        technique="iam-004",
+                        actions=("iam:CreateLoginProfile",),
+                        decisions=(created,),
+                        note=""
+                        if user.has_console_password is False
+                        else "if the user has no console password (not collected)",
+                    )
+            if user.has_console_password is not False:
+                updated = asker.ask(source, "iam:UpdateLoginProfile", user.arn, context=context)
+                if updated is not None:
+                    yield Edge(
+                        source=source.arn,
+                        target=user.arn,
+                        technique="iam-006",
+                        actions=("iam:UpdateLoginProfile",),
+                        decisions=(updated,),
+                        note=""
+                        if user.has_console_password
+                        else "if the user has a console password (not collected)",
+                    )

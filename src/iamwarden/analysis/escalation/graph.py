@@ -1,0 +1,283 @@
+"""The escalation graph: every edge of every technique family, and shortest paths
+
+Nodes are the snapshot's users and roles, its compute resources that run as a role, the
+principals of other accounts that its trust policies name, and `admin`. A principal has an
+edge to `admin` when the engine allows it `*` on `*` (`Permissions.admin_access`), or when
+it can rewrite its own permissions or those of a principal it reaches. Paths are networkx's
+shortest paths (fewest hops; an unconditional edge before a conditional one); cycles are
+the library's concern. Nothing here asks the engine except through the technique modules,
+and `recheck` feeds each hop's statements back to it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+
+import networkx as nx
+
+from iamwarden.analysis.escalation.asking import Asker
+from iamwarden.analysis.escalation.assume_role import assume_role_edges
+from iamwarden.analysis.escalation.credentials import credential_edges
+from iamwarden.analysis.escalation.model import ADMIN, Decided, Edge, Node, NodeKind
+from iamwarden.analysis.escalation.passrole import passrole_edges
+from iamwarden.analysis.escalation.policy_changes import policy_change_edges
+from iamwarden.analysis.escalation.takeover import takeover_edges
+from iamwarden.analysis.permissions import Permissions
+from iamwarden.policy import (
+    Catalog,
+    ConditionRef,
+    Decision,
+    Policy,
+    PolicySet,
+    StatementRef,
+    evaluate,
+    load_catalog,
+)
+from iamwarden.snapshot import Snapshot
+
+__all__ = ["EscalationGraph", "Path", "build_graph", "recheck"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Path:
+    """A chain of edges from `source` to `target`, one per hop"""
+
+    source: str
+    target: str
+    hops: tuple[Edge, ...]
+
+    @property
+    def is_conditional(self) -> bool:
+        """Whether some hop holds only under undecided conditions"""
+        return any(h.is_conditional for h in self.hops)
+
+    @property
+    def requires_mfa(self) -> bool:
+        """Whether some hop needs a session with MFA"""
+        return any(h.requires_mfa for h in self.hops)
+
+
+def _rank(edge: Edge) -> tuple[bool, bool, bool, bool, str]:
+    """Outright admin first, then changes to oneself, unconditional, without a caveat"""
+    return (
+        edge.technique != "iw-admin",
+        edge.via is not None and edge.via != edge.source,
+        edge.is_conditional,
+        bool(edge.note),
+        edge.technique,
+    )
+
+
+class EscalationGraph:
+    """Who can gain whose permissions, and who reaches `admin`"""
+
+    def __init__(
+        self, nodes: Mapping[str, Node], edges: Iterable[Edge], *, incomplete: tuple[str, ...] = ()
+    ) -> None:
+        self.nodes = MappingProxyType(dict(nodes))
+        self.incomplete = incomplete
+        """Principals whose policies are missing or unreadable: no edge leaves them"""
+        self.graph = nx.DiGraph()
+        for node in self.nodes.values():
+            self.graph.add_node(node.id)
+        for edge in edges:
+            self._add(edge)
+
+    def _add(self, edge: Edge, hops: int = 1) -> None:
+        if self.graph.has_edge(edge.source, edge.target):
+            found: list[Edge] = self.graph.edges[edge.source, edge.target]["edges"]
+            found.append(edge)
+            found.sort(key=_rank)
+        else:
+            self.graph.add_edge(edge.source, edge.target, edges=[edge])
+        best = self.graph.edges[edge.source, edge.target]["edges"][0]
+        self.graph.edges[edge.source, edge.target]["weight"] = 1.0 + 0.01 * (best.is_conditional)
+
+    def edges(self) -> Iterator[Edge]:
+        """Every edge, alternatives included, sorted by source, target and technique"""
+        for source, target in sorted(self.graph.edges):
+            yield from self.graph.edges[source, target]["edges"]
+
+    def edge(self, source: str, target: str) -> Edge | None:
+        """The preferred edge (unconditional first) from `source` to `target`"""
+        if not self.graph.has_edge(source, target):
+            return None
+        first: Edge = self.graph.edges[source, target]["edges"][0]
+        return first
+
+    def is_admin(self, principal: str) -> bool:
+        """Whether the engine allows `principal` `*` on `*` outright"""
+        found = self.graph.edges.get((principal, ADMIN))
+        return found is not None and any(e.technique == "iw-admin" for e in found["edges"])
+
+    def principals(self) -> list[str]:
+        """The account's users and roles, sorted"""
+        return sorted(n.id for n in self.nodes.values() if n.kind in (NodeKind.USER, NodeKind.ROLE))
+
+    def _path(self, nodes: list[str]) -> Path:
+        hops = tuple(self.edge(a, b) for a, b in itertools.pairwise(nodes))
+        return Path(source=nodes[0], target=nodes[-1], hops=tuple(h for h in hops if h))
+
+    def path(self, source: str, target: str = ADMIN) -> Path | None:
+        """The shortest path from `source` to `target`, None when there is none"""
+        if source not in self.graph or target not in self.graph or source == target:
+            return None
+        try:
+            nodes = nx.shortest_path(self.graph, source, target, weight="weight")
+        except nx.NetworkXNoPath:
+            return None
+        return self._path(list(nodes))
+
+    def paths_to(self, target: str = ADMIN, *, max_hops: int | None = None) -> list[Path]:
+        """The shortest path to `target` from every node that reaches it, sorted by source"""
+        if target not in self.graph:
+            return []
+        _, found = nx.single_source_dijkstra(self.graph.reverse(copy=False), target)
+        paths = []
+        for source, nodes in sorted(found.items()):
+            if source == target:
+                continue
+            if max_hops is not None and len(nodes) - 1 > max_hops:
+                continue
+            paths.append(self._path(list(reversed(nodes))))
+        return paths
+
+    def reaches(self, source: str) -> frozenset[str]:
+        """Every node `source` reaches"""
+        if source not in self.graph:
+            return frozenset()
+        return frozenset(nx.descendants(self.graph, source))
+
+
+def _nodes(asker: Asker, externals: Iterable[str]) -> dict[str, Node]:
+    snapshot = asker.snapshot
+    nodes: dict[str, Node] = {ADMIN: Node(id=ADMIN, kind=NodeKind.ADMIN, name=ADMIN)}
+    for user in snapshot.users:
+        nodes[user.arn] = Node(
+            id=user.arn,
+            kind=NodeKind.USER,
+            name=user.name,
+            is_bounded=user.permissions_boundary is not None,
+        )
+    for role in snapshot.roles:
+        nodes[role.arn] = Node(
+            id=role.arn,
+            kind=NodeKind.ROLE,
+            name=role.name,
+            is_bounded=role.permissions_boundary is not None,
+        )
+    for compute in snapshot.compute:
+        nodes[compute.arn] = Node(
+            id=compute.arn, kind=NodeKind.COMPUTE, name=compute.name or compute.arn
+        )
+    for external in externals:
+        nodes.setdefault(external, Node(id=external, kind=NodeKind.EXTERNAL, name=external))
+    return nodes
+
+
+def _admin_edges(asker: Asker) -> Iterator[Edge]:
+    for principal in asker.snapshot.principals():
+        own = asker.own(principal)
+        if not own.is_complete:
+            continue
+        access = asker.permissions.admin_access(principal.arn, own.policies)
+        if not access.is_admin:
+            continue
+        evaluation = access.without_mfa if access.is_admin_without_mfa else access.evaluation
+        assert evaluation is not None
+        request = replace(asker.request(principal.arn, "*", "*"), every_resource=True)
+        yield Edge(
+            source=principal.arn,
+            target=ADMIN,
+            technique="iw-admin",
+            actions=("*",),
+            decisions=(Decided(request=request, policies=own.policies, evaluation=evaluation),),
+        )
+
+
+def build_graph(
+    snapshot: Snapshot,
+    catalog: Catalog | None = None,
+    permissions: Permissions | None = None,
+) -> EscalationGraph:
+    """The escalation graph of `snapshot`, every edge decided by the engine"""
+    catalog = catalog or load_catalog()
+    permissions = permissions or Permissions(snapshot, catalog)
+    asker = Asker(snapshot, catalog, permissions)
+    admins = list(_admin_edges(asker))
+    edges = [
+        *admins,
+        *assume_role_edges(asker),
+        *credential_edges(asker),
+        *passrole_edges(asker),
+        *takeover_edges(asker),
+    ]
+    changes = list(policy_change_edges(asker, skip=frozenset(e.source for e in admins)))
+    edges += [e for e in changes if e.via is None or e.via == e.source]
+    known = {p.arn for p in snapshot.principals()} | {c.arn for c in snapshot.compute}
+    externals = [e.source for e in edges if e.source not in known]
+    incomplete = tuple(p.arn for p in snapshot.principals() if not asker.own(p).is_complete)
+    graph = EscalationGraph(_nodes(asker, externals), edges, incomplete=incomplete)
+    for edge in changes:
+        if (
+            edge.via is None
+            or edge.via == edge.source
+            or graph.is_admin(edge.source)
+            or graph.is_admin(edge.via)
+        ):
+            continue
+        reached = graph.path(edge.source, edge.via)
+        if reached is not None:
+            then = ", ".join(h.technique for h in reached.hops)
+            graph._add(
+                replace(edge, note=f"then becomes the target by {then}"), 1 + len(reached.hops)
+            )
+    return graph
+
+
+def _only(policy: Policy | None, refs: frozenset[tuple[str, str, int]]) -> Policy | None:
+    if policy is None:
+        return None
+    kept = tuple(s for s in policy.statements if (policy.kind.value, policy.name, s.index) in refs)
+    return Policy(
+        name=policy.name, kind=policy.kind, version=policy.version, id=policy.id, statements=kept
+    )
+
+
+def _reduced(
+    policies: PolicySet, reasons: Iterable[StatementRef], undecided: Iterable[ConditionRef] = ()
+) -> PolicySet:
+    """`policies` keeping only the statements named in `reasons` (every slot kept, so a
+    boundary or an SCP level whose statement is not named denies)"""
+    refs = frozenset((r.kind.value, r.policy, r.index) for r in reasons)
+    refs |= frozenset(
+        (c.statement.kind.value, c.statement.policy, c.statement.index) for c in undecided
+    )
+
+    def level(policies: tuple[Policy, ...]) -> tuple[Policy, ...]:
+        return tuple(p for p in (_only(q, refs) for q in policies) if p is not None)
+
+    return replace(
+        policies,
+        identity=level(policies.identity),
+        permissions_boundary=_only(policies.permissions_boundary, refs),
+        session=None if policies.session is None else level(policies.session),
+        resource=_only(policies.resource, refs),
+        scps=None if policies.scps is None else tuple(level(x) for x in policies.scps),
+        rcps=None if policies.rcps is None else tuple(level(x) for x in policies.rcps),
+    )
+
+
+def recheck(edge: Edge) -> bool:
+    """Whether each of the edge's requests is still allowed by the statements it names alone"""
+    for decided in edge.decisions:
+        again = evaluate(
+            decided.request,
+            _reduced(decided.policies, decided.evaluation.reasons, decided.evaluation.undecided),
+        )
+        if again.decision is not Decision.ALLOWED:
+            return False
+    return True
