@@ -11,7 +11,7 @@ from enum import Enum
 from iamwarden.analysis.permissions import MFA_KEYS
 from iamwarden.policy import ConditionRef, Evaluation, PolicySet, Request, StatementRef
 
-__all__ = ["ADMIN", "Decided", "Edge", "Node", "NodeKind"]
+__all__ = ["ADMIN", "Decided", "Edge", "Node", "NodeKind", "edge_json"]
 
 ADMIN = "admin"
 """The sink node: every action on every resource"""
@@ -86,3 +86,27 @@ class Edge:
     def requires_mfa(self) -> bool:
         """Whether one of the edge's conditions is on the MFA keys"""
         return any(c.key.lower() in MFA_KEYS for c in self.conditions)
+
+
+def edge_json(edge: Edge) -> dict[str, object]:
+    """One hop as plain data: technique, target, actions, statements and conditions"""
+    return {
+        "source": edge.source,
+        "target": edge.target,
+        "technique": edge.technique,
+        "actions": list(edge.actions),
+        "via": edge.via,
+        "note": edge.note,
+        "statements": [
+            {
+                "kind": ref.kind.value,
+                "policy": ref.policy,
+                "index": ref.index,
+                "sid": ref.sid,
+                "pointer": ref.pointer,
+            }
+            for ref in edge.statements
+        ],
+        "conditions": [str(c) for c in edge.conditions],
+        "requires_mfa": edge.requires_mfa,
+    }
