@@ -48,7 +48,7 @@ def test_demo_reports_deploy_bot_admin_without_mfa(demo_report: str) -> None:
 
 
 def test_demo_reports_admin_roles_wildcards_keys_and_password_gaps(demo_report: str) -> None:
-    assert "15 roles with full administrator access - Roles: dev-role-01" in demo_report
+    assert "16 roles with full administrator access - Roles: dev-role-01" in demo_report
     assert 'policies allow sensitive actions on Resource "*"' in demo_report
     for name in ("DevPolicy", "CIPolicy", "LegacyAdminPolicy"):
         assert f"policy/{name}: {name} allows" in demo_report
@@ -99,10 +99,12 @@ def test_suppressions_mute_findings(tmp_path: Path) -> None:
         "  - check_id: root_mfa_enabled\n"
         "  - check_id: user_admin_without_mfa\n"
         "    resource_arn: arn:aws:iam::*:user/deploy-bot\n"
+        "  - check_id: privilege_escalation\n"
+        "  - check_id: boundary_bypass\n"
     )
     result = run("--demo", "--suppressions", str(rules), "--fail-on", "critical")
     assert result.exit_code == 0, result.output
-    assert "Muted: 3 (suppressed, not counted)" in result.output
+    assert "Muted: 26 (suppressed, not counted)" in result.output
 
 
 @pytest.mark.parametrize(

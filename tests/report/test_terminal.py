@@ -62,7 +62,8 @@ def test_wrapped_lines_keep_their_indent_and_the_width() -> None:
         if not in_policy and not line.startswith("  Command: "):  # code is never wrapped
             assert len(line) <= 60, line
     remediation = next(i for i, line in enumerate(lines) if line.startswith("  Remediation: "))
-    assert lines[remediation + 1].startswith(" " * len("  Remediation: ") + "Security")
+    continued = lines[remediation + 1]
+    assert continued.startswith(" " * len("  Remediation: ")) and continued[15] != " "
     message = next(i for i, line in enumerate(lines) if line.startswith("  - arn:"))
     assert lines[message + 1].startswith("    ") and lines[message + 1].strip()
 

@@ -377,6 +377,42 @@ _USERS = (
     ),
 )
 
+_ESCALATION_USERS = (
+    _UserSpec(
+        name="build-trigger",
+        created=200,
+        keys=(_Key(created=30, last_used=1, service="sts"),),
+        inline=(
+            InlinePolicy(
+                name="assume-release",
+                document=_doc(_allow("sts:AssumeRole", _arn("role/release-role"))),
+            ),
+        ),
+        services=(("sts", 1),),
+    ),
+    _UserSpec(
+        name="oncall-olga",
+        created=250,
+        console_last_used=5,
+        has_mfa=True,
+        inline=(
+            InlinePolicy(
+                name="break-glass",
+                document=_doc(
+                    _allow(
+                        "sts:AssumeRole",
+                        _arn("role/dev-role-01"),
+                        Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+                    )
+                ),
+            ),
+        ),
+        services=(("sts", 30),),
+    ),
+)
+"""Escalation scenarios: a multi-hop path (build-trigger -> release-role -> a new Lambda
+function as ops-automation-role) and a path that needs MFA (oncall-olga -> dev-role-01)"""
+
 _GROUPS = (
     ("developers", (_DEV_POLICY,), 640),
     ("ops", (_SUPPORT, _S3_READ, _CHANGE_PASSWORD), 460),
@@ -573,6 +609,78 @@ def _role_specs() -> tuple[_RoleSpec, ...]:
             services=(("codebuild", 2), ("ecr", 2), ("cloudformation", 2)),
         ),
         _RoleSpec(
+            name="release-role",
+            trust=_ACCOUNT_TRUST,
+            created=210,
+            last_used=1,
+            inline=(
+                InlinePolicy(
+                    name="release-functions",
+                    document=_doc(
+                        _allow("iam:PassRole", _arn("role/ops-automation-role")),
+                        _allow(
+                            ["lambda:CreateFunction", "lambda:InvokeFunction"],
+                            _arn("function:release-*", "lambda", _REGION),
+                        ),
+                    ),
+                ),
+            ),
+            services=(("lambda", 1),),
+        ),
+        _RoleSpec(
+            name="ops-automation-role",
+            trust=_trust({"Service": "lambda.amazonaws.com"}),
+            created=220,
+            last_used=0,
+            attached=(_ADMIN,),
+            services=(("iam", 0), ("ec2", 0), ("lambda", 0)),
+        ),
+        _RoleSpec(
+            name="app-builder-role",
+            trust=_trust({"Service": "ec2.amazonaws.com"}),
+            created=180,
+            last_used=2,
+            boundary=_BOUNDARY,
+            inline=(
+                InlinePolicy(
+                    name="ship-functions",
+                    document=_doc(
+                        _allow(
+                            ["lambda:UpdateFunctionCode", "lambda:InvokeFunction"],
+                            _arn("function:*", "lambda", _REGION),
+                        )
+                    ),
+                ),
+            ),
+            services=(("lambda", 2),),
+            team="app",
+        ),
+        _RoleSpec(
+            name="report-writer-role",
+            trust=_trust({"Service": "ec2.amazonaws.com"}),
+            created=170,
+            last_used=3,
+            boundary=_BOUNDARY,
+            inline=(
+                InlinePolicy(
+                    name="reports",
+                    document=_doc(
+                        _allow(
+                            [
+                                "iam:PassRole",
+                                "iam:PutRolePolicy",
+                                "iam:CreateAccessKey",
+                                "sts:AssumeRole",
+                            ]
+                        ),
+                        _allow(["s3:GetObject", "s3:PutObject"], f"{_SHARED_BUCKET}/*"),
+                    ),
+                ),
+            ),
+            services=(("s3", 3),),
+            team="app",
+        ),
+        _RoleSpec(
             name="legacy-admin-role",
             trust=_ACCOUNT_TRUST,
             created=1500,
@@ -724,6 +832,13 @@ def _compute() -> tuple[ComputeResource, ...]:
         lambda_function("orders-api"),
         lambda_function("orders-nightly-report"),
         ComputeResource(
+            arn=_arn("function:ops-admin-task", "lambda", _REGION),
+            kind=ComputeKind.LAMBDA_FUNCTION,
+            name="ops-admin-task",
+            region=_REGION,
+            role_arn=_arn("role/ops-automation-role"),
+        ),
+        ComputeResource(
             arn=_arn("instance/i-0a1b2c3d4e5f60001", "ec2", _REGION),
             kind=ComputeKind.EC2_INSTANCE,
             name="app-worker-1",
@@ -758,7 +873,8 @@ def _service_access(arn: str, services: tuple[tuple[str, int], ...]) -> ServiceL
 
 def demo_snapshot() -> Snapshot:
     """The bundled demo account (210987654321, `acme-startup`), identical on every call"""
-    users = tuple(_user(s) for s in _USERS)
+    user_specs = (*_USERS, *_ESCALATION_USERS)
+    users = tuple(_user(s) for s in user_specs)
     role_specs = _role_specs()
     roles = tuple(_role(s) for s in role_specs)
     principals: list[User | Role] = [*users, *roles]
@@ -882,7 +998,7 @@ def demo_snapshot() -> Snapshot:
             ),
         ),
         service_last_accessed=(
-            *(_service_access(u.arn, s.services) for u, s in zip(users, _USERS, strict=True)),
+            *(_service_access(u.arn, s.services) for u, s in zip(users, user_specs, strict=True)),
             *(_service_access(r.arn, s.services) for r, s in zip(roles, role_specs, strict=True)),
         ),
     )

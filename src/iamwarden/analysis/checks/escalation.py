@@ -9,6 +9,7 @@ be ruled out).
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Iterator
 from dataclasses import replace
@@ -39,7 +40,7 @@ def escalation_graph(ctx: CheckContext) -> EscalationGraph:
 
 
 def _name(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1] if arn != ADMIN else ADMIN
+    return re.split("[/:]", arn)[-1] if arn != ADMIN else ADMIN
 
 
 def _hop(hop: Edge) -> str:
