@@ -61,8 +61,10 @@ def _register() -> None:
         checks_cmd,
         collect_cmd,
         lint_cmd,
+        paths_cmd,
         simulate_cmd,
         snapshot_cmd,
+        who_can_cmd,
     )
 
     for command in (
@@ -70,8 +72,10 @@ def _register() -> None:
         checks_cmd.checks,
         collect_cmd.collect,
         lint_cmd.lint,
+        paths_cmd.paths,
         simulate_cmd.simulate,
         snapshot_cmd.snapshot,
+        who_can_cmd.who_can_command,
     ):
         cli.add_command(command)
 

@@ -9,13 +9,13 @@ be ruled out).
 
 from __future__ import annotations
 
-import re
 import weakref
 from collections.abc import Iterator
 from dataclasses import replace
 
-from iamwarden.analysis.escalation import ADMIN, EscalationGraph, Path, build_graph
-from iamwarden.analysis.escalation.model import Edge, edge_json
+from iamwarden.analysis.escalation import EscalationGraph, Path, build_graph
+from iamwarden.analysis.escalation.describe import chain, fixes, short_name
+from iamwarden.analysis.escalation.model import edge_json
 from iamwarden.analysis.permissions import Permissions
 from iamwarden.analysis.registry import CheckContext, CheckSpec, Remediation, check
 from iamwarden.findings import Finding, Severity
@@ -39,37 +39,10 @@ def escalation_graph(ctx: CheckContext) -> EscalationGraph:
     return found
 
 
-def _name(arn: str) -> str:
-    return re.split("[/:]", arn)[-1] if arn != ADMIN else ADMIN
-
-
-def _hop(hop: Edge) -> str:
-    if hop.via is not None and hop.via != hop.source:
-        return f"[{hop.technique} on {_name(hop.via)}, {hop.note}] {_name(hop.target)}"
-    return f"[{hop.technique}] {_name(hop.target)}"
-
-
-def _chain(path: Path) -> str:
-    return " -> ".join([_name(path.source), *(_hop(h) for h in path.hops)])
-
-
-def _fixes(path: Path) -> list[str]:
-    """The statements to remove or scope: those enabling the path's first hop that a policy
-    states (the last hop when the first is a fact of the account)"""
-    for hop in path.hops:
-        refs = [r for r in hop.statements if r.kind.value in ("identity", "resource")]
-        if refs:
-            return [
-                f"remove or scope {ref} ({', '.join(hop.actions)} on {_name(hop.target)})"
-                for ref in refs
-            ]
-    return []
-
-
 def _mfa_hop(path: Path) -> str:
     for hop in path.hops:
         if hop.requires_mfa:
-            return f"{hop.technique} to {_name(hop.target)}"
+            return f"{hop.technique} to {short_name(hop.target)}"
     return ""
 
 
@@ -85,7 +58,7 @@ def _kind(principal: User | Role) -> tuple[str, str]:
 def _path_finding(ctx: CheckContext, principal: User | Role, path: Path, what: str) -> Finding:
     _, resource_type = _kind(principal)
     mfa = _mfa_hop(path)
-    message = f"{principal.name} {what}: {_chain(path)}"
+    message = f"{principal.name} {what}: {chain(path)}"
     if mfa:
         message += f" (only with MFA: {mfa})"
     finding = ctx.fail(
@@ -96,7 +69,7 @@ def _path_finding(ctx: CheckContext, principal: User | Role, path: Path, what: s
         path=[edge_json(h) for h in path.hops],
         conditional=path.is_conditional,
         requires_mfa=path.requires_mfa,
-        fix=_fixes(path),
+        fix=fixes(path),
     )
     if mfa:
         return replace(finding, severity=Severity.HIGH)
@@ -193,7 +166,7 @@ def boundary_bypass(ctx: CheckContext) -> Iterator[Finding]:
             yield unknown
             continue
         path = graph.path(principal.arn)
-        boundary = _name(principal.permissions_boundary)
+        boundary = short_name(principal.permissions_boundary)
         if path is None:
             yield _no_path(ctx, principal, f"boundary {boundary} of {principal.name} holds")
         else:
