@@ -64,7 +64,20 @@ def _text(paths: list[Path]) -> str:
     return "\n".join(lines)
 
 
-@click.command("paths")
+@click.command(
+    "paths",
+    epilog="""\b
+Examples:
+  iamwarden paths --demo
+  iamwarden paths --demo --from arn:aws:iam::210987654321:user/build-trigger
+  iamwarden paths --input ./account-data --format graphml > paths.graphml
+
+\b
+Exit codes:
+  0  done (paths or none)
+  2  bad usage or bad input (one line on stderr)
+""",
+)
 @source_options
 @click.option("--from", "source", metavar="ARN", help="Only the path from this principal.")
 @click.option(

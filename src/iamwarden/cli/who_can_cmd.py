@@ -16,13 +16,30 @@ from iamwarden.policy import load_catalog
 __all__ = ["who_can_command"]
 
 
-@click.command("who-can")
+@click.command(
+    "who-can",
+    epilog="""\b
+Examples:
+  iamwarden who-can iam:CreateUser --demo --transitive
+  iamwarden who-can s3:GetObject arn:aws:s3:::acme-shared-reports/x --demo
+
+\b
+Exit codes:
+  0  done
+  2  bad usage or bad input (one line on stderr)
+""",
+)
 @click.argument("action")
 @click.argument("resource", default="*")
 @source_options
 @click.option("--transitive", is_flag=True, help="Also principals with a path to one that can.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
 )
 def who_can_command(
     action: str,
