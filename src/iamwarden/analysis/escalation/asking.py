@@ -29,6 +29,20 @@ from iamwarden.snapshot import Role, Snapshot, User
 
 __all__ = ["Asker", "target_context"]
 
+_REQUEST_SPECIFIC = frozenset(
+    {
+        "iam:passedtoservice",
+        "iam:policyarn",
+        "iam:permissionsboundary",
+        "iam:associatedresourcearn",
+        "sts:externalid",
+        "aws:sourcearn",
+        "aws:sourceaccount",
+    }
+)
+"""Keys that take a value only in some requests of an action (the role's service, the
+policy attached, …): undecided when asking about every request of it"""
+
 Context = Mapping[str, str | Sequence[str]]
 
 
@@ -55,6 +69,13 @@ class Asker:
         self._sets: dict[str, PolicySet] = {}
         self._requests: dict[str, Request] = {}
         self._trust: dict[str, Policy | None] = {}
+        self._may: dict[tuple[str, str], bool] = {}
+        self._tag_keys = frozenset(
+            f"{prefix}:resourcetag/{tag.key.lower()}"
+            for p in snapshot.principals()
+            for tag in p.tags
+            for prefix in ("aws", "iam")
+        )
 
     def own(self, entity: User | Role) -> PrincipalPolicies:
         """The identity policies and boundary of `entity`, with what is missing or unreadable"""
@@ -129,6 +150,18 @@ class Asker:
         if evaluation.decision is not Decision.ALLOWED:
             return None
         return Decided(request=request, policies=policies, evaluation=evaluation)
+
+    def may(self, entity: User | Role, action: str) -> bool:
+        """Whether `entity` may do `action` on some resource, with every request-specific key
+        undecided: a necessary condition for any request of that action, so a no skips them
+        all (an exact shortcut, never a guess)"""
+        key = (entity.arn, action)
+        found = self._may.get(key)
+        if found is None:
+            unknown = _REQUEST_SPECIFIC | self._tag_keys
+            found = self.ask(entity, action, "*", unknown=unknown) is not None
+            self._may[key] = found
+        return found
 
     def ask_all(
         self,

@@ -50,6 +50,19 @@ def external_principals(trust: Policy, account: str, partition: str) -> tuple[st
     return tuple(dict.fromkeys(found))
 
 
+def _named(trust: Policy) -> frozenset[str]:
+    """The principal ARNs an Allow statement of `trust` names (same account: such a grant
+    needs no identity-policy Allow)"""
+    return frozenset(
+        value
+        for statement in trust.statements
+        if statement.effect is Effect.ALLOW and statement.principal
+        for kind, values in statement.principal
+        if kind == "AWS"
+        for value in values
+    )
+
+
 def _stand_in() -> Policy:
     return parse_policy(
         '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
@@ -69,9 +82,12 @@ def assume_role_edges(asker: Asker) -> Iterator[Edge]:
         if trust is None:
             continue
         context = target_context(role)
+        named = _named(trust)
         for source in sources:
             if source.arn == role.arn:
                 continue
+            if not ({source.arn, "*"} & named) and not asker.may(source, "sts:AssumeRole"):
+                continue  # neither its own policies nor a grant to it by name
             decided = asker.ask(
                 source,
                 "sts:AssumeRole",

@@ -17,12 +17,18 @@ from iamwarden.analysis.escalation.model import Edge
 __all__ = ["credential_edges"]
 
 _MAX_KEYS = 2
+_PASSWORDS = ("iam:CreateLoginProfile", "iam:UpdateLoginProfile")
 
 
 def credential_edges(asker: Asker) -> Iterator[Edge]:
     """iam-002/003 (access keys) and iam-004/006 (console password) to every other user"""
     snapshot = asker.snapshot
-    sources = [p for p in snapshot.principals() if asker.own(p).is_complete]
+    sources = [
+        p
+        for p in snapshot.principals()
+        if asker.own(p).is_complete
+        and any(asker.may(p, a) for a in ("iam:CreateAccessKey", *_PASSWORDS))
+    ]
     for user in snapshot.users:
         context = target_context(user)
         for source in sources:

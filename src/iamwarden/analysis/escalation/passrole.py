@@ -58,7 +58,11 @@ def _resources(asker: Asker, technique: NewCompute) -> list[tuple[str, ...]]:
 def passrole_edges(asker: Asker) -> Iterator[Edge]:
     """The first technique of `NEW_COMPUTE` that lets each principal run code as each role"""
     snapshot = asker.snapshot
-    sources = [p for p in snapshot.principals() if asker.own(p).is_complete]
+    sources = [
+        p
+        for p in snapshot.principals()
+        if asker.own(p).is_complete and asker.may(p, "iam:PassRole")
+    ]
     services = sorted({t.service for t in NEW_COMPUTE})
     for role in snapshot.roles:
         trusted = {s for s in services if service_can_assume(asker, role, s)}

@@ -27,6 +27,26 @@ ATTACKER_POLICY = "iamwarden:written-by-the-caller"
 """The name of the policy a technique writes: Allow `*` on `*`"""
 
 
+_CHANGES = (
+    "iam:PutUserPolicy",
+    "iam:PutRolePolicy",
+    "iam:PutGroupPolicy",
+    "iam:AttachUserPolicy",
+    "iam:AttachRolePolicy",
+    "iam:AttachGroupPolicy",
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:AddUserToGroup",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:PutUserPermissionsBoundary",
+    "iam:PutRolePermissionsBoundary",
+    "iam:UpdateAssumeRolePolicy",
+)
+"""Every action a change edge needs: a principal allowed none of them on any resource makes
+no change edge"""
+
+
 def admin_policy_arn(partition: str) -> str:
     """AWS's AdministratorAccess, present in every account"""
     return f"arn:{partition}:iam::aws:policy/AdministratorAccess"
@@ -203,14 +223,14 @@ def policy_change_edges(asker: Asker, *, skip: frozenset[str] = frozenset()) -> 
     targets = _Targets(asker)
     admin_arn = admin_policy_arn(snapshot.account.partition)
     complete = [p for p in snapshot.principals() if asker.own(p).is_complete]
-    sources = [p for p in complete if p.arn not in skip]
+    sources = [p for p in complete if p.arn not in skip and any(asker.may(p, a) for a in _CHANGES)]
     for target in complete:
         for source in sources:
             yield from _changes(targets, source, target, admin_arn)
     for role in snapshot.roles:
         context = target_context(role)
         for source in sources:
-            if source.arn == role.arn:
+            if source.arn == role.arn or not asker.may(source, "iam:UpdateAssumeRolePolicy"):
                 continue
             updated = asker.ask(source, "iam:UpdateAssumeRolePolicy", role.arn, context=context)
             if updated is None:

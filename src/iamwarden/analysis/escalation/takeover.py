@@ -50,7 +50,9 @@ def takeover_edges(asker: Asker) -> Iterator[Edge]:
             if source.arn == role:
                 continue
             for technique in TAKEOVERS:
-                if technique.kind is not compute.kind:
+                if technique.kind is not compute.kind or not all(
+                    asker.may(source, a) for a in technique.actions
+                ):
                     continue
                 questions = [
                     (a, r.format(**fill))
