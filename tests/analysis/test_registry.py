@@ -70,6 +70,7 @@ def test_public_surface_equals_all():
         "checks",
         "compliance",
         "credentials",
+        "escalation",
         "evidence",
         "organization",
         "permissions",
