@@ -23,6 +23,7 @@ from iamwarden.policy import (
     PolicySet,
     Request,
     evaluate,
+    evaluate_many,
     parse_policy,
 )
 from iamwarden.snapshot import Role, Snapshot, User
@@ -150,6 +151,25 @@ class Asker:
         if evaluation.decision is not Decision.ALLOWED:
             return None
         return Decided(request=request, policies=policies, evaluation=evaluation)
+
+    def allowed_among(
+        self,
+        entity: User | Role,
+        action: str,
+        resources: Sequence[str],
+        *,
+        context: Context | None = None,
+        resource_policy: Policy | None = None,
+        unknown: frozenset[str] = frozenset(),
+    ) -> list[bool]:
+        """For each of `resources`, whether the engine allows `entity` `action` on it (one
+        compiled policy set for all, in bulk)"""
+        policies = self.policies(entity)
+        if resource_policy is not None:
+            policies = replace(policies, resource=resource_policy)
+        requests = [self.request(entity.arn, action, r, context, unknown) for r in resources]
+        answers = evaluate_many(requests, policies, catalog=self.catalog)
+        return [a.decision is Decision.ALLOWED for a in answers]
 
     def may(self, entity: User | Role, action: str) -> bool:
         """Whether `entity` may do `action` on some resource, with every request-specific key

@@ -8,6 +8,7 @@ stands as an Allow of `sts:AssumeRole` and the edge says so.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from iamwarden.analysis.escalation.asking import Asker, target_context
@@ -17,6 +18,7 @@ from iamwarden.policy import (
     Decision,
     Effect,
     Policy,
+    PolicyKind,
     PolicySet,
     Request,
     evaluate,
@@ -24,6 +26,7 @@ from iamwarden.policy import (
     try_parse_arn,
 )
 from iamwarden.policy.keys import PRINCIPAL_KEYS, REQUEST_KEYS
+from iamwarden.snapshot import Role
 
 __all__ = ["EXTERNAL_NOTE", "assume_role_edges", "external_principals"]
 
@@ -71,22 +74,66 @@ def _stand_in() -> Policy:
     )
 
 
+def _delegating(account: str, partition: str) -> Policy:
+    """A trust policy that grants the account, so that the caller's own policies decide"""
+    return parse_policy(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+        name="(delegates to the caller's policies)",
+        kind=PolicyKind.RESOURCE,
+    )
+
+
+def _candidates(asker: Asker, roles: list[Role]) -> dict[str, set[str]]:
+    """For each principal, the roles its own policies (boundary and SCPs included) let it
+    assume, decided in bulk against a trust policy that delegates to them; a trust policy
+    that names the principal itself needs no such Allow, so those roles are added"""
+    account = asker.snapshot.account
+    delegating = _delegating(account.id, account.partition)
+    arns = [r.arn for r in roles]
+    found: dict[str, set[str]] = {}
+    named: dict[str, set[str]] = {}
+    for role in roles:
+        trust = asker.trust(role)
+        for arn in _named(trust) if trust is not None else ():
+            named.setdefault(arn, set()).add(role.arn)
+    for source in asker.snapshot.principals():
+        if not asker.own(source).is_complete:
+            continue
+        chosen = set(named.get(source.arn, ())) | named.get("*", set())
+        if asker.may(source, "sts:AssumeRole"):
+            allowed = asker.allowed_among(
+                source, "sts:AssumeRole", arns, resource_policy=delegating, unknown=_EXTERNAL_ID
+            )
+            chosen |= {arn for arn, yes in zip(arns, allowed, strict=True) if yes}
+        found[source.arn] = chosen
+    return found
+
+
 def assume_role_edges(asker: Asker) -> Iterator[Edge]:
     """sts-001 from every principal of the account, and of other accounts, to every role"""
     snapshot = asker.snapshot
     account = snapshot.account
     sources = [p for p in snapshot.principals() if asker.own(p).is_complete]
     stand_in = _stand_in()
-    for role in snapshot.roles:
+    readable = [r for r in snapshot.roles if asker.trust(r) is not None]
+    candidates = _candidates(asker, readable)
+    for role in readable:
         trust = asker.trust(role)
-        if trust is None:
-            continue
+        assert trust is not None
         context = target_context(role)
-        named = _named(trust)
         for source in sources:
-            if source.arn == role.arn:
-                continue
-            if not ({source.arn, "*"} & named) and not asker.may(source, "sts:AssumeRole"):
+            if source.arn == role.arn or role.arn not in candidates[source.arn]:
                 continue  # neither its own policies nor a grant to it by name
             decided = asker.ask(
                 source,

@@ -64,16 +64,31 @@ def passrole_edges(asker: Asker) -> Iterator[Edge]:
         if asker.own(p).is_complete and asker.may(p, "iam:PassRole")
     ]
     services = sorted({t.service for t in NEW_COMPUTE})
+    passable: dict[tuple[str, str], set[str]] = {}
+    trusted_by = {
+        role.arn: {s for s in services if service_can_assume(asker, role, s)}
+        for role in snapshot.roles
+    }
+    for service in services:
+        roles = [r.arn for r in snapshot.roles if service in trusted_by[r.arn]]
+        if not roles:
+            continue
+        context = {"iam:PassedToService": service}
+        for source in sources:
+            allowed = asker.allowed_among(source, "iam:PassRole", roles, context=context)
+            for arn, yes in zip(roles, allowed, strict=True):
+                if yes and arn != source.arn:
+                    passable.setdefault((source.arn, arn), set()).add(service)
     for role in snapshot.roles:
-        trusted = {s for s in services if service_can_assume(asker, role, s)}
+        trusted = trusted_by[role.arn]
         if not trusted:
             continue
         for source in sources:
-            if source.arn == role.arn:
+            if source.arn == role.arn or (source.arn, role.arn) not in passable:
                 continue
             passes = {
                 s: asker.ask(source, "iam:PassRole", role.arn, context={"iam:PassedToService": s})
-                for s in sorted(trusted)
+                for s in sorted(passable[(source.arn, role.arn)])
             }
             for technique in NEW_COMPUTE:
                 passed = passes.get(technique.service)
