@@ -167,7 +167,8 @@ class Asker:
         policies = self.policies(entity)
         if resource_policy is not None:
             policies = replace(policies, resource=resource_policy)
-        requests = [self.request(entity.arn, action, r, context, unknown) for r in resources]
+        base = self.request(entity.arn, action, "*", context, unknown)
+        requests = [replace(base, resource=r) for r in resources]
         answers = evaluate_many(requests, policies, catalog=self.catalog)
         return [a.decision is Decision.ALLOWED for a in answers]
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 from iamwarden.analysis.escalation.asking import Asker
 from iamwarden.analysis.escalation.model import Edge
-from iamwarden.analysis.escalation.techniques import TAKEOVERS
-from iamwarden.snapshot import ComputeResource
+from iamwarden.analysis.escalation.techniques import TAKEOVERS, Takeover
+from iamwarden.snapshot import ComputeKind, ComputeResource
 
 __all__ = ["compute_role", "takeover_edges"]
 
@@ -35,6 +35,14 @@ def takeover_edges(asker: Asker) -> Iterator[Edge]:
     snapshot = asker.snapshot
     account = snapshot.account
     sources = [p for p in snapshot.principals() if asker.own(p).is_complete]
+    usable: dict[str, dict[ComputeKind, list[Takeover]]] = {}
+    for source in sources:
+        kinds: dict[ComputeKind, list[Takeover]] = {}
+        for technique in TAKEOVERS:
+            if all(asker.may(source, a) for a in technique.actions):
+                kinds.setdefault(technique.kind, []).append(technique)
+        usable[source.arn] = kinds
+    sources = [p for p in sources if usable[p.arn]]
     for compute in snapshot.compute:
         role = compute_role(asker, compute)
         if role is None or snapshot.role(role) is None:
@@ -49,11 +57,7 @@ def takeover_edges(asker: Asker) -> Iterator[Edge]:
         for source in sources:
             if source.arn == role:
                 continue
-            for technique in TAKEOVERS:
-                if technique.kind is not compute.kind or not all(
-                    asker.may(source, a) for a in technique.actions
-                ):
-                    continue
+            for technique in usable[source.arn].get(compute.kind, ()):
                 questions = [
                     (a, r.format(**fill))
                     for a, r in zip(technique.actions, technique.resources, strict=True)
