@@ -58,3 +58,12 @@ def test_missing_policy_is_not_assessed() -> None:
     holder = user("alice", attached_policies=("arn:aws:iam::111122223333:policy/Gone",))
     (finding,) = run_check("privilege_escalation", snapshot(users=(holder,)))
     assert finding.status is Status.NOT_ASSESSED
+
+
+def test_too_many_principals_is_not_assessed_on_the_account(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from iamwarden.analysis.checks import escalation
+
+    monkeypatch.setattr(escalation, "MAX_PRINCIPALS", 1)
+    (finding,) = run_check("privilege_escalation", snapshot(users=(user("a"), user("b"))))
+    assert finding.status is Status.NOT_ASSESSED and "iamwarden paths" in finding.message
+    assert finding.resource_arn.endswith(":root")

@@ -28,6 +28,24 @@ PRIVESC_DOC = (
 )
 BOUNDARY_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html"
 _GRAPHS: weakref.WeakKeyDictionary[Permissions, EscalationGraph] = weakref.WeakKeyDictionary()
+MAX_PRINCIPALS = 2_000
+"""Above this many users and roles `assess` does not build the graph (its edges grow with
+principals times targets: 5,000 principals take minutes, see `benchmarks.escalation`); the
+checks are then NOT_ASSESSED on the account, and `iamwarden paths` builds it on demand"""
+
+
+def _too_large(ctx: CheckContext) -> Finding | None:
+    count = len(ctx.snapshot.users) + len(ctx.snapshot.roles)
+    if count <= MAX_PRINCIPALS:
+        return None
+    return ctx.not_assessed(
+        ctx.snapshot.account.root_arn,
+        f"escalation graph not built in assess: {count} principals (limit "
+        f"{MAX_PRINCIPALS}); run `iamwarden paths`",
+        resource_type="AwsAccount",
+        principals=count,
+        limit=MAX_PRINCIPALS,
+    )
 
 
 def escalation_graph(ctx: CheckContext) -> EscalationGraph:
@@ -118,6 +136,10 @@ def _no_path(ctx: CheckContext, principal: User | Role, message: str) -> Finding
 )
 def privilege_escalation(ctx: CheckContext) -> Iterator[Finding]:
     """A non-admin user or role with a path to admin: the path, hop by hop"""
+    too_large = _too_large(ctx)
+    if too_large is not None:
+        yield too_large
+        return
     graph = escalation_graph(ctx)
     for principal in _principals(ctx):
         unknown = _unknown(ctx, principal, graph)
@@ -157,6 +179,10 @@ def privilege_escalation(ctx: CheckContext) -> Iterator[Finding]:
 )
 def boundary_bypass(ctx: CheckContext) -> Iterator[Finding]:
     """A principal with a permissions boundary that still reaches admin"""
+    too_large = _too_large(ctx)
+    if too_large is not None:
+        yield too_large
+        return
     graph = escalation_graph(ctx)
     for principal in _principals(ctx):
         if principal.permissions_boundary is None:
