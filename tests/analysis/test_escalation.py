@@ -489,3 +489,24 @@ def test_corpus_techniques_are_all_accounted_for() -> None:
     for technique in TECHNIQUES.values():
         for action in technique.actions:
             assert action == "*" or catalog.info(action) is not None, (technique.id, action)
+
+
+def test_public_surface() -> None:
+    from iamwarden.analysis import escalation
+
+    modules = {
+        "asking",
+        "assume_role",
+        "credentials",
+        "describe",
+        "export",
+        "graph",
+        "model",
+        "passrole",
+        "policy_changes",
+        "takeover",
+        "techniques",
+        "who_can",
+    }
+    public = {name for name in dir(escalation) if not name.startswith("_")}
+    assert public - modules == set(escalation.__all__)
