@@ -510,3 +510,16 @@ def test_public_surface() -> None:
     }
     public = {name for name in dir(escalation) if not name.startswith("_")}
     assert public - modules == set(escalation.__all__)
+
+
+def test_a_new_version_replaces_the_policys_own_denies() -> None:
+    both = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
+        ],
+    }
+    custom = managed_policy("Custom", document=both)
+    g = graph(users=(user("alice", attached_policies=(custom.arn,)),), policies=(custom,))
+    assert "iam-001" in techniques(g, ALICE, ADMIN)  # the Deny goes with the old version

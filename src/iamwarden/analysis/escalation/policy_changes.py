@@ -52,12 +52,13 @@ def admin_policy_arn(partition: str) -> str:
     return f"arn:{partition}:iam::aws:policy/AdministratorAccess"
 
 
+_ALLOW_ALL_TEXT = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'
+)
+
+
 def _allow_all() -> Policy:
-    return parse_policy(
-        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", '
-        '"Resource": "*"}]}',
-        name=ATTACKER_POLICY,
-    )
+    return parse_policy(_ALLOW_ALL_TEXT, name=ATTACKER_POLICY)
 
 
 class _Targets:
@@ -157,7 +158,9 @@ def _changes(
                 )
                 if attach is not None:
                     yield _edge(source, target, "iam-010", attach)
-        for held in _held(asker, target):
+    for held in _held(asker, target):
+        rewritten = _version_policies(asker, target, held, _ALLOW_ALL_TEXT)
+        if rewritten is not None and targets.admin_with(target, rewritten):
             created = asker.ask(source, "iam:CreatePolicyVersion", held.arn)
             if created is not None:
                 yield _edge(source, target, "iam-001", created)
