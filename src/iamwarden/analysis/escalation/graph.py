@@ -117,7 +117,8 @@ class EscalationGraph:
         """The account's users and roles, sorted"""
         return sorted(n.id for n in self.nodes.values() if n.kind in (NodeKind.USER, NodeKind.ROLE))
 
-    def _path(self, nodes: list[str]) -> Path:
+    def path_through(self, nodes: list[str]) -> Path:
+        """The path along `nodes` (consecutive nodes joined by an edge), preferred edges"""
         hops = tuple(self.edge(a, b) for a, b in itertools.pairwise(nodes))
         return Path(source=nodes[0], target=nodes[-1], hops=tuple(h for h in hops if h))
 
@@ -129,7 +130,7 @@ class EscalationGraph:
             nodes = nx.shortest_path(self.graph, source, target, weight="weight")
         except nx.NetworkXNoPath:
             return None
-        return self._path(list(nodes))
+        return self.path_through(list(nodes))
 
     def paths_to(self, target: str = ADMIN, *, max_hops: int | None = None) -> list[Path]:
         """The shortest path to `target` from every node that reaches it, sorted by source"""
@@ -142,7 +143,7 @@ class EscalationGraph:
                 continue
             if max_hops is not None and len(nodes) - 1 > max_hops:
                 continue
-            paths.append(self._path(list(reversed(nodes))))
+            paths.append(self.path_through(list(reversed(nodes))))
         return paths
 
     def reaches(self, source: str) -> frozenset[str]:

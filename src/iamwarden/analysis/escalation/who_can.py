@@ -59,5 +59,5 @@ def who_can(
             if source in targets or source not in principals:
                 continue
             forward = list(reversed(nodes))
-            paths.append(graph._path(forward))
+            paths.append(graph.path_through(forward))
     return WhoCan(action=action, resource=resource, direct=tuple(direct), transitive=tuple(paths))
