@@ -594,6 +594,7 @@ def test_missing_authorization_details_names_the_file(tmp_path: Path) -> None:
 def test_not_a_directory(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     assert _error(tmp_path / "file").problem == "not a directory"
+    assert _error(tmp_path / "missing").problem == "directory not found"
 
 
 def test_bad_json_names_file_and_line(tmp_path: Path) -> None:

@@ -274,6 +274,8 @@ class _Layout:
 
     @classmethod
     def find(cls, base: Path) -> _Layout:
+        if not base.exists():
+            raise SnapshotFormatError("directory not found", path=str(base))
         if not base.is_dir():
             raise SnapshotFormatError("not a directory", path=str(base))
         if (base / AUTHORIZATION_DETAILS_FILE).exists():
