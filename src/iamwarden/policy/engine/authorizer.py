@@ -379,7 +379,12 @@ def _no_resource_left(
     if not by_resource:
         groups.extend([(plan.boundary,), (plan.session,)])
     groups.extend((level,) for level in plan.scp)
-    within = [found for found in (union(*g) for g in groups) if found is not None]
+    # a group with a component matching every string constrains nothing
+    within = [
+        found
+        for found in (union(*g) for g in groups)
+        if found is not None and not any("*" in pats and not neg for pats, neg in found)
+    ]
     denies = [(ref, comp) for ref, _, comp in ctx.partial_denies or ()]
     outside = [comp for _, comp in denies]
     names = {p for group in within for pats, _ in group for p in pats}
