@@ -757,3 +757,13 @@ def test_get_role_fills_what_the_authorization_details_lack(tmp_path: Path) -> N
     (role,) = snap.roles
     assert role.max_session_duration == 7200 and role.permissions_boundary == boundary
     assert role.last_used == datetime(2026, 10, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("content", ["{}", "[]", '{"UserDetailList": null}'])
+def test_authorization_details_without_any_list_is_not_an_empty_account(
+    tmp_path: Path, content: str
+) -> None:
+    """`{}` is no account at all: assessing it as one with no principals would PASS CIS 1.15
+    and 1.16 on data that is not there"""
+    error = _error(write_export(tmp_path, {AUTH: content}))
+    assert error.problem.startswith("not a GetAccountAuthorizationDetails answer")

@@ -16,7 +16,7 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote_plus, unquote_plus, urlsplit
 
 from iamwarden.errors import SnapshotFormatError
@@ -117,6 +117,9 @@ class AuthorizationDetails:
     instance_profiles: tuple[InstanceProfile, ...] = ()
 
 
+_DETAIL_LISTS: Final = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+
+
 def parse_authorization_details(data: Any, *, path: str = "") -> AuthorizationDetails:
     """Parse GetAccountAuthorizationDetails: one response or a list of pages (merged)
 
@@ -128,6 +131,12 @@ def parse_authorization_details(data: Any, *, path: str = "") -> AuthorizationDe
     """
     root = data if isinstance(data, JsonNode) else JsonNode(data, at="$", path=path)
     pages = list(root.items()) if isinstance(root.value, list) else [root]
+    # an answer without any of its lists (`{}`, `[]`) describes nothing: not an empty account
+    if not any(page.obj().has(key) for page in pages for key in _DETAIL_LISTS):
+        root.fail(
+            "not a GetAccountAuthorizationDetails answer: none of "
+            + ", ".join(f"`{key}`" for key in _DETAIL_LISTS)
+        )
     users: dict[str, User] = {}
     groups: dict[str, Group] = {}
     roles: dict[str, Role] = {}
