@@ -6,6 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from iamwarden.cli.main import cli
@@ -78,3 +79,24 @@ def test_who_can_direct_and_transitive() -> None:
     assert (
         f"{IAM}:role/app-builder-role" in direct and f"{IAM}:role/report-writer-role" not in direct
     )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        (["iamCreateUser"], "ACTION: `iamCreateUser` is not an action"),
+        (["iam:CreateUser", "notanarn"], "RESOURCE: `notanarn` is not an ARN"),
+    ],
+)
+def test_who_can_refuses_what_is_not_an_action_or_arn(arguments: list[str], problem: str) -> None:
+    """A malformed action would otherwise list the principals of `*` grants, exit 0"""
+    result = CliRunner().invoke(cli, ["who-can", *arguments, "--demo"])
+    assert result.exit_code == 2
+    assert problem in result.output
+    assert "Traceback" not in result.output
+
+
+def test_who_can_warns_of_an_action_the_catalogue_lacks() -> None:
+    result = CliRunner().invoke(cli, ["who-can", "iam:CreateUsr", "--demo"])
+    assert result.exit_code == 0
+    assert "did you mean `iam:CreateUser`?" in result.output

@@ -43,7 +43,10 @@ __all__ = [
     "ScenarioRequest",
     "SimulationResult",
     "Verdict",
+    "action_problem",
+    "catalogue_warning",
     "load_scenarios",
+    "resource_problem",
     "results_to_json",
     "run_scenarios",
     "simulate_principal",
@@ -254,7 +257,7 @@ def _text(fields: Mapping[str, Any], name: str, where: str, default: str | None 
     return value
 
 
-def _action_problem(action: str) -> str | None:
+def action_problem(action: str) -> str | None:
     """Why `action` is not an action of a request (`service:Name`, wildcards allowed, or `*`)"""
     if action == "*" or _ACTION.fullmatch(action):
         return None
@@ -263,7 +266,7 @@ def _action_problem(action: str) -> str | None:
     return f"`{action}` is not an action: expected one `:` between service and name"
 
 
-def _resource_problem(resource: str) -> str | None:
+def resource_problem(resource: str) -> str | None:
     """Why `resource` is not the resource of a request (an ARN, wildcards allowed, or `*`)"""
     if resource == "*":
         return None
@@ -285,7 +288,7 @@ def _check(where: str, problem: str | None) -> None:
         raise _fail(where, problem)
 
 
-def _catalogue_warning(action: str, catalog: Catalog) -> str | None:
+def catalogue_warning(action: str, catalog: Catalog) -> str | None:
     """A warning when `action` names no catalogue action (`*` always does)"""
     if action == "*" or catalog.expand(action):
         return None
@@ -311,9 +314,9 @@ def _request(fields: Mapping[str, Any], where: str, shared_context: Context) -> 
         raise _fail(f"{where}.{unknown[0]}", "unknown field")
     principal = _text(fields, "principal", where)
     action = _text(fields, "action", where)
-    _check(f"{where}.action", _action_problem(action))
+    _check(f"{where}.action", action_problem(action))
     resource = _text(fields, "resource", where, default="*")
-    _check(f"{where}.resource", _resource_problem(resource))
+    _check(f"{where}.resource", resource_problem(resource))
     context = {**shared_context, **_context(fields.get("context") or {}, f"{where}.context")}
     account = fields.get("resource_account")
     if account is not None and not isinstance(account, str | int):
@@ -466,7 +469,7 @@ def _result(
     trace: bool = False,
     locations: Mapping[str, str] | None = None,
 ) -> SimulationResult:
-    warning = _catalogue_warning(request.action, catalog)
+    warning = catalogue_warning(request.action, catalog)
     return SimulationResult(
         scenario=scenario,
         request=request,
@@ -500,9 +503,9 @@ def simulate_principal(
     if not is_known_principal(snapshot, principal):
         raise InputError(f"principal `{principal}` is not in the account", location="--principal")
     for action in actions:
-        _check("--action", _action_problem(action))
+        _check("--action", action_problem(action))
     for resource in resources:
-        _check("--resource", _resource_problem(resource))
+        _check("--resource", resource_problem(resource))
     catalog = catalog or load_catalog()
     shared = dict(context or {})
     if region is not None and not any(k.lower() == _REQUESTED_REGION.lower() for k in shared):

@@ -10,7 +10,9 @@ import click
 from iamwarden.analysis.escalation import build_graph
 from iamwarden.analysis.escalation.describe import chain, path_json
 from iamwarden.analysis.escalation.who_can import who_can
+from iamwarden.analysis.simulation import action_problem, catalogue_warning, resource_problem
 from iamwarden.cli.sources import load_source, source_options
+from iamwarden.errors import InputError
 from iamwarden.policy import load_catalog
 
 __all__ = ["who_can_command"]
@@ -51,8 +53,17 @@ def who_can_command(
     fmt: str,
 ) -> None:
     """Who can do ACTION on RESOURCE (default `*`: some resource), directly or via paths."""
-    snapshot = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
+    for where, problem in (
+        ("ACTION", action_problem(action)),
+        ("RESOURCE", resource_problem(resource)),
+    ):
+        if problem is not None:
+            raise InputError(problem, location=where)
     catalog = load_catalog()
+    warning = catalogue_warning(action, catalog)
+    if warning is not None:
+        click.echo(f"warning: {warning}", err=True)
+    snapshot = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
     graph = build_graph(snapshot, catalog) if transitive else None
     answer = who_can(snapshot, action, resource, catalog=catalog, graph=graph)
     if fmt == "json":
