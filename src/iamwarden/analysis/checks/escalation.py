@@ -10,7 +10,7 @@ be ruled out).
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from iamwarden.analysis.escalation import EscalationGraph, Path, build_graph
@@ -112,6 +112,32 @@ def _no_path(ctx: CheckContext, principal: User | Role, message: str) -> Finding
     return ctx.passed(principal.arn, message, resource_type=resource_type, subject=principal.name)
 
 
+def _judged(
+    ctx: CheckContext,
+    judge: Callable[[User | Role, Path | None], Finding],
+    *,
+    bounded_only: bool = False,
+    skip_admins: bool = False,
+) -> Iterator[Finding]:
+    """The two checks' shared walk: NOT_ASSESSED when the graph is too large or a
+    principal's policies are incomplete, else `judge` of each principal's path (or None)"""
+    too_large = _too_large(ctx)
+    if too_large is not None:
+        yield too_large
+        return
+    graph = escalation_graph(ctx)
+    for principal in _principals(ctx):
+        if bounded_only and principal.permissions_boundary is None:
+            continue
+        unknown = _unknown(ctx, principal, graph)
+        if unknown is not None:
+            yield unknown
+            continue
+        if skip_admins and graph.is_admin(principal.arn):
+            continue
+        yield judge(principal, graph.path(principal.arn))
+
+
 @check(
     CheckSpec(
         id="privilege_escalation",
@@ -136,23 +162,14 @@ def _no_path(ctx: CheckContext, principal: User | Role, message: str) -> Finding
 )
 def privilege_escalation(ctx: CheckContext) -> Iterator[Finding]:
     """A non-admin user or role with a path to admin: the path, hop by hop"""
-    too_large = _too_large(ctx)
-    if too_large is not None:
-        yield too_large
-        return
-    graph = escalation_graph(ctx)
-    for principal in _principals(ctx):
-        unknown = _unknown(ctx, principal, graph)
-        if unknown is not None:
-            yield unknown
-            continue
-        if graph.is_admin(principal.arn):
-            continue  # an administrator already: user_admin_access / role_admin_access
-        path = graph.path(principal.arn)
+
+    def judge(principal: User | Role, path: Path | None) -> Finding:
         if path is None:
-            yield _no_path(ctx, principal, f"{principal.name} has no path to administrator")
-        else:
-            yield _path_finding(ctx, principal, path, "can escalate to administrator")
+            return _no_path(ctx, principal, f"{principal.name} has no path to administrator")
+        return _path_finding(ctx, principal, path, "can escalate to administrator")
+
+    # an administrator already is skipped: user_admin_access / role_admin_access
+    yield from _judged(ctx, judge, skip_admins=True)
 
 
 @check(
@@ -179,21 +196,11 @@ def privilege_escalation(ctx: CheckContext) -> Iterator[Finding]:
 )
 def boundary_bypass(ctx: CheckContext) -> Iterator[Finding]:
     """A principal with a permissions boundary that still reaches admin"""
-    too_large = _too_large(ctx)
-    if too_large is not None:
-        yield too_large
-        return
-    graph = escalation_graph(ctx)
-    for principal in _principals(ctx):
-        if principal.permissions_boundary is None:
-            continue
-        unknown = _unknown(ctx, principal, graph)
-        if unknown is not None:
-            yield unknown
-            continue
-        path = graph.path(principal.arn)
-        boundary = short_name(principal.permissions_boundary)
+
+    def judge(principal: User | Role, path: Path | None) -> Finding:
+        boundary = short_name(principal.permissions_boundary or "")
         if path is None:
-            yield _no_path(ctx, principal, f"boundary {boundary} of {principal.name} holds")
-        else:
-            yield _path_finding(ctx, principal, path, f"gets around boundary {boundary}")
+            return _no_path(ctx, principal, f"boundary {boundary} of {principal.name} holds")
+        return _path_finding(ctx, principal, path, f"gets around boundary {boundary}")
+
+    yield from _judged(ctx, judge, bounded_only=True)

@@ -17,7 +17,22 @@ from iamwarden.analysis.escalation.model import Edge
 __all__ = ["credential_edges"]
 
 _MAX_KEYS = 2
-_PASSWORDS = ("iam:CreateLoginProfile", "iam:UpdateLoginProfile")
+_PASSWORD_TECHNIQUES = (
+    # action, technique, whether the user must have a password, note while that is unknown
+    (
+        "iam:CreateLoginProfile",
+        "iam-004",
+        False,
+        "if the user has no console password (not collected)",
+    ),
+    (
+        "iam:UpdateLoginProfile",
+        "iam-006",
+        True,
+        "if the user has a console password (not collected)",
+    ),
+)
+_PASSWORDS = tuple(action for action, *_ in _PASSWORD_TECHNIQUES)
 
 
 def credential_edges(asker: Asker) -> Iterator[Edge]:
@@ -56,29 +71,16 @@ def credential_edges(asker: Asker) -> Iterator[Edge]:
                         )
             if user.mfa_devices:
                 continue  # a password alone does not sign in a user with MFA
-            if user.has_console_password is not True:
-                created = asker.ask(source, "iam:CreateLoginProfile", user.arn, context=context)
-                if created is not None:
+            for action, technique, needed, unknown_note in _PASSWORD_TECHNIQUES:
+                if user.has_console_password is (not needed):
+                    continue
+                decision = asker.ask(source, action, user.arn, context=context)
+                if decision is not None:
                     yield Edge(
                         source=source.arn,
                         target=user.arn,
-                        technique="iam-004",
-                        actions=("iam:CreateLoginProfile",),
-                        decisions=(created,),
-                        note=""
-                        if user.has_console_password is False
-                        else "if the user has no console password (not collected)",
-                    )
-            if user.has_console_password is not False:
-                updated = asker.ask(source, "iam:UpdateLoginProfile", user.arn, context=context)
-                if updated is not None:
-                    yield Edge(
-                        source=source.arn,
-                        target=user.arn,
-                        technique="iam-006",
-                        actions=("iam:UpdateLoginProfile",),
-                        decisions=(updated,),
-                        note=""
-                        if user.has_console_password
-                        else "if the user has a console password (not collected)",
+                        technique=technique,
+                        actions=(action,),
+                        decisions=(decision,),
+                        note="" if user.has_console_password is needed else unknown_note,
                     )

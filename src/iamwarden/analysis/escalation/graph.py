@@ -36,7 +36,7 @@ from iamwarden.policy import (
     evaluate,
     load_catalog,
 )
-from iamwarden.snapshot import Snapshot
+from iamwarden.snapshot import Snapshot, User
 
 __all__ = ["EscalationGraph", "Path", "build_graph", "recheck"]
 
@@ -156,19 +156,12 @@ class EscalationGraph:
 def _nodes(asker: Asker, externals: Iterable[str]) -> dict[str, Node]:
     snapshot = asker.snapshot
     nodes: dict[str, Node] = {ADMIN: Node(id=ADMIN, kind=NodeKind.ADMIN, name=ADMIN)}
-    for user in snapshot.users:
-        nodes[user.arn] = Node(
-            id=user.arn,
-            kind=NodeKind.USER,
-            name=user.name,
-            is_bounded=user.permissions_boundary is not None,
-        )
-    for role in snapshot.roles:
-        nodes[role.arn] = Node(
-            id=role.arn,
-            kind=NodeKind.ROLE,
-            name=role.name,
-            is_bounded=role.permissions_boundary is not None,
+    for principal in snapshot.principals():
+        nodes[principal.arn] = Node(
+            id=principal.arn,
+            kind=NodeKind.USER if isinstance(principal, User) else NodeKind.ROLE,
+            name=principal.name,
+            is_bounded=principal.permissions_boundary is not None,
         )
     for compute in snapshot.compute:
         nodes[compute.arn] = Node(

@@ -347,97 +347,66 @@ TAKEOVERS: tuple[Takeover, ...] = (
 )
 """Take-over of existing compute, in the order tried for one resource"""
 
+_TECHNIQUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    # id, actions, summary
+    ("sts-001", ("sts:AssumeRole",), "assumes the role"),
+    ("iam-002", ("iam:CreateAccessKey",), "creates an access key for the user"),
+    (
+        "iam-003",
+        ("iam:CreateAccessKey", "iam:DeleteAccessKey"),
+        "deletes one of the user's two keys and creates a new one",
+    ),
+    (
+        "iam-004",
+        ("iam:CreateLoginProfile",),
+        "sets a console password on the user (who has none and no MFA)",
+    ),
+    (
+        "iam-006",
+        ("iam:UpdateLoginProfile",),
+        "replaces the user's console password (the user has no MFA)",
+    ),
+    (
+        "iam-012",
+        ("iam:UpdateAssumeRolePolicy", "sts:AssumeRole"),
+        "rewrites the role's trust policy to trust itself, then assumes it",
+    ),
+    (
+        "iam-001",
+        ("iam:CreatePolicyVersion",),
+        "writes a new default version of a policy the target holds",
+    ),
+    (
+        "iw-set-default-policy-version",
+        ("iam:SetDefaultPolicyVersion",),
+        "makes an administrator version of a policy the target holds default",
+    ),
+    ("iam-005", ("iam:PutRolePolicy",), "puts an inline policy"),
+    ("iam-007", ("iam:PutUserPolicy",), "puts an inline policy"),
+    ("iam-008", ("iam:AttachUserPolicy",), "attaches AdministratorAccess"),
+    ("iam-009", ("iam:AttachRolePolicy",), "attaches AdministratorAccess"),
+    ("iam-010", ("iam:AttachGroupPolicy",), "attaches AdministratorAccess to a group of the user"),
+    ("iam-011", ("iam:PutGroupPolicy",), "puts an inline policy on a group of the user"),
+    ("iam-013", ("iam:AddUserToGroup",), "adds the user to an administrators' group"),
+    (
+        "iw-delete-permissions-boundary",
+        ("iam:DeleteUserPermissionsBoundary", "iam:DeleteRolePermissionsBoundary"),
+        "deletes the permissions boundary that alone keeps the target from admin",
+    ),
+    (
+        "iw-put-permissions-boundary",
+        ("iam:PutUserPermissionsBoundary", "iam:PutRolePermissionsBoundary"),
+        "replaces the boundary with AdministratorAccess",
+    ),
+    ("iw-runs-as", (), "the compute resource runs with the role's credentials"),
+    ("iw-admin", ("*",), "the engine allows every action on every resource"),
+)
+
 TECHNIQUES: Mapping[str, Technique] = MappingProxyType(
     {
         t.id: t
         for t in (
-            Technique(id="sts-001", actions=("sts:AssumeRole",), summary="assumes the role"),
-            Technique(
-                id="iam-002",
-                actions=("iam:CreateAccessKey",),
-                summary="creates an access key for the user",
-            ),
-            Technique(
-                id="iam-003",
-                actions=("iam:CreateAccessKey", "iam:DeleteAccessKey"),
-                summary="deletes one of the user's two keys and creates a new one",
-            ),
-            Technique(
-                id="iam-004",
-                actions=("iam:CreateLoginProfile",),
-                summary="sets a console password on the user (who has none and no MFA)",
-            ),
-            Technique(
-                id="iam-006",
-                actions=("iam:UpdateLoginProfile",),
-                summary="replaces the user's console password (the user has no MFA)",
-            ),
-            Technique(
-                id="iam-012",
-                actions=("iam:UpdateAssumeRolePolicy", "sts:AssumeRole"),
-                summary="rewrites the role's trust policy to trust itself, then assumes it",
-            ),
-            Technique(
-                id="iam-001",
-                actions=("iam:CreatePolicyVersion",),
-                summary="writes a new default version of a policy the target holds",
-            ),
-            Technique(
-                id="iw-set-default-policy-version",
-                actions=("iam:SetDefaultPolicyVersion",),
-                summary="makes an administrator version of a policy the target holds default",
-            ),
-            Technique(
-                id="iam-005", actions=("iam:PutRolePolicy",), summary="puts an inline policy"
-            ),
-            Technique(
-                id="iam-007", actions=("iam:PutUserPolicy",), summary="puts an inline policy"
-            ),
-            Technique(
-                id="iam-008",
-                actions=("iam:AttachUserPolicy",),
-                summary="attaches AdministratorAccess",
-            ),
-            Technique(
-                id="iam-009",
-                actions=("iam:AttachRolePolicy",),
-                summary="attaches AdministratorAccess",
-            ),
-            Technique(
-                id="iam-010",
-                actions=("iam:AttachGroupPolicy",),
-                summary="attaches AdministratorAccess to a group of the user",
-            ),
-            Technique(
-                id="iam-011",
-                actions=("iam:PutGroupPolicy",),
-                summary="puts an inline policy on a group of the user",
-            ),
-            Technique(
-                id="iam-013",
-                actions=("iam:AddUserToGroup",),
-                summary="adds the user to an administrators' group",
-            ),
-            Technique(
-                id="iw-delete-permissions-boundary",
-                actions=("iam:DeleteUserPermissionsBoundary", "iam:DeleteRolePermissionsBoundary"),
-                summary="deletes the permissions boundary that alone keeps the target from admin",
-            ),
-            Technique(
-                id="iw-put-permissions-boundary",
-                actions=("iam:PutUserPermissionsBoundary", "iam:PutRolePermissionsBoundary"),
-                summary="replaces the boundary with AdministratorAccess",
-            ),
-            Technique(
-                id="iw-runs-as",
-                actions=(),
-                summary="the compute resource runs with the role's credentials",
-            ),
-            Technique(
-                id="iw-admin",
-                actions=("*",),
-                summary="the engine allows every action on every resource",
-            ),
+            *(Technique(id=i, actions=a, summary=s) for i, a, s in _TECHNIQUES),
             *(
                 Technique(
                     id=n.id,
