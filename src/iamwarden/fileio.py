@@ -301,6 +301,14 @@ def _check_yaml_events(
     open_nodes: list[tuple[str | None, int, int]] = []
     anchors: dict[str, tuple[int, int]] = {}  # anchor -> (expanded size, depth below it)
     deepest_below: list[int] = []
+
+    def too_deep(event: Event) -> InputError:
+        return error(
+            f"YAML nested too deeply (more than {max_depth} levels)",
+            path=path,
+            location=_yaml_location(event.start_mark),
+        )
+
     for event in _events(text):
         if isinstance(event, AliasEvent):
             anchor = event.anchor or ""
@@ -321,21 +329,13 @@ def _check_yaml_events(
                     location=_yaml_location(event.start_mark),
                 )
             if depth + below > max_depth:
-                raise error(
-                    f"YAML nested too deeply (more than {max_depth} levels)",
-                    path=path,
-                    location=_yaml_location(event.start_mark),
-                )
+                raise too_deep(event)
             if deepest_below:
                 deepest_below[-1] = max(deepest_below[-1], below)
         elif isinstance(event, CollectionStartEvent):
             depth += 1
             if depth > max_depth:
-                raise error(
-                    f"YAML nested too deeply (more than {max_depth} levels)",
-                    path=path,
-                    location=_yaml_location(event.start_mark),
-                )
+                raise too_deep(event)
             nodes += 1
             open_nodes.append((event.anchor, nodes - 1, depth))
             deepest_below.append(0)

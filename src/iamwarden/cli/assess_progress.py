@@ -25,7 +25,6 @@ __all__ = ["LARGE", "AssessDisplay", "assess_display", "importing"]
 LARGE = 2_000
 """Users, roles and managed policies from which an assessment shows its progress"""
 
-_LABELS = {AssessStage.POLICIES: "policies", AssessStage.CHECKS: "checks"}
 _NOUNS = {AssessStage.POLICIES: ("document", "documents"), AssessStage.CHECKS: ("check", "checks")}
 
 
@@ -40,8 +39,8 @@ def _size(snapshot: Snapshot) -> int:
 class AssessDisplay:
     """Draws one assessment's progress; `sink` is what `AssessOptions.progress` takes"""
 
-    def __init__(self, *, plain: bool, bars: Any = None) -> None:
-        self._plain = plain
+    def __init__(self, *, bars: Any = None) -> None:
+        """Rich `bars` on a terminal; without them, plain log lines on stderr"""
         self._bars = bars
         self._tasks: dict[AssessStage, Any] = {}
         self._started: dict[AssessStage, float] = {}
@@ -64,6 +63,7 @@ class AssessDisplay:
     def sink(self, event: AssessProgress) -> None:
         """Show one event: a plain line per stage start and end and per check, or a bar"""
         stage = event.stage
+        label = stage.value
         noun, plural = _NOUNS[stage]
         if event.done == 0:
             self._started[stage] = time.perf_counter()
@@ -71,11 +71,10 @@ class AssessDisplay:
         if self._bars is not None:
             task = self._tasks.get(stage)
             if task is None:
-                task = self._tasks[stage] = self._bars.add_task(_LABELS[stage], total=event.total)
-            detail = f"{_LABELS[stage]} {event.detail}".rstrip()
+                task = self._tasks[stage] = self._bars.add_task(label, total=event.total)
+            detail = f"{label} {event.detail}".rstrip()
             self._bars.update(task, completed=event.done, total=event.total, description=detail)
             return
-        label = _LABELS[stage]
         if event.done == 0:
             line = f"{label}: {_counted(event.total, noun, plural)} to go"
         elif event.detail:
@@ -112,7 +111,7 @@ def assess_display(
         yield None
         return
     if _is_plain(quiet):
-        yield AssessDisplay(plain=True).imported(snapshot, import_seconds)
+        yield AssessDisplay().imported(snapshot, import_seconds)
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -126,4 +125,4 @@ def assess_display(
         transient=False,
     )
     with bars:
-        yield AssessDisplay(plain=False, bars=bars).imported(snapshot, import_seconds)
+        yield AssessDisplay(bars=bars).imported(snapshot, import_seconds)

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from iamwarden.analysis import Assessment, CheckSpec, ControlResult, Requirement
+from iamwarden.analysis import Assessment, CheckSpec, ControlResult, ControlStatus, Requirement
 from iamwarden.analysis.assessment import CREDENTIAL_REPORT_MAX_AGE
 from iamwarden.analysis.evidence import counted
 from iamwarden.findings import Finding, Severity, Status
@@ -24,6 +24,7 @@ __all__ = [
     "data_warning_lines",
     "duration",
     "finding_groups",
+    "muted_controls",
     "not_assessed",
 ]
 
@@ -132,6 +133,11 @@ def data_warning_lines(assessment: Assessment) -> Iterator[str]:
         yield "None"
     for warning in assessment.data_warnings:
         yield f"- {warning.message}"
+
+
+def muted_controls(assessment: Assessment) -> list[str]:
+    """The ids of the controls whose status is MUTED (not scored), in table order"""
+    return [r.requirement.id for r in assessment.compliance if r.status is ControlStatus.MUTED]
 
 
 def duration(span: timedelta) -> str:

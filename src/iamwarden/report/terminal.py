@@ -23,6 +23,7 @@ from iamwarden.report.groups import (
     data_not_assessed_lines,
     data_warning_lines,
     finding_groups,
+    muted_controls,
 )
 from iamwarden.report.text import SEVERITY_SECTIONS, TITLE, header_fields, score_text
 
@@ -146,12 +147,10 @@ def render_terminal(assessment: Assessment, console: Console) -> None:
     muted = sum(1 for f in assessment.findings if f.status is Status.MUTED)
     if muted:
         console.print(f"Muted: {muted} (suppressed, not counted)", highlight=False, markup=False)
-    muted_controls = [
-        r.requirement.id for r in assessment.compliance if r.status is ControlStatus.MUTED
-    ]
-    if muted_controls:
+    muted_ids = muted_controls(assessment)
+    if muted_ids:
         console.print(
-            f"Muted controls (not scored): {', '.join(muted_controls)}",
+            f"Muted controls (not scored): {', '.join(muted_ids)}",
             highlight=False,
             markup=False,
         )

@@ -14,6 +14,7 @@ from iamwarden.report.groups import (
     data_not_assessed_lines,
     data_warning_lines,
     finding_groups,
+    muted_controls,
 )
 
 __all__ = ["SEVERITY_SECTIONS", "header_fields", "render_text", "score_text"]
@@ -90,11 +91,9 @@ def _lines(assessment: Assessment) -> Iterator[str]:
     muted = sum(1 for f in assessment.findings if f.status is Status.MUTED)
     if muted:
         yield f"Muted: {muted} (suppressed, not counted)"
-    muted_controls = [
-        r.requirement.id for r in assessment.compliance if r.status is ControlStatus.MUTED
-    ]
-    if muted_controls:
-        yield f"Muted controls (not scored): {', '.join(muted_controls)}"
+    muted_ids = muted_controls(assessment)
+    if muted_ids:
+        yield f"Muted controls (not scored): {', '.join(muted_ids)}"
     yield ""
     yield f"COMPLIANCE ({assessment.framework.name}):"
     width = (
