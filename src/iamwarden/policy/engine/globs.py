@@ -11,7 +11,7 @@ access (that is `authorizer`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 _Tokens = tuple[str, ...]
@@ -102,28 +102,34 @@ def _cover(outer: tuple[str, ...], inner: str) -> bool:
         return True
     if "*" not in inner and "?" not in inner:
         return any(_matches(tokens(p), inner) for p in outer)
-    ti = tokens(inner)
     touts = tuple(tokens(p) for p in outer)
-    alphabet = _alphabet(ti, *touts)
+    # False when a string `inner` matches and no outer pattern does
+    return all(any(accepting) for accepting in _inner_accepts(tokens(inner), touts))
+
+
+def _inner_accepts(inner: _Tokens, others: tuple[_Tokens, ...]) -> Iterator[tuple[bool, ...]]:
+    """For each reachable state of the product automaton in which `inner` accepts, whether
+    each of `others` accepts too (a search of the pairs of state sets, cut where `inner`
+    can match nothing more)"""
+    alphabet = _alphabet(inner, *others)
     start = (
-        _closure(ti, frozenset({0})),
-        tuple(_closure(t, frozenset({0})) for t in touts),
+        _closure(inner, frozenset({0})),
+        tuple(_closure(t, frozenset({0})) for t in others),
     )
     seen = {start}
     todo = [start]
     while todo:
-        si, souts = todo.pop()
-        if len(ti) in si and not any(len(t) in s for t, s in zip(touts, souts, strict=True)):
-            return False  # a string `inner` matches and no outer pattern does
+        si, states = todo.pop()
+        if len(inner) in si:
+            yield tuple(len(t) in s for t, s in zip(others, states, strict=True))
         for char in alphabet:
-            nxt = _step(ti, si, char)
+            nxt = _step(inner, si, char)
             if not nxt:
                 continue
-            pair = (nxt, tuple(_step(t, s, char) for t, s in zip(touts, souts, strict=True)))
+            pair = (nxt, tuple(_step(t, s, char) for t, s in zip(others, states, strict=True)))
             if pair not in seen:
                 seen.add(pair)
                 todo.append(pair)
-    return True
 
 
 def _matches(toks: _Tokens, text: str) -> bool:
@@ -166,32 +172,13 @@ def _some_string(
     index = {name: i for i, name in enumerate(names)}
     ti = tokens(inner)
     toks = tuple(tokens(name) for name in names)
-    alphabet = _alphabet(ti, *toks)
 
     def holds(component: Component, accepting: tuple[bool, ...]) -> bool:
         pats, negated = component
         return any(accepting[index[p]] for p in pats) != negated
 
-    start = (
-        _closure(ti, frozenset({0})),
-        tuple(_closure(t, frozenset({0})) for t in toks),
+    return any(
+        all(any(holds(c, accepting) for c in group) for group in within)
+        and not any(holds(c, accepting) for c in outside)
+        for accepting in _inner_accepts(ti, toks)
     )
-    seen = {start}
-    todo = [start]
-    while todo:
-        si, states = todo.pop()
-        if len(ti) in si:
-            accepting = tuple(len(t) in s for t, s in zip(toks, states, strict=True))
-            if all(any(holds(c, accepting) for c in group) for group in within) and not any(
-                holds(c, accepting) for c in outside
-            ):
-                return True
-        for char in alphabet:
-            nxt = _step(ti, si, char)
-            if not nxt:
-                continue
-            pair = (nxt, tuple(_step(t, s, char) for t, s in zip(toks, states, strict=True)))
-            if pair not in seen:
-                seen.add(pair)
-                todo.append(pair)
-    return False
