@@ -83,7 +83,6 @@ def parse_arn(text: str) -> Arn:
     return arn
 
 
-@lru_cache(maxsize=16384)
 @lru_cache(maxsize=65536)
 def glob_regex(pattern: str) -> str:
     """The regex text of an IAM wildcard pattern (`*` any run, `?` one character), uncompiled"""
