@@ -105,7 +105,7 @@ class Context:
         if key == "aws:principalaccount":
             return (p.account,) if p.account else None
         if key == "aws:principaltype":
-            if p.type is PrincipalType.SERVICE:
+            if p.type in (PrincipalType.SERVICE, PrincipalType.IDENTITY_PROVIDER):
                 return None
             return (p.type.value,)
         if key == "aws:username":

@@ -26,6 +26,9 @@ class PrincipalType(Enum):
     ACCOUNT = "Account"
     SERVICE = "Service"
     ANONYMOUS = "Anonymous"
+    IDENTITY_PROVIDER = "IdentityProvider"
+    """A web identity or SAML identity provider named by its IAM provider ARN (a `Federated`
+    principal of a trust policy); not an `aws:PrincipalType` value: the key is absent"""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

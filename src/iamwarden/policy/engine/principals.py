@@ -78,6 +78,9 @@ def parse_principal(text: str) -> Principal:
             session_name=session,
             is_service_linked=name.startswith(SERVICE_LINKED_PREFIX),
         )
+    if arn.service == "iam" and kind in ("oidc-provider", "saml-provider"):
+        # the caller of AssumeRoleWithWebIdentity / AssumeRoleWithSAML, named by its provider
+        return Principal(type=PrincipalType.IDENTITY_PROVIDER, text=text)
     if arn.service == "sts" and kind == "federated-user":
         return Principal(
             type=PrincipalType.FEDERATED_USER,
