@@ -206,6 +206,13 @@ def test_check_writable(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [tmp_path / "file"]  # the probe is gone
 
 
+def test_check_writable_refuses_text_naming_a_directory(tmp_path: Path) -> None:
+    """`newdir/` names a directory even though it does not exist (and `Path` drops the `/`)"""
+    error = _error(fileio.check_writable, f"{tmp_path}/newdir/")
+    assert error.problem == "names a directory (ends with `/`): give a file name"
+    fileio.check_writable(f"{tmp_path}/new.json")
+
+
 def test_check_writable_probes_instead_of_trusting_permission_bits() -> None:
     """`os.access` says yes to root for sysfs; creating a file there still fails"""
     try:

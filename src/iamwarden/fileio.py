@@ -67,6 +67,7 @@ MAX_ALIAS_EXPANSION = 100_000
 """Most nodes that YAML aliases may add to a document when expanded (billion laughs)"""
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_SEPARATORS = tuple(sep for sep in (os.sep, os.altsep) if sep)
 _BRACKET_DELTA = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
 _QUOTED = re.compile(rb'"[^"]*"?')
@@ -514,16 +515,20 @@ def _probe(directory: Path, shown: str) -> None:
     os.unlink(probe)
 
 
-def check_writable(path: Path) -> None:
+def check_writable(path: Path | str) -> None:
     """Check, before any work, that a file can be written at `path`
 
     The folder must exist, be a directory and accept a new file; `path` must not be a
-    directory.
+    directory, nor text ending with `/` (which names one, existing or not).
 
     Raises:
         InputError: naming `path` and the problem.
     """
     shown = str(path)
+    if isinstance(path, str):
+        if path.endswith(_SEPARATORS):
+            raise InputError("names a directory (ends with `/`): give a file name", path=shown)
+        path = Path(path)
     if path.is_dir():
         raise InputError("is a directory", path=shown)
     if _is_device(path):

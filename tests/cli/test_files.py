@@ -125,6 +125,26 @@ def test_collect_org_into_a_file_fails_before_collecting(
     assert started == []
 
 
+OUTPUT_COMMANDS = (("snapshot", "--demo"), ("assess", "--demo"), ("collect",))
+"""Every command with a file output (`-o`)"""
+
+
+@pytest.mark.parametrize("command", OUTPUT_COMMANDS, ids=lambda c: c[0])
+@pytest.mark.parametrize("name", ["newdir/", "existing", "existing/"])
+def test_output_naming_a_directory_is_one_line_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...], name: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "existing").mkdir()
+    line = one_error_line(run(*command, "-o", name))
+    if name.endswith("/"):
+        assert line == f"error: {name}: names a directory (ends with `/`): give a file name"
+    else:
+        assert line == f"error: {name}: is a directory"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing"]
+    assert list((tmp_path / "existing").iterdir()) == []
+
+
 def test_snapshot_into_a_missing_folder(tmp_path: Path) -> None:
     target = tmp_path / "missing" / "s.json"
     line = one_error_line(run("snapshot", "--demo", "-o", str(target)))

@@ -15,7 +15,7 @@ from iamwarden.analysis import AssessOptions, Suppression, assess, parse_suppres
 from iamwarden.cli.assess_org import collect_index, organization_report
 from iamwarden.cli.assess_progress import assess_display, importing
 from iamwarden.cli.exit_codes import ExitCode
-from iamwarden.cli.files import check_directory, check_writable, read_text, write_text
+from iamwarden.cli.files import OUTPUT_FILE, check_directory, read_text, write_text
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.findings import Severity
 from iamwarden.report import render_json, render_terminal, render_text
@@ -68,7 +68,7 @@ Exit codes:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OUTPUT_FILE,
     help="Write the report to this file instead of stdout.",
 )
 @click.option(
@@ -130,8 +130,6 @@ def assess_command(
     across accounts) as the output.
     """
     suppressions = _suppressions(suppressions_file)
-    if output is not None:
-        check_writable(output)
     if is_org or org_index is not None or role_name:
         if is_org == (org_index is not None) or is_org != bool(role_name):
             raise click.UsageError("use --org --role-name NAME, or --org-index PATH")

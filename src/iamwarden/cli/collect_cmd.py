@@ -46,7 +46,7 @@ Exit codes:
     "--output",
     "-o",
     required=True,
-    type=click.Path(path_type=Path),
+    metavar="PATH",
     help="Snapshot file (.json/.json.gz), or a directory with --org.",
 )
 @click.option("--sequential", is_flag=True, help="One call at a time (for comparison).")
@@ -68,7 +68,7 @@ Exit codes:
 def collect(
     is_org: bool,
     role_name: str | None,
-    output: Path,
+    output: str,
     sequential: bool,
     max_workers: int,
     max_accounts: int,
@@ -83,9 +83,10 @@ def collect(
     if role_name and not is_org:
         raise click.UsageError("--role-name only goes with --org")
     if is_org:
-        check_directory(output)
+        check_directory(Path(output))
     else:
-        check_writable(output)
+        check_writable(output)  # the text as given: `newdir/` names a directory
+    out = Path(output)
     with live_progress(quiet=quiet) as progress:
         access = open_access(target, home_region=options.home_region)
         if is_org:
@@ -93,7 +94,7 @@ def collect(
             index = collect_organization(
                 access,
                 role_name=role_name,
-                out_dir=output,
+                out_dir=out,
                 external_id=target.external_id,
                 options=options,
                 progress=progress,
@@ -104,12 +105,12 @@ def collect(
         failed = sum(1 for a in index.accounts if a.error)
         click.echo(
             f"wrote {counted(len(index.accounts), 'account snapshot')} and "
-            f"{output / INDEX_NAME} ({counted(failed, 'account')} failed)",
+            f"{out / INDEX_NAME} ({counted(failed, 'account')} failed)",
             err=True,
         )
         return
     snapshot = collection.snapshot
-    dump_snapshot(snapshot, output)
+    dump_snapshot(snapshot, out)
     stats = collection.stats
     click.echo(
         f"wrote {output} ({counted(len(snapshot.users), 'user')}, "

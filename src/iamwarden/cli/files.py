@@ -3,10 +3,16 @@
 
 Outputs are checked with `check_writable` / `check_directory` before the work that produces
 them starts, then written with `write_text` (temporary file beside the destination, synced,
-renamed into place).
+renamed into place). `OUTPUT_FILE` is the click type of a file option (`-o`): it checks the
+destination as the command line is read.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
 
 from iamwarden.fileio import (
     check_directory,
@@ -19,6 +25,7 @@ from iamwarden.fileio import (
 from iamwarden.fileio import write_atomically as write_text
 
 __all__ = [
+    "OUTPUT_FILE",
     "check_directory",
     "check_json_depth",
     "check_writable",
@@ -27,3 +34,20 @@ __all__ = [
     "read_text",
     "write_text",
 ]
+
+
+class _OutputFile(click.ParamType):
+    """A file to write: `check_writable` runs on the text as given (`newdir/` names a
+    directory, which `Path` would forget), so a bad destination is one line, exit 2, before
+    any work"""
+
+    name = "file"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        if isinstance(value, Path):
+            return value
+        check_writable(str(value))
+        return Path(value)
+
+
+OUTPUT_FILE = _OutputFile()

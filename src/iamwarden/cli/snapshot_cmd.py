@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from iamwarden.analysis.evidence import counted
-from iamwarden.cli.files import check_writable
+from iamwarden.cli.files import OUTPUT_FILE
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.snapshot import dump_snapshot
 
@@ -31,12 +31,11 @@ Exit codes:
     "--output",
     "-o",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OUTPUT_FILE,
     help="Where to write the snapshot (.json or .json.gz).",
 )
 def snapshot(demo: bool, input_dir: Path | None, snapshot_file: Path | None, output: Path) -> None:
     """Write the snapshot of one account to a file."""
-    check_writable(output)
     account = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
     dump_snapshot(account, output)
     click.echo(
