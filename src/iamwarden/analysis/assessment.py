@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from types import MappingProxyType
-from typing import Any
 
 from iamwarden.analysis.compliance import (
     ControlResult,
@@ -27,11 +26,11 @@ from iamwarden.analysis.compliance import (
 from iamwarden.analysis.permissions import Permissions
 from iamwarden.analysis.quality import DataWarning, data_warnings
 from iamwarden.analysis.registry import CheckContext, CheckSpec, registered_checks
-from iamwarden.errors import InputError, Problem
+from iamwarden.config import Suppression, parse_suppression
+from iamwarden.errors import InputError
 from iamwarden.fileio import parse_yaml
 from iamwarden.findings import Finding, Severity, Status
 from iamwarden.policy import Catalog, load_catalog
-from iamwarden.policy.arn import glob_matches
 from iamwarden.snapshot import DataSet, Gap, Snapshot, with_policy_gaps
 from iamwarden.snapshot.policies import policy_documents
 
@@ -42,6 +41,7 @@ __all__ = [
     "DataGap",
     "Suppression",
     "assess",
+    "mute_findings",
     "parse_suppressions",
 ]
 
@@ -68,22 +68,6 @@ class DataGap:
     is_collected: bool
     checks: tuple[str, ...] = ()
     controls: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Suppression:
-    """Accepted risk: findings of `check_id` on resources matching `resource_arn` (a glob with
-    `*` and `?`) become MUTED"""
-
-    check_id: str
-    resource_arn: str = "*"
-    reason: str = ""
-
-    def matches(self, finding: Finding) -> bool:
-        """Whether this suppression covers `finding`"""
-        return finding.check_id == self.check_id and glob_matches(
-            self.resource_arn, finding.resource_arn
-        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,6 +120,8 @@ class Assessment:
     missing_data: tuple[str, ...]
     data_gaps: tuple[DataGap, ...] = ()
     data_warnings: tuple[DataWarning, ...] = ()
+    expired_suppressions: tuple[Suppression, ...] = ()
+    """Suppressions whose expiry date is before the assessment date: they muted nothing"""
     credential_report_collected: bool = False
     credential_report_generated: datetime | None = None
 
@@ -235,15 +221,36 @@ def _sort_key(finding: Finding) -> tuple[int, str, str]:
 
 
 def _mute(finding: Finding, suppressions: Iterable[Suppression]) -> Finding:
-    rule = next((s for s in suppressions if s.matches(finding)), None)
-    if rule is None or finding.status is Status.MUTED:
+    if finding.status is Status.MUTED:
+        return finding
+    principal = finding.evidence.get("principal")
+    found = str(principal) if principal is not None else None
+    rule = next(
+        (s for s in suppressions if s.matches(finding.check_id, finding.resource_arn, found)),
+        None,
+    )
+    if rule is None:
         return finding
     evidence = {
         **finding.evidence,
         "muted_status": finding.status.value,
         "muted_reason": rule.reason,
     }
+    if rule.expires is not None:
+        evidence["muted_until"] = rule.expires.isoformat()
     return dataclasses.replace(finding, status=Status.MUTED, evidence=evidence)
+
+
+def mute_findings(
+    findings: Iterable[Finding], suppressions: Iterable[Suppression], *, on: datetime
+) -> tuple[tuple[Finding, ...], tuple[Suppression, ...]]:
+    """`findings` with those a live suppression covers MUTED (the first matching rule's reason
+    and former status go into the evidence), and the suppressions that expired before the
+    day of `on` (the assessment date), which mute nothing"""
+    rules = tuple(suppressions)
+    live = tuple(r for r in rules if not r.is_expired(on.date()))
+    expired = tuple(r for r in rules if r.is_expired(on.date()))
+    return tuple(_mute(f, live) for f in findings), expired
 
 
 def assess(snapshot: Snapshot, options: AssessOptions = AssessOptions()) -> Assessment:
@@ -265,11 +272,13 @@ def assess(snapshot: Snapshot, options: AssessOptions = AssessOptions()) -> Asse
         snapshot=snapshot, catalog=catalog, permissions=Permissions(snapshot, catalog), now=now
     )
     findings: list[Finding] = []
+    live = tuple(s for s in options.suppressions if not s.is_expired(now.date()))
+    expired = tuple(s for s in options.suppressions if s.is_expired(now.date()))
     checks = registered_checks()
     tell(AssessProgress(stage=AssessStage.CHECKS, done=0, total=len(checks)))
     for done, (check_id, entry) in enumerate(checks.items(), 1):
         ctx = dataclasses.replace(base, spec=entry.spec)
-        findings.extend(_mute(f, options.suppressions) for f in entry.run(ctx))
+        findings.extend(_mute(f, live) for f in entry.run(ctx))
         tell(
             AssessProgress(stage=AssessStage.CHECKS, done=done, total=len(checks), detail=check_id)
         )
@@ -297,22 +306,15 @@ def assess(snapshot: Snapshot, options: AssessOptions = AssessOptions()) -> Asse
         missing_data=tuple(missing),
         data_gaps=_data_gaps(snapshot, findings, compliance),
         data_warnings=data_warnings(snapshot, now=now, today=options.today),
+        expired_suppressions=expired,
         credential_report_collected=report is not None,
         credential_report_generated=report.generated if report is not None else None,
     )
 
 
-def _field(item: Mapping[str, Any], name: str, where: str, *, required: bool) -> str:
-    value = item.get(name)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not value:
-        raise InputError("required, a non-empty string", location=f"{where}.{name}")
-    return value
-
-
 def parse_suppressions(text: str, *, path: str = "") -> tuple[Suppression, ...]:
-    """Suppressions from YAML: `suppressions: [{check_id, resource_arn?, reason?}, ...]`
+    """Suppressions from YAML: `suppressions: [{check_id, resource_arn?, principal?, reason?,
+    expires?}, ...]`, the same rules as `iamwarden.toml`'s `archive_rules`
 
     Raises:
         InputError: the text is not YAML of that shape; every problem is reported.
@@ -323,30 +325,12 @@ def parse_suppressions(text: str, *, path: str = "") -> tuple[Suppression, ...]:
         raise InputError("expected a mapping with a `suppressions` list", path=path)
     known = registered_checks()
     found: list[Suppression] = []
-    problems: list[Problem] = []
+    problems = []
     for index, item in enumerate(items):
-        where = f"suppressions[{index}]"
-        if not isinstance(item, dict):
-            problems.append(Problem(where, "expected a mapping"))
-            continue
-        extra = sorted(set(item) - {"check_id", "resource_arn", "reason"})
-        if extra:
-            problems.append(Problem(f"{where}.{extra[0]}", "unknown field"))
-            continue
-        try:
-            check_id = _field(item, "check_id", where, required=True)
-            suppression = Suppression(
-                check_id=check_id,
-                resource_arn=_field(item, "resource_arn", where, required=False) or "*",
-                reason=_field(item, "reason", where, required=False),
-            )
-        except InputError as error:
-            problems.extend(error.problems)
-            continue
-        if check_id not in known:
-            problems.append(Problem(f"{where}.check_id", f"unknown check `{check_id}`"))
-            continue
-        found.append(suppression)
+        rule, trouble = parse_suppression(item, f"suppressions[{index}]", known_checks=known)
+        problems.extend(trouble)
+        if rule is not None:
+            found.append(rule)
     if problems:
         raise InputError(
             problems[0].problem, path=path, location=problems[0].location, problems=problems
