@@ -4,7 +4,9 @@ boto3's default credential chain)"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,6 +15,7 @@ import click
 from iamwarden.aws import collect_account, open_access
 from iamwarden.aws.session import AwsTarget, CollectOptions
 from iamwarden.cli.progress import live_progress
+from iamwarden.errors import InputError
 from iamwarden.snapshot import Snapshot, read_snapshot
 
 __all__ = ["collect_live", "live_options", "live_request", "load_source", "source_options"]
@@ -21,9 +24,49 @@ F = TypeVar("F", bound=Callable[..., Any])
 _LIVE = "iamwarden.live"
 
 
+# every partition's region names: two to four letters, one or two words, a number
+# (`us-east-1`, `us-gov-west-1`, `eusc-de-east-1`)
+_REGION_SHAPE = re.compile(r"[a-z]{2,4}(?:-[a-z]+){1,2}-[0-9]{1,2}")
+
+
+@cache
+def _known_regions() -> frozenset[str]:
+    """The regions of every partition in botocore's endpoint data"""
+    from botocore.loaders import create_loader
+
+    loader = create_loader()
+    known = {
+        region
+        for name in ("partitions", "endpoints")
+        for partition in loader.load_data(name)["partitions"]
+        for region in partition.get("regions", {})
+    }
+    return frozenset(known)
+
+
+def _check_regions(option: str, names: list[str]) -> None:
+    """Refuse a name that is not shaped as a region; warn of one botocore does not know (AWS
+    opens regions before botocore lists them)"""
+    for name in names:
+        if not _REGION_SHAPE.fullmatch(name):
+            raise InputError(
+                f"`{name}` is not a region name (such as `us-east-1`)", location=option
+            )
+        if name not in _known_regions():
+            click.echo(
+                f"warning: {option}: region `{name}` is not in botocore's endpoint data "
+                "(a region newer than botocore, or a typo)",
+                err=True,
+            )
+
+
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     if value not in (None, (), ""):
         assert param.name is not None
+        if param.name == "region":
+            _check_regions("--region", list(value))
+        elif param.name == "regions":
+            _check_regions("--regions", [r.strip() for r in value.split(",") if r.strip()])
         ctx.meta.setdefault(_LIVE, {})[param.name] = value
     return value
 
