@@ -85,3 +85,10 @@ def test_policy_json_is_printed_whole_and_parses() -> None:
         if f.spec.remediation.policy
     }
     assert policies and {json.dumps(p, sort_keys=True) for p in policies} == expected
+
+
+def test_empty_data_sections_are_left_out() -> None:
+    lines, assessment = _demo_at(200)
+    assert not assessment.data_warnings and not assessment.data_gaps
+    assert "DATA WARNINGS:" not in lines and "DATA NOT ASSESSED:" not in lines
+    assert "None" not in lines[lines.index("SUMMARY:") :]

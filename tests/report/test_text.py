@@ -6,7 +6,14 @@ from iamwarden import __version__
 from iamwarden.analysis import assess
 from iamwarden.report import render_text
 from iamwarden.report.groups import duration
-from iamwarden.snapshot import AccessKey, CredentialReport, DataSet, Gap, PasswordPolicy
+from iamwarden.snapshot import (
+    AccessKey,
+    CredentialReport,
+    DataSet,
+    Gap,
+    PasswordPolicy,
+    demo_snapshot,
+)
 from tests.builders import (
     ACCOUNT_ID,
     NOW,
@@ -226,3 +233,15 @@ def test_counts_use_singular_and_plural():
 )
 def test_duration(span, text):
     assert duration(span) == text
+
+
+def test_empty_data_sections_are_left_out() -> None:
+    """The demo has every data set and nothing that looks wrong: no DATA section is printed,
+    and no placeholder value follows the compliance table"""
+    assessment = assess(demo_snapshot())
+    assert not assessment.data_warnings and not assessment.data_gaps
+    out = render_text(assessment)
+    assert "DATA WARNINGS:" not in out and "DATA NOT ASSESSED:" not in out
+    tail = out[out.index("COMPLIANCE (") :]
+    assert "None" not in tail
+    assert out.endswith("[1 PASS]\n")

@@ -106,10 +106,9 @@ def not_assessed(assessment: Assessment) -> Mapping[str, tuple[Finding, ...]]:
 
 def data_not_assessed_lines(assessment: Assessment) -> Iterator[str]:
     """The DATA NOT ASSESSED section's lines (without its heading): every gap with the checks
-    and controls it left NOT_ASSESSED, then the other NOT_ASSESSED findings"""
+    and controls it left NOT_ASSESSED, then the other NOT_ASSESSED findings; none when every
+    check was assessed"""
     pending = not_assessed(assessment)
-    if not assessment.data_gaps and not pending:
-        yield "None"
     for entry in assessment.data_gaps:
         gap = entry.gap
         where = ", ".join(p for p in (gap.region, gap.service, gap.call, gap.error_code) if p)
@@ -128,9 +127,8 @@ def data_not_assessed_lines(assessment: Assessment) -> Iterator[str]:
 
 
 def data_warning_lines(assessment: Assessment) -> Iterator[str]:
-    """The DATA WARNINGS section's lines (without its heading): data that looks wrong"""
-    if not assessment.data_warnings:
-        yield "None"
+    """The DATA WARNINGS section's lines (without its heading): data that looks wrong; none
+    when nothing does"""
     for warning in assessment.data_warnings:
         yield f"- {warning.message}"
 

@@ -62,13 +62,13 @@ def _hanging(console: Console, label: Text | str, body: Text | str) -> None:
         console.print(Text.assemble(lead, line), soft_wrap=True)  # wrapped already
 
 
-def _prose(console: Console, line: str, style: str = "") -> None:
+def _prose(console: Console, line: str) -> None:
     """A plain line whose wrapped lines keep its indent (past a leading `- `)"""
     body = line.lstrip(" ")
     indent = line[: len(line) - len(body)]
     if body.startswith("- "):
         indent, body = indent + "- ", body[2:]
-    _hanging(console, indent, Text(body, style=style))
+    _hanging(console, indent, Text(body))
 
 
 def _header(console: Console, assessment: Assessment) -> None:
@@ -168,11 +168,12 @@ def render_terminal(assessment: Assessment, console: Console) -> None:
         )
     console.print()
     console.print(table)
-    console.print()
-    console.print(Text("DATA WARNINGS:", style="bold yellow"))
-    for line in data_warning_lines(assessment):
-        _prose(console, line, style="dim" if line == "None" else "")
-    console.print()
-    console.print(Text("DATA NOT ASSESSED:", style="bold yellow"))
-    for line in data_not_assessed_lines(assessment):
-        _prose(console, line, style="dim" if line == "None" else "")
+    for heading, lines in (
+        ("DATA WARNINGS:", list(data_warning_lines(assessment))),
+        ("DATA NOT ASSESSED:", list(data_not_assessed_lines(assessment))),
+    ):
+        if lines:  # as in the text report: an empty section is left out
+            console.print()
+            console.print(Text(heading, style="bold yellow"))
+            for line in lines:
+                _prose(console, line)

@@ -104,12 +104,14 @@ def _lines(assessment: Assessment) -> Iterator[str]:
         note = f" [{facts}]" if facts and row.status is ControlStatus.MANUAL else ""
         status = row.status.value
         yield f"{row.requirement.id:<{width}}  {status:<12}  {row.requirement.title}{note}"
-    yield ""
-    yield "DATA WARNINGS:"
-    yield from data_warning_lines(assessment)
-    yield ""
-    yield "DATA NOT ASSESSED:"
-    yield from data_not_assessed_lines(assessment)
+    for heading, lines in (
+        ("DATA WARNINGS:", list(data_warning_lines(assessment))),
+        ("DATA NOT ASSESSED:", list(data_not_assessed_lines(assessment))),
+    ):
+        if lines:  # a section with nothing to list is left out, not filled with a placeholder
+            yield ""
+            yield heading
+            yield from lines
 
 
 def render_text(assessment: Assessment) -> str:
