@@ -101,7 +101,7 @@ def test_globs_match_whole_values():
 
 
 def _finding(principal: str | None = "444455556666") -> Finding:
-    evidence = {"principal": principal} if principal is not None else {}
+    evidence = {"principals": [principal]} if principal is not None else {}
     return Finding(
         check_id="external_access_cross_account",
         resource_arn="arn:aws:s3:::acme-shared-reports",
@@ -110,6 +110,10 @@ def _finding(principal: str | None = "444455556666") -> Finding:
         message="shared",
         evidence=evidence,
     )
+
+
+def _fields(finding: Finding) -> dict[str, object]:
+    return {n: getattr(finding, n) for n in Finding.__dataclass_fields__}
 
 
 def test_a_rule_matches_on_check_resource_and_principal():
@@ -123,6 +127,9 @@ def test_a_rule_matches_on_check_resource_and_principal():
     assert other.status is Status.FAIL
     (none,), _ = mute_findings([_finding(None)], [rule], on=on)
     assert none.status is Status.FAIL
+    two = Finding(**{**_fields(_finding()), "evidence": {"principals": ["444455556666", "1"]}})
+    (both,), _ = mute_findings([two], [rule], on=on)
+    assert both.status is Status.FAIL  # every principal of the finding must match
 
 
 def test_an_expired_rule_stops_muting_and_is_reported():

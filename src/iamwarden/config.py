@@ -59,9 +59,9 @@ class Suppression:
     """Accepted risk: matching findings become MUTED, never dropped
 
     A finding matches when its check id is `check_id`, its resource ARN matches the glob
-    `resource_arn`, and, when `principal` is given, its evidence's `principal` (the outside
-    principal of an external-access finding: an account id, an ARN, `*`, a service) matches
-    the glob `principal`. From the day after `expires` the rule no longer mutes (it is
+    `resource_arn`, and, when `principal` is given, every outside principal of the finding
+    (its evidence's `principals` for an external-access finding: account ids, ARNs, `*`,
+    services, identity providers) matches the glob `principal`. From the day after `expires` the rule no longer mutes (it is
     reported as expired instead).
     """
 
@@ -71,13 +71,14 @@ class Suppression:
     reason: str = ""
     expires: date | None = None
 
-    def matches(self, check_id: str, resource_arn: str, principal: str | None) -> bool:
-        """Whether this rule covers a finding with these fields"""
+    def matches(self, check_id: str, resource_arn: str, principals: tuple[str, ...] = ()) -> bool:
+        """Whether this rule covers a finding with these fields (`principals`: the finding's
+        outside principals, empty when it has none)"""
         if check_id != self.check_id or not glob_match(self.resource_arn, resource_arn):
             return False
         if not self.principal:
             return True
-        return principal is not None and glob_match(self.principal, principal)
+        return bool(principals) and all(glob_match(self.principal, p) for p in principals)
 
     def is_expired(self, on: date) -> bool:
         """Whether the rule has expired by the day `on`"""

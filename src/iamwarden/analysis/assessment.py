@@ -223,10 +223,9 @@ def _sort_key(finding: Finding) -> tuple[int, str, str]:
 def _mute(finding: Finding, suppressions: Iterable[Suppression]) -> Finding:
     if finding.status is Status.MUTED:
         return finding
-    principal = finding.evidence.get("principal")
-    found = str(principal) if principal is not None else None
+    principals = tuple(str(p) for p in finding.evidence.get("principals", ()))
     rule = next(
-        (s for s in suppressions if s.matches(finding.check_id, finding.resource_arn, found)),
+        (s for s in suppressions if s.matches(finding.check_id, finding.resource_arn, principals)),
         None,
     )
     if rule is None:
