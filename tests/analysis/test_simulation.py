@@ -300,3 +300,147 @@ scenarios:
     assert second.policy_locations["identity_policies[0]"] == (
         "t.yaml: scenarios[0].identity_policies[0]"
     )
+
+
+# -- scenario-level fields are located in the scenario, not in its first request ------------
+
+_BAD_POLICY = '{"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Action": "s3:*"}]}'
+
+
+@pytest.mark.parametrize(
+    ("scenario_line", "location"),
+    [
+        ("    resource_account: 111122223333\n", "scenarios[0] (s1).resource_account"),
+        ("    management_account: maybe\n", "scenarios[0] (s1).management_account"),
+        ("    session_policies: [5]\n", "scenarios[0] (s1).session_policies[0]"),
+        (f"    permissions_boundary: {_BAD_POLICY}\n", "scenarios[0] (s1).permissions_boundary."),
+        ("    scps: [[{Statement: []}]]\n", "scenarios[0] (s1).scps[0][0]"),
+    ],
+)
+def test_a_malformed_scenario_field_is_located_in_the_scenario(
+    scenario_line: str, location: str
+) -> None:
+    with pytest.raises(ScenarioError) as raised:
+        load_scenarios(_one(scenario_line + _requests("{action: s3:GetObject}")))
+    assert raised.value.location.startswith(location), raised.value.location
+    assert "requests" not in raised.value.location
+
+
+def test_a_request_overriding_a_field_is_located_in_the_request() -> None:
+    body = "    management_account: false\n" + _requests(
+        "{action: s3:GetObject}", "{action: s3:GetObject, management_account: maybe}"
+    )
+    with pytest.raises(ScenarioError) as raised:
+        load_scenarios(_one(body))
+    assert raised.value.location == "scenarios[0] (s1).requests[1].management_account"
+
+
+# -- YAML reads unquoted account ids as numbers and yes/no as booleans -----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "location", "problem"),
+    [
+        (
+            "scenarios:\n  - name: s1\n    principal: 123456789012\n"
+            "    requests: [{action: s3:GetObject}]\n",
+            "scenarios[0] (s1).principal",
+            "must be a string, not the number `123456789012`: quote it",
+        ),
+        (
+            "scenarios:\n  - name: 2024\n    requests: [{action: s3:GetObject}]\n",
+            "scenarios[0].name",
+            "must be a string, not the number `2024`: quote it",
+        ),
+        (
+            _one("    resource_account: 000011112222\n" + _requests("{action: s3:GetObject}")),
+            "scenarios[0] (s1).resource_account",
+            "must be a string, not the number `2397330`: quote it",  # YAML 1.1 octal
+        ),
+        (
+            _one(_requests("{action: s3:GetObject, resource: yes}")),
+            "scenarios[0] (s1).requests[0].resource",
+            "must be a string, not the boolean `true`: quote it",
+        ),
+        (
+            _one(_requests('{action: s3:GetObject, context: {"aws:SourceAccount": 000011112222}}')),
+            "scenarios[0] (s1).requests[0].context.aws:SourceAccount",
+            "must be a string, not the number `2397330`: quote it",
+        ),
+        (
+            _one(_requests('{action: s3:GetObject, context: {"aws:ResourceTag/env": no}}')),
+            "scenarios[0] (s1).requests[0].context.aws:ResourceTag/env",
+            "must be a string, not the boolean `false`: quote it",
+        ),
+    ],
+)
+def test_a_number_or_boolean_where_a_string_belongs_says_to_quote_it(
+    text: str, location: str, problem: str
+) -> None:
+    with pytest.raises(ScenarioError) as raised:
+        load_scenarios(text)
+    assert (raised.value.location, raised.value.problem) == (location, problem)
+
+
+def test_numbers_booleans_and_dates_stay_fine_for_keys_of_those_types() -> None:
+    context = (
+        '{"aws:MultiFactorAuthAge": 300, "aws:SecureTransport": true, '
+        '"aws:CurrentTime": 2026-01-31T12:00:00Z, "aws:EpochTime": 1769860800, '
+        '"s3:max-keys": 10}'
+    )
+    (scenario,) = load_scenarios(_one(_requests(f"{{action: s3:ListBucket, context: {context}}}")))
+    assert dict(scenario.requests[0].request.context) == {
+        "aws:MultiFactorAuthAge": "300",
+        "aws:SecureTransport": "true",
+        "aws:CurrentTime": "2026-01-31T12:00:00+00:00",
+        "aws:EpochTime": "1769860800",
+        "s3:max-keys": "10",
+    }
+
+
+# -- context values are checked against their key's data type --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("aws:SourceIp", "not-an-ip", "expected an IP address"),
+        ("aws:CurrentTime", "yesterday", "expected an ISO 8601 date-time"),
+        ("aws:EpochTime", "soon", "expected an ISO 8601 date-time"),
+        ("aws:MultiFactorAuthPresent", "maybe", "expected `true` or `false`"),
+        ("aws:SecureTransport", "1", "expected `true` or `false`"),
+        ("aws:MultiFactorAuthAge", "an hour", "expected a number"),
+        ("aws:PrincipalArn", "alice", "expected an ARN"),
+    ],
+)
+def test_a_context_value_invalid_for_its_key_type_is_an_input_error(
+    key: str, value: str, expected: str
+) -> None:
+    """Decided silently, `aws:SourceIp: not-an-ip` would match no IpAddress condition and
+    every NotIpAddress one"""
+    body = _requests(f'{{action: s3:GetObject, context: {{"{key}": "{value}"}}}}')
+    with pytest.raises(ScenarioError) as raised:
+        load_scenarios(_one(body))
+    assert raised.value.location == f"scenarios[0] (s1).requests[0].context.{key}"
+    assert (
+        raised.value.problem
+        == f"`{value}` is not valid for `{key}`: " + (raised.value.problem.split(": ", 1)[1])
+    )
+    assert expected in raised.value.problem
+    shared = f'    context: {{"{key}": ["{value}"]}}\n' + _requests("{action: s3:GetObject}")
+    with pytest.raises(ScenarioError) as raised:
+        load_scenarios(_one(shared))
+    assert raised.value.location == f"scenarios[0] (s1).context.{key}"
+
+
+def test_simulate_principal_checks_context_values() -> None:
+    with pytest.raises(InputError) as raised:
+        simulate_principal(
+            demo_snapshot(),
+            "arn:aws:iam::210987654321:user/deploy-bot",
+            ["s3:GetObject"],
+            context={"aws:SourceIp": ("10.0.0.1", "ten")},
+        )
+    assert str(raised.value) == (
+        "--context: `ten` is not valid for `aws:SourceIp`: expected an IP address (`203.0.113.7`)"
+    )

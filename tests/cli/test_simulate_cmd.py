@@ -355,3 +355,44 @@ def test_explain_names_an_inline_policy_by_identity_and_name() -> None:
     assert result.exit_code == 0, result.output
     assert "identity policy `app-lambda-role/orders-table` Statement[0]" in result.output
     assert "`arn:aws:iam::210987654321:policy/DeveloperBoundary` Statement[0]" in result.output
+
+
+@pytest.mark.parametrize(
+    "pair",
+    ["aws:SourceIp=not-an-ip", "aws:CurrentTime=yesterday", "aws:MultiFactorAuthPresent=maybe"],
+)
+def test_context_value_invalid_for_its_key_exits_2_before_deciding(pair: str) -> None:
+    key, _, value = pair.partition("=")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--demo",
+            "--principal",
+            "arn:aws:iam::210987654321:user/deploy-bot",
+            "--action",
+            "s3:GetObject",
+            "--context",
+            pair,
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: --context: `{value}` is not valid for `{key}`: expected ")
+    assert result.stdout == ""
+
+
+def test_scenario_file_context_value_invalid_for_its_key_names_file_and_location(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "scenarios:\n  - name: x\n    principal: arn:aws:iam::111122223333:user/a\n"
+        '    context: {"aws:SourceIp": not-an-ip}\n    requests: [{action: s3:GetObject}]\n'
+    )
+    result = CliRunner().invoke(cli, ["simulate", "--scenarios", str(bad)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {bad}: scenarios[0] (x).context.aws:SourceIp: `not-an-ip` is not valid for "
+        "`aws:SourceIp`: expected an IP address (`203.0.113.7`)"
+    ]

@@ -9,11 +9,13 @@ certain decision (no undecided clause, no evaluation error) on an action the cat
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
+from datetime import date
 from enum import Enum
 from typing import Any
 
@@ -36,6 +38,7 @@ from iamwarden.policy import (
 )
 from iamwarden.policy.arn import PARTITIONS
 from iamwarden.policy.catalog import closest_name
+from iamwarden.policy.conditions import parse_date
 from iamwarden.snapshot import Group, Role, Snapshot, User
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "Verdict",
     "action_problem",
     "catalogue_warning",
+    "context_problem",
     "load_scenarios",
     "resource_problem",
     "results_to_json",
@@ -229,32 +233,133 @@ def _levels(value: Any, where: str, kind: PolicyKind, name: str) -> tuple[tuple[
     )
 
 
-def _scalar(value: Any, where: str) -> str:
+# The data type of global condition keys whose values have a form, from the IAM User Guide's
+# "AWS global condition context keys" page (each key's *Data type*); every other global key
+# (tag keys included) is a String
+_KEY_TYPES: Mapping[str, str] = {
+    "aws:currenttime": "Date",
+    "aws:epochtime": "Date",
+    "aws:tokenissuetime": "Date",
+    "aws:multifactorauthage": "Numeric",
+    "aws:multifactorauthpresent": "Bool",
+    "aws:principalisawsservice": "Bool",
+    "aws:securetransport": "Bool",
+    "aws:viaawsservice": "Bool",
+    "aws:sourceip": "IPAddress",
+    "aws:vpcsourceip": "IPAddress",
+    "aws:ec2instancesourceprivateipv4": "IPAddress",
+    "aws:principalarn": "ARN",
+    "aws:sourcearn": "ARN",
+}
+
+
+def _key_type(key: str, catalog: Catalog) -> str | None:
+    """The data type of a condition key: a global key's (`String` unless listed above);
+    `None` for a service key"""
+    found = _KEY_TYPES.get(key.lower())
+    if found is None and catalog.is_global_condition_key(key):
+        return "String"
+    return found
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+_VALID: Mapping[str, tuple[Callable[[str], bool], str]] = {
+    "Bool": (lambda v: v.lower() in ("true", "false"), "expected `true` or `false`"),
+    "Numeric": (_is_number, "expected a number"),
+    "Date": (
+        lambda v: parse_date(v) is not None,
+        "expected an ISO 8601 date-time (`2026-01-31T12:00:00Z`) or seconds since the epoch",
+    ),
+    "IPAddress": (_is_address, "expected an IP address (`203.0.113.7`)"),
+    "ARN": (lambda v: try_parse_arn(v) is not None, "expected an ARN"),
+}
+
+
+def context_problem(key: str, value: str, catalog: Catalog | None = None) -> str | None:
+    """Why `value` cannot be the value of condition key `key` in a request (its data type:
+    Bool, Numeric, Date, IP address, ARN), or None; service keys are not checked"""
+    kind = _key_type(key, catalog or load_catalog())
+    rule = _VALID.get(kind or "")
+    if rule is None:
+        return None
+    is_valid, expected = rule
+    if is_valid(value):
+        return None
+    return f"`{value}` is not valid for `{key}`: {expected}"
+
+
+def _check_context(context: Context, catalog: Catalog, at: Callable[[str], str]) -> None:
+    """Refuse a value invalid for its key's data type; `at(key)` locates the key"""
+    for key, values in context.items():
+        for value in (values,) if isinstance(values, str) else values:
+            _check(at(key), context_problem(key, value, catalog))
+
+
+def _quote_hint(value: Any) -> str:
+    """Why a value is not the string it may look like, for a field that needs a string (YAML
+    reads an unquoted `123456789012` as a number and `yes` as a boolean)"""
     if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str | int | float):
+        return f"must be a string, not the boolean `{str(value).lower()}`: quote it"
+    if isinstance(value, int | float):
+        return f"must be a string, not the number `{value}`: quote it"
+    return "must be a string"
+
+
+def _scalar(value: Any, where: str, kind: str | None) -> str:
+    """A context value as text; a String key refuses what YAML read as a number or boolean
+    (`012` is the number 10, `yes` is true: not the text that was written)"""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, date):  # YAML's timestamps: the ISO text they were written as
+        return value.isoformat()
+    if isinstance(value, bool | int | float):
+        if kind in ("String", "ARN", "IPAddress"):
+            raise _fail(where, _quote_hint(value))
+        if isinstance(value, bool):
+            return "true" if value else "false"
         return str(value)
     raise _fail(where, "expected a string, number or boolean")
 
 
-def _context(value: Any, where: str) -> dict[str, str | tuple[str, ...]]:
+def _context(value: Any, where: str, catalog: Catalog) -> dict[str, str | tuple[str, ...]]:
     if not isinstance(value, dict):
         raise _fail(where, "expected a mapping of condition keys to values")
     context: dict[str, str | tuple[str, ...]] = {}
     for key, item in value.items():
         at = f"{where}.{key}"
+        kind = _key_type(str(key), catalog)
         if isinstance(item, list):
-            context[str(key)] = tuple(_scalar(v, f"{at}[{i}]") for i, v in enumerate(item))
+            context[str(key)] = tuple(_scalar(v, f"{at}[{i}]", kind) for i, v in enumerate(item))
         else:
-            context[str(key)] = _scalar(item, at)
+            context[str(key)] = _scalar(item, at, kind)
+    _check_context(context, catalog, lambda key: f"{where}.{key}")
     return context
 
 
-def _text(fields: Mapping[str, Any], name: str, where: str, default: str | None = None) -> str:
+def _text(
+    fields: Mapping[str, Any], name: str, at: Callable[[str], str], default: str | None = None
+) -> str:
     value = fields.get(name, default)
-    if not isinstance(value, str) or not value:
-        raise _fail(f"{where}.{name}", "required, a non-empty string")
-    return value
+    if isinstance(value, str) and value:
+        return value
+    if value is None or value == "":
+        raise _fail(at(name), "required, a non-empty string")
+    raise _fail(at(name), _quote_hint(value))
 
 
 def action_problem(action: str) -> str | None:
@@ -308,51 +413,57 @@ def _account_of(arn: str) -> str | None:
     return parsed.account or None if parsed is not None else None
 
 
-def _request(fields: Mapping[str, Any], where: str, shared_context: Context) -> ScenarioRequest:
+def _request(
+    fields: Mapping[str, Any],
+    at: Callable[[str], str],
+    shared_context: Context,
+    catalog: Catalog,
+) -> ScenarioRequest:
+    """One request from its fields (the scenario's merged with its own); `at(name)` is where
+    field `name` is written: the request, or the scenario it inherits the field from"""
     unknown = sorted(set(fields) - _REQUEST_FIELDS)
     if unknown:
-        raise _fail(f"{where}.{unknown[0]}", "unknown field")
-    principal = _text(fields, "principal", where)
-    action = _text(fields, "action", where)
-    _check(f"{where}.action", action_problem(action))
-    resource = _text(fields, "resource", where, default="*")
-    _check(f"{where}.resource", resource_problem(resource))
-    context = {**shared_context, **_context(fields.get("context") or {}, f"{where}.context")}
+        raise _fail(at(unknown[0]), "unknown field")
+    principal = _text(fields, "principal", at)
+    action = _text(fields, "action", at)
+    _check(at("action"), action_problem(action))
+    resource = _text(fields, "resource", at, default="*")
+    _check(at("resource"), resource_problem(resource))
+    context = {**shared_context, **_context(fields.get("context") or {}, at("context"), catalog)}
     account = fields.get("resource_account")
-    if account is not None and not isinstance(account, str | int):
-        raise _fail(f"{where}.resource_account", "expected an account id")
+    if account is not None and (not isinstance(account, str) or not account):
+        problem = "expected an account id" if isinstance(account, str) else _quote_hint(account)
+        raise _fail(at("resource_account"), problem)
     management = fields.get("management_account", False)
     if not isinstance(management, bool):
-        raise _fail(f"{where}.management_account", "expected true or false")
+        raise _fail(at("management_account"), "expected true or false")
     expect = fields.get("expect")
     try:
         expected = Decision(expect) if expect is not None else None
     except ValueError:
         choices = ", ".join(d.value for d in Decision)
-        raise _fail(f"{where}.expect", f"`{expect}` is not one of {choices}") from None
+        raise _fail(at("expect"), f"`{expect}` is not one of {choices}") from None
 
     def optional(name: str, kind: PolicyKind) -> Policy | None:
         value = fields.get(name)
-        return None if value is None else _policy(value, f"{where}.{name}", kind, name)
+        return None if value is None else _policy(value, at(name), kind, name)
 
     def levels(name: str, kind: PolicyKind) -> tuple[tuple[Policy, ...], ...] | None:
         value = fields.get(name)
-        return None if value is None else _levels(value, f"{where}.{name}", kind, name)
+        return None if value is None else _levels(value, at(name), kind, name)
 
     sessions = fields.get("session_policies")
     policies = PolicySet(
         identity=_policies(
             fields.get("identity_policies") or [],
-            f"{where}.identity_policies",
+            at("identity_policies"),
             PolicyKind.IDENTITY,
             "identity_policies",
         ),
         permissions_boundary=optional("permissions_boundary", PolicyKind.PERMISSIONS_BOUNDARY),
         session=None
         if sessions is None
-        else _policies(
-            sessions, f"{where}.session_policies", PolicyKind.SESSION, "session_policies"
-        ),
+        else _policies(sessions, at("session_policies"), PolicyKind.SESSION, "session_policies"),
         resource=optional("resource_policy", PolicyKind.RESOURCE),
         scps=levels("scps", PolicyKind.SCP),
         rcps=levels("rcps", PolicyKind.RCP),
@@ -362,21 +473,17 @@ def _request(fields: Mapping[str, Any], where: str, shared_context: Context) -> 
         principal=principal,
         action=action,
         resource=resource,
-        resource_account=str(account)
-        if account is not None
-        else _account_of(resource) or _account_of(principal),
+        resource_account=account or _account_of(resource) or _account_of(principal),
         context=context,
     )
     return ScenarioRequest(request=request, policies=policies, expect=expected)
 
 
-def _scenario(raw: Any, where: str, prefix: str = "") -> Scenario:
+def _scenario(raw: Any, where: str, catalog: Catalog, prefix: str = "") -> Scenario:
     if not isinstance(raw, dict):
         raise _fail(where, "expected a mapping")
     path = f"{prefix}{where}"
-    name = raw.get("name")
-    if not isinstance(name, str) or not name:
-        raise _fail(f"{where}.name", "required, a non-empty string")
+    name = _text(raw, "name", lambda field: f"{where}.{field}")
     where = f"{where} ({name})"
     requests = raw.get("requests")
     if not isinstance(requests, list) or not requests:
@@ -385,13 +492,17 @@ def _scenario(raw: Any, where: str, prefix: str = "") -> Scenario:
     if unknown:
         raise _fail(f"{where}.{unknown[0]}", "unknown field")
     shared = {k: v for k, v in raw.items() if k not in ("name", "requests", "context")}
-    shared_context = _context(raw.get("context") or {}, f"{where}.context")
+    shared_context = _context(raw.get("context") or {}, f"{where}.context", catalog)
     resolved = []
     for i, item in enumerate(requests):
         at = f"{where}.requests[{i}]"
         if not isinstance(item, dict):
             raise _fail(at, "expected a mapping")
-        request = _request(shared | item, at, shared_context)
+
+        def locate(field: str, own: dict[str, Any] = item, request: str = at) -> str:
+            return f"{where if field in shared and field not in own else request}.{field}"
+
+        request = _request(shared | item, locate, shared_context, catalog)
         origin = f"{path}.requests[{i}]"
         locations = {
             policy: f"{origin if policy.partition('[')[0] in item else path}.{policy}"
@@ -422,10 +533,11 @@ def load_scenarios(text: str, *, path: str = "") -> tuple[Scenario, ...]:
     data = _decode(text)
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
         raise _fail("scenarios", "required at the top level, a list of scenarios")
+    catalog = load_catalog()
     token = _PARSED.set({})
     try:
         scenarios = tuple(
-            _scenario(raw, f"scenarios[{i}]", f"{path}: " if path else "")
+            _scenario(raw, f"scenarios[{i}]", catalog, f"{path}: " if path else "")
             for i, raw in enumerate(data["scenarios"])
         )
     finally:
@@ -498,7 +610,8 @@ def simulate_principal(
 
     Raises:
         InputError: the principal is not in the account, an action is not `service:Name`
-            (or `*`), or a resource is not an ARN (or `*`).
+            (or `*`), a resource is not an ARN (or `*`), or a context value is not valid
+            for its key's data type (`context_problem`).
     """
     if not is_known_principal(snapshot, principal):
         raise InputError(f"principal `{principal}` is not in the account", location="--principal")
@@ -507,6 +620,7 @@ def simulate_principal(
     for resource in resources:
         _check("--resource", resource_problem(resource))
     catalog = catalog or load_catalog()
+    _check_context(context or {}, catalog, lambda key: "--context")
     shared = dict(context or {})
     if region is not None and not any(k.lower() == _REQUESTED_REGION.lower() for k in shared):
         shared[_REQUESTED_REGION] = region
