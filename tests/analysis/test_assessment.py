@@ -9,8 +9,9 @@ from iamwarden.analysis import (
     assess,
     parse_suppressions,
 )
+from iamwarden.analysis.assessment import mute_findings
 from iamwarden.errors import InputError
-from iamwarden.findings import Severity, Status
+from iamwarden.findings import Finding, Severity, Status
 from iamwarden.snapshot import Account, DataSet, Gap, Snapshot, demo_snapshot
 from tests.builders import credential_report, root_row, snapshot
 
@@ -138,3 +139,17 @@ def test_muting_the_root_findings_leaves_cis_1_4_and_1_5_muted_and_unscored():
     assert "1.4" not in scored and "1.5" not in scored
     passed = sum(r.status is ControlStatus.PASS for r in muted.compliance)
     assert passed == sum(r.status is ControlStatus.PASS for r in plain.compliance)
+
+
+def test_a_principal_rule_passes_over_a_finding_whose_principals_are_a_count():
+    counted = Finding(
+        check_id="privilege_escalation",
+        resource_arn="arn:aws:iam::123456789012:root",
+        status=Status.NOT_ASSESSED,
+        severity=Severity.HIGH,
+        message="graph skipped",
+        evidence={"principals": 501},
+    )
+    rule = Suppression(check_id="privilege_escalation", principal="*")
+    (kept,), _ = mute_findings([counted], [rule], on=datetime(2026, 11, 1, tzinfo=UTC))
+    assert kept.status is Status.NOT_ASSESSED  # a count names no principal to match

@@ -265,6 +265,19 @@ def test_sensitive_actions_are_grouped_by_why():
     assert finding.evidence["statements"][0]["policy"] == PASS_ROLE_ANYWHERE.arn
 
 
+def test_policies_sharing_a_document_each_cite_their_own_statements():
+    twin = managed_policy("Twin", document=PASS_ROLE_ANYWHERE.document.obj())
+    snap = snapshot(policies=(PASS_ROLE_ANYWHERE, twin))
+    findings = run_check("policy_wildcard_sensitive_actions", snap)
+    assert [f.resource_arn for f in findings] == sorted([PASS_ROLE_ANYWHERE.arn, twin.arn])
+    for finding in findings:
+        assert finding.status is Status.FAIL
+        assert {r["policy"] for r in finding.evidence["statements"]} == {finding.resource_arn}
+    first, second = (dict(f.evidence) for f in findings)
+    assert first["actions"] == second["actions"] and first["only_under"] == second["only_under"]
+    assert first["actions"] is not second["actions"]  # each finding owns its evidence
+
+
 def test_inline_policies_are_checked_and_aws_managed_are_not():
     bot = user(
         "bot", inline_policies=(inline("deploy", document=PASS_ROLE_ANYWHERE.document.obj()),)

@@ -216,14 +216,18 @@ def _data_gaps(
     )
 
 
+_RANKS = {severity: severity.rank for severity in Severity}
+
+
 def _sort_key(finding: Finding) -> tuple[int, str, str]:
-    return (finding.severity.rank, finding.check_id, finding.resource_arn)
+    return (_RANKS[finding.severity], finding.check_id, finding.resource_arn)
 
 
-def _mute(finding: Finding, suppressions: Iterable[Suppression]) -> Finding:
-    if finding.status is Status.MUTED:
+def _mute(finding: Finding, suppressions: tuple[Suppression, ...]) -> Finding:
+    if not suppressions or finding.status is Status.MUTED:
         return finding
-    principals = tuple(str(p) for p in finding.evidence.get("principals", ()))
+    listed = finding.evidence.get("principals", ())  # a count in some checks' evidence
+    principals = tuple(str(p) for p in listed) if isinstance(listed, list | tuple) else ()
     rule = next(
         (s for s in suppressions if s.matches(finding.check_id, finding.resource_arn, principals)),
         None,

@@ -34,10 +34,14 @@ def days_between(earlier: datetime, later: datetime) -> int:
     return (later - earlier).days
 
 
-def statement_refs(evaluation: Evaluation | None) -> list[dict[str, Any]]:
-    """The statements that decided `evaluation` (none without one), as plain data"""
+def statement_refs(
+    evaluation: Evaluation | tuple[StatementRef, ...] | None,
+) -> list[dict[str, Any]]:
+    """The statements that decided `evaluation` (none without one), or the statements given,
+    as plain data"""
     if evaluation is None:
         return []
+    refs = evaluation.reasons if isinstance(evaluation, Evaluation) else evaluation
     return [
         {
             "kind": ref.kind.value,
@@ -46,7 +50,7 @@ def statement_refs(evaluation: Evaluation | None) -> list[dict[str, Any]]:
             "sid": ref.sid,
             "pointer": ref.pointer,
         }
-        for ref in evaluation.reasons
+        for ref in refs
     ]
 
 

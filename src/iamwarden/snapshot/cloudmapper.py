@@ -13,7 +13,7 @@ README is the reference. This module reads files; it never decides access.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -173,18 +173,18 @@ def _sorted(items: dict[str, Any]) -> tuple[Any, ...]:
 
 def _inline(node: JsonNode, key: str) -> tuple[InlinePolicy, ...]:
     return tuple(
-        InlinePolicy(name=p.key("PolicyName").text(), document=p.key("PolicyDocument").document())
+        InlinePolicy(name=p.text_of("PolicyName"), document=p.key("PolicyDocument").document())
         for p in node.items(key)
     )
 
 
 def _attached(node: JsonNode) -> tuple[str, ...]:
-    return tuple(p.key("PolicyArn").text() for p in node.items("AttachedManagedPolicies"))
+    return tuple(p.text_of("PolicyArn") for p in node.items("AttachedManagedPolicies"))
 
 
 def _boundary(node: JsonNode) -> str | None:
     boundary = node.opt("PermissionsBoundary")
-    return None if boundary is None else boundary.key("PermissionsBoundaryArn").text()
+    return None if boundary is None else boundary.text_of("PermissionsBoundaryArn")
 
 
 def _path(node: JsonNode) -> str:
@@ -193,8 +193,8 @@ def _path(node: JsonNode) -> str:
 
 def _user(node: JsonNode) -> User:
     return User(
-        name=node.key("UserName").text(),
-        arn=node.key("Arn").text(),
+        name=node.text_of("UserName"),
+        arn=node.text_of("Arn"),
         id=node.str_of("UserId"),
         path=_path(node),
         created=node.when_of("CreateDate"),
@@ -208,8 +208,8 @@ def _user(node: JsonNode) -> User:
 
 def _group(node: JsonNode) -> Group:
     return Group(
-        name=node.key("GroupName").text(),
-        arn=node.key("Arn").text(),
+        name=node.text_of("GroupName"),
+        arn=node.text_of("Arn"),
         id=node.str_of("GroupId"),
         path=_path(node),
         created=node.when_of("CreateDate"),
@@ -221,17 +221,17 @@ def _group(node: JsonNode) -> Group:
 def _instance_profiles(node: JsonNode) -> Iterator[InstanceProfile]:
     for profile in node.items("InstanceProfileList"):
         yield InstanceProfile(
-            name=profile.key("InstanceProfileName").text(),
-            arn=profile.key("Arn").text(),
-            roles=tuple(r.key("Arn").text() for r in profile.items("Roles")),
+            name=profile.text_of("InstanceProfileName"),
+            arn=profile.text_of("Arn"),
+            roles=tuple(r.text_of("Arn") for r in profile.items("Roles")),
         )
 
 
 def _role(node: JsonNode) -> Role:
     last_used = node.opt("RoleLastUsed")
     return Role(
-        name=node.key("RoleName").text(),
-        arn=node.key("Arn").text(),
+        name=node.text_of("RoleName"),
+        arn=node.text_of("Arn"),
         trust_policy=node.key("AssumeRolePolicyDocument").document(),
         id=node.str_of("RoleId"),
         path=_path(node),
@@ -242,7 +242,7 @@ def _role(node: JsonNode) -> Role:
         last_used=None if last_used is None else last_used.when_of("LastUsedDate"),
         last_used_region="" if last_used is None else last_used.str_of("Region"),
         is_last_used_known=last_used is not None,
-        instance_profiles=tuple(p.key("Arn").text() for p in node.items("InstanceProfileList")),
+        instance_profiles=tuple(p.text_of("Arn") for p in node.items("InstanceProfileList")),
         tags=node.tags(),
         max_session_duration=node.int_of("MaxSessionDuration", 3600),
     )
@@ -251,7 +251,7 @@ def _role(node: JsonNode) -> Role:
 def _managed_policy(node: JsonNode) -> ManagedPolicy:
     versions = tuple(
         PolicyVersion(
-            id=v.key("VersionId").text(),
+            id=v.text_of("VersionId"),
             document=v.key("Document").document(),
             is_default=v.flag_of("IsDefaultVersion"),
             created=v.when_of("CreateDate"),
@@ -260,7 +260,7 @@ def _managed_policy(node: JsonNode) -> ManagedPolicy:
     )
     if sum(v.is_default for v in versions) != 1:
         node.key("PolicyVersionList").fail("expected exactly one default version")
-    arn = node.key("Arn").text()
+    arn = node.text_of("Arn")
     return ManagedPolicy(
         name=node.str_of("PolicyName") or arn.rsplit("/", 1)[-1],  # the ARN ends with the name
         arn=arn,
@@ -331,6 +331,7 @@ class _Importer:
         self.account = Account(id="")
         self.function_listings: dict[Path, JsonNode | None] = {}
         self.functions: dict[Path, dict[str, str]] = {}
+        self.entity_folders: dict[str, Path | None] = {}
 
     def region_of(self, folder: Path) -> str:
         return folder.name
@@ -370,7 +371,7 @@ class _Importer:
         if identity is not None:
             caller = try_parse_arn(identity.str_of("Arn"))
             return Account(
-                id=identity.key("Account").text(),
+                id=identity.text_of("Account"),
                 alias=alias,
                 partition="aws" if caller is None else caller.partition,
             )
@@ -511,7 +512,7 @@ class _Importer:
                 continue
             services = tuple(
                 ServiceAccess(
-                    namespace=s.key("ServiceNamespace").text(),
+                    namespace=s.text_of("ServiceNamespace"),
                     last_authenticated=s.when_of("LastAuthenticated"),
                     last_authenticated_entity=s.str_of("LastAuthenticatedEntity"),
                 )
@@ -522,7 +523,13 @@ class _Importer:
 
     def entity_file(self, command: str, name: str) -> JsonNode | None:
         """The object in `iam-<command>/<name>` of the home region, if the file is there"""
-        return _optional(self.layout.home / f"iam-{command}" / quote_plus(name))
+        if command not in self.entity_folders:
+            path = self.layout.home / f"iam-{command}"
+            self.entity_folders[command] = path if path.exists() else None
+        folder = self.entity_folders[command]
+        if folder is None:
+            return None  # no such folder: one look, not one per entity
+        return _optional(folder / quote_plus(name))
 
     def user_files(self, command: str, user: User, key: str) -> list[JsonNode]:
         """The entries of `iam-<command>/<user>` (list-mfa-devices, list-access-keys)"""
@@ -530,16 +537,19 @@ class _Importer:
         return [] if response is None else list(response.items(key))
 
     def complete_user(
-        self, user: User, report: CredentialReport | None, virtual: tuple[VirtualMfaDevice, ...]
+        self,
+        user: User,
+        report: CredentialReport | None,
+        virtual: Mapping[str, list[VirtualMfaDevice]],
     ) -> User:
-        """Add the credential report's password and keys, and the user's MFA devices"""
+        """Add the credential report's password and keys, and the user's MFA devices
+        (`virtual`: the virtual devices by the ARN of their user)"""
         devices = {
             d.serial: MfaDevice(serial=d.serial, kind=MfaKind.VIRTUAL, enabled=d.enabled)
-            for d in virtual
-            if d.user_arn == user.arn
+            for d in virtual.get(user.arn, ())
         }
         for node in self.user_files("list-mfa-devices", user, "MFADevices"):
-            serial = node.key("SerialNumber").text()
+            serial = node.text_of("SerialNumber")
             devices.setdefault(
                 serial,
                 MfaDevice(serial=serial, kind=mfa_kind(serial), enabled=node.when_of("EnableDate")),
@@ -547,7 +557,7 @@ class _Importer:
         listed = sorted(
             (
                 AccessKey(
-                    id=n.key("AccessKeyId").text(),
+                    id=n.text_of("AccessKeyId"),
                     is_active=n.str_of("Status") == "Active",
                     created=n.when_of("CreateDate"),
                 )
@@ -577,8 +587,8 @@ class _Importer:
             for node in load_json(file).obj().items("analyzers"):
                 out.append(
                     AccessAnalyzer(
-                        arn=node.key("arn").text(),
-                        name=node.key("name").text(),
+                        arn=node.text_of("arn"),
+                        name=node.text_of("name"),
                         region=self.region_of(folder),
                         type=node.str_of("type", "ACCOUNT"),
                         status=node.str_of("status", "ACTIVE"),
@@ -597,7 +607,7 @@ class _Importer:
         if folder not in self.functions:
             listing = self.function_listing(folder)
             self.functions[folder] = {
-                f.key("FunctionName").text(): f.key("FunctionArn").text()
+                f.text_of("FunctionName"): f.text_of("FunctionArn")
                 for f in (() if listing is None else listing.items("Functions"))
             }
         return self.functions[folder]
@@ -701,8 +711,8 @@ class _Importer:
                     profile = node.opt("IamInstanceProfile")
                     if profile is None:
                         continue
-                    profile_arn = profile.key("Arn").text()
-                    instance_id = node.key("InstanceId").text()
+                    profile_arn = profile.text_of("Arn")
+                    instance_id = node.text_of("InstanceId")
                     name = next((t.value for t in node.tags() if t.key == "Name"), instance_id)
                     resource = ComputeResource(
                         arn=self.arn("ec2", region, f"instance/{instance_id}", owner),
@@ -720,11 +730,11 @@ class _Importer:
                 self.collected.add(DataSet.COMPUTE)
             for node in () if functions is None else functions.items("Functions"):
                 resource = ComputeResource(
-                    arn=node.key("FunctionArn").text(),
+                    arn=node.text_of("FunctionArn"),
                     kind=ComputeKind.LAMBDA_FUNCTION,
                     name=node.str_of("FunctionName"),
                     region=region,
-                    role_arn=node.key("Role").text(),
+                    role_arn=node.text_of("Role"),
                 )
                 found.setdefault(resource.arn, resource)
         return _sorted(found)
@@ -745,7 +755,11 @@ class _Importer:
         details = self.merge_get_calls(details)
         report = self.credential_report()
         virtual = self.virtual_mfa_devices()
-        users = tuple(self.complete_user(u, report, virtual) for u in details.users)
+        by_user: dict[str, list[VirtualMfaDevice]] = {}
+        for device in virtual:
+            if device.user_arn is not None:
+                by_user.setdefault(device.user_arn, []).append(device)
+        users = tuple(self.complete_user(u, report, by_user) for u in details.users)
         snapshot = Snapshot(
             account=self.account,
             source=f"cloudmapper:{self.layout.base.resolve().name}",

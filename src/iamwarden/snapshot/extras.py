@@ -83,7 +83,12 @@ def load_json(path: Path, name: str = "") -> JsonNode:
 
 @dataclass(frozen=True, slots=True)
 class JsonNode:
-    """A decoded JSON value with its file and JSON path, for located errors"""
+    """A decoded JSON value with its file and JSON path, for located errors
+
+    The member readers (`text_of`, `str_of`, `int_of`, …) read the decoded value directly
+    and make a located child node only to report a problem: an import reads millions of
+    members and fails at most once.
+    """
 
     value: Any
     at: str
@@ -96,6 +101,13 @@ class JsonNode:
     def _child(self, value: Any, step: str) -> JsonNode:
         return JsonNode(value, at=f"{self.at}{step}", path=self.path)
 
+    def _member(self, key: str) -> Any:
+        """The member `key` of this object (`None` when absent or null)"""
+        value = self.value
+        if not isinstance(value, dict):
+            self.fail("expected an object")
+        return value.get(key)
+
     def obj(self) -> JsonNode:
         """This node, checked to be an object"""
         if not isinstance(self.value, dict):
@@ -104,27 +116,33 @@ class JsonNode:
 
     def has(self, key: str) -> bool:
         """Whether this object has `key` with a non-null value"""
-        return self.obj().value.get(key) is not None
+        return self._member(key) is not None
 
     def key(self, key: str) -> JsonNode:
         """The required member `key`"""
-        if not self.has(key):
+        value = self._member(key)
+        if value is None:
             self.fail(f"missing field `{key}`")
-        return self._child(self.value[key], f".{key}")
+        return self._child(value, f".{key}")
 
     def opt(self, key: str) -> JsonNode | None:
         """The member `key`, or `None` when it is absent or null"""
-        return self._child(self.value[key], f".{key}") if self.has(key) else None
+        value = self._member(key)
+        return None if value is None else self._child(value, f".{key}")
 
     def items(self, key: str | None = None) -> Iterator[JsonNode]:
         """The elements of this list (or of member `key`, absent meaning empty)"""
-        node: JsonNode | None = self if key is None else self.opt(key)
-        if node is None:
-            return
-        if not isinstance(node.value, list):
-            node.fail("expected a list")
-        for index, value in enumerate(node.value):
-            yield node._child(value, f"[{index}]")
+        if key is None:
+            values, at = self.value, self.at
+        else:
+            values, at = self._member(key), f"{self.at}.{key}"
+            if values is None:
+                return
+        if not isinstance(values, list):
+            JsonNode(values, at=at, path=self.path).fail("expected a list")
+        path = self.path
+        for index, value in enumerate(values):
+            yield JsonNode(value, at=f"{at}[{index}]", path=path)
 
     def entries(self) -> Iterator[tuple[str, JsonNode]]:
         """The members of this object"""
@@ -164,29 +182,51 @@ class JsonNode:
         except (OverflowError, ValueError):
             self.fail(f"date-time `{value}` out of range")
 
+    def text_of(self, key: str) -> str:
+        """The required string member `key`"""
+        value = self._member(key)
+        if isinstance(value, str):
+            return value
+        return self.key(key).text()  # raises: missing, or not a string
+
     def str_of(self, key: str, default: str = "") -> str:
         """The optional string member `key`"""
-        node = self.opt(key)
-        return default if node is None else node.text()
+        value = self._member(key)
+        if value is None:
+            return default
+        return value if isinstance(value, str) else self._child(value, f".{key}").text()
 
     def int_of(self, key: str, default: int) -> int:
         """The optional integer member `key`"""
-        node = self.opt(key)
-        return default if node is None else node.integer()
+        value = self._member(key)
+        if value is None:
+            return default
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        return self._child(value, f".{key}").integer()
 
     def flag_of(self, key: str, default: bool = False) -> bool:
         """The optional boolean member `key`"""
-        node = self.opt(key)
-        return default if node is None else node.flag()
+        value = self._member(key)
+        if value is None:
+            return default
+        return value if isinstance(value, bool) else self._child(value, f".{key}").flag()
 
     def when_of(self, key: str) -> datetime | None:
         """The optional date-time member `key`"""
-        node = self.opt(key)
-        return None if node is None else node.when()
+        value = self._member(key)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                return as_utc(datetime.fromisoformat(value))
+            except (OverflowError, ValueError):
+                pass  # the located node says what is wrong
+        return self._child(value, f".{key}").when()
 
     def tags(self, key: str = "Tags") -> tuple[Tag, ...]:
         """AWS `[{"Key": …, "Value": …}]` tags in member `key`"""
-        return tuple(Tag(key=t.key("Key").text(), value=t.str_of("Value")) for t in self.items(key))
+        return tuple(Tag(key=t.text_of("Key"), value=t.str_of("Value")) for t in self.items(key))
 
     def document(self) -> Document:
         """This node as a policy document: an object, JSON text or URL-encoded JSON text

@@ -302,7 +302,7 @@ class CredentialReportRow:
         return self.user == ROOT_USER
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)  # no slots: the lookup index is a cached property
 class CredentialReport:
     """The credential report with the time AWS generated it"""
 
@@ -314,9 +314,13 @@ class CredentialReport:
         """The root user's row, if the report has one"""
         return next((r for r in self.rows if r.is_root), None)
 
+    @cached_property
+    def _rows_by_user(self) -> Mapping[str, CredentialReportRow]:
+        return {r.user: r for r in self.rows}  # the last row of a user wins
+
     def row(self, user: str) -> CredentialReportRow | None:
         """The row of an IAM user by name (the last one when the report repeats the user)"""
-        return next((r for r in reversed(self.rows) if r.user == user), None)
+        return self._rows_by_user.get(user)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,7 +5,8 @@ Every question goes to the engine through `ctx.permissions`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -28,7 +29,7 @@ from iamwarden.analysis.registry import (
 )
 from iamwarden.errors import InputError
 from iamwarden.findings import Finding, Severity
-from iamwarden.policy import Effect, Policy
+from iamwarden.policy import Effect, Evaluation, Policy
 from iamwarden.snapshot import DataSet, Group, ManagedPolicy, Role, User
 
 __all__ = [
@@ -314,20 +315,21 @@ def policy_wildcard_sensitive_actions(ctx: CheckContext) -> Iterator[Finding]:
     """
     why = ctx.permissions.sensitive_actions
     found = sorted(_customer_policies(ctx), key=lambda item: item[0])
+    summaries: dict[tuple[str, str], _Sensitive] = {}
     for resource, name, policy in found:
         if isinstance(policy, InputError):
             yield _unreadable(ctx, resource, name, policy, subject=name)
             continue
-        allowed = ctx.permissions.sensitive_allowed(policy)
-        if not allowed:
+        key = (policy.kind.value, policy.digest)
+        summary = summaries.get(key)
+        if summary is None:
+            summary = summaries[key] = _summarise(ctx.permissions.sensitive_allowed(policy), why)
+        actions = summary.actions
+        if not actions:
             yield ctx.passed(
                 resource, f"{name} allows no sensitive action on every resource", subject=name
             )
             continue
-        actions = sorted((a for a, _ in allowed), key=lambda a: (_ORDER[why[a]], a))
-        by_kind: dict[str, list[str]] = {}
-        for action in actions:
-            by_kind.setdefault(why[action].value, []).append(action)
         shown = ", ".join(actions[:5]) + (
             f" and {len(actions) - 5} more" if len(actions) > 5 else ""
         )
@@ -336,17 +338,44 @@ def policy_wildcard_sensitive_actions(ctx: CheckContext) -> Iterator[Finding]:
             f"{name} allows {counted(len(actions), 'sensitive action')} on every resource: "
             + shown,
             subject=name,
-            actions=by_kind,
-            only_under={a: only_under(e.undecided) for a, e in allowed if e.undecided},
-            statements=sorted(
-                {
-                    (r["policy"], r["index"], r["pointer"]): r
-                    for _, e in allowed
-                    for r in statement_refs(e)
-                }.values(),
-                key=lambda r: (r["policy"], r["index"]),
-            ),
+            actions={kind: list(names) for kind, names in summary.by_kind.items()},
+            only_under=dict(summary.only_under),
+            # one document's statements, cited under the name of the policy holding it
+            statements=[{**ref, "policy": policy.name} for ref in summary.statements],
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Sensitive:
+    """The evidence of one policy document's sensitive actions on Resource `*`"""
+
+    actions: tuple[str, ...]
+    by_kind: Mapping[str, tuple[str, ...]]
+    only_under: Mapping[str, str]
+    statements: tuple[Mapping[str, Any], ...]
+
+
+def _summarise(
+    allowed: tuple[tuple[str, Evaluation], ...], why: Mapping[str, Sensitivity]
+) -> _Sensitive:
+    """The actions (most sensitive kind first), by kind, their conditions and the statements
+    (deduplicated, in policy order) of a policy's engine answers"""
+    actions = sorted((a for a, _ in allowed), key=lambda a: (_ORDER[why[a]], a))
+    by_kind: dict[str, list[str]] = {}
+    for action in actions:
+        by_kind.setdefault(why[action].value, []).append(action)
+    refs = tuple(dict.fromkeys(ref for _, answer in allowed for ref in answer.reasons))
+    return _Sensitive(
+        actions=tuple(actions),
+        by_kind={kind: tuple(names) for kind, names in by_kind.items()},
+        only_under={a: only_under(e.undecided) for a, e in allowed if e.undecided},
+        statements=tuple(
+            sorted(
+                {(r["policy"], r["index"], r["pointer"]): r for r in statement_refs(refs)}.values(),
+                key=lambda r: (r["policy"], r["index"]),
+            )
+        ),
+    )
 
 
 @check(
