@@ -16,7 +16,7 @@ def test_demo_to_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["snapshot", "--demo", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert read_snapshot(out) == demo_snapshot()
-    assert "12 users, 24 roles" in result.output
+    assert "12 users, 26 roles" in result.output
 
 
 def test_input_to_gzip_then_snapshot_source(tmp_path: Path) -> None:

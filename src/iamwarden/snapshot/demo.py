@@ -65,6 +65,15 @@ _PARTNER_ACCOUNT = "444455556666"
 _REGION = "us-east-1"
 _REGIONS = ("eu-west-1", "us-east-1")
 _SHARED_BUCKET = "arn:aws:s3:::acme-shared-reports"
+_MARKETING_BUCKET = "arn:aws:s3:::acme-marketing-site"
+_VENDOR_ACCOUNT = "464622532012"
+"""A monitoring vendor's account (named Datadog in examples/iamwarden.toml)"""
+_UNKNOWN_ACCOUNT = "777788889999"
+"""An account no one at Acme can name"""
+_ORG_ID = "o-acme12ab34"
+_GITHUB_PROVIDER = (
+    f"arn:aws:iam::{DEMO_ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com"
+)
 _V2012 = "2012-10-17"
 
 
@@ -681,6 +690,48 @@ def _role_specs() -> tuple[_RoleSpec, ...]:
             team="app",
         ),
         _RoleSpec(
+            name="datadog-integration",
+            trust=_trust({"AWS": f"arn:aws:iam::{_VENDOR_ACCOUNT}:root"}),
+            created=300,
+            last_used=1,
+            inline=(
+                InlinePolicy(
+                    name="read-metrics",
+                    document=_doc(_allow(["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"])),
+                ),
+            ),
+            services=(("cloudwatch", 1),),
+            team="ops",
+        ),
+        _RoleSpec(
+            name="github-actions-deploy",
+            trust=_doc(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": _GITHUB_PROVIDER},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {
+                            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
+                        },
+                        "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"},
+                    },
+                }
+            ),
+            created=90,
+            last_used=1,
+            inline=(
+                InlinePolicy(
+                    name="publish-site",
+                    document=_doc(
+                        _allow("s3:PutObject", f"{_MARKETING_BUCKET}/*"),
+                    ),
+                ),
+            ),
+            services=(("s3", 1),),
+            team="app",
+        ),
+        _RoleSpec(
             name="legacy-admin-role",
             trust=_ACCOUNT_TRUST,
             created=1500,
@@ -751,7 +802,7 @@ def _organization() -> Organization:
         ),
     )
     return Organization(
-        id="o-acme12ab34",
+        id=_ORG_ID,
         management_account_id=_MANAGEMENT_ACCOUNT,
         path=(
             OrgLevel(id="r-ac12", kind=OrgLevelKind.ROOT, name="Root", scps=(full, deny_leave)),
@@ -772,6 +823,9 @@ def _resource_policies() -> tuple[ResourcePolicy, ...]:
     assets = "arn:aws:s3:::acme-app-assets"
     key = _arn("key/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d", "kms", _REGION)
     queue = _arn("orders-events", "sqs", _REGION)
+    exports = "arn:aws:s3:::acme-legacy-exports"
+    artifacts = "arn:aws:s3:::acme-org-artifacts"
+    backup_key = _arn("key/6d7e8f90-a1b2-4c3d-9e4f-5a6b7c8d9e0f", "kms", _REGION)
     return (
         policy(
             shared,
@@ -802,6 +856,51 @@ def _resource_policies() -> tuple[ResourcePolicy, ...]:
                 ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"],
                 Sid="AppUseOfTheKey",
                 Principal={"AWS": _arn("role/app-lambda-role")},
+            ),
+        ),
+        policy(
+            _MARKETING_BUCKET,
+            "s3",
+            _allow("s3:GetObject", f"{_MARKETING_BUCKET}/*", Sid="PublicRead", Principal="*"),
+        ),
+        ResourcePolicy(
+            arn=exports,
+            service="s3",
+            region=_REGION,
+            document=_doc(
+                _allow(
+                    ["s3:GetObject", "s3:ListBucket"],
+                    [exports, f"{exports}/*"],
+                    Sid="LegacyPublicListing",
+                    Principal={"AWS": "*"},
+                )
+            ),
+            public_access_block=PublicAccessBlock(
+                block_public_acls=True,
+                ignore_public_acls=True,
+                block_public_policy=True,
+                restrict_public_buckets=True,
+            ),
+        ),
+        policy(
+            artifacts,
+            "s3",
+            _allow(
+                "s3:GetObject",
+                f"{artifacts}/*",
+                Sid="OrganizationReads",
+                Principal="*",
+                Condition={"StringEquals": {"aws:PrincipalOrgID": _ORG_ID}},
+            ),
+        ),
+        policy(
+            backup_key,
+            "kms",
+            _allow("kms:*", Sid="EnableIAMPolicies", Principal={"AWS": _ACCOUNT.root_arn}),
+            _allow(
+                ["kms:Decrypt", "kms:DescribeKey"],
+                Sid="RestoreFromOldBackupVendor",
+                Principal={"AWS": f"arn:aws:iam::{_UNKNOWN_ACCOUNT}:root"},
             ),
         ),
         policy(
@@ -977,8 +1076,8 @@ def demo_snapshot() -> Snapshot:
         account_public_access_block=PublicAccessBlock(
             block_public_acls=True,
             ignore_public_acls=True,
-            block_public_policy=True,
-            restrict_public_buckets=True,
+            block_public_policy=False,
+            restrict_public_buckets=False,
         ),
         access_analyzers=(
             AccessAnalyzer(

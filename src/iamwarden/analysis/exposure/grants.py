@@ -1,0 +1,189 @@
+"""Who outside the zone of trust may do what on one resource: every answer from the engine.
+
+For each resource policy, each representative outsider (`outsiders`) and each class of
+actions (`actions`) the engine is asked with the outsider's context (`context`): a
+principal of another account is given an identity policy allowing everything (its own
+account may grant it anything; both sides must allow cross-account), the resource side is
+the policy with the Organization's RCPs. An ALLOWED answer, conditional or not, is access;
+its `undecided` clauses are the conditions the caller must meet. Nothing here reads a
+statement's actions, principals or conditions to decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from iamwarden.analysis.exposure.actions import ActionClass, action_classes
+from iamwarden.analysis.exposure.context import Variant, named_keys, variants
+from iamwarden.analysis.exposure.model import OutsiderKind, Reach
+from iamwarden.analysis.exposure.outsiders import Outsider, outsiders
+from iamwarden.analysis.exposure.zone import ZoneOfTrust
+from iamwarden.policy import (
+    Catalog,
+    ConditionRef,
+    Decision,
+    Evaluation,
+    Policy,
+    PolicyKind,
+    PolicySet,
+    Request,
+    StatementRef,
+    evaluate_many,
+    parse_policy,
+)
+
+__all__ = ["OUTSIDE_IDENTITY", "Grant", "decide_grants", "reach_of"]
+
+OUTSIDE_IDENTITY = parse_policy(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+    name="the outside principal's own policies (anything)",
+)
+"""The identity side of an outside principal: its account may grant it anything"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Grant:
+    """Access one outsider has, as the engine decided it: the allowed actions with the
+    statements that allowed them and the clauses left undecided"""
+
+    outsider: Outsider
+    actions: tuple[str, ...]
+    statements: tuple[StatementRef, ...]
+    conditions: tuple[ConditionRef, ...]
+
+
+def reach_of(outsider: Outsider, zone: ZoneOfTrust) -> Reach:
+    """Public, cross-account (known or not), service or federated"""
+    kind = outsider.kind
+    if kind in (OutsiderKind.ANONYMOUS, OutsiderKind.ANY_ACCOUNT):
+        return Reach.PUBLIC
+    if kind is OutsiderKind.SERVICE:
+        return Reach.SERVICE
+    if kind is OutsiderKind.FEDERATED:
+        return Reach.FEDERATED
+    return Reach.KNOWN_ACCOUNT if zone.is_known(outsider.account) else Reach.CROSS_ACCOUNT
+
+
+def _requests(
+    outsider: Outsider, classes: Iterable[ActionClass], found: tuple[Variant, ...], account: str
+) -> list[tuple[ActionClass, Request]]:
+    return [
+        (
+            item,
+            Request(
+                principal=outsider.principal,
+                action=item.representative,
+                resource=item.resource,
+                resource_account=account,
+                context=variant.context,
+                unknown_keys=variant.unknown,
+                principal_id=variant.principal_id,
+            ),
+        )
+        for item in classes
+        for variant in found
+    ]
+
+
+def _policy_set(policy: Policy, outsider: Outsider, rcps: PolicySet | None) -> PolicySet:
+    identity = (OUTSIDE_IDENTITY,) if outsider.has_account else ()
+    return PolicySet(
+        identity=identity,
+        resource=policy,
+        rcps=rcps.rcps if rcps is not None else None,
+        is_management_account=rcps.is_management_account if rcps is not None else False,
+    )
+
+
+def _collect(outsider: Outsider, answers: list[tuple[ActionClass, Evaluation]]) -> Grant | None:
+    actions: set[str] = set()
+    statements: dict[StatementRef, None] = {}
+    conditions: dict[str, ConditionRef] = {}
+    for item, answer in answers:
+        if answer.decision is not Decision.ALLOWED:
+            continue
+        actions.update(item.actions)
+        for ref in answer.reasons:
+            if ref.kind is PolicyKind.RESOURCE:
+                statements.setdefault(ref, None)
+        for clause in answer.undecided:
+            conditions.setdefault(str(clause), clause)
+    if not actions:
+        return None
+    return Grant(
+        outsider=outsider,
+        actions=tuple(sorted(actions)),
+        statements=tuple(statements),
+        conditions=tuple(conditions[k] for k in sorted(conditions)),
+    )
+
+
+def decide_grants(
+    policy: Policy,
+    resource_arn: str,
+    zone: ZoneOfTrust,
+    catalog: Catalog,
+    *,
+    organization: PolicySet | None = None,
+) -> tuple[tuple[Grant, ...], bool]:
+    """Every outsider's access to `resource_arn` under `policy`, and whether a principal of
+    another account of the zone's own Organization has access no outsider has
+
+    `organization` carries the Organization's RCPs (`rcps`) and whether the account is its
+    management account; None outside an organization.
+
+    Raises:
+        InputError: never for a parsed policy (outsiders are well-formed principals).
+    """
+    classes = action_classes(catalog, policy, resource_arn)
+    if not classes:
+        return (), False
+    keys = named_keys((policy, *_rcp_policies(organization)))
+    grants: list[Grant] = []
+    for outsider in outsiders(policy, zone):
+        found = variants(outsider, policy, keys, zone, catalog)
+        pairs = _requests(outsider, classes, found, zone.account_id)
+        answers = evaluate_many(
+            [r for _, r in pairs], _policy_set(policy, outsider, organization), catalog=catalog
+        )
+        grant = _collect(outsider, [(item, a) for (item, _), a in zip(pairs, answers, strict=True)])
+        if grant is not None:
+            grants.append(grant)
+    in_org = False
+    if zone.organization_id and keys & {"aws:principalorgid", "aws:principalorgpaths"}:
+        member = outsiders(policy, zone)[1]  # a principal of an account no policy names
+        found = variants(member, policy, keys, zone, catalog, organization=True)
+        pairs = _requests(member, classes, found, zone.account_id)
+        answers = evaluate_many(
+            [r for _, r in pairs], _policy_set(policy, member, organization), catalog=catalog
+        )
+        in_org = any(a.decision is Decision.ALLOWED for a in answers)
+    return _merge_public(grants), in_org and not grants
+
+
+def _merge_public(grants: list[Grant]) -> tuple[Grant, ...]:
+    """Anonymous and any-account access are one public exposure: the anonymous grant, with
+    what any authenticated principal gets besides"""
+    anonymous = next((g for g in grants if g.outsider.kind is OutsiderKind.ANONYMOUS), None)
+    anyone = next((g for g in grants if g.outsider.kind is OutsiderKind.ANY_ACCOUNT), None)
+    rest = [
+        g
+        for g in grants
+        if g.outsider.kind not in (OutsiderKind.ANONYMOUS, OutsiderKind.ANY_ACCOUNT)
+    ]
+    if anonymous is None or anyone is None:
+        return tuple(g for g in grants)
+    merged = Grant(
+        outsider=anonymous.outsider,
+        actions=tuple(sorted({*anonymous.actions, *anyone.actions})),
+        statements=tuple(dict.fromkeys((*anonymous.statements, *anyone.statements))),
+        conditions=anonymous.conditions,
+    )
+    return (merged, *rest)
+
+
+def _rcp_policies(organization: PolicySet | None) -> tuple[Policy, ...]:
+    if organization is None or organization.rcps is None:
+        return ()
+    return tuple(p for level in organization.rcps for p in level)

@@ -1,0 +1,103 @@
+"""The outside principals to ask about for one policy.
+
+The engine decides for a principal, so every grant the policy could make to someone outside
+the zone of trust needs a representative: an anonymous caller, a principal of an unnamed
+account outside the Organization, and each account, principal, service and identity provider
+the policy's `Principal` / `NotPrincipal` elements name. Reading which principals a policy
+names is not deciding: whether any of them is allowed is the engine's answer (`grants`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iamwarden.analysis.exposure.model import OutsiderKind
+from iamwarden.analysis.exposure.zone import ZoneOfTrust
+from iamwarden.errors import InputError
+from iamwarden.policy import Policy, PrincipalType
+from iamwarden.policy.arn import try_parse_arn
+from iamwarden.policy.engine.principals import parse_principal
+
+__all__ = ["OUTSIDE_ACCOUNT", "OUTSIDE_ROLE", "Outsider", "outsiders"]
+
+OUTSIDE_ACCOUNT = "000000000000"
+"""The account of the representative principal no policy names (never a real account)"""
+OUTSIDE_ROLE = "iamwarden-outside-principal"
+"""The role name of representative principals of an account"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outsider:
+    """One representative outside principal
+
+    `principal` is what the engine is asked with; `shown` is how findings name it (`*`, an
+    account id, the ARN, service or provider as the policy spells it); `account` is its
+    account when it has one.
+    """
+
+    kind: OutsiderKind
+    principal: str
+    shown: str
+    account: str = ""
+
+    @property
+    def has_account(self) -> bool:
+        """Whether the principal belongs to an AWS account (and so carries its keys)"""
+        return self.kind in (OutsiderKind.ANY_ACCOUNT, OutsiderKind.ACCOUNT, OutsiderKind.PRINCIPAL)
+
+
+def _role(partition: str, account: str) -> str:
+    return f"arn:{partition}:iam::{account}:role/{OUTSIDE_ROLE}"
+
+
+def _named(kind: str, value: str, zone: ZoneOfTrust) -> Outsider | None:
+    """The outsider a `Principal` entry names, or None (inside the zone, `*`, or unusable)"""
+    if value == "*":
+        return None
+    if kind == "Service":
+        return Outsider(kind=OutsiderKind.SERVICE, principal=value, shown=value)
+    if kind == "Federated":
+        return Outsider(kind=OutsiderKind.FEDERATED, principal=value, shown=value)
+    if kind != "AWS":
+        return None  # CanonicalUser: S3 ACL grantees are not in the snapshot
+    try:
+        parsed = parse_principal(value)
+    except InputError:
+        return None  # a unique id left by a deleted principal names no one
+    account = parsed.account
+    if account is None or "*" in value or "?" in value or zone.trusts(account):
+        return None
+    if parsed.type is PrincipalType.ACCOUNT:
+        arn = try_parse_arn(value)
+        partition = arn.partition if arn is not None else zone.partition
+        return Outsider(
+            kind=OutsiderKind.ACCOUNT,
+            principal=_role(partition, account),
+            shown=account,
+            account=account,
+        )
+    return Outsider(kind=OutsiderKind.PRINCIPAL, principal=value, shown=value, account=account)
+
+
+def outsiders(policy: Policy, zone: ZoneOfTrust) -> tuple[Outsider, ...]:
+    """The representatives to ask about for `policy`: anonymous, an unnamed outside account,
+    then every outside account, principal, service and provider it names (sorted, unique)"""
+    found: dict[tuple[OutsiderKind, str], Outsider] = {}
+    for statement in policy.statements:
+        for entries in (statement.principal, statement.not_principal):
+            for kind, values in entries or ():
+                for value in values:
+                    outsider = _named(kind, value, zone)
+                    if outsider is not None:
+                        found.setdefault((outsider.kind, outsider.principal), outsider)
+    generic = (
+        Outsider(kind=OutsiderKind.ANONYMOUS, principal="anonymous", shown="*"),
+        Outsider(
+            kind=OutsiderKind.ANY_ACCOUNT,
+            principal=_role(zone.partition, OUTSIDE_ACCOUNT),
+            shown="*",
+            account=OUTSIDE_ACCOUNT,
+        ),
+    )
+    named = sorted(found.values(), key=lambda o: (list(OutsiderKind).index(o.kind), o.shown))
+    return (*generic, *named)
