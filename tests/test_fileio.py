@@ -257,3 +257,28 @@ def test_read_stream_has_the_file_reader_limits() -> None:
     with pytest.raises(InputError) as caught:
         read_stream(BytesIO(b"\xff"))
     assert str(caught.value).startswith("<stdin>: ")
+
+
+def test_duplicate_keys_are_noted_only_when_asked() -> None:
+    text = '{"a": 1, "b": [{"x": 1, "x": 2}], "a": 3}'
+    assert fileio.parse_json(text) == {"a": 3, "b": [{"x": 2}]}
+    found: list[fileio.DuplicateKey] = []
+    assert fileio.parse_json(text, duplicates=found) == {"a": 3, "b": [{"x": 2}]}
+    assert [d.pointer for d in found] == ["a", "b[0].x"]
+    found = []
+    assert fileio.parse_yaml("a: 1\nb:\n  - x: 1\n    x: 2\na: 3\n", duplicates=found) == {
+        "a": 3,
+        "b": [{"x": 2}],
+    }
+    assert found == [
+        fileio.DuplicateKey("b[0]", "x", "line 4:5"),
+        fileio.DuplicateKey("", "a", "line 5:1"),
+    ]
+
+
+def test_yaml_duplicate_keys_past_aliases_and_merge_keys() -> None:
+    """The full loader's path (aliases): a merge key's keys overridden are not duplicates"""
+    found: list[fileio.DuplicateKey] = []
+    text = "base: &b {k: 1}\nc:\n  <<: *b\n  k: 2\n  j: 1\n  j: 2\n"
+    assert fileio.parse_yaml(text, duplicates=found) == {"base": {"k": 1}, "c": {"k": 2, "j": 2}}
+    assert found == [fileio.DuplicateKey("", "j", "line 6:3")]

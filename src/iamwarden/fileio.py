@@ -7,6 +7,9 @@ problem) and never a `RecursionError`, a memory blow-up or a traceback. Writing:
 destination is checked before the work that produces it starts (`check_writable`,
 `check_directory`), and `write_atomically` writes a temporary file beside the destination,
 syncs it and renames it into place, so a failed write leaves the previous file untouched.
+Duplicate keys in an object are last-one-wins, as `json` and YAML decode them, unless the
+caller asks for them (`duplicates=[]`, for files people write): only then are they collected,
+so the default path of `read_json` costs nothing more.
 
 This module imports nothing of iamwarden's but `errors`; `policy/` does not use it (it gets
 text), every other package and the CLI read and write through it.
@@ -22,6 +25,7 @@ import stat
 import tempfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -46,6 +50,7 @@ __all__ = [
     "MAX_ALIAS_EXPANSION",
     "MAX_BYTES",
     "MAX_DEPTH",
+    "DuplicateKey",
     "check_directory",
     "check_json_depth",
     "check_writable",
@@ -76,6 +81,30 @@ try:
     _YamlLoader: Any = yaml.CSafeLoader
 except AttributeError:  # PyYAML built without libyaml
     _YamlLoader = yaml.SafeLoader
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateKey:
+    """A key written more than once in one object (the decoded value keeps the last)
+
+    `path` is the JSON path of the object (`Statement[0]`, empty at the top level), `line`
+    the `line L:C` of the repeated key where the reader knows it (YAML).
+    """
+
+    path: str
+    key: str
+    line: str = ""
+
+    @property
+    def pointer(self) -> str:
+        """The JSON path of the key itself (`Statement[0].Effect`)"""
+        return f"{self.path}.{self.key}" if self.path else self.key
+
+
+def _child(path: str, step: str | int) -> str:
+    if isinstance(step, int):
+        return f"{path}[{step}]"
+    return f"{path}.{step}" if path else step
 
 
 def _reason(error: OSError, default: str) -> str:
@@ -253,11 +282,51 @@ def check_json_depth(
         )
 
 
-def parse_json(text: str, *, path: str = "", error: type[InputError] = InputError) -> Any:
-    """Decode JSON text, depth-checked first; syntax errors located as `line L:C`"""
+def _loads_noting_duplicates(text: str, duplicates: list[DuplicateKey]) -> Any:
+    """`json.loads`, adding every repeated key of an object to `duplicates`"""
+    repeated: dict[int, list[str]] = {}  # id of an object -> its repeated keys
+
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        built = dict(pairs)
+        if len(built) != len(pairs):
+            seen: set[str] = set()
+            keys = repeated.setdefault(id(built), [])
+            for key, _ in pairs:
+                if key in seen:
+                    keys.append(key)
+                seen.add(key)
+        return built
+
+    value = json.loads(text, object_pairs_hook=build)
+    if repeated:  # INVARIANT: every object is alive in `value`, so ids are unique
+        pending: list[tuple[str, Any]] = [("", value)]
+        while pending:
+            where, item = pending.pop()
+            if isinstance(item, dict):
+                duplicates.extend(DuplicateKey(where, key) for key in repeated.get(id(item), ()))
+                pending.extend((_child(where, k), v) for k, v in item.items())
+            elif isinstance(item, list):
+                pending.extend((_child(where, i), v) for i, v in enumerate(item))
+        duplicates.sort(key=lambda d: d.pointer)
+    return value
+
+
+def parse_json(
+    text: str,
+    *,
+    path: str = "",
+    error: type[InputError] = InputError,
+    duplicates: list[DuplicateKey] | None = None,
+) -> Any:
+    """Decode JSON text, depth-checked first; syntax errors located as `line L:C`
+
+    With `duplicates` (a list), every key repeated in an object is added to it.
+    """
     text = text.removeprefix("\ufeff")
     check_json_depth(text, path=path, error=error)
     try:
+        if duplicates is not None:
+            return _loads_noting_duplicates(text, duplicates)
         return json.loads(text)
     except json.JSONDecodeError as failure:
         raise error(
@@ -271,10 +340,18 @@ def parse_json(text: str, *, path: str = "", error: type[InputError] = InputErro
         raise error("JSON nested too deeply", path=path) from None
 
 
-def read_json(path: Path, *, name: str = "", error: type[InputError] = InputError) -> Any:
-    """The decoded JSON value of a file (gzip, byte order mark and limits as `read_text`)"""
+def read_json(
+    path: Path,
+    *,
+    name: str = "",
+    error: type[InputError] = InputError,
+    duplicates: list[DuplicateKey] | None = None,
+) -> Any:
+    """The decoded JSON value of a file (gzip, byte order mark and limits as `read_text`;
+    `duplicates` as `parse_json`)"""
     shown = name or str(path)
-    return parse_json(read_text(path, name=shown, error=error), path=shown, error=error)
+    text = read_text(path, name=shown, error=error)
+    return parse_json(text, path=shown, error=error, duplicates=duplicates)
 
 
 def _events(text: str) -> Iterator[Event]:
@@ -392,15 +469,27 @@ def _scalar_value(event: ScalarEvent, constructor: yaml.constructor.SafeConstruc
     return constructor.yaml_constructors[tag](constructor, node)
 
 
-def _build_from_events(text: str, max_depth: int) -> Any:
-    """The value of a one-document YAML text as `yaml.load` with the safe loader builds it
+def _stack_path(stack: list[list[Any]]) -> str:
+    """The JSON path of the innermost open collection of `_build_from_events`"""
+    where = ""
+    for container, key, _, _ in stack[:-1]:
+        where = _child(where, len(container) if type(container) is list else str(key))
+    return where
+
+
+def _build_from_events(
+    text: str, max_depth: int, duplicates: list[DuplicateKey] | None = None
+) -> Any:
+    """The value of a one-document YAML text as `yaml.load` with the safe loader builds it;
+    with `duplicates`, every key repeated in a mapping is added to it
 
     Raises:
         _Unsupported: the text uses tags, aliases, merge keys, complex keys or several
             documents, or nests deeper than `max_depth` (the checked path locates that).
     """
     constructor = yaml.constructor.SafeConstructor()
-    # open collections: [container, pending mapping key, whether a key is pending]
+    # open collections: [container, pending mapping key, whether a key is pending, the
+    # pending key's event (kept only when duplicates are wanted)]
     stack: list[list[Any]] = []
     root: Any = None
     documents = 0
@@ -414,7 +503,7 @@ def _build_from_events(text: str, max_depth: int) -> Any:
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 if event.tag not in (None, "!") or len(stack) >= max_depth:
                     raise _Unsupported
-                stack.append([{} if kind is MappingStartEvent else [], None, False])
+                stack.append([{} if kind is MappingStartEvent else [], None, False, None])
                 continue
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 value = stack.pop()[0]
@@ -435,6 +524,9 @@ def _build_from_events(text: str, max_depth: int) -> Any:
             if type(parent) is list:
                 parent.append(value)
             elif top[2]:
+                if duplicates is not None and top[1] in parent:
+                    line = _yaml_location(top[3].start_mark)
+                    duplicates.append(DuplicateKey(_stack_path(stack), str(top[1]), line))
                 parent[top[1]] = value
                 top[2] = False
             else:
@@ -442,9 +534,42 @@ def _build_from_events(text: str, max_depth: int) -> Any:
                     raise _Unsupported  # a complex key: yaml.load's error or value
                 top[1] = value
                 top[2] = True
+                if duplicates is not None:
+                    top[3] = event
     finally:
         loader.dispose()
     return root
+
+
+class _DuplicateNotingLoader(_YamlLoader):  # type: ignore[misc]
+    """The safe loader, adding every key repeated in a mapping (merge keys aside) to
+    `duplicates`; used where the event builder is not (aliases, tags, merge keys)"""
+
+    duplicates: list[DuplicateKey]
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                if key in seen:
+                    line = _yaml_location(key_node.start_mark)
+                    self.duplicates.append(DuplicateKey("", str(key), line))
+                seen.add(key)
+            except TypeError:  # an unhashable key: the constructor reports it
+                pass
+        return super().construct_mapping(node, deep=deep)
+
+
+def _load_noting_duplicates(text: str, duplicates: list[DuplicateKey]) -> Any:
+    loader = _DuplicateNotingLoader(text)
+    loader.duplicates = duplicates
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def parse_yaml(
@@ -454,8 +579,12 @@ def parse_yaml(
     error: type[InputError] = InputError,
     max_depth: int = MAX_DEPTH,
     max_expansion: int = MAX_ALIAS_EXPANSION,
+    duplicates: list[DuplicateKey] | None = None,
 ) -> Any:
     """Decode YAML (or JSON) text with the safe loader, after bounding depth and aliases
+
+    With `duplicates` (a list), every key repeated in a mapping is added to it, with its
+    line (and its path, where aliases, tags and merge keys do not stand in the way).
 
     Raises:
         InputError: (or `error`) a syntax error located as `line L:C`, nesting deeper than
@@ -466,12 +595,15 @@ def parse_yaml(
         try:
             # one pass over the events in the common case: no alias (so no expansion) and
             # the depth bounded as the value is built
-            return _build_from_events(text, max_depth)
+            return _build_from_events(text, max_depth, duplicates)
         except _Unsupported:
-            pass
+            if duplicates is not None:
+                del duplicates[:]  # the full loader notes them again
         _check_yaml_events(
             text, path=path, error=error, max_depth=max_depth, max_expansion=max_expansion
         )
+        if duplicates is not None:
+            return _load_noting_duplicates(text, duplicates)
         return yaml.load(text, Loader=_YamlLoader)  # a safe loader (C or Python)
     except yaml.MarkedYAMLError as failure:
         problem = f"invalid YAML: {failure.problem or failure.context or 'syntax error'}"
@@ -490,10 +622,18 @@ def parse_yaml(
         raise error("YAML nested too deeply", path=path) from None
 
 
-def read_yaml(path: Path, *, name: str = "", error: type[InputError] = InputError) -> Any:
-    """The decoded YAML (or JSON) value of a file, with the limits of `parse_yaml`"""
+def read_yaml(
+    path: Path,
+    *,
+    name: str = "",
+    error: type[InputError] = InputError,
+    duplicates: list[DuplicateKey] | None = None,
+) -> Any:
+    """The decoded YAML (or JSON) value of a file, with the limits (and `duplicates`) of
+    `parse_yaml`"""
     shown = name or str(path)
-    return parse_yaml(read_text(path, name=shown, error=error), path=shown, error=error)
+    text = read_text(path, name=shown, error=error)
+    return parse_yaml(text, path=shown, error=error, duplicates=duplicates)
 
 
 # -- writing ------------------------------------------------------------------------------

@@ -207,14 +207,8 @@ def test_uncertain_decision_never_meets_an_expectation() -> None:
         '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", '
         '"Resource": "*", "Condition": {"StringEqualz": {"aws:SourceVpc": "vpc-1"}}}]}'
     )
-    (result,) = run_scenarios(
-        load_scenarios(
-            _one(
-                f"    identity_policies: [{typo}]\n"
-                + _requests("{action: s3:GetObject, expect: allowed}")
-            )
-        )
-    )
+    text = _one(_requests("{action: s3:GetObject, expect: allowed}")).replace(ALLOW_GET, typo)
+    (result,) = run_scenarios(load_scenarios(text))
     assert result.evaluation.decision is Decision.ALLOWED and result.evaluation.is_uncertain
     assert result.verdict is Verdict.UNCERTAIN and not result.is_expected
     assert results_to_json([result])["failed"] == 1
@@ -443,4 +437,37 @@ def test_simulate_principal_checks_context_values() -> None:
         )
     assert str(raised.value) == (
         "--context: `ten` is not valid for `aws:SourceIp`: expected an IP address (`203.0.113.7`)"
+    )
+
+
+# -- a key written twice is an error, not last-one-wins --------------------------------------
+
+
+def test_duplicate_key_in_a_yaml_scenario_file_is_located_by_line() -> None:
+    text = _one("    requests:\n      - action: s3:GetObject\n        action: s3:PutObject\n")
+    with pytest.raises(ScenarioError) as raised:
+        load_scenarios(text)
+    assert raised.value.location == "line 8:9"
+    assert raised.value.problem == (
+        "duplicate key `action` in `scenarios[0].requests[0]`: the last one would silently win"
+    )
+
+
+def test_duplicate_key_in_a_json_scenario_file_is_located_by_path() -> None:
+    text = (
+        '{"scenarios": [{"name": "s1", "principal": "arn:aws:iam::111122223333:user/a", '
+        '"requests": [{"action": "s3:GetObject", "expect": "allowed", "expect": "implicitDeny"}]}]}'
+    )
+    with pytest.raises(ScenarioError) as raised:
+        load_scenarios(text)
+    assert raised.value.location == "scenarios[0].requests[0].expect"
+    assert raised.value.problem == "duplicate key `expect`: the last one would silently win"
+
+
+def test_duplicate_key_inside_a_policy_of_a_scenario_file_is_an_error() -> None:
+    policy = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Effect": "Deny"}]}'
+    with pytest.raises(ScenarioError) as raised:
+        load_scenarios(_one(_requests("{action: s3:GetObject}")).replace(ALLOW_GET, policy))
+    assert raised.value.problem.startswith(
+        "duplicate key `Effect` in `scenarios[0].identity_policies[0].Statement[0]`"
     )

@@ -470,7 +470,7 @@ def test_simulate_deeply_nested_policy_text_inside_scenarios(tmp_path: Path) -> 
     )
     line = one_error_line(run("simulate", "--scenarios", str(path)))
     assert line == (
-        f"error: {path}: scenarios[0] (s).requests[0].identity_policies[0] line 1:295: "
+        f"error: {path}: scenarios[0] (s).identity_policies[0] line 1:295: "
         "JSON nested too deeply (more than 256 levels)"
     )
 

@@ -135,3 +135,24 @@ def test_json_file_that_is_not_json_stays_a_syntax_diagnostic(tmp_path: Path) ->
     result = CliRunner().invoke(cli, ["lint", str(bad)])
     assert result.exit_code == 1
     assert f"{bad}: error syntax: policy is not valid json" in result.output
+
+
+def test_repeated_keys_in_json_and_yaml_files_are_errors(tmp_path: Path) -> None:
+    """IAM rejects them (IAM User Guide, policy grammar notes: "Individual elements must not
+    contain multiple instances of the same key")"""
+    as_json = tmp_path / "p.json"
+    as_json.write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", '
+        '"Resource": "*", "Effect": "Deny"}]}'
+    )
+    as_yaml = tmp_path / "p.yaml"
+    as_yaml.write_text(
+        'Version: "2012-10-17"\nStatement:\n  - Effect: Allow\n    Action: s3:GetObject\n'
+        '    Action: s3:PutObject\n    Resource: "*"\n'
+    )
+    result = CliRunner().invoke(cli, ["lint", str(as_json), str(as_yaml)])
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert f"{as_json}: Statement[0].Effect: error duplicate_key: " in lines[0]
+    assert lines[1].startswith(f"{as_yaml}: Statement[0].Action: error duplicate_key: ")
+    assert len(lines) == 2

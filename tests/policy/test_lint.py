@@ -392,3 +392,28 @@ def test_valid_moto_documents_have_no_lint_errors() -> None:
     for doc in _moto()["valid_policy_documents"]:
         found = lint_policy(doc, managed=True)
         assert not [d for d in found if d.severity is ERROR], found
+
+
+def test_a_repeated_key_is_an_error() -> None:
+    """IAM User Guide, "Grammar of the IAM JSON policy language", policy grammar notes
+    (awsdocs/iam-user-guide doc_source/reference_policies_grammar.md): "Individual elements
+    must not contain multiple instances of the same key. For example, you cannot include the
+    `Effect` block twice in the same statement." So an error, not a warning"""
+    source = (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", '
+        '"Resource": "*", "Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": '
+        '"true", "aws:SecureTransport": "false"}}}]}'
+    )
+    found = lint_policy(source)
+    assert _codes(found)[:2] == [
+        ("error", "duplicate_key", "Statement[0].Effect"),
+        ("error", "duplicate_key", "Statement[0].Condition.Bool.aws:SecureTransport"),
+    ]
+    assert "IAM rejects a repeated key" in found[0].message
+    assert not any(d.code == "duplicate_key" for d in lint_policy(json.loads(source)))
+
+
+def test_repeated_keys_found_by_another_reader_are_reported_even_beside_syntax_errors() -> None:
+    found = lint_policy({"Statement": "nonsense"}, duplicate_keys=[("", "Statement")])
+    assert _codes(found)[0] == ("error", "duplicate_key", "Statement")
+    assert any(d.code == "syntax" for d in found)

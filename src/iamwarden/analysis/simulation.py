@@ -21,7 +21,7 @@ from typing import Any
 
 from iamwarden.analysis.principals import is_known_principal, policies_for
 from iamwarden.errors import InputError, ScenarioError
-from iamwarden.fileio import check_json_depth, parse_json, parse_yaml
+from iamwarden.fileio import DuplicateKey, check_json_depth, parse_json, parse_yaml
 from iamwarden.policy import (
     Catalog,
     Decision,
@@ -513,12 +513,26 @@ def _scenario(raw: Any, where: str, catalog: Catalog, prefix: str = "") -> Scena
 
 
 def _decode(text: str) -> Any:
+    """The file's value; a key written twice in one mapping is an error, not last-one-wins"""
+    duplicates: list[DuplicateKey] = []
+    value = _decoded(text, duplicates)
+    if duplicates:
+        first = duplicates[0]
+        inside = f" in `{first.path}`" if first.line and first.path else ""
+        raise _fail(
+            first.line or first.pointer,
+            f"duplicate key `{first.key}`{inside}: the last one would silently win",
+        )
+    return value
+
+
+def _decoded(text: str, duplicates: list[DuplicateKey]) -> Any:
     if text.lstrip("\ufeff \t\r\n").startswith("{"):
         try:
-            return parse_json(text, error=ScenarioError)
+            return parse_json(text, error=ScenarioError, duplicates=duplicates)
         except ScenarioError:
             pass  # YAML flow style, or broken: YAML's reader says which
-    return parse_yaml(text, error=ScenarioError)
+    return parse_yaml(text, error=ScenarioError, duplicates=duplicates)
 
 
 def load_scenarios(text: str, *, path: str = "") -> tuple[Scenario, ...]:

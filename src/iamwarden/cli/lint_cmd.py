@@ -13,6 +13,7 @@ import click
 from iamwarden.analysis.evidence import counted
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import check_json_depth, parse_yaml, read_stream, read_text
+from iamwarden.fileio import DuplicateKey
 from iamwarden.policy import Diagnostic, DiagnosticSeverity, PolicyKind, lint_policy
 
 __all__ = ["lint"]
@@ -42,17 +43,19 @@ def _json_values(value: Any) -> Any:
     return value
 
 
-def _document(text: str, name: str) -> Any:
+def _document(text: str, name: str) -> tuple[Any, list[tuple[str, str]]]:
     """JSON text as it is, or the decoded value of a YAML document (a policy object, or a
-    string of JSON text), through the guarded reader's depth and alias limits"""
+    string of JSON text), through the guarded reader's depth and alias limits; with the
+    (object path, key) of each key the YAML repeats (`lint_policy` finds JSON's itself)"""
     if not _is_yaml(name, text):
         check_json_depth(text, path=name)
-        return text
-    value = parse_yaml(text, path=name)
+        return text, []
+    duplicates: list[DuplicateKey] = []
+    value = parse_yaml(text, path=name, duplicates=duplicates)
     if isinstance(value, str):
         check_json_depth(value, path=name)
-        return value
-    return _json_values(value)
+        return value, []
+    return _json_values(value), [(d.path, d.key) for d in duplicates]
 
 
 @click.command(
@@ -103,8 +106,10 @@ def lint(files: tuple[Path, ...], kind: str, managed: bool, output_format: str) 
     for path in files:
         name = STDIN if str(path) == "-" else str(path)
         text = read_stream(sys.stdin.buffer, name=name) if name == STDIN else read_text(path)
-        document = _document(text, name)
-        results[name] = lint_policy(document, kind=PolicyKind(kind), managed=managed)
+        document, duplicates = _document(text, name)
+        results[name] = lint_policy(
+            document, kind=PolicyKind(kind), managed=managed, duplicate_keys=duplicates
+        )
     if output_format == "json":
         data = {
             path: [

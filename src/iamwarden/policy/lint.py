@@ -7,7 +7,7 @@ policy variables under the old version, regions in S3 ARNs, unknown condition op
 `lint_policy` returns every diagnostic it finds, in document order; it never decides
 access (that is `engine`) and never raises for a bad policy.
 
-Codes (stable, snake_case): `syntax`, `version_floor`, `literal_variable`,
+Codes (stable, snake_case): `syntax`, `duplicate_key`, `version_floor`, `literal_variable`,
 `principal_not_allowed`, `principal_missing`, `rcp_principal_not_star`, `resource_missing`,
 `rcp_allow`, `not_principal_with_allow`, `unknown_operator`, `for_any_value_if_exists`,
 `multivalued_key_without_set_operator`, `unknown_service`, `unknown_action`,
@@ -17,6 +17,7 @@ Codes (stable, snake_case): `syntax`, `version_floor`, `literal_variable`,
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -78,6 +79,7 @@ def lint_policy(
     kind: PolicyKind | None = None,
     managed: bool = False,
     catalog: Catalog | None = None,
+    duplicate_keys: Iterable[tuple[str, str]] = (),
 ) -> tuple[Diagnostic, ...]:
     """Every diagnostic for a policy, in document order
 
@@ -88,10 +90,16 @@ def lint_policy(
         managed: the policy is (to be) a managed policy, which IAM requires to be version
             `2012-10-17`.
         catalog: the action catalogue; `load_catalog()` when not given.
+        duplicate_keys: (object path, key) of each key the source repeats in one object,
+            for decoded data whose reader saw them (YAML); JSON text is searched here.
 
-    A source that breaks the grammar yields its problems as `syntax` errors and nothing
-    else.
+    Repeated keys come first, as `duplicate_key` errors. A source that breaks the grammar
+    yields its problems as `syntax` errors and nothing else.
     """
+    repeated = list(duplicate_keys)
+    if isinstance(policy_or_source, str):
+        repeated.extend(_repeated_keys(policy_or_source))
+    found = [_duplicate_key(path, key) for path, key in repeated]
     if isinstance(policy_or_source, Policy):
         policy = policy_or_source
         kind = kind or policy.kind
@@ -100,11 +108,63 @@ def lint_policy(
         try:
             policy = parse_policy(policy_or_source, kind=kind)
         except PolicySyntaxError as exc:
-            return tuple(
-                Diagnostic(severity=_ERROR, code="syntax", location=p.location, message=p.problem)
-                for p in exc.problems
+            return (
+                *found,
+                *(
+                    Diagnostic(
+                        severity=_ERROR, code="syntax", location=p.location, message=p.problem
+                    )
+                    for p in exc.problems
+                ),
             )
-    return tuple(_Linter(kind, catalog or load_catalog()).policy(policy, managed=managed))
+    linter = _Linter(kind, catalog or load_catalog())
+    return (*found, *linter.policy(policy, managed=managed))
+
+
+def _duplicate_key(path: str, key: str) -> Diagnostic:
+    """IAM rejects a repeated key: "Individual elements must not contain multiple instances
+    of the same key" (IAM User Guide, grammar of the IAM JSON policy language, notes)"""
+    return Diagnostic(
+        severity=_ERROR,
+        code="duplicate_key",
+        location=f"{path}.{key}" if path else key,
+        message=f"`{key}` appears more than once in this object: IAM rejects a repeated key "
+        "(a reader keeps only the last one)",
+    )
+
+
+def _repeated_keys(source: str) -> list[tuple[str, str]]:
+    """(object path, key) of every key repeated in an object of JSON text, in path order;
+    none when the text is not JSON (the grammar's `syntax` errors say why)"""
+    repeated: dict[int, list[str]] = {}
+
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        built = dict(pairs)
+        if len(built) != len(pairs):
+            seen: set[str] = set()
+            keys = repeated.setdefault(id(built), [])
+            for key, _ in pairs:
+                if key in seen:
+                    keys.append(key)
+                seen.add(key)
+        return built
+
+    try:
+        value = json.loads(source, object_pairs_hook=build)
+    except (ValueError, RecursionError):
+        return []
+    if not repeated:
+        return []
+    found: list[tuple[str, str]] = []
+    pending: list[tuple[str, Any]] = [("", value)]
+    while pending:  # INVARIANT: every object is alive in `value`, so ids are unique
+        where, item = pending.pop()
+        if isinstance(item, dict):
+            found.extend((where, key) for key in repeated.get(id(item), ()))
+            pending.extend((f"{where}.{k}" if where else k, v) for k, v in item.items())
+        elif isinstance(item, list):
+            pending.extend((f"{where}[{i}]", v) for i, v in enumerate(item))
+    return sorted(found)
 
 
 class _Linter:
