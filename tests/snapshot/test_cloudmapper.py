@@ -205,6 +205,49 @@ def test_only_authorization_details_collects_only_them(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("lacking", "what"),
+    [
+        (("RoleDetailList",), "roles"),
+        (("Policies", "GroupDetailList"), "groups"),
+    ],
+)
+def test_a_missing_authorization_details_list_is_a_gap_not_an_empty_list(
+    tmp_path: Path, lacking: tuple[str, ...], what: str
+) -> None:
+    """A list the answer lacks is not known to be empty: the data set is not collected, and
+    a gap says which list is missing"""
+    details = {k: v for k, v in auth_details().items() if k not in lacking}
+    snap = import_cloudmapper(write_export(tmp_path, {AUTH: details}))
+    assert DataSet.AUTHORIZATION_DETAILS not in snap.collected
+    reasons = {g.reason for g in snap.gaps_for(DataSet.AUTHORIZATION_DETAILS)}
+    assert f"{AUTH} has no `{lacking[-1]}` ({what} not known)" in reasons
+    assert len(reasons) == len(lacking)
+    assert [u.name for u in snap.users] == ["alice", "bob"]  # what is there is still read
+
+
+def test_an_empty_authorization_details_list_means_none(tmp_path: Path) -> None:
+    snap = import_cloudmapper(
+        write_export(tmp_path, {AUTH: {**auth_details(), "RoleDetailList": []}})
+    )
+    assert DataSet.AUTHORIZATION_DETAILS in snap.collected
+    assert snap.roles == () and snap.gaps_for(DataSet.AUTHORIZATION_DETAILS) == ()
+
+
+def test_pages_lacking_a_list_that_another_page_has_are_complete() -> None:
+    full = auth_details()
+    pages = [
+        {"UserDetailList": full["UserDetailList"]},
+        {k: v for k, v in full.items() if k != "UserDetailList"},
+    ]
+    assert parse_authorization_details(pages).missing_lists == ()
+    assert parse_authorization_details(pages[:1]).missing_lists == (
+        "GroupDetailList",
+        "RoleDetailList",
+        "Policies",
+    )
+
+
 def test_authorization_details_fields(tmp_path: Path) -> None:
     snap = import_cloudmapper(_export(tmp_path))
     alice, bob = snap.users

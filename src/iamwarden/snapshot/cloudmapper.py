@@ -115,9 +115,18 @@ class AuthorizationDetails:
     roles: tuple[Role, ...] = ()
     policies: tuple[ManagedPolicy, ...] = ()
     instance_profiles: tuple[InstanceProfile, ...] = ()
+    missing_lists: tuple[str, ...] = ()
+    """The lists no page has (`RoleDetailList`): their entities are not known, which is not
+    the same as none (an empty list)"""
 
 
 _DETAIL_LISTS: Final = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+_LIST_CONTENT: Final = {
+    "UserDetailList": "users",
+    "GroupDetailList": "groups",
+    "RoleDetailList": "roles",
+    "Policies": "managed policies",
+}
 
 
 def parse_authorization_details(data: Any, *, path: str = "") -> AuthorizationDetails:
@@ -132,7 +141,8 @@ def parse_authorization_details(data: Any, *, path: str = "") -> AuthorizationDe
     root = data if isinstance(data, JsonNode) else JsonNode(data, at="$", path=path)
     pages = list(root.items()) if isinstance(root.value, list) else [root]
     # an answer without any of its lists (`{}`, `[]`) describes nothing: not an empty account
-    if not any(page.obj().has(key) for page in pages for key in _DETAIL_LISTS):
+    missing = tuple(k for k in _DETAIL_LISTS if not any(page.obj().has(k) for page in pages))
+    if len(missing) == len(_DETAIL_LISTS):
         root.fail(
             "not a GetAccountAuthorizationDetails answer: none of "
             + ", ".join(f"`{key}`" for key in _DETAIL_LISTS)
@@ -164,6 +174,7 @@ def parse_authorization_details(data: Any, *, path: str = "") -> AuthorizationDe
         roles=_sorted(roles),
         policies=_sorted(policies),
         instance_profiles=_sorted(profiles),
+        missing_lists=missing,
     )
 
 
@@ -750,8 +761,22 @@ class _Importer:
     def run(self) -> Snapshot:
         details_file = self.layout.home / AUTHORIZATION_DETAILS_FILE
         details = parse_authorization_details(load_json(details_file))
-        self.collected.add(DataSet.AUTHORIZATION_DETAILS)
         self.account = self.read_account(details)
+        # a list the file lacks is not known to be empty: the data set is not collected, so
+        # what needs it is NOT_ASSESSED with this gap, never PASS
+        for name in details.missing_lists:
+            self.gaps.append(
+                Gap(
+                    dataset=DataSet.AUTHORIZATION_DETAILS,
+                    reason=f"{AUTHORIZATION_DETAILS_FILE} has no `{name}` "
+                    f"({_LIST_CONTENT[name]} not known)",
+                    account=self.account.id,
+                    service="iam",
+                    call="get-account-authorization-details",
+                )
+            )
+        if not details.missing_lists:
+            self.collected.add(DataSet.AUTHORIZATION_DETAILS)
         details = self.merge_get_calls(details)
         report = self.credential_report()
         virtual = self.virtual_mfa_devices()
