@@ -155,3 +155,26 @@ def test_credential_report_of_another_account_is_an_input_error(tmp_path: Path) 
     assert result.exit_code == 2
     assert "the credential report is of account `999988887777`" in result.output
     assert result.output.strip().count("\n") == 0
+
+
+def test_missing_role_list_leaves_role_checks_not_assessed_not_passed(tmp_path: Path) -> None:
+    """An export without `RoleDetailList` does not say the account has no roles"""
+    details = {k: v for k, v in auth_details().items() if k != "RoleDetailList"}
+    export = write_export(tmp_path, {AUTH: details, "iam-get-credential-report.json": REPORT})
+    result = CliRunner().invoke(cli, ["assess", "--input", str(export), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    statuses = {
+        f["check_id"]: f["status"]
+        for f in report["findings"]
+        if f["check_id"] == "role_admin_access"
+    }
+    assert statuses == {"role_admin_access": "NOT_ASSESSED"}
+    (gap,) = [g for g in report["gaps"] if g["dataset"] == "authorization_details"]
+    assert gap["reason"] == f"{AUTH} has no `RoleDetailList` (roles not known)"
+    assert gap["dataset_collected"] is False
+    assert "role_admin_access" in gap["not_assessed_checks"]
+    assert not any(
+        f["status"] == "PASS" and f["check_id"] in gap["not_assessed_checks"]
+        for f in report["findings"]
+    )

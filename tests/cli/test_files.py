@@ -481,3 +481,111 @@ def test_a_failed_org_run_leaves_no_report_dir_behind(
     monkeypatch.chdir(tmp_path)
     assert "file not found" in one_error_line(run("assess", "--org-index", "missing"))
     assert list(tmp_path.iterdir()) == []
+
+
+# -- the README sweep: every command, every hostile input or destination ---------------------
+
+_BOMB = _laughs() + "scenarios: *a8\nsuppressions: *a8\nStatement: *a8\n"
+_PRINCIPAL = "arn:aws:iam::210987654321:user/deploy-bot"
+# each README command with `{in}` for its input file (`json` or `yaml`) and `{out}` for its
+# output file where it has one
+SWEEP = {
+    "assess": ("json", "assess", "--snapshot", "{in}", "-o", "{out}"),
+    "assess --format json": (
+        "json",
+        "assess",
+        "--snapshot",
+        "{in}",
+        "--format",
+        "json",
+        "-o",
+        "{out}",
+    ),
+    "assess --input": ("json", "assess", "--input", "{export}", "-o", "{out}"),
+    "assess --suppressions": ("yaml", "assess", "--demo", "--suppressions", "{in}", "-o", "{out}"),
+    "assess --org-index": ("json", "assess", "--org-index", "{in}", "-o", "{out}"),
+    "snapshot": ("json", "snapshot", "--snapshot", "{in}", "-o", "{out}"),
+    "simulate": (
+        "json",
+        "simulate",
+        "--snapshot",
+        "{in}",
+        "--principal",
+        _PRINCIPAL,
+        "--action",
+        "s3:GetObject",
+    ),
+    "simulate --scenarios": ("yaml", "simulate", "--scenarios", "{in}"),
+    "paths": ("json", "paths", "--snapshot", "{in}"),
+    "who-can": ("json", "who-can", "iam:CreateUser", "--snapshot", "{in}"),
+    "lint": ("json", "lint", "{in}"),
+    "lint yaml": ("yaml", "lint", "{in}"),
+}
+HOSTILE = {"nested": DEEP, "yaml bomb": _BOMB}
+
+
+def _sweep_arguments(tmp_path: Path, command: str, content: str) -> tuple[list[str], Path]:
+    """The command line with `content` as its input, and its output (holding earlier work)"""
+    kind, *args = SWEEP[command]
+    source = tmp_path / f"in.{kind}"
+    source.write_text(content)
+    export = tmp_path / "export" / "us-east-1"
+    export.mkdir(parents=True)
+    (export / AUTH).write_text(content)
+    out = tmp_path / "out.txt"
+    out.write_text("earlier output\n")
+    values = {"{in}": str(source), "{out}": str(out), "{export}": str(export.parent)}
+    return [values.get(a, a) for a in args], out
+
+
+@pytest.mark.parametrize("hazard", HOSTILE)
+@pytest.mark.parametrize("command", SWEEP)
+def test_readme_commands_refuse_hostile_input_in_one_line_keeping_earlier_output(
+    tmp_path: Path, command: str, hazard: str
+) -> None:
+    arguments, out = _sweep_arguments(tmp_path, command, HOSTILE[hazard])
+    if (command, hazard) == ("lint", "yaml bomb"):  # a .json file is JSON: a lint syntax error
+        result = run(*arguments)
+        assert result.exit_code == 1 and "error syntax: policy is not valid json" in result.output
+        return
+    line = one_error_line(run(*arguments))
+    assert ("nested too deeply" in line) if hazard == "nested" else ("line " in line), line
+    assert out.read_text() == "earlier output\n"
+
+
+OUTPUT_SWEEP = {
+    "assess": ("assess", "--demo", "-o", "{out}"),
+    "assess --format json": ("assess", "--demo", "--format", "json", "-o", "{out}"),
+    "assess --org-index --report-dir": (
+        "assess",
+        "--org-index",
+        "{index}",
+        "--report-dir",
+        "{dir}",
+    ),
+    "snapshot": ("snapshot", "--demo", "-o", "{out}"),
+    "collect": ("collect", "-o", "{out}"),
+    "collect --org": ("collect", "--org", "--role-name", "R", "-o", "{dir}"),
+}
+
+
+@pytest.mark.parametrize("place", ["missing folder", "read-only folder"])
+@pytest.mark.parametrize("command", OUTPUT_SWEEP)
+def test_readme_commands_refuse_an_unwritable_destination_in_one_line_before_working(
+    tmp_path: Path, command: str, place: str
+) -> None:
+    if place == "missing folder":
+        folder = tmp_path / "no" / "such"
+        if "{dir}" in OUTPUT_SWEEP[command]:  # a missing directory is created: block it
+            (tmp_path / "no").write_text("a file where a folder belongs")
+    else:
+        folder = _read_only_directory(tmp_path)
+    index = _org_index(tmp_path)
+    values = {
+        "{out}": str(folder / "report.txt"),
+        "{dir}": str(folder / "d"),
+        "{index}": str(index),
+    }
+    line = one_error_line(run(*(values.get(a, a) for a in OUTPUT_SWEEP[command])))
+    assert str(folder) in line, line
+    assert not (folder / "report.txt").exists() and not (folder / "d").exists()
