@@ -61,8 +61,8 @@ class Suppression:
     A finding matches when its check id is `check_id`, its resource ARN matches the glob
     `resource_arn`, and, when `principal` is given, every outside principal of the finding
     (its evidence's `principals` for an external-access finding: account ids, ARNs, `*`,
-    services, identity providers) matches the glob `principal`. From the day after `expires` the rule no longer mutes (it is
-    reported as expired instead).
+    services, identity providers) matches the glob `principal`. From the day after
+    `expires` the rule no longer mutes (it is reported as expired instead).
     """
 
     check_id: str

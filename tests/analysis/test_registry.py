@@ -72,6 +72,7 @@ def test_public_surface_equals_all():
         "credentials",
         "escalation",
         "evidence",
+        "exposure",
         "organization",
         "permissions",
         "principals",

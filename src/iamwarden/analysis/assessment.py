@@ -23,6 +23,7 @@ from iamwarden.analysis.compliance import (
     compliance_score,
     compliance_table,
 )
+from iamwarden.analysis.exposure.zone import Zone, ZoneOfTrust
 from iamwarden.analysis.permissions import Permissions
 from iamwarden.analysis.quality import DataWarning, data_warnings
 from iamwarden.analysis.registry import CheckContext, CheckSpec, registered_checks
@@ -79,6 +80,12 @@ class AssessOptions:
     now: datetime | None = None
     today: datetime | None = None
     suppressions: tuple[Suppression, ...] = ()
+    zone: Zone = Zone.ACCOUNT
+    """The zone of trust of the external-access checks"""
+    known_accounts: Mapping[str, str] = dataclasses.field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """Third-party accounts by id, with the names findings give them (`iamwarden.toml`)"""
     framework: Framework | None = None
     catalog: Catalog | None = None
     progress: Callable[[AssessProgress], None] | None = None
@@ -272,7 +279,11 @@ def assess(snapshot: Snapshot, options: AssessOptions = AssessOptions()) -> Asse
     snapshot = with_policy_gaps(snapshot)
     tell(AssessProgress(stage=AssessStage.POLICIES, done=documents, total=documents))
     base = CheckContext(
-        snapshot=snapshot, catalog=catalog, permissions=Permissions(snapshot, catalog), now=now
+        snapshot=snapshot,
+        catalog=catalog,
+        permissions=Permissions(snapshot, catalog),
+        now=now,
+        trust=ZoneOfTrust.of(snapshot, options.zone, options.known_accounts),
     )
     findings: list[Finding] = []
     live = tuple(s for s in options.suppressions if not s.is_expired(now.date()))

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from iamwarden.analysis.evidence import counted
+from iamwarden.analysis.exposure.zone import ZoneOfTrust
 from iamwarden.analysis.permissions import Permissions
 from iamwarden.analysis.principals import PrincipalPolicies
 from iamwarden.findings import Finding, Severity, Status
@@ -39,12 +40,23 @@ RESOURCE_TYPES = frozenset(
         "AwsAccount",
         "AwsAccessAnalyzerRegion",
         "AwsEc2Instance",
+        "AwsEcrRepository",
+        "AwsEfsFileSystem",
         "AwsIamAccessKey",
         "AwsIamGroup",
         "AwsIamPolicy",
         "AwsIamRole",
         "AwsIamServerCertificate",
         "AwsIamUser",
+        "AwsKmsKey",
+        "AwsLambdaFunction",
+        "AwsLambdaLayerVersion",
+        "AwsOpenSearchServiceDomain",
+        "AwsS3Bucket",
+        "AwsSecretsManagerSecret",
+        "AwsSnsTopic",
+        "AwsSqsQueue",
+        "Other",
     }
 )
 """Resource types a check may name (AWS Security Hub's spelling where it has one)"""
@@ -117,7 +129,8 @@ class CheckContext:
 
     `now` is the assessment date (the snapshot's collection time unless given); checks never
     read the clock. `spec` is the running check's spec, so `fail`/`passed`/`not_assessed`
-    build findings with its id, severity and resource type.
+    build findings with its id, severity and resource type. `trust` is the zone of trust of
+    the external-access checks.
     """
 
     snapshot: Snapshot
@@ -125,6 +138,8 @@ class CheckContext:
     permissions: Permissions
     now: datetime
     spec: CheckSpec | None = None
+    trust: ZoneOfTrust | None = None
+    """The zone of trust external-access checks use (None: the account, no known accounts)"""
 
     def _finding(
         self,

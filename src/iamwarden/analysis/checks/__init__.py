@@ -1,5 +1,13 @@
 """The built-in checks; importing this package registers them"""
 
-from iamwarden.analysis.checks import account, escalation, passwords, policies, root, users
+from iamwarden.analysis.checks import (
+    account,
+    escalation,
+    exposure,
+    passwords,
+    policies,
+    root,
+    users,
+)
 
-__all__ = ["account", "escalation", "passwords", "policies", "root", "users"]
+__all__ = ["account", "escalation", "exposure", "passwords", "policies", "root", "users"]

@@ -113,6 +113,7 @@ def analyse_exposure(snapshot: Snapshot, zone: ZoneOfTrust, catalog: Catalog) ->
                     resource_arn=arn,
                     resource_type=resource_type,
                     reason=f"policy `{name}` cannot be read: {error.problem}",
+                    policy=name,
                 )
             )
             continue

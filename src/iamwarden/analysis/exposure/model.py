@@ -85,6 +85,8 @@ class SkippedPolicy:
     resource_arn: str
     resource_type: str
     reason: str
+    policy: str = ""
+    """The policy's name as gaps name it (a trust policy is `<role arn>:trust`)"""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
