@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from iamwarden.policy import Decision, PolicySet, Request, evaluate, parse_policy
 from iamwarden.policy.arn import glob_matches
+from iamwarden.policy.engine.compiled import LazyUnion
 from iamwarden.policy.engine.globs import globs_cover, globs_intersect, some_string
 
 USER = "arn:aws:iam::111122223333:user/alice"
@@ -46,6 +47,17 @@ def test_intersection_is_exact(a: str, b: str) -> None:
     brute = any(matches(a, s) and matches(b, s) for s in strings(len(a) + len(b)))
     assert globs_intersect(a, b) == brute
     assert globs_intersect(b, a) == brute
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(patterns, min_size=1, max_size=3), st.text(alphabet="abc:/*", max_size=6))
+def test_statement_glob_matching_agrees_with_the_regex(globs: list[str], value: str) -> None:
+    """A statement's globs match piece by piece before their regex is compiled, and the
+    regex after: both agree with the regex of each glob"""
+    union = LazyUnion(tuple(globs))
+    expected = any(matches(g, value) for g in globs)
+    for _ in range(70):  # past the point where the union compiles its regex
+        assert union.fullmatch(value) == expected
 
 
 @settings(max_examples=300, deadline=None)

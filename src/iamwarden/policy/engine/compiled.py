@@ -61,6 +61,7 @@ class Stmt:
         "res_patterns",
         "res_present",
         "res_templates",
+        "res_universal",
         "services",
     )
 
@@ -110,6 +111,8 @@ class Stmt:
         """The `Resource` / `NotResource` entries without variables, as written"""
         self.res_globs = lazy_union(res_globs)
         self.res_templates = tuple(templates)
+        self.res_universal = any(set(p) == {"*"} for p in self.res_patterns)
+        """Whether an entry without variables is all `*` (matches every resource)"""
         # whether matching depends on the request's resource at all
         self.res_dependent = self.res_present and not (self.res_all and not self.res_negated)
         self.res_cache: dict[str, bool] = {}
@@ -123,7 +126,7 @@ class Stmt:
             self.act_all
             or action in self.act_exact
             or (bool(self.act_prefixes) and action.startswith(self.act_prefixes))
-            or (self.act_globs is not None and self.act_globs.fullmatch(action) is not None)
+            or (self.act_globs is not None and self.act_globs.fullmatch(action))
         )
         return hit != self.act_negated
 
@@ -174,24 +177,54 @@ def _is_prefix_glob(glob: str) -> bool:
 
 
 class LazyUnion:
-    """Whole-string matching of any of some IAM globs, compiled on first use
+    """Whole-string matching of any of some IAM globs
 
-    Most statements of a policy are never asked about most resources (or actions): their
-    regex is built only when one is, and shared by every statement with the same globs.
+    Most statements of a policy are asked about few resources (or actions), so a regex,
+    costly to compile, is built only for globs with `?` or once the union has been asked
+    more than `_COMPILE_AFTER` times; until then `*`-only globs match piece by piece. The
+    regex is shared by every statement with the same globs.
     """
 
-    __slots__ = ("globs", "regex")
+    __slots__ = ("globs", "pieces", "regex", "uses")
 
     def __init__(self, globs: tuple[str, ...]) -> None:
         self.globs = globs
         self.regex: re.Pattern[str] | None = None
+        self.uses = 0
+        self.pieces = None if any("?" in g for g in globs) else tuple(g.split("*") for g in globs)
 
-    def fullmatch(self, value: str) -> re.Match[str] | None:
-        """As `re.Pattern.fullmatch` of the union of the globs"""
+    def fullmatch(self, value: str) -> bool:
+        """Whether `value` as a whole matches one of the globs"""
         regex = self.regex
         if regex is None:
+            self.uses += 1
+            if self.pieces is not None and self.uses <= _COMPILE_AFTER:
+                return any(_pieces_match(p, value) for p in self.pieces)
             regex = self.regex = _union_regex(self.globs)
-        return regex.fullmatch(value)
+        return regex.fullmatch(value) is not None
+
+
+_COMPILE_AFTER: Final = 64
+
+
+def _pieces_match(pieces: list[str], value: str) -> bool:
+    """Whether `value` matches the glob `"*".join(pieces)` (no `?`): the first piece a
+    prefix, the last a suffix, the others found in order between them (leftmost first)"""
+    first = pieces[0]
+    if len(pieces) == 1:
+        return value == first
+    last = pieces[-1]
+    end = len(value) - len(last)
+    if end < len(first) or not value.startswith(first) or not value.endswith(last):
+        return False
+    pos = len(first)
+    for piece in pieces[1:-1]:
+        if piece:
+            pos = value.find(piece, pos, end)
+            if pos < 0:
+                return False
+            pos += len(piece)
+    return True
 
 
 def lazy_union(globs: Sequence[str]) -> LazyUnion | None:
@@ -240,6 +273,29 @@ def compile_clause(condition: Condition, literal: bool) -> Clause:
     )
 
 
+class Split:
+    """The statements of one policy that apply to one action, and what they depend on"""
+
+    __slots__ = ("allows", "denies", "is_static", "resource_dependent")
+
+    def __init__(self, allows: tuple[Stmt, ...], denies: tuple[Stmt, ...]) -> None:
+        self.allows = allows
+        self.denies = denies
+        is_static = True
+        dependent: list[Stmt] = []
+        for stmts in (allows, denies):
+            for stmt in stmts:
+                if stmt.has_dynamic:
+                    is_static = False
+                if stmt.res_dependent:
+                    dependent.append(stmt)
+        self.is_static = is_static
+        self.resource_dependent = tuple(dependent)
+
+
+_NO_STATEMENTS: Final = Split((), ())
+
+
 class CompiledPolicy:
     __slots__ = ("by_service", "splits", "statements", "wildcard")
 
@@ -255,9 +311,9 @@ class CompiledPolicy:
                     by_service.setdefault(svc, []).append(stmt)
         self.by_service = {k: tuple(v) for k, v in by_service.items()}
         self.wildcard = tuple(wildcard)
-        self.splits: dict[str, tuple[tuple[Stmt, ...], tuple[Stmt, ...]]] = {}
+        self.splits: dict[str, Split] = {}
 
-    def split(self, key: str, service: str | None) -> tuple[tuple[Stmt, ...], tuple[Stmt, ...]]:
+    def split(self, key: str, service: str | None) -> Split:
         """The Allow and Deny statements that apply to action `key` (cached per action)"""
         found = self.splits.get(key)
         if found is not None:
@@ -267,7 +323,7 @@ class CompiledPolicy:
         for stmt in self.candidates(service):
             if stmt.covers(key):
                 (denies if stmt.is_deny else allows).append(stmt)
-        found = (tuple(allows), tuple(denies))
+        found = Split(tuple(allows), tuple(denies)) if allows or denies else _NO_STATEMENTS
         if len(self.splits) < 100_000:
             self.splits[key] = found
         return found

@@ -109,7 +109,7 @@ def static_resource_hit(stmt: Stmt, resource: str) -> bool:
         cached = (
             stmt.res_all
             or resource in stmt.res_exact
-            or (stmt.res_globs is not None and stmt.res_globs.fullmatch(resource) is not None)
+            or (stmt.res_globs is not None and stmt.res_globs.fullmatch(resource))
         )
         if len(stmt.res_cache) < 4096:
             stmt.res_cache[resource] = cached
@@ -134,7 +134,9 @@ def pattern_relation(stmt: Stmt, pattern: str, ctx: Context) -> tuple[bool, bool
     matching wildcard `pattern`, and to every one"""
     patterns = resource_patterns(stmt, ctx)
     if pattern == "*":
-        universal = any(set(p) == {"*"} for p in patterns)
+        universal = stmt.res_universal or (
+            bool(stmt.res_templates) and any(set(p) == {"*"} for p in patterns)
+        )
         some, every = bool(patterns), universal
     else:
         some = any(globs_intersect(p, pattern) for p in patterns)

@@ -50,7 +50,15 @@ class Plan:
 
 
 class CompiledSet:
-    __slots__ = ("catalog", "empty", "groups", "plans", "policies", "wildcards")
+    __slots__ = (
+        "catalog",
+        "empty",
+        "groups",
+        "plans",
+        "policies",
+        "single_empty",
+        "wildcards",
+    )
 
     def __init__(self, policies: PolicySet, *, shared: bool = True) -> None:
         """Compile `policies`; `shared` False compiles afresh, bypassing every cache"""
@@ -74,9 +82,13 @@ class CompiledSet:
         )
         for slot, kind, items in singles:
             groups.append((slot, kind, tuple(compile_one(p) for p in items)))
-        self.groups = tuple(groups)
         # INVARIANT: groups are never mutated, so one empty group per slot serves every plan
         self.empty = {slot: Group(slot, kind, (), ()) for slot, kind, _ in groups}
+        self.single_empty = {
+            slot: group for slot, group in self.empty.items() if slot not in (SCP_SLOT, RCP_SLOT)
+        }
+        # the slots that hold policies, and every SCP / RCP level (an empty one allows nothing)
+        self.groups = tuple(g for g in groups if g[2] or g[0] in (SCP_SLOT, RCP_SLOT))
         self.plans: dict[str, Plan] = {}
         self.wildcards: dict[str, tuple[tuple[str, int], ...]] = {}
 
@@ -140,37 +152,34 @@ class CompiledSet:
             return found
         service = key.split(":", 1)[0]
         exact_service = None if "*" in service or "?" in service else service
-        groups: list[Group] = []
+        single = dict(self.single_empty)
         scp: list[Group] = []
         rcp: list[Group] = []
-        single: dict[int, Group] = {}
         deny_groups: list[Group] = []
         dependent: dict[Stmt, None] = {}
         is_static = True
-        empty = self.empty
         for slot, kind, compiled in self.groups:
-            if not compiled:
-                group = empty[slot]
+            if len(compiled) == 1:
+                part = compiled[0].split(key, exact_service)
+                allows, denies = part.allows, part.denies
+                is_static = is_static and part.is_static
+                for stmt in part.resource_dependent:
+                    dependent[stmt] = None
             else:
-                if len(compiled) == 1:
-                    allows, denies = compiled[0].split(key, exact_service)
-                else:
-                    splits = [cp.split(key, exact_service) for cp in compiled]
-                    allows = tuple(stmt for a, _ in splits for stmt in a)
-                    denies = tuple(stmt for _, d in splits for stmt in d)
-                if not allows and not denies:
-                    group = empty[slot]
-                else:
-                    group = Group(slot, kind, allows, denies)
-                    if denies:
-                        deny_groups.append(group)
-                    for stmts in (allows, denies):
-                        for stmt in stmts:
-                            if stmt.has_dynamic:
-                                is_static = False
-                            if stmt.res_dependent:
-                                dependent[stmt] = None
-            groups.append(group)
+                allows = denies = ()
+                for cp in compiled:
+                    part = cp.split(key, exact_service)
+                    allows += part.allows
+                    denies += part.denies
+                    is_static = is_static and part.is_static
+                    for stmt in part.resource_dependent:
+                        dependent[stmt] = None
+            if allows or denies:
+                group = Group(slot, kind, allows, denies)
+                if denies:
+                    deny_groups.append(group)
+            else:
+                group = self.empty[slot]
             if slot == SCP_SLOT:
                 scp.append(group)
             elif slot == RCP_SLOT:
