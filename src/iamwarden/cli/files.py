@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 
-class _OutputFile(click.ParamType):
+class _OutputFile(click.ParamType[Path]):
     """A file to write: `check_writable` runs on the text as given (`newdir/` names a
     directory, which `Path` would forget), so a bad destination is one line, exit 2, before
     any work"""
