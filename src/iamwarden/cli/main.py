@@ -57,6 +57,7 @@ def cli() -> None:
 @cache
 def _register() -> None:
     from iamwarden.cli import (
+        access_cmd,
         assess_cmd,
         checks_cmd,
         collect_cmd,
@@ -68,6 +69,7 @@ def _register() -> None:
     )
 
     for command in (
+        access_cmd.access_command,
         assess_cmd.assess_command,
         checks_cmd.checks,
         collect_cmd.collect,

@@ -567,3 +567,19 @@ def role_trust_oidc_no_audience(ctx: CheckContext) -> Iterator[Finding]:
 def role_trust_saml_no_audience(ctx: CheckContext) -> Iterator[Finding]:
     """An assertion for any audience is accepted"""
     yield from _trust(ctx, trust_questions.any_saml_audience, "audience not checked for")
+
+
+ACCESS_CHECKS = (
+    "external_access_public_write",
+    "external_access_public_read",
+    "external_access_cross_account",
+    "external_access_known_account",
+    "external_access_service",
+    "external_access_federated",
+    "role_trust_without_external_id",
+    "role_trust_service_without_source",
+    "role_trust_oidc_any_subject",
+    "role_trust_oidc_no_audience",
+    "role_trust_saml_no_audience",
+)
+"""The checks `iamwarden access` runs, in report order"""

@@ -33,7 +33,7 @@ from iamwarden.policy import (
     parse_policy,
 )
 
-__all__ = ["OUTSIDE_IDENTITY", "Grant", "decide_grants", "reach_of"]
+__all__ = ["OUTSIDE_IDENTITY", "Grant", "decide_grants", "granting", "reach_of"]
 
 OUTSIDE_IDENTITY = parse_policy(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
@@ -96,6 +96,18 @@ def _policy_set(policy: Policy, outsider: Outsider, rcps: PolicySet | None) -> P
     )
 
 
+def granting(answer: Evaluation) -> tuple[StatementRef, ...]:
+    """The resource-policy statements behind an ALLOWED answer: its reasons, or for an answer
+    that holds only under undecided clauses the statements those clauses belong to"""
+    refs = [ref for ref in answer.reasons if ref.kind is PolicyKind.RESOURCE]
+    refs += [
+        c.statement
+        for c in answer.undecided
+        if c.must_hold and c.statement.kind is PolicyKind.RESOURCE
+    ]
+    return tuple(dict.fromkeys(refs))
+
+
 def _collect(outsider: Outsider, answers: list[tuple[ActionClass, Evaluation]]) -> Grant | None:
     actions: set[str] = set()
     statements: dict[StatementRef, None] = {}
@@ -104,9 +116,8 @@ def _collect(outsider: Outsider, answers: list[tuple[ActionClass, Evaluation]]) 
         if answer.decision is not Decision.ALLOWED:
             continue
         actions.update(item.actions)
-        for ref in answer.reasons:
-            if ref.kind is PolicyKind.RESOURCE:
-                statements.setdefault(ref, None)
+        for ref in granting(answer):
+            statements.setdefault(ref, None)
         for clause in answer.undecided:
             conditions.setdefault(str(clause), clause)
     if not actions:

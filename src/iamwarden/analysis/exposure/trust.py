@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from iamwarden.analysis.exposure.context import named_keys, variants
-from iamwarden.analysis.exposure.grants import OUTSIDE_IDENTITY
+from iamwarden.analysis.exposure.grants import OUTSIDE_IDENTITY, granting
 from iamwarden.analysis.exposure.model import OutsiderKind
 from iamwarden.analysis.exposure.outsiders import Outsider, outsiders
 from iamwarden.analysis.exposure.zone import ZoneOfTrust
@@ -264,7 +264,7 @@ def without_external_id(
                 TrustAnswer(
                     principal=outsider.shown if outsider.kind is OutsiderKind.ACCOUNT else "*",
                     label=label,
-                    statements=answer[0].reasons,
+                    statements=granting(answer[0]),
                     conditions=answer[0].undecided,
                 )
             )
@@ -295,7 +295,7 @@ def services_without_source(
                 TrustAnswer(
                     principal=outsider.shown,
                     label=outsider.shown,
-                    statements=answer[0].reasons,
+                    statements=granting(answer[0]),
                     conditions=answer[0].undecided,
                     detail=SOURCE_KEY_SERVICES[outsider.principal],
                 )
@@ -368,7 +368,7 @@ def _web_identity(
                 TrustAnswer(
                     principal=outsider.shown,
                     label=provider.name if provider is not _GENERIC else outsider.shown,
-                    statements=answer[0].reasons,
+                    statements=granting(answer[0]),
                     conditions=answer[0].undecided,
                     detail=detail if audience_only else f"{detail} (`{accepted}`)",
                 )
@@ -419,7 +419,7 @@ def any_saml_audience(
                 TrustAnswer(
                     principal=outsider.shown,
                     label=outsider.shown,
-                    statements=answer[0].reasons,
+                    statements=granting(answer[0]),
                     conditions=answer[0].undecided,
                     detail="the assertion's audience (SAML:aud) is not checked",
                 )
