@@ -124,3 +124,33 @@ def test_json_is_deterministic_and_lists_the_checks_decisions():
     (exposure,) = public["evidence"]["exposures"]
     assert exposure["principal"] == "*" and exposure["kind"] == "anonymous"
     assert exposure["actions"] == ["s3:GetObject"] and exposure["access_levels"] == ["Read"]
+
+
+def test_assess_reads_the_same_config_and_reports_expired_rules(tmp_path: Path):
+    config = tmp_path / "iamwarden.toml"
+    config.write_text(
+        EXAMPLE.read_text() + "\n[[archive_rules]]\n"
+        'check_id = "external_access_public_read"\n'
+        'reason = "old"\n'
+        "expires = 2026-01-31\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["assess", "--demo", "--config", str(config), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    known = {
+        (f["status"], f["resource_arn"])
+        for f in data["findings"]
+        if f["check_id"] == "external_access_known_account"
+    }
+    assert known == {
+        ("FAIL", "arn:aws:iam::210987654321:role/datadog-integration"),
+        ("MUTED", "arn:aws:s3:::acme-shared-reports"),
+    }
+    assert [r["check_id"] for r in data["expired_suppressions"]] == ["external_access_public_read"]
+    text = CliRunner().invoke(cli, ["assess", "--demo", "--config", str(config)]).output
+    assert (
+        "Expired suppression (mutes nothing): external_access_public_read * expired 2026-01-31"
+        in text
+    )

@@ -22,6 +22,7 @@ TOP_KEYS = {
     "gaps",
     "missing_data",
     "data_warnings",
+    "expired_suppressions",
 }
 FINDING_KEYS = {
     "id",

@@ -12,6 +12,8 @@ import click
 from rich.console import Console
 
 from iamwarden.analysis import AssessOptions, Suppression, assess, parse_suppressions
+from iamwarden.analysis.exposure import Zone
+from iamwarden.cli.access_cmd import load_config
 from iamwarden.cli.assess_org import collect_index, organization_report
 from iamwarden.cli.assess_progress import assess_display, importing
 from iamwarden.cli.exit_codes import ExitCode
@@ -80,7 +82,22 @@ Exit codes:
     "--suppressions",
     "suppressions_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="A YAML file of accepted findings (check_id, resource_arn glob, reason).",
+    help="A YAML file of accepted findings (check_id, resource_arn glob, principal, reason, "
+    "expires).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="iamwarden.toml: known accounts and archive rules, added to --suppressions "
+    "(default: ./iamwarden.toml when present).",
+)
+@click.option(
+    "--zone",
+    type=click.Choice([z.value for z in Zone]),
+    default=Zone.ACCOUNT.value,
+    show_default=True,
+    help="The zone of trust of the external-access checks: the account or its Organization.",
 )
 @click.option(
     "--org",
@@ -115,6 +132,8 @@ def assess_command(
     output: Path | None,
     fail_on: str | None,
     suppressions_file: Path | None,
+    config_file: Path | None,
+    zone: str,
     is_org: bool,
     role_name: str | None,
     org_index: Path | None,
@@ -129,7 +148,9 @@ def assess_command(
     account in --report-dir, and the organization summary (worst accounts, failing checks
     across accounts) as the output.
     """
-    suppressions = _suppressions(suppressions_file)
+    config = load_config(config_file)
+    suppressions = (*_suppressions(suppressions_file), *config.archive_rules)
+    known, zone_of_trust = config.known_accounts, Zone(zone)
     if is_org or org_index is not None or role_name:
         if is_org == (org_index is not None) or is_org != bool(role_name):
             raise click.UsageError("use --org --role-name NAME, or --org-index PATH")
@@ -144,7 +165,13 @@ def assess_command(
         assert index is not None
         org, rendered = organization_report(
             index,
-            AssessOptions(suppressions=suppressions, now=as_of, today=datetime.now(UTC)),
+            AssessOptions(
+                suppressions=suppressions,
+                now=as_of,
+                today=datetime.now(UTC),
+                zone=zone_of_trust,
+                known_accounts=known,
+            ),
             output_format=output_format,
             report_dir=report_dir,
         )
@@ -162,7 +189,12 @@ def assess_command(
         imported = time.perf_counter() - started
         with assess_display(snapshot, imported, quiet=quiet) as progress:
             options = AssessOptions(
-                now=now, today=today, suppressions=suppressions, progress=progress
+                now=now,
+                today=today,
+                suppressions=suppressions,
+                progress=progress,
+                zone=zone_of_trust,
+                known_accounts=known,
             )
             result = assess(snapshot, options)
         worst = result.worst_failure()

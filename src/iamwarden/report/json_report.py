@@ -139,6 +139,16 @@ def assessment_to_json(assessment: Assessment) -> dict[str, Any]:
             {"kind": w.kind.value, "message": w.message, "resource": w.resource}
             for w in assessment.data_warnings
         ],
+        "expired_suppressions": [
+            {
+                "check_id": r.check_id,
+                "resource_arn": r.resource_arn,
+                "principal": r.principal,
+                "reason": r.reason,
+                "expires": r.expires.isoformat() if r.expires else None,
+            }
+            for r in assessment.expired_suppressions
+        ],
     }
 
 

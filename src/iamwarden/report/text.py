@@ -91,6 +91,11 @@ def _lines(assessment: Assessment) -> Iterator[str]:
     muted = sum(1 for f in assessment.findings if f.status is Status.MUTED)
     if muted:
         yield f"Muted: {muted} (suppressed, not counted)"
+    for rule in assessment.expired_suppressions:
+        yield (
+            f"Expired suppression (mutes nothing): {rule.check_id} {rule.resource_arn}"
+            f" expired {rule.expires}"
+        )
     muted_ids = muted_controls(assessment)
     if muted_ids:
         yield f"Muted controls (not scored): {', '.join(muted_ids)}"
