@@ -281,16 +281,9 @@ class Split:
     def __init__(self, allows: tuple[Stmt, ...], denies: tuple[Stmt, ...]) -> None:
         self.allows = allows
         self.denies = denies
-        is_static = True
-        dependent: list[Stmt] = []
-        for stmts in (allows, denies):
-            for stmt in stmts:
-                if stmt.has_dynamic:
-                    is_static = False
-                if stmt.res_dependent:
-                    dependent.append(stmt)
-        self.is_static = is_static
-        self.resource_dependent = tuple(dependent)
+        both = allows + denies
+        self.is_static = not any([stmt.has_dynamic for stmt in both])
+        self.resource_dependent = tuple([stmt for stmt in both if stmt.res_dependent])
 
 
 _NO_STATEMENTS: Final = Split((), ())

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
 from iamwarden.policy.catalog import Catalog, load_catalog
-from iamwarden.policy.document import Policy, PolicyKind
+from iamwarden.policy.document import PolicyKind
 from iamwarden.policy.engine.compiled import (
     CompiledPolicy,
     Stmt,
@@ -211,11 +212,9 @@ _SETS_MAX: Final = 4096
 _LAST: list[tuple[PolicySet, CompiledSet] | None] = [None]
 
 
-def _policy_key(policy: Policy) -> tuple[str, str, int]:
-    # INVARIANT: what a compiled policy (its statement refs included) depends on, as in
-    # `compile_policy`; the kind by its member's id (enum members live as long as the
-    # process, and hash in C)
-    return (policy.digest, policy.name, id(policy.kind))
+# INVARIANT: what a compiled policy (its statement refs included) depends on, as in
+# `compile_policy`: digest, name and kind (by value: strings hash in C)
+_policy_key: Final = operator.attrgetter("digest", "name", "kind.value")
 
 
 def set_key(policies: PolicySet) -> SetKey:
