@@ -68,6 +68,8 @@ def _alphabet(*patterns: _Tokens) -> tuple[str, ...]:
 @lru_cache(maxsize=16384)
 def globs_intersect(a: str, b: str) -> bool:
     """Whether some string matches both patterns `a` and `b`"""
+    if a == b:
+        return True  # every pattern matches some string (its own text with `*` empty)
     if "*" not in a and "?" not in a:
         return _matches(tokens(b), a)
     if "*" not in b and "?" not in b:
@@ -91,6 +93,8 @@ def globs_intersect(a: str, b: str) -> bool:
 
 def globs_cover(outer: Sequence[str], inner: str) -> bool:
     """Whether every string matching pattern `inner` matches one of the patterns `outer`"""
+    if inner in outer:
+        return True
     return _cover(tuple(sorted(set(outer))), inner)
 
 
