@@ -11,8 +11,10 @@ import pytest
 from iamwarden.errors import SnapshotFormatError
 from iamwarden.snapshot import (
     AccessKey,
+    DataSet,
     MfaDevice,
     MfaKind,
+    demo_snapshot,
     dump_snapshot,
     read_snapshot,
     snapshot_from_json,
@@ -79,3 +81,17 @@ def test_malformed_file_names_file_and_line(tmp_path: Path) -> None:
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(SnapshotFormatError, match="file not found"):
         read_snapshot(tmp_path / "absent.json")
+
+
+def test_a_snapshot_lacking_an_entity_list_has_its_authorization_details_uncollected() -> None:
+    """A snapshot that claims the authorization details but has no `roles` does not say the
+    account has no roles: a gap, and the data set not collected (an empty list is none)"""
+    data = snapshot_to_json(demo_snapshot())
+    del data["snapshot"]["roles"]
+    read = snapshot_from_json(data)
+    assert not read.has(DataSet.AUTHORIZATION_DETAILS) and read.roles == ()
+    assert [g.reason for g in read.gaps_for(DataSet.AUTHORIZATION_DETAILS)] == [
+        "the snapshot has no `roles` (roles not known)"
+    ]
+    data["snapshot"]["roles"] = []
+    assert snapshot_from_json(data).has(DataSet.AUTHORIZATION_DETAILS)

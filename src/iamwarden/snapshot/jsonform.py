@@ -21,7 +21,7 @@ from typing import Any, Union
 
 from iamwarden.errors import SnapshotFormatError
 from iamwarden.fileio import read_json, write_atomically
-from iamwarden.snapshot.model import SCHEMA_VERSION, Document, Snapshot
+from iamwarden.snapshot.model import SCHEMA_VERSION, DataSet, Document, Gap, Snapshot
 
 __all__ = [
     "dump_snapshot",
@@ -131,7 +131,32 @@ def snapshot_from_json(data: Any) -> Snapshot:
             location="$.schema_version",
         )
     result: Snapshot = _decode(Snapshot, data["snapshot"], "$.snapshot")
-    return result
+    return _without_absent_entities(result, data["snapshot"])
+
+
+_ENTITY_FIELDS = ("users", "groups", "roles", "policies")
+"""The snapshot's lists of the authorization details: an absent one is not known to be empty"""
+
+
+def _without_absent_entities(snapshot: Snapshot, fields: dict[str, Any]) -> Snapshot:
+    """`snapshot`, its authorization details not collected (with a gap naming each list the
+    file lacks) when it claims them but lacks one of their lists"""
+    absent = [name for name in _ENTITY_FIELDS if name not in fields]
+    if not absent or not snapshot.has(DataSet.AUTHORIZATION_DETAILS):
+        return snapshot
+    gaps = tuple(
+        Gap(
+            dataset=DataSet.AUTHORIZATION_DETAILS,
+            reason=f"the snapshot has no `{name}` ({name} not known)",
+            account=snapshot.account.id,
+        )
+        for name in absent
+    )
+    return dataclasses.replace(
+        snapshot,
+        collected=snapshot.collected - {DataSet.AUTHORIZATION_DETAILS},
+        gaps=snapshot.gaps + gaps,
+    )
 
 
 def read_snapshot(path: str | Path) -> Snapshot:
