@@ -125,7 +125,7 @@ def test_collect_org_into_a_file_fails_before_collecting(
     assert started == []
 
 
-OUTPUT_COMMANDS = (("snapshot", "--demo"), ("assess", "--demo"), ("collect",))
+OUTPUT_COMMANDS = (("snapshot", "--demo"), ("assess", "--demo"), ("access", "--demo"), ("collect",))
 """Every command with a file output (`-o`)"""
 
 
@@ -516,6 +516,7 @@ SWEEP = {
         "s3:GetObject",
     ),
     "simulate --scenarios": ("yaml", "simulate", "--scenarios", "{in}"),
+    "access": ("json", "access", "--snapshot", "{in}", "-o", "{out}"),
     "paths": ("json", "paths", "--snapshot", "{in}"),
     "who-can": ("json", "who-can", "iam:CreateUser", "--snapshot", "{in}"),
     "lint": ("json", "lint", "{in}"),
@@ -563,6 +564,7 @@ OUTPUT_SWEEP = {
         "--report-dir",
         "{dir}",
     ),
+    "access": ("access", "--demo", "-o", "{out}"),
     "snapshot": ("snapshot", "--demo", "-o", "{out}"),
     "collect": ("collect", "-o", "{out}"),
     "collect --org": ("collect", "--org", "--role-name", "R", "-o", "{dir}"),

@@ -14,6 +14,7 @@ REGION_COMMANDS = (
     ("simulate", "--principal", DEPLOY_BOT, "--action", "s3:GetObject"),
     ("who-can", "s3:GetObject"),
     ("paths",),
+    ("access",),
     ("assess",),
     ("snapshot", "-o", "out.json"),
     ("collect", "-o", "out.json"),
