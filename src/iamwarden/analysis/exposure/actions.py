@@ -70,22 +70,58 @@ def _applies(catalog: Catalog, action: str, resource: str, kind: str) -> bool:
     )
 
 
+_COVERED: dict[tuple[int, tuple[str, ...], bool], frozenset[str]] = {}
+
+
 def _named(catalog: Catalog, statement: Statement) -> frozenset[str]:
-    if statement.action is not None:
-        return catalog.covered(statement.action)
-    return catalog.covered(statement.not_action or (), negated=True)
+    negated = statement.action is None
+    patterns = statement.not_action or () if negated else statement.action or ()
+    key = (id(catalog), tuple(patterns), negated)
+    found = _COVERED.get(key)
+    if found is None:
+        found = catalog.covered(patterns, negated=negated)
+        if len(_COVERED) < 65_536:
+            _COVERED[key] = found
+    return found
 
 
-_CLASSES: dict[tuple[object, ...], tuple[ActionClass, ...]] = {}
+def _shape(resource: str, kind: str) -> str:
+    """What decides which actions apply to a resource: its kind, and for kinds whose ARN
+    formats differ in shape (a layer and its versions) the separators of its name part"""
+    arn = try_parse_arn(resource)
+    if arn is None:
+        return kind
+    return f"{kind}|{re.sub(r'[^:/]+', 'x', arn.resource)}"
+
+
+_CLASSES: dict[tuple[object, ...], tuple[tuple[int, str, tuple[str, ...]], ...]] = {}
 
 
 def action_classes(catalog: Catalog, policy: Policy, resource_arn: str) -> tuple[ActionClass, ...]:
     """The classes of actions to ask about `resource_arn` under `policy`, sorted"""
-    shape = tuple((s.effect, s.action, s.not_action) for s in policy.statements)
-    key = (id(catalog), shape, resource_arn)
+    patterns = resource_patterns(resource_arn)
+    shapes = tuple(_shape(resource, kind) for resource, kind in patterns)
+    statements = tuple((s.effect, s.action, s.not_action) for s in policy.statements)
+    key = (id(catalog), statements, governed_prefix(resource_arn), shapes)
     found = _CLASSES.get(key)
-    if found is not None:
-        return found
+    if found is None:
+        found = _classes(catalog, policy, resource_arn, patterns, shapes)
+        if len(_CLASSES) < 65_536:
+            _CLASSES[key] = found
+    return tuple(
+        ActionClass(resource=patterns[index][0], representative=actions[0], actions=actions)
+        for index, _, actions in found
+    )
+
+
+def _classes(
+    catalog: Catalog,
+    policy: Policy,
+    resource_arn: str,
+    patterns: tuple[tuple[str, str], ...],
+    shapes: tuple[str, ...],
+) -> tuple[tuple[int, str, tuple[str, ...]], ...]:
+    """(index of the resource pattern, the pattern, actions) of each class, sorted"""
     named = [_named(catalog, s) for s in policy.statements]
     prefix = governed_prefix(resource_arn) + ":"
     allowed = frozenset(
@@ -95,36 +131,23 @@ def action_classes(catalog: Catalog, policy: Policy, resource_arn: str) -> tuple
         for action in n
         if action.lower().startswith(prefix)
     )
-    classes: list[ActionClass] = []
-    for resource, kind in resource_patterns(resource_arn):
+    classes: list[tuple[int, str, tuple[str, ...]]] = []
+    for index, ((resource, kind), shape) in enumerate(zip(patterns, shapes, strict=True)):
         groups: dict[tuple[int, ...], list[str]] = {}
         for action in allowed:
-            if not _applies_cached(catalog, action, resource, kind):
+            if not _applies_cached(catalog, action, resource, kind, shape):
                 continue
             signature = tuple(i for i, n in enumerate(named) if action in n)
             groups.setdefault(signature, []).append(action)
-        for actions in groups.values():
-            ordered = tuple(sorted(actions))
-            classes.append(
-                ActionClass(resource=resource, representative=ordered[0], actions=ordered)
-            )
-    result = tuple(sorted(classes, key=lambda c: (c.resource, c.representative)))
-    if len(_CLASSES) < 65_536:
-        _CLASSES[key] = result
-    return result
+        classes.extend((index, resource, tuple(sorted(a))) for a in groups.values())
+    return tuple(sorted(classes, key=lambda c: (c[1], c[2][0])))
 
 
 _APPLIES: dict[tuple[int, str, str], bool] = {}
 
 
-def _applies_cached(catalog: Catalog, action: str, resource: str, kind: str) -> bool:
-    arn = try_parse_arn(resource)
-    # INVARIANT: whether an action applies depends on the resource's kind, except for kinds
-    # whose ARN formats differ in shape (a layer and its versions): those key by the ARN
-    # with its name part reduced to its separators
-    shape = kind
-    if arn is not None:
-        shape = f"{kind}|{re.sub(r'[^:/]+', 'x', arn.resource)}"
+def _applies_cached(catalog: Catalog, action: str, resource: str, kind: str, shape: str) -> bool:
+    # INVARIANT: whether an action applies depends only on the resource's shape (`_shape`)
     key = (id(catalog), action, shape)
     found = _APPLIES.get(key)
     if found is None:

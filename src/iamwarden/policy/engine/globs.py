@@ -68,7 +68,7 @@ def _alphabet(*patterns: _Tokens) -> tuple[str, ...]:
 @lru_cache(maxsize=16384)
 def globs_intersect(a: str, b: str) -> bool:
     """Whether some string matches both patterns `a` and `b`"""
-    if a == b:
+    if a == b or a == "*" or b == "*":
         return True  # every pattern matches some string (its own text with `*` empty)
     if "*" not in a and "?" not in a:
         return _matches(tokens(b), a)
@@ -93,7 +93,7 @@ def globs_intersect(a: str, b: str) -> bool:
 
 def globs_cover(outer: Sequence[str], inner: str) -> bool:
     """Whether every string matching pattern `inner` matches one of the patterns `outer`"""
-    if inner in outer:
+    if inner in outer or "*" in outer:
         return True
     return _cover(tuple(sorted(set(outer))), inner)
 
