@@ -114,6 +114,7 @@ def _facts(exposure: Exposure, actions: tuple[str, ...]) -> dict[str, Any]:
         "label": exposure.label,
         "kind": exposure.kind.value,
         "reach": exposure.reach.value,
+        "account_block_public_access_known": not exposure.block_unknown,
         "actions": list(actions),
         "access_levels": [level.value for level in exposure.levels],
         "statements": statement_refs(exposure.statements),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from iamwarden.analysis.exposure.blocking import restricting_level
+from iamwarden.analysis.exposure.blocking import account_block_known, restricting_level
 from iamwarden.analysis.exposure.grants import Grant, decide_grants, reach_of
 from iamwarden.analysis.exposure.model import (
     Exposure,
@@ -101,6 +101,7 @@ def analyse_exposure(snapshot: Snapshot, zone: ZoneOfTrust, catalog: Catalog) ->
     inside: list[str] = []
     analysed = 0
     linked = {role.arn for role in snapshot.roles if role.is_service_linked}
+    block_known = account_block_known(snapshot)
     for arn, document, name, stored in _policies(snapshot):
         if arn in linked:
             continue
@@ -126,10 +127,13 @@ def analyse_exposure(snapshot: Snapshot, zone: ZoneOfTrust, catalog: Catalog) ->
             for g in grants
         )
         blocked = ""
+        unknown = False
         if stored is not None and stored.service == "s3" and public:
             level = restricting_level(snapshot, stored)
             if level:
                 blocked = f"RestrictPublicBuckets ({level} level)"
+            else:
+                unknown = not block_known
         for grant in grants:
             if stored is None and grant.outsider.kind is OutsiderKind.SERVICE:
                 continue  # a service assumes a role only when the account passes it to it
@@ -154,6 +158,7 @@ def analyse_exposure(snapshot: Snapshot, zone: ZoneOfTrust, catalog: Catalog) ->
                     conditions=grant.conditions,
                     statement_conditions=_statement_conditions(policy, grant),
                     blocked_by=blocked if reach is not Reach.SERVICE else "",
+                    block_unknown=unknown and reach is not Reach.SERVICE,
                 )
             )
     exposures.sort(key=lambda e: (e.resource_arn, list(Reach).index(e.reach), e.principal))

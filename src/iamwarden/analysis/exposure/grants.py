@@ -170,7 +170,19 @@ def decide_grants(
             [r for _, r in pairs], _policy_set(policy, member, organization), catalog=catalog
         )
         in_org = any(a.decision is Decision.ALLOWED for a in answers)
-    return _merge_public(grants), in_org and not grants
+    merged = _merge_public(grants)
+    public = set().union(
+        *(
+            g.actions
+            for g in merged
+            if g.outsider.kind in (OutsiderKind.ANONYMOUS, OutsiderKind.ANY_ACCOUNT)
+        )
+    )
+    named = (OutsiderKind.ACCOUNT, OutsiderKind.PRINCIPAL)
+    kept = tuple(
+        g for g in merged if not (g.outsider.kind in named and set(g.actions) <= public)
+    )  # what anyone may do, a named account may too: the public exposure says it
+    return kept, in_org and not grants
 
 
 def _merge_public(grants: list[Grant]) -> tuple[Grant, ...]:

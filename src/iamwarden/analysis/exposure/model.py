@@ -66,6 +66,9 @@ class Exposure:
     conditions: tuple[ConditionRef, ...] = ()
     statement_conditions: tuple[Condition, ...] = ()
     blocked_by: str = ""
+    block_unknown: bool = False
+    """S3 only: the account's Block Public Access setting was not collected, so whether it
+    neutralises the grant is not known (the exposure stays reported)"""
 
     @property
     def is_public(self) -> bool:
