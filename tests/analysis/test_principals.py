@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from iamwarden.analysis.principals import entity_policies, is_known_principal, policies_for
+from iamwarden.analysis.principals import (
+    PolicyResolver,
+    entity_policies,
+    is_known_principal,
+    policies_for,
+)
 from iamwarden.policy import PolicyKind
-from tests.builders import ACCOUNT_ID, managed_policy, role, snapshot, user
+from tests.builders import ACCOUNT_ID, group, managed_policy, role, snapshot, user
 
 BOUNDARY = managed_policy("Boundary")
 
@@ -31,3 +36,21 @@ def test_missing_attached_policies_are_reported_not_dropped() -> None:
     resolved = entity_policies(_account(), _account().users[0])
     assert resolved.missing == ("arn:aws:iam::111122223333:policy/Absent",)
     assert not resolved.is_complete
+
+
+def test_a_resolver_parses_a_shared_policy_once_and_answers_as_entity_policies() -> None:
+    shared = managed_policy("Shared")
+    broken = managed_policy("Broken", document={"Statement": 3})
+    team = group("team", attached_policies=(shared.arn,))
+    alice = user("alice", attached_policies=(shared.arn, broken.arn), groups=("team", "gone"))
+    app = role("app", attached_policies=(shared.arn,), permissions_boundary=shared.arn)
+    account = snapshot(users=(alice,), groups=(team,), roles=(app,), policies=(shared, broken))
+    resolver = PolicyResolver(account)
+    for entity in (alice, team, app):
+        assert resolver.entity_policies(entity) == entity_policies(account, entity)
+    first, second = resolver.entity_policies(alice).policies.identity
+    assert first is second  # the user's own attachment and the group's: one parse
+    resolved = resolver.entity_policies(alice)
+    assert resolved.unreadable == (broken.arn,) and resolved.missing == ("group/gone",)
+    boundary = resolver.entity_policies(app).policies.permissions_boundary
+    assert boundary is not None and boundary.kind is PolicyKind.PERMISSIONS_BOUNDARY

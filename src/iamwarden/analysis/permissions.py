@@ -21,7 +21,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any, cast
 
-from iamwarden.analysis.principals import PrincipalPolicies, entity_policies
+from iamwarden.analysis.principals import PolicyResolver, PrincipalPolicies
 from iamwarden.policy import (
     AccessLevel,
     Catalog,
@@ -232,9 +232,11 @@ class Permissions:
         account = snapshot.account
         self.holder = f"arn:{account.partition}:iam::{account.id}:user/{HOLDER_NAME}"
         """A hypothetical user who holds only the policies asked about (groups, lone policies)"""
+        self._resolver = PolicyResolver(snapshot)
         self._admin: dict[object, AdminAccess] = {}
         self._lone_admin: dict[tuple[PolicyKind, str], AdminAccess] = {}
-        self._named: dict[tuple[PolicyKind, str], frozenset[str]] = {}
+        self._named: dict[str, frozenset[str]] = {}
+        self._left_out: dict[str, frozenset[str]] = {}
         self._sensitive_allowed: dict[
             tuple[PolicyKind, str], tuple[tuple[str, Evaluation], ...]
         ] = {}
@@ -260,7 +262,7 @@ class Permissions:
     def identity(self, entity: User | Role | Group) -> PrincipalPolicies:
         """The identity policies (a user's groups' included) and permissions boundary; an
         unreadable policy is named in `unreadable` and leaves the answer incomplete"""
-        return entity_policies(self._snapshot, entity)
+        return self._resolver.entity_policies(entity)
 
     def admin_access(self, principal_arn: str, policies: PolicySet) -> AdminAccess:
         """Whether `policies` allow `*` on `*`, with MFA and the request's keys undecided
@@ -425,17 +427,30 @@ class Permissions:
 
     def _may_cover_all(self, policies: tuple[Policy, ...]) -> bool:
         """Whether the Allow statements of `policies` together name every catalogue action"""
-        every = self._catalog.all_actions
+        every = len(self._catalog.all_actions)
         named = [self._candidates(p) for p in policies]
-        if sum(len(n) for n in named) < len(every):
+        if sum(map(len, named)) < every:
             return False
-        if any(len(n) == len(every) for n in named):
-            return True  # one policy alone names them all: no union of large sets
-        return len(frozenset().union(*named)) == len(every)
+        widest = max(range(len(named)), key=lambda i: len(named[i]))
+        if len(named[widest]) == every:
+            return True  # one policy alone names them all
+        # what the widest leaves out (cached per document) must be named by the others: no
+        # union of large sets
+        return not self._unnamed(policies[widest]).difference(*named[:widest], *named[widest + 1 :])
+
+    def _unnamed(self, policy: Policy) -> frozenset[str]:
+        """Every catalogue action no Allow statement of `policy` names (cached per document)"""
+        found = self._left_out.get(policy.digest)
+        if found is None:
+            found = self._left_out[policy.digest] = self._catalog.all_actions - self._candidates(
+                policy
+            )
+        return found
 
     def _candidates(self, policy: Policy) -> frozenset[str]:
-        """Every catalogue action an Allow statement of `policy` names (cached per document)"""
-        key = (policy.kind, policy.digest)
+        """Every catalogue action an Allow statement of `policy` names (cached per document:
+        its statements, whatever its kind)"""
+        key = policy.digest
         cached = self._named.get(key)
         if cached is not None:
             return cached

@@ -14,6 +14,7 @@ from iamwarden.policy import Policy, PolicyKind, PolicySet, parse_policy, try_pa
 from iamwarden.snapshot import Group, InlinePolicy, ManagedPolicy, OrgPolicy, Role, Snapshot, User
 
 __all__ = [
+    "PolicyResolver",
     "PrincipalPolicies",
     "entity_policies",
     "inline_policy",
@@ -58,38 +59,76 @@ class _Gaps:
         self.unreadable: list[str] = []
 
 
-def _attached(
-    snapshot: Snapshot, arns: tuple[str, ...], gaps: _Gaps, kind: PolicyKind
-) -> list[Policy]:
-    found = []
-    for arn in arns:
-        managed = snapshot.policy(arn)
-        if managed is None:
-            gaps.missing.append(arn)
-            continue
-        try:
-            found.append(managed_policy(managed, kind))
-        except InputError:
-            gaps.unreadable.append(arn)
-    return found
+class PolicyResolver:
+    """The identity policies of the entities of one snapshot, each managed policy looked up
+    and parsed once however many entities attach it (`entity_policies` for one entity)"""
 
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+        # by ARN, one table per kind: the parsed policy, the parse error, or None when the
+        # snapshot lacks it
+        self._managed: dict[PolicyKind, dict[str, Policy | InputError | None]] = {}
 
-def _identity(snapshot: Snapshot, entity: User | Role | Group, gaps: _Gaps) -> tuple[Policy, ...]:
-    policies = []
-    for inline in entity.inline_policies:
-        try:
-            policies.append(inline_policy(entity, inline))
-        except InputError:
-            gaps.unreadable.append(f"{entity.arn}:{inline.name}")
-    policies += _attached(snapshot, entity.attached_policies, gaps, PolicyKind.IDENTITY)
-    if isinstance(entity, User):
-        for name in entity.groups:
-            group = snapshot.group(name)
-            if group is None:
-                gaps.missing.append(f"group/{name}")
+    def entity_policies(self, entity: User | Role | Group) -> PrincipalPolicies:
+        """The identity policies (a user's groups' included) and permissions boundary of an
+        entity; a policy that cannot be parsed is left out and named in `unreadable`"""
+        gaps = _Gaps()
+        identity = self._identity(entity, gaps)
+        boundary = None
+        if not isinstance(entity, Group) and entity.permissions_boundary:
+            found = self._attached(
+                (entity.permissions_boundary,), gaps, PolicyKind.PERMISSIONS_BOUNDARY
+            )
+            boundary = found[0] if found else None
+        return PrincipalPolicies(
+            principal_arn=entity.arn,
+            policies=PolicySet(identity=identity, permissions_boundary=boundary),
+            missing=tuple(dict.fromkeys(gaps.missing)),
+            unreadable=tuple(dict.fromkeys(gaps.unreadable)),
+        )
+
+    def _parsed(self, arn: str, kind: PolicyKind) -> Policy | InputError | None:
+        table = self._managed.setdefault(kind, {})
+        if arn in table:
+            return table[arn]
+        managed = self._snapshot.policy(arn)
+        found: Policy | InputError | None = None
+        if managed is not None:
+            try:
+                found = managed_policy(managed, kind)
+            except InputError as error:
+                found = error
+        table[arn] = found
+        return found
+
+    def _attached(self, arns: tuple[str, ...], gaps: _Gaps, kind: PolicyKind) -> list[Policy]:
+        found = []
+        for arn in arns:
+            policy = self._parsed(arn, kind)
+            if policy is None:
+                gaps.missing.append(arn)
+            elif isinstance(policy, InputError):
+                gaps.unreadable.append(arn)
             else:
-                policies += _identity(snapshot, group, gaps)
-    return tuple(policies)
+                found.append(policy)
+        return found
+
+    def _identity(self, entity: User | Role | Group, gaps: _Gaps) -> tuple[Policy, ...]:
+        policies = []
+        for inline in entity.inline_policies:
+            try:
+                policies.append(inline_policy(entity, inline))
+            except InputError:
+                gaps.unreadable.append(f"{entity.arn}:{inline.name}")
+        policies += self._attached(entity.attached_policies, gaps, PolicyKind.IDENTITY)
+        if isinstance(entity, User):
+            for name in entity.groups:
+                group = self._snapshot.group(name)
+                if group is None:
+                    gaps.missing.append(f"group/{name}")
+                else:
+                    policies += self._identity(group, gaps)
+        return tuple(policies)
 
 
 def _org_level(policies: tuple[OrgPolicy, ...], kind: PolicyKind) -> tuple[Policy, ...]:
@@ -137,22 +176,9 @@ def entity_policies(snapshot: Snapshot, entity: User | Role | Group) -> Principa
     """The identity policies (a user's groups' included) and permissions boundary of an entity
 
     A policy that cannot be parsed is left out of `policies` and named in `unreadable`, so the
-    answer is incomplete rather than wrong.
+    answer is incomplete rather than wrong. Resolving many entities: `PolicyResolver`.
     """
-    gaps = _Gaps()
-    identity = _identity(snapshot, entity, gaps)
-    boundary = None
-    if not isinstance(entity, Group) and entity.permissions_boundary:
-        found = _attached(
-            snapshot, (entity.permissions_boundary,), gaps, PolicyKind.PERMISSIONS_BOUNDARY
-        )
-        boundary = found[0] if found else None
-    return PrincipalPolicies(
-        principal_arn=entity.arn,
-        policies=PolicySet(identity=identity, permissions_boundary=boundary),
-        missing=tuple(dict.fromkeys(gaps.missing)),
-        unreadable=tuple(dict.fromkeys(gaps.unreadable)),
-    )
+    return PolicyResolver(snapshot).entity_policies(entity)
 
 
 def policies_for(
