@@ -315,3 +315,33 @@ def test_trust_policies_are_resource_policies_of_roles():
     assert [(e.reach, e.principal, e.actions) for e in report.exposures] == [
         (Reach.CROSS_ACCOUNT, "444455556666", ("sts:AssumeRole",))
     ]
+
+
+def test_a_named_account_with_nothing_beyond_public_access_is_the_public_exposure():
+    report = _analyse(BUCKET, _read("*"), _read({"AWS": "444455556666"}))
+    assert _reaches(report) == [("public", "*")]
+    more = dict(_read({"AWS": "444455556666"}), Action=["s3:GetObject", "s3:PutObject"])
+    assert _reaches(_analyse(BUCKET, _read("*"), more)) == [
+        ("public", "*"),
+        ("cross_account", "444455556666"),
+    ]
+
+
+def test_an_account_block_public_access_not_collected_is_said():
+    from iamwarden.snapshot import DataSet, Gap
+
+    gap = Gap(
+        dataset=DataSet.RESOURCE_POLICIES,
+        reason="access denied",
+        service="s3control",
+        call="GetPublicAccessBlock",
+    )
+    snap = snapshot(
+        resource_policies=(ResourcePolicy(arn=BUCKET, service="s3", document=_policy(_read("*"))),),
+        gaps=(gap,),
+        roles=(),
+    )
+    (exposure,) = analyse_exposure(snap, ZoneOfTrust.of(snap), load_catalog()).exposures
+    assert exposure.block_unknown and not exposure.is_blocked
+    (known,) = _analyse(BUCKET, _read("*")).exposures
+    assert not known.block_unknown
