@@ -496,17 +496,20 @@ def build_details(roles: int, seed: int = 13) -> dict[str, Any]:
 
 
 def _child(folder: str) -> None:
-    """Import and assess `folder` (as `iamwarden assess --input`), print figures as JSON"""
+    """Import and assess `folder` as `iamwarden assess --input` does (the cyclic garbage
+    collector paused), print figures as JSON"""
     from iamwarden.analysis import AssessOptions
+    from iamwarden.cli.assess_gc import collector_paused
     from iamwarden.snapshot import import_cloudmapper
 
     started = time.perf_counter()
     load_catalog()
     ready = time.perf_counter()
-    snapshot = import_cloudmapper(Path(folder))
-    imported = time.perf_counter()
-    result = assess(snapshot, AssessOptions(now=NOW))
-    done = time.perf_counter()
+    with collector_paused():
+        snapshot = import_cloudmapper(Path(folder))
+        imported = time.perf_counter()
+        result = assess(snapshot, AssessOptions(now=NOW))
+        done = time.perf_counter()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         json.dumps(

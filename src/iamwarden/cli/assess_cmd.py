@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from rich.console import Console
 from iamwarden.analysis import AssessOptions, Suppression, assess, parse_suppressions
 from iamwarden.analysis.exposure import Zone
 from iamwarden.cli.access_cmd import load_config
+from iamwarden.cli.assess_gc import collector_paused
 from iamwarden.cli.assess_org import collect_index, organization_report
 from iamwarden.cli.assess_progress import assess_display, importing
 from iamwarden.cli.exit_codes import ExitCode
@@ -182,29 +184,32 @@ def assess_command(
         )
     else:
         started = time.perf_counter()
-        with importing(quiet=quiet):
+        # the collector stays on for live collection: botocore makes cycles by the request
+        is_offline = any(source.values())
+        with importing(quiet=quiet), collector_paused() if is_offline else nullcontext():
             snapshot = load_source(**source)
         today = datetime.now(UTC)
         now = as_of or (None if snapshot.collected_at else today)
         imported = time.perf_counter() - started
-        with assess_display(snapshot, imported, quiet=quiet) as progress:
-            options = AssessOptions(
-                now=now,
-                today=today,
-                suppressions=suppressions,
-                progress=progress,
-                zone=zone_of_trust,
-                known_accounts=known,
-            )
-            result = assess(snapshot, options)
-        worst = result.worst_failure()
-        if output_format == "json":
-            rendered = render_json(result)
-        elif output is None and sys.stdout.isatty():
-            render_terminal(result, Console())
-            rendered = ""
-        else:
-            rendered = render_text(result)
+        with collector_paused():
+            with assess_display(snapshot, imported, quiet=quiet) as progress:
+                options = AssessOptions(
+                    now=now,
+                    today=today,
+                    suppressions=suppressions,
+                    progress=progress,
+                    zone=zone_of_trust,
+                    known_accounts=known,
+                )
+                result = assess(snapshot, options)
+            worst = result.worst_failure()
+            if output_format == "json":
+                rendered = render_json(result)
+            elif output is None and sys.stdout.isatty():
+                render_terminal(result, Console())
+                rendered = ""
+            else:
+                rendered = render_text(result)
     if output is None:
         click.echo(rendered, nl=False)
     else:
