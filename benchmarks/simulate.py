@@ -260,7 +260,7 @@ def _add_expectations(data: dict[str, Any]) -> None:
 
 def _in_process(path: Path) -> dict[str, float]:
     """Read, load and decide `path` as the CLI does, with cold engine and parse caches"""
-    from iamwarden.analysis.simulation import load_scenarios, run_scenarios
+    from iamwarden.analysis.simulation import Verdict, load_scenarios, run_scenarios
     from iamwarden.policy.document import _parse_text
 
     clear_caches()
@@ -276,7 +276,8 @@ def _in_process(path: Path) -> dict[str, float]:
         "load": loaded - started,
         "decide": done - loaded,
         "total": done - started,
-        "failed": sum(not r.is_expected for r in results),
+        "failed": sum(r.verdict is Verdict.FAILED for r in results),
+        "uncertain": sum(r.verdict is Verdict.UNCERTAIN for r in results),
     }
 
 
@@ -370,7 +371,8 @@ def main(argv: list[str]) -> int:
                 f"{got['total']:.2f} s (target < {FILE_TARGET:.0f} s) "
                 f"{'OK' if got['total'] < FILE_TARGET else 'OVER'}; "
                 f"{got['requests'] / got['total']:,.0f} requests/s; "
-                f"{got['failed']} expectations not met"
+                f"expectations: {got['failed']} failed, {got['uncertain']} uncertain (the "
+                "decision rests on undocumented behaviour or missing context)"
             )
             print(f"    iamwarden simulate --scenarios (whole process): {_cli_seconds(path):.2f} s")
         if modules is None:
