@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from iamwarden.errors import PolicySyntaxError
-from iamwarden.policy import Effect, PolicyKind, parse_policy
+from iamwarden.policy import Effect, PolicyKind, lint_policy, parse_policy
 
 CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"
 MANAGED = CORPORA / "aws-managed-policies" / "aws_managed_policies_documents.json"
@@ -222,6 +222,18 @@ def test_grammar_errors(doc: Any, fragment: str) -> None:
 def test_not_json_is_a_syntax_error() -> None:
     with pytest.raises(PolicySyntaxError, match="not valid json"):
         parse_policy("This is not a json document")
+
+
+def test_text_nested_beyond_the_decoders_bound_is_a_syntax_error_not_a_crash() -> None:
+    """The library entry points (`parse_policy`, `lint_policy`) see text no command checked
+    for depth first: 100,000 open brackets are a syntax error, not a RecursionError"""
+    with pytest.raises(PolicySyntaxError, match="nested too deeply"):
+        parse_policy("[" * 100_000)
+    (diagnostic,) = lint_policy("[" * 100_000)
+    assert (diagnostic.code, diagnostic.message) == (
+        "syntax",
+        "policy is not valid json: nested too deeply",
+    )
 
 
 def test_resource_policies_may_omit_resource_and_name_principals() -> None:

@@ -235,6 +235,8 @@ def _parse_document(text: str, kind: PolicyKind) -> Policy:
         data = json.loads(text)
     except ValueError as exc:
         raise PolicySyntaxError(f"policy is not valid json: {exc}") from None
+    except RecursionError:  # the C decoder's own bound, far deeper than any policy
+        raise PolicySyntaxError("policy is not valid json: nested too deeply") from None
     return _Parser(kind).policy(data, "")
 
 
