@@ -290,7 +290,7 @@ class Permissions:
         )
         found = self._admin.get(key)
         if found is None:
-            found = self._decide_admin(self._principal_request(principal_arn), policies)
+            found = self._decide_admin(self.principal_request(principal_arn), policies)
             self._admin[key] = found
         return found
 
@@ -352,7 +352,7 @@ class Permissions:
         memo: dict[int, tuple[Any, Any]] = {}
         return tuple((action, _renamed(answer, policy.name, memo)) for action, answer in found)
 
-    def _principal_request(self, principal_arn: str) -> Request:
+    def principal_request(self, principal_arn: str) -> Request:
         """`*` on `*` by `principal_arn`, with every always-present request key undecided and
         the principal's keys (organization included) known where the snapshot knows them"""
         org_context, org_unknown = self._organization()

@@ -121,7 +121,7 @@ class Asker:
         """`action` on `resource` by a principal of the snapshot, asked statically"""
         base = self._requests.get(principal_arn)
         if base is None:
-            base = self.permissions._principal_request(principal_arn)
+            base = self.permissions.principal_request(principal_arn)
             base = replace(base, every_resource=False, unknown_keys=base.unknown_keys | MFA_KEYS)
             self._requests[principal_arn] = base
         return replace(
