@@ -345,3 +345,29 @@ def test_an_account_block_public_access_not_collected_is_said():
     assert exposure.block_unknown and not exposure.is_blocked
     (known,) = _analyse(BUCKET, _read("*")).exposures
     assert not known.block_unknown
+
+
+def test_roles_sharing_a_trust_document_each_name_their_own_trust_policy():
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "444455556666"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+            }
+        ],
+    }
+    snap = snapshot(roles=(role("a", trust=trust), role("b", trust=trust)))
+    report = analyse_exposure(snap, ZoneOfTrust.of(snap), load_catalog())
+    named = {
+        e.resource_arn: (
+            {r.policy for r in e.statements},
+            {c.statement.policy for c in e.conditions},
+        )
+        for e in report.exposures
+    }
+    for name in ("a", "b"):
+        arn = f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"
+        assert named[arn] == ({f"{arn}:trust"}, {f"{arn}:trust"})

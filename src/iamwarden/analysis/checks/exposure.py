@@ -8,6 +8,7 @@ secret) is critical, public read high, an unknown account medium, a known third 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -21,6 +22,7 @@ from iamwarden.analysis.exposure import (
     analyse_exposure,
 )
 from iamwarden.analysis.exposure import trust as trust_questions
+from iamwarden.analysis.exposure.grants import names_no_resource, renamed
 from iamwarden.analysis.registry import CheckContext, CheckSpec, Remediation, check
 from iamwarden.errors import PolicySyntaxError
 from iamwarden.findings import Finding, Severity
@@ -385,10 +387,18 @@ def external_access_federated(ctx: CheckContext) -> Iterator[Finding]:
 _Question = Callable[..., tuple[trust_questions.TrustAnswer, ...]]
 
 
+def _renamed_answer(
+    answer: trust_questions.TrustAnswer, old: str, new: str
+) -> trust_questions.TrustAnswer:
+    statements, conditions = renamed(answer.statements, answer.conditions, old, new)
+    return dataclasses.replace(answer, statements=statements, conditions=conditions)
+
+
 def _trust(ctx: CheckContext, question: _Question, what: str) -> Iterator[Finding]:
     """One finding per role (service-linked roles aside): FAIL with the answers, PASS, or
     NOT_ASSESSED when the trust policy cannot be read"""
     zone = ctx.trust or ZoneOfTrust.of(ctx.snapshot)
+    seen: dict[str, tuple[str, tuple[trust_questions.TrustAnswer, ...]]] = {}
     for role in ctx.snapshot.roles:
         if role.is_service_linked:
             continue
@@ -400,7 +410,13 @@ def _trust(ctx: CheckContext, question: _Question, what: str) -> Iterator[Findin
                 role.arn, f"policy `{name}` cannot be read: {error.problem}", (name,)
             )
             continue
-        answers = question(policy, role.arn, zone, ctx.catalog)
+        memo = seen.get(policy.digest) if names_no_resource(policy) else None
+        if memo is None:
+            answers = question(policy, role.arn, zone, ctx.catalog)
+            if names_no_resource(policy):
+                seen[policy.digest] = (name, answers)
+        else:
+            answers = tuple(_renamed_answer(a, memo[0], name) for a in memo[1])
         if not answers:
             yield ctx.passed(role.arn, f"{role.name}: no {what}")
             continue

@@ -11,10 +11,17 @@ never "not exposed".
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from iamwarden.analysis.exposure.blocking import account_block_known, restricting_level
-from iamwarden.analysis.exposure.grants import Grant, decide_grants, reach_of
+from iamwarden.analysis.exposure.grants import (
+    Grant,
+    decide_grants,
+    names_no_resource,
+    reach_of,
+    renamed,
+)
 from iamwarden.analysis.exposure.model import (
     Exposure,
     ExposureReport,
@@ -72,6 +79,11 @@ def _statement_conditions(policy: Policy, grant: Grant) -> tuple[Condition, ...]
     return tuple(found.values())
 
 
+def _renamed_grant(grant: Grant, old: str, new: str) -> Grant:
+    statements, conditions = renamed(grant.statements, grant.conditions, old, new)
+    return dataclasses.replace(grant, statements=statements, conditions=conditions)
+
+
 def _policies(snapshot: Snapshot) -> Iterator[tuple[str, Document, str, ResourcePolicy | None]]:
     for stored in snapshot.resource_policies:
         yield stored.arn, stored.document, stored.arn, stored
@@ -101,6 +113,8 @@ def analyse_exposure(snapshot: Snapshot, zone: ZoneOfTrust, catalog: Catalog) ->
     inside: list[str] = []
     analysed = 0
     linked = {role.arn for role in snapshot.roles if role.is_service_linked}
+    trusts: dict[str, tuple[str, tuple[Grant, ...], bool]] = {}
+    """Trust policies without a Resource element decide alike for every role: by digest"""
     block_known = account_block_known(snapshot)
     for arn, document, name, stored in _policies(snapshot):
         if arn in linked:
@@ -119,7 +133,15 @@ def analyse_exposure(snapshot: Snapshot, zone: ZoneOfTrust, catalog: Catalog) ->
             )
             continue
         analysed += 1
-        grants, in_org = decide_grants(policy, arn, zone, catalog, organization=organization)
+        reusable = stored is None and names_no_resource(policy)
+        memo = trusts.get(policy.digest) if reusable else None
+        if memo is not None:
+            first, grants, in_org = memo
+            grants = tuple(_renamed_grant(g, first, name) for g in grants)
+        else:
+            grants, in_org = decide_grants(policy, arn, zone, catalog, organization=organization)
+            if reusable:
+                trusts[policy.digest] = (name, grants, in_org)
         if in_org:
             inside.append(arn)
         public = any(

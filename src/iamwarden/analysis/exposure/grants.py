@@ -11,6 +11,7 @@ statement's actions, principals or conditions to decide.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -33,7 +34,15 @@ from iamwarden.policy import (
     parse_policy,
 )
 
-__all__ = ["OUTSIDE_IDENTITY", "Grant", "decide_grants", "granting", "reach_of"]
+__all__ = [
+    "OUTSIDE_IDENTITY",
+    "Grant",
+    "decide_grants",
+    "granting",
+    "names_no_resource",
+    "reach_of",
+    "renamed",
+]
 
 OUTSIDE_IDENTITY = parse_policy(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
@@ -51,6 +60,29 @@ class Grant:
     actions: tuple[str, ...]
     statements: tuple[StatementRef, ...]
     conditions: tuple[ConditionRef, ...]
+
+
+def names_no_resource(policy: Policy) -> bool:
+    """Whether no statement of `policy` has a `Resource` / `NotResource` element (a trust
+    policy's usual shape): its answers are then the same for every role of the account"""
+    return all(s.resource is None and s.not_resource is None for s in policy.statements)
+
+
+def _rename_ref(ref: StatementRef, old: str, new: str) -> StatementRef:
+    return dataclasses.replace(ref, policy=new) if ref.policy == old else ref
+
+
+def renamed(
+    refs: tuple[StatementRef, ...], clauses: tuple[ConditionRef, ...], old: str, new: str
+) -> tuple[tuple[StatementRef, ...], tuple[ConditionRef, ...]]:
+    """Statement and condition references to policy `old` pointed at policy `new` (an answer
+    for one role's trust policy reused for another role with the same document)"""
+    return (
+        tuple(_rename_ref(r, old, new) for r in refs),
+        tuple(
+            dataclasses.replace(c, statement=_rename_ref(c.statement, old, new)) for c in clauses
+        ),
+    )
 
 
 def reach_of(outsider: Outsider, zone: ZoneOfTrust) -> Reach:
