@@ -156,3 +156,19 @@ def test_assess_suppressions_are_the_same_rules_with_expiry():
     )
     assert [f.status for f in live.findings if f.check_id == "root_mfa_enabled"] == [Status.MUTED]
     assert live.expired_suppressions == ()
+
+
+def test_the_terminal_report_lists_expired_suppressions():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from iamwarden.report import render_terminal
+
+    rule = Suppression(check_id="root_mfa_enabled", reason="lab", expires=date(2026, 1, 1))
+    result = assess(demo_snapshot(), AssessOptions(suppressions=(rule,)))
+    out = StringIO()
+    render_terminal(result, Console(file=out, width=200))
+    assert "Expired suppression (mutes nothing): root_mfa_enabled * expired 2026-01-01" in (
+        out.getvalue()
+    )

@@ -147,6 +147,13 @@ def render_terminal(assessment: Assessment, console: Console) -> None:
     muted = sum(1 for f in assessment.findings if f.status is Status.MUTED)
     if muted:
         console.print(f"Muted: {muted} (suppressed, not counted)", highlight=False, markup=False)
+    for rule in assessment.expired_suppressions:
+        console.print(
+            f"Expired suppression (mutes nothing): {rule.check_id} {rule.resource_arn}"
+            f" expired {rule.expires}",
+            highlight=False,
+            markup=False,
+        )
     muted_ids = muted_controls(assessment)
     if muted_ids:
         console.print(
