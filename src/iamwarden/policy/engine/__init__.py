@@ -15,10 +15,17 @@ follow the seams of Cedar's authorizer:
 - `context`: the request context, derived from the principal when not given;
 - `matching`: whether one statement applies (resource, principal, conditions);
 - `combine`: three-valued combination of partial results;
-- `authorizer`: AWS's evaluation order, `evaluate` and `evaluate_many`.
+- `authorizer`: AWS's evaluation order, `evaluate` and `evaluate_many`;
+- `bulk`: one request asked of many resource ARNs at once (`evaluate_resources`).
 """
 
 from iamwarden.policy.engine.authorizer import evaluate, evaluate_many
+from iamwarden.policy.engine.bulk import (
+    ResourceClass,
+    ResourceList,
+    allowed_resources,
+    evaluate_resources,
+)
 from iamwarden.policy.engine.model import (
     ConditionRef,
     Decision,
@@ -38,7 +45,11 @@ __all__ = [
     "PolicySet",
     "PrincipalType",
     "Request",
+    "ResourceClass",
+    "ResourceList",
     "StatementRef",
+    "allowed_resources",
     "evaluate",
     "evaluate_many",
+    "evaluate_resources",
 ]

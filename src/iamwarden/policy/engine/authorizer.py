@@ -102,14 +102,16 @@ def _decide_plan(
     resource = request.resource
     if plan.is_static and memo and not trace:
         # INVARIANT: a static plan (no conditions, no variables) decides from the principal,
-        # the resource account and which statements match the resource, nothing else; a
-        # wildcard resource (whose notes name it) is keyed by itself.
+        # the resource account, whether the resource needs a resource-policy grant (a KMS
+        # key, not its alias) and which statements match it, nothing else; a wildcard
+        # resource (whose notes name it) is keyed by itself.
         if "*" in resource or "?" in resource:
             memo_key = (request.principal, resource_account, None, resource, request.every_resource)
         else:
             memo_key = (
                 request.principal,
                 resource_account,
+                needs_resource_grant(action, resource),
                 *[static_resource_hit(stmt, resource) for stmt in plan.resource_dependent],
             )
         found = plan.memo.get(memo_key)
