@@ -371,3 +371,43 @@ def test_roles_sharing_a_trust_document_each_name_their_own_trust_policy():
     for name in ("a", "b"):
         arn = f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"
         assert named[arn] == ({f"{arn}:trust"}, {f"{arn}:trust"})
+
+
+def test_the_kms_default_via_service_statement_is_the_account_only():
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {
+                "kms:CallerAccount": ACCOUNT_ID,
+                "kms:ViaService": "s3.us-east-1.amazonaws.com",
+            }
+        },
+    }
+    assert _analyse(KEY, statement).exposures == ()
+    statement["Condition"]["StringEquals"]["kms:CallerAccount"] = "444455556666"
+    # an account named by a condition on the caller's account is asked about too
+    assert _reaches(_analyse(KEY, statement)) == [("cross_account", "444455556666")]
+
+
+def test_the_sns_default_topic_policy_is_the_account_only():
+    topic = f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:alerts"
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Action": ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes"],
+        "Resource": topic,
+        "Condition": {"StringEquals": {"AWS:SourceOwner": ACCOUNT_ID}},
+    }
+    assert _analyse(topic, statement).exposures == ()
+
+
+def test_principals_named_by_principal_arn_conditions_are_asked_about():
+    for value, principal in (
+        ("arn:aws:iam::444455556666:role/*", "444455556666"),
+        ("arn:aws:iam::444455556666:role/reader", "arn:aws:iam::444455556666:role/reader"),
+    ):
+        statement = _read("*", Condition={"ArnLike": {"aws:PrincipalArn": value}})
+        assert _reaches(_analyse(BUCKET, statement)) == [("cross_account", principal)], value

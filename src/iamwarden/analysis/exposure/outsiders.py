@@ -79,9 +79,36 @@ def _named(kind: str, value: str, zone: ZoneOfTrust) -> Outsider | None:
     return Outsider(kind=OutsiderKind.PRINCIPAL, principal=value, shown=value, account=account)
 
 
+_ACCOUNT_KEYS = frozenset({"aws:principalaccount", "kms:calleraccount"})
+
+
+def _from_conditions(policy: Policy, zone: ZoneOfTrust) -> list[Outsider]:
+    """Accounts and principals a `Principal: "*"` statement narrows to by condition
+    (`aws:PrincipalAccount`, `kms:CallerAccount`, `aws:PrincipalArn` values): they are asked
+    about like the ones `Principal` names"""
+    found: list[Outsider] = []
+    for statement in policy.statements:
+        for condition in statement.conditions:
+            key = condition.key.lower()
+            for value in condition.values:
+                outsider = None
+                if key in _ACCOUNT_KEYS and value.isdigit() and len(value) == 12:
+                    outsider = _named("AWS", value, zone)
+                elif key == "aws:principalarn":
+                    arn = try_parse_arn(value)
+                    if arn is None or not (arn.account.isdigit() and len(arn.account) == 12):
+                        continue
+                    wild = "*" in value or "?" in value
+                    outsider = _named("AWS", arn.account if wild else value, zone)
+                if outsider is not None:
+                    found.append(outsider)
+    return found
+
+
 def outsiders(policy: Policy, zone: ZoneOfTrust) -> tuple[Outsider, ...]:
     """The representatives to ask about for `policy`: anonymous, an unnamed outside account,
-    then every outside account, principal, service and provider it names (sorted, unique)"""
+    then every outside account, principal, service and provider it names, in `Principal` /
+    `NotPrincipal` or as the principal's account or ARN in a condition (sorted, unique)"""
     found: dict[tuple[OutsiderKind, str], Outsider] = {}
     for statement in policy.statements:
         for entries in (statement.principal, statement.not_principal):
@@ -90,6 +117,8 @@ def outsiders(policy: Policy, zone: ZoneOfTrust) -> tuple[Outsider, ...]:
                     outsider = _named(kind, value, zone)
                     if outsider is not None:
                         found.setdefault((outsider.kind, outsider.principal), outsider)
+    for outsider in _from_conditions(policy, zone):
+        found.setdefault((outsider.kind, outsider.principal), outsider)
     generic = (
         Outsider(kind=OutsiderKind.ANONYMOUS, principal="anonymous", shown="*"),
         Outsider(
