@@ -1,0 +1,175 @@
+"""Effective permissions of one principal: every catalogue action the engine allows it, on
+which resources and under which conditions, grouped by service and access level
+
+Decided as `analysis.permissions` asks static questions: the principal's own keys known,
+every always-present request key (source IP, region, time, …) and the MFA keys undecided
+(absent for long-term access keys, present in console sessions), so an action
+allowed only under such a condition is listed with the condition instead of being left out
+or assumed. A wildcard resource asks whether *some* resource is allowed (the engine's
+wildcard-resource rule); the resources listed are the `Resource` entries of the Allow
+statements that decided, with the engine's notes on what Denies cut from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from iamwarden.analysis.permissions import MFA_KEYS, Permissions
+from iamwarden.analysis.principals import entity_policies, policies_for
+from iamwarden.errors import InputError
+from iamwarden.policy import (
+    AccessLevel,
+    Catalog,
+    ConditionRef,
+    Decision,
+    Effect,
+    Policy,
+    PolicyKind,
+    PolicySet,
+    Statement,
+    StatementRef,
+    evaluate_many,
+)
+from iamwarden.policy.engine.special import CALLER_IDENTITY
+from iamwarden.snapshot import Snapshot
+
+__all__ = ["ActionGrant", "EffectivePermissions", "effective_permissions"]
+
+_LEVEL_ORDER = {level: i for i, level in enumerate(AccessLevel)}
+_ALLOWING_KINDS = (PolicyKind.IDENTITY, PolicyKind.RESOURCE)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionGrant:
+    """One allowed action: its catalogue name, service prefix and access level (the
+    catalogue's, e.g. `Read`), the resource patterns allowed (`*` for every resource), the
+    undecided conditions that must hold, the Allow statements that decided and the engine's
+    notes (what a Deny cuts, which patterns qualify)"""
+
+    action: str
+    service: str
+    access_level: str
+    resources: tuple[str, ...]
+    conditions: tuple[ConditionRef, ...]
+    statements: tuple[StatementRef, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EffectivePermissions:
+    """What one principal is allowed; `not_assessed` says why nothing could be decided (a
+    policy the snapshot lacks or cannot read: what it would allow or deny is unknown)"""
+
+    principal: str
+    grants: tuple[ActionGrant, ...] = ()
+    not_assessed: tuple[str, ...] = ()
+    service: str | None = None
+
+    def by_service(self) -> dict[str, dict[str, list[ActionGrant]]]:
+        """Grants by service prefix, then access level, in catalogue order"""
+        out: dict[str, dict[str, list[ActionGrant]]] = {}
+        for grant in self.grants:
+            out.setdefault(grant.service, {}).setdefault(grant.access_level, []).append(grant)
+        return out
+
+
+def effective_permissions(
+    snapshot: Snapshot, principal_arn: str, *, catalog: Catalog, service: str | None = None
+) -> EffectivePermissions:
+    """Every catalogue action (of `service` only, when given) the engine allows
+    `principal_arn` on some resource, with its identity, group, boundary, SCP and RCP policies
+
+    Raises:
+        InputError: the principal is neither a user nor a role of the snapshot, or `service`
+            is not a service prefix of the catalogue.
+    """
+    entity = next((p for p in snapshot.principals() if p.arn == principal_arn), None)
+    if entity is None:
+        raise InputError(f"`{principal_arn}` is not a user or role of the snapshot")
+    actions = sorted(catalog.all_actions)
+    if service is not None:
+        actions = [a for a in actions if a.split(":", 1)[0].lower() == service.lower()]
+        if not actions:
+            raise InputError(f"`{service}` is not a service prefix of the action catalogue")
+    own = entity_policies(snapshot, entity)
+    if not own.is_complete:
+        reasons = [f"attached policy `{name}` is not in the snapshot" for name in own.missing]
+        reasons.extend(_unreadable(snapshot, own.unreadable))
+        return EffectivePermissions(
+            principal=principal_arn, not_assessed=tuple(reasons), service=service
+        )
+    policies = policies_for(snapshot, principal_arn).policies
+    base = Permissions(snapshot, catalog).principal_request(principal_arn)
+    base = replace(
+        base, resource="*", every_resource=False, unknown_keys=base.unknown_keys | MFA_KEYS
+    )
+    candidates = _candidates(policies.identity, actions, catalog)
+    answers = evaluate_many(
+        (replace(base, action=action) for action in candidates), policies, catalog=catalog
+    )
+    statements = _statements(policies)
+    grants = [
+        ActionGrant(
+            action=action,
+            service=action.split(":", 1)[0],
+            access_level=_level(catalog, action),
+            resources=_resources(
+                statements[(r.policy, r.index)] for r in answer.reasons if r.kind in _ALLOWING_KINDS
+            ),
+            conditions=answer.undecided,
+            statements=answer.reasons,
+            notes=answer.notes,
+        )
+        for action, answer in zip(candidates, answers, strict=True)
+        if answer.decision is Decision.ALLOWED
+    ]
+    grants.sort(key=lambda g: (g.service, _LEVEL_ORDER.get(AccessLevel(g.access_level), 99)))
+    return EffectivePermissions(principal=principal_arn, grants=tuple(grants), service=service)
+
+
+def _unreadable(snapshot: Snapshot, names: Iterable[str]) -> list[str]:
+    out = []
+    for name in names:
+        reason = next((g.reason for g in snapshot.gaps if g.resource == name), "cannot be read")
+        out.append(f"policy `{name}`: {reason}")
+    return out
+
+
+def _candidates(identity: tuple[Policy, ...], actions: list[str], catalog: Catalog) -> list[str]:
+    """The actions some identity Allow statement covers (no other can be allowed: without
+    an identity Allow only a resource policy could grant, and none is asked about here), and
+    those no policy decides (`sts:GetCallerIdentity`)"""
+    covered = {a for a in actions if a.lower() == CALLER_IDENTITY}
+    for policy in identity:
+        for stmt in policy.statements:
+            if stmt.effect is not Effect.ALLOW:
+                continue
+            if stmt.action is not None:
+                covered |= catalog.covered(stmt.action)
+            else:
+                covered |= catalog.covered(stmt.not_action or (), negated=True)
+    return [a for a in actions if a in covered]
+
+
+def _statements(policies: PolicySet) -> dict[tuple[str, int], Statement]:
+    every = [*policies.identity, *((policies.resource,) if policies.resource else ())]
+    return {(p.name, s.index): s for p in every for s in p.statements}
+
+
+def _resources(statements: Iterable[Statement]) -> tuple[str, ...]:
+    """The resource patterns the allowing statements name (`*` when one allows every one)"""
+    found: dict[str, None] = {}
+    for stmt in statements:
+        if stmt.resource is not None:
+            found.update(dict.fromkeys(stmt.resource))
+        elif stmt.not_resource is not None:
+            found["every resource but " + ", ".join(stmt.not_resource)] = None
+        else:
+            found["*"] = None
+    return ("*",) if "*" in found else tuple(found)
+
+
+def _level(catalog: Catalog, action: str) -> str:
+    levels = sorted(catalog.access_levels(action), key=lambda level: _LEVEL_ORDER[level])
+    return levels[0].value if levels else "Unknown"
