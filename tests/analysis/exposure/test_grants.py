@@ -197,8 +197,11 @@ def test_principal_star_narrowed_by_principal_org_paths():
     assert _analyse(BUCKET, statement).exposures == ()
 
 
-def test_principal_star_narrowed_by_source_vpce():
-    statement = _read("*", Condition={"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}})
+@pytest.mark.parametrize(
+    ("key", "value"), [("aws:SourceVpce", "vpce-1a2b3c4d"), ("aws:SourceVpc", "vpc-1a2b3c4d")]
+)
+def test_principal_star_narrowed_by_source_vpce_or_vpc(key, value):
+    statement = _read("*", Condition={"StringEquals": {key: value}})
     assert _analyse(BUCKET, statement).exposures == ()
 
 

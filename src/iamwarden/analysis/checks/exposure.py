@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -82,7 +83,7 @@ def _trust_policy(principal: dict[str, str], action: str, condition: dict[str, A
     )
 
 
-_REPORTS: dict[tuple[int, int], tuple[Snapshot, ZoneOfTrust, ExposureReport]] = {}
+_REPORTS: dict[tuple[int, int], tuple[weakref.ref[Snapshot], ZoneOfTrust, ExposureReport]] = {}
 
 
 def exposure_report(ctx: CheckContext) -> ExposureReport:
@@ -90,11 +91,12 @@ def exposure_report(ctx: CheckContext) -> ExposureReport:
     zone = ctx.trust or ZoneOfTrust.of(ctx.snapshot)
     key = (id(ctx.snapshot), id(zone))
     found = _REPORTS.get(key)
-    if found is not None and found[0] is ctx.snapshot and found[1] is zone:
+    if found is not None and found[0]() is ctx.snapshot and found[1] is zone:
         return found[2]
     report = analyse_exposure(ctx.snapshot, zone, ctx.catalog)
-    _REPORTS.clear()  # INVARIANT: one assessment at a time keeps its report; no growth
-    _REPORTS[key] = (ctx.snapshot, zone, report)
+    # INVARIANT: only the latest assessment's report is kept, and it keeps no snapshot alive
+    _REPORTS.clear()
+    _REPORTS[key] = (weakref.ref(ctx.snapshot), zone, report)
     return report
 
 
