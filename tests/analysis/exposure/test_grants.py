@@ -414,3 +414,12 @@ def test_principals_named_by_principal_arn_conditions_are_asked_about():
     ):
         statement = _read("*", Condition={"ArnLike": {"aws:PrincipalArn": value}})
         assert _reaches(_analyse(BUCKET, statement)) == [("cross_account", principal)], value
+
+
+def test_public_access_open_to_any_account_is_unconditional_even_if_anonymous_needs_tls():
+    anonymous_tls = _read("*", Condition={"Bool": {"aws:SecureTransport": "true"}})
+    authenticated = _read(
+        {"AWS": "*"}, Condition={"StringEquals": {"aws:PrincipalType": "AssumedRole"}}
+    )
+    (exposure,) = _analyse(BUCKET, anonymous_tls, authenticated).exposures
+    assert exposure.reach is Reach.PUBLIC and exposure.conditions == ()

@@ -233,7 +233,7 @@ def _merge_public(grants: list[Grant]) -> tuple[Grant, ...]:
         outsider=anonymous.outsider,
         actions=tuple(sorted({*anonymous.actions, *anyone.actions})),
         statements=tuple(dict.fromkeys((*anonymous.statements, *anyone.statements))),
-        conditions=anonymous.conditions,
+        conditions=anonymous.conditions if anyone.conditions else (),
     )
     return (merged, *rest)
 
