@@ -423,3 +423,13 @@ def test_public_access_open_to_any_account_is_unconditional_even_if_anonymous_ne
     )
     (exposure,) = _analyse(BUCKET, anonymous_tls, authenticated).exposures
     assert exposure.reach is Reach.PUBLIC and exposure.conditions == ()
+
+
+def test_a_role_trusting_everyone_is_assumable_by_any_aws_account_not_anonymously():
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+    }
+    snap = snapshot(roles=(role("open", trust=trust),))
+    (exposure,) = analyse_exposure(snap, ZoneOfTrust.of(snap), load_catalog()).exposures
+    assert (exposure.reach, exposure.kind) == (Reach.PUBLIC, OutsiderKind.ANY_ACCOUNT)

@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from iamwarden.analysis.exposure.actions import ActionClass, action_classes
+from iamwarden.analysis.exposure.actions import ActionClass, action_classes, governed_prefix
 from iamwarden.analysis.exposure.context import Variant, named_keys, variants
 from iamwarden.analysis.exposure.model import OutsiderKind, Reach
 from iamwarden.analysis.exposure.outsiders import Outsider, outsiders
@@ -184,7 +184,12 @@ def decide_grants(
         return (), False
     keys = named_keys((policy, *_rcp_policies(organization)))
     grants: list[Grant] = []
+    unsigned = governed_prefix(resource_arn) != "sts"
     for outsider in outsiders(policy, zone):
+        if outsider.kind is OutsiderKind.ANONYMOUS and not unsigned:
+            # a role is assumed with credentials: AssumeRole is a signed call, and the
+            # unsigned AssumeRoleWith* calls are asked as their identity providers
+            continue
         found = variants(outsider, policy, keys, zone, catalog)
         pairs = _requests(outsider, classes, found, zone.account_id)
         answers = evaluate_many(
