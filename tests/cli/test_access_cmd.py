@@ -32,6 +32,7 @@ def test_the_demo_lists_its_exposures_and_nothing_of_the_org_only_bucket():
         "granted by arn:aws:s3:::acme-marketing-site Statement[0] (PublicRead)",
     ):
         assert expected in out, expected
+    assert "Findings: 7 (1 critical, 2 high, 3 medium, 1 info)" in out
     assert "acme-org-artifacts" not in out
     assert "orders-events" not in out  # the SNS topic's grant is narrowed by aws:SourceArn
 

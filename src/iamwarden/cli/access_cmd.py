@@ -123,6 +123,13 @@ def _text(
     failing = [f for f in findings if f.status is Status.FAIL]
     if not failing:
         lines.append("No external access or weak trust policy found.")
+    else:
+        counts = ", ".join(
+            f"{n} {severity.value}"
+            for severity in Severity
+            if (n := sum(f.severity is severity for f in failing))
+        )
+        lines += [f"Findings: {len(failing)} ({counts})", ""]
     for finding in failing:
         lines.append(
             f"{finding.severity.value.upper():<9}{finding.check_id}  {finding.resource_arn}"
