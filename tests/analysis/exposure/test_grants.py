@@ -433,3 +433,10 @@ def test_a_role_trusting_everyone_is_assumable_by_any_aws_account_not_anonymousl
     snap = snapshot(roles=(role("open", trust=trust),))
     (exposure,) = analyse_exposure(snap, ZoneOfTrust.of(snap), load_catalog()).exposures
     assert (exposure.reach, exposure.kind) == (Reach.PUBLIC, OutsiderKind.ANY_ACCOUNT)
+
+
+def test_an_unknown_operator_is_uncertain_and_still_reported():
+    statement = _read("*", Condition={"StringEqualz": {"aws:PrincipalOrgID": "o-abc123def4"}})
+    (exposure,) = _analyse(BUCKET, statement).exposures
+    assert exposure.reach is Reach.PUBLIC
+    assert exposure.issues and "StringEqualz" in exposure.issues[0]

@@ -119,6 +119,7 @@ def _facts(exposure: Exposure, actions: tuple[str, ...]) -> dict[str, Any]:
         "kind": exposure.kind.value,
         "reach": exposure.reach.value,
         "account_block_public_access_known": not exposure.block_unknown,
+        "uncertain": list(exposure.issues),
         "actions": list(actions),
         "access_levels": [level.value for level in exposure.levels],
         "statements": statement_refs(exposure.statements),

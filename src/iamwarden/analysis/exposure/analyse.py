@@ -181,6 +181,7 @@ def analyse_exposure(snapshot: Snapshot, zone: ZoneOfTrust, catalog: Catalog) ->
                     statement_conditions=_statement_conditions(policy, grant),
                     blocked_by=blocked if reach is not Reach.SERVICE else "",
                     block_unknown=unknown and reach is not Reach.SERVICE,
+                    issues=grant.issues,
                 )
             )
     exposures.sort(key=lambda e: (e.resource_arn, list(Reach).index(e.reach), e.principal))

@@ -60,6 +60,9 @@ class Grant:
     actions: tuple[str, ...]
     statements: tuple[StatementRef, ...]
     conditions: tuple[ConditionRef, ...]
+    issues: tuple[str, ...] = ()
+    """What made the engine's answer uncertain (an unknown operator, a bad value): such a
+    clause is undecided, so the access is reported, never dropped"""
 
 
 def names_no_resource(policy: Policy) -> bool:
@@ -144,6 +147,7 @@ def _collect(outsider: Outsider, answers: list[tuple[ActionClass, Evaluation]]) 
     actions: set[str] = set()
     statements: dict[StatementRef, None] = {}
     conditions: dict[str, ConditionRef] = {}
+    issues: dict[str, None] = {}
     for item, answer in answers:
         if answer.decision is not Decision.ALLOWED:
             continue
@@ -152,6 +156,8 @@ def _collect(outsider: Outsider, answers: list[tuple[ActionClass, Evaluation]]) 
             statements.setdefault(ref, None)
         for clause in answer.undecided:
             conditions.setdefault(str(clause), clause)
+        for issue in answer.errors:
+            issues.setdefault(str(issue), None)
     if not actions:
         return None
     return Grant(
@@ -159,6 +165,7 @@ def _collect(outsider: Outsider, answers: list[tuple[ActionClass, Evaluation]]) 
         actions=tuple(sorted(actions)),
         statements=tuple(statements),
         conditions=tuple(conditions[k] for k in sorted(conditions)),
+        issues=tuple(sorted(issues)),
     )
 
 
@@ -239,6 +246,7 @@ def _merge_public(grants: list[Grant]) -> tuple[Grant, ...]:
         actions=tuple(sorted({*anonymous.actions, *anyone.actions})),
         statements=tuple(dict.fromkeys((*anonymous.statements, *anyone.statements))),
         conditions=anonymous.conditions if anyone.conditions else (),
+        issues=tuple(sorted({*anonymous.issues, *anyone.issues})),
     )
     return (merged, *rest)
 

@@ -66,6 +66,8 @@ class Exposure:
     conditions: tuple[ConditionRef, ...] = ()
     statement_conditions: tuple[Condition, ...] = ()
     blocked_by: str = ""
+    issues: tuple[str, ...] = ()
+    """What made the engine's answer uncertain (an unknown operator, a bad value)"""
     block_unknown: bool = False
     """S3 only: the account's Block Public Access setting was not collected, so whether it
     neutralises the grant is not known (the exposure stays reported)"""
