@@ -241,6 +241,7 @@ class Permissions:
             tuple[PolicyKind, str], tuple[tuple[str, Evaluation], ...]
         ] = {}
         self._sensitive: Mapping[str, Sensitivity] | None = None
+        self._sensitive_requests: dict[str, Request] = {}
         self._by_arn: dict[str, User | Role] | None = None
         self._org: tuple[Mapping[str, str | Sequence[str]], frozenset[str]] | None = None
 
@@ -329,19 +330,7 @@ class Permissions:
         if found is None:
             candidates = self._candidates(policy) & self.sensitive_actions.keys()
             actions = sorted(candidates)
-            org_context, org_unknown = self._organization()
-            unknown = REQUEST_KEYS | _HOLDER_KEYS | org_unknown
-            requests = [
-                Request(
-                    principal=self.holder,
-                    action=a,
-                    resource="*",
-                    every_resource=True,
-                    context=org_context,
-                    unknown_keys=unknown,
-                )
-                for a in actions
-            ]
+            requests = [self._sensitive_request(a) for a in actions]
             answers = evaluate_many(requests, PolicySet(identity=(policy,))) if requests else []
             found = tuple(
                 (action, answer)
@@ -351,6 +340,22 @@ class Permissions:
             self._sensitive_allowed[key] = found
         memo: dict[int, tuple[Any, Any]] = {}
         return tuple((action, _renamed(answer, policy.name, memo)) for action, answer in found)
+
+    def _sensitive_request(self, action: str) -> Request:
+        """The hypothetical holder's `action` on every resource (one request per action, for
+        every policy asked about)"""
+        found = self._sensitive_requests.get(action)
+        if found is None:
+            org_context, org_unknown = self._organization()
+            found = self._sensitive_requests[action] = Request(
+                principal=self.holder,
+                action=action,
+                resource="*",
+                every_resource=True,
+                context=org_context,
+                unknown_keys=REQUEST_KEYS | _HOLDER_KEYS | org_unknown,
+            )
+        return found
 
     def principal_request(self, principal_arn: str) -> Request:
         """`*` on `*` by `principal_arn`, with every always-present request key undecided and
