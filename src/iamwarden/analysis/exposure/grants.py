@@ -181,10 +181,8 @@ def decide_grants(
     another account of the zone's own Organization has access no outsider has
 
     `organization` carries the Organization's RCPs (`rcps`) and whether the account is its
-    management account; None outside an organization.
-
-    Raises:
-        InputError: never for a parsed policy (outsiders are well-formed principals).
+    management account; None outside an organization. A role's trust policy is not asked
+    for anonymous callers (AssumeRole is a signed call).
     """
     classes = action_classes(catalog, policy, resource_arn)
     if not classes:

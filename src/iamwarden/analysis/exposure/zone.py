@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
 
-from iamwarden.snapshot import OrgLevelKind, Snapshot
+from iamwarden.snapshot import DataSet, OrgLevelKind, Snapshot
 
 __all__ = ["Zone", "ZoneOfTrust"]
 
@@ -55,8 +55,6 @@ class ZoneOfTrust:
         known_accounts: Mapping[str, str] | None = None,
     ) -> ZoneOfTrust:
         """The zone of `snapshot`'s account; the organization comes from the snapshot"""
-        from iamwarden.snapshot import DataSet
-
         org = snapshot.organization
         path = ""
         if org is not None:
