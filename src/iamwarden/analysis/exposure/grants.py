@@ -121,10 +121,9 @@ def _requests(
     ]
 
 
-def _policy_set(policy: Policy, outsider: Outsider, rcps: PolicySet | None) -> PolicySet:
-    identity = (OUTSIDE_IDENTITY,) if outsider.has_account else ()
+def _policy_set(policy: Policy, rcps: PolicySet | None) -> PolicySet:
     return PolicySet(
-        identity=identity,
+        identity=(OUTSIDE_IDENTITY,),
         resource=policy,
         rcps=rcps.rcps if rcps is not None else None,
         is_management_account=rcps.is_management_account if rcps is not None else False,
@@ -188,30 +187,30 @@ def decide_grants(
     if not classes:
         return (), False
     keys = named_keys((policy, *_rcp_policies(organization)))
-    grants: list[Grant] = []
     unsigned = governed_prefix(resource_arn) != "sts"
+    asked: list[tuple[Outsider, list[tuple[ActionClass, Request]]]] = []
     for outsider in outsiders(policy, zone):
         if outsider.kind is OutsiderKind.ANONYMOUS and not unsigned:
             # a role is assumed with credentials: AssumeRole is a signed call, and the
             # unsigned AssumeRoleWith* calls are asked as their identity providers
             continue
         found = variants(outsider, policy, keys, zone, catalog)
-        pairs = _requests(outsider, classes, found, zone.account_id)
-        answers = evaluate_many(
-            [r for _, r in pairs], _policy_set(policy, outsider, organization), catalog=catalog
-        )
-        grant = _collect(outsider, [(item, a) for (item, _), a in zip(pairs, answers, strict=True)])
+        asked.append((outsider, _requests(outsider, classes, found, zone.account_id)))
+    member: list[tuple[ActionClass, Request]] = []
+    if zone.organization_id and keys & {"aws:principalorgid", "aws:principalorgpaths"}:
+        someone = outsiders(policy, zone)[1]  # a principal of an account no policy names
+        found = variants(someone, policy, keys, zone, catalog, organization=True)
+        member = _requests(someone, classes, found, zone.account_id)
+    # INVARIANT: one policy set serves every outsider: the engine reads identity policies
+    # only for principals of an account, so callers without one are decided alike
+    requests = [r for _, pairs in asked for _, r in pairs] + [r for _, r in member]
+    answers = iter(evaluate_many(requests, _policy_set(policy, organization), catalog=catalog))
+    grants: list[Grant] = []
+    for outsider, pairs in asked:
+        grant = _collect(outsider, [(item, next(answers)) for item, _ in pairs])
         if grant is not None:
             grants.append(grant)
-    in_org = False
-    if zone.organization_id and keys & {"aws:principalorgid", "aws:principalorgpaths"}:
-        member = outsiders(policy, zone)[1]  # a principal of an account no policy names
-        found = variants(member, policy, keys, zone, catalog, organization=True)
-        pairs = _requests(member, classes, found, zone.account_id)
-        answers = evaluate_many(
-            [r for _, r in pairs], _policy_set(policy, member, organization), catalog=catalog
-        )
-        in_org = any(a.decision is Decision.ALLOWED for a in answers)
+    in_org = any(next(answers).decision is Decision.ALLOWED for _ in member)
     merged = _merge_public(grants)
     public = set().union(
         *(
