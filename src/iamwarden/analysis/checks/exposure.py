@@ -63,7 +63,7 @@ _NEEDS = (DataSet.RESOURCE_POLICIES, DataSet.AUTHORIZATION_DETAILS)
 
 
 def _policy(statement: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, indent=2)
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 _ORG_ONLY = _policy(
