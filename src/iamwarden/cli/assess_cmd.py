@@ -19,10 +19,17 @@ from iamwarden.cli.assess_gc import collector_paused
 from iamwarden.cli.assess_org import collect_index, organization_report
 from iamwarden.cli.assess_progress import assess_display, importing
 from iamwarden.cli.exit_codes import ExitCode
-from iamwarden.cli.files import OUTPUT_FILE, check_directory, read_text, write_text
+from iamwarden.cli.files import (
+    OUTPUT_FILE,
+    check_directory,
+    check_writable,
+    read_text,
+    write_text,
+)
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.findings import Severity
-from iamwarden.report import render_json, render_terminal, render_text
+from iamwarden.report import render_terminal
+from iamwarden.report.formats import FORMATS, render_format
 
 __all__ = ["assess_command"]
 
@@ -51,6 +58,8 @@ Examples:
   iamwarden assess --demo
   iamwarden assess --snapshot account.json.gz --fail-on high --output report.txt
   iamwarden assess --profile audit --format json --output report.json
+  iamwarden assess --demo --format html --output report.html
+  iamwarden assess --demo --format html --format sarif --output-dir reports/
   iamwarden assess --org-index org/ --report-dir reports/
 
 \b
@@ -63,17 +72,23 @@ Exit codes:
 @source_options
 @click.option(
     "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
+    "output_formats",
+    type=click.Choice(list(FORMATS)),
+    multiple=True,
+    help="Report format (default text); repeat it with --output-dir for several: "
+    + "; ".join(f"{f.name}: {f.description}" for f in FORMATS.values())
+    + ".",
 )
 @click.option(
     "--output",
     "-o",
     type=OUTPUT_FILE,
     help="Write the report to this file instead of stdout.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write each --format into this directory (created if missing) as report.<ext>.",
 )
 @click.option(
     "--fail-on",
@@ -130,8 +145,9 @@ Exit codes:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Plain log lines instead of progress bars.")
 def assess_command(
-    output_format: str,
+    output_formats: tuple[str, ...],
     output: Path | None,
+    output_dir: Path | None,
     fail_on: str | None,
     suppressions_file: Path | None,
     config_file: Path | None,
@@ -150,10 +166,23 @@ def assess_command(
     account in --report-dir, and the organization summary (worst accounts, failing checks
     across accounts) as the output.
     """
+    formats = tuple(dict.fromkeys(output_formats)) or ("text",)
+    if output_dir is not None and output is not None:
+        raise click.UsageError("give --output FILE or --output-dir DIR, not both")
+    if len(formats) > 1 and output_dir is None:
+        raise click.UsageError("several --format need --output-dir DIR")
+    is_org_mode = is_org or org_index is not None or bool(role_name)
+    if is_org_mode and (output_dir is not None or formats[0] not in ("text", "json")):
+        raise click.UsageError("organization mode writes one --format, text or json")
+    if output_dir is not None:
+        check_directory(output_dir, create=True)
+        for name in formats:
+            check_writable(output_dir / FORMATS[name].filename)
+    output_format = formats[0]
     config = load_config(config_file)
     suppressions = (*_suppressions(suppressions_file), *config.archive_rules)
     known, zone_of_trust = config.known_accounts, Zone(zone)
-    if is_org or org_index is not None or role_name:
+    if is_org_mode:
         if is_org == (org_index is not None) or is_org != bool(role_name):
             raise click.UsageError("use --org --role-name NAME, or --org-index PATH")
         if any(source.values()):
@@ -203,16 +232,20 @@ def assess_command(
                 )
                 result = assess(snapshot, options)
             worst = result.worst_failure()
-            if output_format == "json":
-                rendered = render_json(result)
-            elif output is None and sys.stdout.isatty():
+            if output_dir is not None:
+                for name in formats:
+                    written = output_dir / FORMATS[name].filename
+                    write_text(written, render_format(name, result))
+                    click.echo(f"wrote {written}", err=True)
+                rendered = ""
+            elif output_format == "text" and output is None and sys.stdout.isatty():
                 render_terminal(result, Console())
                 rendered = ""
             else:
-                rendered = render_text(result)
-    if output is None:
+                rendered = render_format(output_format, result)
+    if output_dir is None and output is None:
         click.echo(rendered, nl=False)
-    else:
+    elif output is not None:
         write_text(output, rendered)
         click.echo(f"wrote {output}", err=True)
     if fail_on is not None and worst is not None and worst.at_least(Severity(fail_on.lower())):

@@ -21,16 +21,17 @@ from iamwarden.analysis import Assessment, ControlStatus
 from iamwarden.analysis.assessment import CREDENTIAL_REPORT_MAX_AGE
 from iamwarden.findings import Status
 
-__all__ = ["SCHEMA_VERSION", "assessment_to_json", "render_json"]
+__all__ = ["SCHEMA_VERSION", "assessment_to_json", "plain_data", "render_json"]
 
 SCHEMA_VERSION = 1
 
 
-def _plain(value: Any) -> Any:
+def plain_data(value: Any) -> Any:
+    """`value` as JSON-ready data: mappings, lists, enum values, ISO 8601 dates"""
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_data(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain_data(v) for v in value]
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
@@ -84,7 +85,7 @@ def assessment_to_json(assessment: Assessment) -> dict[str, Any]:
                 "resource_arn": f.resource_arn,
                 "resource_type": f.resource_type,
                 "message": f.message,
-                "evidence": _plain(f.evidence),
+                "evidence": plain_data(f.evidence),
                 "compliance": [r.id for r in assessment.framework.requirements_for(f.check_id)],
             }
             for f in assessment.findings

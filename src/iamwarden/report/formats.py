@@ -1,0 +1,65 @@
+"""The report formats by name: what `--format` offers, each with its renderer and file name
+
+One table so that the CLI, `--output-dir` and the README name the same formats. Every
+renderer is a pure function of the `Assessment` returning the file's text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from iamwarden.analysis import Assessment
+from iamwarden.report.html import render_html
+from iamwarden.report.json_report import render_json
+from iamwarden.report.text import render_text
+
+__all__ = ["FORMATS", "ReportFormat", "render_format"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportFormat:
+    """A report format: its `--format` name, renderer and file name in `--output-dir`"""
+
+    name: str
+    filename: str
+    render: Callable[[Assessment], str]
+    description: str
+
+
+FORMATS: Mapping[str, ReportFormat] = MappingProxyType(
+    {
+        f.name: f
+        for f in (
+            ReportFormat(
+                name="text",
+                filename="report.txt",
+                render=render_text,
+                description="the plain-text report (a table on a terminal)",
+            ),
+            ReportFormat(
+                name="json",
+                filename="report.json",
+                render=render_json,
+                description="the JSON report (schema_version 1)",
+            ),
+            ReportFormat(
+                name="html",
+                filename="report.html",
+                render=render_html,
+                description="one self-contained HTML page",
+            ),
+        )
+    }
+)
+"""Every format by name, in the order the help lists them"""
+
+
+def render_format(name: str, assessment: Assessment) -> str:
+    """The assessment rendered in the format called `name`
+
+    Raises:
+        KeyError: for a name not in `FORMATS`.
+    """
+    return FORMATS[name].render(assessment)

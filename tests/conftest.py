@@ -1,0 +1,5 @@
+"""Fixtures shared across test packages: one headless Chromium for the whole session"""
+
+from tests.report.browser import browser
+
+__all__ = ["browser"]
