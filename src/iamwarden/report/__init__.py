@@ -1,7 +1,8 @@
-"""Renderers of an assessment: plain text, rich terminal, JSON, HTML"""
+"""Renderers of an assessment: plain text, rich terminal, JSON, HTML, SARIF"""
 
 from iamwarden.report.html import render_html
 from iamwarden.report.json_report import SCHEMA_VERSION, assessment_to_json, render_json
+from iamwarden.report.sarif import render_sarif
 from iamwarden.report.terminal import render_terminal
 from iamwarden.report.text import render_text
 
@@ -10,6 +11,7 @@ __all__ = [
     "assessment_to_json",
     "render_html",
     "render_json",
+    "render_sarif",
     "render_terminal",
     "render_text",
 ]

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from iamwarden.analysis import Assessment
 from iamwarden.report.html import render_html
 from iamwarden.report.json_report import render_json
+from iamwarden.report.sarif import render_sarif
 from iamwarden.report.text import render_text
 
 __all__ = ["FORMATS", "ReportFormat", "render_format"]
@@ -49,6 +50,12 @@ FORMATS: Mapping[str, ReportFormat] = MappingProxyType(
                 filename="report.html",
                 render=render_html,
                 description="one self-contained HTML page",
+            ),
+            ReportFormat(
+                name="sarif",
+                filename="report.sarif",
+                render=render_sarif,
+                description="SARIF 2.1.0 (GitHub code scanning)",
             ),
         )
     }
