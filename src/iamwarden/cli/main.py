@@ -58,6 +58,7 @@ def cli() -> None:
 def _register() -> None:
     from iamwarden.cli import (
         access_cmd,
+        activity_cmd,
         assess_cmd,
         checks_cmd,
         collect_cmd,
@@ -71,6 +72,7 @@ def _register() -> None:
 
     for command in (
         access_cmd.access_command,
+        activity_cmd.activity,
         assess_cmd.assess_command,
         checks_cmd.checks,
         collect_cmd.collect,

@@ -1,0 +1,376 @@
+"""Ingestion: CloudTrail files into the activity store, incrementally and one file at a time
+whole or not at all
+
+DuckDB's JSON reader parses every file (gzip included) with an explicit record type
+(`schema.RECORD_TYPE`); files of one layout go through it together in one transaction, and
+when that fails each file is retried alone, so a corrupt gzip or truncated JSON costs only its
+own file, which is reported with the reason. Records without an eventTime, eventSource or
+eventName are skipped and counted by file and reason. A file already ingested with the same
+size is skipped; one whose size changed replaces its earlier events.
+
+This module writes only through the store it is given and never prints: progress goes to a
+callback.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from iamwarden.activity.principals import attribution_sql
+from iamwarden.activity.schema import EVENT_COLUMNS, RECORD_FIELDS, RECORD_TYPE
+from iamwarden.activity.sources import CloudTrailFile, Layout, sniff_layout
+from iamwarden.activity.store import ActivityStore
+
+__all__ = ["IngestOptions", "IngestProblem", "IngestProgress", "IngestReport", "ingest_files"]
+
+_BATCH_FILES = 256
+_BATCH_BYTES = 256 * 1024 * 1024
+_MAX_OBJECT_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngestOptions:
+    """What to keep: events at or after `since` and before `until` (naive UTC), all if None"""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngestProblem:
+    """Records (or a whole file, `count` 0) left out of the store, and why"""
+
+    file: str
+    reason: str
+    count: int = 0
+
+    def __str__(self) -> str:
+        if self.count:
+            plural = "s" if self.count != 1 else ""
+            return f"{self.file}: {self.count} record{plural} skipped: {self.reason}"
+        return f"{self.file}: file skipped: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngestProgress:
+    """Where an ingestion is: files done of the total, events stored so far, seconds spent"""
+
+    files_done: int
+    files_total: int
+    events: int
+    elapsed: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngestReport:
+    """The outcome of one ingestion
+
+    `files` ingested now, `unchanged` skipped as already ingested (same path and size),
+    `events` stored, `outside_window` records left out by `--since`/`--until`, `problems`
+    the files and records left out with their reasons (sorted by file).
+    """
+
+    files: int
+    unchanged: int
+    events: int
+    outside_window: int
+    problems: tuple[IngestProblem, ...] = field(default=())
+    seconds: float = 0.0
+
+    @property
+    def files_failed(self) -> int:
+        """Files left out whole"""
+        return sum(1 for p in self.problems if not p.count)
+
+    @property
+    def records_skipped(self) -> Counter[str]:
+        """Records skipped, counted by reason"""
+        counts: Counter[str] = Counter()
+        for problem in self.problems:
+            if problem.count:
+                counts[problem.reason] += problem.count
+        return counts
+
+
+def _reader_sql(layout: Layout, compressed: bool) -> str:
+    """A SELECT of (filename, r) with one row per record, over the file list parameter $files"""
+    compression = "'gzip'" if compressed else "'none'"
+    common = (
+        f"filename = true, compression = {compression}, maximum_object_size = {_MAX_OBJECT_BYTES}"
+    )
+    if layout is Layout.RECORDS:
+        return (
+            "SELECT filename, unnest(Records) AS r FROM read_json($files, "
+            f"columns = {{'Records': '{RECORD_TYPE}[]'}}, format = 'unstructured', {common})"
+        )
+    columns = ", ".join(f"'{name}': '{kind}'" for name, kind in RECORD_FIELDS)
+    fields = ", ".join(f"{name} := t.{name}" for name, _ in RECORD_FIELDS)
+    json_format = "array" if layout is Layout.ARRAY else "newline_delimited"
+    return (
+        f"SELECT t.filename AS filename, struct_pack({fields}) AS r FROM read_json($files, "
+        f"columns = {{{columns}}}, format = '{json_format}', {common}) AS t"
+    )
+
+
+def _select_sql() -> str:
+    """Expressions over a staged record `r` for every column of `events` but `file_id`"""
+    who = attribution_sql("r")
+    ident = "r.userIdentity"
+    values = {
+        "event_id": "r.eventID",
+        "event_time": "event_time",
+        "event_source": "r.eventSource",
+        "event_name": "r.eventName",
+        "aws_region": "r.awsRegion",
+        "source_ip_address": "r.sourceIPAddress",
+        "user_agent": "r.userAgent",
+        "error_code": "r.errorCode",
+        "error_message": "r.errorMessage",
+        "read_only": "TRY_CAST(r.readOnly AS BOOLEAN)",
+        "event_type": "r.eventType",
+        "recipient_account_id": "r.recipientAccountId",
+        "access_key_id": f"{ident}.accessKeyId",
+        "identity_type": f"{ident}.type",
+        "identity_arn": f"{ident}.arn",
+        "principal_id": f"{ident}.principalId",
+        "identity_account_id": f"{ident}.accountId",
+        "session_issuer_arn": f"{ident}.sessionContext.sessionIssuer.arn",
+        "invoked_by": f"{ident}.invokedBy",
+        "request_parameters": "r.requestParameters",
+        "response_elements": "r.responseElements",
+        "resources": "r.resources",
+        "additional_event_data": "r.additionalEventData",
+        **who,
+    }
+    return ", ".join(f"{values[name]} AS {name}" for name in EVENT_COLUMNS if name != "file_id")
+
+
+_REASON_SQL = """CASE
+    WHEN r IS NULL THEN 'not a record (null)'
+    WHEN r.eventTime IS NULL THEN 'missing eventTime'
+    WHEN event_time IS NULL THEN 'eventTime is not a time'
+    WHEN r.eventSource IS NULL THEN 'missing eventSource'
+    WHEN r.eventName IS NULL THEN 'missing eventName'
+END"""
+
+
+def _classify(error: duckdb.Error) -> str:
+    """A one-line reason from DuckDB's error (corrupt gzip, malformed JSON, a bad shape)"""
+    text = " ".join(str(error).split())
+    text = text.split("Error: ", 1)[-1] if "Error: " in text else text
+    text = text.split(" LINE ", 1)[0]
+    lowered = text.lower()
+    if "gzip" in lowered or "zlib" in lowered or "decompress" in lowered:
+        return f"corrupt gzip ({text})"
+    if "malformed json" in lowered:
+        detail = text.split('", ', 1)[-1] if '", ' in text else text
+        return f"malformed JSON: {detail.rstrip('. ')}"
+    return text.rstrip(". ")
+
+
+class _Batch:
+    """Files of one layout ingested in one transaction"""
+
+    def __init__(self, layout: Layout, compressed: bool) -> None:
+        self.layout = layout
+        self.compressed = compressed
+        self.files: list[CloudTrailFile] = []
+        self.bytes = 0
+
+
+def _window_sql(options: IngestOptions) -> tuple[str, list[datetime]]:
+    clauses, params = [], []
+    if options.since is not None:
+        clauses.append("event_time >= ?")
+        params.append(options.since)
+    if options.until is not None:
+        clauses.append("event_time < ?")
+        params.append(options.until)
+    return (" AND ".join(clauses) or "TRUE"), params
+
+
+def _load(
+    store: ActivityStore,
+    batch: Sequence[CloudTrailFile],
+    layout: Layout,
+    compressed: bool,
+    options: IngestOptions,
+) -> tuple[int, int, list[IngestProblem]]:
+    """Ingest `batch` in one transaction: (events stored, outside window, record problems)
+
+    Raises:
+        duckdb.Error: a file of the batch cannot be read (the transaction is rolled back).
+    """
+    con = store.connection
+    names = {str(f.local): f for f in batch}
+    window, window_params = _window_sql(options)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE staged AS SELECT filename, r, "
+            "TRY_CAST(TRY_CAST(r.eventTime AS TIMESTAMPTZ) AS TIMESTAMP) AS event_time "
+            f"FROM ({_reader_sql(layout, compressed)})",
+            {"files": list(names)},
+        )
+        problems = [
+            IngestProblem(file=names[filename].name, reason=reason, count=count)
+            for filename, reason, count in con.execute(
+                f"SELECT filename, {_REASON_SQL} AS reason, count(*) FROM staged "
+                "WHERE reason IS NOT NULL GROUP BY ALL ORDER BY ALL"
+            ).fetchall()
+        ]
+        file_ids: list[tuple[str, str, int]] = []
+        for local, source in names.items():
+            old = con.execute(
+                "SELECT file_id FROM ingested_files WHERE path = ?", [source.name]
+            ).fetchone()
+            if old is not None:
+                con.execute("DELETE FROM events WHERE file_id = ?", [old[0]])
+                con.execute("DELETE FROM ingested_files WHERE file_id = ?", [old[0]])
+            row = con.execute("SELECT nextval('file_ids')").fetchone()
+            assert row is not None
+            file_ids.append((local, source.name, int(row[0])))
+        con.execute("CREATE OR REPLACE TEMP TABLE batch_files (filename VARCHAR, file_id INTEGER)")
+        con.executemany(
+            "INSERT INTO batch_files VALUES (?, ?)", [(local, fid) for local, _, fid in file_ids]
+        )
+        con.execute(
+            f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+            f"SELECT {_select_sql()}, batch_files.file_id FROM staged "
+            "JOIN batch_files USING (filename) "
+            f"WHERE ({_REASON_SQL}) IS NULL AND {window}",
+            window_params,
+        )
+        counts = {
+            filename: (int(good), int(kept))
+            for filename, good, kept in con.execute(
+                f"SELECT filename, count(*), count(*) FILTER (WHERE {window}) FROM staged "
+                f"WHERE ({_REASON_SQL}) IS NULL GROUP BY filename",
+                window_params,
+            ).fetchall()
+        }
+        stored = outside = 0
+        for local, name, file_id in file_ids:
+            good, kept = counts.get(local, (0, 0))
+            skipped = sum(p.count for p in problems if p.file == name)
+            con.execute(
+                "INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?)",
+                [file_id, name, names[local].size, kept, skipped],
+            )
+            stored += kept
+            outside += good - kept
+        con.execute("DROP TABLE staged")
+        con.execute("DROP TABLE batch_files")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return stored, outside, problems
+
+
+def _already(store: ActivityStore) -> dict[str, int]:
+    return dict(store.connection.execute("SELECT path, size FROM ingested_files").fetchall())
+
+
+def ingest_files(
+    store: ActivityStore,
+    files: Iterable[CloudTrailFile],
+    *,
+    options: IngestOptions | None = None,
+    progress: Callable[[IngestProgress], None] | None = None,
+) -> IngestReport:
+    """Ingest CloudTrail `files` into `store`; bad files and records are reported, never fatal
+
+    Each file is in the store whole or not at all (one transaction per batch of files; a
+    failed batch is retried file by file). Files already ingested with the same size are
+    skipped.
+
+    Returns:
+        The counts and every problem, by file and reason.
+    """
+    options = options or IngestOptions()
+    started = time.perf_counter()
+    known = _already(store)
+    todo: list[CloudTrailFile] = []
+    unchanged = 0
+    for found in files:
+        if known.get(found.name) == found.size:
+            unchanged += 1
+        else:
+            todo.append(found)
+    problems: list[IngestProblem] = []
+    batches: dict[tuple[Layout, bool], _Batch] = {}
+    ready: list[_Batch] = []
+    for found in todo:
+        try:
+            layout, compressed = sniff_layout(found.local)
+        except OSError as error:
+            problems.append(IngestProblem(file=found.name, reason=error.strerror or str(error)))
+            continue
+        batch = batches.setdefault((layout, compressed), _Batch(layout, compressed))
+        batch.files.append(found)
+        batch.bytes += found.size
+        if len(batch.files) >= _BATCH_FILES or batch.bytes >= _BATCH_BYTES:
+            ready.append(batches.pop((layout, compressed)))
+    ready.extend(batches.values())
+    total = sum(len(b.files) for b in ready)
+    done = events = outside = ingested = 0
+
+    def report() -> None:
+        if progress is not None:
+            progress(
+                IngestProgress(
+                    files_done=done,
+                    files_total=total,
+                    events=events,
+                    elapsed=time.perf_counter() - started,
+                )
+            )
+
+    report()
+    for batch in ready:
+        try:
+            stored, out, found_problems = _load(
+                store, batch.files, batch.layout, batch.compressed, options
+            )
+            events += stored
+            outside += out
+            problems.extend(found_problems)
+            ingested += len(batch.files)
+            done += len(batch.files)
+            report()
+            continue
+        except duckdb.Error as error:
+            if len(batch.files) == 1:
+                problems.append(IngestProblem(file=batch.files[0].name, reason=_classify(error)))
+                done += 1
+                report()
+                continue
+        for one in batch.files:
+            try:
+                stored, out, found_problems = _load(
+                    store, [one], batch.layout, batch.compressed, options
+                )
+            except duckdb.Error as error:
+                problems.append(IngestProblem(file=one.name, reason=_classify(error)))
+            else:
+                events += stored
+                outside += out
+                problems.extend(found_problems)
+                ingested += 1
+            done += 1
+            report()
+    return IngestReport(
+        files=ingested,
+        unchanged=unchanged,
+        events=events,
+        outside_window=outside,
+        problems=tuple(sorted(problems, key=lambda p: (p.file, p.reason))),
+        seconds=time.perf_counter() - started,
+    )

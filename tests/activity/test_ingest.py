@@ -1,0 +1,178 @@
+"""Ingestion: layouts, gzip by content, incremental by path and size, bad input reported by
+file and reason, a file whole or not at all"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from iamwarden.activity import (
+    IngestOptions,
+    IngestProgress,
+    Layout,
+    find_files,
+    ingest_files,
+    open_store,
+)
+from iamwarden.activity.sources import sniff_layout
+from iamwarden.errors import InputError
+from tests.activity.conftest import record, write_records
+
+
+def _layout_dir(root: Path) -> Path:
+    day = root / "AWSLogs" / "111122223333" / "CloudTrail" / "us-east-1" / "2026" / "03" / "01"
+    write_records(day / "a.json.gz", [record(), record("PutObject")], compress=True)
+    write_records(day / "b.json.gz", [record("ListBuckets", params={})], compress=True)
+    digest = root / "AWSLogs" / "111122223333" / "CloudTrail-Digest" / "us-east-1" / "d.json.gz"
+    write_records(digest, [record()], compress=True)
+    return root
+
+
+def test_the_standard_layout_is_walked_and_digests_left_out(tmp_path: Path) -> None:
+    root = _layout_dir(tmp_path / "logs")
+    with open_store(tmp_path / "s.duckdb") as store:
+        report = ingest_files(store, find_files([root]))
+        assert (report.files, report.events, report.problems) == (2, 3, ())
+        names = store.connection.execute(
+            "SELECT event_name FROM events ORDER BY event_name"
+        ).fetchall()
+    assert [n for (n,) in names] == ["GetObject", "ListBuckets", "PutObject"]
+
+
+def test_arrays_json_lines_and_gzip_recognised_by_content(tmp_path: Path) -> None:
+    (tmp_path / "array.json").write_text(json.dumps([record(), record("PutObject")]))
+    lines = "\n".join(json.dumps(r) for r in [record("A"), record("B"), record("C")])
+    (tmp_path / "lake.jsonl").write_text(lines)
+    (tmp_path / "named-plain.json").write_bytes(gzip.compress(json.dumps([record("D")]).encode()))
+    assert sniff_layout(tmp_path / "array.json") == (Layout.ARRAY, False)
+    assert sniff_layout(tmp_path / "lake.jsonl") == (Layout.LINES, False)
+    assert sniff_layout(tmp_path / "named-plain.json") == (Layout.ARRAY, True)
+    with open_store(None) as store:
+        report = ingest_files(store, find_files([tmp_path]))
+    assert (report.files, report.events, report.problems) == (3, 6, ())
+
+
+def test_columns_are_typed_and_json_kept(tmp_path: Path) -> None:
+    path = write_records(tmp_path / "x.json", [record(params={"bucketName": "b", "n": [1, 2]})])
+    with open_store(None) as store:
+        ingest_files(store, find_files([path]))
+        row = store.connection.execute(
+            "SELECT event_time, read_only, request_parameters->>'$.bucketName', "
+            "principal_arn, principal_kind, session_name, access_key_id, typeof(event_time) "
+            "FROM events"
+        ).fetchone()
+    assert row is not None
+    assert str(row[0]) == "2026-03-01 10:00:00"
+    assert row[1:] == (
+        True,
+        "b",
+        "arn:aws:iam::111122223333:role/dev",
+        "role",
+        "alice",
+        "ASIAEXAMPLE",
+        "TIMESTAMP",
+    )
+
+
+def test_bad_files_and_records_are_reported_and_ingestion_goes_on(tmp_path: Path) -> None:
+    write_records(tmp_path / "good.json", [record(), record("PutObject")])
+    (tmp_path / "corrupt.json.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
+    (tmp_path / "truncated.json").write_text(json.dumps({"Records": [record()]})[:200])
+    missing = record("X")
+    del missing["eventName"]
+    bad_time = record("Y", time="yesterday")
+    write_records(tmp_path / "partial.json", [record("Z"), missing, bad_time])
+    with open_store(None) as store:
+        report = ingest_files(store, find_files([tmp_path]))
+        stored = store.connection.execute("SELECT count(*) FROM events").fetchone()
+    assert report.events == 3 and stored == (3,)
+    whole = {Path(p.file).name: p.reason for p in report.problems if not p.count}
+    assert whole["corrupt.json.gz"].startswith("corrupt gzip")
+    assert whole["truncated.json"].startswith("malformed JSON")
+    assert report.files_failed == 2
+    assert report.records_skipped == {"missing eventName": 1, "eventTime is not a time": 1}
+    assert all(Path(p.file).name == "partial.json" for p in report.problems if p.count)
+
+
+def test_incremental_by_path_and_size(tmp_path: Path) -> None:
+    path = write_records(tmp_path / "a.json", [record()])
+    db = tmp_path / "s.duckdb"
+    with open_store(db) as store:
+        assert ingest_files(store, find_files([tmp_path])).events == 1
+    with open_store(db) as store:
+        again = ingest_files(store, find_files([tmp_path]))
+        assert (again.files, again.unchanged, again.events) == (0, 1, 0)
+        write_records(path, [record(), record("PutObject"), record("DeleteObject")])
+        grown = ingest_files(store, find_files([tmp_path]))
+        assert (grown.files, grown.events) == (1, 3)
+        assert store.event_count() == 3  # the file's earlier events were replaced
+
+
+def test_since_and_until_leave_out_events(tmp_path: Path) -> None:
+    times = ["2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z"]
+    write_records(tmp_path / "a.json", [record(time=t) for t in times])
+    window = IngestOptions(since=datetime(2026, 1, 15), until=datetime(2026, 3, 1))
+    with open_store(None) as store:
+        report = ingest_files(store, find_files([tmp_path]), options=window)
+    assert (report.events, report.outside_window) == (1, 2)
+
+
+def test_an_interrupted_ingest_leaves_whole_files(tmp_path: Path) -> None:
+    """A batch is one transaction: what is in the store after an interruption is whole files"""
+    write_records(tmp_path / "a.json", [record()] * 5)
+    (tmp_path / "b.jsonl").write_text(json.dumps(record("B")))
+    db = tmp_path / "s.duckdb"
+    seen: list[IngestProgress] = []
+
+    def stop_after_first_batch(step: IngestProgress) -> None:
+        seen.append(step)
+        if step.files_done == 1:
+            raise KeyboardInterrupt
+
+    with open_store(db) as store, pytest.raises(KeyboardInterrupt):
+        ingest_files(store, find_files([tmp_path]), progress=stop_after_first_batch)
+    with open_store(db) as store:
+        files = store.connection.execute("SELECT path, events FROM ingested_files").fetchall()
+        assert len(files) == 1
+        ((path, events),) = files
+        assert store.event_count() == events == (5 if path.endswith("a.json") else 1)
+        resumed = ingest_files(store, find_files([tmp_path]))
+        assert (resumed.files, resumed.unchanged) == (1, 1)
+        assert store.event_count() == 6
+
+
+def test_a_file_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
+    path = write_records(tmp_path / "a.json", [record()])
+    with pytest.raises(InputError, match="not an activity store"), open_store(path):
+        pass
+    with (
+        pytest.raises(InputError, match="no such activity store"),
+        open_store(tmp_path / "none.duckdb", read_only=True),
+    ):
+        pass
+
+
+def test_the_real_stratus_records(stratus: Path) -> None:
+    with open_store(None) as store:
+        report = ingest_files(store, find_files([stratus]))
+        kinds = dict(
+            store.connection.execute(
+                "SELECT principal_kind, count(*) FROM events GROUP BY ALL"
+            ).fetchall()
+        )
+        sso = store.connection.execute(
+            "SELECT DISTINCT principal_arn FROM events WHERE principal_arn LIKE '%AWSReservedSSO%'"
+        ).fetchall()
+    assert report.events == 310 and not report.problems
+    assert kinds["user"] > 200 and kinds["role"] > 50
+    # a role session rolls up to its role, path included
+    assert sso == [
+        (
+            "arn:aws:iam::844015365555:role/aws-reserved/sso.amazonaws.com/"
+            "AWSReservedSSO_account-admin_599c9e90e350d2ff",
+        )
+    ]
