@@ -1,5 +1,6 @@
-"""Renderers of an assessment: plain text, rich terminal, JSON, HTML, SARIF"""
+"""Renderers of an assessment: plain text, rich terminal, JSON, HTML, SARIF, CSV"""
 
+from iamwarden.report.csv_report import render_csv
 from iamwarden.report.html import render_html
 from iamwarden.report.json_report import SCHEMA_VERSION, assessment_to_json, render_json
 from iamwarden.report.sarif import render_sarif
@@ -9,6 +10,7 @@ from iamwarden.report.text import render_text
 __all__ = [
     "SCHEMA_VERSION",
     "assessment_to_json",
+    "render_csv",
     "render_html",
     "render_json",
     "render_sarif",

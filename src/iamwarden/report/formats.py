@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from iamwarden.analysis import Assessment
+from iamwarden.report.csv_report import render_csv
 from iamwarden.report.html import render_html
 from iamwarden.report.json_report import render_json
 from iamwarden.report.sarif import render_sarif
@@ -56,6 +57,12 @@ FORMATS: Mapping[str, ReportFormat] = MappingProxyType(
                 filename="report.sarif",
                 render=render_sarif,
                 description="SARIF 2.1.0 (GitHub code scanning)",
+            ),
+            ReportFormat(
+                name="csv",
+                filename="report.csv",
+                render=render_csv,
+                description="one row per resource-level result",
             ),
         )
     }
