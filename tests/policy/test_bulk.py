@@ -231,3 +231,57 @@ def test_memo_keeps_a_kms_key_apart_from_its_alias() -> None:
     key = replace(alias, resource=RESOURCES[11])
     assert evaluate(alias, policies).decision is Decision.ALLOWED
     assert evaluate(key, policies).decision is Decision.IMPLICIT_DENY
+
+
+def test_shared_key_tells_apart_only_what_can_differ() -> None:
+    from iamwarden.policy import shared_key
+
+    bob = f"{IAM}:user/bob"
+    static = PolicySet(identity=(_identity(ALLOW_TEAM, DENY_DB),))
+    request = Request(principal=ALICE, action="iam:PutRolePolicy", resource=RESOURCES[0])
+    same = shared_key(request, static)
+    assert same is not None
+    assert shared_key(replace(request, principal=bob), static) == same
+    # a role is another kind of principal
+    assert shared_key(replace(request, principal=f"{IAM}:role/x"), static) != same
+    # a policy variable in Resource depends on who asks
+    assert (
+        shared_key(
+            replace(request, action="iam:CreateAccessKey"), PolicySet(identity=(_identity(SELF),))
+        )
+        is None
+    )
+    # a resource policy names principals
+    trust = _policy(
+        PolicyKind.RESOURCE,
+        "trust",
+        {"Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "sts:AssumeRole"},
+    )
+    assert shared_key(request, PolicySet(identity=(_identity(ALLOW_TEAM),), resource=trust)) is None
+    # a condition: the key holds the values read
+    tagged = PolicySet(
+        identity=(
+            _identity(
+                {
+                    "Effect": "Allow",
+                    "Action": "iam:*",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:PrincipalTag/team": "red"}},
+                }
+            ),
+        )
+    )
+    red = replace(request, principal_tags={"team": "red"})
+    blue = replace(request, principal=bob, principal_tags={"team": "blue"})
+    assert shared_key(red, tagged) != shared_key(blue, tagged)
+    assert shared_key(red, tagged) == shared_key(replace(red, principal=bob), tagged)
+    # the same statements in another policy set (another unrelated policy beside) share
+    other = PolicySet(
+        identity=(
+            _identity(ALLOW_TEAM, DENY_DB),
+            _policy(
+                PolicyKind.IDENTITY, "s3", {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+            ),
+        )
+    )
+    assert shared_key(request, other) == same

@@ -12,7 +12,14 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iamwarden.policy import PolicySet, Request, ResourceList, evaluate, evaluate_resources
+from iamwarden.policy import (
+    PolicySet,
+    Request,
+    ResourceList,
+    evaluate,
+    evaluate_resources,
+    shared_key,
+)
 from iamwarden.policy.engine.authorizer import evaluate_uncached
 from tests.property.test_policy_memo import HOME, OTHER, PRINCIPALS, _answer, policy_sets
 
@@ -85,3 +92,24 @@ def test_bulk_decisions_equal_one_by_one(
             asked = replace(request, resource=resource)
             assert answers[i] == _answer(evaluate_uncached(asked, policies)), asked
             assert answers[i] == _answer(evaluate(asked, policies)), asked
+
+
+@given(
+    policy_sets(),
+    st.lists(templates, min_size=2, max_size=6),
+    st.sampled_from(RESOURCES),
+    st.booleans(),
+)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_equal_shared_keys_mean_equal_decisions(
+    policies: PolicySet, requests: list[Request], resource: str, drop_resource_policy: bool
+) -> None:
+    if drop_resource_policy:
+        policies = replace(policies, resource=None)
+    seen: dict[object, tuple[object, ...]] = {}
+    for request in requests:
+        asked = replace(request, resource=resource)
+        key = shared_key(asked, policies)
+        answer = _answer(evaluate_uncached(asked, policies))
+        if key is not None:
+            assert seen.setdefault(key, answer) == answer, asked

@@ -37,6 +37,7 @@ from iamwarden.policy.engine import (
     evaluate,
     evaluate_many,
     evaluate_resources,
+    shared_key,
 )
 from iamwarden.policy.lint import Diagnostic, DiagnosticSeverity, lint_policy
 
@@ -74,5 +75,6 @@ __all__ = [
     "load_catalog",
     "parse_arn",
     "parse_policy",
+    "shared_key",
     "try_parse_arn",
 ]

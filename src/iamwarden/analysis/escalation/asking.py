@@ -8,27 +8,32 @@ MFA is conditional on it, never assumed either way. Decides nothing itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
-from iamwarden.analysis.escalation.model import Decided
+from iamwarden.analysis.escalation.model import FAN_MIN, Decided, Edge, Fan
 from iamwarden.analysis.permissions import MFA_KEYS, Permissions
 from iamwarden.analysis.principals import PrincipalPolicies, entity_policies, organization_levels
 from iamwarden.errors import InputError
 from iamwarden.policy import (
     Catalog,
     Decision,
+    Evaluation,
     Policy,
     PolicyKind,
     PolicySet,
     Request,
+    ResourceClass,
+    ResourceList,
     evaluate,
     evaluate_many,
+    evaluate_resources,
     parse_policy,
+    shared_key,
 )
 from iamwarden.snapshot import Role, Snapshot, User
 
-__all__ = ["Asker", "target_context"]
+__all__ = ["Asker", "Targets", "emit", "target_context"]
 
 _REQUEST_SPECIFIC = frozenset(
     {
@@ -56,6 +61,48 @@ def target_context(target: User | Role) -> dict[str, str | Sequence[str]]:
     return context
 
 
+class Targets:
+    """Targets asked about together: their ARNs as one `ResourceList` per request context
+    (targets with the same tags share one), built once and reused for every source"""
+
+    def __init__(self, targets: Sequence[User | Role]) -> None:
+        grouped: dict[tuple[tuple[str, str], ...], list[User | Role]] = {}
+        for target in targets:
+            grouped.setdefault(tuple((t.key, t.value) for t in target.tags), []).append(target)
+        self.groups: list[tuple[dict[str, str | Sequence[str]], ResourceList]] = [
+            (target_context(members[0]), ResourceList(m.arn for m in members))
+            for members in grouped.values()
+        ]
+
+
+def emit(
+    source: str,
+    technique: str,
+    allowed: Mapping[str, bool],
+    make: Callable[[str], Edge | None],
+) -> Iterator[Edge | Fan]:
+    """The edges of `technique` from `source` to the targets in `allowed` (target →
+    whether its decision is conditional) but `source` itself: one `Fan` per
+    conditionality when there are at least `FAN_MIN` such targets, else each edge made
+    (decided again) by `make`"""
+    for conditional in (False, True):
+        targets = [t for t, c in allowed.items() if c is conditional]
+        kept = [t for t in targets if t != source]
+        if len(kept) >= FAN_MIN:
+            yield Fan(
+                source=source,
+                technique=technique,
+                targets=frozenset(targets),
+                is_conditional=conditional,
+                make=make,
+            )
+            continue
+        for target in kept:
+            edge = make(target)
+            if edge is not None:
+                yield edge
+
+
 class Asker:
     """Engine questions on behalf of the snapshot's principals, with their policies cached"""
 
@@ -71,6 +118,8 @@ class Asker:
         self._requests: dict[str, Request] = {}
         self._trust: dict[str, Policy | None] = {}
         self._may: dict[tuple[str, str], bool] = {}
+        self._shared: dict[tuple[object, ...], Evaluation] = {}
+        self._shared_bulk: dict[tuple[object, ...], tuple[ResourceClass, ...]] = {}
         self._tag_keys = frozenset(
             f"{prefix}:resourcetag/{tag.key.lower()}"
             for p in snapshot.principals()
@@ -147,7 +196,14 @@ class Asker:
         policies = self.policies(entity)
         if resource_policy is not None:
             policies = replace(policies, resource=resource_policy)
-        evaluation = evaluate(request, policies, catalog=self.catalog)
+        # principals holding the same policies share a decision that cannot tell them apart
+        key = shared_key(request, policies)
+        found = None if key is None else self._shared.get(key)
+        if found is None:
+            found = evaluate(request, policies, catalog=self.catalog)
+            if key is not None:
+                self._shared[key] = found
+        evaluation = found
         if evaluation.decision is not Decision.ALLOWED:
             return None
         return Decided(request=request, policies=policies, evaluation=evaluation)
@@ -171,6 +227,61 @@ class Asker:
         requests = [replace(base, resource=r) for r in resources]
         answers = evaluate_many(requests, policies, catalog=self.catalog)
         return [a.decision is Decision.ALLOWED for a in answers]
+
+    def bulk(
+        self,
+        entity: User | Role,
+        action: str,
+        targets: ResourceList,
+        *,
+        context: Context | None = None,
+        resource_policy: Policy | None = None,
+        unknown: frozenset[str] = frozenset(),
+    ) -> tuple[ResourceClass, ...]:
+        """The engine's decisions of `action` by `entity` on each of `targets`, by class of
+        targets alike (`policy.evaluate_resources`)"""
+        policies = self.policies(entity)
+        if resource_policy is not None:
+            policies = replace(policies, resource=resource_policy)
+        request = self.request(entity.arn, action, "*", context, unknown)
+        # the same statements and the same keys read: the same classes for every target
+        # (the resource account of an ARN without one is the principal's, in the key)
+        key = shared_key(request, policies)
+        if key is None:
+            return evaluate_resources(request, policies, targets, catalog=self.catalog)
+        found = self._shared_bulk.get((key, targets))
+        if found is None:
+            found = evaluate_resources(request, policies, targets, catalog=self.catalog)
+            self._shared_bulk[(key, targets)] = found
+        return found
+
+    def allowed(
+        self,
+        entity: User | Role,
+        action: str,
+        targets: ResourceList,
+        *,
+        context: Context | None = None,
+        resource_policy: Policy | None = None,
+        unknown: frozenset[str] = frozenset(),
+    ) -> dict[str, bool]:
+        """The targets on which the engine allows `entity` `action`, each with whether the
+        decision is conditional"""
+        found: dict[str, bool] = {}
+        arns = targets.arns
+        for group in self.bulk(
+            entity,
+            action,
+            targets,
+            context=context,
+            resource_policy=resource_policy,
+            unknown=unknown,
+        ):
+            if group.is_allowed:
+                conditional = group.evaluation.is_conditional
+                for i in group.indexes():
+                    found[arns[i]] = conditional
+        return found
 
     def may(self, entity: User | Role, action: str) -> bool:
         """Whether `entity` may do `action` on some resource, with every request-specific key

@@ -8,17 +8,16 @@ stands as an Allow of `sts:AssumeRole` and the edge says so.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
-from iamwarden.analysis.escalation.asking import Asker, target_context
-from iamwarden.analysis.escalation.model import Decided, Edge
+from iamwarden.analysis.escalation.asking import Asker, Targets, emit, target_context
+from iamwarden.analysis.escalation.model import Decided, Edge, Fan
 from iamwarden.analysis.permissions import MFA_KEYS
 from iamwarden.policy import (
     Decision,
     Effect,
     Policy,
-    PolicyKind,
     PolicySet,
     Request,
     evaluate,
@@ -26,7 +25,7 @@ from iamwarden.policy import (
     try_parse_arn,
 )
 from iamwarden.policy.keys import PRINCIPAL_KEYS, REQUEST_KEYS
-from iamwarden.snapshot import Role
+from iamwarden.snapshot import Role, User
 
 __all__ = ["EXTERNAL_NOTE", "assume_role_edges", "external_principals"]
 
@@ -53,19 +52,6 @@ def external_principals(trust: Policy, account: str, partition: str) -> tuple[st
     return tuple(dict.fromkeys(found))
 
 
-def _named(trust: Policy) -> frozenset[str]:
-    """The principal ARNs an Allow statement of `trust` names (same account: such a grant
-    needs no identity-policy Allow)"""
-    return frozenset(
-        value
-        for statement in trust.statements
-        if statement.effect is Effect.ALLOW and statement.principal
-        for kind, values in statement.principal
-        if kind == "AWS"
-        for value in values
-    )
-
-
 def _stand_in() -> Policy:
     return parse_policy(
         '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
@@ -74,83 +60,141 @@ def _stand_in() -> Policy:
     )
 
 
-def _delegating(account: str, partition: str) -> Policy:
-    """A trust policy that grants the account, so that the caller's own policies decide"""
-    return parse_policy(
-        json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
-        name="(delegates to the caller's policies)",
-        kind=PolicyKind.RESOURCE,
+def _identity_key(value: str) -> tuple[str, str, str] | None:
+    """(user or role, account, name) of a user or role ARN (its path aside), else None"""
+    arn = try_parse_arn(value)
+    if arn is None or arn.service != "iam":
+        return None
+    kind, _, rest = arn.resource.partition("/")
+    if kind not in ("user", "role") or not rest:
+        return None
+    return (kind, arn.account, rest.rsplit("/", 1)[-1])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _TrustGroup:
+    """Roles with the same trust policy text and tags: decided together for each source"""
+
+    trust: Policy
+    roles: Targets
+    named: frozenset[tuple[str, str, str]]
+    """The users and roles (`_identity_key`) its Allow statements name (such a grant needs no
+    identity-policy Allow in the same account)"""
+    delegates: bool
+    """An Allow names the account (its root ARN or id): the caller's policies decide"""
+    anyone: bool
+    """An Allow names `*`, a NotPrincipal or a principal not classified above"""
+
+
+def _trust_group(trust: Policy, roles: list[Role], account: str) -> _TrustGroup:
+    named: set[tuple[str, str, str]] = set()
+    delegates = anyone = False
+    for statement in trust.statements:
+        if statement.effect is not Effect.ALLOW:
+            continue
+        if statement.not_principal:
+            anyone = True
+        for kind, values in statement.principal or ():
+            if kind != "AWS":
+                anyone = anyone or kind == "*"
+                continue
+            for value in values:
+                arn = try_parse_arn(value)
+                key = _identity_key(value)
+                if value.isdigit() and len(value) == 12:
+                    delegates = delegates or value == account
+                elif arn is not None and arn.service == "iam" and arn.resource == "root":
+                    delegates = delegates or arn.account == account
+                elif key is not None:
+                    named.add(key)
+                else:
+                    anyone = True  # `*`, a session or anything else: asked of every source
+    return _TrustGroup(
+        trust=trust,
+        roles=Targets(roles),
+        named=frozenset(named),
+        delegates=delegates,
+        anyone=anyone,
     )
 
 
-def _candidates(asker: Asker, roles: list[Role]) -> dict[str, set[str]]:
-    """For each principal, the roles its own policies (boundary and SCPs included) let it
-    assume, decided in bulk against a trust policy that delegates to them; a trust policy
-    that names the principal itself needs no such Allow, so those roles are added"""
-    account = asker.snapshot.account
-    delegating = _delegating(account.id, account.partition)
-    arns = [r.arn for r in roles]
-    found: dict[str, set[str]] = {}
-    named: dict[str, set[str]] = {}
+def _groups(asker: Asker, roles: list[Role]) -> list[_TrustGroup]:
+    """Roles grouped by trust policy text (the engine decides alike for the same text but
+    for the statements naming the role ARN, which the bulk query tells apart)"""
+    grouped: dict[str, tuple[Policy, list[Role]]] = {}
     for role in roles:
         trust = asker.trust(role)
-        for arn in _named(trust) if trust is not None else ():
-            named.setdefault(arn, set()).add(role.arn)
-    for source in asker.snapshot.principals():
-        if not asker.own(source).is_complete:
-            continue
-        chosen = set(named.get(source.arn, ())) | named.get("*", set())
-        if asker.may(source, "sts:AssumeRole"):
-            allowed = asker.allowed_among(
-                source, "sts:AssumeRole", arns, resource_policy=delegating, unknown=_EXTERNAL_ID
-            )
-            chosen |= {arn for arn, yes in zip(arns, allowed, strict=True) if yes}
-        found[source.arn] = chosen
-    return found
+        assert trust is not None
+        grouped.setdefault(trust.digest, (trust, []))[1].append(role)
+    account = asker.snapshot.account.id
+    return [_trust_group(trust, members, account) for trust, members in grouped.values()]
 
 
-def assume_role_edges(asker: Asker) -> Iterator[Edge]:
-    """sts-001 from every principal of the account, and of other accounts, to every role"""
+def _assume(asker: Asker, source: User | Role) -> Callable[[str], Edge | None]:
+    """The sts-001 edge from `source` to a role, decided on both sides by the engine"""
+
+    def make(target: str) -> Edge | None:
+        role = asker.snapshot.role(target)
+        trust = asker.trust(role) if role is not None else None
+        if role is None or trust is None:
+            return None
+        decided = asker.ask(
+            source,
+            "sts:AssumeRole",
+            role.arn,
+            context=target_context(role),
+            resource_policy=trust,
+            unknown=_EXTERNAL_ID,
+        )
+        if decided is None:
+            return None
+        return Edge(
+            source=source.arn,
+            target=role.arn,
+            technique="sts-001",
+            actions=("sts:AssumeRole",),
+            decisions=(decided,),
+        )
+
+    return make
+
+
+def assume_role_edges(asker: Asker) -> Iterator[Edge | Fan]:
+    """sts-001 from every principal of the account, and of other accounts, to every role
+
+    Per source, one bulk question per group of roles with the same trust policy that can
+    grant it (by name, through the account, or to anyone); the trust policy of the group's
+    first role stands for the others (the same text decides alike), and every edge a path
+    uses is decided again with the role's own."""
     snapshot = asker.snapshot
     account = snapshot.account
     sources = [p for p in snapshot.principals() if asker.own(p).is_complete]
     stand_in = _stand_in()
     readable = [r for r in snapshot.roles if asker.trust(r) is not None]
-    candidates = _candidates(asker, readable)
+    groups = _groups(asker, readable)
+    for source in sources:
+        may = asker.may(source, "sts:AssumeRole")
+        allowed: dict[str, bool] = {}
+        for group in groups:
+            named = _identity_key(source.arn) in group.named
+            if not (group.anyone or named or (may and group.delegates)):
+                continue
+            for context, listed in group.roles.groups:
+                allowed.update(
+                    asker.allowed(
+                        source,
+                        "sts:AssumeRole",
+                        listed,
+                        context=context,
+                        resource_policy=group.trust,
+                        unknown=_EXTERNAL_ID,
+                    )
+                )
+        yield from emit(source.arn, "sts-001", allowed, _assume(asker, source))
     for role in readable:
         trust = asker.trust(role)
         assert trust is not None
         context = target_context(role)
-        for source in sources:
-            if source.arn == role.arn or role.arn not in candidates[source.arn]:
-                continue  # neither its own policies nor a grant to it by name
-            decided = asker.ask(
-                source,
-                "sts:AssumeRole",
-                role.arn,
-                context=context,
-                resource_policy=trust,
-                unknown=_EXTERNAL_ID,
-            )
-            if decided is not None:
-                yield Edge(
-                    source=source.arn,
-                    target=role.arn,
-                    technique="sts-001",
-                    actions=("sts:AssumeRole",),
-                    decisions=(decided,),
-                )
         for external in external_principals(trust, account.id, account.partition):
             request = Request(
                 principal=external,

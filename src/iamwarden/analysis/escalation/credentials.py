@@ -9,10 +9,11 @@ does not sign in). Each request is the engine's, on the user's ARN.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from iamwarden.analysis.escalation.asking import Asker, target_context
-from iamwarden.analysis.escalation.model import Edge
+from iamwarden.analysis.escalation.asking import Asker, Targets, emit, target_context
+from iamwarden.analysis.escalation.model import Edge, Fan
+from iamwarden.snapshot import Role, User
 
 __all__ = ["credential_edges"]
 
@@ -35,52 +36,78 @@ _PASSWORD_TECHNIQUES = (
 _PASSWORDS = tuple(action for action, *_ in _PASSWORD_TECHNIQUES)
 
 
-def credential_edges(asker: Asker) -> Iterator[Edge]:
-    """iam-002/003 (access keys) and iam-004/006 (console password) to every other user"""
+def _made(
+    asker: Asker,
+    source: User | Role,
+    technique: str,
+    actions: tuple[str, ...],
+    note: str,
+    by_arn: dict[str, User],
+) -> Callable[[str], Edge | None]:
+    """The edge of `technique` from `source` to a user, its actions decided again"""
+
+    def make(target: str) -> Edge | None:
+        user = by_arn.get(target)
+        if user is None:
+            return None
+        found = asker.ask_all(
+            source, [(a, user.arn) for a in actions], context=target_context(user)
+        )
+        if found is None:
+            return None
+        unknown = note if user.has_console_password is None else ""
+        return Edge(
+            source=source.arn,
+            target=user.arn,
+            technique=technique,
+            actions=actions,
+            decisions=found,
+            note=unknown,
+        )
+
+    return make
+
+
+def _allowed(asker: Asker, source: User | Role, users: Targets, action: str) -> dict[str, bool]:
+    """The users on which the engine allows `source` `action` (bulk), with conditionality"""
+    found: dict[str, bool] = {}
+    if asker.may(source, action):
+        for context, listed in users.groups:
+            found.update(asker.allowed(source, action, listed, context=context))
+    return found
+
+
+def credential_edges(asker: Asker) -> Iterator[Edge | Fan]:
+    """iam-002/003 (access keys) and iam-004/006 (console password) to every other user,
+    each action asked in bulk over the users for each source"""
     snapshot = asker.snapshot
-    sources = [
-        p
-        for p in snapshot.principals()
-        if asker.own(p).is_complete
-        and any(asker.may(p, a) for a in ("iam:CreateAccessKey", *_PASSWORDS))
-    ]
-    for user in snapshot.users:
-        context = target_context(user)
-        for source in sources:
-            if source.arn == user.arn:
-                continue
-            key = asker.ask(source, "iam:CreateAccessKey", user.arn, context=context)
-            if key is not None:
-                if len(user.access_keys) < _MAX_KEYS:
-                    yield Edge(
-                        source=source.arn,
-                        target=user.arn,
-                        technique="iam-002",
-                        actions=("iam:CreateAccessKey",),
-                        decisions=(key,),
-                    )
-                else:
-                    delete = asker.ask(source, "iam:DeleteAccessKey", user.arn, context=context)
-                    if delete is not None:
-                        yield Edge(
-                            source=source.arn,
-                            target=user.arn,
-                            technique="iam-003",
-                            actions=("iam:CreateAccessKey", "iam:DeleteAccessKey"),
-                            decisions=(key, delete),
-                        )
-            if user.mfa_devices:
-                continue  # a password alone does not sign in a user with MFA
-            for action, technique, needed, unknown_note in _PASSWORD_TECHNIQUES:
-                if user.has_console_password is (not needed):
-                    continue
-                decision = asker.ask(source, action, user.arn, context=context)
-                if decision is not None:
-                    yield Edge(
-                        source=source.arn,
-                        target=user.arn,
-                        technique=technique,
-                        actions=(action,),
-                        decisions=(decision,),
-                        note="" if user.has_console_password is needed else unknown_note,
-                    )
+    users = Targets(snapshot.users)
+    by_arn = {u.arn: u for u in snapshot.users}
+    for source in snapshot.principals():
+        if not asker.own(source).is_complete:
+            continue
+
+        keys = _allowed(asker, source, users, "iam:CreateAccessKey")
+        room = {a: c for a, c in keys.items() if len(by_arn[a].access_keys) < _MAX_KEYS}
+        yield from emit(
+            source.arn,
+            "iam-002",
+            room,
+            _made(asker, source, "iam-002", ("iam:CreateAccessKey",), "", by_arn),
+        )
+        full = {a: c for a, c in keys.items() if a not in room}
+        if full:
+            deleted = _allowed(asker, source, users, "iam:DeleteAccessKey")
+            both = {a: c or deleted[a] for a, c in full.items() if a in deleted}
+            actions = ("iam:CreateAccessKey", "iam:DeleteAccessKey")
+            yield from emit(
+                source.arn, "iam-003", both, _made(asker, source, "iam-003", actions, "", by_arn)
+            )
+        for action, technique, needed, unknown_note in _PASSWORD_TECHNIQUES:
+            usable = {
+                a: c
+                for a, c in _allowed(asker, source, users, action).items()
+                if not by_arn[a].mfa_devices and by_arn[a].has_console_password is not (not needed)
+            }
+            make = _made(asker, source, technique, (action,), unknown_note, by_arn)
+            yield from emit(source.arn, technique, usable, make)

@@ -21,7 +21,7 @@ import networkx as nx
 from iamwarden.analysis.escalation.asking import Asker
 from iamwarden.analysis.escalation.assume_role import assume_role_edges
 from iamwarden.analysis.escalation.credentials import credential_edges
-from iamwarden.analysis.escalation.model import ADMIN, Decided, Edge, Node, NodeKind
+from iamwarden.analysis.escalation.model import ADMIN, Decided, Edge, Fan, Node, NodeKind
 from iamwarden.analysis.escalation.passrole import passrole_edges
 from iamwarden.analysis.escalation.policy_changes import policy_change_edges
 from iamwarden.analysis.escalation.takeover import takeover_edges
@@ -71,20 +71,41 @@ def _rank(edge: Edge) -> tuple[bool, bool, bool, bool, str]:
     )
 
 
+_HUB = "hub:"
+"""Prefix of the hub nodes that stand for a set of targets several fans share"""
+
+
 class EscalationGraph:
-    """Who can gain whose permissions, and who reaches `admin`"""
+    """Who can gain whose permissions, and who reaches `admin`
+
+    A technique that takes one source to many targets (`Fan`) is stored as one hop from the
+    source to a hub node of those targets (weight as the fan's edges), and one hop of weight
+    0 from the hub to each target, shared by every fan with the same targets: the graph
+    grows with sources plus targets, not with their product. Hubs are never a path's node:
+    `edge`, `edges`, `path` and `paths_to` make each hop's `Edge` (decided again by the
+    engine) only when asked.
+    """
 
     def __init__(
-        self, nodes: Mapping[str, Node], edges: Iterable[Edge], *, incomplete: tuple[str, ...] = ()
+        self,
+        nodes: Mapping[str, Node],
+        edges: Iterable[Edge],
+        *,
+        incomplete: tuple[str, ...] = (),
+        fans: Iterable[Fan] = (),
     ) -> None:
         self.nodes = MappingProxyType(dict(nodes))
         self.incomplete = incomplete
         """Principals whose policies are missing or unreadable: no edge leaves them"""
         self.graph = nx.DiGraph()
+        self._hubs: dict[frozenset[str], str] = {}
+        self._made: dict[tuple[str, str, str], Edge | None] = {}
         for node in self.nodes.values():
             self.graph.add_node(node.id)
         for edge in edges:
             self._add(edge)
+        for fan in fans:
+            self._add_fan(fan)
 
     def _add(self, edge: Edge, hops: int = 1) -> None:
         if self.graph.has_edge(edge.source, edge.target):
@@ -96,17 +117,73 @@ class EscalationGraph:
         best = self.graph.edges[edge.source, edge.target]["edges"][0]
         self.graph.edges[edge.source, edge.target]["weight"] = 1.0 + 0.01 * (best.is_conditional)
 
+    def _add_fan(self, fan: Fan) -> None:
+        hub = self._hubs.get(fan.targets)
+        if hub is None:
+            hub = f"{_HUB}{len(self._hubs)}"
+            self._hubs[fan.targets] = hub
+            self.graph.add_node(hub)
+            self.graph.add_edges_from(((hub, t) for t in sorted(fan.targets)), weight=0.0)
+        weight = 1.0 + 0.01 * fan.is_conditional
+        data = self.graph.get_edge_data(fan.source, hub)
+        if data is None:
+            self.graph.add_edge(fan.source, hub, fans=[fan], weight=weight)
+        else:
+            data["fans"].append(fan)
+            data["weight"] = min(data["weight"], weight)
+
+    @staticmethod
+    def is_hub(node: str) -> bool:
+        """Whether `node` is a hub (a set of targets shared by fans), not an account's node"""
+        return node.startswith(_HUB)
+
+    def _fans(self, source: str) -> Iterator[Fan]:
+        if source not in self.graph:
+            return
+        for data in self.graph.succ[source].values():
+            yield from data.get("fans", ())
+
+    def _made_edge(self, fan: Fan, target: str) -> Edge | None:
+        key = (fan.source, target, fan.technique)
+        if key not in self._made:
+            self._made[key] = fan.make(target)
+        return self._made[key]
+
+    def _alternatives(self, source: str, target: str) -> list[Edge]:
+        found: list[Edge] = []
+        if self.graph.has_edge(source, target):
+            found.extend(self.graph.edges[source, target]["edges"])
+        for fan in self._fans(source):
+            if fan.reaches(target):
+                made = self._made_edge(fan, target)
+                if made is not None:
+                    found.append(made)
+        found.sort(key=_rank)
+        return found
+
     def edges(self) -> Iterator[Edge]:
         """Every edge, alternatives included, sorted by source, target and technique"""
-        for source, target in sorted(self.graph.edges):
-            yield from self.graph.edges[source, target]["edges"]
+        pairs = {(s, t) for s, t in self.graph.edges if not self.is_hub(s) and not self.is_hub(t)}
+        for source, hub in self.graph.edges:
+            if self.is_hub(hub):
+                for fan in self.graph.edges[source, hub]["fans"]:
+                    pairs.update((source, t) for t in fan.targets if fan.reaches(t))
+        for source, target in sorted(pairs):
+            yield from self._alternatives(source, target)
+
+    def edge_count(self) -> int:
+        """How many (source, target) pairs have an edge (a fan's targets counted one by one)"""
+        pairs = {(s, t) for s, t in self.graph.edges if not self.is_hub(s) and not self.is_hub(t)}
+        for source, hub in self.graph.edges:
+            if self.is_hub(hub):
+                for fan in self.graph.edges[source, hub]["fans"]:
+                    pairs.update((source, t) for t in fan.targets if fan.reaches(t))
+        return len(pairs)
 
     def edge(self, source: str, target: str) -> Edge | None:
         """The preferred edge (unconditional first) from `source` to `target`"""
-        if not self.graph.has_edge(source, target):
-            return None
-        first: Edge = self.graph.edges[source, target]["edges"][0]
-        return first
+        found = self._alternatives(source, target)
+        return found[0] if found else None
 
     def is_admin(self, principal: str) -> bool:
         """Whether the engine allows `principal` `*` on `*` outright"""
@@ -118,7 +195,9 @@ class EscalationGraph:
         return sorted(n.id for n in self.nodes.values() if n.kind in (NodeKind.USER, NodeKind.ROLE))
 
     def path_through(self, nodes: list[str]) -> Path:
-        """The path along `nodes` (consecutive nodes joined by an edge), preferred edges"""
+        """The path along `nodes` (consecutive nodes joined by an edge, hubs skipped),
+        preferred edges"""
+        nodes = [n for n in nodes if not self.is_hub(n)]
         hops = tuple(self.edge(a, b) for a, b in itertools.pairwise(nodes))
         return Path(source=nodes[0], target=nodes[-1], hops=tuple(h for h in hops if h))
 
@@ -139,9 +218,10 @@ class EscalationGraph:
         _, found = nx.single_source_dijkstra(self.graph.reverse(copy=False), target)
         paths = []
         for source, nodes in sorted(found.items()):
-            if source == target:
+            if source == target or self.is_hub(source):
                 continue
-            if max_hops is not None and len(nodes) - 1 > max_hops:
+            hops = sum(1 for n in nodes if not self.is_hub(n)) - 1
+            if max_hops is not None and hops > max_hops:
                 continue
             paths.append(self.path_through(list(reversed(nodes))))
         return paths
@@ -150,7 +230,7 @@ class EscalationGraph:
         """Every node `source` reaches"""
         if source not in self.graph:
             return frozenset()
-        return frozenset(nx.descendants(self.graph, source))
+        return frozenset(n for n in nx.descendants(self.graph, source) if not self.is_hub(n))
 
 
 def _nodes(asker: Asker, externals: Iterable[str]) -> dict[str, Node]:
@@ -202,19 +282,38 @@ def build_graph(
     permissions = permissions or Permissions(snapshot, catalog)
     asker = Asker(snapshot, catalog, permissions)
     admins = list(_admin_edges(asker))
-    edges = [
-        *admins,
-        *assume_role_edges(asker),
-        *credential_edges(asker),
-        *passrole_edges(asker),
-        *takeover_edges(asker),
-    ]
+    edges: list[Edge] = list(admins)
+    fans: list[Fan] = []
+    # each family's edges by target, then source (stable), as networkx's shortest paths
+    # break ties by the order edges were added: the same paths whatever order they came in
+    order = {
+        arn: i
+        for i, arn in enumerate(
+            itertools.chain(
+                (p.arn for p in snapshot.principals()), (c.arn for c in snapshot.compute)
+            )
+        )
+    }
+    for family in (
+        assume_role_edges(asker),
+        credential_edges(asker),
+        passrole_edges(asker),
+        takeover_edges(asker),
+    ):
+        found: list[Edge] = []
+        for item in family:
+            if isinstance(item, Fan):
+                fans.append(item)
+            else:
+                found.append(item)
+        found.sort(key=lambda e: order.get(e.target, len(order)))
+        edges += found
     changes = list(policy_change_edges(asker, skip=frozenset(e.source for e in admins)))
     edges += [e for e in changes if e.via is None or e.via == e.source]
     known = {p.arn for p in snapshot.principals()} | {c.arn for c in snapshot.compute}
     externals = [e.source for e in edges if e.source not in known]
     incomplete = tuple(p.arn for p in snapshot.principals() if not asker.own(p).is_complete)
-    graph = EscalationGraph(_nodes(asker, externals), edges, incomplete=incomplete)
+    graph = EscalationGraph(_nodes(asker, externals), edges, incomplete=incomplete, fans=fans)
     for edge in changes:
         if (
             edge.via is None

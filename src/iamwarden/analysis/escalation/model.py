@@ -5,13 +5,14 @@ Owns data only; building edges is the technique modules' work, paths are `graph`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
 from iamwarden.analysis.permissions import MFA_KEYS
 from iamwarden.policy import ConditionRef, Evaluation, PolicySet, Request, StatementRef
 
-__all__ = ["ADMIN", "Decided", "Edge", "Node", "NodeKind", "edge_json"]
+__all__ = ["ADMIN", "FAN_MIN", "Decided", "Edge", "Fan", "Node", "NodeKind", "edge_json"]
 
 ADMIN = "admin"
 """The sink node: every action on every resource"""
@@ -86,6 +87,36 @@ class Edge:
     def requires_mfa(self) -> bool:
         """Whether one of the edge's conditions is on the MFA keys"""
         return any(c.key.lower() in MFA_KEYS for c in self.conditions)
+
+
+FAN_MIN = 32
+"""A technique that takes one source to at least this many targets is kept as one `Fan`"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fan:
+    """One source's edges of one technique to many targets, kept compact
+
+    `targets` are the targets (ARNs) the engine allowed in bulk, every one alike in
+    whether it is conditional (`is_conditional`); `make(target)` decides that one edge
+    again with the engine and returns it (with its decisions), None if it is not allowed.
+    The graph stores one hop from `source` to a hub node of `targets` instead of an edge
+    per target, and makes an `Edge` only for the hops a path uses.
+    """
+
+    source: str
+    technique: str
+    targets: frozenset[str]
+    is_conditional: bool
+    make: Callable[[str], Edge | None]
+
+    def reaches(self, target: str) -> bool:
+        """Whether the fan has an edge to `target`: one of `targets` but `source`
+
+        `targets` may hold `source` itself (so that sources with the same targets share a
+        hub); the hop from it back to itself is never part of a shortest path.
+        """
+        return target in self.targets and target != self.source
 
 
 def edge_json(edge: Edge) -> dict[str, object]:

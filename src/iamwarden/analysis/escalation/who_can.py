@@ -53,7 +53,9 @@ def who_can(
     paths: list[Path] = []
     if graph is not None:
         targets = {arn for arn, _ in direct} | {ADMIN}
-        _, found = nx.multi_source_dijkstra(graph.graph.reverse(copy=False), targets)
+        # sorted: the search breaks ties by the order its sources come in (a set's order
+        # changes from run to run with string hashing)
+        _, found = nx.multi_source_dijkstra(graph.graph.reverse(copy=False), sorted(targets))
         principals = set(graph.principals())
         for source, nodes in sorted(found.items()):
             if source in targets or source not in principals:

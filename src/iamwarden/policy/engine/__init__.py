@@ -25,6 +25,7 @@ from iamwarden.policy.engine.bulk import (
     ResourceList,
     allowed_resources,
     evaluate_resources,
+    shared_key,
 )
 from iamwarden.policy.engine.model import (
     ConditionRef,
@@ -52,4 +53,5 @@ __all__ = [
     "evaluate",
     "evaluate_many",
     "evaluate_resources",
+    "shared_key",
 ]

@@ -20,16 +20,22 @@ from typing import Final
 from iamwarden.policy.arn import try_parse_arn
 from iamwarden.policy.catalog import Catalog
 from iamwarden.policy.conditions import Missing, Rendered, render, render_glob, rendered_text
-from iamwarden.policy.engine.authorizer import SPECIAL, _decide
+from iamwarden.policy.engine.authorizer import SPECIAL, _decide, _resource_account
 from iamwarden.policy.engine.compiled import Stmt
 from iamwarden.policy.engine.context import Context
 from iamwarden.policy.engine.matching import static_resource_hit
 from iamwarden.policy.engine.model import Evaluation, PolicySet, Request
-from iamwarden.policy.engine.plans import compile_set
+from iamwarden.policy.engine.plans import Plan, compile_set
 from iamwarden.policy.engine.principals import parse_principal
 from iamwarden.policy.engine.special import ROLE_ACTIONS, guardrail, needs_resource_grant
 
-__all__ = ["ResourceClass", "ResourceList", "allowed_resources", "evaluate_resources"]
+__all__ = [
+    "ResourceClass",
+    "ResourceList",
+    "allowed_resources",
+    "evaluate_resources",
+    "shared_key",
+]
 
 
 def _mask(flags: Iterable[bool], size: int) -> int:
@@ -253,3 +259,63 @@ def allowed_resources(
     ]
     found.sort(key=lambda pair: pair[0])
     return [(listed.arns[i], evaluation) for i, evaluation in found]
+
+
+def _statements_key(plan: Plan) -> tuple[object, ...]:
+    """The plan's statements by group (compiled statements are shared by content, so
+    equal policies give the same objects)"""
+    groups = (*plan.scp, *plan.rcp, plan.resource, plan.identity, plan.boundary, plan.session)
+    return tuple((g.slot, g.allows, g.denies) for g in groups)
+
+
+def shared_key(request: Request, policies: PolicySet) -> tuple[object, ...] | None:
+    """A key that requests of different principals share when their decisions are equal,
+    or None when the decision may depend on who asks in ways the key does not hold
+
+    For a non-wildcard action without a resource policy (whose `Principal` names someone)
+    and without policy variables in the statements that apply to it, the decision depends
+    on the principal only through its type, account, service-linked and role flags and
+    the values of the condition keys those statements read: with the statements (shared
+    by policy content), the policy set's flags, the action and the resource, two requests
+    with the same key get equal Evaluations (reasons, notes and all). Analyses use it to
+    decide once for every principal whose policies for the action are the same.
+
+    Raises:
+        InputError: the principal is not an ARN, an account id, a service or `*`.
+    """
+    action = request.action.lower()
+    if policies.resource is not None or "*" in action or "?" in action:
+        return None
+    plan = compile_set(policies).plan(action)
+    principal = parse_principal(request.principal)
+    resource_account = _resource_account(request, principal)
+    read: list[tuple[str, object]] = []
+    if not plan.is_static:
+        ctx = Context(request, principal, resource_account, None)
+        groups = (*plan.scp, *plan.rcp, plan.identity, plan.boundary, plan.session)
+        for group in groups:
+            for stmt in (*group.allows, *group.denies):
+                if stmt.res_templates:
+                    return None
+                for clause in stmt.clauses:
+                    if clause.templates is not None:
+                        return None
+                    read.append((clause.key, ctx.values(clause.key)))
+    return (
+        _statements_key(plan),
+        policies.permissions_boundary is None,
+        policies.session is None,
+        policies.scps is None,
+        policies.rcps is None,
+        policies.is_management_account,
+        policies.requires_resource_grant,
+        action,
+        request.resource,
+        resource_account,
+        request.every_resource,
+        principal.type,
+        principal.account,
+        principal.is_service_linked,
+        principal.is_direct_role,
+        tuple(read),
+    )
