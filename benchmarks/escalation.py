@@ -18,9 +18,18 @@ import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
+from benchmarks.assess import (
+    PEER_RATIO,
+    PEERS,
+    _cloudsplaining,
+    _cloudsplaining_version,
+    _run_measured,
+)
 from iamwarden.analysis.escalation import build_graph
 from iamwarden.policy import load_catalog
 from iamwarden.snapshot import (
@@ -37,6 +46,7 @@ from iamwarden.snapshot import (
 )
 
 ACCOUNT = "123456789012"
+_WHEN = "2026-10-01T00:00:00Z"
 IAM = f"arn:aws:iam::{ACCOUNT}"
 TEAMS = 50
 
@@ -160,28 +170,137 @@ def generate(size: int, seed: int = 8) -> Snapshot:
     )
 
 
+def details(snapshot: Snapshot) -> dict[str, Any]:
+    """The snapshot's users, roles and policies as GetAccountAuthorizationDetails (the file
+    Cloudsplaining scans and `iamwarden --input` imports); compute is not part of it"""
+
+    def attached(arns: tuple[str, ...]) -> list[dict[str, str]]:
+        return [{"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in arns]
+
+    users = [
+        {
+            "Path": "/",
+            "UserName": u.name,
+            "UserId": f"AIDA{i:017d}",
+            "Arn": u.arn,
+            "CreateDate": _WHEN,
+            "UserPolicyList": [],
+            "GroupList": [],
+            "AttachedManagedPolicies": attached(u.attached_policies),
+            "Tags": [],
+        }
+        for i, u in enumerate(snapshot.users)
+    ]
+    roles = [
+        {
+            "Path": "/",
+            "RoleName": r.name,
+            "RoleId": f"AROA{i:017d}",
+            "Arn": r.arn,
+            "CreateDate": _WHEN,
+            "AssumeRolePolicyDocument": r.trust_policy.obj(),
+            "InstanceProfileList": [],
+            "RolePolicyList": [],
+            "AttachedManagedPolicies": attached(r.attached_policies),
+            "Tags": [],
+            "RoleLastUsed": {},
+        }
+        for i, r in enumerate(snapshot.roles)
+    ]
+    policies = [
+        {
+            "PolicyName": p.name,
+            "PolicyId": f"ANPA{i:017d}",
+            "Arn": p.arn,
+            "Path": "/",
+            "DefaultVersionId": "v1",
+            "AttachmentCount": 1,
+            "PermissionsBoundaryUsageCount": 0,
+            "IsAttachable": True,
+            "CreateDate": _WHEN,
+            "UpdateDate": _WHEN,
+            "PolicyVersionList": [
+                {
+                    "Document": p.versions[0].document.obj(),
+                    "VersionId": "v1",
+                    "IsDefaultVersion": True,
+                    "CreateDate": _WHEN,
+                }
+            ],
+        }
+        for i, p in enumerate(snapshot.policies)
+    ]
+    return {
+        "UserDetailList": users,
+        "GroupDetailList": [],
+        "RoleDetailList": roles,
+        "Policies": policies,
+    }
+
+
 def one(size: int) -> dict[str, Any]:
     """Build and query the graph of one generated account (run in a child process)"""
     snapshot = generate(size)
     catalog = load_catalog()
+    started = time.process_time()
     start = time.perf_counter()
     graph = build_graph(snapshot, catalog)
     built = time.perf_counter() - start
+    built_cpu = time.process_time() - started
     start = time.perf_counter()
     paths = graph.paths_to()
     queried = time.perf_counter() - start
-    escalating = [
-        p for p in paths if p.source in set(graph.principals()) and not graph.is_admin(p.source)
-    ]
+    principals = set(graph.principals())
+    escalating = [p for p in paths if p.source in principals and not graph.is_admin(p.source)]
     return {
         "principals": size,
         "compute": len(snapshot.compute),
         "build_s": round(built, 2),
+        "build_cpu_s": round(built_cpu, 2),
         "query_s": round(queried, 3),
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "edges": graph.graph.number_of_edges(),
+        "edges": graph.edge_count(),
+        "stored": graph.graph.number_of_edges(),
         "escalating": len(escalating),
     }
+
+
+def _peers(size: int, peer: Path) -> str:
+    """`iamwarden paths --input` (whole process: import + graph + every path) beside
+    Cloudsplaining's `scan` on the same authorization details of `size` principals"""
+    with tempfile.TemporaryDirectory(prefix="iamwarden-escalation-") as tmp:
+        folder = Path(tmp) / "account"
+        folder.mkdir()
+        path = folder / "iam-get-account-authorization-details.json"
+        path.write_text(json.dumps(details(generate(size))))
+        ours, our_peak, _, status = _run_measured(
+            [
+                str(Path(sys.executable).parent / "iamwarden"),
+                "paths",
+                "--input",
+                str(folder),
+                "--format",
+                "json",
+            ],
+            stderr=subprocess.DEVNULL,
+        )
+        if status != 0:
+            return f"iamwarden paths --input failed (exit {status})"
+        out_dir = Path(tmp) / "cloudsplaining"
+        out_dir.mkdir()
+        theirs, their_peak, _, status = _run_measured(
+            [str(peer), "scan", "-i", str(path), "-o", str(out_dir), "-s"],
+            stderr=subprocess.DEVNULL,
+        )
+        if status != 0:
+            return f"cloudsplaining scan failed (exit {status})"
+        ratio = theirs / ours
+        verdict = "OK" if ratio >= PEER_RATIO else f"UNDER {PEER_RATIO:.0f}x"
+        return (
+            f"same authorization details: iamwarden paths --input {ours:.2f} s "
+            f"({our_peak / 2**20:,.0f} MiB), cloudsplaining scan {theirs:.2f} s "
+            f"({their_peak / 2**20:,.0f} MiB): {ratio:.1f}x {verdict}"
+        )
 
 
 def main(argv: list[str]) -> None:
@@ -189,8 +308,14 @@ def main(argv: list[str]) -> None:
         print(json.dumps(one(int(argv[1]))))
         return
     sizes = (500, 2000, 10000)
-    if argv[:1] == ["--sizes"]:
-        sizes = tuple(int(s) for s in argv[1].split(","))
+    if "--sizes" in argv:
+        sizes = tuple(int(s) for s in argv[argv.index("--sizes") + 1].split(","))
+    peer = None if "--no-peers" in argv else _cloudsplaining()
+    print("figures vary with machine load (wall time; cpu is this process's own)")
+    if peer is None:
+        print("cloudsplaining: skipped (--no-peers, or not installed and could not be)")
+    else:
+        print(f"cloudsplaining {_cloudsplaining_version(peer)} from {PEERS}")
     previous: dict[str, Any] | None = None
     for size in sizes:
         out = subprocess.run(
@@ -203,14 +328,24 @@ def main(argv: list[str]) -> None:
         ratio = ""
         if previous is not None:
             ratio = (
-                f"  (x{row['principals'] / previous['principals']:.0f} principals: "
-                f"x{row['build_s'] / max(previous['build_s'], 1e-9):.1f} build time)"
+                f"  (x{row['principals'] / previous['principals']:.1f} principals: "
+                f"x{row['build_s'] / max(previous['build_s'], 1e-9):.1f} build time, "
+                f"x{row['build_cpu_s'] / max(previous['build_cpu_s'], 1e-9):.1f} cpu, "
+                f"x{row['peak_mb'] / max(previous['peak_mb'], 1):.1f} memory)"
             )
+        target = ""
+        if row["principals"] == 10_000:
+            met = row["build_s"] < 30 and row["peak_mb"] < 2048
+            target = f" [target < 30 s, < 2 GB: {'OK' if met else 'OVER'}]"
         print(
             f"{row['principals']:>6} principals, {row['compute']:>5} compute: build "
-            f"{row['build_s']:.2f} s, all paths {row['query_s']:.3f} s, peak "
-            f"{row['peak_mb']} MB, {row['edges']} edges, {row['escalating']} escalate{ratio}"
+            f"{row['build_s']:.2f} s (cpu {row['build_cpu_s']:.2f} s), all paths "
+            f"{row['query_s']:.3f} s, peak {row['peak_mb']} MB, {row['edges']:,} edges "
+            f"({row['stored']:,} stored), {row['escalating']} escalate{ratio}{target}",
+            flush=True,
         )
+        if peer is not None:
+            print(f"        {_peers(size, peer)}", flush=True)
         previous = row
 
 
