@@ -18,6 +18,7 @@ from iamwarden.cli.access_cmd import load_config
 from iamwarden.cli.assess_gc import collector_paused
 from iamwarden.cli.assess_org import collect_index, organization_report
 from iamwarden.cli.assess_progress import assess_display, importing
+from iamwarden.cli.assess_security_hub import default_region, send_to_security_hub
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import (
     OUTPUT_FILE,
@@ -60,6 +61,8 @@ Examples:
   iamwarden assess --profile audit --format json --output report.json
   iamwarden assess --demo --format html --output report.html
   iamwarden assess --demo --format html --format sarif --output-dir reports/
+  iamwarden assess --profile audit --to-security-hub --security-hub-region eu-west-1
+  iamwarden assess --demo --to-security-hub --dry-run
   iamwarden assess --org-index org/ --report-dir reports/
 
 \b
@@ -143,6 +146,24 @@ Exit codes:
     help="The assessment date (ISO 8601, UTC unless an offset is given); default: when the "
     "data was collected.",
 )
+@click.option(
+    "--to-security-hub",
+    "to_security_hub",
+    is_flag=True,
+    help="Also send every result to AWS Security Hub as ASFF findings (BatchImportFindings, "
+    "batches of 100): a write to your AWS account, only with this flag.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="With --to-security-hub: print the ASFF findings that would be sent, send nothing.",
+)
+@click.option(
+    "--security-hub-region",
+    metavar="REGION",
+    help="Region of the Security Hub findings (--to-security-hub, --format asff); default: "
+    "the AWS configuration's region, else us-east-1.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Plain log lines instead of progress bars.")
 def assess_command(
     output_formats: tuple[str, ...],
@@ -157,6 +178,9 @@ def assess_command(
     org_index: Path | None,
     report_dir: Path,
     as_of: datetime | None,
+    to_security_hub: bool,
+    dry_run: bool,
+    security_hub_region: str | None,
     quiet: bool,
     **source: Any,
 ) -> None:
@@ -172,6 +196,11 @@ def assess_command(
     if len(formats) > 1 and output_dir is None:
         raise click.UsageError("several --format need --output-dir DIR")
     is_org_mode = is_org or org_index is not None or bool(role_name)
+    if dry_run and not to_security_hub:
+        raise click.UsageError("--dry-run goes with --to-security-hub")
+    if is_org_mode and to_security_hub:
+        raise click.UsageError("--to-security-hub assesses one account, not an organization")
+    region = security_hub_region or default_region()
     if is_org_mode and (output_dir is not None or formats[0] not in ("text", "json")):
         raise click.UsageError("organization mode writes one --format, text or json")
     if output_dir is not None:
@@ -232,18 +261,20 @@ def assess_command(
                 )
                 result = assess(snapshot, options)
             worst = result.worst_failure()
+            if to_security_hub:
+                send_to_security_hub(result, region=region, dry_run=dry_run)
             if output_dir is not None:
                 for name in formats:
                     written = output_dir / FORMATS[name].filename
-                    write_text(written, render_format(name, result))
+                    write_text(written, render_format(name, result, region=region))
                     click.echo(f"wrote {written}", err=True)
                 rendered = ""
             elif output_format == "text" and output is None and sys.stdout.isatty():
                 render_terminal(result, Console())
                 rendered = ""
             else:
-                rendered = render_format(output_format, result)
-    if output_dir is None and output is None:
+                rendered = render_format(output_format, result, region=region)
+    if output_dir is None and output is None and not dry_run:
         click.echo(rendered, nl=False)
     elif output is not None:
         write_text(output, rendered)

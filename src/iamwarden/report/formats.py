@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from iamwarden.analysis import Assessment
+from iamwarden.report.asff import render_asff
 from iamwarden.report.csv_report import render_csv
 from iamwarden.report.html import render_html
 from iamwarden.report.json_report import render_json
@@ -26,8 +27,10 @@ class ReportFormat:
 
     name: str
     filename: str
-    render: Callable[[Assessment], str]
+    render: Callable[..., str]
+    """`render(assessment)`, or `render(assessment, region=...)` when `takes_region`"""
     description: str
+    takes_region: bool = False
 
 
 FORMATS: Mapping[str, ReportFormat] = MappingProxyType(
@@ -64,16 +67,27 @@ FORMATS: Mapping[str, ReportFormat] = MappingProxyType(
                 render=render_csv,
                 description="one row per resource-level result",
             ),
+            ReportFormat(
+                name="asff",
+                filename="report.asff.json",
+                render=render_asff,
+                description="Security Hub findings (ASFF, BatchImportFindings input)",
+                takes_region=True,
+            ),
         )
     }
 )
 """Every format by name, in the order the help lists them"""
 
 
-def render_format(name: str, assessment: Assessment) -> str:
-    """The assessment rendered in the format called `name`
+def render_format(name: str, assessment: Assessment, *, region: str = "us-east-1") -> str:
+    """The assessment rendered in the format called `name`; `region` is where ASFF findings
+    are to be imported (their product ARN and resource region)
 
     Raises:
         KeyError: for a name not in `FORMATS`.
     """
-    return FORMATS[name].render(assessment)
+    found = FORMATS[name]
+    if found.takes_region:
+        return str(found.render(assessment, region=region))
+    return str(found.render(assessment))
