@@ -1,0 +1,340 @@
+"""From a CloudTrail event to the IAM actions it needed and the resources it touched
+
+eventSource names the service (`s3.amazonaws.com` → `s3`, `monitoring` → `cloudwatch`), and
+eventName the API operation (Lambda's versioned names such as `GetFunction20150331v2` lose
+their date). The operation is looked up, in this order, in `OVERRIDES` (known mismatches of
+the data, calls AWS documents as needing other actions), in the table derived from
+iann0036/iam-dataset (`data/event_actions.json.gz`, MIT, see NOTICE), and last in the
+catalogue under its own name (marked `SAME_NAME`, never silent). Every action is checked
+against the catalogue; one it lacks is dropped and said. Resource ARNs are filled from the
+request parameters into the catalogue's ARN formats (or the data's own ARN templates), from
+the record's `resources` where those fail, else `*` with the reason.
+
+This module maps; it reads no events and decides nothing (the engine does).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from typing import Any
+
+from iamwarden.activity.derive import DATA_FILE
+from iamwarden.activity.templates import TemplateValues, fill
+from iamwarden.policy import Catalog, load_catalog
+
+__all__ = [
+    "OVERRIDES",
+    "SOURCE_NAMESPACES",
+    "EventMapper",
+    "EventMapping",
+    "MappedAction",
+    "MappingSource",
+    "load_mapper",
+]
+
+SOURCE_NAMESPACES: Mapping[str, str] = {
+    "monitoring": "cloudwatch",
+    "email": "ses",
+    "models.lex": "lex",
+    "runtime.lex": "lex",
+    "bedrock-runtime": "bedrock",
+    "tagging": "tag",
+}
+"""eventSource names (without `.amazonaws.com`) that are not their service's IAM prefix"""
+
+OVERRIDES: Mapping[tuple[str, str], tuple[str, ...]] = {
+    # not calls that IAM authorizes
+    ("signin", "ConsoleLogin"): (),
+    ("signin", "CheckMfa"): (),
+    ("signin", "SwitchRole"): (),
+    ("sts", "GetCallerIdentity"): (),
+    # newer than the data, or named other than the API
+    ("secretsmanager", "BatchGetSecretValue"): (
+        "secretsmanager:BatchGetSecretValue",
+        "secretsmanager:GetSecretValue",
+    ),
+    ("s3", "ListObjects"): ("s3:ListBucket",),
+    ("s3", "ListObjectsV2"): ("s3:ListBucket",),
+    ("s3", "ListObjectVersions"): ("s3:ListBucketVersions",),
+    ("s3", "HeadBucket"): ("s3:ListBucket",),
+    ("s3", "GetBucketLocation"): ("s3:GetBucketLocation",),
+    ("kms", "ReEncrypt"): ("kms:ReEncryptFrom", "kms:ReEncryptTo"),
+    ("ec2-instance-connect", "SendSerialConsoleSSHPublicKey"): (
+        "ec2-instance-connect:SendSerialConsoleSSHPublicKey",
+    ),
+}
+"""(service prefix, eventName) → the IAM actions the call needs, where the data is wrong or
+silent; an empty tuple: the event is not an authorized API call (sign-in, permissionless)"""
+
+_VERSIONED = re.compile(r"^(.+?)(?:\d{4}_\d{2}_\d{2}|\d{8})(?:v\d+)?$")
+
+
+class MappingSource(Enum):
+    """Where an event's actions came from"""
+
+    OVERRIDE = "override"
+    TABLE = "iam-dataset"
+    SAME_NAME = "same name in the catalogue"
+    NONE = "unmapped"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MappedAction:
+    """One IAM action a call needed, on `resources` (ARNs, or `*` with `note` saying why)"""
+
+    action: str
+    resources: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventMapping:
+    """The actions of one event; `problem` says why there are none (unmapped) or what was
+    dropped (an action the catalogue lacks)"""
+
+    service: str | None
+    operation: str
+    actions: tuple[MappedAction, ...]
+    source: MappingSource
+    problem: str = ""
+
+    @property
+    def is_mapped(self) -> bool:
+        """Whether the event was understood (an empty `actions` may be: a sign-in)"""
+        return self.source is not MappingSource.NONE
+
+
+def _holds(condition: Mapping[str, Any], values: TemplateValues) -> bool:
+    """Whether a data entry's condition on the request holds (unknown operators: it does)"""
+    found = values.get(str(condition.get("lhs", "")))
+    op = str(condition.get("op", ""))
+    rhs = str(condition.get("rhs", ""))
+    if op == "Exists":
+        result = found is not None
+    elif op == "NotExists":
+        result = found is None
+    elif op == "NotEquals":
+        result = found != rhs
+    elif op == "IContains":
+        result = found is not None and rhs.lower() in found.lower()
+    elif op == "INotContains":
+        result = found is None or rhs.lower() not in found.lower()
+    else:
+        result = True
+    also = condition.get("andCondition")
+    return result and (not isinstance(also, Mapping) or _holds(also, values))
+
+
+class EventMapper:
+    """Maps events to actions with the shipped table, checked against `catalog`"""
+
+    def __init__(self, catalog: Catalog, table: Mapping[str, Any]) -> None:
+        self.catalog = catalog
+        self._operations: Mapping[str, list[dict[str, Any]]] = table["operations"]
+        self._namespaces: Mapping[str, list[str]] = table["namespaces"]
+        self._permissionless = frozenset(table["permissionless"])
+        self.source_note: str = table["source"]
+
+    def service(self, event_source: str) -> str | None:
+        """The IAM service prefix of an eventSource, None when no service has it"""
+        label = event_source.removesuffix(".amazonaws.com")
+        label = SOURCE_NAMESPACES.get(label, label)
+        if label in self.catalog.services or label in self._namespaces:
+            return label
+        last = label.rsplit(".", 1)[-1]
+        return last if last in self.catalog.services else None
+
+    def _entries(self, service: str, operation: str) -> list[dict[str, Any]] | None:
+        for sdk in self._namespaces.get(service, ()):
+            entries = self._operations.get(f"{sdk}.{operation}")
+            if entries is not None:
+                return entries
+        return None
+
+    def _is_permissionless(self, service: str, operation: str) -> bool:
+        return any(
+            f"{sdk}.{operation}" in self._permissionless
+            for sdk in self._namespaces.get(service, ())
+        )
+
+    def map_event(
+        self,
+        *,
+        event_source: str,
+        event_name: str,
+        parameters: Mapping[str, Any] | None = None,
+        resources: Sequence[Any] = (),
+        region: str = "",
+        account: str = "",
+        partition: str = "aws",
+    ) -> EventMapping:
+        """The actions and resources of one event (see the module's docstring for the order)"""
+        service = self.service(event_source)
+        versioned = _VERSIONED.match(event_name)
+        operation = versioned.group(1) if versioned else event_name
+        if service is None:
+            return EventMapping(
+                service=None,
+                operation=operation,
+                actions=(),
+                source=MappingSource.NONE,
+                problem=f"unknown event source `{event_source}`",
+            )
+        values = TemplateValues(
+            parameters or {}, partition=partition, region=region, account=account
+        )
+        overridden = OVERRIDES.get((service, operation))
+        entries: list[dict[str, Any]]
+        if overridden is not None:
+            source = MappingSource.OVERRIDE
+            table = {e["action"].lower(): e for e in self._entries(service, operation) or ()}
+            entries = [table.get(a.lower(), {"action": a}) for a in overridden]
+        elif (found := self._entries(service, operation)) is not None:
+            source, entries = MappingSource.TABLE, found
+        elif self._is_permissionless(service, operation):
+            return EventMapping(
+                service=service, operation=operation, actions=(), source=MappingSource.TABLE
+            )
+        elif self.catalog.action_exists(f"{service}:{operation}"):
+            source, entries = MappingSource.SAME_NAME, [{"action": f"{service}:{operation}"}]
+        else:
+            return EventMapping(
+                service=service,
+                operation=operation,
+                actions=(),
+                source=MappingSource.NONE,
+                problem=f"no action for `{service}` `{operation}`",
+            )
+        actions: dict[str, MappedAction] = {}
+        unknown: list[str] = []
+        for entry in entries:
+            name = entry["action"]
+            if not self.catalog.action_exists(name):
+                unknown.append(name)
+                continue
+            when = entry.get("when")
+            if isinstance(when, Mapping) and not _holds(when, values):
+                continue
+            if _passes_nothing(entry, values):
+                continue
+            action = self.catalog.canonical(name)
+            mapped = self._resources(action, entry, values, resources, parameters or {})
+            if action in actions:
+                merged = tuple(dict.fromkeys((*actions[action].resources, *mapped.resources)))
+                mapped = MappedAction(action=action, resources=merged, note=mapped.note)
+            actions[action] = mapped
+        problem = (
+            f"the catalogue has no action {', '.join(f'`{u}`' for u in unknown)}" if unknown else ""
+        )
+        if not actions and unknown:
+            source = MappingSource.NONE
+        return EventMapping(
+            service=service,
+            operation=operation,
+            actions=tuple(actions.values()),
+            source=source,
+            problem=problem,
+        )
+
+    def _resources(
+        self,
+        action: str,
+        entry: Mapping[str, Any],
+        values: TemplateValues,
+        record_resources: Sequence[Any],
+        parameters: Mapping[str, Any],
+    ) -> MappedAction:
+        types = self.catalog.resource_types(action)
+        described = any(entry.get(k) for k in ("vars", "arns", "override"))
+        if not types:
+            return MappedAction(action=action, resources=("*",))
+        if not (described or record_resources):
+            return MappedAction(
+                action=action, resources=("*",), note="the data names no resource for this call"
+            )
+        found: list[str] = []
+        if entry.get("override"):
+            arn = fill(str(entry["override"]), values)
+            if arn:
+                found.append(arn)
+        for template in dict(entry.get("arns", {})).values():
+            arn = fill(str(template), values)
+            if arn and arn.startswith("arn:") and not found:
+                found.append(arn)
+        if not found:
+            variables: dict[str, str] = {}
+            for name, template in dict(entry.get("vars", {})).items():
+                value = fill(str(template), values)
+                if value:
+                    variables[name] = value
+            filled = values.with_values(variables)
+            for kind in types:
+                for arn_format in kind.arn_formats:
+                    arn = fill(arn_format, filled) if _named(arn_format, variables) else None
+                    if arn and not found:
+                        found.append(arn)
+        if not found:
+            prefix = f":{action.split(':', 1)[0]}:"
+            found = [
+                str(item.get("ARN") or item.get("arn"))
+                for item in record_resources
+                if isinstance(item, Mapping)
+                and prefix in str(item.get("ARN") or item.get("arn") or "")
+            ]
+        if not found:
+            return MappedAction(
+                action=action,
+                resources=("*",),
+                note="the resource cannot be derived from the request",
+            )
+        if action.startswith("secretsmanager:"):
+            secret = str(parameters.get("secretId", ""))
+            found = [
+                f"{arn}-??????" if ":secret:" in arn and not secret.startswith("arn:") else arn
+                for arn in found
+            ]
+        return MappedAction(action=action, resources=tuple(dict.fromkeys(found)))
+
+
+def _passes_nothing(entry: Mapping[str, Any], values: TemplateValues) -> bool:
+    """Whether the entry is iam:PassRole and the request names no role to pass (the data
+    lists PassRole beside every call that may take a role: SSM SendCommand without
+    ServiceRoleArn passes none)"""
+    if str(entry.get("action", "")).lower() != "iam:passrole":
+        return False
+    templates = [str(entry.get("override", "")), *map(str, dict(entry.get("arns", {})).values())]
+    templates += [str(t) for t in dict(entry.get("vars", {})).values()]
+    return all(fill(t, values) in (None, "") for t in templates if t)
+
+
+_FORMAT_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+
+
+def _named(arn_format: str, variables: Mapping[str, str]) -> bool:
+    """Whether every variable of an ARN format but partition, region and account is given"""
+    needed = {v for v in _FORMAT_VARIABLE.findall(arn_format)} - {
+        "Partition",
+        "Region",
+        "Account",
+    }
+    # a format filled only from literal `*` templates (or from nothing) says nothing of the
+    # resource the call touched
+    return needed <= set(variables) and any(variables[v] != "*" for v in needed)
+
+
+@cache
+def _table() -> Mapping[str, Any]:
+    loaded: Mapping[str, Any] = json.loads(gzip.decompress(DATA_FILE.read_bytes()))
+    return loaded
+
+
+def load_mapper(catalog: Catalog | None = None) -> EventMapper:
+    """The event mapper over the shipped table (read once) and `catalog` (default: the
+    loaded catalogue)"""
+    return EventMapper(catalog or load_catalog(), _table())
