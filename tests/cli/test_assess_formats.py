@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from iamwarden.cli.main import cli
@@ -86,3 +88,18 @@ def test_organization_mode_takes_text_or_json_only(tmp_path: Path) -> None:
     result = run("--org-index", str(tmp_path), "--format", "html")
     assert result.exit_code == 2
     assert "organization mode writes one --format, text or json" in result.output
+
+
+def test_a_format_whose_extra_is_missing_fails_before_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "py_ocsf_models" else real(name, *a),
+    )
+    result = run("--demo", "--format", "ocsf", "-o", str(tmp_path / "out.json"))
+    assert result.exit_code == 2
+    assert "--format ocsf needs `pip install 'iamwarden[ocsf]'`" in result.output
+    assert not (tmp_path / "out.json").exists()

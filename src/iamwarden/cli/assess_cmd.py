@@ -30,7 +30,7 @@ from iamwarden.cli.files import (
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.findings import Severity
 from iamwarden.report import render_terminal
-from iamwarden.report.formats import FORMATS, render_format
+from iamwarden.report.formats import FORMATS, missing_extra, render_format
 
 __all__ = ["assess_command"]
 
@@ -201,6 +201,9 @@ def assess_command(
     if is_org_mode and to_security_hub:
         raise click.UsageError("--to-security-hub assesses one account, not an organization")
     region = security_hub_region or default_region()
+    for name in formats:
+        if extra := missing_extra(name):
+            raise click.UsageError(f"--format {name} needs `pip install 'iamwarden[{extra}]'`")
     if is_org_mode and (output_dir is not None or formats[0] not in ("text", "json")):
         raise click.UsageError("organization mode writes one --format, text or json")
     if output_dir is not None:

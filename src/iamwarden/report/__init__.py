@@ -1,4 +1,4 @@
-"""Renderers of an assessment: plain text, rich terminal, JSON, HTML, SARIF, CSV"""
+"""Renderers of an assessment: plain text, rich terminal, JSON, HTML, SARIF, CSV, ASFF, OCSF"""
 
 from iamwarden.report.csv_report import render_csv
 from iamwarden.report.html import render_html

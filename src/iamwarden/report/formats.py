@@ -6,6 +6,7 @@ renderer is a pure function of the `Assessment` returning the file's text.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -15,10 +16,13 @@ from iamwarden.report.asff import render_asff
 from iamwarden.report.csv_report import render_csv
 from iamwarden.report.html import render_html
 from iamwarden.report.json_report import render_json
+from iamwarden.report.ocsf import render_ocsf
 from iamwarden.report.sarif import render_sarif
 from iamwarden.report.text import render_text
 
-__all__ = ["FORMATS", "ReportFormat", "render_format"]
+__all__ = ["FORMATS", "ReportFormat", "missing_extra", "render_format"]
+
+_EXTRA_MODULES = {"ocsf": "py_ocsf_models"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,6 +35,8 @@ class ReportFormat:
     """`render(assessment)`, or `render(assessment, region=...)` when `takes_region`"""
     description: str
     takes_region: bool = False
+    extra: str = ""
+    """The optional extra it needs installed (`pip install 'iamwarden[ocsf]'`), if any"""
 
 
 FORMATS: Mapping[str, ReportFormat] = MappingProxyType(
@@ -74,10 +80,25 @@ FORMATS: Mapping[str, ReportFormat] = MappingProxyType(
                 description="Security Hub findings (ASFF, BatchImportFindings input)",
                 takes_region=True,
             ),
+            ReportFormat(
+                name="ocsf",
+                filename="report.ocsf.json",
+                render=render_ocsf,
+                description="OCSF Detection and Compliance Findings (needs the [ocsf] extra)",
+                extra="ocsf",
+            ),
         )
     }
 )
 """Every format by name, in the order the help lists them"""
+
+
+def missing_extra(name: str) -> str:
+    """The extra format `name` needs and is not installed, or `""`"""
+    extra = FORMATS[name].extra
+    if extra and importlib.util.find_spec(_EXTRA_MODULES[extra]) is None:
+        return extra
+    return ""
 
 
 def render_format(name: str, assessment: Assessment, *, region: str = "us-east-1") -> str:
