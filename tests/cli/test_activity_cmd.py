@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from iamwarden.cli.main import cli
@@ -46,3 +47,160 @@ def test_ingest_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
     )
     assert bad_time.exit_code == 2
     assert bad_time.stderr.startswith("error: --since: `soon` is not a time")
+
+
+DEV_ROLE = "arn:aws:iam::210987654321:role/dev-role-01"
+
+
+@pytest.fixture(scope="module")
+def demo_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo history for the module, in a cache folder of its own"""
+    from iamwarden.activity.demo import ensure_demo_store
+
+    cache = tmp_path_factory.mktemp("cache")
+    ensure_demo_store(cache / "iamwarden")
+    return cache
+
+
+def test_generate_on_the_demo_history(demo_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(demo_cache))
+    result = CliRunner().invoke(
+        cli, ["activity", "generate", "--demo", "--principal", DEV_ROLE, "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    actions = {a for s in found["policy"]["Statement"] for a in s["Action"]}
+    assert {a.split(":")[0] for a in actions} == {"s3", "lambda", "dynamodb"}
+    verification = found["verification"]
+    assert verification["denied"] == []
+    assert verification["allowed_requests"] == verification["requests"] > 10
+    # AdministratorAccess today: everything but the S3, Lambda and DynamoDB use is dropped
+    dropped = found["dropped"]
+    assert dropped["assessed"] and "iam" in dropped["services_dropped"]
+    assert set(dropped["services_narrowed"]) == {"s3", "lambda", "dynamodb"}
+    text = CliRunner().invoke(cli, ["activity", "generate", "--demo", "--principal", DEV_ROLE])
+    assert "verified by the engine: " in text.stdout
+    assert "allowed by the generated policy" in text.stdout
+
+
+def test_generate_writes_the_policy_and_replay_passes_on_it(
+    demo_cache: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(demo_cache))
+    policy = tmp_path / "policy.json"
+    runner = CliRunner()
+    made = runner.invoke(
+        cli, ["activity", "generate", "--demo", "--principal", DEV_ROLE, "-o", str(policy)]
+    )
+    assert made.exit_code == 0, made.output
+    replayed = runner.invoke(
+        cli, ["activity", "replay", "--demo", "--principal", DEV_ROLE, "--policy", str(policy)]
+    )
+    assert replayed.exit_code == 0, replayed.output
+    assert "DENIED" not in replayed.stdout
+
+
+def test_replay_reports_what_breaks_exit_1(
+    demo_cache: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(demo_cache))
+    policy = tmp_path / "p.json"
+    policy.write_text(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:*", "dynamodb:*", "lambda:Get*", "lambda:List*"],
+                        "Resource": "*",
+                    }
+                ],
+            }
+        )
+    )
+    scp = tmp_path / "scp.json"
+    scp.write_text(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Deny", "Action": "dynamodb:PutItem", "Resource": "*"},
+                    {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                ],
+            }
+        )
+    )
+    result = CliRunner().invoke(
+        cli,
+        [
+            "activity",
+            "replay",
+            "--demo",
+            "--principal",
+            DEV_ROLE,
+            "--policy",
+            str(policy),
+            "--scp",
+            str(scp),
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    denied = {d["action"]: d for d in json.loads(result.stdout)["denied"]}
+    assert set(denied) == {"dynamodb:PutItem", "lambda:UpdateFunctionCode"}
+    assert denied["dynamodb:PutItem"]["denied_by"] == "scp"
+    assert denied["dynamodb:PutItem"]["decision"] == "explicitDeny"
+    assert denied["lambda:UpdateFunctionCode"]["denied_by"] == "identity"
+    assert denied["lambda:UpdateFunctionCode"]["count"] > 0
+
+
+def test_replay_bad_policy_is_one_line_exit_2(demo_cache: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"Version": "2012-10-17", "Statement": [')
+    result = CliRunner().invoke(
+        cli,
+        [
+            "activity",
+            "replay",
+            "--db",
+            str(tmp_path / "x.duckdb"),
+            "--principal",
+            DEV_ROLE,
+            "--policy",
+            str(bad),
+        ],
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {bad}: ") and result.stderr.count("\n") == 1
+
+
+def test_a_missing_store_is_one_line_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["activity", "principals", "--db", str(tmp_path / "none.duckdb")]
+    )
+    assert result.exit_code == 2
+    assert "no such activity store" in result.stderr
+
+
+def test_principals_and_unmapped(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    write_records(
+        logs / "a.json",
+        [record(), record("Mystery", source="nowhere.amazonaws.com")],
+    )
+    db = tmp_path / "t.duckdb"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["activity", "ingest", str(logs), "--db", str(db)]).exit_code == 0
+    who = runner.invoke(cli, ["activity", "principals", "--db", str(db), "--format", "json"])
+    (row,) = json.loads(who.stdout)
+    assert (row["principal"], row["kind"], row["events"]) == (
+        "arn:aws:iam::111122223333:role/dev",
+        "role",
+        2,
+    )
+    unmapped = runner.invoke(cli, ["activity", "unmapped", "--db", str(db)])
+    assert unmapped.stdout == (
+        "nowhere.amazonaws.com Mystery: 1 event; unknown event source `nowhere.amazonaws.com`\n"
+    )

@@ -80,7 +80,8 @@ class GeneratedPolicy:
 
 def _sid(service: str, index: int) -> str:
     words = re.split(r"[^A-Za-z0-9]+", service)
-    return "".join(w[:1].upper() + w[1:] for w in words if w) + (str(index) if index else "")
+    base = "".join(w[:1].upper() + w[1:] for w in words if w)
+    return base if index == 0 else f"{base}Group{index + 1}"
 
 
 def _common_prefix(texts: Sequence[str]) -> str:

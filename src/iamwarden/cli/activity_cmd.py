@@ -3,12 +3,14 @@ questions asked of it"""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,8 +22,21 @@ from iamwarden.activity import (
     ingest_files,
     open_store,
 )
+from iamwarden.activity.calls import RecordedCall, recorded_calls, unmapped_events, window
+from iamwarden.activity.generate import (
+    GeneratedPolicy,
+    Verification,
+    generate_policy,
+    generated_policy_set,
+    verify,
+)
+from iamwarden.activity.mapping import load_mapper
+from iamwarden.activity.principals import list_principals
 from iamwarden.analysis.evidence import counted
+from iamwarden.cli.exit_codes import ExitCode
+from iamwarden.cli.files import OUTPUT_FILE, read_text, write_text
 from iamwarden.errors import InputError
+from iamwarden.policy import Policy, PolicyKind, PolicySet, load_catalog, parse_policy
 
 __all__ = ["activity"]
 
@@ -169,3 +184,453 @@ def ingest_command(
         found = ingest_files(store, [*local, *remote], options=options, progress=progress)
     for line in _summary(found):
         click.echo(line)
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "iamwarden"
+
+
+def _store_path(db: Path | None, *, demo: bool) -> Path:
+    """The store a question is asked of: `--db`, the demo history with `--demo`, else the
+    default file"""
+    if db is not None:
+        return db
+    if demo:
+        from iamwarden.activity.demo import ensure_demo_store
+
+        try:
+            return ensure_demo_store(_cache_dir())
+        except OSError as error:
+            raise InputError(
+                f"cannot build the demo history: {error.strerror or error}",
+                path=str(_cache_dir()),
+            ) from None
+    return _DEFAULT_DB
+
+
+_DB_OPTION = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"The activity store (default: the demo history with --demo, else {_DEFAULT_DB}).",
+)
+_DAYS_OPTION = click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=90,
+    show_default=True,
+    help="Days of history, ending at the store's latest event.",
+)
+_FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+
+
+def _calls(
+    db: Path, principal: str, days: int
+) -> tuple[tuple[RecordedCall, ...], datetime | None, datetime | None]:
+    mapper = load_mapper()
+    with open_store(db, read_only=True) as store:
+        since, until = window(store, days)
+        calls = recorded_calls(store, principal, mapper, since=since, until=until)
+    return calls, since, until
+
+
+def _span(since: datetime | None, until: datetime | None) -> str:
+    if since is None or until is None:
+        return "the whole history"
+    return f"{since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC"
+
+
+def _verification_json(found: Verification) -> dict[str, Any]:
+    return {
+        "requests": found.requests,
+        "calls": found.calls,
+        "allowed_requests": found.allowed_requests,
+        "allowed_calls": found.allowed_calls,
+        "delegated_to_iam": found.delegated,
+        "denied": [
+            {
+                "action": request.action,
+                "resource": request.resource,
+                "count": request.count,
+                "last_seen": request.last_seen.isoformat() + "Z",
+                "event_names": list(request.event_names),
+                "decision": answer.decision.value,
+                "denied_by": answer.deciding_kind.value if answer.deciding_kind else None,
+                "statements": [str(s) for s in answer.reasons],
+            }
+            for request, answer in found.denied
+        ],
+    }
+
+
+def _verification_text(found: Verification, *, what: str) -> list[str]:
+    lines = [
+        f"verified by the engine: {found.allowed_requests} of "
+        f"{counted(found.requests, 'recorded request')} ({found.allowed_calls} of "
+        f"{counted(found.calls, 'call')}) allowed by {what}"
+    ]
+    if found.delegated:
+        lines.append(
+            f"  {counted(found.delegated, 'request')} on KMS keys or roles decided with the "
+            "resource's policy delegating to IAM (the default key policy, a trust policy "
+            "naming the account)"
+        )
+    for request, answer in found.denied:
+        by = f" by the {answer.deciding_kind.value} policies" if answer.deciding_kind else ""
+        lines.append(
+            f"  DENIED {request.action} on {request.resource}: {counted(request.count, 'call')}, "
+            f"last {request.last_seen:%Y-%m-%d %H:%M:%S} UTC ({', '.join(request.event_names)}); "
+            f"{answer.decision.value}{by}"
+        )
+        lines.extend(f"    {ref}" for ref in answer.reasons)
+    return lines
+
+
+def _dropped(
+    demo: bool,
+    input_dir: Path | None,
+    snapshot_file: Path | None,
+    principal: str,
+    generated: GeneratedPolicy,
+) -> dict[str, Any] | None:
+    """What the principal's current policies allow (engine) that the generated one does not"""
+    if not (demo or input_dir or snapshot_file):
+        return None
+    from iamwarden.analysis.effective import effective_permissions
+    from iamwarden.cli.sources import load_source
+
+    snapshot = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
+    found = effective_permissions(snapshot, principal, catalog=load_catalog())
+    if found.not_assessed:
+        return {"assessed": False, "not_assessed": list(found.not_assessed)}
+    kept = set(generated.actions)
+    allowed: dict[str, set[str]] = {}
+    for grant in found.grants:
+        allowed.setdefault(grant.service, set()).add(grant.action)
+    dropped = {svc: sorted(a for a in acts if a not in kept) for svc, acts in allowed.items()}
+    return {
+        "assessed": True,
+        "allowed_now": sum(len(a) for a in allowed.values()),
+        "dropped": sum(len(a) for a in dropped.values()),
+        "services_dropped": sorted(s for s, a in dropped.items() if len(a) == len(allowed[s])),
+        "services_narrowed": {
+            s: {"dropped": len(a), "allowed_now": len(allowed[s])}
+            for s, a in sorted(dropped.items())
+            if a and len(a) < len(allowed[s])
+        },
+        "services_kept": sorted(s for s, a in dropped.items() if not a),
+    }
+
+
+def _dropped_text(dropped: dict[str, Any]) -> list[str]:
+    if not dropped["assessed"]:
+        return ["current policies: NOT ASSESSED", *(f"  {r}" for r in dropped["not_assessed"])]
+    gone = dropped["services_dropped"]
+    shown = ", ".join(gone[:12]) + (f" and {len(gone) - 12} more" if len(gone) > 12 else "")
+    lines = [
+        f"dropped: the current policies allow {counted(dropped['allowed_now'], 'action')}; "
+        f"the generated policy drops {dropped['dropped']} of them",
+        f"  {counted(len(gone), 'service')} entirely: {shown or 'none'}",
+    ]
+    for service, counts in dropped["services_narrowed"].items():
+        lines.append(f"  {service}: {counts['dropped']} of {counts['allowed_now']} actions dropped")
+    return lines
+
+
+@activity.command(
+    "generate",
+    epilog="""\b
+Examples:
+  iamwarden activity generate --demo --principal arn:aws:iam::210987654321:role/dev-role-01
+  iamwarden activity generate --db trail.duckdb --principal ARN --days 30 -o policy.json
+  iamwarden activity generate --db trail.duckdb --snapshot acme.json --principal ARN --format json
+
+\b
+Exit codes:
+  0  done: the engine allows every recorded call under the generated policy
+  1  the engine denies a recorded call under the generated policy (listed)
+  2  bad usage or bad input (one line on stderr)
+""",
+)
+@click.option(
+    "--principal", required=True, help="ARN of the role or user (as CloudTrail names it)."
+)
+@_DAYS_OPTION
+@_DB_OPTION
+@click.option("--demo", is_flag=True, help="Use the demo account and its generated history.")
+@click.option(
+    "--input",
+    "input_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="An export directory, to list what the current policies allow that the new one drops.",
+)
+@click.option(
+    "--snapshot",
+    "snapshot_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A snapshot file, to list what the current policies allow that the new one drops.",
+)
+@click.option("-o", "--output", type=OUTPUT_FILE, help="Also write the policy document here.")
+@_FORMAT_OPTION
+def generate_command(
+    principal: str,
+    days: int,
+    db: Path | None,
+    demo: bool,
+    input_dir: Path | None,
+    snapshot_file: Path | None,
+    output: Path | None,
+    fmt: str,
+) -> None:
+    """A least-privilege policy for PRINCIPAL from its successful recorded calls, verified by
+    the engine; with a snapshot source, what its current policies allow that it drops."""
+    if sum(bool(x) for x in (demo, input_dir, snapshot_file)) > 1:
+        raise click.UsageError("give at most one source: --demo, --input DIR or --snapshot FILE")
+    calls, since, until = _calls(_store_path(db, demo=demo), principal, days)
+    generated = generate_policy(principal, calls)
+    verdict = verify(principal, generated.requests, generated_policy_set(generated))
+    dropped = _dropped(demo, input_dir, snapshot_file, principal, generated)
+    if output is not None and generated.document is not None:
+        write_text(output, generated.document + "\n")
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "principal": principal,
+                    "window": {
+                        "since": since.isoformat() + "Z" if since else None,
+                        "until": until.isoformat() + "Z" if until else None,
+                    },
+                    "policy": json.loads(generated.document) if generated.document else None,
+                    "calls": generated.calls,
+                    "verification": _verification_json(verdict),
+                    "wildcards": [{"action": a, "reason": r} for a, r in generated.wildcards],
+                    "unmapped": [
+                        {
+                            "event_source": u.event_source,
+                            "event_name": u.event_name,
+                            "count": u.count,
+                            "problem": u.problem,
+                        }
+                        for u in generated.unmapped
+                    ],
+                    "dropped": dropped,
+                },
+                indent=2,
+                sort_keys=True,
+            )
+        )
+    else:
+        for line in _generate_text(principal, generated, verdict, dropped, since, until):
+            click.echo(line)
+    if not verdict.holds:
+        sys.exit(ExitCode.FINDINGS)
+
+
+def _generate_text(
+    principal: str,
+    generated: GeneratedPolicy,
+    verdict: Verification,
+    dropped: dict[str, Any] | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[str]:
+    if generated.document is None:
+        lines = [
+            f"{principal}: no successful recorded call in {_span(since, until)}; no policy",
+        ]
+    else:
+        lines = [
+            f"generated policy for {principal}: {counted(len(generated.actions), 'action')} "
+            f"from {counted(generated.calls, 'call')} ({_span(since, until)})",
+            generated.document,
+            *_verification_text(verdict, what="the generated policy"),
+        ]
+    if generated.wildcards:
+        lines.append("resources left as *:")
+        lines.extend(f"  {action}: {reason}" for action, reason in generated.wildcards)
+    if generated.unmapped:
+        lines.append("events with no IAM action (not in the policy):")
+        lines.extend(
+            f"  {u.event_source} {u.event_name}: {counted(u.count, 'event')}; {u.problem}"
+            for u in generated.unmapped
+        )
+    if dropped is not None:
+        lines.extend(_dropped_text(dropped))
+    return lines
+
+
+def _read_policy(path: Path, kind: PolicyKind) -> Policy:
+    try:
+        return parse_policy(read_text(path), name=str(path), kind=kind)
+    except InputError as error:
+        raise error.with_path(str(path)) from None
+
+
+@activity.command(
+    "replay",
+    epilog="""\b
+Examples:
+  iamwarden activity replay --demo --policy p.json \\
+      --principal arn:aws:iam::210987654321:role/dev-role-01
+  iamwarden activity replay --db trail.duckdb --principal ARN --policy p.json \\
+      --boundary b.json --scp s.json
+
+\b
+Exit codes:
+  0  every recorded call would still be allowed
+  1  a recorded call would be denied (each listed: count, last time, the
+     policy that denies it)
+  2  bad usage or bad input (one line on stderr)
+""",
+)
+@click.option(
+    "--principal", required=True, help="ARN of the role or user (as CloudTrail names it)."
+)
+@click.option(
+    "--policy",
+    "policy_files",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A proposed identity policy (JSON or YAML; repeatable).",
+)
+@click.option(
+    "--boundary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A proposed permissions boundary.",
+)
+@click.option(
+    "--scp",
+    "scp_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A service control policy over the account (repeatable: one level each).",
+)
+@_DAYS_OPTION
+@_DB_OPTION
+@click.option("--demo", is_flag=True, help="Replay the demo account's generated history.")
+@_FORMAT_OPTION
+def replay_command(
+    principal: str,
+    policy_files: tuple[Path, ...],
+    boundary: Path | None,
+    scp_files: tuple[Path, ...],
+    days: int,
+    db: Path | None,
+    demo: bool,
+    fmt: str,
+) -> None:
+    """Every successful recorded call of PRINCIPAL decided by the engine under a proposed
+    policy set, before it is deployed: what would break."""
+    policies = PolicySet(
+        identity=tuple(_read_policy(p, PolicyKind.IDENTITY) for p in policy_files),
+        permissions_boundary=(
+            _read_policy(boundary, PolicyKind.PERMISSIONS_BOUNDARY) if boundary else None
+        ),
+        scps=tuple((_read_policy(p, PolicyKind.SCP),) for p in scp_files) or None,
+    )
+    calls, since, until = _calls(_store_path(db, demo=demo), principal, days)
+    generated = generate_policy(principal, calls)
+    verdict = verify(principal, generated.requests, policies)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {"principal": principal, **_verification_json(verdict)}, indent=2, sort_keys=True
+            )
+        )
+    else:
+        click.echo(f"replay of {principal} ({_span(since, until)})")
+        for line in _verification_text(verdict, what="the proposed policies"):
+            click.echo(line)
+    if not verdict.holds:
+        sys.exit(ExitCode.FINDINGS)
+
+
+@activity.command(
+    "principals",
+    epilog="""\b
+Examples:
+  iamwarden activity principals --db trail.duckdb
+  iamwarden activity principals --demo --format json
+
+\b
+Exit codes:
+  0  done
+  2  bad usage or bad input (one line on stderr)
+""",
+)
+@_DB_OPTION
+@click.option("--demo", is_flag=True, help="Use the demo account's generated history.")
+@_FORMAT_OPTION
+def principals_command(db: Path | None, demo: bool, fmt: str) -> None:
+    """Who did it: every principal in the store (role sessions rolled up to their role), its
+    kind, calls, errors, time span and access keys."""
+    with open_store(_store_path(db, demo=demo), read_only=True) as store:
+        found = list_principals(store)
+    rows: list[dict[str, Any]] = [
+        {
+            "principal": p.principal_arn,
+            "kind": p.kind.value,
+            "events": p.events,
+            "errors": p.errors,
+            "first_seen": p.first_seen.isoformat() + "Z",
+            "last_seen": p.last_seen.isoformat() + "Z",
+            "access_keys": list(p.access_keys),
+            "sessions": p.sessions,
+        }
+        for p in found
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, sort_keys=True))
+        return
+    for row in rows:
+        keys = ", ".join(row["access_keys"]) or "no key"
+        click.echo(
+            f"{row['principal']} ({row['kind']}): {counted(row['events'], 'event')}, "
+            f"{row['errors']} failed, {row['first_seen']} to {row['last_seen']}, {keys}"
+        )
+
+
+@activity.command(
+    "unmapped",
+    epilog="""\b
+Examples:
+  iamwarden activity unmapped --db trail.duckdb
+
+\b
+Exit codes:
+  0  done
+  2  bad usage or bad input (one line on stderr)
+""",
+)
+@_DB_OPTION
+@click.option("--demo", is_flag=True, help="Use the demo account's generated history.")
+@_FORMAT_OPTION
+def unmapped_command(db: Path | None, demo: bool, fmt: str) -> None:
+    """Events no IAM action was found for, with their counts and why (never guessed)."""
+    with open_store(_store_path(db, demo=demo), read_only=True) as store:
+        found = unmapped_events(store, load_mapper())
+    if fmt == "json":
+        rows = [
+            {
+                "event_source": u.event_source,
+                "event_name": u.event_name,
+                "count": u.count,
+                "problem": u.problem,
+            }
+            for u in found
+        ]
+        click.echo(json.dumps(rows, indent=2, sort_keys=True))
+        return
+    if not found:
+        click.echo("every event maps to IAM actions (or to none, as sign-ins do)")
+    for u in found:
+        click.echo(f"{u.event_source} {u.event_name}: {counted(u.count, 'event')}; {u.problem}")
