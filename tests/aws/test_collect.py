@@ -15,7 +15,7 @@ from iamwarden.errors import SnapshotFormatError
 
 def test_public_names_are_exported() -> None:
     exported = {n for n in dir(iamwarden.aws) if not n.startswith("_")}
-    modules = {"calls", "collect", "iam", "organizations", "regional", "session"}
+    modules = {"calls", "collect", "iam", "organizations", "regional", "securityhub", "session"}
     assert set(iamwarden.aws.__all__) == exported - modules
 
 
