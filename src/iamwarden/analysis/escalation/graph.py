@@ -108,14 +108,23 @@ class EscalationGraph:
             self._add_fan(fan)
 
     def _add(self, edge: Edge, hops: int = 1) -> None:
-        if self.graph.has_edge(edge.source, edge.target):
-            found: list[Edge] = self.graph.edges[edge.source, edge.target]["edges"]
-            found.append(edge)
-            found.sort(key=_rank)
-        else:
-            self.graph.add_edge(edge.source, edge.target, edges=[edge])
-        best = self.graph.edges[edge.source, edge.target]["edges"][0]
-        self.graph.edges[edge.source, edge.target]["weight"] = 1.0 + 0.01 * (best.is_conditional)
+        weight = 1.0 + 0.01 * edge.is_conditional
+        data = self.graph.get_edge_data(edge.source, edge.target)
+        if data is None:
+            self.graph.add_edge(edge.source, edge.target, edges=[edge], weight=weight)
+            return
+        # INVARIANT: alternatives are sorted by `_rank` when read (`_alternatives`); the
+        # weight is the best alternative's (unconditional first)
+        data["edges"].append(edge)
+        data["sorted"] = False
+        data["weight"] = min(data["weight"], weight)
+
+    def _settle(self) -> None:
+        """Sort every pair's alternatives (best first), as readers of `graph` expect"""
+        for _, _, data in self.graph.edges(data=True):
+            if not data.get("sorted", True):
+                data["edges"].sort(key=_rank)
+                data["sorted"] = True
 
     def _add_fan(self, fan: Fan) -> None:
         hub = self._hubs.get(fan.targets)
@@ -151,8 +160,12 @@ class EscalationGraph:
 
     def _alternatives(self, source: str, target: str) -> list[Edge]:
         found: list[Edge] = []
-        if self.graph.has_edge(source, target):
-            found.extend(self.graph.edges[source, target]["edges"])
+        data = self.graph.get_edge_data(source, target)
+        if data is not None and "edges" in data:
+            if not data.get("sorted", True):
+                data["edges"].sort(key=_rank)
+                data["sorted"] = True
+            found.extend(data["edges"])
         for fan in self._fans(source):
             if fan.reaches(target):
                 made = self._made_edge(fan, target)
@@ -314,6 +327,9 @@ def build_graph(
     externals = [e.source for e in edges if e.source not in known]
     incomplete = tuple(p.arn for p in snapshot.principals() if not asker.own(p).is_complete)
     graph = EscalationGraph(_nodes(asker, externals), edges, incomplete=incomplete, fans=fans)
+    # a change to B counts when the source reaches B: one search per source (edges to
+    # `admin` added meanwhile lead nowhere else, so they change no path to a principal)
+    reached_from: dict[str, dict[str, list[str]]] = {}
     for edge in changes:
         if (
             edge.via is None
@@ -322,12 +338,18 @@ def build_graph(
             or graph.is_admin(edge.via)
         ):
             continue
-        reached = graph.path(edge.source, edge.via)
-        if reached is not None:
+        searched = reached_from.get(edge.source)
+        if searched is None:
+            _, searched = nx.single_source_dijkstra(graph.graph, edge.source, weight="weight")
+            reached_from[edge.source] = searched
+        nodes = searched.get(edge.via)
+        if nodes is not None:
+            reached = graph.path_through(list(nodes))
             then = ", ".join(h.technique for h in reached.hops)
             graph._add(
                 replace(edge, note=f"then becomes the target by {then}"), 1 + len(reached.hops)
             )
+    graph._settle()
     return graph
 
 
