@@ -6,11 +6,12 @@ This module owns the store's shape and nothing else: no connection, no files.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "COLUMNS",
     "EVENT_COLUMNS",
-    "RECORD_FIELDS",
-    "RECORD_TYPE",
+    "RECORD_STRUCTURE",
     "SCHEMA_VERSION",
     "create_tables_sql",
 ]
@@ -55,37 +56,37 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 EVENT_COLUMNS: tuple[str, ...] = tuple(name for name, _, _ in COLUMNS)
 """The column names of `events`, in order"""
 
-_IDENTITY_TYPE = (
-    "STRUCT(type VARCHAR, arn VARCHAR, principalId VARCHAR, accountId VARCHAR, "
-    "accessKeyId VARCHAR, userName VARCHAR, invokedBy VARCHAR, "
-    "sessionContext STRUCT(sessionIssuer STRUCT(type VARCHAR, arn VARCHAR, userName VARCHAR)))"
-)
-
-RECORD_FIELDS: tuple[tuple[str, str], ...] = (
-    ("eventID", "VARCHAR"),
-    ("eventTime", "VARCHAR"),
-    ("eventSource", "VARCHAR"),
-    ("eventName", "VARCHAR"),
-    ("awsRegion", "VARCHAR"),
-    ("sourceIPAddress", "VARCHAR"),
-    ("userAgent", "VARCHAR"),
-    ("errorCode", "VARCHAR"),
-    ("errorMessage", "VARCHAR"),
-    ("readOnly", "VARCHAR"),
-    ("eventType", "VARCHAR"),
-    ("recipientAccountId", "VARCHAR"),
-    ("requestParameters", "JSON"),
-    ("responseElements", "JSON"),
-    ("resources", "JSON"),
-    ("additionalEventData", "JSON"),
-    ("userIdentity", _IDENTITY_TYPE),
-)
-"""The CloudTrail record fields read from JSON, with their DuckDB types: every scalar is read
-as text (cast with TRY_CAST later, so one odd value never fails a file), the free-form
-objects are kept as JSON"""
-
-RECORD_TYPE = "STRUCT(" + ", ".join(f"{name} {kind}" for name, kind in RECORD_FIELDS) + ")"
-"""The DuckDB type of one CloudTrail record as read from JSON"""
+RECORD_STRUCTURE: dict[str, Any] = {
+    "eventID": "VARCHAR",
+    "eventTime": "VARCHAR",
+    "eventSource": "VARCHAR",
+    "eventName": "VARCHAR",
+    "awsRegion": "VARCHAR",
+    "sourceIPAddress": "VARCHAR",
+    "userAgent": "VARCHAR",
+    "errorCode": "VARCHAR",
+    "errorMessage": "VARCHAR",
+    "readOnly": "VARCHAR",
+    "eventType": "VARCHAR",
+    "recipientAccountId": "VARCHAR",
+    "requestParameters": "JSON",
+    "responseElements": "JSON",
+    "resources": "JSON",
+    "additionalEventData": "JSON",
+    "userIdentity": {
+        "type": "VARCHAR",
+        "arn": "VARCHAR",
+        "principalId": "VARCHAR",
+        "accountId": "VARCHAR",
+        "accessKeyId": "VARCHAR",
+        "userName": "VARCHAR",
+        "invokedBy": "VARCHAR",
+        "sessionContext": {"sessionIssuer": {"type": "VARCHAR", "arn": "VARCHAR"}},
+    },
+}
+"""The CloudTrail record fields read, as the structure DuckDB's `json_transform` takes: every
+scalar as text (cast with TRY_CAST later, so one odd value never fails a file), the
+free-form objects kept as JSON"""
 
 
 def create_tables_sql() -> str:
