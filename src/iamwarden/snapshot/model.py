@@ -57,6 +57,10 @@ SCHEMA_VERSION = 1
 ROOT_USER = "<root_account>"
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+"""Sorted keys, compact: one encoder for every document"""
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """A policy document as canonical JSON text (sorted keys, compact)"""
@@ -66,7 +70,7 @@ class Document:
     @classmethod
     def from_obj(cls, obj: Any) -> Document:
         """Canonicalise a decoded JSON value"""
-        return cls(json.dumps(obj, sort_keys=True, separators=(",", ":")))
+        return cls(_CANONICAL.encode(obj))
 
     def obj(self) -> Any:
         """The decoded JSON value"""
