@@ -173,12 +173,15 @@ class Asker:
             base = self.permissions.principal_request(principal_arn)
             base = replace(base, every_resource=False, unknown_keys=base.unknown_keys | MFA_KEYS)
             self._requests[principal_arn] = base
-        return replace(
-            base,
+        return Request(
+            principal=base.principal,
             action=action,
             resource=resource,
+            resource_account=base.resource_account,
             context={**base.context, **context} if context else base.context,
             unknown_keys=base.unknown_keys | unknown if unknown else base.unknown_keys,
+            principal_tags=base.principal_tags,
+            principal_id=base.principal_id,
         )
 
     def ask(

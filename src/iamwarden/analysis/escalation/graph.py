@@ -100,6 +100,7 @@ class EscalationGraph:
         self.graph = nx.DiGraph()
         self._hubs: dict[frozenset[str], str] = {}
         self._made: dict[tuple[str, str, str], Edge | None] = {}
+        self._fan_hubs: dict[str, list[str]] = {}
         for node in self.nodes.values():
             self.graph.add_node(node.id)
         for edge in edges:
@@ -137,6 +138,7 @@ class EscalationGraph:
         data = self.graph.get_edge_data(fan.source, hub)
         if data is None:
             self.graph.add_edge(fan.source, hub, fans=[fan], weight=weight)
+            self._fan_hubs.setdefault(fan.source, []).append(hub)
         else:
             data["fans"].append(fan)
             data["weight"] = min(data["weight"], weight)
@@ -147,10 +149,8 @@ class EscalationGraph:
         return node.startswith(_HUB)
 
     def _fans(self, source: str) -> Iterator[Fan]:
-        if source not in self.graph:
-            return
-        for data in self.graph.succ[source].values():
-            yield from data.get("fans", ())
+        for hub in self._fan_hubs.get(source, ()):
+            yield from self.graph.edges[source, hub]["fans"]
 
     def _made_edge(self, fan: Fan, target: str) -> Edge | None:
         key = (fan.source, target, fan.technique)

@@ -12,7 +12,7 @@ trust policy naming itself and the engine decides the assume on it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from iamwarden.analysis.escalation.asking import Asker, target_context
@@ -125,45 +125,47 @@ def _edge(source: User | Role, target: User | Role, technique: str, *decided: De
     )
 
 
-def _changes(
-    targets: _Targets, source: User | Role, target: User | Role, admin_arn: str
-) -> Iterator[Edge]:
-    """Every change `source` may make that leaves `target` an administrator"""
+_Option = tuple[tuple[str, str, str, dict[str, str | Sequence[str]]], ...]
+"""Changes that leave a target an administrator, tried in order (the first allowed counts):
+(technique, action, resource, context) each"""
+
+
+def _options(targets: _Targets, target: User | Role, admin_arn: str) -> list[_Option]:
+    """Every change that would leave `target` an administrator, whoever makes it (the
+    engine decides each changed policy set once per target)"""
     asker = targets.asker
     context = target_context(target)
     is_user = isinstance(target, User)
     kind = "User" if is_user else "Role"
+    found: list[_Option] = []
     if targets.admin_if_written(target):
-        put = asker.ask(source, f"iam:Put{kind}Policy", target.arn, context=context)
-        if put is not None:
-            yield _edge(source, target, "iam-007" if is_user else "iam-005", put)
-        attach = asker.ask(
-            source,
-            f"iam:Attach{kind}Policy",
-            target.arn,
-            context={**context, "iam:PolicyARN": admin_arn},
+        found.append(
+            ((("iam-007" if is_user else "iam-005"), f"iam:Put{kind}Policy", target.arn, context),)
         )
-        if attach is not None:
-            yield _edge(source, target, "iam-008" if is_user else "iam-009", attach)
+        attach_context = {**context, "iam:PolicyARN": admin_arn}
+        found.append(
+            (
+                (
+                    "iam-008" if is_user else "iam-009",
+                    f"iam:Attach{kind}Policy",
+                    target.arn,
+                    attach_context,
+                ),
+            )
+        )
         if isinstance(target, User):
             for name in target.groups:
                 group = asker.snapshot.group(name)
                 if group is None:
                     continue
-                put = asker.ask(source, "iam:PutGroupPolicy", group.arn)
-                if put is not None:
-                    yield _edge(source, target, "iam-011", put)
-                attach = asker.ask(
-                    source, "iam:AttachGroupPolicy", group.arn, context={"iam:PolicyARN": admin_arn}
+                found.append((("iam-011", "iam:PutGroupPolicy", group.arn, {}),))
+                found.append(
+                    (("iam-010", "iam:AttachGroupPolicy", group.arn, {"iam:PolicyARN": admin_arn}),)
                 )
-                if attach is not None:
-                    yield _edge(source, target, "iam-010", attach)
     for held in _held(asker, target):
         rewritten = _version_policies(asker, target, held, _ALLOW_ALL_TEXT)
         if rewritten is not None and targets.admin_with(target, rewritten):
-            created = asker.ask(source, "iam:CreatePolicyVersion", held.arn)
-            if created is not None:
-                yield _edge(source, target, "iam-001", created)
+            found.append((("iam-001", "iam:CreatePolicyVersion", held.arn, {}),))
     for held in _held(asker, target):
         for version in held.versions:
             if version.is_default:
@@ -171,10 +173,12 @@ def _changes(
             changed = _version_policies(asker, target, held, version.document.text)
             if changed is None or not targets.admin_with(target, changed):
                 continue
-            chosen = asker.ask(source, "iam:SetDefaultPolicyVersion", held.arn)
-            if chosen is not None:
-                yield _edge(source, target, "iw-set-default-policy-version", chosen)
-                break
+            # the question is the same for every version: the first one that makes an
+            # administrator stands for them
+            found.append(
+                (("iw-set-default-policy-version", "iam:SetDefaultPolicyVersion", held.arn, {}),)
+            )
+            break
     if isinstance(target, User):
         for group in asker.snapshot.groups:
             if group.name in target.groups:
@@ -185,27 +189,42 @@ def _changes(
             own = asker.own(target).policies
             if not targets.admin_with(target, replace(own, identity=(*own.identity, *extra))):
                 continue
-            added = asker.ask(source, "iam:AddUserToGroup", group.arn)
-            if added is not None:
-                yield _edge(source, target, "iam-013", added)
+            found.append((("iam-013", "iam:AddUserToGroup", group.arn, {}),))
     own = asker.own(target).policies
     if own.permissions_boundary is not None and targets.admin_with(
         target, replace(own, permissions_boundary=None)
     ):
-        deleted = asker.ask(
-            source, f"iam:Delete{kind}PermissionsBoundary", target.arn, context=context
-        )
-        if deleted is not None:
-            yield _edge(source, target, "iw-delete-permissions-boundary", deleted)
-        else:
-            put = asker.ask(
-                source,
-                f"iam:Put{kind}PermissionsBoundary",
-                target.arn,
-                context={**context, "iam:PermissionsBoundary": admin_arn},
+        found.append(
+            (
+                (
+                    "iw-delete-permissions-boundary",
+                    f"iam:Delete{kind}PermissionsBoundary",
+                    target.arn,
+                    context,
+                ),
+                (
+                    "iw-put-permissions-boundary",
+                    f"iam:Put{kind}PermissionsBoundary",
+                    target.arn,
+                    {**context, "iam:PermissionsBoundary": admin_arn},
+                ),
             )
-            if put is not None:
-                yield _edge(source, target, "iw-put-permissions-boundary", put)
+        )
+    return found
+
+
+def _changes(
+    asker: Asker, source: User | Role, target: User | Role, options: list[_Option]
+) -> Iterator[Edge]:
+    """Every change `source` may make that leaves `target` an administrator"""
+    for option in options:
+        for technique, action, resource, context in option:
+            if not asker.may(source, action):
+                continue
+            decided = asker.ask(source, action, resource, context=context or None)
+            if decided is not None:
+                yield _edge(source, target, technique, decided)
+                break
 
 
 def _trust_of(source: User | Role, role: Role) -> Policy:
@@ -228,8 +247,11 @@ def policy_change_edges(asker: Asker, *, skip: frozenset[str] = frozenset()) -> 
     complete = [p for p in snapshot.principals() if asker.own(p).is_complete]
     sources = [p for p in complete if p.arn not in skip and any(asker.may(p, a) for a in _CHANGES)]
     for target in complete:
+        options = _options(targets, target, admin_arn)
+        if not options:
+            continue
         for source in sources:
-            yield from _changes(targets, source, target, admin_arn)
+            yield from _changes(asker, source, target, options)
     for role in snapshot.roles:
         context = target_context(role)
         for source in sources:
