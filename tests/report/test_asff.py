@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import botocore.session
@@ -89,3 +90,10 @@ def test_render_asff_is_batch_import_findings_input(demo: Assessment) -> None:
     document = json.loads(render_asff(demo, region="ap-south-1"))
     assert set(document) == {"Findings"}
     assert document["Findings"][0]["Resources"][0]["Region"] == "ap-south-1"
+
+
+def test_an_empty_message_is_described_by_the_title(demo: Assessment, input_shape: Any) -> None:
+    quiet = replace(demo, findings=(replace(demo.findings[0], message=" "),))
+    (finding,) = assessment_to_asff(quiet, region="us-east-1")
+    assert finding["Description"] == demo.checks[demo.findings[0].check_id].title
+    assert _problems(input_shape, [finding]) == ""

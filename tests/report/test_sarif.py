@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +98,12 @@ def test_muted_and_not_assessed_results(validator: Any) -> None:
 
 def test_same_assessment_same_bytes(demo: Assessment) -> None:
     assert render_sarif(demo) == render_sarif(demo)
+
+
+def test_an_empty_message_is_the_rule_title(validator: Any, demo: Assessment) -> None:
+    failing = next(f for f in demo.findings if f.status is Status.FAIL)
+    quiet = replace(demo, findings=(replace(failing, message=""),))
+    log = json.loads(render_sarif(quiet))
+    assert list(validator.iter_errors(log)) == []
+    text = log["runs"][0]["results"][0]["message"]["text"]
+    assert text == demo.checks[failing.check_id].title

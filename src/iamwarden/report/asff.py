@@ -145,7 +145,7 @@ def _finding(
             "Original": finding.severity.value,
         },
         "Title": _cut(spec.title, TITLE_LIMIT),
-        "Description": _cut(finding.message, DESCRIPTION_LIMIT),
+        "Description": _cut(finding.message.strip() or spec.title, DESCRIPTION_LIMIT),
         "Remediation": {"Recommendation": recommendation},
         "ProductFields": fields,
         "Resources": [resource],

@@ -90,14 +90,14 @@ def _rule(spec: CheckSpec, assessment: Assessment) -> dict[str, Any]:
     return rule
 
 
-def _result(finding: Finding, index: int) -> dict[str, Any]:
+def _result(finding: Finding, index: int, title: str) -> dict[str, Any]:
     is_fail = finding.status in (Status.FAIL, Status.MUTED)
     result: dict[str, Any] = {
         "ruleId": finding.check_id,
         "ruleIndex": index,
         "kind": "fail" if is_fail else "open",
         "level": level(finding.severity) if is_fail else "none",
-        "message": {"text": finding.message},
+        "message": {"text": finding.message.strip() or title},
         "locations": [
             {
                 "physicalLocation": {"artifactLocation": {"uri": finding.resource_arn}},
@@ -135,7 +135,9 @@ def assessment_to_sarif(assessment: Assessment) -> dict[str, Any]:
     specs = sorted(assessment.checks.values(), key=lambda s: s.id)
     indexes = {spec.id: i for i, spec in enumerate(specs)}
     results = [
-        _result(f, indexes[f.check_id]) for f in assessment.findings if f.status is not Status.PASS
+        _result(f, indexes[f.check_id], assessment.checks[f.check_id].title)
+        for f in assessment.findings
+        if f.status is not Status.PASS
     ]
     return {
         "$schema": SARIF_SCHEMA,
