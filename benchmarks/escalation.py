@@ -8,7 +8,11 @@ AssumeRole, self-service keys, a few wildcard IAM and admin) and 0.2 N compute r
 runs in a child process so its peak memory (ru_maxrss) is its own. Prints build time, query
 time, peak memory, edges, principals with a path, and the time ratio between sizes.
 Targets (issue 8): 10,000 principals and 2,000 compute resources under 30 s and 2 GB, cost
-close to linear in principals. Figures vary with machine load.
+close to linear in principals, at least 10x faster than Cloudsplaining's `scan`, which runs
+(from `benchmarks/.venv-peers`, as in `benchmarks.assess`; `--no-peers` skips it) on the
+same authorization details beside `iamwarden paths --input` (whole process); `--dense
+1000,5000` does the same on the denser accounts `benchmarks.assess` generates (N roles and
+N/5 users). Figures vary with machine load.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from benchmarks.assess import (
     _cloudsplaining,
     _cloudsplaining_version,
     _run_measured,
+    build_details,
 )
 from iamwarden.analysis.escalation import build_graph
 from iamwarden.policy import load_catalog
@@ -265,14 +270,14 @@ def one(size: int) -> dict[str, Any]:
     }
 
 
-def _peers(size: int, peer: Path) -> str:
+def _peers(account: dict[str, Any], peer: Path) -> str:
     """`iamwarden paths --input` (whole process: import + graph + every path) beside
-    Cloudsplaining's `scan` on the same authorization details of `size` principals"""
+    Cloudsplaining's `scan` on the same authorization details `account`"""
     with tempfile.TemporaryDirectory(prefix="iamwarden-escalation-") as tmp:
         folder = Path(tmp) / "account"
         folder.mkdir()
         path = folder / "iam-get-account-authorization-details.json"
-        path.write_text(json.dumps(details(generate(size))))
+        path.write_text(json.dumps(account))
         ours, our_peak, _, status = _run_measured(
             [
                 str(Path(sys.executable).parent / "iamwarden"),
@@ -345,8 +350,14 @@ def main(argv: list[str]) -> None:
             flush=True,
         )
         if peer is not None:
-            print(f"        {_peers(size, peer)}", flush=True)
+            print(f"        {_peers(details(generate(size)), peer)}", flush=True)
         previous = row
+    if peer is not None and "--dense" in argv:
+        for roles in (int(r) for r in argv[argv.index("--dense") + 1].split(",")):
+            dense = build_details(roles)
+            count = len(dense["UserDetailList"]) + len(dense["RoleDetailList"])
+            print(f"{count:>6} principals of benchmarks.assess (dense, no compute):", flush=True)
+            print(f"        {_peers(dense, peer)}", flush=True)
 
 
 if __name__ == "__main__":
