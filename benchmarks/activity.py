@@ -238,7 +238,9 @@ def _child(kind: str, logs: Path, db: Path) -> dict[str, Any]:
                 denied += len(verdict.denied)
         result = {"principals": principals, "requests": requests, "denied": denied}
     result["seconds"] = time.perf_counter() - began
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["cpu"] = usage.ru_utime + usage.ru_stime
+    rss = usage.ru_maxrss
     result["peak"] = rss if sys.platform == "darwin" else rss * 1024
     return result
 

@@ -204,3 +204,20 @@ def test_principals_and_unmapped(tmp_path: Path) -> None:
     assert unmapped.stdout == (
         "nowhere.amazonaws.com Mystery: 1 event; unknown event source `nowhere.amazonaws.com`\n"
     )
+
+
+def test_unused_needs_one_account_source(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["activity", "unused", "--db", str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 2
+    assert "give exactly one source" in result.output
+
+
+def test_unused_on_the_demo(demo_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(demo_cache))
+    result = CliRunner().invoke(cli, ["activity", "unused", "--demo", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    unused = {(c["principal"], c["kind"]) for c in found["credentials"]}
+    assert ("arn:aws:iam::210987654321:role/support-role", "role") in unused
+    assert ("arn:aws:iam::210987654321:role/dev-role-01", "role") not in unused
+    assert found["access"] is None

@@ -5,7 +5,8 @@ Modules, one job each: `schema` (the events table), `store` (the DuckDB file), `
 (finding and sniffing files), `s3` (files in S3), `ingest`, `principals` (who did it),
 `templates` and `mapping` (event → actions and ARNs), `derive` (the shipped table from
 iam-dataset), `calls` (a principal's recorded requests), `requests` (engine requests and
-decisions), `generate` (policy generation and verification), `demo` (the demo history).
+decisions), `generate` (policy generation and verification), `unused` (unused access), `demo` (the
+demo history).
 Importing it loads no data and opens no database.
 """
 
@@ -42,6 +43,13 @@ from iamwarden.activity.principals import PrincipalActivity, PrincipalKind, list
 from iamwarden.activity.requests import CallRequest, call_requests, decide
 from iamwarden.activity.sources import CloudTrailFile, Layout, find_files, is_s3_url
 from iamwarden.activity.store import ActivityStore, open_store
+from iamwarden.activity.unused import (
+    PrincipalUnused,
+    UnusedCredential,
+    UnusedService,
+    unused_access,
+    unused_credentials,
+)
 
 __all__ = [
     "ActivityStore",
@@ -60,8 +68,11 @@ __all__ = [
     "MappingSource",
     "PrincipalActivity",
     "PrincipalKind",
+    "PrincipalUnused",
     "RecordedCall",
     "UnmappedEvent",
+    "UnusedCredential",
+    "UnusedService",
     "Verification",
     "call_requests",
     "decide",
@@ -75,6 +86,8 @@ __all__ = [
     "open_store",
     "recorded_calls",
     "unmapped_events",
+    "unused_access",
+    "unused_credentials",
     "verify",
     "window",
 ]

@@ -30,8 +30,8 @@ from iamwarden.activity.store import ActivityStore
 
 __all__ = ["IngestOptions", "IngestProblem", "IngestProgress", "IngestReport", "ingest_files"]
 
-_BATCH_FILES = 256
-_BATCH_BYTES = 256 * 1024 * 1024
+_BATCH_FILES = 64
+_BATCH_BYTES = 64 * 1024 * 1024
 _MAX_OBJECT_BYTES = 512 * 1024 * 1024
 
 

@@ -634,3 +634,146 @@ def unmapped_command(db: Path | None, demo: bool, fmt: str) -> None:
         click.echo("every event maps to IAM actions (or to none, as sign-ins do)")
     for u in found:
         click.echo(f"{u.event_source} {u.event_name}: {counted(u.count, 'event')}; {u.problem}")
+
+
+@activity.command(
+    "unused",
+    epilog="""\b
+Examples:
+  iamwarden activity unused --demo
+  iamwarden activity unused --demo --principal arn:aws:iam::210987654321:role/dev-role-01
+  iamwarden activity unused --db trail.duckdb --snapshot acme.json --format json
+
+\b
+Exit codes:
+  0  done
+  2  bad usage or bad input (one line on stderr)
+""",
+)
+@click.option(
+    "--principal",
+    help="Also list the services and actions this user or role may use but did not.",
+)
+@_DAYS_OPTION
+@_DB_OPTION
+@click.option("--demo", is_flag=True, help="Use the demo account and its generated history.")
+@click.option(
+    "--input",
+    "input_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="An export directory (CloudMapper's collect layout): the account's principals.",
+)
+@click.option(
+    "--snapshot",
+    "snapshot_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A snapshot file: the account's principals.",
+)
+@_FORMAT_OPTION
+def unused_command(
+    principal: str | None,
+    days: int,
+    db: Path | None,
+    demo: bool,
+    input_dir: Path | None,
+    snapshot_file: Path | None,
+    fmt: str,
+) -> None:
+    """Unused access in the last --days days: roles, users, access keys and console
+    passwords never used, and with --principal the services and actions its effective
+    permissions grant that it never used (each fact with its source)."""
+    from iamwarden.activity.unused import unused_access, unused_credentials
+    from iamwarden.cli.sources import load_source
+
+    if sum(bool(x) for x in (demo, input_dir, snapshot_file)) != 1:
+        raise click.UsageError("give exactly one source: --demo, --input DIR or --snapshot FILE")
+    snapshot = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
+    path = _store_path(db, demo=demo)
+    with open_store(path, read_only=True) as store:
+        since, until = window(store, days)
+        credentials = unused_credentials(snapshot, store, since=since, until=until)
+        calls = (
+            recorded_calls(store, principal, load_mapper(), since=since, until=until)
+            if principal
+            else ()
+        )
+    access = (
+        unused_access(snapshot, principal, calls, catalog=load_catalog(), since=since)
+        if principal
+        else None
+    )
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "window": {
+                        "since": since.isoformat() + "Z" if since else None,
+                        "until": until.isoformat() + "Z" if until else None,
+                    },
+                    "credentials": [
+                        {
+                            "principal": c.principal_arn,
+                            "kind": c.kind,
+                            "key_id": c.key_id or None,
+                            "last_used": c.last_used.isoformat() if c.last_used else None,
+                            "source": c.source,
+                        }
+                        for c in credentials
+                    ],
+                    "access": None
+                    if access is None
+                    else {
+                        "principal": access.principal_arn,
+                        "not_assessed": list(access.not_assessed),
+                        "used_services": list(access.used_services),
+                        "used_by_last_accessed": list(access.used_by_last_accessed),
+                        "unused_services": [
+                            {
+                                "service": s.service,
+                                "granted_actions": s.granted_actions,
+                                "last_accessed": s.last_accessed.isoformat()
+                                if s.last_accessed
+                                else None,
+                                "source": s.source,
+                            }
+                            for s in access.unused_services
+                        ],
+                        "unused_actions": list(access.unused_actions),
+                    },
+                },
+                indent=2,
+                sort_keys=True,
+            )
+        )
+        return
+    click.echo(f"unused in {_span(since, until)}:")
+    for c in credentials:
+        what = f"access key {c.key_id}" if c.kind == "access-key" else c.kind
+        last = f", last used {c.last_used:%Y-%m-%d} (snapshot)" if c.last_used else ""
+        click.echo(f"  {c.principal_arn}: {what} unused ({c.source}){last}")
+    if access is None:
+        return
+    if access.not_assessed:
+        click.echo(f"{access.principal_arn}: NOT ASSESSED")
+        for reason in access.not_assessed:
+            click.echo(f"  {reason}")
+        return
+    click.echo(
+        f"{access.principal_arn}: used {', '.join(access.used_services) or 'no service'}; "
+        f"{counted(len(access.unused_services), 'granted service')} unused"
+    )
+    if access.used_by_last_accessed:
+        click.echo(f"  used per service last accessed: {', '.join(access.used_by_last_accessed)}")
+    shown = access.unused_services[:15]
+    for s in shown:
+        last = f", last accessed {s.last_accessed:%Y-%m-%d}" if s.last_accessed else ""
+        click.echo(
+            f"  {s.service}: {counted(s.granted_actions, 'action')} unused ({s.source}{last})"
+        )
+    if len(access.unused_services) > len(shown):
+        click.echo(f"  … and {len(access.unused_services) - len(shown)} more services")
+    if access.unused_actions:
+        click.echo(
+            f"  unused actions of the services used: {len(access.unused_actions)} "
+            f"(e.g. {', '.join(access.unused_actions[:5])})"
+        )

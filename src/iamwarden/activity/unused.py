@@ -1,0 +1,196 @@
+"""Unused access: roles, users, access keys and console passwords with no recorded use in the
+window, and the services and actions a principal's effective permissions grant (decided by
+the engine) that its recorded calls never needed
+
+Each fact says where it came from: CloudTrail (the store), or the snapshot's service last
+accessed data, access key last used and password last used. A service CloudTrail shows
+unused but service last accessed shows used in the window counts as used.
+
+This module computes; it never prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from iamwarden.activity.calls import RecordedCall
+from iamwarden.activity.store import ActivityStore
+from iamwarden.analysis.effective import effective_permissions
+from iamwarden.policy import Catalog
+from iamwarden.snapshot import Snapshot
+
+__all__ = [
+    "CLOUDTRAIL",
+    "LAST_ACCESSED",
+    "PrincipalUnused",
+    "UnusedCredential",
+    "UnusedService",
+    "unused_access",
+    "unused_credentials",
+]
+
+CLOUDTRAIL = "cloudtrail"
+"""Source of a fact: the activity store"""
+LAST_ACCESSED = "service last accessed"
+"""Source of a fact: the snapshot's service last accessed data"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnusedCredential:
+    """A role, user, access key or console password not used in the window; `last_used`
+    from the snapshot where it knows (UTC), and the source of the fact"""
+
+    principal_arn: str
+    kind: str
+    """`role`, `user`, `access-key` or `password`"""
+    key_id: str = ""
+    last_used: datetime | None = None
+    source: str = CLOUDTRAIL
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnusedService:
+    """A service the principal may use but did not in the window"""
+
+    service: str
+    granted_actions: int
+    last_accessed: datetime | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrincipalUnused:
+    """One principal's unused access: services, and actions of the services it did use"""
+
+    principal_arn: str
+    used_services: tuple[str, ...]
+    used_by_last_accessed: tuple[str, ...]
+    """services CloudTrail shows unused but service last accessed shows used in the window"""
+    unused_services: tuple[UnusedService, ...]
+    unused_actions: tuple[str, ...]
+    not_assessed: tuple[str, ...] = ()
+
+
+def _distinct(
+    store: ActivityStore,
+    column: str,
+    since: datetime | None,
+    until: datetime | None,
+    where: str = "TRUE",
+) -> set[str]:
+    rows = store.connection.execute(
+        f"SELECT DISTINCT {column} FROM events WHERE {column} IS NOT NULL AND {where} "
+        "AND ($since IS NULL OR event_time >= $since) AND ($until IS NULL OR event_time < $until)",
+        {"since": since, "until": until},
+    ).fetchall()
+    return {str(value) for (value,) in rows}
+
+
+def unused_credentials(
+    snapshot: Snapshot,
+    store: ActivityStore,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[UnusedCredential, ...]:
+    """The snapshot's roles, users, active access keys and console passwords that no
+    recorded event in [since, until) used, sorted by principal"""
+    active = _distinct(store, "principal_arn", since, until)
+    keys = _distinct(store, "access_key_id", since, until)
+    logins = _distinct(
+        store,
+        "principal_arn",
+        since,
+        until,
+        "event_name = 'ConsoleLogin' AND error_code IS NULL",
+    )
+    found: list[UnusedCredential] = []
+    for role in snapshot.roles:
+        if role.arn not in active:
+            found.append(UnusedCredential(principal_arn=role.arn, kind="role"))
+    for user in snapshot.users:
+        if user.arn not in active:
+            found.append(UnusedCredential(principal_arn=user.arn, kind="user"))
+        for key in user.access_keys:
+            if key.is_active and key.id not in keys:
+                found.append(
+                    UnusedCredential(
+                        principal_arn=user.arn,
+                        kind="access-key",
+                        key_id=key.id,
+                        last_used=key.last_used,
+                    )
+                )
+        if user.has_console_password and user.arn not in logins:
+            found.append(
+                UnusedCredential(
+                    principal_arn=user.arn, kind="password", last_used=user.password_last_used
+                )
+            )
+    return tuple(sorted(found, key=lambda c: (c.principal_arn, c.kind, c.key_id)))
+
+
+def unused_access(
+    snapshot: Snapshot,
+    principal_arn: str,
+    calls: Sequence[RecordedCall],
+    *,
+    catalog: Catalog,
+    since: datetime | None = None,
+) -> PrincipalUnused:
+    """What `principal_arn`'s effective permissions grant (engine) that `calls` (its
+    recorded successful calls in the window starting at `since`) never needed
+
+    Raises:
+        InputError: the principal is neither a user nor a role of the snapshot.
+    """
+    granted = effective_permissions(snapshot, principal_arn, catalog=catalog)
+    if granted.not_assessed:
+        return PrincipalUnused(
+            principal_arn=principal_arn,
+            used_services=(),
+            used_by_last_accessed=(),
+            unused_services=(),
+            unused_actions=(),
+            not_assessed=granted.not_assessed,
+        )
+    used_actions = {m.action for call in calls for m in call.mapping.actions}
+    used_services = {a.split(":", 1)[0] for a in used_actions}
+    by_service: dict[str, list[str]] = {}
+    for grant in granted.grants:
+        by_service.setdefault(grant.service, []).append(grant.action)
+    last_accessed = {
+        access.namespace: access.last_authenticated
+        for record in snapshot.service_last_accessed
+        if record.principal_arn == principal_arn
+        for access in record.services
+    }
+    unused: list[UnusedService] = []
+    by_last_accessed: list[str] = []
+    for service, actions in sorted(by_service.items()):
+        if service in used_services:
+            continue
+        when = last_accessed.get(service)
+        if when is not None and since is not None and when.replace(tzinfo=None) >= since:
+            by_last_accessed.append(service)
+            continue
+        unused.append(
+            UnusedService(
+                service=service,
+                granted_actions=len(actions),
+                last_accessed=when,
+                source=LAST_ACCESSED if service in last_accessed else CLOUDTRAIL,
+            )
+        )
+    unused_actions = sorted(
+        a for s in used_services for a in by_service.get(s, ()) if a not in used_actions
+    )
+    return PrincipalUnused(
+        principal_arn=principal_arn,
+        used_services=tuple(sorted(used_services)),
+        used_by_last_accessed=tuple(by_last_accessed),
+        unused_services=tuple(unused),
+        unused_actions=tuple(unused_actions),
+    )
