@@ -285,20 +285,21 @@ def main() -> None:
         print(
             f"ingest: {ingest['events']:,} events in {ingest['seconds']:.1f} s = "
             f"{rate:,.0f} events/s (target >= 150,000: {'OK' if rate >= 150_000 else 'NOT MET'})"
-            f"; peak {ingest['peak'] / 2**20:,.0f} MiB; {ingest['problems']} problems"
+            f"; {ingest['cpu']:.1f} CPU s ({ingest['events'] / ingest['cpu']:,.0f} events per "
+            f"CPU second); peak {ingest['peak'] / 2**20:,.0f} MiB; {ingest['problems']} problems"
         )
         base = _run("baseline", logs, db)
         print(
             f"baseline (gunzip + json.loads, nothing stored): {base['events']:,} events in "
-            f"{base['seconds']:.1f} s = {base['events'] / base['seconds']:,.0f} events/s; "
-            f"peak {base['peak'] / 2**20:,.0f} MiB"
+            f"{base['seconds']:.1f} s = {base['events'] / base['seconds']:,.0f} events/s, "
+            f"{base['cpu']:.1f} CPU s; peak {base['peak'] / 2**20:,.0f} MiB"
         )
         made = _run("generate", logs, db)
         print(
             f"generate + verify for every principal: {made['principals']} principals, "
             f"{made['requests']:,} distinct requests ({made['denied']} denied) in "
             f"{made['seconds']:.1f} s (target < 30 s: "
-            f"{'OK' if made['seconds'] < 30 else 'NOT MET'}); "
+            f"{'OK' if made['seconds'] < 30 else 'NOT MET'}), {made['cpu']:.1f} CPU s; "
             f"peak {made['peak'] / 2**20:,.0f} MiB"
         )
 

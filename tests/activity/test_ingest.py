@@ -176,3 +176,10 @@ def test_the_real_stratus_records(stratus: Path) -> None:
             "AWSReservedSSO_account-admin_599c9e90e350d2ff",
         )
     ]
+
+
+def test_the_store_prints_nothing(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    with open_store(None) as store:
+        on = store.connection.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+    assert on == (False,)
+    assert capfd.readouterr() == ("", "")

@@ -53,6 +53,8 @@ def open_store(path: Path | None, *, read_only: bool = False) -> Iterator[Activi
         raise InputError(f"not an activity store: {_first_line(error)}", path=shown) from None
     try:
         connection.execute("SET TimeZone = 'UTC'")
+        # the library never prints: DuckDB's own progress bar would write to stdout
+        connection.execute("SET enable_progress_bar = false")
         if not read_only:
             connection.execute(create_tables_sql())
             connection.execute(
