@@ -221,3 +221,81 @@ def test_unused_on_the_demo(demo_cache: Path, monkeypatch: pytest.MonkeyPatch) -
     assert ("arn:aws:iam::210987654321:role/support-role", "role") in unused
     assert ("arn:aws:iam::210987654321:role/dev-role-01", "role") not in unused
     assert found["access"] is None
+
+
+def test_ingest_checks_the_store_destination_first(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["activity", "ingest", str(tmp_path), "--db", str(tmp_path / "nowhere" / "t.duckdb")]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and "does not exist" in result.stderr
+
+
+def test_replay_on_the_real_stratus_records(tmp_path: Path) -> None:
+    """Generate for a Stratus principal, then replay a policy that drops one used action"""
+    from tests.activity.conftest import STRATUS
+
+    if not STRATUS.is_dir():
+        pytest.skip("../shared/corpora/cloudtrail-stratus is absent")
+    db = tmp_path / "s.duckdb"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["activity", "ingest", str(STRATUS), "--db", str(db)]).exit_code == 0
+    principal = "arn:aws:iam::229654561268:user/christophe"
+    policy = tmp_path / "p.json"
+    made = runner.invoke(
+        cli,
+        [
+            "activity",
+            "generate",
+            "--db",
+            str(db),
+            "--principal",
+            principal,
+            "-o",
+            str(policy),
+            "--days",
+            "3650",
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    assert "verified by the engine: 3 of 3 recorded requests" in made.stdout
+    assert (
+        runner.invoke(
+            cli,
+            [
+                "activity",
+                "replay",
+                "--db",
+                str(db),
+                "--principal",
+                principal,
+                "--policy",
+                str(policy),
+            ],
+        ).exit_code
+        == 0
+    )
+    document = json.loads(policy.read_text())
+    for statement in document["Statement"]:
+        statement["Action"] = [a for a in statement["Action"] if a != "iam:CreateUser"]
+    document["Statement"] = [s for s in document["Statement"] if s["Action"]]
+    policy.write_text(json.dumps(document))
+    broken = runner.invoke(
+        cli,
+        [
+            "activity",
+            "replay",
+            "--db",
+            str(db),
+            "--principal",
+            principal,
+            "--policy",
+            str(policy),
+            "--days",
+            "3650",
+        ],
+    )
+    assert broken.exit_code == 1
+    assert "DENIED iam:CreateUser on arn:aws:iam::229654561268:user/malicious-iam-user" in (
+        broken.stdout
+    )

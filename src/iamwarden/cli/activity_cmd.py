@@ -34,7 +34,7 @@ from iamwarden.activity.mapping import load_mapper
 from iamwarden.activity.principals import list_principals
 from iamwarden.analysis.evidence import counted
 from iamwarden.cli.exit_codes import ExitCode
-from iamwarden.cli.files import OUTPUT_FILE, read_text, write_text
+from iamwarden.cli.files import OUTPUT_FILE, check_writable, read_text, write_text
 from iamwarden.errors import InputError
 from iamwarden.policy import Policy, PolicyKind, PolicySet, load_catalog, parse_policy
 
@@ -173,6 +173,7 @@ def ingest_command(
     {"Records": [...]} files, JSON arrays and JSON lines, gzip or not. Files already ingested
     (same path and size) are skipped; bad files and records are counted and listed."""
     options = IngestOptions(since=_time(since, "--since"), until=_time(until, "--until"))
+    check_writable(db)  # the store is written in place (its folder must take a new file)
     from iamwarden.activity.s3 import s3_files
 
     with (
