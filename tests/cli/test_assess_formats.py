@@ -103,3 +103,19 @@ def test_a_format_whose_extra_is_missing_fails_before_work(
     assert result.exit_code == 2
     assert "--format ocsf needs `pip install 'iamwarden[ocsf]'`" in result.output
     assert not (tmp_path / "out.json").exists()
+
+
+def test_asff_region_comes_from_the_option_or_the_aws_configuration(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    configured = json.loads(run("--demo", "--format", "asff").stdout)["Findings"][0]
+    assert ":securityhub:eu-central-1:" in configured["ProductArn"]
+    given = run("--demo", "--format", "asff", "--security-hub-region", "ap-south-1")
+    assert json.loads(given.stdout)["Findings"][0]["Resources"][0]["Region"] == "ap-south-1"
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    fallback = json.loads(run("--demo", "--format", "asff").stdout)["Findings"][0]
+    assert ":securityhub:us-east-1:" in fallback["ProductArn"]

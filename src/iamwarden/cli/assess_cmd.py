@@ -200,7 +200,8 @@ def assess_command(
         raise click.UsageError("--dry-run goes with --to-security-hub")
     if is_org_mode and to_security_hub:
         raise click.UsageError("--to-security-hub assesses one account, not an organization")
-    region = security_hub_region or default_region()
+    needs_region = to_security_hub or any(FORMATS[name].takes_region for name in formats)
+    region = security_hub_region or (default_region() if needs_region else "us-east-1")
     for name in formats:
         if extra := missing_extra(name):
             raise click.UsageError(f"--format {name} needs `pip install 'iamwarden[{extra}]'`")
