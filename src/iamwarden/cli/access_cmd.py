@@ -18,12 +18,15 @@ from iamwarden.analysis.checks.exposure import ACCESS_CHECKS, exposure_report
 from iamwarden.analysis.exposure import Zone, ZoneOfTrust
 from iamwarden.analysis.permissions import Permissions
 from iamwarden.analysis.registry import CheckContext, registered_checks
+from iamwarden.cli.access_formats import MACHINE_FORMATS, access_assessment
+from iamwarden.cli.assess_security_hub import default_region
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import OUTPUT_FILE, read_text, write_text
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.config import Config, Suppression, parse_config
 from iamwarden.findings import Finding, Severity, Status
 from iamwarden.policy import load_catalog
+from iamwarden.report.formats import missing_extra, render_format
 from iamwarden.snapshot import with_policy_gaps
 
 __all__ = ["CONFIG_FILE", "access_command", "load_config"]
@@ -207,10 +210,11 @@ Exit codes:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", *MACHINE_FORMATS]),
     default="text",
     show_default=True,
-    help="Output format.",
+    help="Output format: text, JSON, or the assess report formats that fit (SARIF, CSV, "
+    "Security Hub ASFF, OCSF).",
 )
 @click.option("--output", "-o", type=OUTPUT_FILE, help="Write to this file instead of stdout.")
 @click.option(
@@ -233,6 +237,8 @@ def access_command(
     public and cross-account access, services acting for other accounts, roles without an
     external id, OIDC and SAML trusts that accept other owners' tokens.
     """
+    if extra := (missing_extra(output_format) if output_format in MACHINE_FORMATS else ""):
+        raise click.UsageError(f"--format {output_format} needs `pip install 'iamwarden[{extra}]'`")
     config = load_config(config_file)
     snapshot = with_policy_gaps(load_source(**source))
     catalog = load_catalog()
@@ -253,8 +259,15 @@ def access_command(
     findings, expired = mute_findings(found, config.archive_rules, on=now)
     findings = tuple(sorted(findings, key=_sort_key))
     analysed = exposure_report(base).analysed
-    render = _json if output_format == "json" else _text
-    rendered = render(findings, expired, trust, analysed, snapshot.account.alias)
+    if output_format in MACHINE_FORMATS:
+        assessment = access_assessment(
+            snapshot, findings, expired, check_ids=ACCESS_CHECKS, assessed_at=now
+        )
+        region = default_region() if output_format == "asff" else "us-east-1"
+        rendered = render_format(output_format, assessment, region=region)
+    else:
+        render = _json if output_format == "json" else _text
+        rendered = render(findings, expired, trust, analysed, snapshot.account.alias)
     if output is None:
         click.echo(rendered, nl=False)
     else:
