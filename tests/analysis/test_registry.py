@@ -70,6 +70,7 @@ def test_public_surface_equals_all():
         "checks",
         "compliance",
         "credentials",
+        "effective",
         "escalation",
         "evidence",
         "exposure",
@@ -78,6 +79,7 @@ def test_public_surface_equals_all():
         "principals",
         "quality",
         "registry",
+        "risks",
         "simulation",
     }
     assert public - modules == set(analysis.__all__)

@@ -19,7 +19,9 @@ from iamwarden.policy import (
     PolicySet,
     Request,
     evaluate,
+    evaluate_actions,
     evaluate_many,
+    load_catalog,
     parse_policy,
 )
 from iamwarden.policy.engine.authorizer import evaluate_uncached
@@ -179,3 +181,35 @@ def test_memoised_decisions_equal_fresh_evaluations(
         assert _answer(cached) == _answer(fresh), request
         assert _answer(single) == _answer(fresh), request
         assert _answer(copied) == _answer(fresh), request
+
+
+CATALOGUE_ACTIONS = (
+    "s3:GetObject",
+    "s3:GetObjectAcl",
+    "s3:PutObject",
+    "s3:ListBucket",
+    "s3:DeleteBucket",
+    "iam:CreateUser",
+    "iam:GetUser",
+    "iam:CreateAccessKey",
+    "sqs:SendMessage",
+    "kms:Decrypt",
+    "sts:AssumeRole",
+    "sts:GetCallerIdentity",
+    "ec2:RunInstances",
+)
+
+
+@given(policy_sets(), requests)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_actions_decided_by_class_equal_each_decided_alone(
+    policies: PolicySet, request: Request
+) -> None:
+    """`evaluate_actions` decides one action per class of actions the set treats alike; each
+    answer must equal that action's own fresh evaluation"""
+    catalog = load_catalog()
+    by_class = evaluate_actions(request, policies, CATALOGUE_ACTIONS, catalog=catalog)
+    assert set(by_class) == set(CATALOGUE_ACTIONS)
+    for action in CATALOGUE_ACTIONS:
+        fresh = evaluate_uncached(dataclasses.replace(request, action=action), policies)
+        assert _answer(by_class[action]) == _answer(fresh), action

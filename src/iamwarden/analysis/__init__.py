@@ -20,6 +20,7 @@ from iamwarden.analysis.compliance import (
     compliance_score,
     compliance_table,
 )
+from iamwarden.analysis.effective import EffectivePermissions, effective_permissions
 from iamwarden.analysis.permissions import AdminAccess, Permissions, Sensitivity
 from iamwarden.analysis.principals import (
     PrincipalPolicies,
@@ -39,6 +40,7 @@ from iamwarden.analysis.registry import (
     check,
     registered_checks,
 )
+from iamwarden.analysis.risks import RiskClass, risky_grants
 from iamwarden.analysis.simulation import (
     Scenario,
     ScenarioRequest,
@@ -63,11 +65,13 @@ __all__ = [
     "ControlResult",
     "ControlStatus",
     "DataWarning",
+    "EffectivePermissions",
     "Framework",
     "Permissions",
     "PrincipalPolicies",
     "Remediation",
     "Requirement",
+    "RiskClass",
     "Scenario",
     "ScenarioRequest",
     "Sensitivity",
@@ -81,6 +85,7 @@ __all__ = [
     "compliance_score",
     "compliance_table",
     "data_warnings",
+    "effective_permissions",
     "entity_policies",
     "inline_policy",
     "is_known_principal",
@@ -91,6 +96,7 @@ __all__ = [
     "policies_for",
     "registered_checks",
     "results_to_json",
+    "risky_grants",
     "run_scenarios",
     "simulate_principal",
 ]

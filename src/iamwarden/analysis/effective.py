@@ -12,7 +12,7 @@ statements that decided, with the engine's notes on what Denies cut from them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from iamwarden.analysis.permissions import MFA_KEYS, Permissions
@@ -29,12 +29,20 @@ from iamwarden.policy import (
     PolicySet,
     Statement,
     StatementRef,
-    evaluate_many,
+    evaluate_actions,
 )
 from iamwarden.policy.engine.special import CALLER_IDENTITY
 from iamwarden.snapshot import Snapshot
 
-__all__ = ["ActionGrant", "EffectivePermissions", "effective_permissions"]
+__all__ = [
+    "ActionGrant",
+    "EffectivePermissions",
+    "StatementIndex",
+    "covered_actions",
+    "effective_permissions",
+    "named_resources",
+    "statement_index",
+]
 
 _LEVEL_ORDER = {level: i for i, level in enumerate(AccessLevel)}
 _ALLOWING_KINDS = (PolicyKind.IDENTITY, PolicyKind.RESOURCE)
@@ -105,18 +113,15 @@ def effective_permissions(
         base, resource="*", every_resource=False, unknown_keys=base.unknown_keys | MFA_KEYS
     )
     candidates = _candidates(policies.identity, actions, catalog)
-    answers = evaluate_many(
-        (replace(base, action=action) for action in candidates), policies, catalog=catalog
-    )
-    statements = _statements(policies)
+    decided = evaluate_actions(base, policies, candidates, catalog=catalog)
+    answers = [decided[action] for action in candidates]
+    index = statement_index(policies)
     grants = [
         ActionGrant(
             action=action,
             service=action.split(":", 1)[0],
             access_level=_level(catalog, action),
-            resources=_resources(
-                statements[(r.policy, r.index)] for r in answer.reasons if r.kind in _ALLOWING_KINDS
-            ),
+            resources=named_resources(index, answer.reasons),
             conditions=answer.undecided,
             statements=answer.reasons,
             notes=answer.notes,
@@ -137,37 +142,59 @@ def _unreadable(snapshot: Snapshot, names: Iterable[str]) -> list[str]:
 
 
 def _candidates(identity: tuple[Policy, ...], actions: list[str], catalog: Catalog) -> list[str]:
-    """The actions some identity Allow statement covers (no other can be allowed: without
-    an identity Allow only a resource policy could grant, and none is asked about here), and
-    those no policy decides (`sts:GetCallerIdentity`)"""
-    covered = {a for a in actions if a.lower() == CALLER_IDENTITY}
+    """The actions some identity Allow statement covers, and those no policy decides
+    (`sts:GetCallerIdentity`)"""
+    covered = covered_actions(identity, catalog)
+    return [a for a in actions if a in covered or a.lower() == CALLER_IDENTITY]
+
+
+def covered_actions(
+    identity: Iterable[Policy], catalog: Catalog, *, on_every_resource: bool = False
+) -> frozenset[str]:
+    """The catalogue actions some Allow statement of `identity` covers (with
+    `on_every_resource`, only statements whose `Resource` is `*` or that use `NotResource`):
+    without a resource policy, no other action can be allowed (on every resource)"""
+    found: set[str] = set()
     for policy in identity:
         for stmt in policy.statements:
             if stmt.effect is not Effect.ALLOW:
                 continue
+            if on_every_resource and not (
+                stmt.not_resource is not None or any(set(r) == {"*"} for r in stmt.resource or ())
+            ):
+                continue
             if stmt.action is not None:
-                covered |= catalog.covered(stmt.action)
+                found |= catalog.covered(stmt.action)
             else:
-                covered |= catalog.covered(stmt.not_action or (), negated=True)
-    return [a for a in actions if a in covered]
+                found |= catalog.covered(stmt.not_action or (), negated=True)
+    return frozenset(found)
 
 
-def _statements(policies: PolicySet) -> dict[tuple[str, int], Statement]:
+StatementIndex = Mapping[tuple[str, int], Statement]
+"""Statements by (policy name, statement index), as a `StatementRef` names them"""
+
+
+def statement_index(policies: PolicySet) -> StatementIndex:
+    """The identity and resource-policy statements of `policies`, by policy name and index"""
     every = [*policies.identity, *((policies.resource,) if policies.resource else ())]
     return {(p.name, s.index): s for p in every for s in p.statements}
 
 
-def _resources(statements: Iterable[Statement]) -> tuple[str, ...]:
-    """The resource patterns the allowing statements name (`*` when one allows every one)"""
+def named_resources(index: StatementIndex, reasons: Iterable[StatementRef]) -> tuple[str, ...]:
+    """The resource patterns the identity and resource-policy statements among `reasons`
+    name (`*` when one allows every resource, or when none of them is such a statement)"""
     found: dict[str, None] = {}
-    for stmt in statements:
+    for ref in reasons:
+        stmt = index.get((ref.policy, ref.index)) if ref.kind in _ALLOWING_KINDS else None
+        if stmt is None:
+            continue
         if stmt.resource is not None:
             found.update(dict.fromkeys(stmt.resource))
         elif stmt.not_resource is not None:
             found["every resource but " + ", ".join(stmt.not_resource)] = None
         else:
             found["*"] = None
-    return ("*",) if "*" in found else tuple(found)
+    return ("*",) if "*" in found or not found else tuple(found)
 
 
 def _level(catalog: Catalog, action: str) -> str:

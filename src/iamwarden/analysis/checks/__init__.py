@@ -6,8 +6,9 @@ from iamwarden.analysis.checks import (
     exposure,
     passwords,
     policies,
+    risks,
     root,
     users,
 )
 
-__all__ = ["account", "escalation", "exposure", "passwords", "policies", "root", "users"]
+__all__ = ["account", "escalation", "exposure", "passwords", "policies", "risks", "root", "users"]

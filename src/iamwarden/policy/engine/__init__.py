@@ -15,11 +15,12 @@ follow the seams of Cedar's authorizer:
 - `context`: the request context, derived from the principal when not given;
 - `matching`: whether one statement applies (resource, principal, conditions);
 - `combine`: three-valued combination of partial results;
-- `authorizer`: AWS's evaluation order, `evaluate` and `evaluate_many`;
+- `authorizer`: AWS's evaluation order, `evaluate`, `evaluate_many` and `evaluate_actions`
+  (one request asked of many actions, one decision per class of actions decided alike);
 - `bulk`: one request asked of many resource ARNs at once (`evaluate_resources`).
 """
 
-from iamwarden.policy.engine.authorizer import evaluate, evaluate_many
+from iamwarden.policy.engine.authorizer import evaluate, evaluate_actions, evaluate_many
 from iamwarden.policy.engine.bulk import (
     ResourceClass,
     ResourceList,
@@ -51,6 +52,7 @@ __all__ = [
     "StatementRef",
     "allowed_resources",
     "evaluate",
+    "evaluate_actions",
     "evaluate_many",
     "evaluate_resources",
     "shared_key",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Final, TypeVar
 
 from iamwarden.policy.arn import try_parse_arn
@@ -20,7 +21,7 @@ from iamwarden.policy.engine.combine import (
     all_of,
     any_of,
 )
-from iamwarden.policy.engine.compiled import Stmt
+from iamwarden.policy.engine.compiled import Stmt, expand_lower
 from iamwarden.policy.engine.context import Context
 from iamwarden.policy.engine.globs import Component, globs_intersect, some_string
 from iamwarden.policy.engine.matching import (
@@ -518,3 +519,31 @@ def evaluate_many(
     """Decide many requests against one policy set, compiling it once"""
     compiled = compile_set(policies)
     return [_decide(compiled, request, catalog, False) for request in requests]
+
+
+def evaluate_actions(
+    request: Request,
+    policies: PolicySet,
+    actions: Iterable[str],
+    *,
+    catalog: Catalog,
+) -> dict[str, Evaluation]:
+    """`request` decided for each of `actions` (catalogue actions; `request.action` is
+    ignored), keyed as given
+
+    Actions the policy set treats alike (the classes of `CompiledSet.classes`: covered by
+    the same statements, singled out by no rule) get one decision, that of the class's
+    first action, as a wildcard action's expansion does. Actions not in the catalogue are
+    decided one by one.
+    """
+    compiled = compile_set(policies)
+    given = {a.lower(): a for a in actions}
+    known = frozenset(given.keys() & expand_lower(catalog, "*"))
+    out: dict[str, Evaluation] = {}
+    for block in compiled.classes(known, catalog) if known else ():
+        answer = _decide(compiled, replace(request, action=min(block)), catalog, False)
+        for action in block:
+            out[given[action]] = answer
+    for action in given.keys() - known:
+        out[given[action]] = _decide(compiled, replace(request, action=action), catalog, False)
+    return out

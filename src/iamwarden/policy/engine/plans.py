@@ -16,7 +16,6 @@ from iamwarden.policy.engine.compiled import (
     clear_compiled,
     compile_policy,
     expand_lower,
-    sorted_lower,
 )
 from iamwarden.policy.engine.model import Evaluation, PolicySet
 
@@ -105,15 +104,9 @@ class CompiledSet:
                 yield from cp.statements
 
     def representatives(self, key: str, catalog: Catalog) -> tuple[tuple[str, int], ...]:
-        """One action per class of the actions wildcard `key` expands to, with class sizes
-
-        Two actions are in one class when the same statements cover them and the
-        action-dependent rules (RCP service, key/trust policy) treat them alike, so each
-        is decided exactly as its representative is. Classes come from refining the
-        actions that some statement names (or a rule singles out) by each statement's
-        named set; the actions none names form one more class. A pattern that matches no
-        catalogue action stands for itself.
-        """
+        """One action per class (`classes`) of the actions wildcard `key` expands to, with
+        class sizes: each is decided exactly as its representative is. A pattern that
+        matches no catalogue action stands for itself."""
         found = self.wildcards.get(key)
         if found is not None:
             return found
@@ -121,30 +114,40 @@ class CompiledSet:
         if not expanded:
             found = ((key, 1),)
         else:
-            cuts = [stmt.named_actions(catalog) & expanded for stmt in self.statements()]
-            cuts.extend(
-                cut & expanded for cut in action_classes(catalog, self.policies.rcps is not None)
+            found = tuple(
+                sorted((min(block), len(block)) for block in self.classes(expanded, catalog))
             )
-            cuts = [cut for cut in cuts if cut]
-            named = frozenset().union(*cuts)
-            blocks = [named] if named else []
-            for cut in cuts:
-                refined: list[frozenset[str]] = []
-                for block in blocks:
-                    inside = block & cut
-                    if inside and len(inside) < len(block):
-                        refined.extend((inside, block - inside))
-                    else:
-                        refined.append(block)
-                blocks = refined
-            classes = [(min(block), len(block)) for block in blocks]
-            if len(named) < len(expanded):
-                rest = next(a for a in sorted_lower(catalog, key) if a not in named)
-                classes.append((rest, len(expanded) - len(named)))
-            found = tuple(sorted(classes))
         if len(self.wildcards) < 10_000:
             self.wildcards[key] = found
         return found
+
+    def classes(self, actions: frozenset[str], catalog: Catalog) -> list[frozenset[str]]:
+        """`actions` (lowercased catalogue actions) partitioned into classes decided alike
+
+        Two actions are in one class when the same statements cover them and the
+        action-dependent rules (RCP service, key/trust policy, AWS's guardrails) treat them
+        alike. Classes come from refining the actions that some statement names (or a rule
+        singles out) by each statement's named set; the actions none names form one more.
+        """
+        cuts = [stmt.named_actions(catalog) & actions for stmt in self.statements()]
+        cuts.extend(
+            cut & actions for cut in action_classes(catalog, self.policies.rcps is not None)
+        )
+        cuts = [cut for cut in cuts if cut]
+        named = frozenset().union(*cuts)
+        blocks = [named] if named else []
+        for cut in cuts:
+            refined: list[frozenset[str]] = []
+            for block in blocks:
+                inside = block & cut
+                if inside and len(inside) < len(block):
+                    refined.extend((inside, block - inside))
+                else:
+                    refined.append(block)
+            blocks = refined
+        if len(named) < len(actions):
+            blocks.append(actions - named)
+        return blocks
 
     def plan(self, key: str) -> Plan:
         """The plan of lowercased, non-wildcard action `key` (cached)"""
