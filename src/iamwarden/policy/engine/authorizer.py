@@ -58,13 +58,20 @@ from iamwarden.policy.engine.special import (
 )
 
 
+def owning_account(account: str | None) -> str | None:
+    """The account an ARN's account field names, None when it names none: empty, a
+    wildcard, or `aws` (resources AWS owns, such as AWS managed policies, which no resource
+    policy guards: reading them takes the caller's own permissions only)"""
+    if not account or account == "aws" or "*" in account or "?" in account:
+        return None
+    return account
+
+
 def _resource_account(request: Request, principal: Principal) -> str | None:
     if request.resource_account:
         return request.resource_account
     arn = try_parse_arn(request.resource)
-    if arn is not None and arn.account and "*" not in arn.account and "?" not in arn.account:
-        return arn.account
-    return principal.account
+    return (owning_account(arn.account) if arn else None) or principal.account
 
 
 def _decide(

@@ -20,7 +20,7 @@ from typing import Final
 from iamwarden.policy.arn import try_parse_arn
 from iamwarden.policy.catalog import Catalog
 from iamwarden.policy.conditions import Missing, Rendered, render, render_glob, rendered_text
-from iamwarden.policy.engine.authorizer import SPECIAL, _decide, _resource_account
+from iamwarden.policy.engine.authorizer import SPECIAL, _decide, _resource_account, owning_account
 from iamwarden.policy.engine.compiled import Stmt
 from iamwarden.policy.engine.context import Context
 from iamwarden.policy.engine.matching import static_resource_hit
@@ -77,9 +77,7 @@ class ResourceList:
         accounts: dict[str | None, list[bool]] = {}
         for i, arn in enumerate(self.arns):
             parsed = try_parse_arn(arn)
-            account = parsed.account if parsed is not None else None
-            if account is not None and ("*" in account or "?" in account or not account):
-                account = None
+            account = owning_account(parsed.account) if parsed is not None else None
             accounts.setdefault(account, [False] * size)[i] = True
         self._accounts = {account: _mask(flags, size) for account, flags in accounts.items()}
         self._hits: dict[Stmt, int] = {}
