@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import random
-import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -26,6 +24,7 @@ from typing import Any
 from iamwarden.activity.ingest import ingest_files
 from iamwarden.activity.sources import find_files
 from iamwarden.activity.store import open_store
+from iamwarden.fileio import write_atomically
 
 __all__ = [
     "DEMO_ACCOUNT",
@@ -188,7 +187,7 @@ def write_demo_history(root: Path) -> int:
         records = demo_records(day)
         name = f"{DEMO_ACCOUNT}_CloudTrail_{_REGION}_{date:%Y%m%dT0000Z}_demo.json.gz"
         data = json.dumps({"Records": records}, separators=(",", ":")).encode()
-        (folder / name).write_bytes(gzip.compress(data, mtime=0))
+        write_atomically(folder / name, gzip.compress(data, mtime=0))
         total += len(records)
     return total
 
@@ -198,7 +197,8 @@ def ensure_demo_store(cache_dir: Path) -> Path:
     (into a temporary name, then renamed, so a half-built store is never used)
 
     Raises:
-        OSError: the cache folder cannot be created or written.
+        OSError: the cache folder cannot be created.
+        InputError: the store cannot be written into it.
     """
     target = cache_dir / f"demo-activity-v{_VERSION}.duckdb"
     if target.is_file():
@@ -210,6 +210,5 @@ def ensure_demo_store(cache_dir: Path) -> Path:
         building = folder / "store.duckdb"
         with open_store(building) as store:
             ingest_files(store, find_files([folder / "logs"]))
-        os.replace(building, target)
-        shutil.rmtree(folder / "logs", ignore_errors=True)
+        write_atomically(target, building.read_bytes())
     return target

@@ -15,6 +15,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from iamwarden.fileio import write_atomically
+
 __all__ = ["DATA_FILE", "derive_table", "main"]
 
 DATA_FILE = Path(__file__).with_name("data") / "event_actions.json.gz"
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     """Read `map.json` (first argument) and write `DATA_FILE`"""
     args = sys.argv[1:] if argv is None else argv
     source = json.loads(Path(args[0]).read_text(encoding="utf-8"))
-    DATA_FILE.write_bytes(encode(derive_table(source)))
+    write_atomically(DATA_FILE, encode(derive_table(source)))
 
 
 if __name__ == "__main__":
