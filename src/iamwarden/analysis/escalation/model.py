@@ -89,7 +89,7 @@ class Edge:
         return any(c.key.lower() in MFA_KEYS for c in self.conditions)
 
 
-FAN_MIN = 32
+FAN_MIN = 8
 """A technique that takes one source to at least this many targets is kept as one `Fan`"""
 
 
