@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -212,6 +213,40 @@ def test_uncertain_decision_never_meets_an_expectation() -> None:
     assert result.evaluation.decision is Decision.ALLOWED and result.evaluation.is_uncertain
     assert result.verdict is Verdict.UNCERTAIN and not result.is_expected
     assert results_to_json([result])["failed"] == 1
+
+
+@pytest.mark.parametrize(
+    ("condition", "decision"),
+    [
+        # the region SCP of many organizations: no aws:RequestedRegion in the request
+        ({"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}, Decision.EXPLICIT_DENY),
+        # "deny without TLS": aws:SecureTransport absent, so the Deny does not apply
+        ({"Bool": {"aws:SecureTransport": "false"}}, Decision.ALLOWED),
+    ],
+)
+def test_a_decision_resting_on_an_absent_always_present_key_is_uncertain(
+    condition: dict[str, Any], decision: Decision
+) -> None:
+    """Every real request carries these keys (IAM User Guide, reference_policies_condition-
+    keys.md): a decision made without one tests no request AWS would see"""
+    deny = parse_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+                {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": condition},
+            ],
+        }
+    )
+    request = Request(principal="arn:aws:iam::111122223333:user/alice", action="s3:GetObject")
+    result = SimulationResult(
+        scenario="s",
+        request=request,
+        evaluation=evaluate(request, PolicySet(identity=(deny,))),
+        expect=decision,
+    )
+    assert result.evaluation.decision is decision and result.evaluation.missing_context
+    assert result.verdict is Verdict.UNCERTAIN and not result.is_expected
 
 
 def test_conditional_decision_never_meets_an_expectation() -> None:

@@ -257,6 +257,25 @@ def test_region_with_scenarios_is_a_usage_error() -> None:
     assert "aws:RequestedRegion in a scenario's context" in result.output
 
 
+@pytest.mark.parametrize("option", [["--context", "aws:SourceIp=10.1.1.1"], ["--resource", "*"]])
+def test_context_or_resource_with_scenarios_is_a_usage_error(option: list[str]) -> None:
+    """They would be ignored: a scenario file states its own context and resources"""
+    result = CliRunner().invoke(cli, ["simulate", "--scenarios", str(EXAMPLE), *option])
+    assert result.exit_code == 2
+    assert "--scenarios takes no --context or --resource" in result.output
+
+
+def test_a_decision_made_without_a_key_a_statement_reads_is_noted_under_the_table() -> None:
+    """Issue 13: the demo's region SCP denies when no region is given; the output says so
+    (as AWS's simulator reports MissingContextValues)"""
+    principal = "arn:aws:iam::210987654321:role/dev-role-01"
+    args = ["simulate", "--demo", "--principal", principal, "--action", "s3:GetObject"]
+    without = CliRunner().invoke(cli, args)
+    assert "note: #1 was decided without aws:RequestedRegion" in without.output
+    with_region = CliRunner().invoke(cli, [*args, "--region", "us-east-1"])
+    assert "note:" not in with_region.output and "allowed" in with_region.output
+
+
 LONG_RESOURCE = "arn:aws:s3:::a-bucket-with-a-long-name-for-reports/2026/quarterly/q3-summary.csv"
 
 

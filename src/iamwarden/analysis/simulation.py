@@ -39,6 +39,7 @@ from iamwarden.policy import (
 from iamwarden.policy.arn import PARTITIONS
 from iamwarden.policy.catalog import closest_name
 from iamwarden.policy.conditions import parse_date
+from iamwarden.policy.keys import ALWAYS_PRESENT_KEYS
 from iamwarden.snapshot import Group, Role, Snapshot, User
 
 __all__ = [
@@ -73,6 +74,7 @@ _SCENARIO_FIELDS = {
 _REQUEST_FIELDS = _SCENARIO_FIELDS | {"action", "resource", "expect"}
 _ACTION = re.compile(r"[A-Za-z0-9*?_.-]+:[A-Za-z0-9*?_.-]+")
 _REQUESTED_REGION = "aws:RequestedRegion"
+_ALWAYS_PRESENT = frozenset(key.lower() for key in ALWAYS_PRESENT_KEYS)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,7 +104,9 @@ class Verdict(Enum):
     MET = "met"
     FAILED = "failed"
     UNCERTAIN = "uncertain"
-    """The decision has undecided clauses or evaluation errors: it cannot meet an expectation"""
+    """The decision has undecided clauses or evaluation errors, or rests on the absence of a
+    key every real request carries (`aws:RequestedRegion`, `aws:SecureTransport`, …, per
+    `policy.keys.ALWAYS_PRESENT_KEYS`): it cannot meet an expectation"""
     UNVERIFIED = "unverified"
     """The action is not in the catalogue: the decision tests nothing AWS would do"""
 
@@ -134,6 +138,8 @@ class SimulationResult:
             return Verdict.UNVERIFIED
         if self.evaluation.is_uncertain or self.evaluation.is_conditional:
             return Verdict.UNCERTAIN
+        if any(key.lower() in _ALWAYS_PRESENT for key in self.evaluation.missing_context):
+            return Verdict.UNCERTAIN  # decided by the absence of a key every request carries
         return Verdict.MET if self.expect is self.evaluation.decision else Verdict.FAILED
 
     @property

@@ -94,6 +94,13 @@ def _trailer(results: list[SimulationResult], *, explain: bool) -> Iterator[Text
     for number, r in enumerate(results, 1):
         for warning in r.warnings:
             yield Text.assemble(("warning", "yellow"), f": #{number} ({r.scenario}): {warning}")
+        if r.evaluation.missing_context:
+            keys = ", ".join(r.evaluation.missing_context)
+            yield Text.assemble(
+                ("note", "yellow"),
+                f": #{number} was decided without {keys}, which a statement reads "
+                "(give it with --context or --region, or in the scenario's context)",
+            )
     if explain:
         for number, r in enumerate(results, 1):
             yield Text("")
@@ -204,6 +211,10 @@ def simulate(
     if scenario_file is not None:
         if demo or input_dir or snapshot_file or principal or actions:
             raise click.UsageError("--scenarios takes no account source, --principal or --action")
+        if context_pairs or resources:
+            raise click.UsageError(
+                "--scenarios takes no --context or --resource: give them in the scenario file"
+            )
         if live.regions:
             raise click.UsageError(
                 "--scenarios takes no --region: give aws:RequestedRegion in a scenario's context"
