@@ -78,6 +78,10 @@ def test_parse_suppressions():
             "suppressions:\n  - check_id: root_mfa_enabled\n    until: x\n",
             "suppressions[0].until: unknown field",
         ),
+        (  # which check would this mute? the last one, silently (newcomer review)
+            "suppressions:\n  - check_id: root_mfa_enabled\n    check_id: root_access_key_absent\n",
+            "rules.yaml: line 3:5: duplicate key `check_id` in `suppressions[0]`",
+        ),
     ],
 )
 def test_bad_suppressions_are_located(text, message):

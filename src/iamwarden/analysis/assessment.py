@@ -29,7 +29,7 @@ from iamwarden.analysis.quality import DataWarning, data_warnings
 from iamwarden.analysis.registry import CheckContext, CheckSpec, registered_checks
 from iamwarden.config import Suppression, parse_suppression
 from iamwarden.errors import InputError
-from iamwarden.fileio import parse_yaml
+from iamwarden.fileio import DuplicateKey, parse_yaml
 from iamwarden.findings import Finding, Severity, Status
 from iamwarden.policy import Catalog, load_catalog
 from iamwarden.snapshot import DataSet, Gap, Snapshot, with_policy_gaps
@@ -333,7 +333,16 @@ def parse_suppressions(text: str, *, path: str = "") -> tuple[Suppression, ...]:
     Raises:
         InputError: the text is not YAML of that shape; every problem is reported.
     """
-    data = parse_yaml(text, path=path)
+    duplicates: list[DuplicateKey] = []
+    data = parse_yaml(text, path=path, duplicates=duplicates)
+    if duplicates:  # a suppression written with two check ids would mute the last silently
+        first = duplicates[0]
+        inside = f" in `{first.path}`" if first.path else ""
+        raise InputError(
+            f"duplicate key `{first.key}`{inside}: the last one would silently win",
+            path=path,
+            location=first.line or first.path,
+        )
     items = data.get("suppressions") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise InputError("expected a mapping with a `suppressions` list", path=path)
