@@ -26,7 +26,6 @@ from iamwarden.policy import (
     ResourceClass,
     ResourceList,
     evaluate,
-    evaluate_many,
     evaluate_resources,
     parse_policy,
     shared_key,
@@ -210,26 +209,6 @@ class Asker:
         if evaluation.decision is not Decision.ALLOWED:
             return None
         return Decided(request=request, policies=policies, evaluation=evaluation)
-
-    def allowed_among(
-        self,
-        entity: User | Role,
-        action: str,
-        resources: Sequence[str],
-        *,
-        context: Context | None = None,
-        resource_policy: Policy | None = None,
-        unknown: frozenset[str] = frozenset(),
-    ) -> list[bool]:
-        """For each of `resources`, whether the engine allows `entity` `action` on it (one
-        compiled policy set for all, in bulk)"""
-        policies = self.policies(entity)
-        if resource_policy is not None:
-            policies = replace(policies, resource=resource_policy)
-        base = self.request(entity.arn, action, "*", context, unknown)
-        requests = [replace(base, resource=r) for r in resources]
-        answers = evaluate_many(requests, policies, catalog=self.catalog)
-        return [a.decision is Decision.ALLOWED for a in answers]
 
     def bulk(
         self,

@@ -21,32 +21,14 @@ from iamwarden.policy import (
     PolicySet,
     Request,
     ResourceList,
-    evaluate,
     evaluate_resources,
 )
 from iamwarden.policy.keys import REQUEST_KEYS
 from iamwarden.snapshot import Role, User
 
-__all__ = ["passrole_edges", "service_can_assume"]
+__all__ = ["passrole_edges"]
 
 _SOURCE_KEYS = frozenset({"aws:sourcearn"})
-
-
-def service_can_assume(asker: Asker, role: Role, service: str) -> bool:
-    """Whether `role`'s trust policy lets `service` assume it, for a resource of the account"""
-    trust = asker.trust(role)
-    if trust is None or role.is_service_linked:
-        return False
-    request = Request(
-        principal=service,
-        action="sts:AssumeRole",
-        resource=role.arn,
-        context={"aws:SourceAccount": asker.snapshot.account.id},
-        unknown_keys=REQUEST_KEYS | _SOURCE_KEYS,
-    )
-    return evaluate(request, PolicySet(resource=trust), catalog=asker.catalog).decision is (
-        Decision.ALLOWED
-    )
 
 
 def _resources(asker: Asker, technique: NewCompute) -> list[tuple[str, ...]]:
