@@ -172,6 +172,21 @@ def test_access_key_rotated_not_assessed_without_creation_date():
     assert only(run_check("access_key_rotated_90_days", snap)).status is Status.NOT_ASSESSED
 
 
+@pytest.mark.parametrize("check_id", ["access_key_rotated_90_days", "credentials_unused_45_days"])
+def test_a_key_dated_after_the_assessment_date_is_not_assessed_not_a_negative_age(check_id):
+    """`assess --as-of` before the data (newcomer review: "-2831 days old" was PASS)"""
+    later = days_ago(-30)
+    snap = with_rows(
+        credential_row(access_key_1_active=True, access_key_1_last_rotated=later),
+        users=(
+            user("alice", access_keys=(AccessKey(id="AKIAALICE", is_active=True, created=later),)),
+        ),
+    )
+    finding = only([f for f in run_check(check_id, snap) if f.resource_arn.startswith(ALICE)])
+    assert finding.status is Status.NOT_ASSESSED
+    assert "after the assessment date" in finding.message
+
+
 def test_inactive_keys_are_not_rotation_findings():
     snap = with_rows(credential_row(access_key_1_last_rotated=days_ago(400)))
     assert run_check("access_key_rotated_90_days", snap) == []

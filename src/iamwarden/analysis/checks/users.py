@@ -188,6 +188,8 @@ def _last_use(
     """Whether one credential went unused for `UNUSED_DAYS` (`None`: not known), and what
     was decided (`password last used 3 days ago`, `access key X never used, created …`)"""
     cutoff = now - timedelta(days=UNUSED_DAYS)
+    if any(moment is not None and moment > now for moment in (last_used, created)):
+        return None, f"{what} is dated after the assessment date ({now.date()})"
     if last_used is not None:
         age = counted(days_between(last_used, now), "day")
         return last_used <= cutoff, f"{what} last used {age} ago"
@@ -346,6 +348,15 @@ def access_key_rotated_90_days(ctx: CheckContext) -> Iterator[Finding]:
             facts: dict[str, Any] = {"subject": user.name, "user": user.name, "key_id": key.id}
             if key.created is None:
                 yield ctx.not_assessed(arn, "key creation time not known", **facts)
+                continue
+            if key.created > ctx.now:
+                yield ctx.not_assessed(
+                    arn,
+                    f"{key.id} of {user.name} was created after the assessment date "
+                    f"({ctx.now.date()})",
+                    created=iso(key.created),
+                    **facts,
+                )
                 continue
             age = days_between(key.created, ctx.now)
             if age > ROTATION_DAYS:
