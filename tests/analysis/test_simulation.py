@@ -506,3 +506,21 @@ def test_duplicate_key_inside_a_policy_of_a_scenario_file_is_an_error() -> None:
     assert raised.value.problem.startswith(
         "duplicate key `Effect` in `scenarios[0].identity_policies[0].Statement[0]`"
     )
+
+
+def test_an_unquoted_yaml_version_date_is_the_version_it_was_written_as() -> None:
+    """YAML reads `Version: 2012-10-17` as a date; the policy means the text (newcomer review:
+    it was exit 2 with "Object of type date is not JSON serializable")"""
+    text = """
+scenarios:
+  - name: s1
+    principal: arn:aws:iam::111122223333:user/alice
+    identity_policies:
+      - Version: 2012-10-17
+        Statement:
+          - {Effect: Allow, Action: s3:GetObject, Resource: "*"}
+    requests:
+      - {action: s3:GetObject, resource: arn:aws:s3:::b/k, expect: allowed}
+"""
+    (result,) = run_scenarios(load_scenarios(text))
+    assert result.evaluation.decision is Decision.ALLOWED and result.is_expected

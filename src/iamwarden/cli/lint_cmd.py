@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +30,6 @@ def _is_yaml(name: str, text: str) -> bool:
     return not text.lstrip().startswith("{")
 
 
-def _json_values(value: Any) -> Any:
-    """YAML's values as JSON has them: an unquoted `Version: 2012-10-17` is YAML's date, and
-    the text it was written as to IAM (and to CloudFormation)"""
-    if isinstance(value, dict):
-        return {k: _json_values(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_values(v) for v in value]
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
 def _document(text: str, name: str) -> tuple[Any, list[tuple[str, str]]]:
     """JSON text as it is, or the decoded value of a YAML document (a policy object, or a
     string of JSON text), through the guarded reader's depth and alias limits; with the
@@ -55,7 +42,7 @@ def _document(text: str, name: str) -> tuple[Any, list[tuple[str, str]]]:
     if isinstance(value, str):
         check_json_depth(value, path=name)
         return value, []
-    return _json_values(value), [(d.path, d.key) for d in duplicates]
+    return value, [(d.path, d.key) for d in duplicates]
 
 
 @click.command(

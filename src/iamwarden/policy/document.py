@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from enum import Enum
 from functools import lru_cache
 from typing import Any
@@ -210,10 +211,18 @@ def parse_policy(
     if isinstance(source, str):
         return _parse_text(source, name, kind)
     try:
-        text = json.dumps(source, sort_keys=True)
+        text = json.dumps(source, sort_keys=True, default=_yaml_date)
     except (TypeError, ValueError) as exc:
         raise PolicySyntaxError(f"policy is not json data: {exc}") from None
     return _parse_text(text, name, kind)
+
+
+def _yaml_date(value: object) -> str:
+    """A date a YAML reader made of an unquoted `2012-10-17` (a policy's `Version`, a date
+    condition value), back to the text it was written as"""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 # INVARIANT: large enough for every document of a 100,000-role account (tens of thousands of
