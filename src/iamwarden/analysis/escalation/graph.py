@@ -175,7 +175,8 @@ class EscalationGraph:
         return found
 
     def edges(self) -> Iterator[Edge]:
-        """Every edge, alternatives included, sorted by source, target and technique"""
+        """Every edge, alternatives included, sorted by source, target and technique (a
+        fan's edges are each decided again: on a large account prefer `paths_to`)"""
         pairs = {(s, t) for s, t in self.graph.edges if not self.is_hub(s) and not self.is_hub(t)}
         for source, hub in self.graph.edges:
             if self.is_hub(hub):
