@@ -415,3 +415,18 @@ def test_scenario_file_context_value_invalid_for_its_key_names_file_and_location
         f"error: {bad}: scenarios[0] (x).context.aws:SourceIp: `not-an-ip` is not valid for "
         "`aws:SourceIp`: expected an IP address (`203.0.113.7`)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [('{"scenarios": [1,]}', "line 1:18: invalid JSON"), ('{"scenarios": [', "invalid JSON")],
+)
+def test_a_json_file_gets_json_errors_not_yamls_leniency(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    """A trailing comma is valid YAML flow style but not JSON: a `.json` file is JSON"""
+    path = tmp_path / "scenarios.json"
+    path.write_text(text)
+    result = CliRunner().invoke(cli, ["simulate", "--scenarios", str(path)])
+    assert result.exit_code == 2
+    assert problem in result.output and "YAML" not in result.output

@@ -518,10 +518,10 @@ def _scenario(raw: Any, where: str, catalog: Catalog, prefix: str = "") -> Scena
     return Scenario(name=name, requests=tuple(resolved))
 
 
-def _decode(text: str) -> Any:
+def _decode(text: str, *, is_json: bool) -> Any:
     """The file's value; a key written twice in one mapping is an error, not last-one-wins"""
     duplicates: list[DuplicateKey] = []
-    value = _decoded(text, duplicates)
+    value = _decoded(text, duplicates, is_json=is_json)
     if duplicates:
         first = duplicates[0]
         inside = f" in `{first.path}`" if first.line and first.path else ""
@@ -532,7 +532,9 @@ def _decode(text: str) -> Any:
     return value
 
 
-def _decoded(text: str, duplicates: list[DuplicateKey]) -> Any:
+def _decoded(text: str, duplicates: list[DuplicateKey], *, is_json: bool) -> Any:
+    if is_json:  # a `.json` file: JSON's reader and its errors, never YAML's leniency
+        return parse_json(text, error=ScenarioError, duplicates=duplicates)
     if text.lstrip("\ufeff \t\r\n").startswith("{"):
         try:
             return parse_json(text, error=ScenarioError, duplicates=duplicates)
@@ -546,11 +548,11 @@ def load_scenarios(text: str, *, path: str = "") -> tuple[Scenario, ...]:
 
     `path` names the file in the requests' `policy_locations` (`path: scenarios[0]...`).
 
-    JSON text is read with the JSON decoder (YAML's pure-Python constructor is far slower),
-    anything else, or JSON it rejects, as YAML. A document used by several requests is
-    parsed once.
+    A file named `.json` (or `.json.gz`) is JSON, its errors JSON's; other JSON text is read
+    with the JSON decoder too (YAML's pure-Python constructor is far slower), anything else,
+    or JSON it rejects, as YAML. A document used by several requests is parsed once.
     """
-    data = _decode(text)
+    data = _decode(text, is_json=path.lower().endswith((".json", ".json.gz")))
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
         raise _fail("scenarios", "required at the top level, a list of scenarios")
     catalog = load_catalog()
