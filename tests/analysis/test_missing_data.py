@@ -9,6 +9,7 @@ import pytest
 
 from iamwarden.analysis import ControlStatus, assess
 from iamwarden.findings import Status
+from iamwarden.report import render_text
 from iamwarden.snapshot import (
     AccessKey,
     CredentialReport,
@@ -65,6 +66,13 @@ def test_header_only_report_leaves_cis_1_14_not_assessed_and_unscored():
     row = next(r for r in result.compliance if r.requirement.id == "1.14")
     assert row.status is ControlStatus.NOT_ASSESSED and not row.is_scored
     assert row.counts[Status.NOT_ASSESSED] == 2
+
+
+def test_a_header_only_report_is_described_as_collected_without_rows() -> None:
+    """Newcomer review: it was "not collected: credential_report", though it was collected"""
+    text = render_text(assess(header_only(users=(user("alice"),))))
+    assert "- credential_report collected, but without what the checks need" in text
+    assert "not collected: credential_report" not in text
 
 
 def test_listed_key_without_usage_data_is_not_called_never_used():

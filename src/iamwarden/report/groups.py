@@ -113,7 +113,10 @@ def data_not_assessed_lines(assessment: Assessment) -> Iterator[str]:
         gap = entry.gap
         where = ", ".join(p for p in (gap.region, gap.service, gap.call, gap.error_code) if p)
         detail = f"{gap.reason} ({where})" if where else gap.reason
-        if not entry.is_recorded:
+        if not entry.is_recorded and entry.is_collected:
+            # e.g. a credential report with a header and no rows
+            yield f"- {gap.dataset.value} collected, but without what the checks need"
+        elif not entry.is_recorded:
             yield f"- not collected: {gap.dataset.value} (no gap recorded)"
         elif entry.is_collected:
             yield f"- gap in {gap.dataset.value} (partly collected): {detail}"
