@@ -3,12 +3,14 @@ says what it is for"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import click
 import pytest
 from click.testing import CliRunner
 
+from iamwarden.analysis import registered_checks
 from iamwarden.cli.assess_cmd import assess_command
 from iamwarden.cli.main import cli
 from iamwarden.cli.simulate_cmd import simulate as simulate_command
@@ -80,3 +82,21 @@ def test_simulate_region_is_described_as_the_requests_region() -> None:
     assert "aws:RequestedRegion" not in (
         next(p.help for p in assess_command.params if p.name == "region") or ""
     )
+
+
+def test_every_iamwarden_command_a_check_remediation_names_exists() -> None:
+    """A remediation must not send the user to a command that does not exist (newcomer
+    review: `iamwarden generate`)"""
+    named = set()
+    for entry in registered_checks().values():
+        remedy = entry.spec.remediation
+        text = f"{remedy.text} {remedy.command or ''}"
+        named.update(re.findall(r"`iamwarden ([a-z][a-z-]*(?: [a-z][a-z-]*)*)", text))
+    assert named, "no remediation names an iamwarden command: the test tests nothing"
+    for words in named:
+        command: click.Command = cli
+        for word in words.split():
+            if not isinstance(command, click.Group):
+                break  # the rest are the command's arguments
+            assert word in command.commands, f"`iamwarden {words}` does not exist"
+            command = command.commands[word]

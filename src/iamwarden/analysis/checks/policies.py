@@ -80,7 +80,8 @@ def _admin_spec(
         resource_type=f"AwsIam{kind.title()}",
         remediation=Remediation(
             text="Replace full access with policies scoped to the services and resources "
-            "actually used (`iamwarden generate` drafts one from CloudTrail); the finding's "
+            "actually used (`iamwarden activity generate --principal ARN` drafts one from "
+            "CloudTrail, verified by the engine); the finding's "
             "statements name the policies that grant it",
             command=f"aws iam detach-{kind}-policy --{kind}-name <{kind}> --policy-arn <policy "
             f"arn>  # inline: aws iam delete-{kind}-policy --{kind}-name <{kind}> "
