@@ -54,6 +54,7 @@ __all__ = [
     "check_directory",
     "check_json_depth",
     "check_writable",
+    "compose_yaml",
     "parse_json",
     "parse_yaml",
     "read_bytes",
@@ -620,6 +621,45 @@ def parse_yaml(
         raise error(f"invalid YAML: {_value_problem(failure)}", path=path) from None
     except RecursionError:  # INVARIANT: unreachable after the depth check; kept as a guard
         raise error("YAML nested too deeply", path=path) from None
+
+
+def compose_yaml(
+    text: str,
+    *,
+    path: str = "",
+    error: type[InputError] = InputError,
+    max_depth: int = MAX_DEPTH,
+    max_expansion: int = MAX_ALIAS_EXPANSION,
+) -> yaml.Node | None:
+    """The node tree of a one-document YAML (or JSON) text, with the limits of `parse_yaml`
+
+    Nothing is constructed: every node keeps its tag (`!Ref`, `!Sub`, ... stay as they are
+    written) and its marks (line and column), for readers of files that carry locations and
+    application tags (CloudFormation templates). None for an empty document.
+
+    Raises:
+        InputError: (or `error`) a syntax error located as `line L:C`, several documents,
+            nesting deeper than `max_depth`, or aliases that would add more than
+            `max_expansion` nodes.
+    """
+    text = text.removeprefix("\ufeff")
+    try:
+        _check_yaml_events(
+            text, path=path, error=error, max_depth=max_depth, max_expansion=max_expansion
+        )
+        node: yaml.Node | None = yaml.compose(text, Loader=_YamlLoader)
+        return node
+    except yaml.MarkedYAMLError as failure:
+        problem = f"invalid YAML: {failure.problem or failure.context or 'syntax error'}"
+        if "nesting depth" in problem:
+            problem = f"YAML nested too deeply (more than {max_depth} levels)"
+        raise error(
+            problem,
+            path=path,
+            location=_yaml_location(failure.problem_mark or failure.context_mark),
+        ) from None
+    except yaml.YAMLError as failure:
+        raise error(f"invalid YAML: {failure}".splitlines()[0], path=path) from None
 
 
 def read_yaml(
