@@ -136,3 +136,13 @@ def test_every_made_edge_is_rechecked(graphs: tuple[EscalationGraph, EscalationG
     edges = [e for e in fanned.edges() if e.decisions]
     assert len(edges) > 1000
     assert all(recheck(e) for e in edges)
+
+
+def test_shared_decisions_change_nothing(graphs: tuple[EscalationGraph, EscalationGraph]) -> None:
+    # principals holding the same statements share decisions (`policy.shared_key`): without
+    # the sharing every edge, statement and condition is the same
+    fanned, _ = graphs
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(asking, "shared_key", lambda request, policies: None)
+        unshared = build_graph(_account(), load_catalog())
+    assert _summary(unshared) == _summary(fanned)
