@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 
+from iamwarden.analysis import assess
 from iamwarden.findings import Status
 from iamwarden.snapshot import DataSet, ServiceAccess, ServiceLastAccessed, with_policy_gaps
 from tests.analysis.checking import only, run_check, statuses
@@ -464,3 +465,12 @@ def test_sensitive_action_scoped_by_a_request_key_is_not_flagged():
     )
     snap = snapshot(policies=(scoped,), roles=(role("app", attached_policies=(scoped.arn,)),))
     assert only(run_check("policy_wildcard_sensitive_actions", snap)).status is Status.PASS
+
+
+def test_a_name_with_a_line_break_is_shown_escaped_not_an_aborted_assessment():
+    """An imported export may hold a name AWS itself would refuse (report review: a newline
+    in an inline policy name raised "a finding's message is one line")"""
+    snap = snapshot(users=(user(inline_policies=(inline("admin\nall"),)),))
+    findings = [f for f in assess(snap).findings if f.check_id == "policy_no_full_admin"]
+    assert findings and all("\n" not in f.message for f in findings)
+    assert any("admin\\nall" in f.message for f in findings)

@@ -156,7 +156,9 @@ class CheckContext:
             resource_arn=resource_arn,
             status=status,
             severity=self.spec.severity,
-            message=message,
+            # names from the account (an imported inline policy's, a tag's) may hold line
+            # breaks AWS itself would refuse: shown escaped, never an aborted assessment
+            message=message.replace("\r", "\\r").replace("\n", "\\n"),
             resource_type=resource_type or self.spec.resource_type,
             evidence=evidence,
         )
