@@ -32,6 +32,9 @@ LEAST_PRIVILEGE_DOC = (
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege"
 )
 _SHOWN = 8
+_EVIDENCE_ACTIONS = 40
+"""Actions listed per grant in the evidence (hundreds of Write actions would swell every
+report; `iamwarden permissions --principal` lists them all)"""
 MAX_PRINCIPALS = 1_000
 """Above this many users and roles `assess` leaves the four checks NOT_ASSESSED on the
 account: each principal with its own policy set costs about 10 ms of engine questions
@@ -131,13 +134,15 @@ def _failed(
         subject=principal.name,
         grants=[
             {
-                "actions": list(g.actions),
+                "actions": list(g.actions[:_EVIDENCE_ACTIONS]),
+                "more_actions": max(0, len(g.actions) - _EVIDENCE_ACTIONS),
                 "resources": list(g.resources),
                 "only_under": only_under(g.conditions),
                 "statements": statement_refs(g.statements),
             }
             for g in grants
         ],
+        action_count=len(names),
         conditional=conditional,
         requires_mfa=mfa_only,
     )
