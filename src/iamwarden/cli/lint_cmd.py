@@ -1,9 +1,16 @@
-"""`iamwarden lint`: every diagnostic for policy documents, before they are deployed"""
+"""`iamwarden lint`: every diagnostic for policy documents, before they are deployed
+
+Inputs: policy files (JSON or YAML), directories of them (recursively), CloudFormation
+templates and Terraform JSON plans, whose policies are found by `iamwarden.policy.sources`
+and typed by where they sit. Every file is read through the guarded reader.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,22 +19,81 @@ import click
 from iamwarden.analysis.evidence import counted
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import check_json_depth, parse_yaml, read_stream, read_text
-from iamwarden.fileio import DuplicateKey
-from iamwarden.policy import Diagnostic, DiagnosticSeverity, PolicyKind, lint_policy
+from iamwarden.errors import InputError
+from iamwarden.fileio import DuplicateKey, compose_yaml
+from iamwarden.policy import Diagnostic, DiagnosticSeverity, lint_policy
+from iamwarden.policy.sources import (
+    USAGES,
+    FoundPolicy,
+    Located,
+    cloudformation_policies,
+    intrinsic_tag,
+    is_cloudformation,
+    is_terraform_plan,
+    kind_of_usage,
+    located_yaml,
+    terraform_policies,
+)
 
 __all__ = ["lint"]
 
 STDIN = "<stdin>"
 """How diagnostics name standard input (`lint -`)"""
 
+DIRECTORY_SUFFIXES = (".json", ".yaml", ".yml", ".template")
+"""The files a directory argument contributes (also when gzipped: `.json.gz`)"""
+
+_KIND_ALIASES = {"permissionsBoundary": "boundary"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Located:
+    """A diagnostic and, for a policy found in a template or plan, where that policy is"""
+
+    diagnostic: Diagnostic
+    found: FoundPolicy | None = None
+
+    def line(self) -> int | None:
+        if self.found is None:
+            return None
+        return self.found.line_of(self.diagnostic.location)
+
+    def text(self, name: str) -> str:
+        if self.found is None:
+            return f"{name}: {self.diagnostic}"
+        line = self.line()
+        where = f"{name}:{line}" if line is not None else name
+        return f"{where}: {self.found.pointer} ({self.found.usage}): {self.diagnostic}"
+
+    def data(self) -> dict[str, Any]:
+        d = self.diagnostic
+        data: dict[str, Any] = {
+            "severity": d.severity.value,
+            "code": d.code,
+            "location": d.location,
+            "message": d.message,
+        }
+        if self.found is not None:
+            data.update(
+                policy=self.found.pointer,
+                resource=self.found.name,
+                type=self.found.usage,
+                line=self.line(),
+            )
+        return data
+
+
+def _suffixes(name: str) -> list[str]:
+    return [s.lower() for s in Path(name).suffixes if s.lower() != ".gz"]
+
 
 def _is_yaml(name: str, text: str) -> bool:
-    suffixes = [s.lower() for s in Path(name).suffixes if s.lower() != ".gz"]
+    suffixes = _suffixes(name)
     if suffixes and suffixes[-1] in (".yaml", ".yml"):
         return True
     if suffixes and suffixes[-1] == ".json":
         return False
-    return not text.lstrip().startswith("{")
+    return not text.lstrip().startswith(("{", "["))
 
 
 def _document(text: str, name: str) -> tuple[Any, list[tuple[str, str]]]:
@@ -45,11 +111,96 @@ def _document(text: str, name: str) -> tuple[Any, list[tuple[str, str]]]:
     return value, [(d.path, d.key) for d in duplicates]
 
 
+def _located(text: str, name: str) -> Located:
+    """The YAML (or JSON) text's located value, CloudFormation tags as their long forms"""
+    try:
+        return located_yaml(compose_yaml(text, path=name), application_tag=intrinsic_tag)
+    except InputError as error:
+        raise error if error.path else error.with_path(name) from None
+
+
+def _found_policies(text: str, name: str) -> list[FoundPolicy] | None:
+    """The policies of a template or plan, or None when the text is neither"""
+    try:
+        if _is_yaml(name, text):
+            located = _located(text, name)
+            if is_cloudformation(located.value):
+                return list(cloudformation_policies(located))
+            return None
+        check_json_depth(text, path=name)
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            return None  # a policy file's JSON errors are `syntax` diagnostics
+        if is_terraform_plan(value):
+            return list(terraform_policies(value))
+        if is_cloudformation(value):
+            try:  # JSON is YAML: its node tree gives the lines
+                located = _located(text, name)
+            except InputError:
+                located = Located(value=value)
+            return list(cloudformation_policies(Located(value=value, lines=located.lines)))
+        return None
+    except InputError as error:
+        raise error if error.path else error.with_path(name) from None
+
+
+def _lint_found(found: FoundPolicy) -> Iterator[_Located]:
+    if found.problem:
+        diagnostic = Diagnostic(
+            severity=DiagnosticSeverity.ERROR,
+            code="policy_unreadable",
+            location="",
+            message=found.problem,
+        )
+        yield _Located(diagnostic=diagnostic, found=found)
+        return
+    diagnostics = lint_policy(
+        found.document,
+        kind=found.kind,
+        managed=found.managed,
+        duplicate_keys=found.duplicates,
+    )
+    yield from (_Located(diagnostic=d, found=found) for d in diagnostics)
+
+
+def _lint_text(text: str, name: str, usage: str, managed: bool) -> list[_Located]:
+    found = _found_policies(text, name)
+    if found is not None:
+        return [item for policy in found for item in _lint_found(policy)]
+    document, duplicates = _document(text, name)
+    diagnostics = lint_policy(
+        document, kind=kind_of_usage(usage), managed=managed, duplicate_keys=duplicates
+    )
+    return [_Located(diagnostic=d) for d in diagnostics]
+
+
+def _is_hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _files(path: Path) -> Iterator[Path]:
+    """`path`, or the policy, template and plan files below a directory, sorted"""
+    if not path.is_dir():
+        yield path
+        return
+    for candidate in sorted(path.rglob("*")):
+        suffixes = _suffixes(candidate.name)
+        if (
+            suffixes
+            and suffixes[-1] in DIRECTORY_SUFFIXES
+            and candidate.is_file()
+            and not _is_hidden(candidate, path)
+        ):
+            yield candidate
+
+
 @click.command(
     epilog="""\b
 Examples:
-  iamwarden lint policies/*.json
-  iamwarden lint --kind resource --format json bucket-policy.yaml
+  iamwarden lint policies/
+  iamwarden lint template.yaml plan.json
+  iamwarden lint --type trust --format json trust-policy.yaml
   aws iam get-role-policy --role-name app --policy-name s3 --query PolicyDocument \\
       | iamwarden lint -
 
@@ -57,21 +208,26 @@ Examples:
 Exit codes:
   0  no document has an error (warnings do not count)
   1  a document has an error (IAM would reject it, or it cannot work)
-  2  bad usage, or a file that cannot be read (one line on stderr)
+  2  bad usage, or a file that cannot be read, or a template or plan that is not
+     valid YAML/JSON or not the expected shape (one line on stderr)
 """,
 )
 @click.argument(
-    "files",
+    "paths",
+    metavar="PATH...",
     nargs=-1,
     required=True,
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    type=click.Path(allow_dash=True, path_type=Path),
 )
 @click.option(
+    "--type",
     "--kind",
-    type=click.Choice([k.value for k in PolicyKind]),
-    default=PolicyKind.IDENTITY.value,
+    "usage",
+    type=click.Choice([*USAGES, *_KIND_ALIASES]),
+    default="identity",
     show_default=True,
-    help="Where the policies are used.",
+    help="Where the policies of plain policy files are used (templates and plans say it "
+    "themselves; --kind is the old name).",
 )
 @click.option("--managed", is_flag=True, help="The policies are managed policies (Version floor).")
 @click.option(
@@ -82,40 +238,42 @@ Exit codes:
     show_default=True,
     help="Output format: one line per diagnostic, or JSON diagnostics by file.",
 )
-def lint(files: tuple[Path, ...], kind: str, managed: bool, output_format: str) -> None:
-    """Lint IAM policy documents (JSON or YAML files, - for standard input); exit 1 when any
-    has an error.
+def lint(paths: tuple[Path, ...], usage: str, managed: bool, output_format: str) -> None:
+    """Lint IAM policies: policy files (JSON or YAML, - for standard input), directories of
+    them, CloudFormation templates and Terraform JSON plans; exit 1 when any has an error.
 
     A file named .yaml or .yml is YAML; any other is JSON when its text starts with `{`,
-    else YAML (a .json file is always JSON).
+    else YAML (a .json file is always JSON). A directory contributes its .json, .yaml, .yml
+    and .template files, recursively (hidden folders skipped). A CloudFormation template or a
+    Terraform plan (`terraform show -json PLAN`) is recognised by its content; each policy
+    in it is checked as the kind of policy it is (a role's trust policy, a bucket policy,
+    an SCP, ...) and located by line (YAML) or JSON path.
     """
-    results: dict[str, tuple[Diagnostic, ...]] = {}
-    for path in files:
-        name = STDIN if str(path) == "-" else str(path)
-        text = read_stream(sys.stdin.buffer, name=name) if name == STDIN else read_text(path)
-        document, duplicates = _document(text, name)
-        results[name] = lint_policy(
-            document, kind=PolicyKind(kind), managed=managed, duplicate_keys=duplicates
-        )
+    usage = _KIND_ALIASES.get(usage, usage)
+    results: dict[str, list[_Located]] = {}
+    for argument in paths:
+        if str(argument) == "-":
+            results[STDIN] = _lint_text(
+                read_stream(sys.stdin.buffer, name=STDIN), STDIN, usage, managed
+            )
+            continue
+        if not argument.exists():
+            raise InputError("file not found", path=str(argument))
+        for path in _files(argument):
+            name = str(path)
+            results[name] = _lint_text(read_text(path), name, usage, managed)
     if output_format == "json":
-        data = {
-            path: [
-                {
-                    "severity": d.severity.value,
-                    "code": d.code,
-                    "location": d.location,
-                    "message": d.message,
-                }
-                for d in diagnostics
-            ]
-            for path, diagnostics in results.items()
-        }
+        data = {name: [item.data() for item in items] for name, items in results.items()}
         click.echo(json.dumps(data, indent=2, sort_keys=True))
     else:
-        for name, diagnostics in results.items():
-            for diagnostic in diagnostics:
-                click.echo(f"{name}: {diagnostic}")
-        count = sum(len(d) for d in results.values())
+        for name, items in results.items():
+            for item in items:
+                click.echo(item.text(name))
+        count = sum(len(items) for items in results.values())
         click.echo(f"{counted(len(results), 'file')}, {counted(count, 'diagnostic')}", err=True)
-    if any(d.severity is DiagnosticSeverity.ERROR for ds in results.values() for d in ds):
+    if any(
+        item.diagnostic.severity is DiagnosticSeverity.ERROR
+        for items in results.values()
+        for item in items
+    ):
         sys.exit(ExitCode.FINDINGS)

@@ -1,0 +1,367 @@
+"""Policies in CloudFormation templates (YAML or JSON), typed by the property they sit in.
+
+Intrinsic functions are kept as placeholders, never evaluated and never fatal: a short-form
+tag (`!Sub`, `!Ref`, `!GetAtt`, `!Join`, ...) becomes its long form (`{"Fn::Sub": ...}`), and
+`render` turns each into text a policy can hold. A reference becomes `{{Name}}` (`::` written
+`.`, so that an ARN keeps its six fields and no placeholder reads as an IAM policy variable):
+`Ref` is `{{Name}}`, `Fn::GetAtt` `{{Name.Attribute}}`, `Fn::Sub` has each `${Name}` replaced
+so (`${!Literal}` becomes `${Literal}`, the IAM policy variable), `Fn::Join` joins its rendered
+parts, `Fn::If` takes its first branch (the second when the first is `AWS::NoValue`),
+`AWS::NoValue` drops the element, and the other functions become `{{Fn.Name}}`.
+`AWS::Partition` is `aws` and `AWS::URLSuffix` `amazonaws.com`. A placeholder that stands for
+a whole `Resource` entry is given an ARN's shape (`arn:aws:s3:::{{Bucket.Arn}}`), with the
+service of the resource type it names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from iamwarden.errors import InputError
+from iamwarden.policy.sources.model import FoundPolicy, Located, child_path
+
+__all__ = ["cloudformation_policies", "intrinsic_tag", "is_cloudformation", "render"]
+
+_NO_VALUE = object()
+_SUB_REFERENCE = re.compile(r"\$\{(!?)([^}]*)\}")
+_PSEUDO = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+_SHORT_TAGS = {"!Ref": "Ref", "!Condition": "Condition"}
+_RESOURCE_ELEMENTS = ("Resource", "NotResource")
+_ARN_SERVICES = {"stepfunctions": "states", "elasticloadbalancingv2": "elasticloadbalancing"}
+_ORGANIZATIONS_TYPES = {"SERVICE_CONTROL_POLICY": "scp", "RESOURCE_CONTROL_POLICY": "rcp"}
+
+# (resource type) -> (property path, usage, managed); a `[]` step is every item of a list
+_DOCUMENTS: Mapping[str, tuple[tuple[str, str, bool], ...]] = {
+    "AWS::IAM::Policy": (("PolicyDocument", "identity", False),),
+    "AWS::IAM::ManagedPolicy": (("PolicyDocument", "identity", True),),
+    "AWS::IAM::Role": (
+        ("AssumeRolePolicyDocument", "trust", False),
+        ("Policies[].PolicyDocument", "identity", False),
+    ),
+    "AWS::IAM::User": (("Policies[].PolicyDocument", "identity", False),),
+    "AWS::IAM::Group": (("Policies[].PolicyDocument", "identity", False),),
+    "AWS::IAM::RolePolicy": (("PolicyDocument", "identity", False),),
+    "AWS::IAM::UserPolicy": (("PolicyDocument", "identity", False),),
+    "AWS::IAM::GroupPolicy": (("PolicyDocument", "identity", False),),
+    "AWS::S3::BucketPolicy": (("PolicyDocument", "resource", False),),
+    "AWS::SQS::QueuePolicy": (("PolicyDocument", "resource", False),),
+    "AWS::SNS::TopicPolicy": (("PolicyDocument", "resource", False),),
+    "AWS::KMS::Key": (("KeyPolicy", "resource", False),),
+    "AWS::SecretsManager::ResourcePolicy": (("ResourcePolicy", "resource", False),),
+}
+
+
+def intrinsic_tag(tag: str, value: Any) -> Any:
+    """The long form of a short-form intrinsic function tag (`!GetAtt A.B` ->
+    `{"Fn::GetAtt": "A.B"}`), for `located_yaml`"""
+    return {_SHORT_TAGS.get(tag, f"Fn::{tag[1:]}"): value}
+
+
+def is_cloudformation(value: Any) -> bool:
+    """Whether decoded data is a CloudFormation template: `AWSTemplateFormatVersion`, or
+    `Resources` holding at least one entry with an `AWS::` type"""
+    if not isinstance(value, dict):
+        return False
+    if "AWSTemplateFormatVersion" in value:
+        return True
+    resources = value.get("Resources")
+    return isinstance(resources, dict) and any(
+        isinstance(r, dict) and str(r.get("Type", "")).startswith("AWS::")
+        for r in resources.values()
+    )
+
+
+def _intrinsic(value: Any) -> tuple[str, Any] | None:
+    if isinstance(value, dict) and len(value) == 1:
+        name, argument = next(iter(value.items()))
+        if name == "Ref" or name == "Condition" or str(name).startswith("Fn::"):
+            return str(name), argument
+    return None
+
+
+def render(value: Any) -> Any:
+    """`value` with every intrinsic function replaced by its placeholder (see the module)"""
+    rendered = _render(value)
+    return None if rendered is _NO_VALUE else rendered
+
+
+def _text(value: Any) -> str:
+    rendered = _render(value)
+    if isinstance(rendered, str):
+        return rendered
+    if isinstance(rendered, bool):
+        return str(rendered).lower()
+    if isinstance(rendered, int | float):
+        return str(rendered)
+    return _placeholder("value")
+
+
+def _render(value: Any) -> Any:
+    found = _intrinsic(value)
+    if found is not None:
+        return _function(*found)
+    if isinstance(value, dict):
+        kept = {k: _render(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v is not _NO_VALUE}
+    if isinstance(value, list):
+        return [r for r in map(_render, value) if r is not _NO_VALUE]
+    return value
+
+
+def _function(name: str, argument: Any) -> Any:
+    if name == "Ref":
+        reference = str(argument)
+        if reference == "AWS::NoValue":
+            return _NO_VALUE
+        return _PSEUDO.get(reference) or _placeholder(reference)
+    if name == "Fn::GetAtt":
+        if isinstance(argument, list):
+            return _placeholder(".".join(_text(a) for a in argument))
+        return _placeholder(str(argument))
+    if name == "Fn::Sub":
+        template, names = (
+            (argument[0], argument[1])
+            if isinstance(argument, list) and len(argument) == 2
+            else (argument, {})
+        )
+        if not isinstance(template, str):
+            return _placeholder(name)
+        given = names if isinstance(names, dict) else {}
+
+        def substitute(match: re.Match[str]) -> str:
+            if match.group(1):
+                return "${" + match.group(2) + "}"
+            reference = match.group(2)
+            if reference in given:
+                return _text(given[reference])
+            return _PSEUDO.get(reference) or _placeholder(reference)
+
+        return _SUB_REFERENCE.sub(substitute, template)
+    if name == "Fn::Join":
+        if (
+            isinstance(argument, list)
+            and len(argument) == 2
+            and isinstance(argument[0], str)
+            and isinstance(argument[1], list)
+        ):
+            parts = [_render(p) for p in argument[1]]
+            return argument[0].join(_text(p) for p in parts if p is not _NO_VALUE)
+        return _placeholder(name)
+    if name == "Fn::If":
+        if isinstance(argument, list) and len(argument) == 3:
+            first = _render(argument[1])
+            return _render(argument[2]) if first is _NO_VALUE else first
+        return _placeholder(name)
+    return _placeholder(name)
+
+
+def _placeholder(reference: str) -> str:
+    """`{{Name}}` for a reference (`AWS::Region` -> `{{AWS.Region}}`)"""
+    return "{{" + reference.replace("::", ".") + "}}"
+
+
+def _arn_shaped(entry: Any, services: Mapping[str, str]) -> Any:
+    """A rendered `Resource` entry that is a bare placeholder, as an ARN of its service"""
+    if not isinstance(entry, str) or not entry.startswith("{{"):
+        return entry
+    name = entry[2:].split("}", 1)[0].split(".", 1)[0]
+    service = services.get(name, "*")
+    return f"arn:aws:{service}:::{entry}"  # no region or account: what they are is unknown
+
+
+def _with_arn_shapes(document: Any, services: Mapping[str, str]) -> Any:
+    if not isinstance(document, dict):
+        return document
+    statements = document.get("Statement")
+    items = statements if isinstance(statements, list) else [statements]
+    for statement in items:
+        if not isinstance(statement, dict):
+            continue
+        for element in _RESOURCE_ELEMENTS:
+            entries = statement.get(element)
+            if isinstance(entries, list):
+                statement[element] = [_arn_shaped(e, services) for e in entries]
+            elif entries is not None:
+                statement[element] = _arn_shaped(entries, services)
+    return document
+
+
+def _service(resource_type: str) -> str:
+    parts = resource_type.split("::")
+    service = parts[1].lower() if len(parts) == 3 else "*"
+    return _ARN_SERVICES.get(service, service)
+
+
+def cloudformation_policies(template: Located) -> Iterator[FoundPolicy]:
+    """Every policy of a CloudFormation template, in the order of its resources
+
+    Raises:
+        InputError: `Resources` or a resource is not a mapping, or a resource
+            has no `Type` text, located by line where known, else by JSON path.
+    """
+    value = template.value
+    resources = value.get("Resources") if isinstance(value, dict) else None
+
+    def shape_error(problem: str, where: str) -> InputError:
+        return InputError(problem, location=_location(template, where))
+
+    if resources is None:
+        return
+    if not isinstance(resources, dict):
+        raise shape_error("`Resources` must be a mapping of logical ids to resources", "Resources")
+    services = {
+        name: _service(r["Type"])
+        for name, r in resources.items()
+        if isinstance(r, dict) and isinstance(r.get("Type"), str)
+    }
+    for name, resource in resources.items():
+        at = child_path("Resources", name)
+        if not isinstance(resource, dict):
+            raise shape_error(f"resource `{name}` must be a mapping", at)
+        resource_type = resource.get("Type")
+        if not isinstance(resource_type, str):
+            raise shape_error(f"resource `{name}` must have a `Type` (text)", at)
+        properties = render(resource.get("Properties", {}))
+        if properties is None:
+            continue
+        if not isinstance(properties, dict):
+            raise shape_error(
+                f"`Properties` of `{name}` must be a mapping", child_path(at, "Properties")
+            )
+        yield from _resource_policies(
+            template, name, resource_type, properties, child_path(at, "Properties"), services
+        )
+
+
+def _resource_policies(
+    template: Located,
+    name: str,
+    resource_type: str,
+    properties: dict[str, Any],
+    at: str,
+    services: Mapping[str, str],
+) -> Iterator[FoundPolicy]:
+    if resource_type == "AWS::Lambda::Permission":
+        yield _lambda_permission(template, name, properties, at)
+        return
+    if resource_type == "AWS::Organizations::Policy":
+        usage = _ORGANIZATIONS_TYPES.get(str(properties.get("Type", "")))
+        if usage is not None and "Content" in properties:
+            yield _found(template, name, usage, properties["Content"], f"{at}.Content", services)
+        return
+    for prop, usage, managed in _DOCUMENTS.get(resource_type, ()):
+        head, _, tail = prop.partition("[].")
+        if not tail:
+            if head in properties:
+                yield _found(
+                    template, name, usage, properties[head], f"{at}.{head}", services, managed
+                )
+            continue
+        items = properties.get(head)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise InputError(
+                f"`{head}` of `{name}` must be a list",
+                location=_location(template, f"{at}.{head}"),
+            )
+        for i, item in enumerate(items):
+            where = f"{at}.{head}[{i}]"
+            if not isinstance(item, dict):
+                raise InputError(
+                    f"`{head}[{i}]` of `{name}` must be a mapping",
+                    location=_location(template, where),
+                )
+            if tail in item:
+                yield _found(template, name, usage, item[tail], f"{where}.{tail}", services)
+
+
+def _location(template: Located, where: str) -> str:
+    line = template.line(where)
+    return f"line {line}" if line is not None else where
+
+
+def _found(
+    template: Located,
+    name: str,
+    usage: str,
+    document: Any,
+    pointer: str,
+    services: Mapping[str, str],
+    managed: bool = False,
+) -> FoundPolicy:
+    prefix = pointer + "."
+    lines = {
+        key[len(prefix) :]: line for key, line in template.lines.items() if key.startswith(prefix)
+    }
+    duplicates = tuple(
+        (where[len(prefix) :] if where != pointer else "", key)
+        for where, key in template.duplicates
+        if where == pointer or where.startswith(prefix)
+    )
+    problem = ""
+    if isinstance(document, str) and document.startswith("{{") and document.endswith("}}"):
+        problem = f"the policy document is `{document}`, known only when the stack is deployed"
+    return FoundPolicy(
+        usage=usage,
+        document=_with_arn_shapes(document, services),
+        pointer=pointer,
+        name=name,
+        line=template.lines.get(pointer),
+        managed=managed,
+        lines=lines,
+        problem=problem,
+        duplicates=duplicates,
+    )
+
+
+def _function_arn(function: Any) -> Any:
+    """A function's ARN from `FunctionName` (a name, an ARN, a partial ARN or a placeholder)"""
+    if not isinstance(function, str):
+        return function
+    if function.startswith("arn:"):
+        return function
+    return f"arn:aws:lambda:{{{{AWS.Region}}}}:{{{{AWS.AccountId}}}}:function:{function}"
+
+
+def _lambda_permission(
+    template: Located, name: str, properties: dict[str, Any], at: str
+) -> FoundPolicy:
+    """The statement Lambda adds to a function's resource policy for an
+    `AWS::Lambda::Permission` (AWS Lambda Developer Guide, resource-based policies)"""
+    principal = properties.get("Principal")
+    if principal == "*":
+        principals: Any = "*"
+    elif isinstance(principal, str) and principal.endswith((".amazonaws.com", ".amazonaws.com.cn")):
+        principals = {"Service": principal}
+    else:
+        principals = {"AWS": principal}
+    statement: dict[str, Any] = {
+        "Sid": name,
+        "Effect": "Allow",
+        "Principal": principals,
+        "Action": properties.get("Action"),
+        "Resource": _function_arn(properties.get("FunctionName")),
+    }
+    condition: dict[str, dict[str, Any]] = {}
+    if "SourceArn" in properties:
+        condition.setdefault("ArnLike", {})["AWS:SourceArn"] = properties["SourceArn"]
+    if "SourceAccount" in properties:
+        condition.setdefault("StringEquals", {})["AWS:SourceAccount"] = properties["SourceAccount"]
+    if "PrincipalOrgID" in properties:
+        condition.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = properties[
+            "PrincipalOrgID"
+        ]
+    if condition:
+        statement["Condition"] = condition
+    line = template.lines.get(at)
+    return FoundPolicy(
+        usage="resource",
+        document={"Version": "2012-10-17", "Statement": [statement]},
+        pointer=at,
+        name=name,
+        line=line,
+        lines={"Statement[0]": line} if line is not None else {},
+    )

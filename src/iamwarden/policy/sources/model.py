@@ -1,0 +1,170 @@
+"""What the source readers share: a policy found in a file, and YAML nodes as located values.
+
+A reader is a pure function of decoded data (and, for YAML, the node tree `fileio.compose_yaml`
+built): it never reads files, prints or decides. A container that is not the expected shape
+is an `InputError` located by line or JSON path; a policy that cannot be read is a
+`FoundPolicy` with its `problem`, so the other policies are still checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from iamwarden.errors import InputError
+from iamwarden.policy.document import PolicyKind
+
+__all__ = [
+    "USAGES",
+    "FoundPolicy",
+    "Located",
+    "child_path",
+    "kind_of_usage",
+    "located_yaml",
+]
+
+USAGES: Mapping[str, PolicyKind] = MappingProxyType(
+    {
+        "identity": PolicyKind.IDENTITY,
+        "resource": PolicyKind.RESOURCE,
+        "trust": PolicyKind.RESOURCE,
+        "scp": PolicyKind.SCP,
+        "rcp": PolicyKind.RCP,
+        "boundary": PolicyKind.PERMISSIONS_BOUNDARY,
+        "session": PolicyKind.SESSION,
+    }
+)
+"""Where a policy sits (`lint --type`), and the policy kind it is checked as: a role's trust
+policy is the resource policy of the role"""
+
+_LAST_STEP = re.compile(r"(\[\d+\]|\.[^.\[]*)$")
+
+
+def kind_of_usage(usage: str) -> PolicyKind:
+    """The policy kind of a usage word (`trust` -> RESOURCE)"""
+    return USAGES[usage]
+
+
+def child_path(path: str, step: str | int) -> str:
+    """The JSON path of an object's key or a list's index below `path` (`a.b[0]`)"""
+    if isinstance(step, int):
+        return f"{path}[{step}]"
+    return f"{path}.{step}" if path else step
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Located:
+    """A decoded document with the line of each value, by JSON path (YAML sources only), and
+    the (object path, key) of each key repeated in one mapping (the value keeps the last)"""
+
+    value: Any
+    lines: Mapping[str, int] = field(default_factory=dict)
+    duplicates: tuple[tuple[str, str], ...] = ()
+
+    def line(self, path: str) -> int | None:
+        """The line of the value at `path`, else of its nearest enclosing value"""
+        while True:
+            found = self.lines.get(path)
+            if found is not None or not path:
+                return found
+            path = _LAST_STEP.sub("", path)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FoundPolicy:
+    """One policy document found in a template or plan
+
+    `usage` is where it sits (a key of `USAGES`), `pointer` its JSON path in the file,
+    `line` its first line where the reader knows it (YAML), `name` the resource that holds
+    it (a logical id, a Terraform address). `document` is decoded data or JSON text, given
+    as is to `lint_policy`; `lines` maps JSON paths inside the document to lines and
+    `duplicates` holds the keys repeated in it (object path, key). `problem`
+    says why the document cannot be read (a parameter given at deploy time), else empty.
+    """
+
+    usage: str
+    document: Any
+    pointer: str
+    name: str
+    line: int | None = None
+    managed: bool = False
+    lines: Mapping[str, int] = field(default_factory=dict)
+    problem: str = ""
+    duplicates: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.usage not in USAGES:
+            raise ValueError(f"unknown policy usage `{self.usage}`")
+
+    @property
+    def kind(self) -> PolicyKind:
+        """The policy kind the document is checked as"""
+        return USAGES[self.usage]
+
+    def line_of(self, location: str) -> int | None:
+        """The line of a location inside the document (`Statement[0].Action[1]`), else of
+        its nearest enclosing element, else the document's"""
+        found = Located(value=None, lines=self.lines).line(location)
+        return self.line if found is None else found
+
+
+_YAML_TAG = "tag:yaml.org,2002:"
+
+
+def located_yaml(node: yaml.Node | None, *, application_tag: Any = None) -> Located:
+    """The value of a composed YAML node tree, with the line of every value
+
+    A node with an application tag (`!Ref X`) is given to `application_tag(tag, value)`
+    with its value built as untagged; without that function the tag is ignored.
+
+    Raises:
+        InputError: a key that is a list or a mapping (located as `line L`).
+    """
+    lines: dict[str, int] = {}
+    duplicates: list[tuple[str, str]] = []
+    constructor = yaml.constructor.SafeConstructor()
+
+    def build(item: yaml.Node, path: str) -> Any:
+        lines[path] = item.start_mark.line + 1
+        tag = item.tag or ""
+        if isinstance(item, yaml.MappingNode):
+            value: Any = {}
+            for key_node, value_node in item.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise InputError(
+                        "a key must be a plain value, not a list or a mapping",
+                        location=f"line {key_node.start_mark.line + 1}",
+                    )
+                key = _scalar(key_node, constructor)
+                name = key if isinstance(key, str) else str(key)
+                if name in value:
+                    duplicates.append((path, name))
+                value[name] = build(value_node, child_path(path, name))
+        elif isinstance(item, yaml.SequenceNode):
+            value = [build(v, child_path(path, i)) for i, v in enumerate(item.value)]
+        else:
+            value = _scalar(item, constructor) if tag.startswith(_YAML_TAG) else item.value
+        if tag.startswith("!") and tag != "!" and application_tag is not None:
+            return application_tag(tag, value)
+        return value
+
+    if node is None:
+        return Located(value=None)
+    value = build(node, "")
+    return Located(value=value, lines=MappingProxyType(lines), duplicates=tuple(duplicates))
+
+
+def _scalar(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> Any:
+    """A scalar node's value as the safe loader builds it (a string for an application tag)"""
+    tag = node.tag or ""
+    if not tag.startswith(_YAML_TAG) or not isinstance(node, yaml.ScalarNode):
+        return node.value
+    try:
+        return constructor.construct_object(node)
+    except (yaml.YAMLError, ValueError):
+        return node.value
