@@ -178,3 +178,18 @@ def test_missing_role_list_leaves_role_checks_not_assessed_not_passed(tmp_path: 
         f["status"] == "PASS" and f["check_id"] in gap["not_assessed_checks"]
         for f in report["findings"]
     )
+
+
+def test_who_can_and_paths_name_principals_with_an_unreadable_policy(tmp_path: Path) -> None:
+    """Newcomer review: such principals were left out silently (`who-can` listed the others,
+    `paths` said "no path found"); whether they can is unknown, never a no"""
+    export = str(_export(tmp_path, UNPARSEABLE))
+    holders = [f"arn:aws:iam::{ACCOUNT_ID}:user/{name}" for name in ("alice", "bob")]
+    who = CliRunner().invoke(cli, ["who-can", "s3:GetObject", "--input", export])
+    assert who.exit_code == 0, who.output
+    assert "NOT ASSESSED (2): policies missing or unreadable" in who.output
+    for holder in holders:
+        assert f"  {holder}: policy `{CUSTOM}` cannot be read" in who.output
+    paths = CliRunner().invoke(cli, ["paths", "--input", export, "--format", "json"])
+    assert paths.exit_code == 0, paths.output
+    assert json.loads(paths.output)["not_assessed"] == holders

@@ -110,11 +110,26 @@ def paths(
     snapshot = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
     graph = build_graph(snapshot, load_catalog())
     chosen = _select(graph, source, target, max_hops)
+    # principals whose policies are missing or unreadable: their paths are unknown
+    unknown = sorted(graph.incomplete)
     if fmt == "json":
-        click.echo(json.dumps({"paths": [path_json(p) for p in chosen]}, indent=2, sort_keys=True))
+        data = {"paths": [path_json(p) for p in chosen], "not_assessed": unknown}
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
     elif fmt == "dot":
         click.echo(to_dot(graph, chosen), nl=False)
     elif fmt == "graphml":
         click.echo(to_graphml(graph, chosen), nl=False)
     else:
         click.echo(_text(chosen), nl=False)
+        if unknown:
+            click.echo(
+                f"NOT ASSESSED ({len(unknown)}): policies missing or unreadable, paths from "
+                "or through them unknown"
+            )
+            for arn in unknown:
+                click.echo(f"  {arn}")
+    if unknown and fmt in ("dot", "graphml"):
+        click.echo(
+            f"warning: {len(unknown)} principals NOT ASSESSED (policies missing or unreadable)",
+            err=True,
+        )

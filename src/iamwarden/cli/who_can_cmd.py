@@ -75,6 +75,7 @@ def who_can_command(
                 for arn, e in answer.direct
             ],
             "transitive": [path_json(p) for p in answer.transitive],
+            "not_assessed": [{"principal": arn, "why": why} for arn, why in answer.not_assessed],
         }
         click.echo(json.dumps(data, indent=2, sort_keys=True))
         return
@@ -90,3 +91,7 @@ def who_can_command(
         click.echo(f"through escalation ({len(answer.transitive)}):")
         for path in answer.transitive:
             click.echo(f"  {path.source}: {chain(path)}")
+    if answer.not_assessed:
+        click.echo(f"NOT ASSESSED ({len(answer.not_assessed)}): policies missing or unreadable")
+        for arn, why in answer.not_assessed:
+            click.echo(f"  {arn}: {why}")

@@ -26,6 +26,9 @@ class WhoCan:
     resource: str
     direct: tuple[tuple[str, Evaluation], ...]
     transitive: tuple[Path, ...] = ()
+    not_assessed: tuple[tuple[str, str], ...] = ()
+    """Principals whose policies are missing or unreadable, with why: whether they can is
+    unknown (never a silent no)"""
 
 
 def who_can(
@@ -40,8 +43,11 @@ def who_can(
     with a path to one of them or to `admin`"""
     asker = Asker(snapshot, catalog, Permissions(snapshot, catalog))
     direct: list[tuple[str, Evaluation]] = []
+    unknown: list[tuple[str, str]] = []
     for principal in snapshot.principals():
-        if not asker.own(principal).is_complete:
+        own = asker.own(principal)
+        if not own.is_complete:
+            unknown.append((principal.arn, _why(own.missing, own.unreadable)))
             continue
         policies = policies_for(
             snapshot, principal.arn, resource_arn=None if resource == "*" else resource
@@ -62,4 +68,16 @@ def who_can(
                 continue
             forward = list(reversed(nodes))
             paths.append(graph.path_through(forward))
-    return WhoCan(action=action, resource=resource, direct=tuple(direct), transitive=tuple(paths))
+    return WhoCan(
+        action=action,
+        resource=resource,
+        direct=tuple(direct),
+        transitive=tuple(paths),
+        not_assessed=tuple(unknown),
+    )
+
+
+def _why(missing: tuple[str, ...], unreadable: tuple[str, ...]) -> str:
+    parts = [f"policy `{name}` is not in the snapshot" for name in missing]
+    parts.extend(f"policy `{name}` cannot be read" for name in unreadable)
+    return "; ".join(parts)
