@@ -153,6 +153,12 @@ def expand_lower(catalog: Catalog, pattern: str) -> frozenset[str]:
     return frozenset(a.lower() for a in catalog.expand(pattern))
 
 
+@lru_cache(maxsize=256)
+def sorted_lower(catalog: Catalog, pattern: str) -> tuple[str, ...]:
+    """`expand_lower(catalog, pattern)` in sorted order"""
+    return tuple(sorted(expand_lower(catalog, pattern)))
+
+
 @lru_cache(maxsize=64)
 def action_classes(catalog: Catalog, has_rcps: bool) -> tuple[frozenset[str], ...]:
     """Catalogue actions the decision rules single out: KMS, role assumption, AWS's

@@ -16,6 +16,7 @@ from iamwarden.policy.engine.compiled import (
     clear_compiled,
     compile_policy,
     expand_lower,
+    sorted_lower,
 )
 from iamwarden.policy.engine.model import Evaluation, PolicySet
 
@@ -114,8 +115,17 @@ class CompiledSet:
         if not expanded:
             found = ((key, 1),)
         else:
+            ordered = sorted_lower(catalog, key)
             found = tuple(
-                sorted((min(block), len(block)) for block in self.classes(expanded, catalog))
+                sorted(
+                    # the first in sorted order: by `min` for a small class, by walking the
+                    # sorted expansion for a large one (met early: it spans most of it)
+                    (
+                        min(block) if len(block) < 256 else next(a for a in ordered if a in block),
+                        len(block),
+                    )
+                    for block in self.classes(expanded, catalog)
+                )
             )
         if len(self.wildcards) < 10_000:
             self.wildcards[key] = found
