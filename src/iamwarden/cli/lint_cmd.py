@@ -148,8 +148,8 @@ def _found_policies(text: str, name: str) -> list[FoundPolicy] | None:
 def _lint_found(found: FoundPolicy) -> Iterator[_Located]:
     if found.problem:
         diagnostic = Diagnostic(
-            severity=DiagnosticSeverity.ERROR,
-            code="policy_unreadable",
+            severity=DiagnosticSeverity.WARNING,
+            code="policy_not_known",
             location="",
             message=found.problem,
         )

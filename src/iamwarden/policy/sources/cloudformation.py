@@ -323,6 +323,8 @@ def _function_arn(function: Any) -> Any:
         return function
     if function.startswith("arn:"):
         return function
+    if function.startswith("{{"):
+        return f"arn:aws:lambda:::{function}"
     return f"arn:aws:lambda:{{{{AWS.Region}}}}:{{{{AWS.AccountId}}}}:function:{function}"
 
 

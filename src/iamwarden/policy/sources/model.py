@@ -2,8 +2,9 @@
 
 A reader is a pure function of decoded data (and, for YAML, the node tree `fileio.compose_yaml`
 built): it never reads files, prints or decides. A container that is not the expected shape
-is an `InputError` located by line or JSON path; a policy that cannot be read is a
-`FoundPolicy` with its `problem`, so the other policies are still checked.
+is an `InputError` located by line or JSON path; a policy document that cannot be read is
+still a `FoundPolicy` (`lint_policy` reports why, as errors at its location), and one known
+only at deploy time carries its `problem`, so the other policies are still checked.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ class Located:
             found = self.lines.get(path)
             if found is not None or not path:
                 return found
-            path = _LAST_STEP.sub("", path)
+            parent = _LAST_STEP.sub("", path)
+            path = parent if parent != path else ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,7 +86,8 @@ class FoundPolicy:
     it (a logical id, a Terraform address). `document` is decoded data or JSON text, given
     as is to `lint_policy`; `lines` maps JSON paths inside the document to lines and
     `duplicates` holds the keys repeated in it (object path, key). `problem`
-    says why the document cannot be read (a parameter given at deploy time), else empty.
+    says why the document is not known before deploy (a template parameter, a value Terraform
+    knows only after apply), else empty: such a policy cannot be checked.
     """
 
     usage: str
