@@ -377,7 +377,7 @@ def _no_resource_left(
             for stmt in group.allows:
                 if stmt.ref not in wanted:
                     continue
-                if not stmt.res_present:
+                if not stmt.res_present or (stmt.res_universal and not stmt.res_negated):
                     return None  # this group allows every resource
                 comps.append((resource_patterns(stmt, ctx), stmt.res_negated))
         return comps or None

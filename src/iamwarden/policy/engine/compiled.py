@@ -192,15 +192,21 @@ class LazyUnion:
         self.globs = globs
         self.regex: re.Pattern[str] | None = None
         self.uses = 0
-        self.pieces = None if any("?" in g for g in globs) else tuple(g.split("*") for g in globs)
+        self.pieces: tuple[list[str], ...] | None = None
 
     def fullmatch(self, value: str) -> bool:
         """Whether `value` as a whole matches one of the globs"""
         regex = self.regex
         if regex is None:
             self.uses += 1
-            if self.pieces is not None and self.uses <= _COMPILE_AFTER:
-                return any(_pieces_match(p, value) for p in self.pieces)
+            pieces = self.pieces
+            if pieces is None:  # none (empty) when a glob has `?`: the regex decides
+                has_any_one = any("?" in g for g in self.globs)
+                pieces = self.pieces = (
+                    () if has_any_one else tuple(g.split("*") for g in self.globs)
+                )
+            if pieces and self.uses <= _COMPILE_AFTER:
+                return any(_pieces_match(p, value) for p in pieces)
             regex = self.regex = _union_regex(self.globs)
         return regex.fullmatch(value) is not None
 
@@ -295,16 +301,20 @@ class CompiledPolicy:
 
     def __init__(self, policy: Policy) -> None:
         self.statements = tuple(Stmt(s, policy) for s in policy.statements)
+        # per service prefix, the statements that may name it, in policy order: those that
+        # name it and those whose actions are not by service (NotAction, `*`, `s*:…`)
         by_service: dict[str, list[Stmt]] = {}
-        wildcard: list[Stmt] = []
         for stmt in self.statements:
-            if stmt.services is None:
-                wildcard.append(stmt)
-            else:
-                for svc in stmt.services:
-                    by_service.setdefault(svc, []).append(stmt)
-        self.by_service = {k: tuple(v) for k, v in by_service.items()}
-        self.wildcard = tuple(wildcard)
+            for svc in stmt.services or ():
+                by_service.setdefault(svc, []).append(stmt)
+        self.wildcard = tuple(s for s in self.statements if s.services is None)
+        order = {stmt: i for i, stmt in enumerate(self.statements)}
+        self.by_service = {
+            svc: tuple(sorted((*named, *self.wildcard), key=order.__getitem__))
+            if self.wildcard
+            else tuple(named)  # already in policy order
+            for svc, named in by_service.items()
+        }
         self.splits: dict[str, Split] = {}
 
     def split(self, key: str, service: str | None) -> Split:
@@ -325,12 +335,7 @@ class CompiledPolicy:
     def candidates(self, service: str | None) -> Sequence[Stmt]:
         if service is None:
             return self.statements
-        indexed = self.by_service.get(service, ())
-        if not indexed:
-            return self.wildcard
-        if not self.wildcard:
-            return indexed
-        return sorted((*indexed, *self.wildcard), key=lambda s: s.ref.index)
+        return self.by_service.get(service, self.wildcard)
 
 
 _COMPILED: OrderedDict[tuple[str, str, PolicyKind], CompiledPolicy] = OrderedDict()

@@ -226,8 +226,9 @@ _LAST: list[tuple[PolicySet, CompiledSet] | None] = [None]
 
 
 # INVARIANT: what a compiled policy (its statement refs included) depends on, as in
-# `compile_policy`: digest, name and kind (by value: strings hash in C)
-_policy_key: Final = operator.attrgetter("digest", "name", "kind.value")
+# `compile_policy`: digest, name and kind (by its value, read as the plain attribute Enum
+# stores it in, not through the `value` property: strings hash in C)
+_policy_key: Final = operator.attrgetter("digest", "name", "kind._value_")
 
 
 def set_key(policies: PolicySet) -> SetKey:
