@@ -43,12 +43,12 @@ def test_cloudformation_template_findings_at_their_lines() -> None:
         "Statement[0].Action[1]: warning unknown_action: unknown action `s3:GetObjcet`"
     ) in "\n".join(lines)
     expected = {
-        ("50", "AppPolicy", "identity", "syntax"),  # Principal in an identity policy
+        ("50", "AppPolicy", "identity", "principal_not_allowed"),
         ("57", "Managed", "identity", "version_floor"),
-        ("80", "Admins", "identity", "syntax"),  # no Resource
+        ("80", "Admins", "identity", "resource_missing"),
         ("89", "BucketPolicy", "resource", "principal_missing"),
         ("117", "TopicPolicy", "resource", "unknown_operator"),
-        ("161", "DenyLeave", "scp", "syntax"),
+        ("161", "DenyLeave", "scp", "principal_not_allowed"),
         ("172", "ProtectData", "rcp", "rcp_allow"),
         ("185", "FromParameter", "identity", "policy_not_known"),
         ("33", "AppRole", "identity", "unknown_action"),
@@ -83,11 +83,11 @@ def test_terraform_plan_findings_by_json_path() -> None:
     found = {(d["resource"], d["type"], d["code"]) for d in data}
     assert found == {
         ("aws_iam_policy.app", "identity", "unknown_action"),
-        ("aws_iam_role.app", "identity", "syntax"),
-        ("aws_iam_role_policy.logs", "identity", "syntax"),
+        ("aws_iam_role.app", "identity", "principal_not_allowed"),
+        ("aws_iam_role_policy.logs", "identity", "resource_missing"),
         ("aws_s3_bucket_policy.data", "resource", "principal_missing"),
         ("aws_sns_topic_policy.events", "resource", "unknown_operator"),
-        ("aws_organizations_policy.deny_leave", "scp", "syntax"),
+        ("aws_organizations_policy.deny_leave", "scp", "principal_not_allowed"),
         ("aws_organizations_policy.protect", "rcp", "rcp_allow"),
         ("aws_iam_role_policy.later", "identity", "policy_not_known"),
         ("module.net.aws_iam_policy.flow_logs", "identity", "version_floor"),

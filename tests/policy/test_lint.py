@@ -229,7 +229,40 @@ def test_principal_in_an_identity_policy_is_an_error() -> None:
     found = lint_policy(resource_policy, kind=PolicyKind.IDENTITY)
     assert _codes(found) == [("error", "principal_not_allowed", "Statement[0].Principal")]
     from_source = lint_policy(resource_policy.to_json(), kind=PolicyKind.IDENTITY)
-    assert _codes(from_source) == [("error", "syntax", "Statement[0].Principal")]
+    assert _codes(from_source) == [("error", "principal_not_allowed", "Statement[0].Principal")]
+
+
+def test_a_stray_principal_hides_no_other_diagnostic() -> None:
+    doc = _doc(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "111122223333"},
+            "Action": ["s3:GetObjcet", "iotevents:ListInputs"],
+            "Condition": {"StringEqualz": {"aws:SourceAccount": "111122223333"}},
+        }
+    )
+    for kind in (PolicyKind.IDENTITY, PolicyKind.SESSION, PolicyKind.PERMISSIONS_BOUNDARY):
+        codes = {d.code for d in lint_policy(doc, kind=kind)}
+        assert {
+            "principal_not_allowed",
+            "resource_missing",
+            "unknown_operator",
+            "unknown_action",
+        } <= codes, kind
+        assert "syntax" not in codes
+    scp = {d.code for d in lint_policy(json.dumps(doc), kind=PolicyKind.SCP)}
+    assert {"principal_not_allowed", "unknown_operator", "unknown_action"} <= scp
+    assert "syntax" not in scp
+
+
+def test_kind_problems_keep_their_codes_beside_other_grammar_errors() -> None:
+    doc = _doc({"Effect": "Maybe", "Principal": "*", "Action": "s3:GetObject"})
+    found = {(d.code, d.location) for d in lint_policy(doc)}
+    assert found == {
+        ("syntax", "Statement[0].Effect"),
+        ("principal_not_allowed", "Statement[0].Principal"),
+        ("resource_missing", "Statement[0]"),
+    }
 
 
 def test_identity_statement_without_resource_is_an_error() -> None:
@@ -345,7 +378,7 @@ def test_s3_bucket_arn_with_a_region_is_an_error_but_an_access_point_is_not() ->
 
 def test_syntax_problems_come_back_as_diagnostics() -> None:
     found = lint_policy('{"Statement": [{"Effect": "Maybe", "Action": "s3:GetObject"}]}')
-    assert {d.code for d in found} == {"syntax"}
+    assert {d.code for d in found} == {"syntax", "resource_missing"}
     assert all(d.severity is ERROR for d in found)
     assert "Statement[0].Effect" in {d.location for d in found}
 

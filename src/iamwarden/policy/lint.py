@@ -94,7 +94,10 @@ def lint_policy(
             for decoded data whose reader saw them (YAML); JSON text is searched here.
 
     Repeated keys come first, as `duplicate_key` errors. A source that breaks the grammar
-    yields its problems as `syntax` errors and nothing else.
+    only where its kind decides (`Principal` in an identity policy, no `Resource`) is linted
+    in full, those problems under their own codes (`principal_not_allowed`,
+    `resource_missing`); any other grammar problem makes the source's problems `syntax`
+    errors (those two keep their codes) and nothing else.
     """
     repeated = list(duplicate_keys)
     if isinstance(policy_or_source, str):
@@ -108,17 +111,34 @@ def lint_policy(
         try:
             policy = parse_policy(policy_or_source, kind=kind)
         except PolicySyntaxError as exc:
-            return (
-                *found,
-                *(
-                    Diagnostic(
-                        severity=_ERROR, code="syntax", location=p.location, message=p.problem
-                    )
-                    for p in exc.problems
-                ),
-            )
+            relaxed = _parse_ignoring_kind(policy_or_source, kind)
+            if relaxed is None:
+                return (*found, *(_syntax(p.location, p.problem, kind) for p in exc.problems))
+            policy = relaxed  # the linter reports what the kind forbids, with its codes
     linter = _Linter(kind, catalog or load_catalog())
     return (*found, *linter.policy(policy, managed=managed))
+
+
+def _parse_ignoring_kind(source: str | Mapping[str, Any], kind: PolicyKind) -> Policy | None:
+    """The policy parsed as a resource policy (`Principal` allowed, `Resource` optional) when
+    only the rules of `kind` broke the grammar, so that every other diagnostic is still
+    found; else None"""
+    if kind in _PRINCIPAL_KINDS:
+        return None
+    try:
+        return parse_policy(source, kind=PolicyKind.RESOURCE)
+    except PolicySyntaxError:
+        return None
+
+
+def _syntax(location: str, problem: str, kind: PolicyKind) -> Diagnostic:
+    """A grammar problem, with the documented code of the two the policy's kind decides"""
+    code = "syntax"
+    if kind not in _PRINCIPAL_KINDS and location.endswith(("Principal", "NotPrincipal")):
+        code = "principal_not_allowed" if "is not allowed" in problem else code
+    elif kind in _IDENTITY_LIKE and problem == "statement must contain resources":
+        code = "resource_missing"
+    return Diagnostic(severity=_ERROR, code=code, location=location, message=problem)
 
 
 def _duplicate_key(path: str, key: str) -> Diagnostic:
