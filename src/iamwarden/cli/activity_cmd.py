@@ -35,6 +35,7 @@ from iamwarden.activity.principals import list_principals
 from iamwarden.analysis.evidence import counted
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import OUTPUT_FILE, check_writable, read_text, write_text
+from iamwarden.cli.options import TEXT_OR_JSON
 from iamwarden.errors import InputError
 from iamwarden.policy import Policy, PolicyKind, PolicySet, load_catalog, parse_policy
 
@@ -222,14 +223,6 @@ _DAYS_OPTION = click.option(
     show_default=True,
     help="Days of history, ending at the store's latest event.",
 )
-_FORMAT_OPTION = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
 
 
 def _calls(
@@ -379,7 +372,7 @@ Exit codes:
     help="A snapshot file, to list what the current policies allow that the new one drops.",
 )
 @click.option("-o", "--output", type=OUTPUT_FILE, help="Also write the policy document here.")
-@_FORMAT_OPTION
+@TEXT_OR_JSON
 def generate_command(
     principal: str,
     days: int,
@@ -518,7 +511,7 @@ Exit codes:
 @_DAYS_OPTION
 @_DB_OPTION
 @click.option("--demo", is_flag=True, help="Replay the demo account's generated history.")
-@_FORMAT_OPTION
+@TEXT_OR_JSON
 def replay_command(
     principal: str,
     policy_files: tuple[Path, ...],
@@ -570,7 +563,7 @@ Exit codes:
 )
 @_DB_OPTION
 @click.option("--demo", is_flag=True, help="Use the demo account's generated history.")
-@_FORMAT_OPTION
+@TEXT_OR_JSON
 def principals_command(db: Path | None, demo: bool, fmt: str) -> None:
     """Who did it: every principal in the store (role sessions rolled up to their role), its
     kind, calls, errors, time span and access keys."""
@@ -614,7 +607,7 @@ Exit codes:
 )
 @_DB_OPTION
 @click.option("--demo", is_flag=True, help="Use the demo account's generated history.")
-@_FORMAT_OPTION
+@TEXT_OR_JSON
 def unmapped_command(db: Path | None, demo: bool, fmt: str) -> None:
     """Events no IAM action was found for, with their counts and why (never guessed)."""
     with open_store(_store_path(db, demo=demo), read_only=True) as store:
@@ -670,7 +663,7 @@ Exit codes:
     type=click.Path(dir_okay=False, path_type=Path),
     help="A snapshot file: the account's principals.",
 )
-@_FORMAT_OPTION
+@TEXT_OR_JSON
 def unused_command(
     principal: str | None,
     days: int,

@@ -10,6 +10,7 @@ import click
 
 from iamwarden.analysis.effective import ActionGrant, EffectivePermissions, effective_permissions
 from iamwarden.analysis.evidence import counted
+from iamwarden.cli.options import TEXT_OR_JSON
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.policy import Catalog, load_catalog
 
@@ -33,14 +34,7 @@ Exit codes:
 @click.option("--principal", required=True, help="ARN of a user or role of the account.")
 @click.option("--service", help="Only actions of this service prefix (e.g. s3).")
 @source_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@TEXT_OR_JSON
 def permissions_command(
     principal: str,
     service: str | None,

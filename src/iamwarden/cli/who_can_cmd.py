@@ -11,6 +11,7 @@ from iamwarden.analysis.escalation import build_graph
 from iamwarden.analysis.escalation.describe import chain, path_json
 from iamwarden.analysis.escalation.who_can import who_can
 from iamwarden.analysis.simulation import action_problem, catalogue_warning, resource_problem
+from iamwarden.cli.options import TEXT_OR_JSON
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.errors import InputError
 from iamwarden.policy import load_catalog
@@ -35,14 +36,7 @@ Exit codes:
 @click.argument("resource", default="*")
 @source_options
 @click.option("--transitive", is_flag=True, help="Also principals with a path to one that can.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@TEXT_OR_JSON
 def who_can_command(
     action: str,
     resource: str,
