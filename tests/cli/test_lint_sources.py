@@ -120,13 +120,26 @@ def test_a_directory_is_read_recursively(tmp_path: Path) -> None:
     )
     (tmp_path / ".git" / "config.json").write_text("not json")
     (tmp_path / "notes.txt").write_text("not a policy")
+    (tmp_path / "package.json").write_text('{"name": "app"}')
+    (tmp_path / "workflow.yml").write_text("on: push\njobs: {}\n")
+    (tmp_path / "broken.json").write_text('{"Version": "2012-10-17", "Statement": [')
     result = _lint("--type", "trust", "--format", "json", str(tmp_path))
     assert result.exit_code == 1, result.output
     data = json.loads(result.output)
     assert sorted(data) == sorted(
         str(tmp_path / p)
-        for p in ("nested/stack.template", "nested/deeper/plan.json.gz", "trust.yml")
+        for p in (
+            "nested/stack.template",
+            "nested/deeper/plan.json.gz",
+            "trust.yml",
+            "broken.json",  # not JSON: maybe a policy, its syntax error says why
+        )
     )
+    assert [d["code"] for d in data[str(tmp_path / "broken.json")]] == ["syntax"]
+    text = _lint(str(tmp_path)).output
+    assert "(2 files skipped: not a policy, template or plan)" in text
+    # a file named on the command line is always linted
+    assert "syntax" in _lint(str(tmp_path / "package.json")).output
     # --type trust: a role's trust policy is a resource policy (Principal required)
     assert [d["code"] for d in data[str(tmp_path / "trust.yml")]] == ["principal_missing"]
 

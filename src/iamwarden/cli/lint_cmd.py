@@ -93,7 +93,7 @@ def _is_yaml(name: str, text: str) -> bool:
         return True
     if suffixes and suffixes[-1] == ".json":
         return False
-    return not text.lstrip().startswith(("{", "["))
+    return not text.lstrip().startswith("{")
 
 
 def _document(text: str, name: str) -> tuple[Any, list[tuple[str, str]]]:
@@ -119,30 +119,43 @@ def _located(text: str, name: str) -> Located:
         raise error if error.path else error.with_path(name) from None
 
 
-def _found_policies(text: str, name: str) -> list[FoundPolicy] | None:
-    """The policies of a template or plan, or None when the text is neither"""
+_UNDECODED = object()
+
+
+def _found_policies(text: str, name: str) -> tuple[list[FoundPolicy] | None, Any]:
+    """The policies of a template or plan (None when the text is neither), and the decoded
+    text (`_UNDECODED` when it is not JSON: a policy file's `syntax` diagnostics say why)"""
     try:
         if _is_yaml(name, text):
             located = _located(text, name)
             if is_cloudformation(located.value):
-                return list(cloudformation_policies(located))
-            return None
+                return list(cloudformation_policies(located)), located.value
+            return None, located.value
         check_json_depth(text, path=name)
         try:
             value = json.loads(text)
         except (ValueError, RecursionError):
-            return None  # a policy file's JSON errors are `syntax` diagnostics
+            return None, _UNDECODED
         if is_terraform_plan(value):
-            return list(terraform_policies(value))
+            return list(terraform_policies(value)), value
         if is_cloudformation(value):
             try:  # JSON is YAML: its node tree gives the lines
                 located = _located(text, name)
             except InputError:
                 located = Located(value=value)
-            return list(cloudformation_policies(Located(value=value, lines=located.lines)))
-        return None
+            found = cloudformation_policies(Located(value=value, lines=located.lines))
+            return list(found), value
+        return None, value
     except InputError as error:
         raise error if error.path else error.with_path(name) from None
+
+
+def _is_policy_like(value: Any) -> bool:
+    """Whether decoded data may be a policy: an object with `Statement` or `Version`, JSON
+    text in YAML, or text that is not JSON at all (its diagnostics say what is wrong)"""
+    if value is _UNDECODED or isinstance(value, str):
+        return True
+    return isinstance(value, dict) and ("Statement" in value or "Version" in value)
 
 
 def _lint_found(found: FoundPolicy) -> Iterator[_Located]:
@@ -164,8 +177,14 @@ def _lint_found(found: FoundPolicy) -> Iterator[_Located]:
     yield from (_Located(diagnostic=d, found=found) for d in diagnostics)
 
 
-def _lint_text(text: str, name: str, usage: str, managed: bool) -> list[_Located]:
-    found = _found_policies(text, name)
+def _lint_text(
+    text: str, name: str, usage: str, managed: bool, *, is_found: bool = False
+) -> list[_Located] | None:
+    """The diagnostics of one file; None for a file found in a directory that is not a
+    policy, a template or a plan (`package.json`, a workflow)"""
+    found, value = _found_policies(text, name)
+    if found is None and is_found and not _is_policy_like(value):
+        return None
     if found is not None:
         return [item for policy in found for item in _lint_found(policy)]
     document, duplicates = _document(text, name)
@@ -184,7 +203,7 @@ def _files(path: Path) -> Iterator[Path]:
     if not path.is_dir():
         yield path
         return
-    for candidate in sorted(path.rglob("*")):
+    for candidate in sorted(path.rglob("*")):  # links to folders are not followed: no loops
         suffixes = _suffixes(candidate.name)
         if (
             suffixes
@@ -244,24 +263,29 @@ def lint(paths: tuple[Path, ...], usage: str, managed: bool, output_format: str)
 
     A file named .yaml or .yml is YAML; any other is JSON when its text starts with `{`,
     else YAML (a .json file is always JSON). A directory contributes its .json, .yaml, .yml
-    and .template files, recursively (hidden folders skipped). A CloudFormation template or a
+    and .template files, recursively (hidden folders skipped), except those that are not a
+    policy (no `Statement` or `Version`), a template or a plan. A CloudFormation template or a
     Terraform plan (`terraform show -json PLAN`) is recognised by its content; each policy
     in it is checked as the kind of policy it is (a role's trust policy, a bucket policy,
     an SCP, ...) and located by line (YAML) or JSON path.
     """
     usage = _KIND_ALIASES.get(usage, usage)
     results: dict[str, list[_Located]] = {}
+    skipped = 0
     for argument in paths:
         if str(argument) == "-":
-            results[STDIN] = _lint_text(
-                read_stream(sys.stdin.buffer, name=STDIN), STDIN, usage, managed
-            )
+            text = read_stream(sys.stdin.buffer, name=STDIN)
+            results[STDIN] = _lint_text(text, STDIN, usage, managed) or []
             continue
         if not argument.exists():
             raise InputError("file not found", path=str(argument))
         for path in _files(argument):
             name = str(path)
-            results[name] = _lint_text(read_text(path), name, usage, managed)
+            linted = _lint_text(read_text(path), name, usage, managed, is_found=path != argument)
+            if linted is None:
+                skipped += 1
+            else:
+                results[name] = linted
     if output_format == "json":
         data = {name: [item.data() for item in items] for name, items in results.items()}
         click.echo(json.dumps(data, indent=2, sort_keys=True))
@@ -270,7 +294,10 @@ def lint(paths: tuple[Path, ...], usage: str, managed: bool, output_format: str)
             for item in items:
                 click.echo(item.text(name))
         count = sum(len(items) for items in results.values())
-        click.echo(f"{counted(len(results), 'file')}, {counted(count, 'diagnostic')}", err=True)
+        summary = f"{counted(len(results), 'file')}, {counted(count, 'diagnostic')}"
+        if skipped:
+            summary += f" ({counted(skipped, 'file')} skipped: not a policy, template or plan)"
+        click.echo(summary, err=True)
     if any(
         item.diagnostic.severity is DiagnosticSeverity.ERROR
         for items in results.values()
