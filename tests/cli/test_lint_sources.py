@@ -304,3 +304,48 @@ def test_any_value_anywhere_in_a_plan_ends_cleanly(
     target = tmp_path / "plan.json"
     target.write_text(json.dumps(plan))
     _ends_cleanly(_lint(str(target)))
+
+
+# -- an account ------------------------------------------------------------------------------
+
+
+def test_every_policy_of_a_snapshot_is_linted_with_its_place(tmp_path: Path) -> None:
+    from iamwarden.snapshot import dump_snapshot
+    from tests.builders import ACCOUNT_ID, aws_policy, inline, managed_policy, role, snapshot
+
+    stray = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObjcet"}],
+    }
+    account = snapshot(
+        roles=(role("app", inline_policies=(inline("bad", document=stray),)),),
+        policies=(
+            managed_policy("Old", document={**stray, "Version": "2008-10-17"}),
+            aws_policy("ReadOnlyAccess", document=stray),  # AWS's own: not linted here
+        ),
+    )
+    target = tmp_path / "account.json"
+    dump_snapshot(account, target)
+    result = _lint("--snapshot", str(target), "--format", "json")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.output)[str(target)]
+    found = {(d["policy"], d["type"], d["code"]) for d in data}
+    inline_policy = f"arn:aws:iam::{ACCOUNT_ID}:role/app inline policy `bad`"
+    managed = f"arn:aws:iam::{ACCOUNT_ID}:policy/Old"
+    assert found == {
+        (inline_policy, "identity", "principal_not_allowed"),
+        (inline_policy, "identity", "resource_missing"),
+        (inline_policy, "identity", "unknown_action"),
+        (managed, "identity", "version_floor"),
+        (managed, "identity", "principal_not_allowed"),
+        (managed, "identity", "resource_missing"),
+        (managed, "identity", "unknown_action"),
+    }
+
+
+def test_the_demo_account_lints_clean_beside_files() -> None:
+    result = _lint("--demo", "--format", "json", str(DATA / "plan.json"))
+    assert result.exit_code == 1  # the plan's errors
+    data = json.loads(result.output)
+    assert data["demo"] == []
+    assert data[str(DATA / "plan.json")]

@@ -2,7 +2,8 @@
 
 Inputs: policy files (JSON or YAML), directories of them (recursively), CloudFormation
 templates and Terraform JSON plans, whose policies are found by `iamwarden.policy.sources`
-and typed by where they sit. Every file is read through the guarded reader.
+and typed by where they sit, and an account (a snapshot, an export, the demo, or live).
+Every file is read through the guarded reader.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import click
 from iamwarden.analysis.evidence import counted
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import check_json_depth, parse_yaml, read_stream, read_text
+from iamwarden.cli.sources import load_source, source_options
 from iamwarden.errors import InputError
 from iamwarden.fileio import DuplicateKey, compose_yaml
 from iamwarden.policy import Diagnostic, DiagnosticSeverity, lint_policy
@@ -34,6 +36,7 @@ from iamwarden.policy.sources import (
     located_yaml,
     terraform_policies,
 )
+from iamwarden.snapshot import Snapshot
 
 __all__ = ["lint"]
 
@@ -194,6 +197,56 @@ def _lint_text(
     return [_Located(diagnostic=d) for d in diagnostics]
 
 
+def _snapshot_policies(snapshot: Snapshot) -> Iterator[FoundPolicy]:
+    """Every policy of an account: inline and trust policies, customer managed policies
+    (AWS managed ones are AWS's: `benchmarks.lint` checks those), resource policies, and
+    the organization's SCPs and RCPs on the account's path"""
+    for principals in (snapshot.users, snapshot.groups, snapshot.roles):
+        for principal in principals:
+            for inline in principal.inline_policies:
+                yield FoundPolicy(
+                    usage="identity",
+                    document=inline.document.text,
+                    pointer=f"{principal.arn} inline policy `{inline.name}`",
+                    name=principal.arn,
+                )
+    for role in snapshot.roles:
+        yield FoundPolicy(
+            usage="trust",
+            document=role.trust_policy.text,
+            pointer=f"{role.arn} trust policy",
+            name=role.arn,
+        )
+    for policy in snapshot.policies:
+        if not policy.is_aws_managed:
+            yield FoundPolicy(
+                usage="identity",
+                document=policy.document.text,
+                pointer=policy.arn,
+                name=policy.arn,
+                managed=True,
+            )
+    for resource in snapshot.resource_policies:
+        yield FoundPolicy(
+            usage="resource",
+            document=resource.document.text,
+            pointer=f"{resource.arn} resource policy",
+            name=resource.arn,
+        )
+    seen: set[str] = set()
+    for level in snapshot.organization.path if snapshot.organization else ():
+        for usage, policies in (("scp", level.scps), ("rcp", level.rcps)):
+            for org_policy in policies:
+                if org_policy.id not in seen:
+                    seen.add(org_policy.id)
+                    yield FoundPolicy(
+                        usage=usage,
+                        document=org_policy.document.text,
+                        pointer=org_policy.arn or org_policy.id,
+                        name=org_policy.name,
+                    )
+
+
 def _is_hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
@@ -220,6 +273,7 @@ Examples:
   iamwarden lint policies/
   iamwarden lint template.yaml plan.json
   iamwarden lint --type trust --format json trust-policy.yaml
+  iamwarden lint --snapshot account.json.gz
   aws iam get-role-policy --role-name app --policy-name s3 --query PolicyDocument \\
       | iamwarden lint -
 
@@ -233,9 +287,9 @@ Exit codes:
 )
 @click.argument(
     "paths",
-    metavar="PATH...",
+    metavar="[PATH]...",
     nargs=-1,
-    required=True,
+    required=False,
     type=click.Path(allow_dash=True, path_type=Path),
 )
 @click.option(
@@ -257,7 +311,17 @@ Exit codes:
     show_default=True,
     help="Output format: one line per diagnostic, or JSON diagnostics by file.",
 )
-def lint(paths: tuple[Path, ...], usage: str, managed: bool, output_format: str) -> None:
+@source_options
+def lint(
+    paths: tuple[Path, ...],
+    usage: str,
+    managed: bool,
+    output_format: str,
+    demo: bool,
+    input_dir: Path | None,
+    snapshot_file: Path | None,
+    **_live: Any,
+) -> None:
     """Lint IAM policies: policy files (JSON or YAML, - for standard input), directories of
     them, CloudFormation templates and Terraform JSON plans; exit 1 when any has an error.
 
@@ -268,10 +332,21 @@ def lint(paths: tuple[Path, ...], usage: str, managed: bool, output_format: str)
     Terraform plan (`terraform show -json PLAN`) is recognised by its content; each policy
     in it is checked as the kind of policy it is (a role's trust policy, a bucket policy,
     an SCP, ...) and located by line (YAML) or JSON path.
+
+    With --demo, --input or --snapshot (or the live options, or no PATH at all: the account
+    of boto3's default credentials), every policy of the account is linted too.
     """
     usage = _KIND_ALIASES.get(usage, usage)
     results: dict[str, list[_Located]] = {}
     skipped = 0
+    if not paths or demo or input_dir or snapshot_file:
+        snapshot = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
+        source = (
+            "demo" if demo else str(input_dir or snapshot_file or f"account {snapshot.account.id}")
+        )
+        results[source] = [
+            item for found in _snapshot_policies(snapshot) for item in _lint_found(found)
+        ]
     for argument in paths:
         if str(argument) == "-":
             text = read_stream(sys.stdin.buffer, name=STDIN)
