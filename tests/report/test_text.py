@@ -245,3 +245,14 @@ def test_empty_data_sections_are_left_out() -> None:
     tail = out[out.index("COMPLIANCE (") :]
     assert "None" not in tail
     assert out.endswith("[1 PASS]\n")
+
+
+def test_a_finding_a_check_rates_lower_is_listed_under_its_own_severity():
+    """The demo's oncall-olga escalates only with MFA (HIGH): it was listed inside the CRITICAL
+    group of privilege_escalation"""
+    out = render_text(assess(demo_snapshot())).splitlines()
+    high = out.index("HIGH FINDINGS:")
+    olga = next(i for i, line in enumerate(out) if "oncall-olga can escalate" in line)
+    assert olga > high
+    critical_group = next(line for line in out if line.startswith("[C-001]"))
+    assert "oncall-olga" not in critical_group

@@ -50,6 +50,11 @@ class FindingGroup:
     requirements: tuple[Requirement, ...]
 
     @property
+    def severity(self) -> Severity:
+        """The severity of the group's findings (a check may lower it for some resources)"""
+        return self.findings[0].severity
+
+    @property
     def title(self) -> str:
         """The spec's title for one resource; the group title and subjects for several"""
         if len(self.findings) == 1:
@@ -71,18 +76,19 @@ class FindingGroup:
 
 
 def finding_groups(assessment: Assessment) -> tuple[FindingGroup, ...]:
-    """FAIL findings grouped by check, most severe first, numbered within each severity"""
-    by_check: dict[str, list[Finding]] = {}
+    """FAIL findings grouped by check and severity (a check lowers a finding's severity when,
+    say, it needs MFA: that one is listed under its own severity), most severe first,
+    numbered within each severity"""
+    by_check: dict[tuple[str, Severity], list[Finding]] = {}
     for finding in assessment.failures:
-        by_check.setdefault(finding.check_id, []).append(finding)
+        by_check.setdefault((finding.check_id, finding.severity), []).append(finding)
     ordered = sorted(
         by_check.items(),
-        key=lambda item: (item[1][0].severity.rank, -len(item[1]), item[0]),
+        key=lambda item: (item[0][1].rank, -len(item[1]), item[0][0]),
     )
     counters: dict[Severity, int] = {}
     groups = []
-    for check_id, findings in ordered:
-        severity = findings[0].severity
+    for (check_id, severity), findings in ordered:
         counters[severity] = counters.get(severity, 0) + 1
         groups.append(
             FindingGroup(

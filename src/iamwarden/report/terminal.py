@@ -105,12 +105,12 @@ def render_terminal(assessment: Assessment, console: Console) -> None:
     _hanging(console, Text(f"{label}: ", style="bold"), value)
     groups = finding_groups(assessment)
     sections = [*SEVERITY_SECTIONS]
-    if any(g.spec.severity is Severity.INFO for g in groups):
+    if any(g.severity is Severity.INFO for g in groups):
         sections.append(Severity.INFO)
     for severity in sections:
         console.print()
         console.print(Text(f"{severity.name} FINDINGS:", style=SEVERITY_STYLES[severity]))
-        members = [g for g in groups if g.spec.severity is severity]
+        members = [g for g in groups if g.severity is severity]
         if not members:
             console.print("None", style="dim")
         for group in members:

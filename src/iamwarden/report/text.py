@@ -70,12 +70,12 @@ def _lines(assessment: Assessment) -> Iterator[str]:
     yield credential_report_line(assessment)
     groups = finding_groups(assessment)
     sections = [*SEVERITY_SECTIONS]
-    if any(g.spec.severity is Severity.INFO for g in groups):
+    if any(g.severity is Severity.INFO for g in groups):
         sections.append(Severity.INFO)
     for severity in sections:
         yield ""
         yield f"{severity.name} FINDINGS:"
-        members = [g for g in groups if g.spec.severity is severity]
+        members = [g for g in groups if g.severity is severity]
         if not members:
             yield "None"
         for index, group in enumerate(members):
