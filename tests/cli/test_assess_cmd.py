@@ -171,3 +171,11 @@ def test_cloudmapper_export_fails_cis_1_16_for_an_inline_admin_policy() -> None:
     assert inline["resource_arn"] == "arn:aws:iam::123456789012:role/bad_role:dostuff"
     assert inline["evidence"]["attached_to"] == ["arn:aws:iam::123456789012:role/bad_role"]
     assert next(c for c in data["compliance"] if c["id"] == "1.16")["status"] == "FAIL"
+
+
+def test_report_dir_outside_organization_mode_is_a_usage_error(tmp_path: Path) -> None:
+    """It was silently ignored (newcomer review)"""
+    result = CliRunner().invoke(cli, ["assess", "--demo", "--report-dir", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "--report-dir is for organization mode" in result.output
+    assert not (tmp_path / "r").exists()

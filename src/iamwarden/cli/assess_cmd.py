@@ -205,6 +205,9 @@ def assess_command(
     for name in formats:
         if extra := missing_extra(name):
             raise click.UsageError(f"--format {name} needs `pip install 'iamwarden[{extra}]'`")
+    explicit = click.get_current_context().get_parameter_source("report_dir")
+    if not is_org_mode and explicit is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--report-dir is for organization mode (--org or --org-index)")
     if is_org_mode and (output_dir is not None or formats[0] not in ("text", "json")):
         raise click.UsageError("organization mode writes one --format, text or json")
     if output_dir is not None:
