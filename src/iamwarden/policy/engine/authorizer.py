@@ -151,6 +151,8 @@ def _decide_special(action: str, request: Request, principal: Principal) -> Eval
     service-linked role).
     """
     if action == CALLER_IDENTITY:
+        if principal.type is PrincipalType.ANONYMOUS:
+            return None  # AWS answers only signed requests: policies decide, as for any action
         return Evaluation(decision=Decision.ALLOWED, notes=(CALLER_IDENTITY_NOTE,))
     if principal.is_service_linked or principal.type is PrincipalType.SERVICE:
         return None
