@@ -19,10 +19,10 @@ import click
 
 from iamwarden.analysis.evidence import counted
 from iamwarden.cli.exit_codes import ExitCode
-from iamwarden.cli.files import check_json_depth, parse_yaml, read_stream, read_text
+from iamwarden.cli.files import check_json_depth, read_stream, read_text
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.errors import InputError
-from iamwarden.fileio import DuplicateKey, compose_yaml
+from iamwarden.fileio import compose_yaml
 from iamwarden.policy import Diagnostic, DiagnosticSeverity, lint_policy
 from iamwarden.policy.sources import (
     USAGES,
@@ -99,21 +99,6 @@ def _is_yaml(name: str, text: str) -> bool:
     return not text.lstrip().startswith("{")
 
 
-def _document(text: str, name: str) -> tuple[Any, list[tuple[str, str]]]:
-    """JSON text as it is, or the decoded value of a YAML document (a policy object, or a
-    string of JSON text), through the guarded reader's depth and alias limits; with the
-    (object path, key) of each key the YAML repeats (`lint_policy` finds JSON's itself)"""
-    if not _is_yaml(name, text):
-        check_json_depth(text, path=name)
-        return text, []
-    duplicates: list[DuplicateKey] = []
-    value = parse_yaml(text, path=name, duplicates=duplicates)
-    if isinstance(value, str):
-        check_json_depth(value, path=name)
-        return value, []
-    return value, [(d.path, d.key) for d in duplicates]
-
-
 def _located(text: str, name: str) -> Located:
     """The YAML (or JSON) text's located value, CloudFormation tags as their long forms"""
     try:
@@ -125,30 +110,31 @@ def _located(text: str, name: str) -> Located:
 _UNDECODED = object()
 
 
-def _found_policies(text: str, name: str) -> tuple[list[FoundPolicy] | None, Any]:
+def _found_policies(text: str, name: str) -> tuple[list[FoundPolicy] | None, Located]:
     """The policies of a template or plan (None when the text is neither), and the decoded
-    text (`_UNDECODED` when it is not JSON: a policy file's `syntax` diagnostics say why)"""
+    text (`_UNDECODED` when it is not JSON: a policy file's `syntax` diagnostics say why),
+    with its lines and repeated keys when it is YAML"""
     try:
         if _is_yaml(name, text):
             located = _located(text, name)
             if is_cloudformation(located.value):
-                return list(cloudformation_policies(located)), located.value
-            return None, located.value
+                return list(cloudformation_policies(located)), located
+            return None, located
         check_json_depth(text, path=name)
         try:
             value = json.loads(text)
         except (ValueError, RecursionError):
-            return None, _UNDECODED
+            return None, Located(value=_UNDECODED)
         if is_terraform_plan(value):
-            return list(terraform_policies(value)), value
+            return list(terraform_policies(value)), Located(value=value)
         if is_cloudformation(value):
             try:  # JSON is YAML: its node tree gives the lines
                 located = _located(text, name)
             except InputError:
                 located = Located(value=value)
             found = cloudformation_policies(Located(value=value, lines=located.lines))
-            return list(found), value
-        return None, value
+            return list(found), Located(value=value)
+        return None, Located(value=value)
     except InputError as error:
         raise error if error.path else error.with_path(name) from None
 
@@ -185,14 +171,21 @@ def _lint_text(
 ) -> list[_Located] | None:
     """The diagnostics of one file; None for a file found in a directory that is not a
     policy, a template or a plan (`package.json`, a workflow)"""
-    found, value = _found_policies(text, name)
-    if found is None and is_found and not _is_policy_like(value):
+    found, located = _found_policies(text, name)
+    if found is None and is_found and not _is_policy_like(located.value):
         return None
     if found is not None:
         return [item for policy in found for item in _lint_found(policy)]
-    document, duplicates = _document(text, name)
+    document: Any = text  # JSON: `lint_policy` reads the text (and its repeated keys)
+    if _is_yaml(name, text):
+        document = located.value  # a policy object, or a string of JSON text
+        if isinstance(document, str):
+            check_json_depth(document, path=name)
     diagnostics = lint_policy(
-        document, kind=kind_of_usage(usage), managed=managed, duplicate_keys=duplicates
+        document,
+        kind=kind_of_usage(usage),
+        managed=managed,
+        duplicate_keys=located.duplicates,
     )
     return [_Located(diagnostic=d) for d in diagnostics]
 
