@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import lru_cache
 from typing import Final, TypeVar
 
 from iamwarden.policy.arn import try_parse_arn
@@ -70,8 +71,14 @@ def owning_account(account: str | None) -> str | None:
 def _resource_account(request: Request, principal: Principal) -> str | None:
     if request.resource_account:
         return request.resource_account
-    arn = try_parse_arn(request.resource)
-    return (owning_account(arn.account) if arn else None) or principal.account
+    return _arn_account(request.resource) or principal.account
+
+
+@lru_cache(maxsize=65536)
+def _arn_account(resource: str) -> str | None:
+    """The account a resource ARN names (`owning_account`), None for none or no ARN"""
+    arn = try_parse_arn(resource)
+    return owning_account(arn.account) if arn else None
 
 
 def _decide(
@@ -483,8 +490,8 @@ def _finish(
     return Evaluation(
         decision=decision,
         reasons=reasons,
-        undecided=_unique(undecided),
-        errors=tuple(ctx.issues.values()),
+        undecided=_unique(undecided) if undecided else (),
+        errors=tuple(ctx.issues.values()) if ctx.issues else (),
         deciding_kind=kind,
         trace=tuple(ctx.trace) if ctx.trace is not None else (),
         notes=notes,
