@@ -450,3 +450,35 @@ def test_repeated_keys_found_by_another_reader_are_reported_even_beside_syntax_e
     found = lint_policy({"Statement": "nonsense"}, duplicate_keys=[("", "Statement")])
     assert _codes(found)[0] == ("error", "duplicate_key", "Statement")
     assert any(d.code == "syntax" for d in found)
+
+
+@pytest.mark.parametrize(
+    ("condition", "problem"),
+    [
+        ({"IpAddress": {"aws:SourceIp": "10.0.0.300/8"}}, "not a valid ip address or cidr"),
+        ({"NumericLessThan": {"aws:MultiFactorAuthAge": "ten"}}, "`ten` is not a number"),
+        ({"Bool": {"aws:SecureTransport": "maybe"}}, "`maybe` is not `true` or `false`"),
+        ({"Null": {"aws:TokenIssueTime": "maybe"}}, "`maybe` is not `true` or `false`"),
+        ({"ArnLike": {"aws:SourceArn": "not-an-arn"}}, "`not-an-arn` is not an ARN"),
+    ],
+)
+def test_a_condition_value_its_operator_cannot_read_is_a_warning(
+    condition: dict[str, Any], problem: str
+) -> None:
+    """Issue 14 §2: lint was silent on these (the engine already reports each clause as an
+    evaluation error, so the statement never applies as written)"""
+    found = lint_policy(_doc(_allow(Condition=condition)))
+    diagnostic = _only(found, "invalid_condition_value")
+    assert diagnostic.severity.value == "warning" and problem in diagnostic.message
+
+
+def test_valid_condition_values_and_policy_variables_raise_no_value_warning() -> None:
+    good = {
+        "IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "2001:db8::/32"]},
+        "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+        "Bool": {"aws:SecureTransport": "True"},
+        "ArnLike": {"aws:SourceArn": ["arn:aws:s3:::b", "${aws:PrincipalArn}", "*"]},
+    }
+    assert not [
+        d for d in lint_policy(_doc(_allow(Condition=good))) if d.code == "invalid_condition_value"
+    ]

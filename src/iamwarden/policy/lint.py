@@ -28,7 +28,7 @@ from typing import Any
 from iamwarden.errors import PolicySyntaxError
 from iamwarden.policy.arn import compile_glob, try_parse_arn
 from iamwarden.policy.catalog import Catalog, closest_name, load_catalog
-from iamwarden.policy.conditions import OPERATORS, SetQualifier, parse_operator
+from iamwarden.policy.conditions import OPERATORS, SetQualifier, parse_operator, value_matcher
 from iamwarden.policy.document import (
     _ANY_PRINCIPAL,
     _IDENTITY_LIKE,
@@ -210,6 +210,7 @@ class _Linter:
             yield from self.principal(statement, at)
             if statement.conditions:
                 yield from self.operators(statement, at)
+                yield from self.condition_values(statement, at)
                 yield from self.set_operators(statement, at)
             for name, entries in (
                 ("Action", statement.action),
@@ -319,6 +320,39 @@ class _Linter:
                 message=f"unknown condition operator `{operator}`"
                 + _did_you_mean(base.removesuffix("IfExists"), OPERATORS),
             )
+
+    def condition_values(self, statement: Statement, at: str) -> Iterator[Diagnostic]:
+        """Values their operator cannot read (a CIDR `/33`, a number `ten`, a date
+        `yesterday`, `Bool` or `Null` other than true/false, an `Arn…` value that is no ARN):
+        the engine reports the clause as an evaluation error, so the statement never applies
+        as written"""
+        for condition in statement.conditions:
+            spec = parse_operator(condition.operator)
+            values = condition.values
+            # a policy variable, or a template's placeholder (`{{Name}}`, known at deploy)
+            if not spec.is_known or any("${" in v or "{{" in v for v in values):
+                continue
+            problem = None
+            if spec.base in ("Null", "Bool"):
+                bad = [v for v in values if v.lower() not in ("true", "false")]
+                if bad:
+                    problem = f"`{bad[0]}` is not `true` or `false`"
+            elif spec.base.startswith("Arn"):
+                bad = [v for v in values if not v.startswith("arn:") and set(v) != {"*"}]
+                if bad:
+                    problem = f"`{bad[0]}` is not an ARN"
+            else:
+                try:
+                    value_matcher(spec.base, values)
+                except ValueError as exc:
+                    problem = str(exc)
+            if problem is not None:
+                yield Diagnostic(
+                    severity=_WARNING,
+                    code="invalid_condition_value",
+                    location=f"{at}.Condition.{condition.operator}.{condition.key}",
+                    message=f"`{condition.operator}` on `{condition.key}`: {problem}",
+                )
 
     def set_operators(self, statement: Statement, at: str) -> Iterator[Diagnostic]:
         """Set operators whose meaning AWS leaves open (the engine marks them uncertain)"""
