@@ -126,7 +126,19 @@ def test_github_without_a_sub_condition_trusts_every_repository():
     assert _ask(any_subject, statement) == ["GitHub Actions"]
 
 
-@pytest.mark.parametrize("pattern", ["repo:*", "*", "repo:*/app:*", "repo:acme*/app:*"])
+@pytest.mark.parametrize(
+    "pattern",
+    # the last three: a wildcard in the owner with no `/` after it (newcomer review)
+    [
+        "repo:*",
+        "*",
+        "repo:*/app:*",
+        "repo:acme*/app:*",
+        "repo:acme*",
+        "repo:acme-*",
+        "repo:acme*:*",
+    ],
+)
 def test_github_sub_patterns_matching_other_owners_are_reported(pattern):
     statement = _web(GITHUB, StringLike={"token.actions.githubusercontent.com:sub": pattern})
     assert _ask(any_subject, statement) == ["GitHub Actions"], pattern

@@ -114,7 +114,7 @@ OIDC_PROVIDERS: tuple[OidcProvider, ...] = (
                 "job_workflow_ref": f"{PROBE}/{PROBE}/.github/workflows/deploy.yml@refs/heads/main",
             }
         ),
-        owner=r"repo:([^/]*)/",
+        owner=r"repo:([^/]*)(?:/|$)",
     ),
     OidcProvider(
         name="GitLab",
@@ -126,7 +126,7 @@ OIDC_PROVIDERS: tuple[OidcProvider, ...] = (
                 "project_path": f"{PROBE}/{PROBE}",
             }
         ),
-        owner=r"project_path:([^/]*)/",
+        owner=r"project_path:([^/]*)(?:/|$)",
         audience="https://gitlab.com",
     ),
     OidcProvider(
@@ -318,6 +318,8 @@ def _subject_probes(provider: OidcProvider, policy: Policy, key: str) -> tuple[s
                         continue
                     owner = re.sub(r"[*?]+", f"-{PROBE}", match.group(1))
                     rest = value[match.end(1) :].replace("*", "x").replace("?", "x")
+                    if not rest:  # `repo:acme*`: the owner's wildcard takes the repository too
+                        rest = f"/{PROBE}"
                     found.append(value[: match.start(1)] + owner + rest)
     return tuple(dict.fromkeys(found))
 
