@@ -32,6 +32,9 @@ LEAST_PRIVILEGE_DOC = (
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege"
 )
 _SHOWN = 8
+_ON_EVERY_RESOURCE = frozenset({RiskClass.DATA_EXFILTRATION, RiskClass.INFRASTRUCTURE_MODIFICATION})
+"""Classes counted only where a statement allows every resource (`Resource: "*"`, or
+`NotResource`): a pattern covering every resource of one type is not counted yet"""
 _EVIDENCE_ACTIONS = 40
 """Actions listed per grant in the evidence (hundreds of Write actions would swell every
 report; `iamwarden permissions --principal` lists them all)"""
@@ -100,7 +103,8 @@ def _judged(ctx: CheckContext, risk: RiskClass, what: str) -> Iterator[Finding]:
         if not grants:
             yield ctx.passed(
                 principal.arn,
-                f"{principal.name} has no {risk.value} permissions",
+                f"{principal.name} has no {risk.value} permissions"
+                + (' on Resource "*"' if risk in _ON_EVERY_RESOURCE else ""),
                 resource_type=resource_type,
                 subject=principal.name,
             )
