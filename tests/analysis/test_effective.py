@@ -97,9 +97,7 @@ def test_a_missing_attached_policy_is_not_assessed_rather_than_listed() -> None:
     snap = snapshot(users=(user(attached_policies=("arn:aws:iam::aws:policy/Gone",)),))
     found = effective_permissions(snap, ALICE, catalog=load_catalog())
     assert found.grants == ()
-    assert found.not_assessed == (
-        "attached policy `arn:aws:iam::aws:policy/Gone` is not in the snapshot",
-    )
+    assert found.not_assessed == ("policy `arn:aws:iam::aws:policy/Gone` is not in the snapshot",)
 
 
 def test_an_unknown_principal_or_service_is_an_input_error() -> None:
@@ -110,3 +108,22 @@ def test_an_unknown_principal_or_service_is_an_input_error() -> None:
         )
     with pytest.raises(InputError, match="not a service prefix"):
         effective_permissions(snap, ALICE, catalog=load_catalog(), service="nosuchservice")
+
+
+def test_an_action_with_several_access_levels_shows_the_most_sensitive() -> None:
+    """s3:PutBucketPolicy is Write and Permissions management (newcomer review: `permissions`
+    said Write while `access` said permissions management)"""
+    snap = snapshot(
+        users=(
+            user(
+                inline_policies=(
+                    inline(
+                        document=_policy(
+                            {"Effect": "Allow", "Action": "s3:PutBucketPolicy", "Resource": "*"}
+                        )
+                    ),
+                )
+            ),
+        )
+    )
+    assert _grants(snap, ALICE)["s3:PutBucketPolicy"].access_level == "Permissions management"

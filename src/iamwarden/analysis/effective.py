@@ -45,6 +45,13 @@ __all__ = [
 ]
 
 _LEVEL_ORDER = {level: i for i, level in enumerate(AccessLevel)}
+_SENSITIVITY = (
+    AccessLevel.PERMISSIONS_MANAGEMENT,
+    AccessLevel.WRITE,
+    AccessLevel.TAGGING,
+    AccessLevel.READ,
+    AccessLevel.LIST,
+)
 _ALLOWING_KINDS = (PolicyKind.IDENTITY, PolicyKind.RESOURCE)
 
 
@@ -102,7 +109,7 @@ def effective_permissions(
             raise InputError(f"`{service}` is not a service prefix of the action catalogue")
     own = entity_policies(snapshot, entity)
     if not own.is_complete:
-        reasons = [f"attached policy `{name}` is not in the snapshot" for name in own.missing]
+        reasons = [f"policy `{name}` is not in the snapshot" for name in own.missing]
         reasons.extend(_unreadable(snapshot, own.unreadable))
         return EffectivePermissions(
             principal=principal_arn, not_assessed=tuple(reasons), service=service
@@ -198,5 +205,8 @@ def named_resources(index: StatementIndex, reasons: Iterable[StatementRef]) -> t
 
 
 def _level(catalog: Catalog, action: str) -> str:
-    levels = sorted(catalog.access_levels(action), key=lambda level: _LEVEL_ORDER[level])
-    return levels[0].value if levels else "Unknown"
+    """The most sensitive of the action's access levels (`s3:PutBucketPolicy` is Write and
+    Permissions management: the latter)"""
+    levels = catalog.access_levels(action)
+    found = next((level for level in _SENSITIVITY if level in levels), None)
+    return found.value if found else "Unknown"
