@@ -44,7 +44,7 @@ __all__ = [
     "statement_index",
 ]
 
-_LEVEL_ORDER = {level: i for i, level in enumerate(AccessLevel)}
+_LEVEL_ORDER = {level.value: i for i, level in enumerate(AccessLevel)}
 _SENSITIVITY = (
     AccessLevel.PERMISSIONS_MANAGEMENT,
     AccessLevel.WRITE,
@@ -136,7 +136,7 @@ def effective_permissions(
         for action, answer in zip(candidates, answers, strict=True)
         if answer.decision is Decision.ALLOWED
     ]
-    grants.sort(key=lambda g: (g.service, _LEVEL_ORDER.get(AccessLevel(g.access_level), 99)))
+    grants.sort(key=lambda g: (g.service, _LEVEL_ORDER.get(g.access_level, 99)))
     return EffectivePermissions(principal=principal_arn, grants=tuple(grants), service=service)
 
 
