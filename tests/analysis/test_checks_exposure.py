@@ -10,7 +10,7 @@ from iamwarden.analysis.exposure import Zone
 from iamwarden.findings import Severity, Status
 from iamwarden.snapshot import DataSet, Document, ResourcePolicy
 from iamwarden.snapshot.demo import demo_snapshot
-from tests.builders import snapshot
+from tests.builders import role, snapshot
 
 DEMO = "arn:aws:iam::210987654321"
 
@@ -136,6 +136,28 @@ def test_without_resource_policies_the_external_checks_are_not_assessed():
     result = assess(snap)
     statuses = {f.status for f in result.findings if f.check_id.startswith("external_access")}
     assert statuses == {Status.NOT_ASSESSED}
+
+
+def test_an_iam_only_export_still_judges_role_trust_policies():
+    """Newcomer review: without resource-policy files a role anyone may assume was not an
+    external-access finding at all (the trust policies come with the authorization details)"""
+    anyone = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+    }
+    snap = snapshot(
+        collected=frozenset(DataSet) - {DataSet.RESOURCE_POLICIES},
+        roles=(role("open", trust=anyone),),
+    )
+    result = assess(snap)
+    public = _failing(result, "external_access_public_write")
+    assert any(arn.endswith(":role/open") for arn in public)
+    account = [
+        f
+        for f in result.findings
+        if f.check_id == "external_access_public_write" and f.resource_type == "AwsAccount"
+    ]
+    assert [f.status for f in account] == [Status.NOT_ASSESSED]
 
 
 def test_an_unreadable_resource_policy_is_not_assessed_with_its_gap():

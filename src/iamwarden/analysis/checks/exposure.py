@@ -59,7 +59,9 @@ _SAML = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-id
 _KEYS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"
 _GITHUB = "token.actions.githubusercontent.com"
 _GITHUB_PROVIDER = f"arn:aws:iam::ACCOUNT:oidc-provider/{_GITHUB}"
-_NEEDS = (DataSet.RESOURCE_POLICIES, DataSet.AUTHORIZATION_DETAILS)
+_NEEDS = (DataSet.AUTHORIZATION_DETAILS,)
+"""Role trust policies come with the authorization details; without resource policies the
+checks still judge them, and say on the account that resource policies were not assessed"""
 
 
 def _policy(statement: dict[str, Any]) -> str:
@@ -193,7 +195,12 @@ def _external(
             (skipped.policy,),
             resource_type=skipped.resource_type,
         )
-    if not by_resource:
+    if not ctx.snapshot.has(DataSet.RESOURCE_POLICIES):
+        # an IAM-only export: trust policies were judged above, resource policies cannot be
+        yield ctx.missing(
+            ctx.snapshot.account.root_arn, DataSet.RESOURCE_POLICIES, resource_type="AwsAccount"
+        )
+    elif not by_resource:
         yield ctx.passed(
             ctx.snapshot.account.root_arn,
             f"no {what.lower()} in {counted(report.analysed, 'policy', 'policies')} analysed",
