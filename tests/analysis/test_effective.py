@@ -127,3 +127,20 @@ def test_an_action_with_several_access_levels_shows_the_most_sensitive() -> None
         )
     )
     assert _grants(snap, ALICE)["s3:PutBucketPolicy"].access_level == "Permissions management"
+
+
+def test_each_action_lists_only_the_statement_resources_of_its_own_types() -> None:
+    """One statement over S3, Secrets Manager and EC2 resources: each action is on its own
+    (newcomer review: TerminateInstances was shown "on" the bucket and the secret)"""
+    bucket, secret = "arn:aws:s3:::app-bucket/*", "arn:aws:secretsmanager:*:*:secret:app/*"
+    instance = f"arn:aws:ec2:us-east-1:{ACCOUNT_ID}:instance/i-0123456789abcdef0"
+    statement = {
+        "Effect": "Allow",
+        "Action": ["s3:GetObject", "secretsmanager:GetSecretValue", "ec2:TerminateInstances"],
+        "Resource": [bucket, secret, instance],
+    }
+    snap = snapshot(users=(user(inline_policies=(inline(document=_policy(statement)),)),))
+    grants = _grants(snap, ALICE)
+    assert grants["s3:GetObject"].resources == (bucket,)
+    assert grants["secretsmanager:GetSecretValue"].resources == (secret,)
+    assert grants["ec2:TerminateInstances"].resources == (instance,)

@@ -128,7 +128,7 @@ def effective_permissions(
             action=action,
             service=action.split(":", 1)[0],
             access_level=_level(catalog, action),
-            resources=named_resources(index, answer.reasons),
+            resources=_for_action(named_resources(index, answer.reasons), catalog, action),
             conditions=answer.undecided,
             statements=answer.reasons,
             notes=answer.notes,
@@ -202,6 +202,31 @@ def named_resources(index: StatementIndex, reasons: Iterable[StatementRef]) -> t
         else:
             found["*"] = None
     return ("*",) if "*" in found or not found else tuple(found)
+
+
+def _for_action(patterns: tuple[str, ...], catalog: Catalog, action: str) -> tuple[str, ...]:
+    """The patterns that can name a resource of `action`: one statement often lists the ARNs
+    of several services' resources, and each action acts on its own service's (the
+    catalogue's ARN formats); a pattern whose service segment is a wildcard, or is not an
+    ARN, is kept; all of them when none fits"""
+    services = {
+        arn.split(":")[2]
+        for ref in catalog.resource_types(action)
+        for arn in ref.arn_formats
+        if arn.count(":") >= 2
+    }
+    if not services or patterns == ("*",):
+        return patterns
+    fitting = tuple(p for p in patterns if _service_of(p) in services | {None})
+    return fitting or patterns
+
+
+def _service_of(pattern: str) -> str | None:
+    """The literal service segment of an ARN pattern (None: a wildcard there, or no ARN)"""
+    parts = pattern.split(":")
+    if len(parts) < 3 or parts[0] != "arn" or "*" in parts[2] or "?" in parts[2]:
+        return None
+    return parts[2]
 
 
 def _level(catalog: Catalog, action: str) -> str:
