@@ -38,7 +38,7 @@ __all__ = [
     "ActionGrant",
     "EffectivePermissions",
     "StatementIndex",
-    "covered_actions",
+    "covered_on_every_resource",
     "effective_permissions",
     "named_resources",
     "statement_index",
@@ -115,11 +115,14 @@ def effective_permissions(
             principal=principal_arn, not_assessed=tuple(reasons), service=service
         )
     policies = policies_for(snapshot, principal_arn).policies
-    base = Permissions(snapshot, catalog).principal_request(principal_arn)
+    permissions = Permissions(snapshot, catalog)
+    base = permissions.principal_request(principal_arn)
     base = replace(
         base, resource="*", every_resource=False, unknown_keys=base.unknown_keys | MFA_KEYS
     )
-    candidates = _candidates(policies.identity, actions, catalog)
+    covered = frozenset().union(*map(permissions.named_actions, policies.identity))
+    # and the action no policy decides
+    candidates = [a for a in actions if a in covered or a.lower() == CALLER_IDENTITY]
     decided = evaluate_actions(base, policies, candidates, catalog=catalog)
     answers = [decided[action] for action in candidates]
     index = statement_index(policies)
@@ -148,25 +151,14 @@ def _unreadable(snapshot: Snapshot, names: Iterable[str]) -> list[str]:
     return out
 
 
-def _candidates(identity: tuple[Policy, ...], actions: list[str], catalog: Catalog) -> list[str]:
-    """The actions some identity Allow statement covers, and those no policy decides
-    (`sts:GetCallerIdentity`)"""
-    covered = covered_actions(identity, catalog)
-    return [a for a in actions if a in covered or a.lower() == CALLER_IDENTITY]
-
-
-def covered_actions(
-    identity: Iterable[Policy], catalog: Catalog, *, on_every_resource: bool = False
-) -> frozenset[str]:
-    """The catalogue actions some Allow statement of `identity` covers (with
-    `on_every_resource`, only statements whose `Resource` is `*` or that use `NotResource`):
-    without a resource policy, no other action can be allowed (on every resource)"""
+def covered_on_every_resource(identity: Iterable[Policy], catalog: Catalog) -> frozenset[str]:
+    """The catalogue actions some Allow statement of `identity` covers whose `Resource` is
+    `*` (or that uses `NotResource`): without a resource policy, no other action can be
+    allowed on every resource"""
     found: set[str] = set()
     for policy in identity:
         for stmt in policy.statements:
-            if stmt.effect is not Effect.ALLOW:
-                continue
-            if on_every_resource and not (
+            if stmt.effect is not Effect.ALLOW or not (
                 stmt.not_resource is not None or any(set(r) == {"*"} for r in stmt.resource or ())
             ):
                 continue

@@ -328,7 +328,7 @@ class Permissions:
         key = (policy.kind, policy.digest)
         found = self._sensitive_allowed.get(key)
         if found is None:
-            candidates = self._candidates(policy) & self.sensitive_actions.keys()
+            candidates = self.named_actions(policy) & self.sensitive_actions.keys()
             actions = sorted(candidates)
             requests = [self._sensitive_request(a) for a in actions]
             answers = evaluate_many(requests, PolicySet(identity=(policy,))) if requests else []
@@ -433,7 +433,7 @@ class Permissions:
     def _may_cover_all(self, policies: tuple[Policy, ...]) -> bool:
         """Whether the Allow statements of `policies` together name every catalogue action"""
         every = len(self._catalog.all_actions)
-        named = [self._candidates(p) for p in policies]
+        named = [self.named_actions(p) for p in policies]
         if sum(map(len, named)) < every:
             return False
         widest = max(range(len(named)), key=lambda i: len(named[i]))
@@ -447,14 +447,15 @@ class Permissions:
         """Every catalogue action no Allow statement of `policy` names (cached per document)"""
         found = self._left_out.get(policy.digest)
         if found is None:
-            found = self._left_out[policy.digest] = self._catalog.all_actions - self._candidates(
+            found = self._left_out[policy.digest] = self._catalog.all_actions - self.named_actions(
                 policy
             )
         return found
 
-    def _candidates(self, policy: Policy) -> frozenset[str]:
+    def named_actions(self, policy: Policy) -> frozenset[str]:
         """Every catalogue action an Allow statement of `policy` names (cached per document:
-        its statements, whatever its kind)"""
+        its statements, whatever its kind): without a resource policy, no other action can be
+        allowed"""
         key = policy.digest
         cached = self._named.get(key)
         if cached is not None:

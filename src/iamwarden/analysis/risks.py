@@ -17,7 +17,11 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Final
 
-from iamwarden.analysis.effective import covered_actions, named_resources, statement_index
+from iamwarden.analysis.effective import (
+    covered_on_every_resource,
+    named_resources,
+    statement_index,
+)
 from iamwarden.analysis.permissions import (
     CREDENTIAL_ACTIONS,
     MFA_KEYS,
@@ -43,6 +47,7 @@ from iamwarden.snapshot import Role, Snapshot, User
 
 __all__ = [
     "DATA_READS",
+    "EVERY_RESOURCE",
     "USER_CREDENTIAL_ACTIONS",
     "RiskAnalysis",
     "RiskClass",
@@ -58,6 +63,13 @@ class RiskClass(Enum):
     DATA_EXFILTRATION = "data exfiltration"
     RESOURCE_EXPOSURE = "resource exposure"
     INFRASTRUCTURE_MODIFICATION = "infrastructure modification"
+
+
+EVERY_RESOURCE: Final = frozenset(
+    {RiskClass.DATA_EXFILTRATION, RiskClass.INFRASTRUCTURE_MODIFICATION}
+)
+"""Classes counted only on every resource (`Resource: "*"`, or `NotResource`); the others
+on any resource"""
 
 
 DATA_READS: Final[Mapping[str, str]] = {
@@ -112,28 +124,25 @@ def risky_grants(
     """
     base = permissions.principal_request(principal_arn)
     base = replace(base, unknown_keys=base.unknown_keys | MFA_KEYS)
-    covered = covered_actions(policies.identity, catalog)
-    everything = covered_actions(policies.identity, catalog, on_every_resource=True)
+    covered = frozenset().union(*map(permissions.named_actions, policies.identity))
+    everything = covered_on_every_resource(policies.identity, catalog)
     index = statement_index(policies)
-    questions: dict[RiskClass, tuple[list[str], bool]] = {
-        RiskClass.CREDENTIALS_EXPOSURE: (_known(CREDENTIAL_ACTIONS, catalog, covered), False),
-        RiskClass.DATA_EXFILTRATION: (_known(DATA_READS, catalog, everything), True),
-        RiskClass.RESOURCE_EXPOSURE: (
-            sorted(
-                (catalog.actions_at(AccessLevel.PERMISSIONS_MANAGEMENT) & covered)
-                | set(_known(RESOURCE_POLICY_WRITES, catalog, covered))
-            ),
-            False,
+    questions: dict[RiskClass, list[str]] = {
+        RiskClass.CREDENTIALS_EXPOSURE: _known(CREDENTIAL_ACTIONS, catalog, covered),
+        RiskClass.DATA_EXFILTRATION: _known(DATA_READS, catalog, everything),
+        RiskClass.RESOURCE_EXPOSURE: sorted(
+            (catalog.actions_at(AccessLevel.PERMISSIONS_MANAGEMENT) & covered)
+            | set(_known(RESOURCE_POLICY_WRITES, catalog, covered))
         ),
-        RiskClass.INFRASTRUCTURE_MODIFICATION: (
-            sorted(catalog.actions_at(AccessLevel.WRITE) & everything),
-            True,
+        RiskClass.INFRASTRUCTURE_MODIFICATION: sorted(
+            catalog.actions_at(AccessLevel.WRITE) & everything
         ),
     }
     out: dict[RiskClass, tuple[RiskyGrant, ...]] = {}
-    for risk, (actions, every) in questions.items():
+    for risk, actions in questions.items():
         if not actions:
             continue
+        every = risk in EVERY_RESOURCE
         template = replace(base, resource="*", every_resource=every)
         decided = evaluate_actions(template, policies, actions, catalog=catalog)
         # one grant per decision: `evaluate_actions` shares it within a class of actions

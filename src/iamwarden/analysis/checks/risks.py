@@ -17,7 +17,7 @@ from iamwarden.analysis.evidence import counted, only_under, statement_refs
 from iamwarden.analysis.permissions import Permissions
 from iamwarden.analysis.principals import organization_levels
 from iamwarden.analysis.registry import CheckContext, CheckSpec, Remediation, check
-from iamwarden.analysis.risks import RiskAnalysis, RiskClass, RiskyGrant
+from iamwarden.analysis.risks import EVERY_RESOURCE, RiskAnalysis, RiskClass, RiskyGrant
 from iamwarden.findings import Finding, Severity
 from iamwarden.snapshot import DataSet, Role, User
 
@@ -32,9 +32,6 @@ LEAST_PRIVILEGE_DOC = (
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege"
 )
 _SHOWN = 8
-_ON_EVERY_RESOURCE = frozenset({RiskClass.DATA_EXFILTRATION, RiskClass.INFRASTRUCTURE_MODIFICATION})
-"""Classes counted only where a statement allows every resource (`Resource: "*"`, or
-`NotResource`): a pattern covering every resource of one type is not counted yet"""
 _EVIDENCE_ACTIONS = 40
 """Actions listed per grant in the evidence (hundreds of Write actions would swell every
 report; `iamwarden permissions --principal` lists them all)"""
@@ -104,7 +101,7 @@ def _judged(ctx: CheckContext, risk: RiskClass, what: str) -> Iterator[Finding]:
             yield ctx.passed(
                 principal.arn,
                 f"{principal.name} has no {risk.value} permissions"
-                + (' on Resource "*"' if risk in _ON_EVERY_RESOURCE else ""),
+                + (' on Resource "*"' if risk in EVERY_RESOURCE else ""),
                 resource_type=resource_type,
                 subject=principal.name,
             )
