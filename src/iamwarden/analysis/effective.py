@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from iamwarden.analysis.permissions import MFA_KEYS, Permissions
-from iamwarden.analysis.principals import entity_policies, policies_for
+from iamwarden.analysis.principals import entity_policies, in_organization
 from iamwarden.errors import InputError
 from iamwarden.policy import (
     AccessLevel,
@@ -114,7 +114,7 @@ def effective_permissions(
         return EffectivePermissions(
             principal=principal_arn, not_assessed=tuple(reasons), service=service
         )
-    policies = policies_for(snapshot, principal_arn).policies
+    policies = in_organization(snapshot, own.policies)
     permissions = Permissions(snapshot, catalog)
     base = permissions.principal_request(principal_arn)
     base = replace(

@@ -17,6 +17,7 @@ __all__ = [
     "PolicyResolver",
     "PrincipalPolicies",
     "entity_policies",
+    "in_organization",
     "inline_policy",
     "is_known_principal",
     "managed_policy",
@@ -209,17 +210,21 @@ def policies_for(
             resource = parse_policy(
                 role.trust_policy.text, name=f"{role.arn}:trust", kind=PolicyKind.RESOURCE
             )
-    scps, rcps = organization_levels(snapshot)
-    org = snapshot.organization
     return PrincipalPolicies(
         principal_arn=principal_arn,
-        policies=replace(
-            own.policies,
-            resource=resource,
-            scps=scps,
-            rcps=rcps,
-            is_management_account=org is not None
-            and org.management_account_id == snapshot.account.id,
-        ),
+        policies=replace(in_organization(snapshot, own.policies), resource=resource),
         missing=own.missing,
+    )
+
+
+def in_organization(snapshot: Snapshot, policies: PolicySet) -> PolicySet:
+    """`policies` with the snapshot's SCP and RCP levels and whether the account is the
+    Organization's management account (which neither SCPs nor RCPs restrict)"""
+    scps, rcps = organization_levels(snapshot)
+    org = snapshot.organization
+    return replace(
+        policies,
+        scps=scps,
+        rcps=rcps,
+        is_management_account=org is not None and org.management_account_id == snapshot.account.id,
     )

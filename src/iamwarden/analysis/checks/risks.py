@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from iamwarden.analysis.evidence import counted, only_under, statement_refs
 from iamwarden.analysis.permissions import Permissions
-from iamwarden.analysis.principals import organization_levels
+from iamwarden.analysis.principals import in_organization
 from iamwarden.analysis.registry import CheckContext, CheckSpec, Remediation, check
 from iamwarden.analysis.risks import EVERY_RESOURCE, RiskAnalysis, RiskClass, RiskyGrant
 from iamwarden.findings import Finding, Severity
@@ -81,9 +81,6 @@ def _judged(ctx: CheckContext, risk: RiskClass, what: str) -> Iterator[Finding]:
             limit=MAX_PRINCIPALS,
         )
         return
-    scps, rcps = organization_levels(ctx.snapshot)
-    org = ctx.snapshot.organization
-    management = org is not None and org.management_account_id == ctx.snapshot.account.id
     analysis = _analysis(ctx)
     for principal in _principals(ctx):
         kind, resource_type = (
@@ -95,7 +92,7 @@ def _judged(ctx: CheckContext, risk: RiskClass, what: str) -> Iterator[Finding]:
             continue
         if ctx.permissions.admin_access(principal.arn, own.policies).is_admin:
             continue  # user_admin_access / role_admin_access
-        policies = replace(own.policies, scps=scps, rcps=rcps, is_management_account=management)
+        policies = in_organization(ctx.snapshot, own.policies)
         grants = analysis.grants(principal, policies).get(risk)
         if not grants:
             yield ctx.passed(
