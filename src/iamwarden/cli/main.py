@@ -11,6 +11,7 @@ import click
 from iamwarden import __version__
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.errors import IamwardenError
+from iamwarden.runtime import tune_garbage_collector
 
 __all__ = ["cli", "main"]
 
@@ -88,4 +89,5 @@ def _register() -> None:
 
 def main() -> None:
     """Console-script entry point"""
+    tune_garbage_collector()
     cli(prog_name="iamwarden")
