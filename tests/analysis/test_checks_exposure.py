@@ -83,6 +83,30 @@ def test_the_demo_trust_policy_findings():
     ]
 
 
+def test_a_trusted_role_passes_with_a_sentence_saying_what_was_decided():
+    passed = {
+        f.check_id: f.message
+        for f in _demo().findings
+        if f.resource_arn == f"{DEMO}:role/github-actions-deploy"
+        and f.status is Status.PASS
+        and f.check_id.startswith("role_trust_")
+    }
+    assert passed == {
+        "role_trust_without_external_id": (
+            "github-actions-deploy: no other account may assume it without an external id"
+        ),
+        "role_trust_service_without_source": (
+            "github-actions-deploy: no trusted service may assume it for another account"
+        ),
+        "role_trust_oidc_no_audience": (
+            "github-actions-deploy: accepts no OIDC token minted for another audience"
+        ),
+        "role_trust_saml_no_audience": (
+            "github-actions-deploy: accepts no SAML assertion meant for another audience"
+        ),
+    }
+
+
 def test_public_write_and_a_service_without_source():
     bucket = "arn:aws:s3:::drop"
     queue = "arn:aws:sqs:us-east-1:111122223333:jobs"

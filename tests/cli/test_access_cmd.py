@@ -155,3 +155,30 @@ def test_assess_reads_the_same_config_and_reports_expired_rules(tmp_path: Path):
         "Expired suppression (mutes nothing): external_access_public_read * expired 2026-01-31"
         in text
     )
+
+
+def test_a_statement_behind_several_outsiders_is_shown_once(tmp_path: Path):
+    from iamwarden.snapshot import Document, ResourcePolicy
+    from iamwarden.snapshot.jsonform import dump_snapshot
+    from tests.builders import snapshot
+
+    bucket = "arn:aws:s3:::shared-with-two"
+    grant = {
+        "Sid": "TwoPartners",
+        "Effect": "Allow",
+        "Principal": {"AWS": ["111111111111", "222222222222"]},
+        "Action": ["s3:GetObject", "s3:PutObject"],
+        "Resource": f"{bucket}/*",
+    }
+    policy = ResourcePolicy(
+        arn=bucket,
+        service="s3",
+        document=Document.from_obj({"Version": "2012-10-17", "Statement": [grant]}),
+    )
+    path = tmp_path / "snap.json"
+    dump_snapshot(snapshot(resource_policies=(policy,), roles=()), path)
+    result = run("--snapshot", str(path))
+    assert result.exit_code == 0, result.output
+    assert "111111111111" in result.output and "222222222222" in result.output
+    line = f"  granted by {bucket} Statement[0] (TwoPartners)"
+    assert result.output.count(line + "\n") == 1, result.output

@@ -105,6 +105,28 @@ def _json(
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
+
+def _evidence_lines(finding: Finding) -> list[str]:
+    """The statements and conditions behind a finding, each line once (several outsiders or
+    actions often rest on the same statement)"""
+    lines: list[str] = []
+    for entry in finding.evidence.get("exposures", ()) or finding.evidence.get("answers", ()):
+        for ref in entry.get("statements", ()):
+            sid = f" ({ref['sid']})" if ref.get("sid") else ""
+            lines.append(f"  granted by {ref['policy']} {ref['pointer']}{sid}")
+        if not entry.get("undecided"):
+            for cond in entry.get("conditions", ()):
+                values = ", ".join(cond["values"])
+                lines.append(f"  condition: {cond['operator']} {cond['key']} [{values}]")
+        for cond in entry.get("undecided", ()):
+            values = ", ".join(cond["values"])
+            verb = "holds" if cond["must_hold"] else "does not hold"
+            lines.append(
+                f"  only if the caller's {cond['operator']} {cond['key']} [{values}] {verb}"
+            )
+    return list(dict.fromkeys(lines))
+
+
 def _text(
     findings: tuple[Finding, ...],
     expired: tuple[Suppression, ...],
@@ -138,20 +160,7 @@ def _text(
             f"{finding.severity.value.upper():<9}{finding.check_id}  {finding.resource_arn}"
         )
         lines.append(f"  {finding.message}")
-        for entry in finding.evidence.get("exposures", ()) or finding.evidence.get("answers", ()):
-            for ref in entry.get("statements", ()):
-                sid = f" ({ref['sid']})" if ref.get("sid") else ""
-                lines.append(f"  granted by {ref['policy']} {ref['pointer']}{sid}")
-            if not entry.get("undecided"):
-                for cond in entry.get("conditions", ()):
-                    values = ", ".join(cond["values"])
-                    lines.append(f"  condition: {cond['operator']} {cond['key']} [{values}]")
-            for cond in entry.get("undecided", ()):
-                values = ", ".join(cond["values"])
-                verb = "holds" if cond["must_hold"] else "does not hold"
-                lines.append(
-                    f"  only if the caller's {cond['operator']} {cond['key']} [{values}] {verb}"
-                )
+        lines += _evidence_lines(finding)
     blocked = [f for f in findings if f.status is Status.PASS and "blocked_by" in f.evidence]
     if blocked:
         lines += ["", "Neutralised by S3 Block Public Access:"]

@@ -404,9 +404,11 @@ def _renamed_answer(
     return dataclasses.replace(answer, statements=statements, conditions=conditions)
 
 
-def _trust(ctx: CheckContext, question: _Question, what: str) -> Iterator[Finding]:
-    """One finding per role (service-linked roles aside): FAIL with the answers, PASS, or
-    NOT_ASSESSED when the trust policy cannot be read"""
+def _trust(
+    ctx: CheckContext, question: _Question, what: str, cleared: str
+) -> Iterator[Finding]:
+    """One finding per role (service-linked roles aside): FAIL (`what`, then the answers),
+    PASS (`cleared`), or NOT_ASSESSED when the trust policy cannot be read"""
     zone = ctx.trust or ZoneOfTrust.of(ctx.snapshot)
     seen: dict[str, tuple[str, tuple[trust_questions.TrustAnswer, ...]]] = {}
     for role in ctx.snapshot.roles:
@@ -428,7 +430,7 @@ def _trust(ctx: CheckContext, question: _Question, what: str) -> Iterator[Findin
         else:
             answers = tuple(_renamed_answer(a, memo[0], name) for a in memo[1])
         if not answers:
-            yield ctx.passed(role.arn, f"{role.name}: no {what}")
+            yield ctx.passed(role.arn, f"{role.name}: {cleared}")
             continue
         shown = "; ".join(a.label + (f": {a.detail}" if a.detail else "") for a in answers)
         yield ctx.fail(
@@ -476,7 +478,10 @@ def role_trust_without_external_id(ctx: CheckContext) -> Iterator[Finding]:
     """Principals of an outside account (or any account) may assume the role with no
     `sts:ExternalId`"""
     yield from _trust(
-        ctx, trust_questions.without_external_id, "assumable without an external id by"
+        ctx,
+        trust_questions.without_external_id,
+        "assumable without an external id by",
+        "no other account may assume it without an external id",
     )
 
 
@@ -507,6 +512,7 @@ def role_trust_service_without_source(ctx: CheckContext) -> Iterator[Finding]:
         ctx,
         trust_questions.services_without_source,
         "assumable for any account by",
+        "no trusted service may assume it for another account",
     )
 
 
@@ -543,7 +549,12 @@ def role_trust_service_without_source(ctx: CheckContext) -> Iterator[Finding]:
 def role_trust_oidc_any_subject(ctx: CheckContext) -> Iterator[Finding]:
     """A token of another owner (repository, project, organization, service account, identity
     pool) is accepted"""
-    yield from _trust(ctx, trust_questions.any_subject, "open to other owners' tokens")
+    yield from _trust(
+        ctx,
+        trust_questions.any_subject,
+        "open to other owners' tokens",
+        "accepts no other owner's tokens",
+    )
 
 
 @check(
@@ -568,7 +579,12 @@ def role_trust_oidc_any_subject(ctx: CheckContext) -> Iterator[Finding]:
 )
 def role_trust_oidc_no_audience(ctx: CheckContext) -> Iterator[Finding]:
     """A token for any audience is accepted"""
-    yield from _trust(ctx, trust_questions.any_audience, "audience not checked for")
+    yield from _trust(
+        ctx,
+        trust_questions.any_audience,
+        "audience not checked for",
+        "accepts no OIDC token minted for another audience",
+    )
 
 
 @check(
@@ -593,7 +609,12 @@ def role_trust_oidc_no_audience(ctx: CheckContext) -> Iterator[Finding]:
 )
 def role_trust_saml_no_audience(ctx: CheckContext) -> Iterator[Finding]:
     """An assertion for any audience is accepted"""
-    yield from _trust(ctx, trust_questions.any_saml_audience, "audience not checked for")
+    yield from _trust(
+        ctx,
+        trust_questions.any_saml_audience,
+        "audience not checked for",
+        "accepts no SAML assertion meant for another audience",
+    )
 
 
 ACCESS_CHECKS = (
