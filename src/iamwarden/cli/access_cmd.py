@@ -105,7 +105,6 @@ def _json(
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
-
 def _evidence_lines(finding: Finding) -> list[str]:
     """The statements and conditions behind a finding, each line once (several outsiders or
     actions often rest on the same statement)"""

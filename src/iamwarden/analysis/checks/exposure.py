@@ -404,9 +404,7 @@ def _renamed_answer(
     return dataclasses.replace(answer, statements=statements, conditions=conditions)
 
 
-def _trust(
-    ctx: CheckContext, question: _Question, what: str, cleared: str
-) -> Iterator[Finding]:
+def _trust(ctx: CheckContext, question: _Question, what: str, cleared: str) -> Iterator[Finding]:
     """One finding per role (service-linked roles aside): FAIL (`what`, then the answers),
     PASS (`cleared`), or NOT_ASSESSED when the trust policy cannot be read"""
     zone = ctx.trust or ZoneOfTrust.of(ctx.snapshot)
