@@ -1,0 +1,47 @@
+"""Detection rules over CloudTrail events: EventBridge patterns compiled once (`pattern`),
+rules as YAML data with example events (`model`), conditions and alerts (`alerts`), the
+built-in pack (`data/*.yaml`) and its export to CloudFormation, Terraform and EventBridge
+(`export`)
+
+Importing it loads no rule file; `load_builtin_pack()` reads and compiles the pack once.
+"""
+
+from iamwarden.activity.rules.alerts import Alert, SnapshotContext, alerts_for, decide_condition
+from iamwarden.activity.rules.conditions import ConditionKind, event_condition
+from iamwarden.activity.rules.model import (
+    ExampleFailure,
+    Rule,
+    RuleError,
+    RulePack,
+    envelope,
+    load_builtin_pack,
+    load_rules,
+    parse_rules,
+)
+from iamwarden.activity.rules.pattern import (
+    CompiledPattern,
+    PatternError,
+    compile_pattern,
+    exact_values,
+)
+
+__all__ = [
+    "Alert",
+    "CompiledPattern",
+    "ConditionKind",
+    "ExampleFailure",
+    "PatternError",
+    "Rule",
+    "RuleError",
+    "RulePack",
+    "SnapshotContext",
+    "alerts_for",
+    "compile_pattern",
+    "decide_condition",
+    "envelope",
+    "event_condition",
+    "exact_values",
+    "load_builtin_pack",
+    "load_rules",
+    "parse_rules",
+]
