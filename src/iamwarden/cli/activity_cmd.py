@@ -33,6 +33,7 @@ from iamwarden.activity.generate import (
 from iamwarden.activity.mapping import load_mapper
 from iamwarden.activity.principals import list_principals
 from iamwarden.analysis.evidence import counted
+from iamwarden.cli.activity_investigate_cmd import investigate_command
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import OUTPUT_FILE, check_writable, read_text, write_text
 from iamwarden.cli.options import TEXT_OR_JSON
@@ -50,6 +51,7 @@ _DEFAULT_DB = Path("activity.duckdb")
 Examples:
   iamwarden activity ingest AWSLogs/ --db trail.duckdb
   iamwarden activity generate --demo --principal arn:aws:iam::210987654321:role/dev-role-01
+  iamwarden activity investigate --access-key AKIAIOSFODNN7EXAMPLE --db trail.duckdb
 
 \b
 Exit codes:
@@ -60,7 +62,11 @@ Exit codes:
 )
 def activity() -> None:
     """Least privilege from CloudTrail: ingest events, see who did what, generate policies
-    verified by the engine, and replay a proposed policy against recorded activity."""
+    verified by the engine, replay a proposed policy against recorded activity, and
+    investigate a leaked access key."""
+
+
+activity.add_command(investigate_command)
 
 
 def _time(text: str | None, option: str) -> datetime | None:

@@ -1,0 +1,642 @@
+"""Investigate a leaked access key (or a user or role) across every account in the activity
+store: the credentials it minted, followed recursively; a timeline of every call made with any
+of them; breakdowns; denied calls; persistence and privilege actions with what they created;
+and the ordered response plan with its AWS CLI commands
+
+Credentials are followed the way CloudTrail links them (CloudTrail User Guide, "CloudTrail
+userIdentity element"): a successful AssumeRole, AssumeRoleWithSAML,
+AssumeRoleWithWebIdentity, GetSessionToken or GetFederationToken made with a followed
+credential returns `responseElements.credentials.accessKeyId` (an ASIA… key) and, for roles and
+federated users, `assumedRoleUser.arn` / `federatedUser.arn`; the calls made with that key, or
+by that session ARN while the credentials were valid (`durationSeconds`, else the API's
+documented default), are the session's own calls. A CreateAccessKey's new key is followed too.
+The expansion runs round by round in SQL over the `events` table until no new credential
+appears (a credential seen once is never followed again: the cycle guard).
+
+Secrets never leave this module: only named fields of the records are read
+(`activity.persistence`), never a session token or secret key.
+
+This module queries the store and decides nothing about policies.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from iamwarden.activity.calls import window
+from iamwarden.activity.persistence import Flagged, flag
+from iamwarden.activity.store import ActivityStore
+
+__all__ = [
+    "DENIED_ERROR_CODES",
+    "MINTING_EVENTS",
+    "Breakdown",
+    "Credential",
+    "Investigation",
+    "PlanStep",
+    "TimelineEvent",
+    "investigate",
+]
+
+MINTING_EVENTS: dict[str, timedelta] = {
+    "AssumeRole": timedelta(hours=1),
+    "AssumeRoleWithSAML": timedelta(hours=1),
+    "AssumeRoleWithWebIdentity": timedelta(hours=1),
+    "GetSessionToken": timedelta(hours=12),
+    "GetFederationToken": timedelta(hours=12),
+}
+"""STS operations that mint temporary credentials, with the validity AWS gives them when the
+request names no `durationSeconds` (AWS STS API Reference of each operation)"""
+
+DENIED_ERROR_CODES: tuple[str, ...] = (
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "Client.UnauthorizedOperation",
+    "UnauthorizedAccess",
+    "Forbidden",
+)
+"""errorCode values of a call refused for want of permission, as the services record them"""
+
+_SKEW = timedelta(minutes=5)
+_DIMENSIONS = {
+    "account": "recipient_account_id",
+    "region": "aws_region",
+    "source_ip": "source_ip_address",
+    "user_agent": "user_agent",
+    "error_code": "error_code",
+    "event": "event_source || ' ' || event_name",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credential:
+    """A credential followed: an access key id and/or a session ARN (or, for the seed of
+    `--principal`, the principal's ARN), how it was obtained and from which credential
+
+    `minted_by` is the event name that minted it ("" for the seed), `minted_at` its time
+    (naive UTC), `valid_until` the end of its validity (session ARN matches only up to then),
+    `depth` 0 for the seed, 1 for what the seed minted, and so on.
+    """
+
+    access_key_id: str | None
+    session_arn: str | None
+    principal_arn: str | None
+    minted_by: str
+    minted_at: datetime | None
+    valid_until: datetime | None
+    parent: str
+    account: str | None
+    depth: int
+
+    @property
+    def label(self) -> str:
+        """The key id, else the session or principal ARN"""
+        return self.access_key_id or self.session_arn or self.principal_arn or "?"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimelineEvent:
+    """One call of the timeline (time naive UTC); `credential` is the label of the followed
+    credential it was made with, `flagged` set for a persistence or privilege action"""
+
+    time: datetime
+    event_id: str | None
+    account: str | None
+    region: str | None
+    event_source: str
+    event_name: str
+    source_ip: str | None
+    user_agent: str | None
+    error_code: str | None
+    access_key_id: str | None
+    identity_arn: str | None
+    credential: str
+    depth: int
+    is_denied: bool
+    flagged: Flagged | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Breakdown:
+    """Calls counted by one dimension: (value, calls, denied calls), most calls first"""
+
+    dimension: str
+    rows: tuple[tuple[str, int, int], ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanStep:
+    """One step of the response plan: a title, why, and the commands (AWS CLI)"""
+
+    title: str
+    why: str
+    commands: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Investigation:
+    """What a key or principal did (times naive UTC)
+
+    `owners` are the IAM identities (ARNs) the seed key was used as; `since`/`until` the
+    window (None: the whole history).
+    """
+
+    subject: str
+    kind: str
+    since: datetime | None
+    until: datetime | None
+    owners: tuple[str, ...]
+    credentials: tuple[Credential, ...]
+    timeline: tuple[TimelineEvent, ...]
+    breakdowns: tuple[Breakdown, ...]
+    first_use: datetime | None
+    last_use: datetime | None
+    plan: tuple[PlanStep, ...]
+
+    @property
+    def denied(self) -> tuple[TimelineEvent, ...]:
+        """Calls refused for want of permission (an attacker probing)"""
+        return tuple(e for e in self.timeline if e.is_denied)
+
+    @property
+    def flagged(self) -> tuple[TimelineEvent, ...]:
+        """Successful persistence, privilege and evasion actions"""
+        return tuple(e for e in self.timeline if e.flagged is not None)
+
+
+def _denied_sql(column: str = "error_code") -> str:
+    codes = ", ".join(f"'{c}'" for c in DENIED_ERROR_CODES)
+    return f"({column} IN ({codes}) OR {column} ILIKE '%AccessDenied%')"
+
+
+_CREDS_DDL = """
+CREATE OR REPLACE TEMP TABLE investigate_creds (
+    label VARCHAR, access_key_id VARCHAR, session_arn VARCHAR, principal_arn VARCHAR,
+    valid_from TIMESTAMP, valid_until TIMESTAMP, depth INTEGER
+)"""
+
+# every event made with a followed credential, once (the shallowest credential wins)
+_MATCHED = """
+SELECT * FROM (
+    SELECT e.rowid AS event_row, c.label, c.depth, e.*
+    FROM events e JOIN investigate_creds c ON e.access_key_id = c.access_key_id
+    UNION ALL
+    SELECT e.rowid, c.label, c.depth, e.* FROM events e JOIN investigate_creds c
+        ON e.identity_arn = c.session_arn
+        AND e.event_time >= c.valid_from AND e.event_time < c.valid_until
+    UNION ALL
+    SELECT e.rowid, c.label, c.depth, e.* FROM events e JOIN investigate_creds c
+        ON e.principal_arn = c.principal_arn OR e.identity_arn = c.principal_arn
+)
+WHERE event_time >= $since AND event_time < $until
+QUALIFY row_number() OVER (PARTITION BY event_row ORDER BY depth, label) = 1
+"""
+
+
+def _insert(store: ActivityStore, creds: Sequence[Credential]) -> None:
+    store.connection.executemany(
+        "INSERT INTO investigate_creds VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                c.label,
+                c.access_key_id,
+                c.session_arn,
+                c.principal_arn,
+                (c.minted_at - _SKEW) if c.minted_at else None,
+                c.valid_until,
+                c.depth,
+            )
+            for c in creds
+        ],
+    )
+
+
+def _minted(
+    store: ActivityStore, since: datetime, until: datetime, depth: int
+) -> list[tuple[Any, ...]]:
+    """Successful minting calls (and CreateAccessKey) made with credentials at `depth`"""
+    names = ", ".join(f"'{n}'" for n in (*MINTING_EVENTS, "CreateAccessKey"))
+    return store.connection.execute(
+        f"""
+        SELECT event_name, event_time, label, recipient_account_id,
+            json_extract_string(response_elements, '$.credentials.accessKeyId'),
+            coalesce(json_extract_string(response_elements, '$.assumedRoleUser.arn'),
+                     json_extract_string(response_elements, '$.federatedUser.arn')),
+            json_extract_string(response_elements, '$.accessKey.accessKeyId'),
+            TRY_CAST(json_extract_string(request_parameters, '$.durationSeconds') AS BIGINT)
+        FROM ({_MATCHED})
+        WHERE depth = $depth AND error_code IS NULL AND event_name IN ({names})
+        ORDER BY event_time, event_id
+        """,
+        {"since": since, "until": until, "depth": depth},
+    ).fetchall()
+
+
+def _expand(
+    store: ActivityStore, seed: Credential, since: datetime, until: datetime
+) -> tuple[Credential, ...]:
+    """The seed and every credential minted from it, recursively (cycle-guarded)"""
+    store.connection.execute(_CREDS_DDL)
+    found = [seed]
+    seen = {seed.label}
+    _insert(store, found)
+    depth = 0
+    while True:
+        new: list[Credential] = []
+        for name, at, parent, account, key, arn, created_key, seconds in _minted(
+            store, since, until, depth
+        ):
+            if name == "CreateAccessKey":
+                key, arn, lifetime = created_key, None, None
+            else:
+                lifetime = timedelta(seconds=seconds) if seconds else MINTING_EVENTS[name]
+            if not key and not arn:
+                continue
+            # INVARIANT: a key or session seen once is never followed again (cycle guard)
+            if (key and key in seen) or (not key and arn in seen):
+                continue
+            credential = Credential(
+                access_key_id=key,
+                session_arn=arn,
+                principal_arn=None,
+                minted_by=name,
+                minted_at=at,
+                valid_until=(at + lifetime + _SKEW) if lifetime else None,
+                parent=parent,
+                account=account,
+                depth=depth + 1,
+            )
+            seen.update(x for x in (key, arn) if x)
+            new.append(credential)
+        if not new:
+            return tuple(found)
+        _insert(store, new)
+        found.extend(new)
+        depth += 1
+
+
+def _parsed(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _user_name(arn: str | None) -> str | None:
+    if arn and ":user/" in arn:
+        return arn.rsplit("/", 1)[-1]
+    return None
+
+
+def _timeline(store: ActivityStore, since: datetime, until: datetime) -> list[TimelineEvent]:
+    rows = store.connection.execute(
+        f"""
+        SELECT event_time, event_id, recipient_account_id, aws_region, event_source,
+            event_name, source_ip_address, user_agent, error_code, access_key_id,
+            identity_arn, label, depth, {_denied_sql()},
+            CASE WHEN error_code IS NULL THEN request_parameters END,
+            CASE WHEN error_code IS NULL THEN response_elements END
+        FROM ({_MATCHED})
+        ORDER BY event_time, event_id, event_row
+        """,
+        {"since": since, "until": until},
+    ).fetchall()
+    timeline = []
+    for (
+        time,
+        event_id,
+        account,
+        region,
+        source,
+        name,
+        ip,
+        agent,
+        error,
+        key,
+        arn,
+        label,
+        depth,
+        is_denied,
+        request,
+        response,
+    ) in rows:
+        flagged = None
+        if error is None:
+            flagged = flag(
+                source,
+                name,
+                _parsed(request),
+                _parsed(response),
+                account=account or "",
+                region=region or "",
+                caller_user=_user_name(arn),
+            )
+        timeline.append(
+            TimelineEvent(
+                time=time,
+                event_id=event_id,
+                account=account,
+                region=region,
+                event_source=source,
+                event_name=name,
+                source_ip=ip,
+                user_agent=agent,
+                error_code=error,
+                access_key_id=key,
+                identity_arn=arn,
+                credential=label,
+                depth=depth,
+                is_denied=bool(is_denied),
+                flagged=flagged,
+            )
+        )
+    return timeline
+
+
+def _breakdowns(store: ActivityStore, since: datetime, until: datetime) -> tuple[Breakdown, ...]:
+    found = []
+    for dimension, column in _DIMENSIONS.items():
+        rows = store.connection.execute(
+            f"""
+            SELECT coalesce({column}, '(none)') AS value, count(*) AS calls,
+                count(*) FILTER (WHERE {_denied_sql()}) AS denied
+            FROM ({_MATCHED})
+            GROUP BY value ORDER BY calls DESC, value
+            """,
+            {"since": since, "until": until},
+        ).fetchall()
+        found.append(
+            Breakdown(dimension=dimension, rows=tuple((v, int(c), int(d)) for v, c, d in rows))
+        )
+    return tuple(found)
+
+
+def _q(value: str) -> str:
+    return shlex.quote(value)
+
+
+def _arn_account(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 else ""
+
+
+def _role_name(arn: str) -> str | None:
+    if ":assumed-role/" in arn:
+        return arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
+    if ":role/" in arn:
+        return arn.rsplit("/", 1)[-1]
+    return None
+
+
+def _revoke_policy(issued_before: datetime) -> str:
+    """The inline policy AWS's console attaches to revoke a role's sessions (IAM User Guide,
+    "Revoking IAM role temporary security credentials"), issued before `issued_before`"""
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": ["*"],
+                "Resource": ["*"],
+                "Condition": {
+                    "DateLessThan": {"aws:TokenIssueTime": f"{issued_before:%Y-%m-%dT%H:%M:%SZ}"}
+                },
+            }
+        ],
+    }
+    return json.dumps(document, separators=(",", ":"))
+
+
+def _plan(
+    kind: str,
+    subject: str,
+    owners: Sequence[str],
+    credentials: Sequence[Credential],
+    timeline: Sequence[TimelineEvent],
+    revoke_before: datetime,
+) -> tuple[PlanStep, ...]:
+    """The response plan, in AWS's order (IAM User Guide, "What to do if you suspect your AWS
+    credentials are compromised"; AWS Security Incident Response Guide): deactivate, never
+    delete first; review; rotate dependants; delete; move the workload to roles"""
+    users = sorted({u for u in owners if ":user/" in u})
+    is_root = any(o.endswith(":root") for o in owners)
+    deactivate: list[str] = []
+    if kind == "access-key":
+        if is_root:
+            deactivate.append(
+                f"aws iam update-access-key --access-key-id {_q(subject)} --status Inactive"
+                "  # signed in as the root user"
+            )
+        for user in users or ["<user>"]:
+            name = user.rsplit("/", 1)[-1]
+            deactivate.append(
+                f"aws iam update-access-key --user-name {_q(name)} --access-key-id "
+                f"{_q(subject)} --status Inactive  # account {_arn_account(user) or '<account>'}"
+            )
+    elif ":user/" in subject:
+        name = subject.rsplit("/", 1)[-1]
+        keys = sorted({e.access_key_id for e in timeline if e.access_key_id and e.depth == 0})
+        deactivate.append(f"aws iam list-access-keys --user-name {_q(name)}")
+        deactivate.extend(
+            f"aws iam update-access-key --user-name {_q(name)} --access-key-id {_q(k)} "
+            "--status Inactive"
+            for k in keys
+            if k.startswith("AKIA")
+        )
+        deactivate.append(f"aws iam delete-login-profile --user-name {_q(name)}")
+    # the sessions already minted outlive the key: deny tokens issued before now
+    revoke_roles = sorted(
+        {
+            role
+            for c in credentials
+            if c.depth > 0 and c.session_arn and (role := _role_name(c.session_arn))
+        }
+        | ({r} if kind == "principal" and (r := _role_name(subject)) else set())
+    )
+    policy = _revoke_policy(revoke_before)
+    for role in revoke_roles:
+        deactivate.append(
+            f"aws iam put-role-policy --role-name {_q(role)} --policy-name "
+            f"AWSRevokeOlderSessions --policy-document {_q(policy)}"
+        )
+    if any(c.minted_by in ("GetSessionToken", "GetFederationToken") for c in credentials):
+        for user in users or ["<user>"]:
+            name = user.rsplit("/", 1)[-1]
+            deactivate.append(
+                f"aws iam put-user-policy --user-name {_q(name)} --policy-name "
+                f"AWSRevokeOlderSessions --policy-document {_q(policy)}"
+            )
+    created_keys = [e for e in timeline if e.event_name == "CreateAccessKey" and e.flagged]
+    for event in created_keys:
+        assert event.flagged is not None
+        deactivate.append(event.flagged.undo[0])
+
+    accounts = sorted({e.account for e in timeline if e.account})
+    regions = sorted({e.region for e in timeline if e.region})
+    review = [f"iamwarden activity investigate --{kind} {_q(subject)} --days 90"]
+    if kind == "access-key":
+        review.extend(
+            "aws cloudtrail lookup-events --lookup-attributes "
+            f"AttributeKey=AccessKeyId,AttributeValue={_q(subject)} --region {_q(region)}"
+            for region in regions
+        )
+    else:
+        review.extend(
+            "aws cloudtrail lookup-events --lookup-attributes "
+            f"AttributeKey=Username,AttributeValue={_q(subject.rsplit('/', 1)[-1])} "
+            f"--region {_q(region)}"
+            for region in regions
+        )
+    for account in accounts:
+        review.append(
+            f"aws iam generate-credential-report && aws iam get-credential-report"
+            f"  # account {account}"
+        )
+
+    rotate: list[str] = []
+    for user in users:
+        name = user.rsplit("/", 1)[-1]
+        rotate.append(f"aws iam create-access-key --user-name {_q(name)}  # only if still needed")
+    rotate.append(
+        "aws secretsmanager list-secrets  # secrets and parameters the key could read: rotate them"
+    )
+
+    remove: list[str] = []
+    for event in timeline:
+        if event.flagged is None:
+            continue
+        commands = event.flagged.undo
+        if event.event_name == "CreateAccessKey":
+            commands = commands[1:]
+        remove.extend(
+            f"{c}  # {event.flagged.description}, {event.time:%Y-%m-%d %H:%M} account "
+            f"{event.account}"
+            for c in commands
+        )
+    if kind == "access-key":
+        for user in users or ["<user>"]:
+            name = user.rsplit("/", 1)[-1]
+            remove.append(
+                f"aws iam delete-access-key --user-name {_q(name)} --access-key-id {_q(subject)}"
+            )
+
+    move = [
+        f"iamwarden activity generate --principal {_q(owner)} --days 90" for owner in owners
+    ] or ["iamwarden activity generate --principal <user-arn> --days 90"]
+    move.append(
+        "aws iam create-role --role-name <workload-role> --assume-role-policy-document "
+        "file://trust.json  # the workload assumes it instead of holding a key"
+    )
+    return (
+        PlanStep(
+            title="deactivate",
+            why="make the key unusable now without destroying the forensic trail (never "
+            "delete first); revoke the sessions it already minted, which outlive it",
+            commands=tuple(deactivate),
+        ),
+        PlanStep(
+            title="review",
+            why="every call in every account and region, and the credentials each account holds",
+            commands=tuple(review),
+        ),
+        PlanStep(
+            title="rotate dependants",
+            why="whatever used the key needs new credentials; secrets it could read are exposed",
+            commands=tuple(rotate),
+        ),
+        PlanStep(
+            title="delete",
+            why="remove what the attacker created, then the deactivated key",
+            commands=tuple(remove),
+        ),
+        PlanStep(
+            title="move the workload to roles",
+            why="temporary credentials from a role instead of a long-term key, with a policy "
+            "generated from what the workload really does",
+            commands=tuple(move),
+        ),
+    )
+
+
+def investigate(
+    store: ActivityStore,
+    *,
+    access_key: str | None = None,
+    principal: str | None = None,
+    days: int | None = 30,
+    revoke_before: datetime | None = None,
+) -> Investigation:
+    """What `access_key` (or the user or role `principal`, by ARN) did in the last `days`
+    days of the store (ending at its latest event; None: the whole history), across every
+    account, with every credential it minted followed
+
+    Exactly one of `access_key` and `principal` is given. The plan's revocation policies deny
+    sessions issued before `revoke_before` (naive UTC; the CLI passes the current time),
+    by default the end of the window.
+
+    Raises:
+        ValueError: neither or both of `access_key` and `principal`.
+    """
+    if (access_key is None) == (principal is None):
+        raise ValueError("give exactly one of access_key and principal")
+    since, until = window(store, days)
+    low, high = since or datetime(1, 1, 1), until or datetime(9999, 1, 1)
+    seed = Credential(
+        access_key_id=access_key,
+        session_arn=None,
+        principal_arn=principal,
+        minted_by="",
+        minted_at=None,
+        valid_until=None,
+        parent="",
+        account=None,
+        depth=0,
+    )
+    credentials = _expand(store, seed, low, high)
+    timeline = _timeline(store, low, high)
+    breakdowns = _breakdowns(store, low, high)
+    owners = tuple(
+        sorted(
+            {
+                e.identity_arn
+                for e in timeline
+                if e.depth == 0 and e.identity_arn and ":assumed-role/" not in e.identity_arn
+            }
+        )
+    )
+    if principal is not None and not owners:
+        owners = (principal,)
+    kind = "access-key" if access_key is not None else "principal"
+    subject = access_key if access_key is not None else principal
+    assert subject is not None
+    store.connection.execute("DROP TABLE IF EXISTS investigate_creds")
+    return Investigation(
+        subject=subject,
+        kind=kind,
+        since=since,
+        until=until,
+        owners=owners,
+        credentials=credentials,
+        timeline=tuple(timeline),
+        breakdowns=breakdowns,
+        first_use=timeline[0].time if timeline else None,
+        last_use=timeline[-1].time if timeline else None,
+        plan=_plan(
+            kind,
+            subject,
+            owners,
+            credentials,
+            timeline,
+            revoke_before or until or timeline[-1].time,
+        )
+        if timeline
+        else (),
+    )
