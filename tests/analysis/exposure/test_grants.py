@@ -17,6 +17,7 @@ from iamwarden.analysis.exposure import (
 )
 from iamwarden.policy import AccessLevel, load_catalog
 from iamwarden.snapshot import (
+    DataSet,
     Organization,
     OrgLevel,
     OrgLevelKind,
@@ -195,6 +196,56 @@ def test_principal_star_narrowed_by_principal_org_paths():
         "*", Condition={"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-abc123def4/*"}}
     )
     assert _analyse(BUCKET, statement).exposures == ()
+
+
+FOREIGN = "o-zzz999yyy8"
+
+
+def test_principal_star_narrowed_to_another_organization_is_cross_account():
+    # IAM User Guide, reference_policies_condition-keys (aws:PrincipalOrgID): the key holds
+    # the caller's Organization; members of another Organization are outside this one
+    statement = _read("*", Condition={"StringEquals": {"aws:PrincipalOrgID": FOREIGN}})
+    (exposure,) = _analyse(BUCKET, statement).exposures
+    assert (exposure.reach, exposure.kind) == (Reach.CROSS_ACCOUNT, OutsiderKind.ORGANIZATION)
+    assert exposure.principal == FOREIGN
+    assert exposure.label == f"any account of Organization {FOREIGN}"
+    assert exposure.actions == ("s3:GetObject",)
+    assert exposure.issues == ()  # the account's own Organization is known: ORG
+
+
+def test_an_organization_path_of_another_organization_is_asked_with_that_path():
+    path = f"{FOREIGN}/r-zz99/ou-zz99-team/"
+    statement = _read(
+        "*", Condition={"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": f"{path}*"}}
+    )
+    assert _reaches(_analyse(BUCKET, statement)) == [("cross_account", FOREIGN)]
+    statement = _read("*", Condition={"ForAnyValue:StringEquals": {"aws:PrincipalOrgPaths": path}})
+    assert _reaches(_analyse(BUCKET, statement)) == [("cross_account", FOREIGN)]
+
+
+def test_a_wildcard_organization_id_stands_for_no_one_organization():
+    statement = _read("*", Condition={"StringLike": {"aws:PrincipalOrgID": "o-zzz*"}})
+    assert _reaches(_analyse(BUCKET, statement)) == []
+
+
+def test_the_own_and_another_organization_named_together():
+    statement = _read(
+        "*", Condition={"StringEquals": {"aws:PrincipalOrgID": ["o-abc123def4", FOREIGN]}}
+    )
+    report = _analyse(BUCKET, statement)
+    assert _reaches(report) == [("cross_account", FOREIGN)]
+
+
+def test_an_organization_named_while_the_own_was_not_collected_is_uncertain():
+    statement = _read("*", Condition={"StringEquals": {"aws:PrincipalOrgID": FOREIGN}})
+    snap = snapshot(
+        resource_policies=(ResourcePolicy(arn=BUCKET, service="s3", document=_policy(statement)),),
+        collected=frozenset(DataSet) - {DataSet.ORGANIZATION},
+        roles=(),
+    )
+    (exposure,) = analyse_exposure(snap, ZoneOfTrust.of(snap), load_catalog()).exposures
+    assert exposure.reach is Reach.CROSS_ACCOUNT
+    assert "may be the account's own" in exposure.issues[0]
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,16 @@ def test_a_role_assumable_by_star_is_assumable_by_any_account():
     assert _ask(without_external_id, _assume("*")) == ["any AWS account"]
 
 
+def test_another_organization_without_external_id_is_a_confused_deputy():
+    narrowed = _assume({"AWS": "*"}, StringEquals={"aws:PrincipalOrgID": "o-zzz999yyy8"})
+    assert _ask(without_external_id, narrowed) == ["any account of Organization o-zzz999yyy8"]
+    guarded = _assume(
+        {"AWS": "*"},
+        StringEquals={"aws:PrincipalOrgID": "o-zzz999yyy8", "sts:ExternalId": "x-123"},
+    )
+    assert _ask(without_external_id, guarded) == []
+
+
 def test_an_external_id_condition_passes():
     statement = _assume({"AWS": "464622532012"}, StringEquals={"sts:ExternalId": "acme-7f3a9c"})
     assert _ask(without_external_id, statement) == []

@@ -91,6 +91,12 @@ def _policies(snapshot: Snapshot) -> Iterator[tuple[str, Document, str, Resource
         yield role.arn, role.trust_policy, f"{role.arn}:trust", None
 
 
+_MAYBE_OWN_ORGANIZATION = (
+    "the account's Organization was not collected: the Organization the policy names may be "
+    "the account's own"
+)
+
+
 def analyse_exposure(snapshot: Snapshot, zone: ZoneOfTrust, catalog: Catalog) -> ExposureReport:
     """Every exposure of `snapshot`'s resource policies and role trust policies
 
@@ -162,7 +168,12 @@ def analyse_exposure(snapshot: Snapshot, zone: ZoneOfTrust, catalog: Catalog) ->
             reach = reach_of(grant.outsider, zone)
             account = grant.outsider.account
             label = grant.outsider.shown
-            if reach in (Reach.CROSS_ACCOUNT, Reach.KNOWN_ACCOUNT):
+            issues = grant.issues
+            if grant.outsider.kind is OutsiderKind.ORGANIZATION:
+                label = f"any account of Organization {grant.outsider.organization}"
+                if not zone.organization_known:
+                    issues = (*issues, _MAYBE_OWN_ORGANIZATION)
+            elif reach in (Reach.CROSS_ACCOUNT, Reach.KNOWN_ACCOUNT):
                 label = zone.label(account)
                 if grant.outsider.kind is OutsiderKind.PRINCIPAL:
                     label = f"{grant.outsider.shown} ({zone.label(account)})"
@@ -181,7 +192,7 @@ def analyse_exposure(snapshot: Snapshot, zone: ZoneOfTrust, catalog: Catalog) ->
                     statement_conditions=_statement_conditions(policy, grant),
                     blocked_by=blocked if reach is not Reach.SERVICE else "",
                     block_unknown=unknown and reach is not Reach.SERVICE,
-                    issues=grant.issues,
+                    issues=issues,
                 )
             )
     exposures.sort(key=lambda e: (e.resource_arn, list(Reach).index(e.reach), e.principal))

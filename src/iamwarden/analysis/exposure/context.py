@@ -6,7 +6,8 @@ what the caller chooses. For an outsider:
 - keys the engine derives from the principal (`aws:PrincipalArn`, `aws:PrincipalAccount`,
   `aws:userid`, …) are its own, never the account's;
 - `aws:PrincipalOrgID` / `aws:PrincipalOrgPaths`: a principal of another Organization
-  (asked again as one in no Organization when the policy reads those keys); anonymous
+  (asked again as one in no Organization when the policy reads those keys), or, for a
+  member of an Organization the policy names, that Organization and its path; anonymous
   callers, services and identity providers carry neither (IAM User Guide,
   reference_policies_condition-keys: "included in the request context only if the
   principal is a member of an organization");
@@ -196,7 +197,14 @@ def variants(
         base["aws:SourceOrgID"] = OUTSIDE_ORG
         base["aws:SourceOrgPaths"] = (f"{OUTSIDE_ORG}/r-out0/",)
     orgs: list[dict[str, str | Sequence[str]]] = [{}]
-    if outsider.has_account:
+    if outsider.kind is OutsiderKind.ORGANIZATION:
+        orgs = [
+            {
+                "aws:PrincipalOrgID": outsider.organization,
+                "aws:PrincipalOrgPaths": (outsider.organization_path,),
+            }
+        ]
+    elif outsider.has_account:
         if organization:
             orgs = [
                 {
@@ -217,7 +225,7 @@ def variants(
     if outsider.kind is OutsiderKind.SERVICE and "aws:sourcearn" in keys:
         arns = _source_arns(policy)
     principal_id = None
-    if outsider.kind in (OutsiderKind.ANY_ACCOUNT, OutsiderKind.ACCOUNT):
+    if outsider.kind in (OutsiderKind.ANY_ACCOUNT, OutsiderKind.ACCOUNT, OutsiderKind.ORGANIZATION):
         principal_id = "AROAIAMWARDENOUTSIDER:session"
     found = []
     for org, address, arn in itertools.product(orgs, addresses, arns):

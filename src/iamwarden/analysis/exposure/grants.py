@@ -97,6 +97,8 @@ def reach_of(outsider: Outsider, zone: ZoneOfTrust) -> Reach:
         return Reach.SERVICE
     if kind is OutsiderKind.FEDERATED:
         return Reach.FEDERATED
+    if kind is OutsiderKind.ORGANIZATION:
+        return Reach.CROSS_ACCOUNT
     return Reach.KNOWN_ACCOUNT if zone.is_known(outsider.account) else Reach.CROSS_ACCOUNT
 
 
@@ -219,7 +221,7 @@ def decide_grants(
             if g.outsider.kind in (OutsiderKind.ANONYMOUS, OutsiderKind.ANY_ACCOUNT)
         )
     )
-    named = (OutsiderKind.ACCOUNT, OutsiderKind.PRINCIPAL)
+    named = (OutsiderKind.ACCOUNT, OutsiderKind.PRINCIPAL, OutsiderKind.ORGANIZATION)
     kept = tuple(
         g for g in merged if not (g.outsider.kind in named and set(g.actions) <= public)
     )  # what anyone may do, a named account may too: the public exposure says it

@@ -25,6 +25,9 @@ class OutsiderKind(Enum):
     """Principals of an account the policy names"""
     PRINCIPAL = "principal"
     """One user, role or session of another account that the policy names"""
+    ORGANIZATION = "organization"
+    """A principal of any account of another Organization that the policy names by
+    `aws:PrincipalOrgID` or `aws:PrincipalOrgPaths`"""
     SERVICE = "service"
     """An AWS service acting for an account outside the zone"""
     FEDERATED = "federated"

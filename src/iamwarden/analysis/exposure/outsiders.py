@@ -3,12 +3,14 @@
 The engine decides for a principal, so every grant the policy could make to someone outside
 the zone of trust needs a representative: an anonymous caller, a principal of an unnamed
 account outside the Organization, and each account, principal, service and identity provider
-the policy's `Principal` / `NotPrincipal` elements name. Reading which principals a policy
+the policy's `Principal` / `NotPrincipal` elements name, and each other Organization its
+`aws:PrincipalOrgID` / `aws:PrincipalOrgPaths` conditions name. Reading which principals a policy
 names is not deciding: whether any of them is allowed is the engine's answer (`grants`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from iamwarden.analysis.exposure.model import OutsiderKind
@@ -31,19 +33,33 @@ class Outsider:
     """One representative outside principal
 
     `principal` is what the engine is asked with; `shown` is how findings name it (`*`, an
-    account id, the ARN, service or provider as the policy spells it); `account` is its
-    account when it has one.
+    account id, the ARN, service or provider as the policy spells it, an Organization id);
+    `account` is its account when it has one; `organization` and `organization_path` (as
+    `aws:PrincipalOrgPaths` spells it) are the Organization an `ORGANIZATION` outsider
+    belongs to.
     """
 
     kind: OutsiderKind
     principal: str
     shown: str
     account: str = ""
+    organization: str = ""
+    organization_path: str = ""
 
     @property
     def has_account(self) -> bool:
         """Whether the principal belongs to an AWS account (and so carries its keys)"""
-        return self.kind in (OutsiderKind.ANY_ACCOUNT, OutsiderKind.ACCOUNT, OutsiderKind.PRINCIPAL)
+        return self.kind in _WITH_ACCOUNT
+
+
+_WITH_ACCOUNT = frozenset(
+    {
+        OutsiderKind.ANY_ACCOUNT,
+        OutsiderKind.ACCOUNT,
+        OutsiderKind.PRINCIPAL,
+        OutsiderKind.ORGANIZATION,
+    }
+)
 
 
 def _role(partition: str, account: str) -> str:
@@ -80,6 +96,41 @@ def _named(kind: str, value: str, zone: ZoneOfTrust) -> Outsider | None:
 
 
 _ACCOUNT_KEYS = frozenset({"aws:principalaccount", "kms:calleraccount"})
+_ORG_ID = re.compile(r"o-[a-z0-9]{10,32}")
+"""An Organization id (Organizations API reference, `Organization.Id`)"""
+
+
+def _other_organizations(policy: Policy, zone: ZoneOfTrust) -> list[Outsider]:
+    """One member of each Organization other than the zone's that the policy's
+    `aws:PrincipalOrgID` or `aws:PrincipalOrgPaths` values name (wildcard ids aside: no
+    single Organization stands for them), with the first path it names in that
+    Organization, wildcards filled in"""
+    paths: dict[str, str] = {}
+    for statement in policy.statements:
+        for condition in statement.conditions:
+            key = condition.key.lower()
+            for value in condition.values:
+                if key == "aws:principalorgid":
+                    organization, path = value, ""
+                elif key == "aws:principalorgpaths":
+                    organization = value.split("/", 1)[0]
+                    path = value.replace("*", "").replace("?", "x")
+                else:
+                    continue
+                foreign = _ORG_ID.fullmatch(organization) and organization != zone.organization_id
+                if foreign and not paths.get(organization):
+                    paths[organization] = path
+    return [
+        Outsider(
+            kind=OutsiderKind.ORGANIZATION,
+            principal=_role(zone.partition, OUTSIDE_ACCOUNT),
+            shown=organization,
+            account=OUTSIDE_ACCOUNT,
+            organization=organization,
+            organization_path=path or f"{organization}/r-out0/",
+        )
+        for organization, path in paths.items()
+    ]
 
 
 def _from_conditions(policy: Policy, zone: ZoneOfTrust) -> list[Outsider]:
@@ -108,7 +159,8 @@ def _from_conditions(policy: Policy, zone: ZoneOfTrust) -> list[Outsider]:
 def outsiders(policy: Policy, zone: ZoneOfTrust) -> tuple[Outsider, ...]:
     """The representatives to ask about for `policy`: anonymous, an unnamed outside account,
     then every outside account, principal, service and provider it names, in `Principal` /
-    `NotPrincipal` or as the principal's account or ARN in a condition (sorted, unique)"""
+    `NotPrincipal` or as the principal's account or ARN in a condition, and every other
+    Organization its conditions name (sorted, unique)"""
     found: dict[tuple[OutsiderKind, str], Outsider] = {}
     for statement in policy.statements:
         for entries in (statement.principal, statement.not_principal):
@@ -119,6 +171,8 @@ def outsiders(policy: Policy, zone: ZoneOfTrust) -> tuple[Outsider, ...]:
                         found.setdefault((outsider.kind, outsider.principal), outsider)
     for outsider in _from_conditions(policy, zone):
         found.setdefault((outsider.kind, outsider.principal), outsider)
+    for outsider in _other_organizations(policy, zone):
+        found.setdefault((outsider.kind, outsider.shown), outsider)
     generic = (
         Outsider(kind=OutsiderKind.ANONYMOUS, principal="anonymous", shown="*"),
         Outsider(

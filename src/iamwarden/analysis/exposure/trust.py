@@ -230,15 +230,21 @@ def _ask(
     return next(((a, i) for i, a in enumerate(answers) if a.decision is Decision.ALLOWED), None)
 
 
+_ACCOUNT_WIDE = frozenset(
+    {OutsiderKind.ANY_ACCOUNT, OutsiderKind.ACCOUNT, OutsiderKind.ORGANIZATION}
+)
+"""Outsiders standing for every principal of one or more accounts"""
+
+
 def without_external_id(
     policy: Policy, role_arn: str, zone: ZoneOfTrust, catalog: Catalog
 ) -> tuple[TrustAnswer, ...]:
     """Accounts outside the zone whose principals may assume the role with no external id
-    (`*` for any account)"""
+    (`*` for any account, the Organization's id for any account of another Organization)"""
     keys = named_keys((policy,))
     found = []
     for outsider in outsiders(policy, zone):
-        if outsider.kind not in (OutsiderKind.ANY_ACCOUNT, OutsiderKind.ACCOUNT):
+        if outsider.kind not in _ACCOUNT_WIDE:
             continue
         contexts = [
             (dict(v.context), v.unknown - {"sts:externalid"})
@@ -255,14 +261,13 @@ def without_external_id(
             principal_id="AROAIAMWARDENOUTSIDER:session",
         )
         if answer is not None:
-            label = (
-                "any AWS account"
-                if outsider.kind is OutsiderKind.ANY_ACCOUNT
-                else zone.label(outsider.account)
-            )
+            label = {
+                OutsiderKind.ANY_ACCOUNT: "any AWS account",
+                OutsiderKind.ORGANIZATION: f"any account of Organization {outsider.organization}",
+            }.get(outsider.kind, zone.label(outsider.account))
             found.append(
                 TrustAnswer(
-                    principal=outsider.shown if outsider.kind is OutsiderKind.ACCOUNT else "*",
+                    principal="*" if outsider.kind is OutsiderKind.ANY_ACCOUNT else outsider.shown,
                     label=label,
                     statements=granting(answer[0]),
                     conditions=answer[0].undecided,
