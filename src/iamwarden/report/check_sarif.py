@@ -1,0 +1,161 @@
+"""SARIF 2.1.0 for the custom policy checks (`iamwarden check`): for GitHub code scanning
+
+One run, one rule per check that ran (its title, what PASS means, help with the fix), and
+one result per reason of a FAIL (level `error`) or UNDECIDED (level `warning`) check; a PASS
+has no result. A result's location is the checked policy file, with the granting statement
+(`Statement[2]`) as a logical location; its fingerprint is a hash of the check, file,
+statement, principal and resource, so a viewer matches results across runs. Same input,
+same bytes: no clock, sorted rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from iamwarden import __version__
+from iamwarden.analysis.custom_checks import (
+    CheckName,
+    CheckOutcome,
+    CheckReason,
+    CustomCheckResult,
+)
+
+__all__ = ["check_results_to_sarif", "render_check_sarif"]
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT = "iamwardenCheckReason/v1"
+
+_RULES: Mapping[CheckName, tuple[str, str, str, str]] = {
+    CheckName.NO_NEW_ACCESS: (
+        "The new policy allows no access the existing policy does not",
+        "Access Analyzer's CheckNoNewAccess, offline: each new grant is an action class "
+        "the new policy allows on a resource pattern the existing one does not.",
+        "Remove the statements that grant the new access, or narrow their Action, Resource "
+        "or Condition; if the access is intended, update the reference policy.",
+        "https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_CheckNoNewAccess.html",
+    ),
+    CheckName.ACCESS_NOT_GRANTED: (
+        "The policy grants none of the listed access",
+        "Access Analyzer's CheckAccessNotGranted, offline: the engine is asked each listed "
+        "action on each listed resource.",
+        "Remove the listed actions from the granting statements, add a Deny for them, or "
+        "scope the statement's Resource away from the listed resources.",
+        "https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_CheckAccessNotGranted.html",
+    ),
+    CheckName.NO_PUBLIC_ACCESS: (
+        "The resource policy grants no public access",
+        "Access Analyzer's CheckNoPublicAccess, offline: the external-access analysis asks "
+        "whether anyone, or any AWS account, may use the resource.",
+        "Name the principals (accounts, roles) that need access instead of `*`, or add a "
+        "condition restricting callers to your organization (aws:PrincipalOrgID).",
+        "https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_CheckNoPublicAccess.html",
+    ),
+}
+
+_LEVELS: Mapping[CheckOutcome, str] = {
+    CheckOutcome.FAIL: "error",
+    CheckOutcome.UNDECIDED: "warning",
+    CheckOutcome.PASS: "none",
+}
+
+
+def _rule(check: CheckName) -> dict[str, Any]:
+    title, description, fix, uri = _RULES[check]
+    return {
+        "id": check.value,
+        "name": "".join(part.title() for part in check.value.split("-")),
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": description},
+        "help": {"text": fix, "markdown": f"{fix}\n\n- <{uri}>"},
+        "helpUri": uri,
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"tags": ["security", "aws", "iam"], "precision": "very-high"},
+    }
+
+
+def _result(check: CustomCheckResult, reason: CheckReason, index: int) -> dict[str, Any]:
+    statement = reason.statement.pointer if reason.statement is not None else ""
+    identity = "\0".join(
+        (check.check.value, check.policy, statement, reason.principal, reason.resource)
+    )
+    logical: list[dict[str, Any]] = []
+    if reason.statement is not None:
+        logical.append(
+            {
+                "fullyQualifiedName": statement,
+                "kind": "object",
+                "name": reason.statement.sid or statement,
+            }
+        )
+    location: dict[str, Any] = {
+        "physicalLocation": {"artifactLocation": {"uri": check.policy or "policy"}}
+    }
+    if logical:
+        location["logicalLocations"] = logical
+    return {
+        "ruleId": check.check.value,
+        "ruleIndex": index,
+        "kind": "fail",
+        "level": _LEVELS[check.outcome] if reason.is_decided else "warning",
+        "message": {"text": reason.description},
+        "locations": [location],
+        "partialFingerprints": {FINGERPRINT: hashlib.sha256(identity.encode()).hexdigest()},
+        "properties": {
+            "outcome": check.outcome.value,
+            "actions": list(reason.actions),
+            "resource": reason.resource,
+            "principal": reason.principal,
+            "conditions": list(reason.conditions),
+            "is_decided": reason.is_decided,
+        },
+    }
+
+
+def check_results_to_sarif(results: Sequence[CustomCheckResult]) -> dict[str, Any]:
+    """The check results as a SARIF 2.1.0 log (JSON-ready data)"""
+    checks = sorted({r.check for r in results}, key=lambda c: c.value)
+    indexes = {check: i for i, check in enumerate(checks)}
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "iamwarden",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": [_rule(check) for check in checks],
+                    }
+                },
+                "results": [
+                    _result(result, reason, indexes[result.check])
+                    for result in results
+                    for reason in result.reasons
+                ],
+                "properties": {
+                    "checks": [
+                        {
+                            "check": r.check.value,
+                            "policy": r.policy,
+                            "outcome": r.outcome.value,
+                            "message": r.message,
+                        }
+                        for r in results
+                    ]
+                },
+            }
+        ],
+    }
+
+
+def render_check_sarif(results: Sequence[CustomCheckResult]) -> str:
+    """The SARIF log: sorted keys, two-space indent, a final newline"""
+    return (
+        json.dumps(check_results_to_sarif(results), indent=2, sort_keys=True, ensure_ascii=False)
+        + "\n"
+    )
