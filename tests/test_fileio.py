@@ -192,6 +192,15 @@ def test_failed_write_keeps_the_previous_file(
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
 
 
+def test_append_line_adds_whole_lines_and_keeps_earlier_ones(tmp_path: Path) -> None:
+    path = tmp_path / "alerts.jsonl"
+    fileio.append_line(path, '{"a": 1}')
+    fileio.append_line(path, '{"a": 2}\n')
+    assert path.read_text() == '{"a": 1}\n{"a": 2}\n'
+    error = _error(fileio.append_line, tmp_path / "missing" / "x.jsonl", "{}")
+    assert error.path == str(tmp_path / "missing" / "x.jsonl")
+
+
 def test_check_writable(tmp_path: Path) -> None:
     fileio.check_writable(tmp_path / "new.json")
     assert _error(fileio.check_writable, tmp_path).problem == "is a directory"

@@ -51,6 +51,7 @@ __all__ = [
     "MAX_BYTES",
     "MAX_DEPTH",
     "DuplicateKey",
+    "append_line",
     "check_directory",
     "check_json_depth",
     "check_writable",
@@ -821,6 +822,30 @@ def write_atomically(path: Path, data: bytes | str) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     _sync_directory(directory)
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one line of text (a newline is added) to `path`, created if missing, and sync
+    it: a log that is only ever added to (`iamwarden watch`'s JSON lines sink). The line goes
+    in one `write` of an `O_APPEND` descriptor, so a crash leaves whole lines or a torn last
+    line, never a change to earlier lines.
+
+    Raises:
+        InputError: naming `path` and the problem (full disk, read-only folder, ...).
+    """
+    payload = (line.rstrip("\n") + "\n").encode("utf-8")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as failure:
+        raise InputError(_reason(failure, "cannot be written"), path=str(path)) from None
+    try:
+        _write_all(fd, payload)
+        if not _is_device(path):
+            os.fsync(fd)
+    except OSError as failure:
+        raise InputError(_reason(failure, "cannot be written"), path=str(path)) from None
+    finally:
+        os.close(fd)
 
 
 def _sync_directory(directory: Path) -> None:
