@@ -182,3 +182,26 @@ def test_a_statement_behind_several_outsiders_is_shown_once(tmp_path: Path):
     assert "111111111111" in result.output and "222222222222" in result.output
     line = f"  granted by {bucket} Statement[0] (TwoPartners)"
     assert result.output.count(line + "\n") == 1, result.output
+
+
+@pytest.mark.parametrize(
+    ("collected", "said"),
+    [
+        (False, "the account's Organization was not collected"),
+        (True, "the account is in no Organization"),
+    ],
+)
+def test_an_organization_zone_without_an_organization_is_warned(
+    tmp_path: Path, collected: bool, said: str
+):
+    from iamwarden.snapshot import DataSet
+    from iamwarden.snapshot.jsonform import dump_snapshot
+    from tests.builders import snapshot
+
+    sets = frozenset(DataSet) if collected else frozenset(DataSet) - {DataSet.ORGANIZATION}
+    path = tmp_path / "snap.json"
+    dump_snapshot(snapshot(collected=sets, organization=None, roles=()), path)
+    result = run("--snapshot", str(path), "--zone", "org")
+    assert result.exit_code == 0, result.output
+    assert f"warning: the zone of trust is the Organization, but {said}" in result.stderr
+    assert "warning" not in run("--snapshot", str(path)).stderr  # the account zone needs none

@@ -251,6 +251,8 @@ def access_command(
     snapshot = with_policy_gaps(load_source(**source))
     catalog = load_catalog()
     trust = ZoneOfTrust.of(snapshot, Zone(zone), config.known_accounts)
+    if trust.caveat:
+        click.echo(f"warning: {trust.caveat}", err=True)
     now = snapshot.collected_at or datetime.now(UTC)
     base = CheckContext(
         snapshot=snapshot,

@@ -71,6 +71,19 @@ class ZoneOfTrust:
             known_accounts=MappingProxyType(dict(known_accounts or {})),
         )
 
+    @property
+    def caveat(self) -> str:
+        """Why an Organization zone holds the account alone ("" when it does not): the
+        Organization was not collected, or the account is in none"""
+        if self.zone is not Zone.ORGANIZATION or self.organization_id:
+            return ""
+        if not self.organization_known:
+            return (
+                "the zone of trust is the Organization, but the account's Organization was "
+                "not collected (organizations:DescribeOrganization); only the account is trusted"
+            )
+        return "the zone of trust is the Organization, but the account is in no Organization"
+
     def trusts(self, account: str) -> bool:
         """Whether principals of `account` are inside the zone"""
         if account == self.account_id:
