@@ -7,7 +7,8 @@ IamwardenError
 │   ├── SnapshotFormatError                   a snapshot or export file is malformed
 │   └── ScenarioError                         a simulate scenario file is malformed
 ├── CollectionError                           live collection could not start at all
-└── CatalogError                              the action catalogue is unusable
+├── CatalogError                              the action catalogue is unusable
+└── StoreError                                the history store cannot be opened or read
 ```
 
 `InputError.__str__` is the one line the CLI prints: ``file: location: problem``.
@@ -28,6 +29,7 @@ __all__ = [
     "Problem",
     "ScenarioError",
     "SnapshotFormatError",
+    "StoreError",
     "one_line",
 ]
 
@@ -111,3 +113,8 @@ class CollectionError(IamwardenError):
 
 class CatalogError(IamwardenError):
     """The AWS action catalogue could not be loaded"""
+
+
+class StoreError(IamwardenError):
+    """The history store (`--store URL`) cannot be opened, migrated or read, or holds no
+    scan of the id or date asked for"""

@@ -1,0 +1,231 @@
+"""`iamwarden history` (stored scans) and `iamwarden diff A B` (drift between two scans), and
+the `--store` option `assess` shares with them"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from iamwarden.analysis import Assessment
+from iamwarden.cli.exit_codes import ExitCode
+from iamwarden.cli.files import OUTPUT_FILE, write_text
+from iamwarden.errors import InputError
+from iamwarden.fileio import read_json
+from iamwarden.findings import Severity
+from iamwarden.report.history import (
+    DEFAULT_STORE_URL,
+    HistoryStore,
+    ScanRecord,
+    diff_scans,
+    is_stored_ref,
+    open_store,
+    record_from_json,
+    record_of,
+    render_diff_json,
+    render_diff_text,
+    render_history_json,
+    render_history_text,
+)
+
+__all__ = [
+    "STORE_ENV",
+    "assess_store_option",
+    "check_store",
+    "diff_command",
+    "history_command",
+    "store_assessments",
+]
+
+STORE_ENV = "IAMWARDEN_STORE"
+"""The environment variable naming the store when `--store` gives no URL"""
+
+_store_option = click.option(
+    "--store",
+    "store",
+    metavar="URL",
+    envvar=STORE_ENV,
+    default=DEFAULT_STORE_URL,
+    show_default=True,
+    help="The history store: sqlite:///FILE, a SQLite file path, or "
+    f"postgresql://USER@HOST:PORT/DB (extra [postgres]); default also from ${STORE_ENV}.",
+)
+
+assess_store_option = click.option(
+    "--store",
+    "store",
+    metavar="[URL]",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="Save the assessment (each account's, with --org) as a scan in the history store: "
+    f"URL as for `iamwarden history`; alone, ${STORE_ENV} or {DEFAULT_STORE_URL}.",
+)
+"""`assess --store [URL]`: None when not given, "" when given without a URL"""
+
+
+def _url(value: str) -> str:
+    return value or os.environ.get(STORE_ENV) or DEFAULT_STORE_URL
+
+
+def check_store(value: str) -> None:
+    """Open (create or upgrade) the store of `assess --store` before any long work, so a bad
+    URL or an unreachable database is one line before the assessment starts"""
+    with open_store(_url(value), create=True):
+        pass
+
+
+def store_assessments(value: str, assessments: list[Assessment]) -> None:
+    """Save each assessment as one scan of the store `assess --store` names, and say so on
+    stderr"""
+    with open_store(_url(value), create=True) as store:
+        for assessment in assessments:
+            scan_id = store.save(record_of(assessment), stored_at=datetime.now(UTC))
+            click.echo(
+                f"stored scan {scan_id} of account {assessment.account_id} in {store.shown}",
+                err=True,
+            )
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_text(output, text)
+        click.echo(f"wrote {output}", err=True)
+
+
+_FORMAT = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json (schema_version 1) for tools.",
+)
+_OUTPUT = click.option(
+    "--output", "-o", type=OUTPUT_FILE, help="Write to this file instead of stdout."
+)
+
+
+@click.command(
+    "history",
+    epilog="""\b
+Examples:
+  iamwarden history
+  iamwarden history --account 123456789012 --format json
+  iamwarden history --store postgresql://iamwarden@db.internal:5432/iamwarden
+
+\b
+Exit codes:
+  0  done (an empty store lists nothing)
+  2  bad usage, a bad store URL or an unreadable store (one line on stderr)
+""",
+)
+@_store_option
+@click.option("--account", metavar="ID", help="Only the scans of this AWS account id.")
+@_FORMAT
+@_OUTPUT
+def history_command(
+    store: str, account: str | None, output_format: str, output: Path | None
+) -> None:
+    """List the scans saved by `assess --store`, oldest first: id, date, account, FAIL
+    findings by severity and the score of each framework."""
+    with open_store(store) as opened:
+        summaries = opened.scans(account=account)
+    render = render_history_json if output_format == "json" else render_history_text
+    _emit(render(summaries), output)
+
+
+def _record(ref: str, store: HistoryStore | None, account: str | None) -> ScanRecord:
+    if store is not None and is_stored_ref(ref):
+        return store.resolve(ref, account=account)
+    return record_from_json(read_json(Path(ref)), path=ref)
+
+
+def _fail_on(value: str | None) -> Severity | None:
+    return Severity(value.lower()) if value is not None else None
+
+
+@click.command(
+    "diff",
+    epilog="""\b
+A and B are each a scan id (see `iamwarden history`), `latest`, `previous`, an ISO 8601
+date (the latest scan on or before that day, UTC) or date-time, or a JSON report written by
+`iamwarden assess --format json` (./FILE forces a file). Findings match by stable id.
+  new        FAIL in B; absent, NOT_ASSESSED or MUTED in A; never FAIL in a stored scan
+             of the account on or before A
+  regressed  FAIL in B; PASS in A, or FAIL in a stored scan on or before A (fixed, then back)
+  resolved   FAIL in A; PASS in B, or gone from B while B ran its check
+  muted      FAIL in A, MUTED in B (suppressed, not fixed)
+  not assessed  FAIL in A; NOT_ASSESSED in B or its check did not run (never a resolution)
+
+\b
+Examples:
+  iamwarden diff previous latest
+  iamwarden diff 2026-11-01 latest --account 123456789012
+  iamwarden diff 12 15 --format json --output drift.json
+  iamwarden diff last-week.json this-week.json --fail-on-new high
+
+\b
+Exit codes:
+  0  done; no new or regressed FAIL finding at or above --fail-on-new (always 0 without it)
+  1  a new or regressed FAIL finding at or above --fail-on-new
+  2  bad usage, a bad store URL, an unknown scan, an unreadable file (one line on stderr)
+""",
+)
+@click.argument("before", metavar="A")
+@click.argument("after", metavar="B")
+@_store_option
+@click.option(
+    "--account",
+    metavar="ID",
+    help="The account whose scans dates, latest and previous name (needed when the store "
+    "holds several).",
+)
+@click.option(
+    "--fail-on-new",
+    type=click.Choice([s.value for s in Severity], case_sensitive=False),
+    help="Exit 1 when a new or regressed finding is at or above this severity.",
+)
+@_FORMAT
+@_OUTPUT
+def diff_command(
+    before: str,
+    after: str,
+    store: str,
+    account: str | None,
+    fail_on_new: str | None,
+    output_format: str,
+    output: Path | None,
+) -> None:
+    """Show what changed from scan A to scan B: new, regressed and resolved findings and
+    the score change of each framework."""
+    needs_store = is_stored_ref(before) or is_stored_ref(after)
+    if needs_store:
+        with open_store(store) as opened:
+            old = _record(before, opened, account)
+            new = _record(after, opened, account)
+            failed_earlier = (
+                opened.failed_until(old.account_id, old.assessed_at)
+                if old.scan_id is not None
+                else frozenset()
+            )
+    else:
+        old, new = _record(before, None, account), _record(after, None, account)
+        failed_earlier = frozenset()
+    if old.account_id != new.account_id:
+        raise InputError(
+            f"A is of account {old.account_id} and B of account {new.account_id}: "
+            "compare scans of one account",
+            path=after,
+        )
+    drift = diff_scans(old, new, failed_earlier=failed_earlier)
+    render = render_diff_json if output_format == "json" else render_diff_text
+    _emit(render(drift, before_label=before, after_label=after), output)
+    threshold, worst = _fail_on(fail_on_new), drift.worst_new()
+    if threshold is not None and worst is not None and worst.at_least(threshold):
+        sys.exit(ExitCode.FINDINGS)

@@ -1,0 +1,307 @@
+"""The history store on SQLite and PostgreSQL: round trip, scan look-up, one transaction per
+scan, versioned migrations (Alembic), concurrent writers, and one-line errors
+
+SQLite's locking (https://www.sqlite.org/lang_transaction.html, BEGIN IMMEDIATE) and
+PostgreSQL's transactional DDL and advisory locks
+(https://www.postgresql.org/docs/15/explicit-locking.html#ADVISORY-LOCKS) are what the
+concurrency tests rely on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+
+from iamwarden.analysis import Assessment
+from iamwarden.errors import StoreError
+from iamwarden.findings import Severity, Status
+from iamwarden.report.history import (
+    SCHEMA_REVISION,
+    ScanRecord,
+    StoredFinding,
+    open_store,
+    parse_store_url,
+    record_of,
+)
+from iamwarden.report.history.store import metadata
+
+STORED_AT = datetime(2026, 11, 2, 8, 30, tzinfo=UTC)
+
+
+def _at(record: ScanRecord, moment: datetime, account: str = "") -> ScanRecord:
+    return dataclasses.replace(record, assessed_at=moment, account_id=account or record.account_id)
+
+
+def _count(url: str, table: str) -> int:
+    engine = sa.create_engine(parse_store_url(url))
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_a_scan_round_trips(store_url: str, demo_assessment: Assessment) -> None:
+    record = record_of(demo_assessment)
+    with open_store(store_url, create=True) as store:
+        scan_id = store.save(record, stored_at=STORED_AT)
+        loaded = store.load(scan_id)
+        (summary,) = store.scans()
+    assert loaded == dataclasses.replace(record, scan_id=scan_id, stored_at=STORED_AT)
+    assert len(loaded.findings) == len(demo_assessment.findings) > 100
+    assert {f.id for f in loaded.findings} == {f.id for f in demo_assessment.findings}
+    assert loaded.assessed_at == demo_assessment.assessed_at
+    assert loaded.scores[0].percent == round(demo_assessment.score * 100, 2)  # type: ignore[operator]
+    assert summary.scan_id == scan_id and summary.stored_at == STORED_AT
+    assert summary.failing == dict(demo_assessment.summary)
+    assert summary.status_counts[Status.PASS] == sum(
+        f.status is Status.PASS for f in demo_assessment.findings
+    )
+    assert summary.scores == loaded.scores
+
+
+def test_scans_are_found_by_id_date_latest_and_previous(
+    store_url: str, demo_assessment: Assessment
+) -> None:
+    record = record_of(demo_assessment)
+    day = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    with open_store(store_url, create=True) as store:
+        first = store.save(_at(record, day), stored_at=STORED_AT)
+        second = store.save(_at(record, day + timedelta(days=7)), stored_at=STORED_AT)
+        third = store.save(_at(record, day + timedelta(days=7, hours=5)), stored_at=STORED_AT)
+        assert store.resolve("latest").scan_id == third
+        assert store.resolve("previous").scan_id == second
+        assert store.resolve(str(first)).scan_id == first
+        assert store.resolve("2026-11-08").scan_id == third  # the latest on that day
+        assert store.resolve("2026-11-07").scan_id == first
+        assert store.resolve("2026-11-08T10:00:00+00:00").scan_id == second
+        assert store.resolve("2026-11-08T10:00:00").scan_id == second  # UTC without offset
+        with pytest.raises(StoreError, match="no scan of account 210987654321 for `2026-10-31`"):
+            store.resolve("2026-10-31")
+        with pytest.raises(StoreError, match=r"no scan `99` \(see `iamwarden history`\)$"):
+            store.resolve("99")
+        store.save(_at(record, day, account="111122223333"), stored_at=STORED_AT)
+        with pytest.raises(StoreError, match=r"several accounts \(111122223333, 210987654321\)"):
+            store.resolve("latest")
+        assert store.resolve("latest", account="111122223333").account_id == "111122223333"
+        assert [s.scan_id for s in store.scans(account="210987654321")] == [first, second, third]
+
+
+def test_a_failed_save_leaves_nothing(store_url: str, demo_assessment: Assessment) -> None:
+    """The scan row is inserted before its findings; a finding the database refuses (the
+    same id twice) rolls the whole scan back"""
+    record = record_of(demo_assessment)
+    broken = dataclasses.replace(record, findings=(*record.findings, record.findings[0]))
+    with open_store(store_url, create=True) as store:
+        with pytest.raises(StoreError) as caught:
+            store.save(broken, stored_at=STORED_AT)
+        assert "\n" not in str(caught.value)
+        assert store.scans() == ()
+        assert store.save(record, stored_at=STORED_AT) > 0
+    assert _count(store_url, "findings") == len(record.findings)
+    assert _count(store_url, "scans") == 1
+
+
+def _alembic(connection: sa.Connection) -> Config:
+    from iamwarden.report.history import store
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(store.__file__).parent / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def test_a_store_at_schema_1_is_upgraded_keeping_its_scans(store_url: str) -> None:
+    """Alembic's versioned migrations: a store created at revision 0001 (as an older
+    iamwarden left it) is upgraded on open, and its scans are kept"""
+    engine = sa.create_engine(parse_store_url(store_url))
+    with engine.begin() as connection:
+        command.upgrade(_alembic(connection), "0001")
+        connection.execute(
+            sa.text(
+                "INSERT INTO scans (account_id, account_alias, assessed_at, stored_at, "
+                "tool_version, source) VALUES ('123456789012', 'old', :at, :at, '0.0.9', 'demo')"
+            ),
+            {"at": datetime(2026, 1, 1)},
+        )
+    with engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+        assert not sa.inspect(connection).get_indexes("scans")
+    with open_store(store_url) as store:
+        (old,) = store.scans()
+    assert (old.account_id, old.tool_version, old.account_alias) == ("123456789012", "0.0.9", "old")
+    with engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == SCHEMA_REVISION
+        assert {i["name"] for i in sa.inspect(connection).get_indexes("scans")} == {
+            "ix_scans_account_assessed"
+        }
+        # the tables the code queries are exactly what the migrations built
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+    engine.dispose()
+
+
+def test_a_store_of_a_newer_schema_is_refused(store_url: str) -> None:
+    with open_store(store_url, create=True):
+        pass
+    engine = sa.create_engine(parse_store_url(store_url))
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    with pytest.raises(StoreError) as caught, open_store(store_url):
+        pass
+    assert str(caught.value).endswith(
+        "schema revision `0099` is newer than this iamwarden knows (0002): upgrade iamwarden"
+    )
+
+
+def test_a_database_of_something_else_is_refused(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    engine = sa.create_engine(f"sqlite:///{other}")
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE scans (x INTEGER)"))
+    engine.dispose()
+    refused = pytest.raises(StoreError, match="has a `scans` table but is no iamwarden store")
+    with refused, open_store(str(other)):
+        pass
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StoreError, match="file is not a database"), open_store(str(garbage)):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("mysql://root:hunter2@db/x", "store `mysql://root:***@db/x`: give sqlite:///FILE or"),
+        ("sqlite://", "store `sqlite://`: give sqlite:///FILE or postgresql://"),
+        ("::not a url::", "store `sqlite:///::not a url::`: no such file"),
+        ("postgresql://u:hunter2@db:port/x", "store `postgresql://u:***@db:port/x`: not a"),
+        ("postgresql://u:hunter2@127.0.0.1:1/x", "store `postgresql://u:***@127.0.0.1:1/x`: "),
+    ],
+)
+def test_bad_store_urls_are_one_line_without_the_password(url: str, problem: str) -> None:
+    with pytest.raises(StoreError) as caught, open_store(url):
+        pass
+    message = str(caught.value)
+    assert message.startswith(problem)
+    assert "hunter2" not in message and "\n" not in message
+
+
+def test_readers_do_not_create_a_store(tmp_path: Path) -> None:
+    missing = tmp_path / "history.db"
+    with pytest.raises(StoreError, match="no such file"), open_store(f"sqlite:///{missing}"):
+        pass
+    assert not missing.exists()
+    refused = pytest.raises(StoreError, match=r"directory `.*/nowhere` does not exist")
+    with refused, open_store(str(tmp_path / "nowhere" / "h.db"), create=True):
+        pass
+
+
+_WRITER = textwrap.dedent(
+    """
+    import sys
+    from datetime import UTC, datetime
+    from iamwarden.findings import Severity, Status
+    from iamwarden.report.history import ScanRecord, StoredFinding, open_store
+
+    url, writer = sys.argv[1], sys.argv[2]
+    findings = tuple(
+        StoredFinding(id=f"iw-{writer}-{n:04}", check_id="c", resource_arn=f"arn:{n}",
+                      resource_type="AwsIamUser", status=Status.FAIL, severity=Severity.LOW,
+                      message="m")
+        for n in range(200)
+    )
+    with open_store(url, create=True) as store:
+        for i in range(15):
+            record = ScanRecord(scan_id=None, account_id=writer, account_alias="",
+                                assessed_at=datetime(2026, 11, 1, 0, i, tzinfo=UTC),
+                                stored_at=None, tool_version="t", source="s",
+                                findings=findings, scores=())
+            store.save(record, stored_at=datetime.now(UTC))
+    """
+)
+
+
+def test_concurrent_writers_do_not_corrupt_a_sqlite_store(tmp_path: Path) -> None:
+    """Two processes create the same new store and each save 15 scans at once: the schema
+    is made once, every scan is whole, and SQLite's integrity check passes"""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, url, name], stderr=subprocess.PIPE, text=True
+        )
+        for name in ("111111111111", "222222222222")
+    ]
+    for writer in writers:
+        _, errors = writer.communicate(timeout=300)
+        assert writer.returncode == 0, errors
+    with open_store(url) as store:
+        summaries = store.scans()
+    assert len(summaries) == 30
+    assert len({s.scan_id for s in summaries}) == 30
+    assert all(s.failing[Severity.LOW] == 200 for s in summaries)
+    assert _count(url, "findings") == 30 * 200
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("PRAGMA integrity_check")).scalar_one() == "ok"
+    engine.dispose()
+
+
+def test_saving_a_record_without_findings_or_scores(store_url: str) -> None:
+    empty = ScanRecord(
+        scan_id=None,
+        account_id="123456789012",
+        account_alias="",
+        assessed_at=datetime(2026, 11, 1, tzinfo=UTC),
+        stored_at=None,
+        tool_version="0.1.0",
+        source="demo",
+        findings=(),
+        scores=(),
+    )
+    with open_store(store_url, create=True) as store:
+        scan_id = store.save(empty, stored_at=STORED_AT)
+        assert store.load(scan_id).findings == ()
+        (summary,) = store.scans()
+    assert set(summary.status_counts.values()) == {0}
+
+
+def test_findings_keep_every_status(store_url: str) -> None:
+    findings = tuple(
+        StoredFinding(
+            id=f"iw-{status.value}",
+            check_id="c",
+            resource_arn=f"arn:aws:iam::123456789012:user/{status.value}",
+            resource_type="AwsIamUser",
+            status=status,
+            severity=Severity.MEDIUM,
+            message=f"ünïcode `{status.value}` <b>",
+        )
+        for status in Status
+    )
+    record = ScanRecord(
+        scan_id=None,
+        account_id="123456789012",
+        account_alias="a",
+        assessed_at=datetime(2026, 11, 1, 12, 30, 15, 123456, tzinfo=UTC),
+        stored_at=None,
+        tool_version="0.1.0",
+        source="snapshot",
+        findings=findings,
+        scores=(),
+    )
+    with open_store(store_url, create=True) as store:
+        loaded = store.load(store.save(record, stored_at=STORED_AT))
+    assert loaded.findings == record.findings
+    assert loaded.assessed_at == record.assessed_at
