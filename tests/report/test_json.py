@@ -19,6 +19,7 @@ TOP_KEYS = {
     "findings",
     "checks",
     "compliance",
+    "frameworks",
     "gaps",
     "missing_data",
     "data_warnings",

@@ -170,6 +170,8 @@ def test_every_gap_is_listed_with_what_it_left_not_assessed():
         "- gap in resource_policies (partly collected): throttled (eu-west-1)",
         "  Checks not assessed: none",
         "- access_analyzer_all_regions: 1 not assessed (enabled regions not known)",
+        "- organization_guardrails_attached: 1 not assessed (the account is in no AWS "
+        "Organization: no SCP or RCP can apply to it)",
     ]
 
 

@@ -11,7 +11,10 @@ from iamwarden.analysis.assessment import (
     parse_suppressions,
 )
 from iamwarden.analysis.compliance import (
+    DEFAULT_FRAMEWORK,
+    FRAMEWORK_FILES,
     AssessmentKind,
+    ComplianceView,
     ControlResult,
     ControlStatus,
     Framework,
@@ -19,6 +22,8 @@ from iamwarden.analysis.compliance import (
     cis_aws_v3,
     compliance_score,
     compliance_table,
+    compliance_view,
+    load_framework,
 )
 from iamwarden.analysis.effective import EffectivePermissions, effective_permissions
 from iamwarden.analysis.permissions import AdminAccess, Permissions, Sensitivity
@@ -53,6 +58,8 @@ from iamwarden.analysis.simulation import (
 )
 
 __all__ = [
+    "DEFAULT_FRAMEWORK",
+    "FRAMEWORK_FILES",
     "AdminAccess",
     "AssessOptions",
     "AssessProgress",
@@ -62,6 +69,7 @@ __all__ = [
     "Check",
     "CheckContext",
     "CheckSpec",
+    "ComplianceView",
     "ControlResult",
     "ControlStatus",
     "DataWarning",
@@ -84,11 +92,13 @@ __all__ = [
     "cis_aws_v3",
     "compliance_score",
     "compliance_table",
+    "compliance_view",
     "data_warnings",
     "effective_permissions",
     "entity_policies",
     "inline_policy",
     "is_known_principal",
+    "load_framework",
     "load_scenarios",
     "managed_policy",
     "organization_levels",

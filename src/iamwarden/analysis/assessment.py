@@ -16,12 +16,14 @@ from enum import Enum
 from types import MappingProxyType
 
 from iamwarden.analysis.compliance import (
+    DEFAULT_FRAMEWORK,
+    ComplianceView,
     ControlResult,
     ControlStatus,
     Framework,
-    cis_aws_v3,
     compliance_score,
-    compliance_table,
+    compliance_view,
+    load_framework,
 )
 from iamwarden.analysis.exposure.zone import Zone, ZoneOfTrust
 from iamwarden.analysis.permissions import Permissions
@@ -87,6 +89,10 @@ class AssessOptions:
     )
     """Third-party accounts by id, with the names findings give them (`iamwarden.toml`)"""
     framework: Framework | None = None
+    """The framework of the compliance table and score (default CIS v3.0); see `frameworks`"""
+    frameworks: tuple[Framework, ...] = ()
+    """Every framework to view the findings through, the first the main one (`framework`
+    when given goes first)"""
     catalog: Catalog | None = None
     progress: Callable[[AssessProgress], None] | None = None
     """Told of each stage and check as it finishes (the library never prints)"""
@@ -114,7 +120,11 @@ class AssessProgress:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Assessment:
     """The result of one assessment: every finding, the specs of the checks that ran, the
-    compliance table, summary and gaps"""
+    compliance table, summary and gaps
+
+    `framework` and `compliance` are the main framework and its table; `views` holds one
+    table per framework asked for, the main one first.
+    """
 
     account_id: str
     account_alias: str
@@ -131,6 +141,15 @@ class Assessment:
     """Suppressions whose expiry date is before the assessment date: they muted nothing"""
     credential_report_collected: bool = False
     credential_report_generated: datetime | None = None
+    compliance_views: tuple[ComplianceView, ...] = ()
+    """One table per framework, the main one first (empty: only `framework`'s)"""
+
+    @property
+    def views(self) -> tuple[ComplianceView, ...]:
+        """Every framework's compliance table, the main one (`framework`) first"""
+        if self.compliance_views:
+            return self.compliance_views
+        return (ComplianceView(framework=self.framework, table=self.compliance),)
 
     @property
     def credential_report_age(self) -> timedelta | None:
@@ -297,8 +316,12 @@ def assess(snapshot: Snapshot, options: AssessOptions = AssessOptions()) -> Asse
             AssessProgress(stage=AssessStage.CHECKS, done=done, total=len(checks), detail=check_id)
         )
     findings.sort(key=_sort_key)
-    framework = options.framework or cis_aws_v3()
-    compliance = compliance_table(framework, findings)
+    main = (options.framework,) if options.framework is not None else ()
+    frameworks = tuple(dict.fromkeys((*main, *options.frameworks))) or (
+        load_framework(DEFAULT_FRAMEWORK),
+    )
+    views = tuple(compliance_view(framework, findings) for framework in frameworks)
+    framework, compliance = views[0].framework, views[0].table
     report = snapshot.credential_report if snapshot.has(DataSet.CREDENTIAL_REPORT) else None
     missing = sorted(
         {
@@ -323,6 +346,7 @@ def assess(snapshot: Snapshot, options: AssessOptions = AssessOptions()) -> Asse
         expired_suppressions=expired,
         credential_report_collected=report is not None,
         credential_report_generated=report.generated if report is not None else None,
+        compliance_views=views,
     )
 
 

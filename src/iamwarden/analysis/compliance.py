@@ -1,8 +1,10 @@
 """Compliance frameworks as data, and the compliance table as a view over findings.
 
-A framework file (`data/*.yaml`) maps each requirement to check ids; checks know nothing of
-frameworks. A requirement labelled automated is scored; a manual one is listed with the
-facts its checks found, never scored.
+A framework file (`data/*.yaml`, one per framework version) maps each requirement to check
+ids; checks know nothing of frameworks. A requirement labelled automated is scored; a manual
+one is listed with the facts its checks found, never scored. `FRAMEWORK_FILES` names every
+bundled framework by its id (`cis-3.0`, `cis-5.0`, `cis-7.0`, `fsbp`, `pci-4.0`, `soc2`);
+`load_framework(id)` reads one (from the package, through the guarded YAML reader; cached).
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
+from iamwarden.fileio import parse_yaml
 from iamwarden.findings import Finding, Status
 
 __all__ = [
+    "DEFAULT_FRAMEWORK",
+    "FRAMEWORK_FILES",
     "AssessmentKind",
+    "ComplianceView",
     "ControlResult",
     "ControlStatus",
     "Framework",
@@ -28,7 +32,24 @@ __all__ = [
     "cis_aws_v3",
     "compliance_score",
     "compliance_table",
+    "compliance_view",
+    "load_framework",
 ]
+
+FRAMEWORK_FILES = MappingProxyType(
+    {
+        "cis-3.0": "cis_aws_v3.yaml",
+        "cis-5.0": "cis_aws_v5.yaml",
+        "cis-7.0": "cis_aws_v7.yaml",
+        "fsbp": "aws_fsbp.yaml",
+        "pci-4.0": "pci_dss_v4.yaml",
+        "soc2": "soc2.yaml",
+    }
+)
+"""Every bundled framework: its id (what `--framework` takes) and its file in `data/`"""
+
+DEFAULT_FRAMEWORK = "cis-3.0"
+"""The framework an assessment uses when none is asked for"""
 
 
 class AssessmentKind(Enum):
@@ -69,6 +90,18 @@ class Framework:
     name: str
     version: str
     requirements: tuple[Requirement, ...]
+    id: str = ""
+    """The framework's id in `FRAMEWORK_FILES` (empty for one built in code)"""
+
+    @property
+    def automated(self) -> int:
+        """How many requirements are automated (scored)"""
+        return sum(r.assessment is AssessmentKind.AUTOMATED for r in self.requirements)
+
+    @property
+    def manual(self) -> int:
+        """How many requirements are manual (listed with facts, never scored)"""
+        return len(self.requirements) - self.automated
 
     def requirements_for(self, check_id: str) -> tuple[Requirement, ...]:
         """The requirements a check contributes to"""
@@ -89,8 +122,9 @@ class ControlResult:
         return self.status in (ControlStatus.PASS, ControlStatus.FAIL)
 
 
-def _framework(data: Any) -> Framework:
+def _framework(data: Any, framework_id: str = "") -> Framework:
     return Framework(
+        id=framework_id,
         name=str(data["framework"]),
         version=str(data["version"]),
         requirements=tuple(
@@ -106,10 +140,20 @@ def _framework(data: Any) -> Framework:
 
 
 @cache
+def load_framework(framework_id: str) -> Framework:
+    """The bundled framework `framework_id` (a key of `FRAMEWORK_FILES`), read once
+
+    Raises:
+        KeyError: `framework_id` is not a bundled framework.
+    """
+    name = FRAMEWORK_FILES[framework_id]
+    text = resources.files("iamwarden.analysis").joinpath(f"data/{name}").read_text("utf-8")
+    return _framework(parse_yaml(text, path=name), framework_id)
+
+
 def cis_aws_v3() -> Framework:
     """CIS AWS Foundations Benchmark v3.0.0, section 1 (read from the package, then cached)"""
-    text = resources.files("iamwarden.analysis").joinpath("data/cis_aws_v3.yaml").read_text("utf-8")
-    return _framework(yaml.safe_load(text))
+    return load_framework("cis-3.0")
 
 
 def compliance_table(
@@ -153,3 +197,21 @@ def compliance_score(table: Iterable[ControlResult]) -> float | None:
     if not scored:
         return None
     return sum(row.status is ControlStatus.PASS for row in scored) / len(scored)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ComplianceView:
+    """One framework's compliance table over an assessment's findings, with its score"""
+
+    framework: Framework
+    table: tuple[ControlResult, ...]
+
+    @property
+    def score(self) -> float | None:
+        """Automated controls passed / automated controls assessed (`None`: none assessed)"""
+        return compliance_score(self.table)
+
+
+def compliance_view(framework: Framework, findings: Iterable[Finding]) -> ComplianceView:
+    """`framework`'s table over `findings` (see `compliance_table`)"""
+    return ComplianceView(framework=framework, table=compliance_table(framework, findings))

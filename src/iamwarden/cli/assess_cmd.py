@@ -12,7 +12,15 @@ from typing import Any
 import click
 from rich.console import Console
 
-from iamwarden.analysis import AssessOptions, Suppression, assess, parse_suppressions
+from iamwarden.analysis import (
+    DEFAULT_FRAMEWORK,
+    FRAMEWORK_FILES,
+    AssessOptions,
+    Suppression,
+    assess,
+    load_framework,
+    parse_suppressions,
+)
 from iamwarden.analysis.exposure import Zone
 from iamwarden.cli.access_cmd import load_config
 from iamwarden.cli.assess_gc import collector_paused
@@ -27,6 +35,7 @@ from iamwarden.cli.files import (
     read_text,
     write_text,
 )
+from iamwarden.cli.history_cmd import assess_store_option, check_store, store_assessments
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.findings import Severity
 from iamwarden.report import render_terminal
@@ -61,9 +70,12 @@ Examples:
   iamwarden assess --profile audit --format json --output report.json
   iamwarden assess --demo --format html --output report.html
   iamwarden assess --demo --format html --format sarif --output-dir reports/
+  iamwarden assess --demo --framework cis-5.0 --framework pci-4.0
   iamwarden assess --profile audit --to-security-hub --security-hub-region eu-west-1
   iamwarden assess --demo --to-security-hub --dry-run
   iamwarden assess --org-index org/ --report-dir reports/
+  iamwarden assess --profile audit --store
+  iamwarden assess --org-index org/ --store postgresql://iamwarden@db:5432/iamwarden
 
 \b
 Exit codes:
@@ -111,6 +123,14 @@ Exit codes:
     type=click.Path(dir_okay=False, path_type=Path),
     help="iamwarden.toml: known accounts and archive rules, added to --suppressions "
     "(default: ./iamwarden.toml when present).",
+)
+@click.option(
+    "--framework",
+    "framework_ids",
+    type=click.Choice(list(FRAMEWORK_FILES)),
+    multiple=True,
+    help=f"Compliance framework of the table and score (default {DEFAULT_FRAMEWORK}); repeat "
+    "it for several, the first is the main one.",
 )
 @click.option(
     "--zone",
@@ -164,6 +184,7 @@ Exit codes:
     help="Region of the Security Hub findings (--to-security-hub, --format asff); default: "
     "the AWS configuration's region, else us-east-1.",
 )
+@assess_store_option
 @click.option("--quiet", "-q", is_flag=True, help="Plain log lines instead of progress bars.")
 def assess_command(
     output_formats: tuple[str, ...],
@@ -172,6 +193,7 @@ def assess_command(
     fail_on: str | None,
     suppressions_file: Path | None,
     config_file: Path | None,
+    framework_ids: tuple[str, ...],
     zone: str,
     is_org: bool,
     role_name: str | None,
@@ -181,10 +203,13 @@ def assess_command(
     to_security_hub: bool,
     dry_run: bool,
     security_hub_region: str | None,
+    store: str | None,
     quiet: bool,
     **source: Any,
 ) -> None:
-    """Assess an account's IAM against CIS v3.0 and hygiene checks.
+    """Assess an account's IAM against compliance frameworks and hygiene checks.
+
+    The compliance table and score are those of each --framework (CIS v3.0 by default).
 
     With --org or --org-index, assess every account of an organization: one report per
     account in --report-dir, and the organization summary (worst accounts, failing checks
@@ -200,6 +225,8 @@ def assess_command(
         raise click.UsageError("--dry-run goes with --to-security-hub")
     if is_org_mode and to_security_hub:
         raise click.UsageError("--to-security-hub assesses one account, not an organization")
+    if store is not None:
+        check_store(store)
     needs_region = to_security_hub or any(FORMATS[name].takes_region for name in formats)
     region = security_hub_region or (default_region() if needs_region else "us-east-1")
     for name in formats:
@@ -218,6 +245,7 @@ def assess_command(
     config = load_config(config_file)
     suppressions = (*_suppressions(suppressions_file), *config.archive_rules)
     known, zone_of_trust = config.known_accounts, Zone(zone)
+    frameworks = tuple(load_framework(f) for f in dict.fromkeys(framework_ids))
     if is_org_mode:
         if is_org == (org_index is not None) or is_org != bool(role_name):
             raise click.UsageError("use --org --role-name NAME, or --org-index PATH")
@@ -238,10 +266,12 @@ def assess_command(
                 today=datetime.now(UTC),
                 zone=zone_of_trust,
                 known_accounts=known,
+                frameworks=frameworks,
             ),
             output_format=output_format,
             report_dir=report_dir,
         )
+        assessed = [a.assessment for a in org.accounts if a.assessment is not None]
         worst = min(
             (w for a in org.accounts if a.assessment and (w := a.assessment.worst_failure())),
             key=lambda severity: severity.rank,
@@ -265,9 +295,10 @@ def assess_command(
                     progress=progress,
                     zone=zone_of_trust,
                     known_accounts=known,
+                    frameworks=frameworks,
                 )
                 result = assess(snapshot, options)
-            worst = result.worst_failure()
+            worst, assessed = result.worst_failure(), [result]
             if to_security_hub:
                 send_to_security_hub(result, region=region, dry_run=dry_run)
             if output_dir is not None:
@@ -286,5 +317,7 @@ def assess_command(
     elif output is not None:
         write_text(output, rendered)
         click.echo(f"wrote {output}", err=True)
+    if store is not None:
+        store_assessments(store, assessed)
     if fail_on is not None and worst is not None and worst.at_least(Severity(fail_on.lower())):
         sys.exit(ExitCode.FINDINGS)

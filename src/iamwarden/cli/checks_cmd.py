@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from iamwarden.analysis import cis_aws_v3, registered_checks
+from iamwarden.analysis import DEFAULT_FRAMEWORK, FRAMEWORK_FILES, load_framework, registered_checks
 
 __all__ = ["checks"]
 
@@ -28,8 +28,9 @@ def checks() -> None:
 @checks.command(
     "list",
     epilog="""\b
-Example:
+Examples:
   iamwarden checks list
+  iamwarden checks list --framework cis-7.0
 
 \b
 Exit codes:
@@ -37,14 +38,23 @@ Exit codes:
   2  bad usage
 """,
 )
-def list_checks() -> None:
-    """Print every check: id, severity, resource type, CIS v3.0 ids and title."""
-    framework = cis_aws_v3()
-    rows = [("ID", "SEVERITY", "RESOURCE", "CIS", "TITLE")]
+@click.option(
+    "--framework",
+    "framework_id",
+    type=click.Choice(list(FRAMEWORK_FILES)),
+    default=DEFAULT_FRAMEWORK,
+    show_default=True,
+    help="The compliance framework whose requirement ids the table shows.",
+)
+def list_checks(framework_id: str) -> None:
+    """Print every check: id, severity, resource type, requirement ids and title."""
+    framework = load_framework(framework_id)
+    heading = "CIS" if framework_id == DEFAULT_FRAMEWORK else framework_id.upper()
+    rows = [("ID", "SEVERITY", "RESOURCE", heading, "TITLE")]
     for check_id, entry in registered_checks().items():
         spec = entry.spec
-        cis = ",".join(r.id for r in framework.requirements_for(check_id)) or "-"
-        rows.append((check_id, spec.severity.value, spec.resource_type, cis, spec.title))
+        ids = ",".join(r.id for r in framework.requirements_for(check_id)) or "-"
+        rows.append((check_id, spec.severity.value, spec.resource_type, ids, spec.title))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]

@@ -33,7 +33,7 @@ from iamwarden.report.groups import (
     data_warning_lines,
 )
 from iamwarden.report.json_report import plain_data
-from iamwarden.report.text import TITLE, header_fields, score_text
+from iamwarden.report.text import TITLE, header_fields, view_score_text
 
 __all__ = ["PathDrawing", "draw_path", "render_html"]
 
@@ -150,7 +150,11 @@ def _finding_view(assessment: Assessment, finding: Finding) -> dict[str, Any]:
         "search": " ".join(
             (finding.check_id, spec.title, finding.resource_arn, finding.message)
         ).lower(),
-        "requirements": assessment.framework.requirements_for(finding.check_id),
+        "requirements": [
+            (view.framework.name, requirement)
+            for view in assessment.views
+            for requirement in view.framework.requirements_for(finding.check_id)
+        ],
         "drawing": draw_path(path) if path else None,
         "policy": _policy_text(spec.remediation.policy) if spec.remediation.policy else "",
     }
@@ -176,12 +180,18 @@ def render_html(assessment: Assessment) -> str:
             assessment=assessment,
             header=header_fields(assessment),
             credential_line=credential_report_line(assessment),
-            score_percent=score_text(assessment).split(" ", 1)[0],
+            views=[
+                (
+                    view,
+                    [(row, control_facts(row)) for row in view.table],
+                    view_score_text(view).split(" ", 1)[0],
+                )
+                for view in assessment.views
+            ],
             summary=assessment.summary,
             severities=tuple(Severity),
             statuses=tuple(Status),
             status_counts=status_counts,
-            compliance=[(row, control_facts(row)) for row in assessment.compliance],
             findings=views,
             paths=[
                 v for v in views if v["drawing"] is not None and v["finding"].status is Status.FAIL

@@ -2,8 +2,9 @@
 
 Schema (version 1, see the README): `schema_version`, `analyzer`, `account`, `source`,
 `assessment_date`, `credential_report`, `framework`, `summary`, `findings` (every
-resource-level result, PASS and NOT_ASSESSED included), `checks`, `compliance`, `gaps` (each
-with the checks and controls it left NOT_ASSESSED), `missing_data`. Fields are only ever
+resource-level result, PASS and NOT_ASSESSED included), `checks`, `compliance`, `frameworks`
+(each framework asked for, the main one first: its id, score and compliance table), `gaps`
+(each with the checks and controls it left NOT_ASSESSED), `missing_data`. Fields are only ever
 added within a version. Keys are sorted and lists are in a fixed order, so the same input
 gives the same bytes.
 """
@@ -17,7 +18,7 @@ from enum import Enum
 from typing import Any
 
 from iamwarden import __version__
-from iamwarden.analysis import Assessment, ControlStatus
+from iamwarden.analysis import Assessment, ComplianceView, ControlResult, ControlStatus
 from iamwarden.analysis.assessment import CREDENTIAL_REPORT_MAX_AGE
 from iamwarden.findings import Status
 
@@ -50,10 +51,42 @@ def _credential_report(assessment: Assessment) -> dict[str, Any]:
     }
 
 
+def _score(table: tuple[ControlResult, ...], score: float | None) -> dict[str, Any]:
+    scored = [r for r in table if r.is_scored]
+    return {
+        "passed": sum(r.status is ControlStatus.PASS for r in scored),
+        "assessed": len(scored),
+        "percent": round(score * 100, 2) if score is not None else None,
+    }
+
+
+def _rows(table: tuple[ControlResult, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": row.requirement.id,
+            "title": row.requirement.title,
+            "assessment": row.requirement.assessment.value,
+            "status": row.status.value,
+            "checks": list(row.requirement.checks),
+            "counts": {s.value: n for s, n in row.counts.items()},
+        }
+        for row in table
+    ]
+
+
+def _view(view: ComplianceView) -> dict[str, Any]:
+    framework = view.framework
+    return {
+        "id": framework.id,
+        "name": framework.name,
+        "version": framework.version,
+        "compliance_score": _score(view.table, view.score),
+        "compliance": _rows(view.table),
+    }
+
+
 def assessment_to_json(assessment: Assessment) -> dict[str, Any]:
     """The assessment as JSON-ready data (schema version 1)"""
-    score = assessment.score
-    scored = [r for r in assessment.compliance if r.is_scored]
     status_counts = {s.value: 0 for s in Status}
     for finding in assessment.findings:
         status_counts[finding.status.value] += 1
@@ -69,11 +102,7 @@ def assessment_to_json(assessment: Assessment) -> dict[str, Any]:
             "total_findings": len(assessment.failures),
             "by_severity": {s.value: n for s, n in assessment.summary.items()},
             "by_status": status_counts,
-            "compliance_score": {
-                "passed": sum(r.status is ControlStatus.PASS for r in scored),
-                "assessed": len(scored),
-                "percent": round(score * 100, 2) if score is not None else None,
-            },
+            "compliance_score": _score(assessment.compliance, assessment.score),
         },
         "findings": [
             {
@@ -107,17 +136,8 @@ def assessment_to_json(assessment: Assessment) -> dict[str, Any]:
             }
             for spec in assessment.checks.values()
         ],
-        "compliance": [
-            {
-                "id": row.requirement.id,
-                "title": row.requirement.title,
-                "assessment": row.requirement.assessment.value,
-                "status": row.status.value,
-                "checks": list(row.requirement.checks),
-                "counts": {s.value: n for s, n in row.counts.items()},
-            }
-            for row in assessment.compliance
-        ],
+        "compliance": _rows(assessment.compliance),
+        "frameworks": [_view(view) for view in assessment.views],
         "gaps": [
             {
                 "dataset": d.gap.dataset.value,

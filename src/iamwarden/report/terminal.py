@@ -25,7 +25,7 @@ from iamwarden.report.groups import (
     finding_groups,
     muted_controls,
 )
-from iamwarden.report.text import SEVERITY_SECTIONS, TITLE, header_fields, score_text
+from iamwarden.report.text import SEVERITY_SECTIONS, TITLE, header_fields, view_score_text
 
 __all__ = ["render_terminal"]
 
@@ -131,8 +131,11 @@ def render_terminal(assessment: Assessment, console: Console) -> None:
                 _code(console, "Command", remediation.command)
             if remediation.policy:
                 _code(console, "Policy", remediation.policy)
-            for requirement in group.requirements:
-                _hanging(console, "  CIS Benchmark: ", f"{requirement.id} ({requirement.title})")
+            views = assessment.views
+            for view in views:
+                label = "CIS Benchmark" if len(views) == 1 else view.framework.name
+                for requirement in view.framework.requirements_for(group.spec.id):
+                    _hanging(console, f"  {label}: ", f"{requirement.id} ({requirement.title})")
     summary = assessment.summary
     console.print()
     console.print(Text("SUMMARY:", style="bold"))
@@ -143,7 +146,8 @@ def render_terminal(assessment: Assessment, console: Console) -> None:
             for s in SEVERITY_SECTIONS
         )
     )
-    console.print(f"Compliance Score: [bold]{score_text(assessment)}[/]", highlight=False)
+    for view in assessment.views:
+        console.print(Text.assemble("Compliance Score: ", (view_score_text(view), "bold")))
     muted = sum(1 for f in assessment.findings if f.status is Status.MUTED)
     if muted:
         console.print(f"Muted: {muted} (suppressed, not counted)", highlight=False, markup=False)
@@ -161,20 +165,21 @@ def render_terminal(assessment: Assessment, console: Console) -> None:
             highlight=False,
             markup=False,
         )
-    table = Table(title=f"COMPLIANCE ({assessment.framework.name})", title_justify="left")
-    table.add_column("Control", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Title", overflow="fold")
-    table.add_column("Facts", style="dim", overflow="fold")
-    for row in assessment.compliance:
-        table.add_row(
-            row.requirement.id,
-            Text(row.status.value, style=STATUS_STYLES[row.status]),
-            row.requirement.title,
-            control_facts(row),
-        )
-    console.print()
-    console.print(table)
+    for view in assessment.views:
+        table = Table(title=f"COMPLIANCE ({view.framework.name})", title_justify="left")
+        table.add_column("Control", no_wrap=True)
+        table.add_column("Status", no_wrap=True)
+        table.add_column("Title", overflow="fold")
+        table.add_column("Facts", style="dim", overflow="fold")
+        for row in view.table:
+            table.add_row(
+                row.requirement.id,
+                Text(row.status.value, style=STATUS_STYLES[row.status]),
+                row.requirement.title,
+                control_facts(row),
+            )
+        console.print()
+        console.print(table)
     for heading, lines in (
         ("DATA WARNINGS:", list(data_warning_lines(assessment))),
         ("DATA NOT ASSESSED:", list(data_not_assessed_lines(assessment))),

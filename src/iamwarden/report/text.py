@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from iamwarden import __version__
-from iamwarden.analysis import Assessment, ControlStatus
+from iamwarden.analysis import Assessment, ComplianceView, ControlStatus
 from iamwarden.findings import Severity, Status
 from iamwarden.report.groups import (
     FindingGroup,
@@ -17,18 +17,23 @@ from iamwarden.report.groups import (
     muted_controls,
 )
 
-__all__ = ["SEVERITY_SECTIONS", "header_fields", "render_text", "score_text"]
+__all__ = ["SEVERITY_SECTIONS", "header_fields", "render_text", "score_text", "view_score_text"]
 
 TITLE = "IAM Security Assessment Report"
 SEVERITY_SECTIONS = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 """Sections always printed, in order; INFO is printed only when it has findings"""
 
 
-def score_text(assessment: Assessment) -> str:
+def view_score_text(view: ComplianceView) -> str:
     """`NN% (<framework>)`, or `n/a (...)` when no automated control was assessed"""
-    score = assessment.score
+    score = view.score
     shown = f"{round(score * 100)}%" if score is not None else "n/a"
-    return f"{shown} ({assessment.framework.name})"
+    return f"{shown} ({view.framework.name})"
+
+
+def score_text(assessment: Assessment) -> str:
+    """The main framework's score: `NN% (<framework>)`, or `n/a (...)`"""
+    return view_score_text(assessment.views[0])
 
 
 def header_fields(assessment: Assessment) -> tuple[tuple[str, str], ...]:
@@ -43,7 +48,7 @@ def header_fields(assessment: Assessment) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _group_lines(group: FindingGroup) -> Iterator[str]:
+def _group_lines(group: FindingGroup, views: tuple[ComplianceView, ...]) -> Iterator[str]:
     yield f"[{group.code}] {group.title}"
     if len(group.findings) == 1:
         finding = group.findings[0]
@@ -59,8 +64,10 @@ def _group_lines(group: FindingGroup) -> Iterator[str]:
         yield f"  Command: {remediation.command}"
     if remediation.policy:
         yield f"  Policy: {remediation.policy}"
-    for requirement in group.requirements:
-        yield f"- CIS Benchmark: {requirement.id} ({requirement.title})"
+    for view in views:
+        label = "CIS Benchmark" if len(views) == 1 else view.framework.name
+        for requirement in view.framework.requirements_for(group.spec.id):
+            yield f"- {label}: {requirement.id} ({requirement.title})"
 
 
 def _lines(assessment: Assessment) -> Iterator[str]:
@@ -81,13 +88,14 @@ def _lines(assessment: Assessment) -> Iterator[str]:
         for index, group in enumerate(members):
             if index:
                 yield ""
-            yield from _group_lines(group)
+            yield from _group_lines(group, assessment.views)
     summary = assessment.summary
     yield ""
     yield "SUMMARY:"
     yield f"Total Findings: {len(assessment.failures)}"
     yield " | ".join(f"{s.name.title()}: {summary[s]}" for s in SEVERITY_SECTIONS)
-    yield f"Compliance Score: {score_text(assessment)}"
+    for view in assessment.views:
+        yield f"Compliance Score: {view_score_text(view)}"
     muted = sum(1 for f in assessment.findings if f.status is Status.MUTED)
     if muted:
         yield f"Muted: {muted} (suppressed, not counted)"
@@ -99,16 +107,15 @@ def _lines(assessment: Assessment) -> Iterator[str]:
     muted_ids = muted_controls(assessment)
     if muted_ids:
         yield f"Muted controls (not scored): {', '.join(muted_ids)}"
-    yield ""
-    yield f"COMPLIANCE ({assessment.framework.name}):"
-    width = (
-        max(len(r.requirement.id) for r in assessment.compliance) if assessment.compliance else 4
-    )
-    for row in assessment.compliance:
-        facts = control_facts(row)
-        note = f" [{facts}]" if facts and row.status is ControlStatus.MANUAL else ""
-        status = row.status.value
-        yield f"{row.requirement.id:<{width}}  {status:<12}  {row.requirement.title}{note}"
+    for view in assessment.views:
+        yield ""
+        yield f"COMPLIANCE ({view.framework.name}):"
+        width = max((len(r.requirement.id) for r in view.table), default=4)
+        for row in view.table:
+            facts = control_facts(row)
+            note = f" [{facts}]" if facts and row.status is ControlStatus.MANUAL else ""
+            status = row.status.value
+            yield f"{row.requirement.id:<{width}}  {status:<12}  {row.requirement.title}{note}"
     for heading, lines in (
         ("DATA WARNINGS:", list(data_warning_lines(assessment))),
         ("DATA NOT ASSESSED:", list(data_not_assessed_lines(assessment))),

@@ -4,6 +4,7 @@ from iamwarden.analysis.checks import (
     account,
     escalation,
     exposure,
+    organization,
     passwords,
     policies,
     risks,
@@ -11,4 +12,14 @@ from iamwarden.analysis.checks import (
     users,
 )
 
-__all__ = ["account", "escalation", "exposure", "passwords", "policies", "risks", "root", "users"]
+__all__ = [
+    "account",
+    "escalation",
+    "exposure",
+    "organization",
+    "passwords",
+    "policies",
+    "risks",
+    "root",
+    "users",
+]
