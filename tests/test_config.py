@@ -88,9 +88,22 @@ def test_a_bad_file_names_the_key(text, location, problem):
     assert str(caught.value).startswith("iamwarden.toml: ")
 
 
-def test_a_file_that_is_not_toml_is_an_input_error():
-    with pytest.raises(InputError, match=r"iamwarden\.toml"):
+def test_a_file_that_is_not_toml_is_an_input_error_with_its_line():
+    with pytest.raises(InputError) as caught:
+        parse_config("[trust\n", path="iamwarden.toml")
+    assert caught.value.location == "line 1:7"
+    assert str(caught.value).startswith("iamwarden.toml: line 1:7: invalid TOML: ")
+    with pytest.raises(InputError) as caught:
         parse_config("[trust", path="iamwarden.toml")
+    assert caught.value.location == "end of file"
+
+
+def test_a_value_toml_cannot_read_names_its_key():
+    text = '[[archive_rules]]\ncheck_id = "root_mfa_enabled"\nexpires = 2027-13-45\n'
+    with pytest.raises(InputError) as caught:
+        parse_config(text, path="iamwarden.toml", known_checks={"root_mfa_enabled"})
+    assert caught.value.location == "line 3:15"
+    assert caught.value.problem.endswith("(in the value of `expires`)")
 
 
 def test_globs_match_whole_values():

@@ -151,6 +151,29 @@ def parse_suppression(
     return (None if problems else rule), problems
 
 
+_TOML_AT = re.compile(r"^(?P<problem>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
+_TOML_KEY = re.compile(r"^\s*(?P<key>[A-Za-z0-9_\-.\"' ]+?)\s*=")
+
+
+def _located(error: tomllib.TOMLDecodeError, text: str, path: str) -> InputError:
+    """The TOML reader's error as `line L:C` and its problem, naming the key whose value it
+    is in when the line assigns one (`expires = 2027-13-45`: the date is not a date)"""
+    message = str(error)
+    if message.endswith(" (at end of document)"):
+        problem = message.removesuffix(" (at end of document)")
+        return InputError(f"invalid TOML: {problem}", path=path, location="end of file")
+    found = _TOML_AT.match(message)
+    if found is None:
+        return InputError(f"invalid TOML: {message}", path=path)
+    line = int(found["line"])
+    problem = f"invalid TOML: {found['problem']}"
+    lines = text.splitlines()
+    assigned = _TOML_KEY.match(lines[line - 1]) if 0 < line <= len(lines) else None
+    if assigned is not None:
+        problem += f" (in the value of `{assigned['key'].strip()}`)"
+    return InputError(problem, path=path, location=f"line {line}:{found['column']}")
+
+
 def _expiry(value: Any, where: str, problems: list[Problem]) -> date | None:
     if value is None:
         return None
@@ -179,7 +202,7 @@ def parse_config(
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise InputError(str(error), path=path) from None
+        raise _located(error, text, path) from None
     problems: list[Problem] = []
     for key in sorted(set(data) - {"trust", "archive_rules"}):
         problems.append(Problem(key, "unknown key"))
