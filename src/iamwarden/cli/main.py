@@ -68,8 +68,10 @@ def _register() -> None:
         lint_cmd,
         paths_cmd,
         permissions_cmd,
+        rules_cmd,
         simulate_cmd,
         snapshot_cmd,
+        watch_cmd,
         who_can_cmd,
     )
 
@@ -85,8 +87,10 @@ def _register() -> None:
         lint_cmd.lint,
         paths_cmd.paths,
         permissions_cmd.permissions_command,
+        rules_cmd.rules,
         simulate_cmd.simulate,
         snapshot_cmd.snapshot,
+        watch_cmd.watch_command,
         who_can_cmd.who_can_command,
     ):
         cli.add_command(command)

@@ -1,13 +1,14 @@
 """Detection rules over CloudTrail events: EventBridge patterns compiled once (`pattern`),
 rules as YAML data with example events (`model`), conditions and alerts (`alerts`), the
 built-in pack (`data/*.yaml`) and its export to CloudFormation, Terraform and EventBridge
-(`export`)
+(`export`), and the reading of CloudTrail records from files (`records`)
 
 Importing it loads no rule file; `load_builtin_pack()` reads and compiles the pack once.
 """
 
 from iamwarden.activity.rules.alerts import Alert, SnapshotContext, alerts_for, decide_condition
 from iamwarden.activity.rules.conditions import ConditionKind, event_condition
+from iamwarden.activity.rules.export import ExportFormat, export_pack, metric_name, rule_name
 from iamwarden.activity.rules.model import (
     ExampleFailure,
     Rule,
@@ -24,12 +25,15 @@ from iamwarden.activity.rules.pattern import (
     compile_pattern,
     exact_values,
 )
+from iamwarden.activity.rules.records import FileRecord, read_records
 
 __all__ = [
     "Alert",
     "CompiledPattern",
     "ConditionKind",
     "ExampleFailure",
+    "ExportFormat",
+    "FileRecord",
     "PatternError",
     "Rule",
     "RuleError",
@@ -41,7 +45,11 @@ __all__ = [
     "envelope",
     "event_condition",
     "exact_values",
+    "export_pack",
     "load_builtin_pack",
     "load_rules",
+    "metric_name",
     "parse_rules",
+    "read_records",
+    "rule_name",
 ]

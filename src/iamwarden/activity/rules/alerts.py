@@ -91,7 +91,8 @@ class SnapshotContext:
         identity = identity if isinstance(identity, Mapping) else {}
         if identity.get("type") == "IAMUser" and isinstance(identity.get("userName"), str):
             return self._users.get(identity["userName"])
-        issuer = identity.get("sessionContext", {}).get("sessionIssuer", {})
+        session = identity.get("sessionContext")
+        issuer = session.get("sessionIssuer") if isinstance(session, Mapping) else None
         if isinstance(issuer, Mapping) and issuer.get("type") == "Role":
             arn = issuer.get("arn")
             return self.snapshot.role(arn) if isinstance(arn, str) else None
