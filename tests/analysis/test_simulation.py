@@ -524,3 +524,28 @@ scenarios:
 """
     (result,) = run_scenarios(load_scenarios(text))
     assert result.evaluation.decision is Decision.ALLOWED and result.is_expected
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("us-east-1", True),
+        ("us-gov-west-1", True),
+        ("eusc-de-east-1", True),
+        ("moon-1", False),
+        ("US-EAST-1", False),
+        ("us-east", False),
+    ],
+)
+def test_a_requested_region_must_be_shaped_as_a_region(value: str, valid: bool):
+    # IAM User Guide, reference_policies_condition-keys (aws:RequestedRegion): the Region
+    # the request was made to, a Region name such as us-east-1
+    from iamwarden.analysis.simulation import context_problem
+
+    problem = context_problem("aws:RequestedRegion", value)
+    assert (problem is None) is valid
+    if not valid:
+        assert problem == (
+            f"`{value}` is not valid for `aws:RequestedRegion`: expected a Region name "
+            "(`us-east-1`)"
+        )

@@ -36,7 +36,7 @@ from iamwarden.policy import (
     parse_policy,
     try_parse_arn,
 )
-from iamwarden.policy.arn import PARTITIONS
+from iamwarden.policy.arn import PARTITIONS, is_region_name
 from iamwarden.policy.catalog import closest_name
 from iamwarden.policy.conditions import parse_date
 from iamwarden.policy.keys import ALWAYS_PRESENT_KEYS
@@ -298,7 +298,10 @@ _VALID: Mapping[str, tuple[Callable[[str], bool], str]] = {
 
 def context_problem(key: str, value: str, catalog: Catalog | None = None) -> str | None:
     """Why `value` cannot be the value of condition key `key` in a request (its data type:
-    Bool, Numeric, Date, IP address, ARN), or None; service keys are not checked"""
+    Bool, Numeric, Date, IP address, ARN; a Region name for `aws:RequestedRegion`), or None;
+    service keys are not checked"""
+    if key.lower() == "aws:requestedregion" and not is_region_name(value):
+        return f"`{value}` is not valid for `{key}`: expected a Region name (`us-east-1`)"
     kind = _key_type(key, catalog or load_catalog())
     rule = _VALID.get(kind or "")
     if rule is None:

@@ -4,7 +4,6 @@ boto3's default credential chain)"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -16,17 +15,13 @@ from iamwarden.aws import collect_account, open_access
 from iamwarden.aws.session import AwsTarget, CollectOptions
 from iamwarden.cli.progress import live_progress
 from iamwarden.errors import InputError
+from iamwarden.policy.arn import is_region_name
 from iamwarden.snapshot import Snapshot, read_snapshot
 
 __all__ = ["collect_live", "live_options", "live_request", "load_source", "source_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _LIVE = "iamwarden.live"
-
-
-# every partition's region names: two to four letters, one or two words, a number
-# (`us-east-1`, `us-gov-west-1`, `eusc-de-east-1`)
-_REGION_SHAPE = re.compile(r"[a-z]{2,4}(?:-[a-z]+){1,2}-[0-9]{1,2}")
 
 
 @cache
@@ -48,7 +43,7 @@ def _check_regions(option: str, names: list[str]) -> None:
     """Refuse a name that is not shaped as a region; warn of one botocore does not know (AWS
     opens regions before botocore lists them)"""
     for name in names:
-        if not _REGION_SHAPE.fullmatch(name):
+        if not is_region_name(name):
             raise InputError(
                 f"`{name}` is not a region name (such as `us-east-1`)", location=option
             )

@@ -21,6 +21,7 @@ __all__ = [
     "compile_glob",
     "glob_matches",
     "glob_regex",
+    "is_region_name",
     "parse_arn",
     "try_parse_arn",
 ]
@@ -29,6 +30,16 @@ PARTITIONS = frozenset(
     {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
 )
 """Partitions IAM accepts in a `Resource` ARN"""
+
+# every partition's region names: two to four letters, one or two words, a number
+# (`us-east-1`, `us-gov-west-1`, `eusc-de-east-1`)
+_REGION_SHAPE = re.compile(r"[a-z]{2,4}(?:-[a-z]+){1,2}-[0-9]{1,2}")
+
+
+def is_region_name(name: str) -> bool:
+    """Whether `name` is shaped as an AWS Region name (`us-east-1`, `us-gov-west-1`); a
+    shape, not a list: AWS opens Regions before any data file lists them"""
+    return _REGION_SHAPE.fullmatch(name) is not None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
