@@ -1,0 +1,212 @@
+"""`iamwarden check`: Access Analyzer's custom policy checks on the command line
+
+Exit codes as Access Analyzer's results map to them (PASS 0, FAIL 1), UNDECIDED 1 (never a
+pass), bad input 2 with one line; JSON and SARIF 2.1.0 (validated against the vendored
+schema, as `report/sarif.py`'s tests do).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from iamwarden.cli.main import cli
+
+SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-2.1.0-rtm.5.json"
+BUCKET = "arn:aws:s3:::bucket/*"
+
+
+def write(path: Path, *statements: dict[str, Any]) -> str:
+    path.write_text(json.dumps({"Version": "2012-10-17", "Statement": list(statements)}))
+    return str(path)
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(cli, ["check", *args])
+
+
+@pytest.fixture
+def old(tmp_path: Path) -> str:
+    return write(
+        tmp_path / "old.json", {"Effect": "Allow", "Action": "s3:GetObject", "Resource": BUCKET}
+    )
+
+
+@pytest.fixture
+def new(tmp_path: Path) -> str:
+    text = """\
+Version: "2012-10-17"
+Statement:
+  - Sid: Write
+    Effect: Allow
+    Action: [s3:GetObject, s3:PutObject]
+    Resource: arn:aws:s3:::bucket/*
+"""
+    path = tmp_path / "new.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def validator() -> Any:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator.check_schema(schema)
+    return jsonschema.Draft4Validator(schema)
+
+
+def test_no_new_access_pass_exits_0(old: str) -> None:
+    result = run("no-new-access", "--existing", old, "--new", old)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("PASS: ")
+
+
+def test_no_new_access_fail_exits_1_and_lists_the_new_access(old: str, new: str) -> None:
+    result = run("no-new-access", "--existing", old, "--new", new)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"FAIL: {new}: ")
+    assert "`Statement[0]` allows `s3:PutObject` on `arn:aws:s3:::bucket/*`" in result.output
+    assert "actions: s3:PutObject" in result.output
+
+
+def test_undecided_exits_1_never_0(tmp_path: Path) -> None:
+    like = {"StringLike": {"aws:PrincipalTag/team": "a*"}}
+    equal = {"StringEquals": {"aws:PrincipalTag/team": "b"}}
+    statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+    a = write(tmp_path / "a.json", {**statement, "Condition": like})
+    b = write(tmp_path / "b.json", {**statement, "Condition": equal})
+    result = run("no-new-access", "--existing", a, "--new", b)
+    assert result.exit_code == 1
+    assert result.output.startswith("UNDECIDED: ")
+    assert "if: StringEquals aws:PrincipalTag/team [b]" in result.output
+
+
+def test_json_output_mirrors_access_analyzer_fields(old: str, new: str) -> None:
+    result = run("no-new-access", "--existing", old, "--new", new, "--format", "json")
+    data = json.loads(result.output)
+    assert data["result"] == "FAIL"
+    (reason,) = data["reasons"]
+    assert reason["statementIndex"] == 0 and reason["statementId"] == "Write"
+    assert reason["actions"] == ["s3:PutObject"]
+    assert reason["resource"] == BUCKET
+
+
+def test_sarif_output_is_valid_sarif(old: str, new: str, validator: Any) -> None:
+    result = run("no-new-access", "--existing", old, "--new", new, "--format", "sarif")
+    assert result.exit_code == 1
+    log = json.loads(result.output)
+    validator.validate(log)
+    run_ = log["runs"][0]
+    assert [r["id"] for r in run_["tool"]["driver"]["rules"]] == ["no-new-access"]
+    (found,) = run_["results"]
+    assert found["level"] == "error"
+    assert found["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == new
+    assert found["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "Statement[0]"
+    again = run("no-new-access", "--existing", old, "--new", new, "--format", "sarif")
+    assert again.output == result.output
+
+
+def test_sarif_of_a_pass_has_no_result(old: str, validator: Any) -> None:
+    result = run("no-new-access", "--existing", old, "--new", old, "--format", "sarif")
+    log = json.loads(result.output)
+    validator.validate(log)
+    assert log["runs"][0]["results"] == []
+    assert log["runs"][0]["properties"]["checks"][0]["outcome"] == "PASS"
+
+
+def test_access_not_granted(new: str) -> None:
+    ok = run("access-not-granted", "--actions", "iam:PassRole,s3:DeleteBucket", new)
+    assert ok.exit_code == 0, ok.output
+    failed = run("access-not-granted", "--actions", "s3:Put*", "--actions", "iam:PassRole", new)
+    assert failed.exit_code == 1
+    assert "`Statement[0]` grants `s3:PutObject` on `*`" in failed.output
+
+
+def test_access_not_granted_on_resources(new: str) -> None:
+    elsewhere = run(
+        "access-not-granted", "--actions", "s3:PutObject", "--resources", "arn:aws:s3:::x/k", new
+    )
+    assert elsewhere.exit_code == 0, elsewhere.output
+    here = run(
+        "access-not-granted",
+        "--actions",
+        "s3:PutObject",
+        "--resources",
+        "arn:aws:s3:::bucket/k",
+        new,
+    )
+    assert here.exit_code == 1
+
+
+def test_no_public_access(tmp_path: Path, validator: Any) -> None:
+    public = write(
+        tmp_path / "bucket.json",
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": BUCKET},
+    )
+    result = run("no-public-access", "--resource-type", "AWS::S3::Bucket", public)
+    assert result.exit_code == 1
+    assert "to anyone" in result.output
+    sarif = run(
+        "no-public-access", "--resource-type", "AWS::S3::Bucket", "--format", "sarif", public
+    )
+    validator.validate(json.loads(sarif.output))
+    named = write(
+        tmp_path / "named.json",
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+            "Action": "s3:GetObject",
+            "Resource": BUCKET,
+        },
+    )
+    assert run("no-public-access", "--resource-type", "AWS::S3::Bucket", named).exit_code == 0
+
+
+def test_bad_policy_is_one_line_exit_2(tmp_path: Path, old: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow"}]}')
+    result = run("no-new-access", "--existing", str(bad), "--new", old)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {bad}: Statement[0]")
+    assert "Traceback" not in result.output
+
+
+def test_missing_file_and_bad_yaml_are_exit_2(tmp_path: Path, old: str) -> None:
+    missing = run("no-new-access", "--existing", str(tmp_path / "nope.json"), "--new", old)
+    assert missing.exit_code == 2
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("Statement: [unclosed\n")
+    result = run("access-not-granted", "--actions", "s3:*", str(broken))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: {broken}: line ")
+    listed = tmp_path / "list.yaml"
+    listed.write_text("- a\n- b\n")
+    assert run("access-not-granted", "--actions", "s3:*", str(listed)).exit_code == 2
+
+
+def test_too_many_actions_and_unknown_type_are_usage_errors(new: str) -> None:
+    many = ",".join(f"s3:GetObject{i}" for i in range(101))
+    result = run("access-not-granted", "--actions", many, new)
+    assert result.exit_code == 2
+    assert "at most 100 actions" in result.output
+    assert run("no-public-access", "--resource-type", "AWS::Foo::Bar", new).exit_code == 2
+
+
+def test_mixed_policy_types_are_exit_2(tmp_path: Path, old: str) -> None:
+    trust = write(
+        tmp_path / "trust.json",
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        },
+    )
+    result = run("no-new-access", "--type", "resource", "--existing", trust, "--new", trust)
+    assert result.exit_code == 0, result.output
+    wrong = run("no-new-access", "--existing", trust, "--new", old)
+    assert wrong.exit_code == 2  # a Principal in an identity policy breaks the grammar
