@@ -70,6 +70,7 @@ def test_public_surface_equals_all():
         "checks",
         "compliance",
         "credentials",
+        "custom_checks",
         "effective",
         "escalation",
         "evidence",
