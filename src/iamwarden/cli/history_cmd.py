@@ -209,11 +209,7 @@ def diff_command(
         with open_store(store) as opened:
             old = _record(before, opened, account)
             new = _record(after, opened, account)
-            failed_earlier = (
-                opened.failed_until(old.account_id, old.assessed_at)
-                if old.scan_id is not None
-                else frozenset()
-            )
+            failed_earlier = opened.failed_until(old)
     else:
         old, new = _record(before, None, account), _record(after, None, account)
         failed_earlier = frozenset()

@@ -92,9 +92,8 @@ class ScanRecord:
 
 
 def record_of(assessment: Assessment, *, stored_at: datetime | None = None) -> ScanRecord:
-    """The record of an assessment (not yet stored: `scan_id` is None)"""
-    scored = [row for row in assessment.compliance if row.is_scored]
-    framework = assessment.framework
+    """The record of an assessment (not yet stored: `scan_id` is None), with the score of
+    every framework it was viewed through (`Assessment.views`)"""
     return ScanRecord(
         scan_id=None,
         account_id=assessment.account_id,
@@ -115,13 +114,14 @@ def record_of(assessment: Assessment, *, stored_at: datetime | None = None) -> S
             )
             for f in assessment.findings
         ),
-        scores=(
+        scores=tuple(
             FrameworkScore(
-                framework=framework.name,
-                version=framework.version,
-                passed=sum(row.status is ControlStatus.PASS for row in scored),
-                assessed=len(scored),
-            ),
+                framework=view.framework.name,
+                version=view.framework.version,
+                passed=sum(row.status is ControlStatus.PASS for row in view.table),
+                assessed=sum(row.is_scored for row in view.table),
+            )
+            for view in assessment.views
         ),
     )
 

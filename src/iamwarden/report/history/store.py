@@ -452,16 +452,23 @@ class HistoryStore:
             raise self._fail(f"no scan of account {owner} for `{one_line(ref)}`")
         return self.load(scan_id)
 
-    def failed_until(self, account: str, until: datetime) -> frozenset[str]:
-        """The ids of findings that were FAIL in some scan of `account` assessed on or before
-        `until` (what tells a regression from a new finding)"""
+    def failed_until(self, scan: ScanRecord) -> frozenset[str]:
+        """The ids of findings that were FAIL in `scan` or in a scan of its account stored
+        before it (an earlier assessment date, or the same date and a smaller id): what tells
+        a regression from a new finding"""
+        if scan.scan_id is None:
+            return frozenset()
+        earlier = sa.or_(
+            scans.c.assessed_at < scan.assessed_at,
+            sa.and_(scans.c.assessed_at == scan.assessed_at, scans.c.id <= scan.scan_id),
+        )
         query = (
             sa.select(findings.c.finding_id)
             .distinct()
             .join(scans, scans.c.id == findings.c.scan_id)
             .where(
-                scans.c.account_id == account,
-                scans.c.assessed_at <= until,
+                scans.c.account_id == scan.account_id,
+                earlier,
                 findings.c.status == Status.FAIL.value,
             )
         )
