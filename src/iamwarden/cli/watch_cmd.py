@@ -26,6 +26,7 @@ from iamwarden.activity.watch import (
     parse_rate_limit,
     run_watch,
 )
+from iamwarden.analysis.evidence import counted
 from iamwarden.cli.files import check_writable
 from iamwarden.cli.options import TEXT_OR_JSON
 from iamwarden.errors import InputError
@@ -190,7 +191,8 @@ def watch_command(
         elif step.alerts or step.suppressed:
             suppressed = f", {step.suppressed} suppressed" if step.suppressed else ""
             click.echo(
-                f"watch: {step.item}: {step.records} records, {step.alerts} alerts{suppressed}",
+                f"watch: {step.item}: {counted(step.records, 'record')}, "
+                f"{counted(step.alerts, 'alert')}{suppressed}",
                 err=True,
             )
 
@@ -205,9 +207,11 @@ def watch_command(
         left = run_watch(followed, pack, opened, sinks, options=options, report=report)
         counts = opened.counts()
     click.echo(
-        f"watch: {counts['seen']} items seen; alerts {counts['delivered']} delivered, "
+        f"watch: {counted(counts['seen'], 'item')} seen; alerts {counts['delivered']} delivered, "
         f"{counts['pending']} pending, {counts['suppressed']} suppressed by the rate limit",
         err=True,
     )
     if left:
-        raise InputError(f"{left} alerts not delivered (kept for the next run)", path=str(state))
+        raise InputError(
+            f"{counted(left, 'alert')} not delivered (kept for the next run)", path=str(state)
+        )

@@ -1,0 +1,69 @@
+"""`iamwarden watch`: sources named on the command line, bad options as one line (exit 2),
+the text form of alerts and the closing summary"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from iamwarden.activity.watch import FolderSource, S3Source, SQSSource
+from iamwarden.cli.main import cli
+from iamwarden.cli.watch_cmd import _source
+from tests.activity.conftest import record, write_records
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["watch", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_sources_by_their_form(tmp_path: Path) -> None:
+    queue = _source("sqs://sqs.us-east-1.amazonaws.com/111122223333/trail", None, 0)
+    assert isinstance(queue, SQSSource)
+    assert queue.queue_url == "https://sqs.us-east-1.amazonaws.com/111122223333/trail"
+    assert isinstance(_source("s3://trail/AWSLogs/", None, 0), S3Source)
+    assert isinstance(_source(str(tmp_path), None, 0), FolderSource)
+    assert isinstance(_source(None, "https://sqs.example/1/q", 0), SQSSource)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "give one source: a folder, s3://bucket/prefix/ or --queue-url URL"),
+        (("x", "--queue-url", "https://q"), "give one source"),
+    ],
+)
+def test_one_source_is_required(args: tuple[str, ...], message: str) -> None:
+    code, _, err = _run(*args, "--once")
+    assert code == 2 and message in err
+
+
+def test_bad_options_are_one_line_exit_2(tmp_path: Path) -> None:
+    code, _, err = _run(str(tmp_path), "--once", "--rate-limit", "lots")
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "error: --rate-limit: `lots` is not a rate limit (alerts per period of event time, "
+        "such as 5/60 or 5/1m)"
+    ]
+    code, _, err = _run(str(tmp_path / "nope"), "--once", "--state", str(tmp_path / "s.sqlite"))
+    assert (code, err) == (2, f"error: {tmp_path / 'nope'}: no such directory\n")
+    code, _, err = _run(str(tmp_path), "--once", "--webhook", "ftp://x")
+    assert code == 2 and "a webhook is an http(s):// URL" in err
+
+
+def test_text_alerts_on_stdout_and_a_summary_on_stderr(tmp_path: Path) -> None:
+    folder = tmp_path / "trail"
+    write_records(
+        folder / "a.json",
+        [record("CreateUser", source="iam.amazonaws.com", params={"userName": "x"}, eventID="e1")],
+    )
+    code, out, err = _run(str(folder), "--once", "--state", str(tmp_path / "s.sqlite"))
+    assert code == 0
+    assert out.startswith("[LOW] iam_user_created: ")
+    assert "CreateUser by arn:aws:sts::111122223333:assumed-role/dev/alice" in out
+    assert "(event e1)" in out
+    assert err.splitlines()[-1] == (
+        "watch: 1 item seen; alerts 1 delivered, 0 pending, 0 suppressed by the rate limit"
+    )
