@@ -41,6 +41,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from itertools import product
 from types import MappingProxyType
 from typing import Final
@@ -163,7 +164,9 @@ class CustomCheckResult:
 # -- shared helpers ---------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4)
 def _proper_names(catalog: Catalog) -> Mapping[str, str]:
+    """Catalogue action names as AWS writes them, by lowercased name"""
     return MappingProxyType({a.lower(): a for a in catalog.expand("*")})
 
 
@@ -416,19 +419,20 @@ def _new_grants(
 
 def _action_classes(
     existing: Policy, new: Policy, catalog: Catalog
-) -> list[tuple[str, tuple[str, ...]]]:
-    """(representative, actions) of each class the two policies (and AWS's rules) treat
-    alike, plus actions a policy names that the catalogue does not list (each alone)"""
+) -> list[tuple[str, frozenset[str]]]:
+    """(representative, lowercased actions) of each class the two policies (and AWS's
+    rules) treat alike, plus actions a policy names that the catalogue does not list (each
+    alone), in order of their representatives"""
     both = compile_set(PolicySet(identity=(existing, new)))
     everything = expand_lower(catalog, "*")
-    classes = [(min(block), tuple(sorted(block))) for block in both.classes(everything, catalog)]
+    classes = {min(block): block for block in both.classes(everything, catalog)}
     for policy in (existing, new):
         for statement in policy.statements:
             for action in (*(statement.action or ()), *(statement.not_action or ())):
                 key = action.lower()
                 if "*" not in key and "?" not in key and key not in everything:
-                    classes.append((key, (key,)))
-    return sorted(dict.fromkeys(classes))
+                    classes[key] = frozenset({key})
+    return sorted(classes.items(), key=lambda item: item[0])
 
 
 def check_no_new_access(
@@ -464,8 +468,8 @@ def check_no_new_access(
     if is_resource:
         other = _first_free(_OTHER_CHOICES, _named_accounts((existing, new)))
         principals = tuple(parse_principal(p) for p in _principals((existing, new), other))
-    merged: dict[tuple[StatementRef, str, str, tuple[str, ...], bool], list[str]] = {}
-    too_many: list[str] = []
+    merged: dict[tuple[StatementRef, str, str, tuple[str, ...], bool], set[str]] = {}
+    too_many: set[str] = set()
     for representative, actions in _action_classes(existing, new, catalog):
         for principal in principals:
             new_side = _side(new, representative, principal)
@@ -475,20 +479,21 @@ def check_no_new_access(
             grants = _new_grants(new_side, old_side, raw_new, raw_old)
             shown = principal.text if principal is not None else ""
             if grants is None:
-                too_many.extend(names.get(a, a) for a in actions)
+                too_many.update(actions)
                 continue
             for grant in grants:
                 key = (grant.stmt.ref, grant.resource, shown, grant.conditions, grant.is_decided)
-                merged.setdefault(key, []).extend(names.get(a, a) for a in actions)
+                merged.setdefault(key, set()).update(actions)
     reasons = [
         CheckReason(
             description=(
-                f"`{ref.pointer}` allows {_count(actions)} on `{resource}`"
+                f"`{ref.pointer}` allows {_count([names.get(a, a) for a in actions])} "
+                f"on `{resource}`"
                 + (f" to `{shown}`" if shown else "")
                 + (" that the existing policy does not allow")
                 + ("" if decided else " (if its conditions can hold together)")
             ),
-            actions=tuple(sorted(set(actions))),
+            actions=tuple(sorted(names.get(a, a) for a in actions)),
             resource=resource,
             principal=shown,
             statement=ref,
@@ -503,10 +508,11 @@ def check_no_new_access(
         reasons.append(
             CheckReason(
                 description=(
-                    f"{_count(too_many)}: more than {_MAX_PROPOSITIONS} distinct condition "
+                    f"{_count([names.get(a, a) for a in too_many])}: more than "
+                    f"{_MAX_PROPOSITIONS} distinct condition "
                     "clauses apply; not compared"
                 ),
-                actions=tuple(sorted(set(too_many))),
+                actions=tuple(sorted(names.get(a, a) for a in too_many)),
                 resource="*",
                 is_decided=False,
             )
@@ -529,7 +535,7 @@ def check_no_new_access(
     )
 
 
-def _count(actions: Sequence[str]) -> str:
+def _count(actions: Iterable[str]) -> str:
     unique = sorted(set(actions))
     if len(unique) == 1:
         return f"`{unique[0]}`"
