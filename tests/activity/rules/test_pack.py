@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from iamwarden.activity.rules import Rule, alerts_for, load_builtin_pack
+from iamwarden.activity.rules import Rule, alerts_for, envelope, load_builtin_pack
 from iamwarden.findings import Severity
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -158,3 +158,27 @@ def test_benign_read_only_events_raise_nothing() -> None:
     assert len(records) >= 40
     assert all(r["readOnly"] for r in records)
     assert [(i, a.rule.id) for i, r in enumerate(records) for a in alerts_for(PACK, r)] == []
+
+
+# moto 5.2.1's `EventPattern` (a reference implementation of EventBridge matching) flattens
+# objects but not arrays of objects: a pattern below `Statement[]` or `items[]` never matches
+# there, though EventBridge matches it ("Arrays in Amazon EventBridge event patterns")
+ARRAYS_OF_OBJECTS = {
+    "ami_shared",
+    "ebs_snapshot_shared",
+    "s3_bucket_policy_public",
+    "security_group_open_to_internet",
+}
+
+
+@pytest.mark.parametrize("rule", PACK.rules, ids=[r.id for r in PACK.rules])
+def test_a_reference_matcher_agrees_on_every_example(rule: Rule) -> None:
+    from moto.events.models import EventPattern
+
+    reference = EventPattern(None, dict(rule.pattern.pattern))
+    for record in (*rule.positives, *rule.negatives):
+        event = dict(envelope(record))
+        ours = rule.pattern.matches(event)
+        if rule.id in ARRAYS_OF_OBJECTS and ours:
+            continue  # the reference may miss it (see above)
+        assert reference.matches_event(event) == ours, (rule.id, record)

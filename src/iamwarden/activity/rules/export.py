@@ -69,6 +69,10 @@ def _description(rule: Rule) -> str:
     return text[:_DESCRIPTION_LIMIT]
 
 
+def _state(rule: Rule) -> str:
+    return "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS" if rule.read_only_events else "ENABLED"
+
+
 def _pattern(rule: Rule) -> Any:
     return rule.pattern.pattern
 
@@ -82,7 +86,7 @@ def _cloudformation(pack: RulePack) -> str:
                 "Name": rule_name(rule),
                 "Description": _description(rule),
                 "EventPattern": _pattern(rule),
-                "State": "ENABLED",
+                "State": _state(rule),
                 "Targets": [{"Arn": {"Ref": _TOPIC}, "Id": "alert-topic"}],
             },
         }
@@ -151,6 +155,7 @@ def _terraform(pack: RulePack) -> str:
             "name": rule_name(rule),
             "description": _description(rule),
             "event_pattern": json.dumps(_pattern(rule), sort_keys=True),
+            "state": _state(rule),
         }
         targets[rule.id] = {
             "rule": f"${{aws_cloudwatch_event_rule.{rule.id}.name}}",
@@ -209,7 +214,7 @@ def _eventbridge(pack: RulePack) -> str:
             "Name": rule_name(rule),
             "Description": _description(rule),
             "EventPattern": json.dumps(_pattern(rule), sort_keys=True),
-            "State": "ENABLED",
+            "State": _state(rule),
         }
         if rule.metric_filter:
             entry["MetricFilter"] = {

@@ -7,7 +7,8 @@ A rule file is `{"rules": [rule, ...]}`; each rule has `id` (snake_case, unique 
 (ATT&CK technique ids, `T1098.001`), optional `cis` (CIS AWS Foundations v3.0.0 section 4
 ids, `"4.3"`) with `metric_filter` (the CloudWatch Logs filter pattern the benchmark gives),
 `pattern` (an EventBridge event pattern over the EventBridge shape of a CloudTrail event),
-optional `conditions` (names of `ConditionKind`) and `examples` (`match` and `no_match`, each
+optional `conditions` (names of `ConditionKind`), optional `read_only_events` (true when
+the rule matches Describe/Get/List calls) and `examples` (`match` and `no_match`, each
 a non-empty list of CloudTrail records).
 
 A record becomes the event EventBridge delivers for it ("Events from AWS services" and
@@ -74,6 +75,7 @@ _FIELDS = frozenset(
         "pattern",
         "conditions",
         "examples",
+        "read_only_events",
     }
 )
 _CANDIDATE_CACHE = 65_536
@@ -90,7 +92,10 @@ class Rule:
 
     `pattern` is compiled once; `metric_filter` is the CloudWatch Logs filter pattern of the
     CIS control the rule implements (exported as a metric filter and alarm), `source` the
-    file and `line` the line the rule starts on.
+    file and `line` the line the rule starts on. `read_only_events` says the rule matches
+    read-only management events (Describe*, Get*, List*), which EventBridge gives only to
+    rules in the state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS ("Receiving read-only
+    management events from AWS services", EventBridge User Guide).
     """
 
     id: str
@@ -103,6 +108,7 @@ class Rule:
     cis: tuple[str, ...] = ()
     metric_filter: str = ""
     conditions: tuple[ConditionKind, ...] = ()
+    read_only_events: bool = False
     positives: tuple[Mapping[str, Any], ...] = ()
     negatives: tuple[Mapping[str, Any], ...] = ()
     source: str = ""
@@ -342,6 +348,10 @@ class _Reader:
             metric_filter = ""
         if metric_filter and not cis:
             self.fail(f"{where}.metric_filter", "a metric filter belongs to a CIS control (`cis`)")
+        read_only = raw.get("read_only_events", False)
+        if not isinstance(read_only, bool):
+            self.fail(f"{where}.read_only_events", "`read_only_events` must be true or false")
+            read_only = False
         title = self.text(raw, where, "title")
         description = self.text(raw, where, "description")
         runbook = self.text(raw, where, "runbook")
@@ -367,6 +377,7 @@ class _Reader:
             metric_filter=metric_filter.strip(),
             pattern=pattern,
             conditions=tuple(conditions),
+            read_only_events=read_only,
             positives=positives,
             negatives=negatives,
             source=self.path,
