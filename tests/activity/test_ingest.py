@@ -98,6 +98,28 @@ def test_bad_files_and_records_are_reported_and_ingestion_goes_on(tmp_path: Path
     assert all(Path(p.file).name == "partial.json" for p in report.problems if p.count)
 
 
+def test_a_record_of_another_shape_costs_only_itself(tmp_path: Path) -> None:
+    """The fast reader fails a file whose record is a string or whose userIdentity is not an
+    object; the lenient one then keeps the file's other records (CloudTrail record contents,
+    https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html)"""
+    odd = record("Odd")
+    odd["userIdentity"] = "not an object"
+    path = tmp_path / "odd.json.gz"
+    path.write_bytes(
+        gzip.compress(json.dumps({"Records": [record(), "a string", odd, record("B")]}).encode())
+    )
+    write_records(tmp_path / "fine.json", [record("C")])
+    with open_store(None) as store:
+        report = ingest_files(store, find_files([tmp_path]))
+        names = store.connection.execute(
+            "SELECT event_name, principal_arn FROM events ORDER BY event_name"
+        ).fetchall()
+    assert report.files_failed == 0 and report.files == 2
+    assert [n for n, _ in names] == ["B", "C", "GetObject", "Odd"]
+    assert dict(names)["Odd"] is None
+    assert report.records_skipped == {"missing eventTime": 1}
+
+
 def test_incremental_by_path_and_size(tmp_path: Path) -> None:
     path = write_records(tmp_path / "a.json", [record()])
     db = tmp_path / "s.duckdb"

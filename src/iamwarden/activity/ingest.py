@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import duckdb
 
@@ -32,7 +33,29 @@ __all__ = ["IngestOptions", "IngestProblem", "IngestProgress", "IngestReport", "
 
 _BATCH_FILES = 64
 _BATCH_BYTES = 64 * 1024 * 1024
-_MAX_OBJECT_BYTES = 512 * 1024 * 1024
+_MIN_OBJECT_BYTES = 16 * 1024 * 1024
+_MAX_OBJECT_BYTES = 4 * 1024 * 1024 * 1024 - 1
+
+
+def _object_limit(files: Sequence[CloudTrailFile], compressed: bool) -> int:
+    """DuckDB's `maximum_object_size` for a batch: twice its largest file's decompressed size
+    (gzip's ISIZE trailer, RFC 1952 §2.3.1, the size modulo 2^32), at least 16 MiB
+
+    DuckDB allocates a buffer of that size per file read, so a limit far above the files'
+    size costs CPU time on every file (512 MiB took a third more than 16 MiB on 2 MiB files).
+    """
+    largest = 0
+    for found in files:
+        size = found.size
+        if compressed:
+            try:
+                with found.local.open("rb") as raw:
+                    raw.seek(-4, 2)
+                    size = max(size, int.from_bytes(raw.read(4), "little"))
+            except OSError:
+                size = _MAX_OBJECT_BYTES
+        largest = max(largest, size)
+    return min(_MAX_OBJECT_BYTES, max(_MIN_OBJECT_BYTES, 2 * largest))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,15 +122,34 @@ class IngestReport:
         return counts
 
 
-def _reader_sql(layout: Layout, compressed: bool) -> str:
+def _struct_type(structure: dict[str, Any]) -> str:
+    """`RECORD_STRUCTURE` as a DuckDB STRUCT type"""
+    fields = (
+        f'"{name}" ' + (_struct_type(kind) if isinstance(kind, dict) else str(kind))
+        for name, kind in structure.items()
+    )
+    return f"STRUCT({', '.join(fields)})"
+
+
+def _reader_sql(layout: Layout, compressed: bool, *, lenient: bool, limit: int) -> str:
     """A SELECT of (filename, r) with one row per record, over the file list parameter $files
 
-    DuckDB reads each file's JSON values (`read_json_objects`) and `json_transform` turns
-    them into the record structure: far faster on CloudTrail's one-object files than
-    `read_json` building the whole `Records` list.
+    The fast path (`lenient` False, `{"Records": [...]}` files) has `read_json` parse each
+    file straight into the record structure, in C++ on every thread; it fails a file whose
+    records do not have the structure's shapes (a string where an object belongs). The lenient
+    path reads each file's JSON values (`read_json_objects`) and `json_transform` shapes them,
+    turning a value of the wrong shape into NULL fields, so one odd record never costs its file.
     """
-    structure = json.dumps(RECORD_STRUCTURE).replace("'", "''")
     compression = "gzip" if compressed else "none"
+    if layout is Layout.RECORDS and not lenient:
+        records = f"{_struct_type(RECORD_STRUCTURE)}[]".replace("'", "''")
+        return (
+            "SELECT filename, unnest(Records) AS r FROM "
+            f"read_json($files, format = 'auto', records = true, compression = '{compression}', "
+            f"columns = {{'Records': '{records}'}}, filename = true, "
+            f"maximum_object_size = {limit})"
+        )
+    structure = json.dumps(RECORD_STRUCTURE).replace("'", "''")
     json_format = {
         Layout.RECORDS: "unstructured",
         Layout.ARRAY: "array",
@@ -115,7 +157,7 @@ def _reader_sql(layout: Layout, compressed: bool) -> str:
     }[layout]
     source = (
         f"read_json_objects($files, format = '{json_format}', compression = '{compression}', "
-        f"filename = true, maximum_object_size = {_MAX_OBJECT_BYTES})"
+        f"filename = true, maximum_object_size = {limit})"
     )
     if layout is Layout.RECORDS:
         return (
@@ -191,14 +233,15 @@ class _Batch:
         self.bytes = 0
 
 
-def _window_sql(options: IngestOptions) -> tuple[str, list[datetime]]:
-    clauses, params = [], []
+def _window_sql(options: IngestOptions) -> tuple[str, dict[str, datetime]]:
+    """A condition on `event_time` for `--since`/`--until`, with its named parameters"""
+    clauses, params = [], {}
     if options.since is not None:
-        clauses.append("event_time >= ?")
-        params.append(options.since)
+        clauses.append("event_time >= $since")
+        params["since"] = options.since
     if options.until is not None:
-        clauses.append("event_time < ?")
-        params.append(options.until)
+        clauses.append("event_time < $until")
+        params["until"] = options.until
     return (" AND ".join(clauses) or "TRUE"), params
 
 
@@ -208,8 +251,15 @@ def _load(
     layout: Layout,
     compressed: bool,
     options: IngestOptions,
+    *,
+    lenient: bool = False,
 ) -> tuple[int, int, list[IngestProblem]]:
     """Ingest `batch` in one transaction: (events stored, outside window, record problems)
+
+    One statement reads every file of the batch and computes each record's columns, its
+    skip reason and whether it is in the window, into a staged table; the events are copied
+    from it and the counts taken from it, so each file is parsed once and no record passes
+    through Python.
 
     Raises:
         duckdb.Error: a file of the batch cannot be read (the transaction is rolled back).
@@ -217,21 +267,10 @@ def _load(
     con = store.connection
     names = {str(f.local): f for f in batch}
     window, window_params = _window_sql(options)
+    columns = [name for name in EVENT_COLUMNS if name != "file_id"]
+    limit = _object_limit(batch, compressed)
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE staged AS SELECT filename, r, "
-            "TRY_CAST(TRY_CAST(r.eventTime AS TIMESTAMPTZ) AS TIMESTAMP) AS event_time "
-            f"FROM ({_reader_sql(layout, compressed)})",
-            {"files": list(names)},
-        )
-        problems = [
-            IngestProblem(file=names[filename].name, reason=reason, count=count)
-            for filename, reason, count in con.execute(
-                f"SELECT filename, {_REASON_SQL} AS reason, count(*) FROM staged "
-                "WHERE reason IS NOT NULL GROUP BY ALL ORDER BY ALL"
-            ).fetchall()
-        ]
         file_ids: list[tuple[str, str, int]] = []
         for local, source in names.items():
             old = con.execute(
@@ -248,30 +287,39 @@ def _load(
             "INSERT INTO batch_files VALUES (?, ?)", [(local, fid) for local, _, fid in file_ids]
         )
         con.execute(
-            f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
-            f"SELECT {_select_sql()}, batch_files.file_id FROM staged "
-            "JOIN batch_files USING (filename) "
-            f"WHERE ({_REASON_SQL}) IS NULL AND {window}",
-            window_params,
+            "CREATE OR REPLACE TEMP TABLE staged AS "
+            f"SELECT file_id, reason, reason IS NULL AND {window} AS keep, * EXCLUDE (file_id) "
+            f"FROM (SELECT batch_files.file_id, {_REASON_SQL} AS reason, {_select_sql()} "
+            "FROM (SELECT filename, r, "
+            "TRY_CAST(TRY_CAST(r.eventTime AS TIMESTAMPTZ) AS TIMESTAMP) AS event_time "
+            f"FROM ({_reader_sql(layout, compressed, lenient=lenient, limit=limit)})) "
+            "JOIN batch_files USING (filename))",
+            {"files": list(names), **window_params},
         )
-        counts = {
-            filename: (int(good), int(kept))
-            for filename, good, kept in con.execute(
-                f"SELECT filename, count(*), count(*) FILTER (WHERE {window}) FROM staged "
-                f"WHERE ({_REASON_SQL}) IS NULL GROUP BY filename",
-                window_params,
-            ).fetchall()
-        }
+        con.execute(
+            f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+            f"SELECT {', '.join(columns)}, file_id FROM staged WHERE keep"
+        )
+        by_id = {fid: (local, name) for local, name, fid in file_ids}
+        problems: list[IngestProblem] = []
+        counts: dict[int, list[int]] = {fid: [0, 0, 0] for fid in by_id}
+        for file_id, reason, keep, count in con.execute(
+            "SELECT file_id, reason, keep, count(*) FROM staged GROUP BY ALL ORDER BY ALL"
+        ).fetchall():
+            if reason is not None:
+                problems.append(IngestProblem(file=by_id[file_id][1], reason=reason, count=count))
+                counts[file_id][2] += count
+            else:
+                counts[file_id][0 if keep else 1] += count
         stored = outside = 0
         for local, name, file_id in file_ids:
-            good, kept = counts.get(local, (0, 0))
-            skipped = sum(p.count for p in problems if p.file == name)
+            kept, out, skipped = counts[file_id]
             con.execute(
                 "INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?)",
                 [file_id, name, names[local].size, kept, skipped],
             )
             stored += kept
-            outside += good - kept
+            outside += out
         con.execute("DROP TABLE staged")
         con.execute("DROP TABLE batch_files")
         con.execute("COMMIT")
@@ -279,6 +327,22 @@ def _load(
         con.execute("ROLLBACK")
         raise
     return stored, outside, problems
+
+
+def _load_one(
+    store: ActivityStore, one: CloudTrailFile, batch: _Batch, options: IngestOptions
+) -> tuple[int, int, list[IngestProblem]]:
+    """`_load` of one file: the fast reader, then the lenient one if the file has odd shapes
+
+    Raises:
+        duckdb.Error: the lenient reader cannot read the file either.
+    """
+    if batch.layout is Layout.RECORDS:
+        try:
+            return _load(store, [one], batch.layout, batch.compressed, options)
+        except duckdb.Error:
+            pass
+    return _load(store, [one], batch.layout, batch.compressed, options, lenient=True)
 
 
 def _already(store: ActivityStore) -> dict[str, int]:
@@ -353,17 +417,11 @@ def ingest_files(
             done += len(batch.files)
             report()
             continue
-        except duckdb.Error as error:
-            if len(batch.files) == 1:
-                problems.append(IngestProblem(file=batch.files[0].name, reason=_classify(error)))
-                done += 1
-                report()
-                continue
+        except duckdb.Error:
+            pass
         for one in batch.files:
             try:
-                stored, out, found_problems = _load(
-                    store, [one], batch.layout, batch.compressed, options
-                )
+                stored, out, found_problems = _load_one(store, one, batch, options)
             except duckdb.Error as error:
                 problems.append(IngestProblem(file=one.name, reason=_classify(error)))
             else:
