@@ -84,10 +84,10 @@ def test_a_bad_output_dir_fails_before_any_work(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "report.html" in result.output
 
 
-def test_organization_mode_takes_text_or_json_only(tmp_path: Path) -> None:
-    result = run("--org-index", str(tmp_path), "--format", "html")
+def test_organization_mode_takes_text_json_or_html_only(tmp_path: Path) -> None:
+    result = run("--org-index", str(tmp_path), "--format", "sarif")
     assert result.exit_code == 2
-    assert "organization mode writes one --format, text or json" in result.output
+    assert "organization mode writes one --format: text, json, html" in result.output
 
 
 def test_a_format_whose_extra_is_missing_fails_before_work(

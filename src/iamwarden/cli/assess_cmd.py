@@ -24,7 +24,7 @@ from iamwarden.analysis import (
 from iamwarden.analysis.exposure import Zone
 from iamwarden.cli.access_cmd import load_config
 from iamwarden.cli.assess_gc import collector_paused
-from iamwarden.cli.assess_org import collect_index, organization_report
+from iamwarden.cli.assess_org import ORG_FORMATS, collect_index, organization_report
 from iamwarden.cli.assess_progress import assess_display, importing
 from iamwarden.cli.assess_security_hub import default_region, send_to_security_hub
 from iamwarden.cli.exit_codes import ExitCode
@@ -74,6 +74,7 @@ Examples:
   iamwarden assess --profile audit --to-security-hub --security-hub-region eu-west-1
   iamwarden assess --demo --to-security-hub --dry-run
   iamwarden assess --org-index org/ --report-dir reports/
+  iamwarden assess --org-index org/ --format html --output-dir reports/
   iamwarden assess --profile audit --store
   iamwarden assess --org-index org/ --store postgresql://iamwarden@db:5432/iamwarden
 
@@ -156,7 +157,8 @@ Exit codes:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("iamwarden-reports"),
     show_default=True,
-    help="Organization mode: where each account's report (and collected snapshots) go.",
+    help="Organization mode: where each account's report (and collected snapshots) go "
+    "(default with --output-dir: that directory).",
 )
 @click.option(
     "--as-of",
@@ -212,8 +214,9 @@ def assess_command(
     The compliance table and score are those of each --framework (CIS v3.0 by default).
 
     With --org or --org-index, assess every account of an organization: one report per
-    account in --report-dir, and the organization summary (worst accounts, failing checks
-    across accounts) as the output.
+    account in --report-dir (with --output-dir, beside the summary), and the organization
+    summary (worst accounts, failing checks across accounts, accounts not assessed) as the
+    output; in HTML it links to each account's report.
     """
     formats = tuple(dict.fromkeys(output_formats)) or ("text",)
     if output_dir is not None and output is not None:
@@ -235,8 +238,10 @@ def assess_command(
     explicit = click.get_current_context().get_parameter_source("report_dir")
     if not is_org_mode and explicit is not click.core.ParameterSource.DEFAULT:
         raise click.UsageError("--report-dir is for organization mode (--org or --org-index)")
-    if is_org_mode and (output_dir is not None or formats[0] not in ("text", "json")):
-        raise click.UsageError("organization mode writes one --format, text or json")
+    if is_org_mode and (len(formats) > 1 or formats[0] not in ORG_FORMATS):
+        raise click.UsageError("organization mode writes one --format: " + ", ".join(ORG_FORMATS))
+    if is_org_mode and output_dir is not None and explicit is click.core.ParameterSource.DEFAULT:
+        report_dir = output_dir  # each account's report beside the organization page
     if output_dir is not None:
         check_directory(output_dir, create=True)
         for name in formats:
@@ -270,7 +275,12 @@ def assess_command(
             ),
             output_format=output_format,
             report_dir=report_dir,
+            page_dir=output.parent if output is not None else output_dir,
         )
+        if output_dir is not None:
+            written = output_dir / FORMATS[output_format].filename
+            write_text(written, rendered)
+            click.echo(f"wrote {written}", err=True)
         assessed = [a.assessment for a in org.accounts if a.assessment is not None]
         worst = min(
             (w for a in org.accounts if a.assessment and (w := a.assessment.worst_failure())),

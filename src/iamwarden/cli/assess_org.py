@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -14,11 +15,21 @@ from iamwarden.aws import read_organization_index as read_index
 from iamwarden.cli.files import check_directory, write_text
 from iamwarden.cli.progress import live_progress
 from iamwarden.cli.sources import live_request
-from iamwarden.report import render_json, render_text
+from iamwarden.report import render_html, render_json, render_text
 from iamwarden.report.organization import render_organization_json, render_organization_text
+from iamwarden.report.organization_html import render_organization_html
 from iamwarden.snapshot import read_snapshot
 
-__all__ = ["collect_index", "organization_report"]
+__all__ = ["ORG_FORMATS", "collect_index", "organization_report"]
+
+ORG_FORMATS = ("text", "json", "html")
+"""The formats of organization mode: the summary and each account's report in the same one"""
+
+_RENDERERS = {
+    "text": (".txt", render_text, render_organization_text),
+    "json": (".json", render_json, render_organization_json),
+    "html": (".html", render_html, render_organization_html),
+}
 
 
 def collect_index(role_name: str, out_dir: Path, *, quiet: bool) -> OrganizationIndex:
@@ -41,9 +52,15 @@ def organization_report(
     *,
     output_format: str,
     report_dir: Path,
+    page_dir: Path | None = None,
 ) -> tuple[OrganizationAssessment, str]:
     """Assess every account of an index, write each report into `report_dir`, and return
-    the assessment with the rendered organization summary"""
+    the assessment with the rendered organization summary
+
+    The summary names each account's report by its path relative to `page_dir`, the
+    directory the summary is written to (as given, relative to the working directory, when
+    it goes to stdout), so the HTML page's links resolve where it is written.
+    """
     if isinstance(index, Path):
         index = read_index(index)
     members = [
@@ -52,17 +69,13 @@ def organization_report(
     ]
     org = assess_organization(index.organization_id, index.management_account_id, members, options)
     check_directory(report_dir, create=True)
-    suffix, render = (".json", render_json) if output_format == "json" else (".txt", render_text)
+    suffix, render, summarize = _RENDERERS[output_format]
     reports = {}
     for account in org.accounts:
         if account.assessment is not None:
             path = report_dir / f"{account.account_id}{suffix}"
             write_text(path, render(account.assessment))
-            reports[account.account_id] = str(path)
+            shown = os.path.relpath(path, page_dir) if page_dir is not None else str(path)
+            reports[account.account_id] = Path(shown).as_posix()
     click.echo(f"wrote {counted(len(reports), 'account report')} to {report_dir}", err=True)
-    summary = (
-        render_organization_json(org, reports)
-        if output_format == "json"
-        else render_organization_text(org, reports)
-    )
-    return org, summary
+    return org, summarize(org, reports)

@@ -35,7 +35,14 @@ from iamwarden.report.groups import (
 from iamwarden.report.json_report import plain_data
 from iamwarden.report.text import TITLE, header_fields, view_score_text
 
-__all__ = ["PathDrawing", "draw_path", "render_html"]
+__all__ = [
+    "PathDrawing",
+    "asset_text",
+    "csp_hash",
+    "draw_path",
+    "render_html",
+    "template_environment",
+]
 
 NODE_WIDTH = 190
 NODE_HEIGHT = 44
@@ -112,16 +119,19 @@ def draw_path(hops: Sequence[Mapping[str, Any]]) -> PathDrawing | None:
     )
 
 
-def _asset(name: str) -> str:
+def asset_text(name: str) -> str:
+    """A file of the report templates (CSS, JavaScript) as text"""
     return files("iamwarden.report").joinpath("templates", name).read_text(encoding="utf-8")
 
 
-def _csp_hash(text: str) -> str:
+def csp_hash(text: str) -> str:
+    """The Content-Security-Policy source that allows exactly `text` (`'sha256-...'`)"""
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
 @cache
-def _environment() -> Environment:
+def template_environment() -> Environment:
+    """The jinja2 environment of the report templates: autoescaping, strict undefined"""
     return Environment(
         loader=PackageLoader("iamwarden.report", "templates"),
         autoescape=True,
@@ -162,17 +172,17 @@ def _finding_view(assessment: Assessment, finding: Finding) -> dict[str, Any]:
 
 def render_html(assessment: Assessment) -> str:
     """The report as one HTML page with no external resource (same input, same bytes)"""
-    style, script = _asset("report.css"), _asset("report.js")
+    style, script = asset_text("report.css"), asset_text("report.js")
     csp = (
         "default-src 'none'; base-uri 'none'; form-action 'none'; img-src data:; "
-        f"style-src {_csp_hash(style)}; script-src {_csp_hash(script)}"
+        f"style-src {csp_hash(style)}; script-src {csp_hash(script)}"
     )
     views = [_finding_view(assessment, f) for f in assessment.findings]
     status_counts = {s: 0 for s in Status}
     for finding in assessment.findings:
         status_counts[finding.status] += 1
     return (
-        _environment()
+        template_environment()
         .get_template("report.html.j2")
         .render(
             title=TITLE,
