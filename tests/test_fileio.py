@@ -192,12 +192,13 @@ def test_failed_write_keeps_the_previous_file(
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
 
 
-def test_append_line_adds_whole_lines_and_keeps_earlier_ones(tmp_path: Path) -> None:
+def test_append_lines_adds_whole_lines_and_keeps_earlier_ones(tmp_path: Path) -> None:
     path = tmp_path / "alerts.jsonl"
-    fileio.append_line(path, '{"a": 1}')
-    fileio.append_line(path, '{"a": 2}\n')
-    assert path.read_text() == '{"a": 1}\n{"a": 2}\n'
-    error = _error(fileio.append_line, tmp_path / "missing" / "x.jsonl", "{}")
+    fileio.append_lines(path, ['{"a": 1}'])
+    fileio.append_lines(path, ['{"a": 2}\n', '{"a": 3}'])
+    fileio.append_lines(path, [])
+    assert path.read_text() == '{"a": 1}\n{"a": 2}\n{"a": 3}\n'
+    error = _error(fileio.append_lines, tmp_path / "missing" / "x.jsonl", ["{}"])
     assert error.path == str(tmp_path / "missing" / "x.jsonl")
 
 

@@ -24,7 +24,7 @@ import re
 import stat
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -51,7 +51,7 @@ __all__ = [
     "MAX_BYTES",
     "MAX_DEPTH",
     "DuplicateKey",
-    "append_line",
+    "append_lines",
     "check_directory",
     "check_json_depth",
     "check_writable",
@@ -824,16 +824,18 @@ def write_atomically(path: Path, data: bytes | str) -> None:
     _sync_directory(directory)
 
 
-def append_line(path: Path, line: str) -> None:
-    """Append one line of text (a newline is added) to `path`, created if missing, and sync
-    it: a log that is only ever added to (`iamwarden watch`'s JSON lines sink). The line goes
-    in one `write` of an `O_APPEND` descriptor, so a crash leaves whole lines or a torn last
+def append_lines(path: Path, lines: Sequence[str]) -> None:
+    """Append lines of text (each given a newline) to `path`, created if missing, and sync it:
+    a log that is only ever added to (`iamwarden watch`'s JSON lines sink). The lines go in
+    one `write` of an `O_APPEND` descriptor, so a crash leaves whole lines or a torn last
     line, never a change to earlier lines.
 
     Raises:
         InputError: naming `path` and the problem (full disk, read-only folder, ...).
     """
-    payload = (line.rstrip("\n") + "\n").encode("utf-8")
+    if not lines:
+        return
+    payload = "".join(line.rstrip("\n") + "\n" for line in lines).encode("utf-8")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     except OSError as failure:

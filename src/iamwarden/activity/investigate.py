@@ -296,7 +296,16 @@ def _user_name(arn: str | None) -> str | None:
     return None
 
 
-def _timeline(store: ActivityStore, since: datetime, until: datetime) -> list[TimelineEvent]:
+def _collect(store: ActivityStore, since: datetime, until: datetime) -> None:
+    """Every matched event, once, into the temporary table `investigate_events` (the timeline
+    and each breakdown read it instead of joining the store again)"""
+    store.connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE investigate_events AS {_MATCHED}",
+        {"since": since, "until": until},
+    )
+
+
+def _timeline(store: ActivityStore) -> list[TimelineEvent]:
     rows = store.connection.execute(
         f"""
         SELECT event_time, event_id, recipient_account_id, aws_region, event_source,
@@ -304,10 +313,9 @@ def _timeline(store: ActivityStore, since: datetime, until: datetime) -> list[Ti
             identity_arn, label, depth, {_denied_sql()},
             CASE WHEN error_code IS NULL THEN request_parameters END,
             CASE WHEN error_code IS NULL THEN response_elements END
-        FROM ({_MATCHED})
+        FROM investigate_events
         ORDER BY event_time, event_id, event_row
-        """,
-        {"since": since, "until": until},
+        """
     ).fetchall()
     timeline = []
     for (
@@ -361,17 +369,16 @@ def _timeline(store: ActivityStore, since: datetime, until: datetime) -> list[Ti
     return timeline
 
 
-def _breakdowns(store: ActivityStore, since: datetime, until: datetime) -> tuple[Breakdown, ...]:
+def _breakdowns(store: ActivityStore) -> tuple[Breakdown, ...]:
     found = []
     for dimension, column in _DIMENSIONS.items():
         rows = store.connection.execute(
             f"""
             SELECT coalesce({column}, '(none)') AS value, count(*) AS calls,
                 count(*) FILTER (WHERE {_denied_sql()}) AS denied
-            FROM ({_MATCHED})
+            FROM investigate_events
             GROUP BY value ORDER BY calls DESC, value
-            """,
-            {"since": since, "until": until},
+            """
         ).fetchall()
         found.append(
             Breakdown(dimension=dimension, rows=tuple((v, int(c), int(d)) for v, c, d in rows))
@@ -601,8 +608,9 @@ def investigate(
         depth=0,
     )
     credentials = _expand(store, seed, low, high)
-    timeline = _timeline(store, low, high)
-    breakdowns = _breakdowns(store, low, high)
+    _collect(store, low, high)
+    timeline = _timeline(store)
+    breakdowns = _breakdowns(store)
     owners = tuple(
         sorted(
             {
@@ -618,6 +626,7 @@ def investigate(
     subject = access_key if access_key is not None else principal
     assert subject is not None
     store.connection.execute("DROP TABLE IF EXISTS investigate_creds")
+    store.connection.execute("DROP TABLE IF EXISTS investigate_events")
     return Investigation(
         subject=subject,
         kind=kind,

@@ -1,7 +1,8 @@
 """Where `iamwarden watch` delivers alerts: a JSON lines file, a webhook (Slack-compatible
 payload), an SNS topic, or a callback (the CLI's standard output)
 
-Every sink raises `SinkError` when an alert was not delivered, so the watcher keeps it pending.
+Every sink raises `SinkError` when an alert was not delivered, so the watcher keeps it pending;
+`flush` makes what `deliver` took durable (the watcher records deliveries only after it).
 A webhook URL is a secret (Slack's carry a token): errors name only its host.
 
 This module writes only through `iamwarden.fileio` and never prints.
@@ -19,7 +20,7 @@ from urllib.request import Request, urlopen
 
 from iamwarden.activity.watch import SinkError
 from iamwarden.errors import InputError
-from iamwarden.fileio import append_line, read_text
+from iamwarden.fileio import append_lines, read_text
 
 __all__ = ["CallbackSink", "JsonLinesSink", "SnsSink", "WebhookSink", "alert_text", "slack_payload"]
 
@@ -47,6 +48,9 @@ class CallbackSink:
         """Hand the alert to the function"""
         self._deliver(alert)
 
+    def flush(self) -> None:
+        """Nothing is buffered"""
+
 
 class JsonLinesSink:
     """One JSON object per line, appended; alerts the file already holds (by `alert_id`) are
@@ -56,6 +60,7 @@ class JsonLinesSink:
         self.path = path
         self.name = f"jsonl:{path.resolve()}"
         self._written: set[str] = set()
+        self._buffer: list[tuple[str | None, str]] = []
         if path.is_file():
             for line in read_text(path).splitlines():
                 try:
@@ -66,16 +71,22 @@ class JsonLinesSink:
                     self._written.add(found["alert_id"])
 
     def deliver(self, alert: Mapping[str, Any]) -> None:
-        """Append the alert unless the file has it"""
+        """Take the alert unless the file has it (written by `flush`)"""
         alert_id = alert.get("alert_id")
         if alert_id in self._written:
             return
+        self._buffer.append(
+            (alert_id if isinstance(alert_id, str) else None, json.dumps(alert, sort_keys=True))
+        )
+
+    def flush(self) -> None:
+        """Append the alerts taken, in one synced write"""
+        taken, self._buffer = self._buffer, []
         try:
-            append_line(self.path, json.dumps(alert, sort_keys=True))
+            append_lines(self.path, [line for _, line in taken])
         except InputError as error:
             raise SinkError(str(error)) from None
-        if isinstance(alert_id, str):
-            self._written.add(alert_id)
+        self._written.update(alert_id for alert_id, _ in taken if alert_id)
 
 
 def slack_payload(alert: Mapping[str, Any]) -> dict[str, Any]:
@@ -148,6 +159,9 @@ class WebhookSink:
             reason = getattr(error, "reason", error)
             raise SinkError(f"cannot reach the webhook ({reason})") from None
 
+    def flush(self) -> None:
+        """Each POST is complete when it returns"""
+
 
 class SnsSink:
     """An SNS message per alert (boto3, its credential chain and `AWS_ENDPOINT_URL`): subject
@@ -179,3 +193,6 @@ class SnsSink:
             ) from None
         except BotoCoreError as error:
             raise SinkError(f"SNS: {error}") from None
+
+    def flush(self) -> None:
+        """Each publish is complete when it returns"""

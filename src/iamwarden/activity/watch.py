@@ -78,10 +78,17 @@ class Sink(Protocol):
     name: str
 
     def deliver(self, alert: Mapping[str, Any]) -> None:
-        """Deliver one alert (its JSON object)
+        """Deliver one alert (its JSON object), or take it for `flush`
 
         Raises:
             SinkError: the alert was not delivered.
+        """
+
+    def flush(self) -> None:
+        """Make every alert taken by `deliver` durable
+
+        Raises:
+            SinkError: they were not (none of them counts as delivered).
         """
 
 
@@ -442,28 +449,35 @@ class WatchState:
             )
         ]
 
-    def delivered_to(self, alert_id: str) -> set[str]:
-        """The sinks that have the alert"""
-        return {
-            sink
-            for (sink,) in self.connection.execute(
-                "SELECT sink FROM deliveries WHERE alert_id = ?", (alert_id,)
-            )
-        }
+    def delivered_to(self, alert_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The sinks that have each alert"""
+        found: dict[str, set[str]] = {alert_id: set() for alert_id in alert_ids}
+        if alert_ids:
+            marks = ", ".join("?" * len(alert_ids))
+            for alert_id, sink in self.connection.execute(
+                f"SELECT alert_id, sink FROM deliveries WHERE alert_id IN ({marks})",
+                list(alert_ids),
+            ):
+                found[alert_id].add(sink)
+        return found
 
-    def record_delivery(self, alert_id: str, sink: str, *, complete: bool) -> None:
-        """Note that `sink` has the alert (and, when `complete`, that every sink has it)"""
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO deliveries VALUES (?, ?) ON CONFLICT DO NOTHING", (alert_id, sink)
-            )
-            if complete:
-                db.execute("UPDATE alerts SET status = 'delivered' WHERE alert_id = ?", (alert_id,))
+    def record_deliveries(self, sink: str, alert_ids: Sequence[str]) -> None:
+        """Note that `sink` has the alerts"""
+        if alert_ids:
+            with self._transaction() as db:
+                db.executemany(
+                    "INSERT INTO deliveries VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    [(alert_id, sink) for alert_id in alert_ids],
+                )
 
-    def mark_complete(self, alert_id: str) -> None:
-        """Every sink has the alert"""
-        with self._transaction() as db:
-            db.execute("UPDATE alerts SET status = 'delivered' WHERE alert_id = ?", (alert_id,))
+    def mark_complete(self, alert_ids: Sequence[str]) -> None:
+        """Every sink has the alerts"""
+        if alert_ids:
+            with self._transaction() as db:
+                db.executemany(
+                    "UPDATE alerts SET status = 'delivered' WHERE alert_id = ?",
+                    [(alert_id,) for alert_id in alert_ids],
+                )
 
     def counts(self) -> dict[str, int]:
         """Alerts by status, and items seen"""
@@ -542,30 +556,34 @@ class WatchProgress:
 def _deliver(
     state: WatchState, sinks: Sequence[Sink], report: Callable[[WatchProgress], None]
 ) -> int:
-    """Deliver every pending alert to the sinks that lack it; a failing sink is skipped for
-    the rest of the pass (its alerts stay pending): the number of alerts left pending"""
-    failed: set[str] = set()
-    left = 0
-    names = {s.name for s in sinks}
-    for alert_id, payload in state.pending():
-        done = state.delivered_to(alert_id)
-        for sink in sinks:
-            if sink.name in done or sink.name in failed:
-                continue
-            try:
-                sink.deliver(payload)
-            except SinkError as error:
-                failed.add(sink.name)
-                report(WatchProgress(problem=f"{sink.name}: {error}"))
-                continue
-            done.add(sink.name)
-            state.record_delivery(alert_id, sink.name, complete=names <= done)
-        if names <= done:
-            if not sinks:
-                state.mark_complete(alert_id)
-        else:
-            left += 1
-    return left
+    """Deliver every pending alert to the sinks that lack it, sink by sink: a sink's
+    deliveries are recorded in one transaction once it has flushed them; a sink that fails
+    keeps the rest pending. Returns the number of alerts left pending."""
+    pending = state.pending()
+    if not pending:
+        return 0
+    done = state.delivered_to([alert_id for alert_id, _ in pending])
+    for sink in sinks:
+        delivered: list[str] = []
+        try:
+            for alert_id, payload in pending:
+                if sink.name not in done[alert_id]:
+                    sink.deliver(payload)
+                    delivered.append(alert_id)
+        except SinkError as error:
+            report(WatchProgress(problem=f"{sink.name}: {error}"))
+        try:
+            sink.flush()
+        except SinkError as error:
+            report(WatchProgress(problem=f"{sink.name}: {error}"))
+            delivered = []
+        state.record_deliveries(sink.name, delivered)
+        for alert_id in delivered:
+            done[alert_id].add(sink.name)
+    names = {sink.name for sink in sinks}
+    complete = [alert_id for alert_id, _ in pending if names <= done[alert_id]]
+    state.mark_complete(complete)
+    return len(pending) - len(complete)
 
 
 def run_watch(
