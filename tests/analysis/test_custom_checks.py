@@ -284,6 +284,10 @@ def test_access_granted_under_conditions_is_granted(catalog: Catalog) -> None:
     result = check_access_not_granted(p, ["iam:PassRole"], catalog=catalog)
     assert result.outcome is CheckOutcome.FAIL
     assert result.reasons[0].conditions == ("StringEquals aws:PrincipalTag/team [a]",)
+    (reason,) = result.reasons
+    assert reason.actions == ("iam:PassRole",)
+    other = check_access_not_granted(p, ["s3:GetObject"], catalog=catalog)
+    assert other.is_pass and other.message == "the policy grants none of the 1 actions"
 
 
 def test_a_deny_keeps_access_not_granted(catalog: Catalog) -> None:

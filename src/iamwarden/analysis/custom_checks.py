@@ -639,7 +639,7 @@ def check_access_not_granted(
         policies = PolicySet(identity=(policy,), resource=_DELEGATION)
     # INVARIANT: the check is of the document, not of one request: every condition key the
     # policy reads is undecided (a clause that can hold makes the access granted)
-    unknown = frozenset(c.key for s in policy.statements for c in s.conditions)
+    undecided_keys = frozenset(c.key for s in policy.statements for c in s.conditions)
     by_grant: dict[tuple[str, str, StatementRef | None, tuple[str, ...]], list[str]] = {}
     for principal, account in asked:
         for resource in targets:
@@ -648,7 +648,7 @@ def check_access_not_granted(
                 action="*",
                 resource=resource,
                 resource_account=account,
-                unknown_keys=unknown,
+                unknown_keys=undecided_keys,
             )
             answers = evaluate_actions(request, policies, [*expanded, *unknown], catalog=catalog)
             for action, answer in answers.items():
