@@ -388,11 +388,19 @@ def test_the_plan_deactivates_before_it_deletes(store: ActivityStore) -> None:
         f"aws iam update-access-key --user-name alice --access-key-id {LEAKED} "
         f"--status Inactive  # account {A}"
     )
+    revoke = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":["*"],'
+        '"Resource":["*"],"Condition":{"DateLessThan":{"aws:TokenIssueTime":'
+        '"2026-03-03T10:05:00Z"}}}]}'
+    )
+    assert (
+        "aws iam put-role-policy --role-name ops --policy-name AWSRevokeOlderSessions "
+        f"--policy-document '{revoke}'  # account {B}"
+    ) in deactivate
     assert any(
-        "put-role-policy --role-name ops --policy-name AWSRevokeOlderSessions" in c
+        c.startswith("aws iam put-role-policy --role-name deploy") and c.endswith(f"# account {C}")
         for c in deactivate
     )
-    assert any("put-role-policy --role-name deploy" in c for c in deactivate)
     assert any("put-user-policy --user-name alice" in c for c in deactivate)
     assert (
         f"aws iam update-access-key --user-name backdoor --access-key-id {BACKDOOR_KEY} "

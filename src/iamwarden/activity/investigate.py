@@ -462,17 +462,21 @@ def _plan(
     # the sessions already minted outlive the key: deny tokens issued before now
     revoke_roles = sorted(
         {
-            role
+            (_arn_account(c.session_arn), role)
             for c in credentials
             if c.depth > 0 and c.session_arn and (role := _role_name(c.session_arn))
         }
-        | ({r} if kind == "principal" and (r := _role_name(subject)) else set())
+        | (
+            {(_arn_account(subject), r)}
+            if kind == "principal" and (r := _role_name(subject))
+            else set()
+        )
     )
     policy = _revoke_policy(revoke_before)
-    for role in revoke_roles:
+    for account, role in revoke_roles:
         deactivate.append(
             f"aws iam put-role-policy --role-name {_q(role)} --policy-name "
-            f"AWSRevokeOlderSessions --policy-document {_q(policy)}"
+            f"AWSRevokeOlderSessions --policy-document {_q(policy)}  # account {account}"
         )
     if any(c.minted_by in ("GetSessionToken", "GetFederationToken") for c in credentials):
         for user in users or ["<user>"]:
