@@ -6,7 +6,9 @@ Modules, one job each: `schema` (the events table), `store` (the DuckDB file), `
 `templates` and `mapping` (event → actions and ARNs), `derive` (the shipped table from
 iam-dataset), `calls` (a principal's recorded requests), `requests` (engine requests and
 decisions), `generate` (policy generation and verification), `unused` (unused access), `demo` (the
-demo history).
+demo history), `investigate` (a leaked key and the credentials it minted) with `persistence`
+(the actions it flags and their undo commands), `rules` (detection rules), `watch` (following
+CloudTrail and delivering alerts) with `sinks`.
 Importing it loads no data and opens no database.
 """
 
@@ -32,6 +34,7 @@ from iamwarden.activity.ingest import (
     IngestReport,
     ingest_files,
 )
+from iamwarden.activity.investigate import Investigation, investigate
 from iamwarden.activity.mapping import (
     EventMapper,
     EventMapping,
@@ -63,6 +66,7 @@ __all__ = [
     "IngestProblem",
     "IngestProgress",
     "IngestReport",
+    "Investigation",
     "Layout",
     "MappedAction",
     "MappingSource",
@@ -80,6 +84,7 @@ __all__ = [
     "generate_policy",
     "generated_policy_set",
     "ingest_files",
+    "investigate",
     "is_s3_url",
     "list_principals",
     "load_mapper",
