@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import json
 from pathlib import Path
 from typing import Any
 
+from iamwarden.analysis import AssessOptions, load_framework
 from iamwarden.analysis.organization import assess_organization
+from iamwarden.report.organization import render_organization_json
 from iamwarden.report.organization_html import render_organization_html
 from iamwarden.snapshot import Account, demo_snapshot
 from tests.analysis.test_organization import _org
@@ -55,6 +58,23 @@ def test_page_is_self_contained_and_deterministic() -> None:
     assert "https://" not in page
     csp = html.unescape(page.split('http-equiv="Content-Security-Policy" content="')[1])
     assert csp.startswith("default-src 'none'") and "script-src" not in csp.split('"')[0]
+
+
+def test_one_score_column_per_framework() -> None:
+    frameworks = (load_framework("cis-7.0"), load_framework("soc2"))
+    demo = dataclasses.replace(demo_snapshot(), account=Account(id="222222222222"))
+    org = assess_organization(
+        "o-example",
+        "111111111111",
+        [("222222222222", "prod", demo, "")],
+        AssessOptions(frameworks=frameworks),
+    )
+    page = render_organization_html(org)
+    assert "<th>Score (CIS AWS Foundations Benchmark v7.0)</th><th>Score (SOC 2 (IAM))</th>" in page
+    assert page.count('<td class="score">') == 2
+    assert '<td class="score">15%</td><td class="score">0%</td>' in page
+    data = json.loads(render_organization_json(org))
+    assert data["accounts"][0]["compliance_scores"] == {"cis-7.0": 2 / 13, "soc2": 0.0}
 
 
 def test_links_are_percent_encoded_paths() -> None:

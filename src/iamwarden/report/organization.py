@@ -74,7 +74,8 @@ def render_organization_text(
 def organization_to_json(
     org: OrganizationAssessment, reports: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    """The organization summary as JSON-ready data (schema version 1)"""
+    """The organization summary as JSON-ready data (schema version 1); each account's
+    `compliance_score` is its main framework's, `compliance_scores` every framework's by id"""
     reports = reports or {}
     return {
         "schema_version": 1,
@@ -92,6 +93,10 @@ def organization_to_json(
                     s.value: n for s, n in a.failures_by_severity.items() if s in _COUNTED
                 },
                 "compliance_score": a.assessment.score if a.assessment else None,
+                "compliance_scores": {
+                    view.framework.id or view.framework.name: view.score
+                    for view in (a.assessment.views if a.assessment else ())
+                },
                 "report": reports.get(a.account_id),
             }
             for a in org.accounts

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from iamwarden import __version__
-from iamwarden.analysis.organization import AccountAssessment, OrganizationAssessment
+from iamwarden.analysis.organization import OrganizationAssessment
 from iamwarden.findings import Severity
 from iamwarden.report.html import asset_text, csp_hash, template_environment
 from iamwarden.report.organization import TITLE
@@ -25,8 +25,7 @@ __all__ = ["render_organization_html"]
 _SHOWN = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
 
-def _score(account: AccountAssessment) -> str:
-    score = account.assessment.score if account.assessment is not None else None
+def _percent(score: float | None) -> str:
     return f"{round(score * 100)}%" if score is not None else "n/a"
 
 
@@ -47,7 +46,8 @@ def render_organization_html(
     csp = f"default-src 'none'; base-uri 'none'; form-action 'none'; style-src {csp_hash(style)}"
     assessed = [a for a in org.accounts if a.assessment is not None]
     totals = {s: sum(a.failures_by_severity[s] for a in assessed) for s in _SHOWN}
-    main = assessed[0].assessment.framework.name if assessed and assessed[0].assessment else ""
+    first = assessed[0].assessment if assessed else None
+    names = [view.framework.name for view in first.views] if first is not None else []
     return (
         template_environment()
         .get_template("organization.html.j2")
@@ -64,7 +64,7 @@ def render_organization_html(
             spreads=org.checks_across_accounts(),
             failed=[a for a in org.accounts if a.assessment is None],
             links=links,
-            score_of=_score,
-            framework_name=main or "no framework",
+            percent=_percent,
+            framework_names=names,
         )
     )
