@@ -392,3 +392,18 @@ def test_every_documented_resource_type_is_checked(catalog: Catalog, resource_ty
 def test_unknown_resource_type_is_bad_input(catalog: Catalog) -> None:
     with pytest.raises(InputError, match="AWS::Foo::Bar"):
         check_no_public_access(resource_policy("*", "s3:*"), "AWS::Foo::Bar", catalog=catalog)
+
+
+def test_a_statements_own_clauses_on_one_key_are_taken_as_meant(catalog: Catalog) -> None:
+    """Two clauses of one statement on one key (StringLike and StringNotEquals) are the
+    author's: a new action under them is new access (FAIL), not UNDECIDED"""
+    own = {
+        "StringLike": {"aws:PrincipalTag/team": "a*"},
+        "StringNotEquals": {"aws:PrincipalTag/team": "ab"},
+    }
+    old = policy(allow("s3:GetObject"))
+    new = policy(allow("s3:GetObject"), allow("s3:PutObject", Condition=own))
+    result = check_no_new_access(old, new, catalog=catalog)
+    assert result.outcome is CheckOutcome.FAIL
+    assert [r.actions for r in result.reasons] == [("s3:PutObject",)]
+    assert len(result.reasons[0].conditions) == 2

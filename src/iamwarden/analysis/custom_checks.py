@@ -306,14 +306,15 @@ def _feasible(assignment: Mapping[_Prop, bool], groups: Sequence[tuple[_Prop, ..
     return all(sum(assignment[p] for p in group) <= 1 for group in groups)
 
 
-def _dependence(props: Sequence[_Prop]) -> tuple[list[tuple[_Prop, ...]], bool]:
-    """Groups of clauses on one key that exclude each other, and whether every other
-    key has one clause only (the assignments are then all possible)"""
+def _dependence(props: Sequence[_Prop]) -> tuple[list[tuple[_Prop, ...]], list[tuple[_Prop, ...]]]:
+    """Groups of clauses on one key: those that exclude each other (equality with disjoint
+    values: at most one holds), and the others (whether they can hold together is not
+    compared)"""
     by_key: dict[str, list[_Prop]] = {}
     for prop in props:
         by_key.setdefault(prop[1], []).append(prop)
     exclusive: list[tuple[_Prop, ...]] = []
-    independent = True
+    dependent: list[tuple[_Prop, ...]] = []
     for group in by_key.values():
         if len(group) < 2:
             continue
@@ -326,8 +327,31 @@ def _dependence(props: Sequence[_Prop]) -> tuple[list[tuple[_Prop, ...]], bool]:
         if disjoint and all(op in _EXCLUSIVE_OPERATORS for op, _, _ in group):
             exclusive.append(tuple(group))
         else:
-            independent = False
-    return exclusive, independent
+            dependent.append(tuple(group))
+    return exclusive, dependent
+
+
+def _is_possible(
+    assignment: Mapping[_Prop, bool],
+    dependent: Sequence[tuple[_Prop, ...]],
+    own: frozenset[_Prop],
+) -> bool:
+    """Whether the assignment can surely happen, for a grant by a statement with clauses
+    `own`: each group of dependent clauses on one key is the statement's own (taken to be
+    satisfiable, as a policy's author means them), or none of it holds and each is a
+    positive test (no `Not`, `IfExists` or `Null`), which the key being absent makes false
+    (IAM User Guide, reference_policies_elements_condition_operators: a missing key)"""
+    return all(
+        set(group) <= own
+        or all(
+            not assignment[prop]
+            and "Not" not in prop[0]
+            and not prop[0].endswith("IfExists")
+            and prop[0] != "Null"
+            for prop in group
+        )
+        for group in dependent
+    )
 
 
 def _content(stmt: Stmt, raw: Mapping[StatementRef, tuple[str, ...]]) -> tuple[object, ...]:
@@ -378,7 +402,7 @@ def _new_grants(
     props = sorted({p for s in stmts for p in _props(s)})
     if len(props) > _MAX_PROPOSITIONS:
         return None
-    exclusive, independent = _dependence(props)
+    exclusive, dependent = _dependence(props)
     errors = any(c.error for s in stmts for c in s.clauses)
     found: dict[tuple[StatementRef, str], _Found] = {}
     for values in product((True, False), repeat=len(props)):
@@ -397,8 +421,8 @@ def _new_grants(
         new_denies = [_patterns(s, raw_new) for s in active(new.denies)]
         old_allows = [_patterns(s, raw_old) for s in active(old.allows)]
         old_denies = [_patterns(s, raw_old) for s in active(old.denies)]
-        is_decided = independent and not errors
         for stmt in new_allows:
+            is_decided = not errors and _is_possible(assignment, dependent, _props(stmt))
             patterns, negated = _patterns(stmt, raw_new)
             inners: list[tuple[str, list[list[Component]], str]] = (
                 [("*", [[(patterns, True)]], "every resource but " + ", ".join(patterns))]
