@@ -182,6 +182,145 @@ def test_cross_account_trust_is_an_external_node() -> None:
     assert g.path(partner) is not None
 
 
+GITHUB = f"{IAM}:oidc-provider/token.actions.githubusercontent.com"
+OKTA = f"{IAM}:saml-provider/Okta"
+
+
+def federated(provider: str, action: str, **condition: Any) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Federated": provider},
+        "Action": action,
+    }
+    if condition:
+        statement["Condition"] = condition
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def test_an_oidc_provider_reaches_the_role_its_tokens_may_assume() -> None:
+    # IAM User Guide, id_roles_providers_oidc: AssumeRoleWithWebIdentity is not signed
+    # with AWS credentials; the role's trust policy alone decides, on the token's claims
+    sub = "token.actions.githubusercontent.com:sub"
+    trusted = federated(GITHUB, "sts:AssumeRoleWithWebIdentity", StringLike={sub: "repo:acme/*"})
+    g = graph(roles=(admin_role(trusted),))
+    edge = g.edge(GITHUB, ADMIN_ROLE)
+    assert edge is not None and edge.technique == "iw-assume-role-with-web-identity"
+    assert edge.is_conditional and [c.key for c in edge.conditions] == [sub]
+    assert "identity provider" in edge.note and recheck(edge)
+    path = g.path(GITHUB)
+    assert path is not None
+    assert [h.technique for h in path.hops] == ["iw-assume-role-with-web-identity", "iw-admin"]
+
+
+def test_a_saml_provider_reaches_the_role_with_assume_role_with_saml() -> None:
+    # IAM User Guide, id_roles_providers_saml: the trust policy names the SAML provider
+    trusted = federated(
+        OKTA,
+        "sts:AssumeRoleWithSAML",
+        StringEquals={"SAML:aud": "https://signin.aws.amazon.com/saml"},
+    )
+    g = graph(roles=(admin_role(trusted),))
+    edge = g.edge(OKTA, ADMIN_ROLE)
+    assert edge is not None and edge.technique == "iw-assume-role-with-saml" and recheck(edge)
+
+
+@pytest.mark.parametrize(
+    "trusted",
+    [
+        # the provider is trusted for another action only
+        federated(GITHUB, "sts:AssumeRole"),
+        # a SAML provider's users call AssumeRoleWithSAML, never AssumeRoleWithWebIdentity
+        federated(OKTA, "sts:AssumeRoleWithWebIdentity"),
+        # an explicit Deny of the provider in the trust policy
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                federated(GITHUB, "sts:AssumeRoleWithWebIdentity")["Statement"][0],
+                {
+                    "Effect": "Deny",
+                    "Principal": {"Federated": GITHUB},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                },
+            ],
+        },
+    ],
+)
+def test_a_provider_the_trust_policy_does_not_let_in_has_no_edge(trusted: Any) -> None:
+    g = graph(roles=(admin_role(trusted),))
+    assert g.edge(GITHUB, ADMIN_ROLE) is None and g.edge(OKTA, ADMIN_ROLE) is None
+
+
+def create_role_policy(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+CREATE_TEAM_ROLES = {
+    "Effect": "Allow",
+    "Action": ["iam:CreateRole", "iam:PutRolePolicy"],
+    "Resource": f"{IAM}:role/team-*",
+}
+
+
+def test_creating_an_unbounded_role_and_assuming_it_is_admin() -> None:
+    g = graph(users=(alice(create_role_policy(CREATE_TEAM_ROLES)),))
+    edge = g.edge(ALICE, ADMIN)
+    assert edge is not None and edge.technique == "iw-create-role"
+    assert edge.actions == ("iam:CreateRole", "iam:PutRolePolicy", "sts:AssumeRole", "*")
+    # asked at a name of the caller's pattern, and the trust policy it writes lets it in
+    assert edge.decisions[0].request.resource == f"{IAM}:role/team-iamwarden-new"
+    assert "without a permissions boundary" in edge.note and recheck(edge)
+
+
+def test_attaching_administrator_access_to_the_new_role_counts_too() -> None:
+    attach = {
+        "Effect": "Allow",
+        "Action": ["iam:CreateRole", "iam:AttachRolePolicy"],
+        "Resource": "*",
+    }
+    g = graph(users=(alice(create_role_policy(attach)),))
+    edge = g.edge(ALICE, ADMIN)
+    assert edge is not None and "iam:AttachRolePolicy" in edge.actions
+
+
+@pytest.mark.parametrize(
+    "statements",
+    [
+        # a boundary is required on every role the caller creates
+        (
+            {
+                **CREATE_TEAM_ROLES,
+                "Action": "iam:CreateRole",
+                "Condition": {
+                    "StringEquals": {"iam:PermissionsBoundary": f"{IAM}:policy/Boundary"}
+                },
+            },
+            {**CREATE_TEAM_ROLES, "Action": "iam:PutRolePolicy"},
+        ),
+        # no way to give the new role a policy
+        ({**CREATE_TEAM_ROLES, "Action": "iam:CreateRole"},),
+        # the policy may go on other roles than those it may create
+        (
+            {**CREATE_TEAM_ROLES, "Action": "iam:CreateRole"},
+            {**CREATE_TEAM_ROLES, "Action": "iam:PutRolePolicy", "Resource": f"{IAM}:role/ops-*"},
+        ),
+        # an explicit Deny of assuming roles of the pattern
+        (
+            CREATE_TEAM_ROLES,
+            {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": f"{IAM}:role/team-*"},
+        ),
+    ],
+)
+def test_creating_a_role_is_no_edge_when_a_step_is_denied(statements: Any) -> None:
+    g = graph(users=(alice(create_role_policy(*statements)),))
+    assert g.edge(ALICE, ADMIN) is None
+
+
+def test_an_scp_denying_everything_but_reads_keeps_the_new_role_from_admin() -> None:
+    org = scp_org({"Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*"})
+    g = graph(users=(alice(create_role_policy(CREATE_TEAM_ROLES)),), organization=org)
+    assert g.edge(ALICE, ADMIN) is None
+
+
 # -- credentials -------------------------------------------------------------------------
 
 
@@ -497,6 +636,7 @@ def test_public_surface() -> None:
     modules = {
         "asking",
         "assume_role",
+        "create_role",
         "credentials",
         "describe",
         "export",

@@ -43,7 +43,7 @@ def test_paths_from_max_hops_and_json() -> None:
 
 def test_paths_to_a_principal_and_bad_arns() -> None:
     code, out = run("paths", "--demo", "--to", f"{IAM}:role/ops-automation-role")
-    assert code == 0 and f"{IAM}:role/release-role -> ops-automation-role: 1 hops" in out
+    assert code == 0 and f"{IAM}:role/release-role -> ops-automation-role: 1 hop\n" in out
     code, out = run("paths", "--demo", "--from", "arn:aws:iam::1:user/nobody")
     assert code == 2 and "--from" in out
 

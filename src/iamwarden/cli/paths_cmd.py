@@ -10,6 +10,7 @@ import click
 from iamwarden.analysis.escalation import ADMIN, EscalationGraph, Path, build_graph
 from iamwarden.analysis.escalation.describe import fixes, path_json, short_name
 from iamwarden.analysis.escalation.export import to_dot, to_graphml
+from iamwarden.analysis.evidence import counted
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.errors import InputError
 from iamwarden.policy import load_catalog
@@ -46,7 +47,9 @@ def _text(paths: list[Path]) -> str:
     lines: list[str] = []
     for path in paths:
         mfa = " (needs MFA)" if path.requires_mfa else ""
-        lines.append(f"{path.source} -> {short_name(path.target)}: {len(path.hops)} hops{mfa}")
+        lines.append(
+            f"{path.source} -> {short_name(path.target)}: {counted(len(path.hops), 'hop')}{mfa}"
+        )
         for hop in path.hops:
             actions = " + ".join(hop.actions) or "runs as"
             lines.append(f"  [{hop.technique}] {actions} -> {hop.target}")

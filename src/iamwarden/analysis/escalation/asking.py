@@ -138,14 +138,16 @@ class Asker:
         """Every policy that applies to `entity`'s requests (organization included)"""
         found = self._sets.get(entity.arn)
         if found is None:
-            found = replace(
-                self.own(entity).policies,
-                scps=self._scps,
-                rcps=self._rcps,
-                is_management_account=self._is_management,
-            )
+            found = self.with_organization(self.own(entity).policies)
             self._sets[entity.arn] = found
         return found
+
+    def with_organization(self, policies: PolicySet) -> PolicySet:
+        """`policies` with the account's SCPs and RCPs (and whether it is the management
+        account, whose principals no SCP restricts)"""
+        return replace(
+            policies, scps=self._scps, rcps=self._rcps, is_management_account=self._is_management
+        )
 
     def trust(self, role: Role) -> Policy | None:
         """`role`'s trust policy as a resource policy; None when it cannot be read"""

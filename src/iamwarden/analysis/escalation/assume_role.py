@@ -1,9 +1,14 @@
-"""Edges by assuming a role: `sts:AssumeRole` (sts-001), decided on both sides
+"""Edges by assuming a role: `sts:AssumeRole` (sts-001), decided on both sides, and
+`sts:AssumeRoleWithWebIdentity` / `sts:AssumeRoleWithSAML` from identity providers
 
 The caller's policies and the role's trust policy both take part (the engine requires the
 trust policy to grant). Principals of other accounts named in a trust policy are nodes of
 their own: their side is their account's policies, which the snapshot does not hold, so it
-stands as an Allow of `sts:AssumeRole` and the edge says so.
+stands as an Allow of `sts:AssumeRole` and the edge says so. An identity provider a trust
+policy names (`Federated`) is a node too, standing for the holders of its tokens or
+assertions: those calls are unsigned, so only the trust policy decides (IAM User Guide,
+id_roles_providers_oidc / id_roles_providers_saml), and the claims it checks (`sub`, `aud`,
+`SAML:aud`, …) are the token holder's: undecided, listed as the edge's conditions.
 """
 
 from __future__ import annotations
@@ -27,9 +32,22 @@ from iamwarden.policy import (
 from iamwarden.policy.keys import PRINCIPAL_KEYS, REQUEST_KEYS
 from iamwarden.snapshot import Role, User
 
-__all__ = ["EXTERNAL_NOTE", "assume_role_edges", "external_principals"]
+__all__ = [
+    "EXTERNAL_NOTE",
+    "FEDERATED_NOTE",
+    "assume_role_edges",
+    "external_principals",
+    "federated_edges",
+    "federated_providers",
+]
 
 EXTERNAL_NOTE = "the other account's own policies must allow sts:AssumeRole (not in the snapshot)"
+FEDERATED_NOTE = (
+    "anyone holding the identity provider's token or assertion with the claims the trust "
+    "policy requires (outside the account)"
+)
+_WITH_SAML = ("sts:AssumeRoleWithSAML", "iw-assume-role-with-saml")
+_WITH_WEB_IDENTITY = ("sts:AssumeRoleWithWebIdentity", "iw-assume-role-with-web-identity")
 _EXTERNAL_ID = frozenset({"sts:externalid"})
 
 
@@ -213,4 +231,57 @@ def assume_role_edges(asker: Asker) -> Iterator[Edge | Fan]:
                     actions=("sts:AssumeRole",),
                     decisions=(Decided(request=request, policies=policies, evaluation=evaluation),),
                     note=EXTERNAL_NOTE,
+                )
+
+
+def federated_providers(trust: Policy) -> tuple[str, ...]:
+    """The identity providers (`Federated` principals: an OIDC or SAML provider ARN, or a
+    public provider such as `cognito-identity.amazonaws.com`) an Allow statement names"""
+    found = [
+        value
+        for statement in trust.statements
+        if statement.effect is Effect.ALLOW
+        for kind, values in statement.principal or ()
+        if kind == "Federated"
+        for value in values
+    ]
+    return tuple(dict.fromkeys(found))
+
+
+def federated_edges(asker: Asker) -> Iterator[Edge]:
+    """An edge from each identity provider to each role whose trust policy lets the
+    provider's users assume it (`sts:AssumeRoleWithSAML` for a SAML provider,
+    `sts:AssumeRoleWithWebIdentity` otherwise), the trust policy's claims undecided"""
+    for role in asker.snapshot.roles:
+        trust = asker.trust(role)
+        if trust is None:
+            continue
+        providers = federated_providers(trust)
+        if not providers:
+            continue
+        claims = frozenset(
+            key
+            for key in (c.key.lower() for st in trust.statements for c in st.conditions)
+            if not key.startswith("aws:") or asker.catalog.is_global_condition_key(key)
+        )
+        context = target_context(role)
+        for provider in providers:
+            action, technique = _WITH_SAML if ":saml-provider/" in provider else _WITH_WEB_IDENTITY
+            request = Request(
+                principal=provider,
+                action=action,
+                resource=role.arn,
+                context=context,
+                unknown_keys=REQUEST_KEYS | claims,
+            )
+            policies = PolicySet(resource=trust)
+            evaluation = evaluate(request, policies, catalog=asker.catalog)
+            if evaluation.decision is Decision.ALLOWED:
+                yield Edge(
+                    source=provider,
+                    target=role.arn,
+                    technique=technique,
+                    actions=(action,),
+                    decisions=(Decided(request=request, policies=policies, evaluation=evaluation),),
+                    note=FEDERATED_NOTE,
                 )

@@ -19,7 +19,8 @@ from types import MappingProxyType
 import networkx as nx
 
 from iamwarden.analysis.escalation.asking import Asker
-from iamwarden.analysis.escalation.assume_role import assume_role_edges
+from iamwarden.analysis.escalation.assume_role import assume_role_edges, federated_edges
+from iamwarden.analysis.escalation.create_role import create_role_edges
 from iamwarden.analysis.escalation.credentials import credential_edges
 from iamwarden.analysis.escalation.model import ADMIN, Decided, Edge, Fan, Node, NodeKind
 from iamwarden.analysis.escalation.passrole import passrole_edges
@@ -310,6 +311,7 @@ def build_graph(
     }
     for family in (
         assume_role_edges(asker),
+        federated_edges(asker),
         credential_edges(asker),
         passrole_edges(asker),
         takeover_edges(asker),
@@ -322,7 +324,9 @@ def build_graph(
                 found.append(item)
         found.sort(key=lambda e: order.get(e.target, len(order)))
         edges += found
-    changes = list(policy_change_edges(asker, skip=frozenset(e.source for e in admins)))
+    administrators = frozenset(e.source for e in admins)
+    edges += create_role_edges(asker, skip=administrators)
+    changes = list(policy_change_edges(asker, skip=administrators))
     edges += [e for e in changes if e.via is None or e.via == e.source]
     known = {p.arn for p in snapshot.principals()} | {c.arn for c in snapshot.compute}
     externals = [e.source for e in edges if e.source not in known]

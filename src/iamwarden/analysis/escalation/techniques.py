@@ -350,6 +350,16 @@ TAKEOVERS: tuple[Takeover, ...] = (
 _TECHNIQUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     # id, actions, summary
     ("sts-001", ("sts:AssumeRole",), "assumes the role"),
+    (
+        "iw-assume-role-with-web-identity",
+        ("sts:AssumeRoleWithWebIdentity",),
+        "presents a token of the identity provider and assumes the role",
+    ),
+    (
+        "iw-assume-role-with-saml",
+        ("sts:AssumeRoleWithSAML",),
+        "presents a SAML assertion of the identity provider and assumes the role",
+    ),
     ("iam-002", ("iam:CreateAccessKey",), "creates an access key for the user"),
     (
         "iam-003",
@@ -380,6 +390,12 @@ _TECHNIQUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "iw-set-default-policy-version",
         ("iam:SetDefaultPolicyVersion",),
         "makes an administrator version of a policy the target holds default",
+    ),
+    (
+        "iw-create-role",
+        ("iam:CreateRole", "iam:PutRolePolicy", "sts:AssumeRole"),
+        "creates a role without a permissions boundary, gives it every permission (an inline "
+        "policy or AdministratorAccess) and assumes it",
     ),
     ("iam-005", ("iam:PutRolePolicy",), "puts an inline policy"),
     ("iam-007", ("iam:PutUserPolicy",), "puts an inline policy"),
