@@ -4,7 +4,7 @@
 Generates SCANS scans of one account, each with FINDINGS findings (about a third FAIL, the
 rest PASS, with a few percent changing status from scan to scan, as in a large account
 assessed weekly), and times, in a child process (so that its peak memory, ru_maxrss, is its
-own): saving every scan through `HistoryStore.save` (SQLAlchemy Core, one transaction per
+own): saving every scan through `store.HistoryStore.save` (SQLAlchemy Core, one transaction per
 scan), listing them (`history`), and `diff previous latest` (load both scans, the look-back
 for regressions, the drift). The store is a new SQLite file in a temporary directory unless
 `--store` names another (a PostgreSQL database, which must be empty).
@@ -31,13 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from iamwarden.findings import Severity, Status
-from iamwarden.report.history import (
-    FrameworkScore,
-    ScanRecord,
-    StoredFinding,
-    diff_scans,
-    open_store,
-)
+from iamwarden.report.history import FrameworkScore, ScanRecord, StoredFinding, diff_scans
+from iamwarden.report.history.store import open_store
 
 ACCOUNT = "123456789012"
 CHECKS = [f"check_{n:02d}" for n in range(40)]

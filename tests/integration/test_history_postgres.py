@@ -52,7 +52,8 @@ def test_a_password_in_the_url_is_never_printed(postgres_server: str) -> None:
 _WRITER = """
 import sys
 from datetime import UTC, datetime
-from iamwarden.report.history import ScanRecord, open_store
+from iamwarden.report.history import ScanRecord
+from iamwarden.report.history.store import open_store
 
 with open_store(sys.argv[1]) as store:
     for minute in range(10):

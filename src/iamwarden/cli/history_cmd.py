@@ -7,6 +7,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,11 +19,9 @@ from iamwarden.fileio import read_json
 from iamwarden.findings import Severity
 from iamwarden.report.history import (
     DEFAULT_STORE_URL,
-    HistoryStore,
     ScanRecord,
     diff_scans,
     is_stored_ref,
-    open_store,
     record_from_json,
     record_of,
     render_diff_json,
@@ -30,6 +29,9 @@ from iamwarden.report.history import (
     render_history_json,
     render_history_text,
 )
+
+if TYPE_CHECKING:
+    from iamwarden.report.history.store import HistoryStore
 
 __all__ = [
     "STORE_ENV",
@@ -74,6 +76,8 @@ def _url(value: str) -> str:
 def check_store(value: str) -> None:
     """Open (create or upgrade) the store of `assess --store` before any long work, so a bad
     URL or an unreachable database is one line before the assessment starts"""
+    from iamwarden.report.history.store import open_store  # SQLAlchemy only when used
+
     with open_store(_url(value), create=True):
         pass
 
@@ -81,6 +85,8 @@ def check_store(value: str) -> None:
 def store_assessments(value: str, assessments: list[Assessment]) -> None:
     """Save each assessment as one scan of the store `assess --store` names, and say so on
     stderr"""
+    from iamwarden.report.history.store import open_store
+
     with open_store(_url(value), create=True) as store:
         for assessment in assessments:
             scan_id = store.save(record_of(assessment), stored_at=datetime.now(UTC))
@@ -134,6 +140,8 @@ def history_command(
 ) -> None:
     """List the scans saved by `assess --store`, oldest first: id, date, account, FAIL
     findings by severity and the score of each framework."""
+    from iamwarden.report.history.store import open_store
+
     with open_store(store) as opened:
         summaries = opened.scans(account=account)
     render = render_history_json if output_format == "json" else render_history_text
@@ -204,8 +212,9 @@ def diff_command(
 ) -> None:
     """Show what changed from scan A to scan B: new, regressed and resolved findings and
     the score change of each framework."""
-    needs_store = is_stored_ref(before) or is_stored_ref(after)
-    if needs_store:
+    if is_stored_ref(before) or is_stored_ref(after):
+        from iamwarden.report.history.store import open_store
+
         with open_store(store) as opened:
             old = _record(before, opened, account)
             new = _record(after, opened, account)

@@ -18,11 +18,11 @@ from iamwarden.report.history import (
     ScanRecord,
     StoredFinding,
     diff_scans,
-    open_store,
     record_of,
     render_diff_json,
     render_diff_text,
 )
+from iamwarden.report.history.store import open_store
 from iamwarden.snapshot.demo import demo_snapshot
 
 DAY = datetime(2026, 11, 1, tzinfo=UTC)

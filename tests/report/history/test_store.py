@@ -26,15 +26,8 @@ from alembic.runtime.migration import MigrationContext
 from iamwarden.analysis import Assessment
 from iamwarden.errors import StoreError
 from iamwarden.findings import Severity, Status
-from iamwarden.report.history import (
-    SCHEMA_REVISION,
-    ScanRecord,
-    StoredFinding,
-    open_store,
-    parse_store_url,
-    record_of,
-)
-from iamwarden.report.history.store import metadata
+from iamwarden.report.history import ScanRecord, StoredFinding, record_of
+from iamwarden.report.history.store import SCHEMA_REVISION, metadata, open_store, parse_store_url
 
 STORED_AT = datetime(2026, 11, 2, 8, 30, tzinfo=UTC)
 
@@ -213,7 +206,8 @@ _WRITER = textwrap.dedent(
     import sys
     from datetime import UTC, datetime
     from iamwarden.findings import Severity, Status
-    from iamwarden.report.history import ScanRecord, StoredFinding, open_store
+    from iamwarden.report.history import ScanRecord, StoredFinding
+    from iamwarden.report.history.store import open_store
 
     url, writer = sys.argv[1], sys.argv[2]
     findings = tuple(

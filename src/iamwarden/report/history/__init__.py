@@ -1,6 +1,8 @@
 """History and drift of stored assessments: a SQLite or PostgreSQL store of scans
-(`store`), the drift between two scans (`diff`) and their text and JSON renderings
-(`render`). Nothing here prints; the CLI (`assess --store`, `history`, `diff`) does."""
+(`store`: `open_store`, `HistoryStore`, `ScanSummary`), the drift between two scans (`diff`)
+and their text and JSON renderings (`render`). The store is imported from its module, not
+re-exported here, so that reading records and rendering drift do not load SQLAlchemy.
+Nothing here prints; the CLI (`assess --store`, `history`, `diff`) does."""
 
 from iamwarden.report.history.diff import Change, Drift, FindingChange, ScoreChange, diff_scans
 from iamwarden.report.history.records import (
@@ -10,38 +12,25 @@ from iamwarden.report.history.records import (
     record_from_json,
     record_of,
 )
+from iamwarden.report.history.refs import DEFAULT_STORE_URL, is_stored_ref
 from iamwarden.report.history.render import (
     render_diff_json,
     render_diff_text,
     render_history_json,
     render_history_text,
 )
-from iamwarden.report.history.store import (
-    DEFAULT_STORE_URL,
-    SCHEMA_REVISION,
-    HistoryStore,
-    ScanSummary,
-    is_stored_ref,
-    open_store,
-    parse_store_url,
-)
 
 __all__ = [
     "DEFAULT_STORE_URL",
-    "SCHEMA_REVISION",
     "Change",
     "Drift",
     "FindingChange",
     "FrameworkScore",
-    "HistoryStore",
     "ScanRecord",
-    "ScanSummary",
     "ScoreChange",
     "StoredFinding",
     "diff_scans",
     "is_stored_ref",
-    "open_store",
-    "parse_store_url",
     "record_from_json",
     "record_of",
     "render_diff_json",

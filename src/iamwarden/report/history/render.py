@@ -8,12 +8,14 @@ framework assessed nothing). Text output is for people and may change.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iamwarden.findings import Severity
 from iamwarden.report.history.diff import Change, Drift, FindingChange
 from iamwarden.report.history.records import FrameworkScore, ScanRecord
-from iamwarden.report.history.store import ScanSummary
+
+if TYPE_CHECKING:
+    from iamwarden.report.history.store import ScanSummary
 
 __all__ = [
     "HISTORY_SCHEMA_VERSION",

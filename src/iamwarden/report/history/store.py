@@ -39,20 +39,17 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from iamwarden.errors import StoreError, one_line
 from iamwarden.findings import Severity, Status
 from iamwarden.report.history.records import FrameworkScore, ScanRecord, StoredFinding
+from iamwarden.report.history.refs import DEFAULT_STORE_URL
 
 __all__ = [
-    "DEFAULT_STORE_URL",
     "SCHEMA_REVISION",
     "HistoryStore",
     "ScanSummary",
-    "is_stored_ref",
     "metadata",
     "open_store",
     "parse_store_url",
 ]
 
-DEFAULT_STORE_URL = "sqlite:///iamwarden-history.db"
-"""The store `--store` uses when given no URL: a SQLite file in the current directory"""
 SCHEMA_REVISION = "0002"
 """The newest schema revision this iamwarden knows (the head of `migrations/versions`)"""
 
@@ -170,18 +167,6 @@ def parse_store_url(value: str | None) -> URL:
             f"store `{_shown(url)}`: give sqlite:///FILE or postgresql://USER@HOST:PORT/DATABASE"
         )
     return url
-
-
-def is_stored_ref(value: str) -> bool:
-    """Whether `diff` reads `value` from the store (`latest`, `previous`, a scan id, an ISO
-    8601 date or date-time) rather than as an assessment JSON file"""
-    if value in ("latest", "previous") or value.isdigit():
-        return True
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _sqlite_engine(url: URL) -> Engine:
