@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,7 @@ _DETAIL_TYPES = {
     "AwsConsoleAction": "AWS Console Action via CloudTrail",
     "AwsCloudTrailInsight": "AWS Insight via CloudTrail",
 }
+_API_CALL = _DETAIL_TYPES["AwsApiCall"]
 # services whose EventBridge source is not `aws.` + the first label of the endpoint
 _SOURCES = {"monitoring.amazonaws.com": "aws.cloudwatch"}
 _FIELDS = frozenset(
@@ -134,6 +135,11 @@ class ExampleFailure:
         return f"{self.rule.id}: examples.{which}[{self.index}] {verb}"
 
 
+@lru_cache(maxsize=1024)
+def _source(event_source: str) -> str:
+    return _SOURCES.get(event_source) or "aws." + event_source.split(".", 1)[0]
+
+
 def envelope(record: Mapping[str, Any]) -> Mapping[str, Any]:
     """The EventBridge event for a CloudTrail record (an EventBridge event is returned as is)
 
@@ -143,15 +149,14 @@ def envelope(record: Mapping[str, Any]) -> Mapping[str, Any]:
     if "detail-type" in record:
         return record
     event_source = record.get("eventSource")
-    if isinstance(event_source, str):
-        source = _SOURCES.get(event_source) or "aws." + event_source.split(".", 1)[0]
-    else:
-        source = ""
+    event_type = record.get("eventType")
     return {
         "version": "0",
         "id": record.get("eventID"),
-        "detail-type": _DETAIL_TYPES.get(str(record.get("eventType")), _DETAIL_TYPES["AwsApiCall"]),
-        "source": source,
+        "detail-type": _DETAIL_TYPES.get(event_type, _API_CALL)
+        if isinstance(event_type, str)
+        else _API_CALL,
+        "source": _source(event_source) if isinstance(event_source, str) else "",
         "account": record.get("recipientAccountId"),
         "time": record.get("eventTime"),
         "region": record.get("awsRegion"),
@@ -225,9 +230,13 @@ class RulePack:
 
         Conditions are not decided here (see `activity.rules.alerts`).
         """
-        wrapped = envelope(event)
-        detail = wrapped.get("detail")
-        name = detail.get("eventName") if isinstance(detail, Mapping) else None
+        if "detail-type" in event:
+            wrapped = event
+            detail = event.get("detail")
+            name = detail.get("eventName") if isinstance(detail, Mapping) else None
+        else:
+            wrapped = envelope(event)
+            name = event.get("eventName")
         return [
             rule
             for rule in self.candidates(wrapped.get("source"), name)
