@@ -3,6 +3,7 @@ the text form of alerts and the closing summary"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,37 @@ def test_text_alerts_on_stdout_and_a_summary_on_stderr(tmp_path: Path) -> None:
     assert err.splitlines()[-1] == (
         "watch: 1 item seen; alerts 1 delivered, 0 pending, 0 suppressed by the rate limit"
     )
+
+
+def test_a_snapshot_decides_the_admin_condition(tmp_path: Path) -> None:
+    """The demo's deploy-bot is admin (engine): a key made for it raises the critical alert
+    decided; without the snapshot the alert is raised NOT_ASSESSED on that condition"""
+    from iamwarden.snapshot import demo_snapshot
+    from iamwarden.snapshot.jsonform import dump_snapshot
+
+    snapshot = tmp_path / "snapshot.json"
+    dump_snapshot(demo_snapshot(), snapshot)
+    folder = tmp_path / "trail"
+    write_records(
+        folder / "a.json",
+        [
+            record(
+                "CreateAccessKey",
+                source="iam.amazonaws.com",
+                params={"userName": "deploy-bot"},
+                eventID="k1",
+            )
+        ],
+    )
+
+    def admin_alert(*extra: str) -> dict[str, object]:
+        state = str(tmp_path / f"s{len(extra)}.sqlite")
+        result = CliRunner().invoke(
+            cli, ["watch", str(folder), "--once", "--format", "json", "--state", state, *extra]
+        )
+        assert result.exit_code == 0, result.stderr
+        alerts = [json.loads(line) for line in result.stdout.splitlines()]
+        return next(a for a in alerts if a["rule"] == "credentials_created_for_admin")
+
+    assert admin_alert("--snapshot", str(snapshot))["not_assessed"] == []
+    assert admin_alert()["not_assessed"] == ["target_is_admin"]
