@@ -10,9 +10,11 @@ concurrency tests rely on.
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -250,6 +252,28 @@ def test_concurrent_writers_do_not_corrupt_a_sqlite_store(tmp_path: Path) -> Non
     with engine.connect() as connection:
         assert connection.execute(sa.text("PRAGMA integrity_check")).scalar_one() == "ok"
     engine.dispose()
+
+
+def test_readers_go_on_while_a_writer_holds_the_lock(
+    tmp_path: Path, demo_assessment: Assessment
+) -> None:
+    """A writer's reserved lock (https://www.sqlite.org/lockingv3.html) does not block
+    readers: listing and loading answer at once, while a second writer waits its turn"""
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    with open_store(url, create=True) as store:
+        scan_id = store.save(record_of(demo_assessment), stored_at=STORED_AT)
+    writer = sqlite3.connect(tmp_path / "h.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("DELETE FROM scores")
+    try:
+        started = time.perf_counter()
+        with open_store(url) as store:
+            assert [s.scan_id for s in store.scans()] == [scan_id]
+            assert store.load(scan_id).scores  # the writer's change is not visible
+        assert time.perf_counter() - started < 10
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
 
 
 def test_saving_a_record_without_findings_or_scores(store_url: str) -> None:

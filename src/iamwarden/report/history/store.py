@@ -8,7 +8,8 @@ migrations in `migrations/` (one transaction, under a lock, so two processes ope
 store at once do not race); a store written by a newer iamwarden (an unknown schema
 revision) is refused. Each scan is saved in one transaction: a failure leaves nothing of it.
 
-SQLite writers are serialised with `BEGIN IMMEDIATE` and wait up to 30 s for each other.
+SQLite writers are serialised with `BEGIN IMMEDIATE` and wait up to 30 s for each other;
+readers take no lock up front (a plain `BEGIN`), so `history` goes on beside a writer.
 Tables (schema 2): `scans(id, account_id, account_alias, assessed_at, stored_at, tool_version,
 source)`, `findings(scan_id, finding_id, check_id, resource_arn, resource_type, status,
 severity, message)`, `scores(scan_id, framework, version, passed, assessed)` and Alembic's
@@ -56,6 +57,7 @@ SCHEMA_REVISION = "0002"
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _LOCK_KEY = 0x1A3_3A2D  # pg_advisory_xact_lock key held while a PostgreSQL store migrates
 _SQLITE_WAIT_SECONDS = 30
+_WRITE = "iamwarden_write"  # execution option: the transaction writes (SQLite BEGIN IMMEDIATE)
 
 
 class _UtcDateTime(sa.types.TypeDecorator[datetime]):
@@ -183,9 +185,11 @@ def _sqlite_engine(url: URL) -> Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        # INVARIANT: every transaction takes the write lock first, so concurrent writers
-        # queue (busy timeout) instead of failing on a lock upgrade
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # INVARIANT: a transaction that writes takes the write lock first, so concurrent
+        # writers queue (busy timeout) instead of failing on a lock upgrade; readers take
+        # none and go on beside a writer
+        is_write = connection.get_execution_options().get(_WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if is_write else "BEGIN")
 
     return engine
 
@@ -195,22 +199,41 @@ def _problem(error: SQLAlchemyError) -> str:
     return one_line(str(cause).strip().splitlines()[0] if str(cause).strip() else repr(cause))
 
 
-def _migrate(connection: Connection, shown: str) -> None:
-    """Create or upgrade the schema to `SCHEMA_REVISION` in the caller's transaction"""
-    if connection.dialect.name == "postgresql":
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+def _revision(connection: Connection, shown: str) -> str | None:
+    """The store's schema revision (None for an empty database), refusing a newer store and
+    a database that holds someone else's `scans` table"""
     current = MigrationContext.configure(connection).get_current_revision()
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
-    if current is not None and current not in known:
+    if current is not None and current not in _known_revisions():
         raise StoreError(
             f"store `{shown}`: schema revision `{current}` is newer than this iamwarden "
             f"knows ({SCHEMA_REVISION}): upgrade iamwarden"
         )
     if current is None and sa.inspect(connection).has_table("scans"):
         raise StoreError(f"store `{shown}`: has a `scans` table but is no iamwarden store")
-    if current != SCHEMA_REVISION:
+    return current
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+def _known_revisions() -> set[str]:
+    return {
+        script.revision
+        for script in ScriptDirectory.from_config(_alembic_config()).walk_revisions()
+    }
+
+
+def _upgrade(connection: Connection, shown: str) -> None:
+    """Create or upgrade the schema to `SCHEMA_REVISION` in the caller's (writing)
+    transaction, under PostgreSQL's advisory lock; another process may have done it since
+    the caller looked, so the revision is read again under the lock"""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    if _revision(connection, shown) != SCHEMA_REVISION:
+        config = _alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
@@ -237,10 +260,12 @@ class HistoryStore:
         """The store's URL as it may be printed (password hidden)"""
 
     @contextmanager
-    def _transaction(self) -> Iterator[Connection]:
+    def _transaction(self, *, is_write: bool = False) -> Iterator[Connection]:
         try:
-            with self._engine.begin() as connection:
-                yield connection
+            with self._engine.connect() as connection:
+                connection.execution_options(**{_WRITE: is_write})
+                with connection.begin():
+                    yield connection
         except SQLAlchemyError as error:
             raise StoreError(f"store `{self.shown}`: {_problem(error)}") from None
 
@@ -253,7 +278,7 @@ class HistoryStore:
         Raises:
             StoreError: the database refused it (nothing of the scan is kept)
         """
-        with self._transaction() as connection:
+        with self._transaction(is_write=True) as connection:
             scan_id: int = connection.execute(
                 sa.insert(scans)
                 .values(
@@ -492,7 +517,10 @@ def open_store(url: str | None, *, create: bool = False) -> Iterator[HistoryStor
     store = HistoryStore(engine, shown)
     try:
         with store._transaction() as connection:
-            _migrate(connection, shown)
+            current = _revision(connection, shown)
+        if current != SCHEMA_REVISION:
+            with store._transaction(is_write=True) as connection:
+                _upgrade(connection, shown)
         yield store
     finally:
         store.close()
