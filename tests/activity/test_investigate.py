@@ -426,6 +426,21 @@ def test_a_principal_is_investigated_like_its_key(store: ActivityStore) -> None:
     assert found.plan[0].commands[0] == "aws iam list-access-keys --user-name alice"
 
 
+def test_a_role_is_investigated_with_the_sessions_it_minted(store: ActivityStore) -> None:
+    """Role sessions roll up to the role (`activity.principals`); what they minted follows"""
+    role = f"arn:aws:iam::{B}:role/ops"
+    found = investigate(store, principal=role, days=30)
+    assert {e.account for e in found.timeline} == {B, C}
+    # deploy assumes ops back: that session is minted from the chain too (followed once)
+    assert {c.label for c in found.credentials} == {role, DEPLOY_KEY, BACKDOOR_KEY, OPS_KEY}
+    # the same session name two days later is the role too: a role is all of its sessions
+    assert any(e.access_key_id == "ASIALEGIT00000000001" for e in found.timeline)
+    assert any(
+        c.startswith("aws iam put-role-policy --role-name ops ") and c.endswith(f"# account {B}")
+        for c in found.plan[0].commands
+    )
+
+
 def test_an_unknown_key_has_no_calls_and_no_plan(store: ActivityStore) -> None:
     found = investigate(store, access_key="AKIANOBODY0000000001")
     assert found.timeline == () and found.plan == () and found.first_use is None
