@@ -24,6 +24,21 @@ def test_demo_escalations() -> None:
     assert f"{IAM}:user/deploy-bot" not in findings  # an administrator already
 
 
+def test_every_demo_escalation_carries_a_confirmed_cut() -> None:
+    failing = [
+        f for f in run_check("privilege_escalation", demo_snapshot()) if f.status is Status.FAIL
+    ]
+    assert failing
+    for finding in failing:
+        cut = finding.evidence["cut"]
+        assert cut is not None and cut["confirmed_by_engine"], finding.resource_arn
+        (statement,) = cut["policy"]["Statement"]
+        assert statement["Effect"] == "Deny" and statement["Resource"]
+        assert cut["hop"] in {h["technique"] for h in finding.evidence["path"]}
+    build = next(f for f in failing if f.resource_arn == f"{IAM}:user/build-trigger")
+    assert build.evidence["cut"]["policy"]["Statement"][0]["Action"] == ["sts:AssumeRole"]
+
+
 def test_demo_boundary_bypass() -> None:
     found = statuses(run_check("boundary_bypass", demo_snapshot()))
     assert found == {

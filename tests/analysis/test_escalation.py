@@ -115,6 +115,39 @@ def test_assume_role_is_an_edge_and_a_path_to_admin() -> None:
     assert not g.is_admin(ALICE) and g.is_admin(ADMIN_ROLE)
 
 
+def test_a_path_comes_with_a_deny_the_engine_confirms_cuts_it() -> None:
+    from iamwarden.analysis.escalation.cut import cut_path
+
+    policy = allow(["sts:AssumeRole", "s3:GetObject"], "*")
+    path = graph(users=(alice(policy),), roles=(admin_role(),)).path(ALICE)
+    assert path is not None
+    cut = cut_path(path)
+    assert cut is not None and (cut.technique, cut.source) == ("sts-001", ALICE)
+    assert cut.document["Statement"] == [
+        {
+            "Sid": "CutEscalationPath",
+            "Effect": "Deny",
+            "Action": ["sts:AssumeRole"],
+            "Resource": [ADMIN_ROLE],
+        }
+    ]
+    # the account with the Deny added has no path left, and alice keeps the rest
+    denied = user(
+        "alice",
+        inline_policies=(inline("p", document=policy), inline("cut", document=cut.document)),
+    )
+    g = graph(users=(denied,), roles=(admin_role(),))
+    assert g.path(ALICE) is None
+
+
+def test_a_hop_from_another_account_is_not_cut_in_this_one() -> None:
+    from iamwarden.analysis.escalation.cut import cut_path
+
+    partner = "arn:aws:iam::444455556666:root"
+    path = graph(roles=(admin_role(trust({"AWS": "444455556666"})),)).path(partner)
+    assert path is not None and cut_path(path) is None
+
+
 @pytest.mark.parametrize(
     ("kw", "why"),
     [
@@ -638,6 +671,7 @@ def test_public_surface() -> None:
         "assume_role",
         "create_role",
         "credentials",
+        "cut",
         "describe",
         "export",
         "graph",

@@ -8,6 +8,7 @@ from pathlib import Path as FilePath
 import click
 
 from iamwarden.analysis.escalation import ADMIN, EscalationGraph, Path, build_graph
+from iamwarden.analysis.escalation.cut import cut_path
 from iamwarden.analysis.escalation.describe import fixes, path_json, short_name
 from iamwarden.analysis.escalation.export import to_dot, to_graphml
 from iamwarden.analysis.evidence import counted
@@ -63,6 +64,10 @@ def _text(paths: list[Path]) -> str:
                 lines.append(f"      only if {clause}")
         for fix in fixes(path):
             lines.append(f"  fix: {fix}")
+        cut = cut_path(path)
+        if cut is not None:
+            statement = json.dumps(cut.document["Statement"][0])
+            lines.append(f"  or add to its policies, its boundary or an SCP: {statement}")
         lines.append("")
     return "\n".join(lines)
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from iamwarden.analysis.escalation import EscalationGraph, Path, build_graph
+from iamwarden.analysis.escalation.cut import cut_path
 from iamwarden.analysis.escalation.describe import chain, fixes, short_name
 from iamwarden.analysis.escalation.model import edge_json
 from iamwarden.analysis.permissions import Permissions
@@ -89,6 +90,7 @@ def _path_finding(ctx: CheckContext, principal: User | Role, path: Path, what: s
         conditional=path.is_conditional,
         requires_mfa=path.requires_mfa,
         fix=fixes(path),
+        cut=cut.to_json() if (cut := cut_path(path)) is not None else None,
     )
     if mfa:
         return replace(finding, severity=Severity.HIGH)

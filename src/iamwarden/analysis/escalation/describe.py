@@ -1,6 +1,6 @@
 """Paths and edges as short text and plain data, shared by the checks and the CLI
 
-Knows nothing of renderers; decides nothing.
+Knows nothing of renderers; decides nothing itself (a path's cut is `cut`'s).
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from iamwarden.analysis.escalation.cut import cut_path
 from iamwarden.analysis.escalation.graph import Path
 from iamwarden.analysis.escalation.model import ADMIN, Edge, edge_json
 
@@ -51,4 +52,5 @@ def path_json(path: Path) -> dict[str, Any]:
         "requires_mfa": path.requires_mfa,
         "hops": [edge_json(h) for h in path.hops],
         "fix": fixes(path),
+        "cut": cut.to_json() if (cut := cut_path(path)) is not None else None,
     }
