@@ -153,6 +153,29 @@ def test_the_store_url_may_come_from_the_environment(
     assert len(_json(run("history", "--format", "json"))["scans"]) == 2
 
 
+def test_a_bare_store_uses_the_environment_else_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--store` alone, before another option or last; $IAMWARDEN_STORE names the store but
+    never asks for storing by itself"""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("IAMWARDEN_STORE", raising=False)
+    result = run("assess", "--demo", "--store", "-o", "/dev/null")
+    assert result.exit_code == 0, result.output
+    assert "stored scan 1 of account 210987654321 in sqlite:///iamwarden-history.db" in (
+        result.stderr
+    )
+    assert (tmp_path / "iamwarden-history.db").is_file()
+    env_store = tmp_path / "env.db"
+    monkeypatch.setenv("IAMWARDEN_STORE", str(env_store))
+    assert run("assess", "--demo", "-o", "/dev/null").exit_code == 0
+    assert not env_store.exists()
+    result = run("assess", "--demo", "-o", "/dev/null", "--store")
+    assert result.exit_code == 0, result.output
+    assert f"in sqlite:///{env_store}" in result.stderr
+    assert len(_json(run("history", "--format", "json"))["scans"]) == 1
+
+
 def test_org_mode_stores_each_account(tmp_path: Path) -> None:
     """Two member accounts (both the demo account's data): two scans, one per assessment"""
     url = f"sqlite:///{tmp_path / 'org.db'}"
