@@ -441,6 +441,47 @@ def test_a_role_is_investigated_with_the_sessions_it_minted(store: ActivityStore
     )
 
 
+def test_a_root_key_is_deactivated_as_the_root_user(tmp_path: Path) -> None:
+    """IAM User Guide, "Access keys for the root user": the root user manages its own keys;
+    there is no user name to give and no policy to attach to it"""
+    root = {"type": "Root", "arn": f"arn:aws:iam::{A}:root", "accountId": A}
+    records = [
+        _call(
+            "ListBuckets",
+            "2026-03-01T10:00:00Z",
+            source="s3.amazonaws.com",
+            account=A,
+            key="AKIAROOT000000000001",
+            arn=f"arn:aws:iam::{A}:root",
+        ),
+        _call(
+            "GetSessionToken",
+            "2026-03-01T10:01:00Z",
+            source="sts.amazonaws.com",
+            account=A,
+            key="AKIAROOT000000000001",
+            arn=f"arn:aws:iam::{A}:root",
+            response={"credentials": {"accessKeyId": "ASIAROOT000000000001"}},
+        ),
+    ]
+    for found in records:
+        found["userIdentity"] = {**root, "accessKeyId": "AKIAROOT000000000001"}
+    write_records(tmp_path / "root.json", records)
+    with open_store(None) as store:
+        ingest_files(store, list(find_files([tmp_path / "root.json"])))
+        found = investigate(store, access_key="AKIAROOT000000000001")
+    assert found.owners == (f"arn:aws:iam::{A}:root",)
+    deactivate, *_, delete, _ = (s.commands for s in found.plan)
+    assert deactivate == (
+        "aws iam update-access-key --access-key-id AKIAROOT000000000001 --status Inactive"
+        "  # signed in as the root user",
+    )
+    assert delete == (
+        "aws iam delete-access-key --access-key-id AKIAROOT000000000001"
+        "  # signed in as the root user",
+    )
+
+
 def test_an_unknown_key_has_no_calls_and_no_plan(store: ActivityStore) -> None:
     found = investigate(store, access_key="AKIANOBODY0000000001")
     assert found.timeline == () and found.plan == () and found.first_use is None

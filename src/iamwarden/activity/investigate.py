@@ -435,6 +435,8 @@ def _plan(
     delete first; review; rotate dependants; delete; move the workload to roles"""
     users = sorted({u for u in owners if ":user/" in u})
     is_root = any(o.endswith(":root") for o in owners)
+    # the key's user when the records name none (and it is not the root user's key)
+    key_users = users or ([] if is_root else ["<user>"])
     deactivate: list[str] = []
     if kind == "access-key":
         if is_root:
@@ -442,7 +444,7 @@ def _plan(
                 f"aws iam update-access-key --access-key-id {_q(subject)} --status Inactive"
                 "  # signed in as the root user"
             )
-        for user in users or ["<user>"]:
+        for user in key_users:
             name = user.rsplit("/", 1)[-1]
             deactivate.append(
                 f"aws iam update-access-key --user-name {_q(name)} --access-key-id "
@@ -458,7 +460,9 @@ def _plan(
             for k in keys
             if k.startswith("AKIA")
         )
-        deactivate.append(f"aws iam delete-login-profile --user-name {_q(name)}")
+        deactivate.append(
+            f"aws iam delete-login-profile --user-name {_q(name)}  # disables console sign-in"
+        )
     # the sessions already minted outlive the key: deny tokens issued before now
     revoke_roles = sorted(
         {
@@ -479,7 +483,7 @@ def _plan(
             f"AWSRevokeOlderSessions --policy-document {_q(policy)}  # account {account}"
         )
     if any(c.minted_by in ("GetSessionToken", "GetFederationToken") for c in credentials):
-        for user in users or ["<user>"]:
+        for user in key_users:
             name = user.rsplit("/", 1)[-1]
             deactivate.append(
                 f"aws iam put-user-policy --user-name {_q(name)} --policy-name "
@@ -533,7 +537,12 @@ def _plan(
             for c in commands
         )
     if kind == "access-key":
-        for user in users or ["<user>"]:
+        if is_root:
+            remove.append(
+                f"aws iam delete-access-key --access-key-id {_q(subject)}"
+                "  # signed in as the root user"
+            )
+        for user in key_users:
             name = user.rsplit("/", 1)[-1]
             remove.append(
                 f"aws iam delete-access-key --user-name {_q(name)} --access-key-id {_q(subject)}"
