@@ -29,7 +29,7 @@ import resource
 import sys
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 from iamwarden.activity.rules import alerts_for, envelope, load_builtin_pack
 
@@ -230,7 +230,7 @@ def _peer(records: list[dict[str, Any]]) -> tuple[float, int]:
     began = time.perf_counter()
     for event in events:
         for rule, pattern in reference:
-            if pattern.matches_event(event):
+            if pattern.matches_event(cast(Any, event)):
                 hits[rule.id] += 1
     seconds = time.perf_counter() - began
     ours: Counter[str] = Counter(rule.id for r in records for rule in pack.match(r))
