@@ -15,6 +15,7 @@ Importing it loads no data and opens no database.
 from iamwarden.activity.calls import (
     RecordedCall,
     UnmappedEvent,
+    calls_by_principal,
     recorded_calls,
     unmapped_events,
     window,
@@ -34,7 +35,6 @@ from iamwarden.activity.ingest import (
     IngestReport,
     ingest_files,
 )
-from iamwarden.activity.investigate import Investigation, investigate
 from iamwarden.activity.mapping import (
     EventMapper,
     EventMapping,
@@ -66,7 +66,6 @@ __all__ = [
     "IngestProblem",
     "IngestProgress",
     "IngestReport",
-    "Investigation",
     "Layout",
     "MappedAction",
     "MappingSource",
@@ -79,12 +78,12 @@ __all__ = [
     "UnusedService",
     "Verification",
     "call_requests",
+    "calls_by_principal",
     "decide",
     "find_files",
     "generate_policy",
     "generated_policy_set",
     "ingest_files",
-    "investigate",
     "is_s3_url",
     "list_principals",
     "load_mapper",
