@@ -15,7 +15,6 @@ Importing it loads no data and opens no database.
 from iamwarden.activity.calls import (
     RecordedCall,
     UnmappedEvent,
-    calls_by_principal,
     recorded_calls,
     unmapped_events,
     window,
@@ -78,7 +77,6 @@ __all__ = [
     "UnusedService",
     "Verification",
     "call_requests",
-    "calls_by_principal",
     "decide",
     "find_files",
     "generate_policy",
