@@ -199,3 +199,31 @@ def test_export_to_an_unwritable_place_fails_before_work(tmp_path: Path) -> None
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert _run("rules", "export").exit_code == 2  # --format is required
+
+
+def _laughs(levels: int = 8) -> str:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, levels + 1):
+        refs = ",".join(f"*a{level - 1}" for _ in range(9))
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    return "\n".join(lines) + "\nrules: *a8\n"
+
+
+def test_hostile_rule_files_and_trails_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    """fileio's limits hold for rule files (YAML alias bomb, deep nesting) and CloudTrail
+    files (deep nesting): one located line, no traceback"""
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(_laughs(), encoding="utf-8")
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    trail = tmp_path / "deep.json"
+    trail.write_text('{"Records": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    for args, expected in (
+        (("rules", "list", "--rules", str(bomb)), "line "),
+        (("rules", "list", "--rules", str(deep)), "nested too deeply"),
+        (("rules", "test", str(trail)), "nested too deeply"),
+    ):
+        result = _run(*args)
+        assert result.exit_code == 2, result.output
+        (line,) = result.stderr.strip().splitlines()
+        assert expected in line and "Traceback" not in result.output
