@@ -45,7 +45,8 @@ def render_organization_html(
     style = asset_text("report.css")
     csp = f"default-src 'none'; base-uri 'none'; form-action 'none'; style-src {csp_hash(style)}"
     assessed = [a for a in org.accounts if a.assessment is not None]
-    totals = {s: sum(a.failures_by_severity[s] for a in assessed) for s in _SHOWN}
+    counts = {a.account_id: a.failures_by_severity for a in assessed}  # each computed once
+    totals = {s: sum(c[s] for c in counts.values()) for s in _SHOWN}
     first = assessed[0].assessment if assessed else None
     names = [view.framework.name for view in first.views] if first is not None else []
     return (
@@ -59,6 +60,7 @@ def render_organization_html(
             style=Markup(style),  # our own file, hashed into the CSP
             severities=_SHOWN,
             totals=totals,
+            counts=counts,
             assessed=len(assessed),
             worst=[(a, links[a.account_id]) for a in org.worst_accounts()],
             spreads=org.checks_across_accounts(),
