@@ -176,3 +176,18 @@ def test_match_accepts_records_and_eventbridge_events() -> None:
 
 def test_an_empty_pack_matches_nothing() -> None:
     assert RulePack([]).match({"eventName": "StopLogging"}) == []
+
+
+def test_odd_field_types_fall_back_to_every_rule() -> None:
+    """An event name or source that is an array is matched element by element, as
+    EventBridge does, so the index cannot skip rules for it"""
+    pack = load_builtin_pack()
+    odd = {"eventSource": "iam.amazonaws.com", "eventName": ["ListUsers", "DeactivateMFADevice"]}
+    assert [r.id for r in pack.match(odd)] == ["mfa_deactivated"]
+    wrapped = {
+        "source": ["aws.iam"],
+        "detail-type": "x",
+        "detail": {"eventName": "DeactivateMFADevice"},
+    }
+    assert [r.id for r in pack.match(wrapped)] == ["mfa_deactivated"]
+    assert pack.match({"eventSource": 3, "eventName": {"a": 1}}) == []

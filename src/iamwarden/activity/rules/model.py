@@ -213,12 +213,15 @@ class RulePack:
 
     def candidates(self, source: Any, name: Any) -> tuple[Rule, ...]:
         """The rules an event of this EventBridge `source` and `detail.eventName` is tested
-        against (the others cannot match it), sorted by id"""
+        against (the others cannot match it), sorted by id; every rule when either is not a
+        string (an array matches a pattern element by element)"""
+        if not (isinstance(source, str) and isinstance(name, str | None)):
+            return self.rules
         key = (source, name)
         found = self._candidates.get(key)
         if found is None:
-            by_name = self._by_name.get(name, ()) if isinstance(name, str) else ()
-            by_source = self._by_source.get(source, ()) if isinstance(source, str) else ()
+            by_name = self._by_name.get(name, ()) if name is not None else ()
+            by_source = self._by_source.get(source, ())
             found = tuple(sorted({*by_name, *by_source, *self._everywhere}, key=lambda r: r.id))
             if len(self._candidates) < _CANDIDATE_CACHE:
                 self._candidates[key] = found
