@@ -57,6 +57,13 @@ def test_without_framework_the_report_is_cis_v3_alone():
     assert any(line.startswith("- CIS Benchmark: 1.4 ") for line in lines)
 
 
+def test_a_single_non_cis_framework_names_its_requirements_by_name():
+    result = run("assess", "--quiet", "--demo", "--framework", "soc2")
+    lines = result.output.splitlines()
+    assert any(line.startswith("- SOC 2 (IAM): CC6.1 ") for line in lines)
+    assert not any(line.startswith("- CIS Benchmark:") for line in lines)
+
+
 def test_json_lists_each_framework_table():
     result = run(
         "assess",

@@ -25,7 +25,13 @@ from iamwarden.report.groups import (
     finding_groups,
     muted_controls,
 )
-from iamwarden.report.text import SEVERITY_SECTIONS, TITLE, header_fields, view_score_text
+from iamwarden.report.text import (
+    SEVERITY_SECTIONS,
+    TITLE,
+    header_fields,
+    requirement_label,
+    view_score_text,
+)
 
 __all__ = ["render_terminal"]
 
@@ -133,7 +139,7 @@ def render_terminal(assessment: Assessment, console: Console) -> None:
                 _code(console, "Policy", remediation.policy)
             views = assessment.views
             for view in views:
-                label = "CIS Benchmark" if len(views) == 1 else view.framework.name
+                label = requirement_label(view, views)
                 for requirement in view.framework.requirements_for(group.spec.id):
                     _hanging(console, f"  {label}: ", f"{requirement.id} ({requirement.title})")
     summary = assessment.summary

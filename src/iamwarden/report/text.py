@@ -17,7 +17,14 @@ from iamwarden.report.groups import (
     muted_controls,
 )
 
-__all__ = ["SEVERITY_SECTIONS", "header_fields", "render_text", "score_text", "view_score_text"]
+__all__ = [
+    "SEVERITY_SECTIONS",
+    "header_fields",
+    "render_text",
+    "requirement_label",
+    "score_text",
+    "view_score_text",
+]
 
 TITLE = "IAM Security Assessment Report"
 SEVERITY_SECTIONS = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
@@ -29,6 +36,14 @@ def view_score_text(view: ComplianceView) -> str:
     score = view.score
     shown = f"{round(score * 100)}%" if score is not None else "n/a"
     return f"{shown} ({view.framework.name})"
+
+
+def requirement_label(view: ComplianceView, views: tuple[ComplianceView, ...]) -> str:
+    """How a finding names its requirements in `view`: `CIS Benchmark` when a CIS version is
+    the only framework (the report's historic shape), else the framework's name"""
+    if len(views) == 1 and view.framework.id.startswith("cis-"):
+        return "CIS Benchmark"
+    return view.framework.name
 
 
 def score_text(assessment: Assessment) -> str:
@@ -65,7 +80,7 @@ def _group_lines(group: FindingGroup, views: tuple[ComplianceView, ...]) -> Iter
     if remediation.policy:
         yield f"  Policy: {remediation.policy}"
     for view in views:
-        label = "CIS Benchmark" if len(views) == 1 else view.framework.name
+        label = requirement_label(view, views)
         for requirement in view.framework.requirements_for(group.spec.id):
             yield f"- {label}: {requirement.id} ({requirement.title})"
 
