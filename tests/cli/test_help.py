@@ -98,5 +98,16 @@ def test_every_iamwarden_command_a_check_remediation_names_exists() -> None:
         for word in words.split():
             if not isinstance(command, click.Group):
                 break  # the rest are the command's arguments
-            assert word in command.commands, f"`iamwarden {words}` does not exist"
-            command = command.commands[word]
+            found = command.get_command(click.Context(command), word)
+            assert found is not None, f"`iamwarden {words}` does not exist"
+            command = found
+
+
+def test_every_command_loads_under_its_own_name() -> None:
+    ctx = click.Context(cli)
+    names = cli.list_commands(ctx)
+    assert {"assess", "lint", "simulate", "who-can"} <= set(names)
+    for name in names:
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.name == name
+    assert cli.get_command(ctx, "no-such-command") is None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
-from functools import cache
+from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -16,16 +17,43 @@ from iamwarden.runtime import tune_garbage_collector
 __all__ = ["cli", "main"]
 
 
+# name -> (module of iamwarden.cli, attribute): a command's module is imported only when
+# the command runs (or help lists it), so `iamwarden lint` never loads boto3 or DuckDB
+_COMMANDS: Mapping[str, tuple[str, str]] = {
+    "access": ("access_cmd", "access_command"),
+    "activity": ("activity_cmd", "activity"),
+    "assess": ("assess_cmd", "assess_command"),
+    "check": ("check_cmd", "check"),
+    "checks": ("checks_cmd", "checks"),
+    "collect": ("collect_cmd", "collect"),
+    "diff": ("history_cmd", "diff_command"),
+    "history": ("history_cmd", "history_command"),
+    "lint": ("lint_cmd", "lint"),
+    "paths": ("paths_cmd", "paths"),
+    "permissions": ("permissions_cmd", "permissions_command"),
+    "rules": ("rules_cmd", "rules"),
+    "simulate": ("simulate_cmd", "simulate"),
+    "snapshot": ("snapshot_cmd", "snapshot"),
+    "watch": ("watch_cmd", "watch_command"),
+    "who-can": ("who_can_cmd", "who_can_command"),
+}
+
+
 class _Group(click.Group):
-    """Loads its commands on first use; turns iamwarden's errors into one line and exit code 2"""
+    """Loads each command's module on first use; turns iamwarden's errors into one line and
+    exit code 2"""
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        _register()
-        return super().get_command(ctx, cmd_name)
+        found = _COMMANDS.get(cmd_name)
+        if found is None:
+            return None
+        module, attribute = found
+        command = getattr(importlib.import_module(f"iamwarden.cli.{module}"), attribute)
+        assert isinstance(command, click.Command)
+        return command
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        _register()
-        return super().list_commands(ctx)
+        return sorted(_COMMANDS)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -53,47 +81,6 @@ Exit codes (every command):
 @click.version_option(__version__, prog_name="iamwarden")
 def cli() -> None:
     """Assess and harden AWS IAM."""
-
-
-@cache
-def _register() -> None:
-    from iamwarden.cli import (
-        access_cmd,
-        activity_cmd,
-        assess_cmd,
-        check_cmd,
-        checks_cmd,
-        collect_cmd,
-        history_cmd,
-        lint_cmd,
-        paths_cmd,
-        permissions_cmd,
-        rules_cmd,
-        simulate_cmd,
-        snapshot_cmd,
-        watch_cmd,
-        who_can_cmd,
-    )
-
-    for command in (
-        access_cmd.access_command,
-        activity_cmd.activity,
-        assess_cmd.assess_command,
-        check_cmd.check,
-        checks_cmd.checks,
-        collect_cmd.collect,
-        history_cmd.diff_command,
-        history_cmd.history_command,
-        lint_cmd.lint,
-        paths_cmd.paths,
-        permissions_cmd.permissions_command,
-        rules_cmd.rules,
-        simulate_cmd.simulate,
-        snapshot_cmd.snapshot,
-        watch_cmd.watch_command,
-        who_can_cmd.who_can_command,
-    ):
-        cli.add_command(command)
 
 
 def main() -> None:

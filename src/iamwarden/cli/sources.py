@@ -7,16 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from iamwarden.aws import collect_account, open_access
-from iamwarden.aws.session import AwsTarget, CollectOptions
-from iamwarden.cli.progress import live_progress
 from iamwarden.errors import InputError
 from iamwarden.policy.arn import is_region_name
 from iamwarden.snapshot import Snapshot, read_snapshot
+
+if TYPE_CHECKING:  # live collection loads boto3: only when a command goes live
+    from iamwarden.aws.session import AwsTarget, CollectOptions
 
 __all__ = ["collect_live", "live_options", "live_request", "load_source", "source_options"]
 
@@ -123,6 +123,8 @@ def _live_values() -> dict[str, Any]:
 
 def live_request(**options: Any) -> tuple[AwsTarget, CollectOptions]:
     """The live target and collect options given on the current command line"""
+    from iamwarden.aws.session import AwsTarget, CollectOptions
+
     values = _live_values()
     regions = [
         *values.get("region", ()),
@@ -203,6 +205,9 @@ def load_source(
 
 def collect_live(*, quiet: bool = False) -> Snapshot:
     """Collect the account named by the live options of the current command"""
+    from iamwarden.aws import collect_account, open_access
+    from iamwarden.cli.progress import live_progress
+
     target, options = live_request()
     with live_progress(quiet=quiet) as progress:
         access = open_access(target, home_region=options.home_region)
