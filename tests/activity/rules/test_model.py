@@ -191,3 +191,9 @@ def test_odd_field_types_fall_back_to_every_rule() -> None:
     }
     assert [r.id for r in pack.match(wrapped)] == ["mfa_deactivated"]
     assert pack.match({"eventSource": 3, "eventName": {"a": 1}}) == []
+
+
+def test_ids_are_matched_whole() -> None:
+    """A technique id with a trailing newline or suffix is not an ATT&CK id"""
+    assert "is not a valid mitre id" in str(_error(GOOD.replace("[T1098.001]", '["T1098\\n"]')))
+    assert "must be snake_case" in str(_error(GOOD.replace("id: key_created", "id: key_created-2")))

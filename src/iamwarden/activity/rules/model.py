@@ -39,7 +39,6 @@ from iamwarden.findings import Severity
 from iamwarden.policy.sources import Located, located_yaml
 
 __all__ = [
-    "ConditionKind",
     "ExampleFailure",
     "Rule",
     "RuleError",
@@ -50,9 +49,9 @@ __all__ = [
     "parse_rules",
 ]
 
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_MITRE = re.compile(r"^T\d{4}(\.\d{3})?$")
-_CIS = re.compile(r"^4\.\d{1,2}$")
+_ID = re.compile(r"[a-z][a-z0-9_]*")
+_MITRE = re.compile(r"T\d{4}(\.\d{3})?")
+_CIS = re.compile(r"4\.\d{1,2}")
 _DETAIL_TYPES = {
     "AwsApiCall": "AWS API Call via CloudTrail",
     "AwsConsoleSignIn": "AWS Console Sign In via CloudTrail",
@@ -305,7 +304,7 @@ class _Reader:
             return ()
         found: list[str] = []
         for i, item in enumerate(value):
-            if not isinstance(item, str) or not shape.match(item):
+            if not isinstance(item, str) or not shape.fullmatch(item):
                 self.fail(f"{where}.{key}[{i}]", f"`{item}` is not a valid {key} id")
             else:
                 found.append(item)
@@ -333,7 +332,7 @@ class _Reader:
         for key in sorted(set(raw) - _FIELDS):
             self.fail(f"{where}.{key}", f"unknown field `{key}`")
         rule_id = raw.get("id")
-        if not isinstance(rule_id, str) or not _ID.match(rule_id):
+        if not isinstance(rule_id, str) or not _ID.fullmatch(rule_id):
             self.fail(f"{where}.id", f"`id` must be snake_case, not `{rule_id}`")
         severity = raw.get("severity")
         try:
