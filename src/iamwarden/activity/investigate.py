@@ -181,18 +181,24 @@ CREATE OR REPLACE TEMP TABLE investigate_creds (
     valid_from TIMESTAMP, valid_until TIMESTAMP, depth INTEGER
 )"""
 
-# every event made with a followed credential, once (the shallowest credential wins)
-_MATCHED = """
-SELECT * FROM (
-    SELECT e.rowid AS event_row, c.label, c.depth, e.*
-    FROM events e JOIN investigate_creds c ON e.access_key_id = c.access_key_id
+# the rows of `{table}` (`events`, or the minting calls) made with a followed credential (of
+# `{creds}`), once each (the shallowest credential wins): only the join columns are read, so
+# the scan stays narrow; the full rows are fetched by row id afterwards (ten times faster
+# than joining whole rows)
+_MATCHED_ROWS = """
+SELECT event_row, label, depth FROM (
+    SELECT e.{row} AS event_row, c.label, c.depth, e.event_time
+    FROM {table} e JOIN {creds} c ON e.access_key_id = c.access_key_id
     UNION ALL
-    SELECT e.rowid, c.label, c.depth, e.* FROM events e JOIN investigate_creds c
+    SELECT e.{row}, c.label, c.depth, e.event_time FROM {table} e JOIN {creds} c
         ON e.identity_arn = c.session_arn
         AND e.event_time >= c.valid_from AND e.event_time < c.valid_until
     UNION ALL
-    SELECT e.rowid, c.label, c.depth, e.* FROM events e JOIN investigate_creds c
-        ON e.principal_arn = c.principal_arn OR e.identity_arn = c.principal_arn
+    SELECT e.{row}, c.label, c.depth, e.event_time FROM {table} e JOIN {creds} c
+        ON e.principal_arn = c.principal_arn
+    UNION ALL
+    SELECT e.{row}, c.label, c.depth, e.event_time FROM {table} e JOIN {creds} c
+        ON e.identity_arn = c.principal_arn
 )
 WHERE event_time >= $since AND event_time < $until
 QUALIFY row_number() OVER (PARTITION BY event_row ORDER BY depth, label) = 1
@@ -221,17 +227,16 @@ def _minted(
     store: ActivityStore, since: datetime, until: datetime, depth: int
 ) -> list[tuple[Any, ...]]:
     """Successful minting calls (and CreateAccessKey) made with credentials at `depth`"""
-    names = ", ".join(f"'{n}'" for n in (*MINTING_EVENTS, "CreateAccessKey"))
+    rows = _MATCHED_ROWS.format(
+        table="investigate_mints",
+        row="event_row",
+        creds="(SELECT * FROM investigate_creds WHERE depth = $depth)",
+    )
     return store.connection.execute(
         f"""
-        SELECT event_name, event_time, label, recipient_account_id,
-            json_extract_string(response_elements, '$.credentials.accessKeyId'),
-            coalesce(json_extract_string(response_elements, '$.assumedRoleUser.arn'),
-                     json_extract_string(response_elements, '$.federatedUser.arn')),
-            json_extract_string(response_elements, '$.accessKey.accessKeyId'),
-            TRY_CAST(json_extract_string(request_parameters, '$.durationSeconds') AS BIGINT)
-        FROM ({_MATCHED})
-        WHERE depth = $depth AND error_code IS NULL AND event_name IN ({names})
+        SELECT event_name, event_time, label, recipient_account_id, new_key, new_arn,
+            created_key, duration
+        FROM investigate_mints e JOIN ({rows}) m USING (event_row)
         ORDER BY event_time, event_id
         """,
         {"since": since, "until": until, "depth": depth},
@@ -243,6 +248,24 @@ def _expand(
 ) -> tuple[Credential, ...]:
     """The seed and every credential minted from it, recursively (cycle-guarded)"""
     store.connection.execute(_CREDS_DDL)
+    names = ", ".join(f"'{n}'" for n in (*MINTING_EVENTS, "CreateAccessKey"))
+    store.connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE investigate_mints AS
+        SELECT rowid AS event_row, event_id, event_time, event_name, recipient_account_id,
+            access_key_id, identity_arn, principal_arn,
+            json_extract_string(response_elements, '$.credentials.accessKeyId') AS new_key,
+            coalesce(json_extract_string(response_elements, '$.assumedRoleUser.arn'),
+                     json_extract_string(response_elements, '$.federatedUser.arn')) AS new_arn,
+            json_extract_string(response_elements, '$.accessKey.accessKeyId') AS created_key,
+            TRY_CAST(json_extract_string(request_parameters, '$.durationSeconds') AS BIGINT)
+                AS duration
+        FROM events
+        WHERE error_code IS NULL AND event_name IN ({names})
+            AND event_time >= $since AND event_time < $until
+        """,
+        {"since": since, "until": until},
+    )
     found = [seed]
     seen = {seed.label}
     _insert(store, found)
@@ -299,8 +322,11 @@ def _user_name(arn: str | None) -> str | None:
 def _collect(store: ActivityStore, since: datetime, until: datetime) -> None:
     """Every matched event, once, into the temporary table `investigate_events` (the timeline
     and each breakdown read it instead of joining the store again)"""
+    rows = _MATCHED_ROWS.format(table="events", row="rowid", creds="investigate_creds")
     store.connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE investigate_events AS {_MATCHED}",
+        "CREATE OR REPLACE TEMP TABLE investigate_events AS "
+        f"SELECT m.event_row, m.label, m.depth, e.* FROM events e JOIN ({rows}) m "
+        "ON e.rowid = m.event_row",
         {"since": since, "until": until},
     )
 
@@ -640,6 +666,7 @@ def investigate(
     assert subject is not None
     store.connection.execute("DROP TABLE IF EXISTS investigate_creds")
     store.connection.execute("DROP TABLE IF EXISTS investigate_events")
+    store.connection.execute("DROP TABLE IF EXISTS investigate_mints")
     return Investigation(
         subject=subject,
         kind=kind,
