@@ -12,7 +12,8 @@ of its own (peak memory is the child's ru_maxrss):
      commits and a JSON lines sink; beside it, the bare pack (`alerts_for` on every record, no
      state, no sink).
 
-Run: python -m benchmarks.investigate [--events 1000000] [--watch-events 200000]
+Run: python -m benchmarks.investigate [--events 1000000] [--watch-events 200000] [--keep DIR]
+(`--keep` generates and ingests into DIR once and reuses them; `--watch-events 0` skips 3)
 """
 
 from __future__ import annotations
@@ -217,6 +218,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--watch-events", type=int, default=200_000)
+    parser.add_argument("--keep", type=Path, help="generate and ingest into (and reuse) DIR")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -226,19 +228,20 @@ def main() -> None:
     import duckdb
 
     with tempfile.TemporaryDirectory(prefix="iamwarden-bench-") as scratch:
-        root = Path(scratch)
-        logs = root / "logs"
-        began = time.perf_counter()
-        generate(logs, args.events)
-        calls = leak(logs)
-        print(
-            f"generated {args.events:,} events and a leaked key's {calls:,} calls in 3 accounts "
-            f"in {time.perf_counter() - began:.1f} s; duckdb {duckdb.__version__}, "
-            f"python {sys.version.split()[0]}"
-        )
-        db = root / "bench.duckdb"
-        ingest = _run("ingest", logs, db)
-        print(f"ingest: {ingest['events']:,} events in {ingest['seconds']:.1f} s")
+        root = args.keep or Path(scratch)
+        logs = root / f"logs-{args.events}"
+        db = root / f"bench-{args.events}.duckdb"
+        print(f"duckdb {duckdb.__version__}, python {sys.version.split()[0]}")
+        if not db.is_file():
+            began = time.perf_counter()
+            generate(logs, args.events)
+            calls = leak(logs)
+            print(
+                f"generated {args.events:,} events and a leaked key's {calls:,} calls in 3 "
+                f"accounts in {time.perf_counter() - began:.1f} s"
+            )
+            ingest = _run("ingest", logs, db)
+            print(f"ingest: {ingest['events']:,} events in {ingest['seconds']:.1f} s")
         found = _run("investigate", logs, db)
         print(
             f"investigate: {found['calls']:,} calls of {found['credentials']} credentials in "
@@ -252,9 +255,11 @@ def main() -> None:
             f"peer (one query of the key's own calls, nothing followed): {peer['calls']:,} "
             f"calls in {peer['seconds']:.2f} s; peak {peer['peak'] / 2**20:,.0f} MiB"
         )
-        small = root / "watch-logs"
+        if not args.watch_events:
+            return
+        small = Path(scratch) / "watch-logs"
         generate(small, args.watch_events, seed=11)
-        state = root / "watch.sqlite"
+        state = Path(scratch) / "watch.sqlite"
         watched = _run("watch", small, state)
         print(
             f"watch --once: {watched['events']:,} events, {watched['alerts']:,} alerts "
