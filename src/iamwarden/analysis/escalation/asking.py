@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from iamwarden.analysis.escalation.model import FAN_MIN, Decided, Edge, Fan
 from iamwarden.analysis.permissions import MFA_KEYS, Permissions
-from iamwarden.analysis.principals import PrincipalPolicies, entity_policies, organization_levels
+from iamwarden.analysis.principals import PrincipalPolicies, entity_policies, in_organization
 from iamwarden.errors import InputError
 from iamwarden.policy import (
     Catalog,
@@ -109,9 +109,7 @@ class Asker:
         self.snapshot = snapshot
         self.catalog = catalog
         self.permissions = permissions
-        self._scps, self._rcps = organization_levels(snapshot)
-        org = snapshot.organization
-        self._is_management = org is not None and org.management_account_id == snapshot.account.id
+        self._organization = in_organization(snapshot, PolicySet())
         self._own: dict[str, PrincipalPolicies] = {}
         self._sets: dict[str, PolicySet] = {}
         self._requests: dict[str, Request] = {}
@@ -145,8 +143,12 @@ class Asker:
     def with_organization(self, policies: PolicySet) -> PolicySet:
         """`policies` with the account's SCPs and RCPs (and whether it is the management
         account, whose principals no SCP restricts)"""
+        found = self._organization
         return replace(
-            policies, scps=self._scps, rcps=self._rcps, is_management_account=self._is_management
+            policies,
+            scps=found.scps,
+            rcps=found.rcps,
+            is_management_account=found.is_management_account,
         )
 
     def trust(self, role: Role) -> Policy | None:

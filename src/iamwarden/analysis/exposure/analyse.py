@@ -30,7 +30,7 @@ from iamwarden.analysis.exposure.model import (
     SkippedPolicy,
 )
 from iamwarden.analysis.exposure.zone import ZoneOfTrust
-from iamwarden.analysis.principals import organization_levels
+from iamwarden.analysis.principals import in_organization
 from iamwarden.errors import PolicySyntaxError
 from iamwarden.policy import AccessLevel, Catalog, Policy, PolicyKind, PolicySet, parse_policy
 from iamwarden.policy.arn import try_parse_arn
@@ -106,14 +106,10 @@ def analyse_exposure(snapshot: Snapshot, zone: ZoneOfTrust, catalog: Catalog) ->
     check the source account is `trust`'s question. Exposures are sorted by resource,
     reach and principal.
     """
-    scps_rcps = organization_levels(snapshot)
-    org = snapshot.organization
+    # the resource side: RCPs (an outside principal's SCPs are its own Organization's)
     organization = None
-    if org is not None:
-        organization = PolicySet(
-            rcps=scps_rcps[1],
-            is_management_account=org.management_account_id == snapshot.account.id,
-        )
+    if snapshot.organization is not None:
+        organization = dataclasses.replace(in_organization(snapshot, PolicySet()), scps=None)
     exposures: list[Exposure] = []
     skipped: list[SkippedPolicy] = []
     inside: list[str] = []
