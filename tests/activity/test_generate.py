@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from iamwarden.activity import find_files, ingest_files, list_principals, open_store
-from iamwarden.activity.calls import recorded_calls, unmapped_events
+from iamwarden.activity.calls import calls_by_principal, recorded_calls, unmapped_events
 from iamwarden.activity.generate import (
     GenerateOptions,
     generate_policy,
@@ -14,7 +14,8 @@ from iamwarden.activity.generate import (
     verify,
 )
 from iamwarden.activity.mapping import load_mapper
-from iamwarden.policy import PolicySet, parse_policy
+from iamwarden.activity.requests import call_requests, decide
+from iamwarden.policy import PolicySet, Request, evaluate, parse_policy
 from tests.activity.conftest import record, write_records
 
 
@@ -87,3 +88,63 @@ def test_statements_by_service_and_path_level_wildcards(tmp_path: Path) -> None:
     # the denied DeleteObject was not a successful call
     assert "s3:DeleteObject" not in generated.actions
     assert generated.calls == 7
+
+
+def test_calls_group_by_the_parameters_the_mapping_reads(tmp_path: Path) -> None:
+    """A DynamoDB GetItem's item key names no ARN (the table does: Service Authorization
+    Reference, Amazon DynamoDB resource types), so two items of one table are one call; two
+    S3 objects are two (the object ARN names the key)"""
+    role = "arn:aws:iam::111122223333:role/dev"
+    user = "arn:aws:iam::111122223333:user/bob"
+    items = [
+        record("GetItem", source="dynamodb.amazonaws.com", params={"tableName": "t", "key": k})
+        for k in ({"id": {"S": "1"}}, {"id": {"S": "2"}})
+    ]
+    objects = [record(params={"bucketName": "b", "key": k}) for k in ("x", "y")]
+    other = record(arn=user, issuer=None)
+    write_records(tmp_path / "a.json", [*items, *objects, other])
+    mapper = load_mapper()
+    with open_store(None) as store:
+        ingest_files(store, find_files([tmp_path]))
+        every = calls_by_principal(store, mapper)
+        one = recorded_calls(store, role, mapper)
+    assert sorted(every) == [role, user]
+    assert every[role] == one
+    names = [(c.event_name, c.count) for c in one]
+    assert names == [("GetItem", 2), ("GetObject", 1), ("GetObject", 1)]
+    resources = {r for c in one for a in c.mapping.actions for r in a.resources}
+    assert resources == {
+        "arn:aws:dynamodb:us-east-1:111122223333:table/t",
+        "arn:aws:s3:::b/x",
+        "arn:aws:s3:::b/y",
+    }
+
+
+def test_bulk_decisions_are_the_engines_one_by_one(stratus: Path, tmp_path: Path) -> None:
+    """`decide` groups requests by action for the engine's bulk path; each answer must be
+    the one `evaluate` gives alone (IAM User Guide, "Policy evaluation logic")"""
+    with open_store(None) as store:
+        ingest_files(store, find_files([stratus]))
+        calls = calls_by_principal(store, load_mapper())
+    policy = parse_policy(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": ["s3:*", "iam:Get*", "kms:*"], "Resource": "*"},
+                    {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::*/a*"},
+                ],
+            }
+        )
+    )
+    checked = 0
+    for principal, principal_calls in calls.items():
+        requests = call_requests(principal_calls)
+        for request, answer in decide(principal, requests, PolicySet(identity=(policy,))):
+            if request.needs_resource_grant:
+                continue
+            asked = Request(principal=principal, action=request.action, resource=request.resource)
+            alone = evaluate(asked, PolicySet(identity=(policy,)))
+            assert (answer.decision, answer.is_allowed) == (alone.decision, alone.is_allowed)
+            checked += 1
+    assert checked > 20

@@ -15,6 +15,7 @@ Importing it loads no data and opens no database.
 from iamwarden.activity.calls import (
     RecordedCall,
     UnmappedEvent,
+    calls_by_principal,
     recorded_calls,
     unmapped_events,
     window,
@@ -77,6 +78,7 @@ __all__ = [
     "UnusedService",
     "Verification",
     "call_requests",
+    "calls_by_principal",
     "decide",
     "find_files",
     "generate_policy",

@@ -2,9 +2,9 @@
 events no action could be found for
 
 A call is successful when its record has no errorCode. Calls alike (same source, name,
-region, account, request parameters and resources) are one request with a count and the
-time of the last. The window ends at the store's latest event, so answers do not depend on
-the day they are asked.
+region, account, resources and the request parameters the mapping reads) are one request
+with a count and the time of the last. The window ends at the store's latest event, so
+answers do not depend on the day they are asked.
 
 This module queries the store and maps; it decides nothing.
 """
@@ -24,6 +24,7 @@ from iamwarden.policy import try_parse_arn
 __all__ = [
     "RecordedCall",
     "UnmappedEvent",
+    "calls_by_principal",
     "recorded_calls",
     "unmapped_events",
     "unmapped_of",
@@ -72,6 +73,95 @@ def _json(text: str | None) -> Any:
     return json.loads(text) if text else None
 
 
+_CALLS_SQL = """
+WITH needs AS (SELECT unnest($needs, recursive := true))
+SELECT principal_arn, e.event_source, e.event_name, coalesce(aws_region, ''),
+       coalesce(recipient_account_id, identity_account_id, ''),
+       CASE WHEN len(needs.keys) > 0 THEN to_json(map_from_entries(list_filter(
+           map_entries(json_transform(request_parameters, '"MAP(VARCHAR, JSON)"')),
+           lambda p: list_contains(needs.keys, lower(p.key))))) END,
+       resources, count(*), max(event_time)
+FROM events e JOIN needs ON e.event_source = needs.source AND e.event_name = needs.name
+WHERE e.error_code IS NULL AND e.principal_arn IS NOT NULL
+  AND ($principals IS NULL OR list_contains($principals, e.principal_arn))
+  AND ($since IS NULL OR e.event_time >= $since)
+  AND ($until IS NULL OR e.event_time < $until)
+GROUP BY ALL
+"""
+
+
+def calls_by_principal(
+    store: ActivityStore,
+    mapper: EventMapper,
+    *,
+    principals: Sequence[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, tuple[RecordedCall, ...]]:
+    """The distinct successful calls of every principal (or of `principals`) in
+    [since, until), mapped, each principal's sorted; principals without calls are absent
+
+    One query groups the events of all principals: calls alike in source, name, region,
+    account, resources and the request parameters the mapping reads
+    (`EventMapper.parameter_names`) are one call, so parameters no ARN template names (a
+    DynamoDB item's key) do not multiply the calls to map. Each distinct call is mapped once
+    for all the principals that made it.
+    """
+    con = store.connection
+    pairs = con.execute(
+        "SELECT DISTINCT event_source, event_name FROM events "
+        "WHERE error_code IS NULL AND event_source IS NOT NULL AND event_name IS NOT NULL"
+    ).fetchall()
+    needs = [
+        {"source": source, "name": name, "keys": sorted(mapper.parameter_names(source, name))}
+        for source, name in pairs
+    ]
+    if not needs:
+        return {}
+    rows = con.execute(
+        _CALLS_SQL,
+        {
+            "needs": needs,
+            "principals": list(principals) if principals is not None else None,
+            "since": since,
+            "until": until,
+        },
+    ).fetchall()
+    # JSON columns arrive as text; sorting here is cheaper than in SQL (and as stable)
+    rows.sort(key=lambda row: tuple("" if v is None else str(v) for v in row[:7]))
+    mapped: dict[tuple[str, ...], EventMapping] = {}
+    found: dict[str, list[RecordedCall]] = {}
+    for principal, source, name, region, account, params, resources, count, last in rows:
+        parsed = try_parse_arn(principal)
+        partition = parsed.partition if parsed else "aws"
+        key = (source, name, region, account, params or "", resources or "", partition)
+        mapping = mapped.get(key)
+        if mapping is None:
+            parameters = _json(params)
+            record_resources = _json(resources)
+            mapping = mapped[key] = mapper.map_event(
+                event_source=source,
+                event_name=name,
+                parameters=parameters if isinstance(parameters, dict) else {},
+                resources=record_resources if isinstance(record_resources, list) else (),
+                region=region,
+                account=account,
+                partition=partition,
+            )
+        found.setdefault(principal, []).append(
+            RecordedCall(
+                event_source=source,
+                event_name=name,
+                region=region,
+                account=account,
+                count=count,
+                last_seen=last,
+                mapping=mapping,
+            )
+        )
+    return {principal: tuple(calls) for principal, calls in found.items()}
+
+
 def recorded_calls(
     store: ActivityStore,
     principal_arn: str,
@@ -81,48 +171,11 @@ def recorded_calls(
     until: datetime | None = None,
 ) -> tuple[RecordedCall, ...]:
     """The distinct successful calls of `principal_arn` (a role, user, root or federated
-    user ARN as `activity.principals` attributes them) in [since, until), mapped, sorted"""
-    parsed = try_parse_arn(principal_arn)
-    partition = parsed.partition if parsed else "aws"
-    rows = store.connection.execute(
-        """
-        SELECT event_source, event_name, coalesce(aws_region, ''),
-               coalesce(recipient_account_id, identity_account_id, ''),
-               request_parameters, resources, count(*), max(event_time)
-        FROM events
-        WHERE principal_arn = $principal AND error_code IS NULL
-          AND ($since IS NULL OR event_time >= $since)
-          AND ($until IS NULL OR event_time < $until)
-        GROUP BY ALL
-        """,
-        {"principal": principal_arn, "since": since, "until": until},
-    ).fetchall()
-    # JSON columns arrive as text; sorting here is cheaper than in SQL (and as stable)
-    rows.sort(key=lambda row: tuple("" if v is None else str(v) for v in row[:6]))
-    calls = []
-    for source, name, region, account, params, resources, count, last in rows:
-        parameters = _json(params)
-        record_resources = _json(resources)
-        calls.append(
-            RecordedCall(
-                event_source=source,
-                event_name=name,
-                region=region,
-                account=account,
-                count=count,
-                last_seen=last,
-                mapping=mapper.map_event(
-                    event_source=source,
-                    event_name=name,
-                    parameters=parameters if isinstance(parameters, dict) else {},
-                    resources=record_resources if isinstance(record_resources, list) else (),
-                    region=region,
-                    account=account,
-                    partition=partition,
-                ),
-            )
-        )
-    return tuple(calls)
+    user ARN as `activity.principals` attributes them) in [since, until), mapped, sorted
+    (see `calls_by_principal`)"""
+    return calls_by_principal(
+        store, mapper, principals=[principal_arn], since=since, until=until
+    ).get(principal_arn, ())
 
 
 def unmapped_events(

@@ -25,7 +25,7 @@ from functools import cache
 from typing import Any
 
 from iamwarden.activity.derive import DATA_FILE
-from iamwarden.activity.templates import TemplateValues, fill
+from iamwarden.activity.templates import TemplateValues, fill, parameter_keys
 from iamwarden.policy import Catalog, load_catalog
 
 __all__ = [
@@ -241,6 +241,30 @@ class EventMapper:
             source=source,
             problem=problem,
         )
+
+    def parameter_names(self, event_source: str, event_name: str) -> frozenset[str]:
+        """The request parameters `map_event` may read for this event: top-level names,
+        lowercased (CloudTrail's spellings included), so calls differing only in other
+        parameters map alike and can be grouped before mapping"""
+        service = self.service(event_source)
+        if service is None:
+            return frozenset()
+        versioned = _VERSIONED.match(event_name)
+        operation = versioned.group(1) if versioned else event_name
+        entries = list(self._entries(service, operation) or ())
+        names: set[str] = {"secretid"} if service == "secretsmanager" else set()
+        for entry in entries:
+            templates = [str(entry.get("override", ""))]
+            templates += [str(t) for t in dict(entry.get("arns", {})).values()]
+            templates += [str(t) for t in dict(entry.get("vars", {})).values()]
+            found = [v for t in templates for v in _FORMAT_VARIABLE.findall(t)]
+            when = entry.get("when")
+            while isinstance(when, Mapping):
+                found.append(str(when.get("lhs", "")))
+                when = when.get("andCondition")
+            for variable in found:
+                names |= parameter_keys(variable)
+        return frozenset(names)
 
     def _resources(
         self,

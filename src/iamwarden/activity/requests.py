@@ -19,7 +19,8 @@ from iamwarden.policy import (
     PolicyKind,
     PolicySet,
     Request,
-    evaluate,
+    ResourceList,
+    evaluate_resources,
     parse_policy,
     try_parse_arn,
 )
@@ -93,8 +94,17 @@ def _delegating(principal_arn: str) -> Policy:
 def decide(
     principal_arn: str, requests: Sequence[CallRequest], policies: PolicySet
 ) -> Iterator[tuple[CallRequest, Evaluation]]:
-    """Each request decided by the engine under `policies`; a request that needs a resource
-    grant is decided with a resource policy delegating to IAM unless `policies` has one"""
+    """Each request decided by the engine under `policies`, in the order given; a request
+    that needs a resource grant is decided with a resource policy delegating to IAM unless
+    `policies` has one
+
+    The requests of one action are decided together by the engine's bulk path
+    (`evaluate_resources`: resources alike for the policy set get one decision, the
+    Evaluation `evaluate` gives each of them).
+
+    Raises:
+        InputError: `principal_arn` is not an ARN, an account id or a service.
+    """
     delegating = PolicySet(
         identity=policies.identity,
         permissions_boundary=policies.permissions_boundary,
@@ -104,12 +114,16 @@ def decide(
         rcps=policies.rcps,
         is_management_account=policies.is_management_account,
     )
-    for request in requests:
-        chosen = delegating if request.needs_resource_grant else policies
-        yield (
-            request,
-            evaluate(
-                Request(principal=principal_arn, action=request.action, resource=request.resource),
-                chosen,
-            ),
-        )
+    groups: dict[tuple[str, bool], list[int]] = {}
+    for index, request in enumerate(requests):
+        groups.setdefault((request.action, request.needs_resource_grant), []).append(index)
+    answers: list[Evaluation | None] = [None] * len(requests)
+    for (action, grant), indexes in groups.items():
+        listed = ResourceList(requests[i].resource for i in indexes)
+        asked = Request(principal=principal_arn, action=action, resource=listed.arns[0])
+        for found in evaluate_resources(asked, delegating if grant else policies, listed):
+            for position in found.indexes():
+                answers[indexes[position]] = found.evaluation
+    for request, answer in zip(requests, answers, strict=True):
+        assert answer is not None
+        yield request, answer

@@ -17,13 +17,19 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-__all__ = ["TemplateValues", "fill"]
+__all__ = ["TemplateValues", "fill", "parameter_keys"]
 
 _FUNCTION = re.compile(r"%%(regex|urlencode|iftruthy|many|iftemplatematch)%(.*?)%%")
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
 
 # SDK parameter name (lowercased) → CloudTrail's name for it (lowercased)
 _RENAMED = {"bucket": "bucketname"}
+
+
+def parameter_keys(name: str) -> frozenset[str]:
+    """The top-level request parameter keys (lowercased) a template's `${name}` may read"""
+    top = name.replace("[]", "").split(".", 1)[0].lower()
+    return frozenset({top, _RENAMED.get(top, top)})
 
 
 class TemplateValues:
