@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from iamwarden.aws import read_organization_index
-from iamwarden.cli.main import _register, cli
+from iamwarden.cli.main import cli
 from iamwarden.snapshot import DataSet, read_snapshot
 from tests.integration.emulator import (
     EmulatorHooks,
@@ -43,7 +43,6 @@ def hooked(emulator: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Em
     )
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
     monkeypatch.setenv("CI", "true")
-    _register()
     return hooks
 
 
