@@ -145,6 +145,14 @@ def test_bad_as_of_is_a_usage_error() -> None:
     assert result.exit_code == 2 and "`yesterday` is not an ISO 8601 date" in result.output
 
 
+def test_a_future_as_of_is_assessed_with_a_warning() -> None:
+    future = CliRunner().invoke(cli, ["assess", "--demo", "--as-of", "2999-01-01", "-q"])
+    assert future.exit_code in (0, 1)
+    assert "warning: --as-of 2999-01-01 is in the future" in future.stderr
+    past = CliRunner().invoke(cli, ["assess", "--demo", "--as-of", "2026-11-02", "-q"])
+    assert "warning" not in past.stderr
+
+
 def test_credential_report_of_another_account_is_an_input_error(tmp_path: Path) -> None:
     other = CSV.replace(ACCOUNT_ID, "999988887777")
     files = {

@@ -52,7 +52,14 @@ def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"`{value}` is not an ISO 8601 date (2019-05-07)") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if moment > datetime.now(UTC):
+        click.echo(
+            f"warning: --as-of {value} is in the future: keys, passwords and last use look "
+            "that much older than they are",
+            err=True,
+        )
+    return moment
 
 
 def _suppressions(path: Path | None) -> tuple[Suppression, ...]:
