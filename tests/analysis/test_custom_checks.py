@@ -407,3 +407,14 @@ def test_a_statements_own_clauses_on_one_key_are_taken_as_meant(catalog: Catalog
     assert result.outcome is CheckOutcome.FAIL
     assert [r.actions for r in result.reasons] == [("s3:PutObject",)]
     assert len(result.reasons[0].conditions) == 2
+
+
+def test_clauses_of_other_new_allows_do_not_make_a_grant_undecided(catalog: Catalog) -> None:
+    """Two Allows of the new policy with StringLike on one key (kms:ViaService, as AWS's
+    AWSServiceRoleForUserSubscriptions): each grant is new whatever the other's clause"""
+    sso = {"StringLike": {"kms:ViaService": "sso.*.amazonaws.com"}}
+    store = {"StringLike": {"kms:ViaService": "identitystore.*.amazonaws.com"}}
+    new = policy(allow("kms:Decrypt", Condition=sso), allow("kms:Decrypt", Condition=store))
+    result = check_no_new_access(policy(allow("s3:GetObject")), new, catalog=catalog)
+    assert result.outcome is CheckOutcome.FAIL
+    assert len(result.reasons) == 2 and all(r.is_decided for r in result.reasons)

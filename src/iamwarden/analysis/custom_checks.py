@@ -335,23 +335,32 @@ def _is_possible(
     assignment: Mapping[_Prop, bool],
     dependent: Sequence[tuple[_Prop, ...]],
     own: frozenset[_Prop],
+    constraining: frozenset[_Prop],
 ) -> bool:
-    """Whether the assignment can surely happen, for a grant by a statement with clauses
-    `own`: each group of dependent clauses on one key is the statement's own (taken to be
-    satisfiable, as a policy's author means them), or none of it holds and each is a
-    positive test (no `Not`, `IfExists` or `Null`), which the key being absent makes false
-    (IAM User Guide, reference_policies_elements_condition_operators: a missing key)"""
-    return all(
-        set(group) <= own
-        or all(
-            not assignment[prop]
-            and "Not" not in prop[0]
-            and not prop[0].endswith("IfExists")
-            and prop[0] != "Null"
-            for prop in group
-        )
-        for group in dependent
-    )
+    """Whether a grant by a statement with clauses `own` surely happens under the
+    assignment, given the clauses of the statements that could take it away
+    (`constraining`: the new policy's Denies, the existing policy's statements)
+
+    Other Allow statements of the new policy only add access, so their clauses do not
+    matter. In each group of dependent clauses on one key, what is left must be the
+    statement's own clauses (taken to be satisfiable, as the policy's author means them) or
+    constraining clauses that all fail and are positive tests (no `Not`, `IfExists` or
+    `Null`), which the key being absent makes false (IAM User Guide,
+    reference_policies_elements_condition_operators)."""
+    for group in dependent:
+        mine = [p for p in group if p in own]
+        others = [p for p in group if p not in own and p in constraining]
+        if len(mine) + len(others) < 2 or not others:
+            continue
+        if mine or not all(
+            not assignment[p]
+            and "Not" not in p[0]
+            and not p[0].endswith("IfExists")
+            and p[0] != "Null"
+            for p in others
+        ):
+            return False
+    return True
 
 
 def _content(stmt: Stmt, raw: Mapping[StatementRef, tuple[str, ...]]) -> tuple[object, ...]:
@@ -403,6 +412,7 @@ def _new_grants(
     if len(props) > _MAX_PROPOSITIONS:
         return None
     exclusive, dependent = _dependence(props)
+    constraining = frozenset(p for s in (*new.denies, *old.allows, *old.denies) for p in _props(s))
     errors = any(c.error for s in stmts for c in s.clauses)
     found: dict[tuple[StatementRef, str], _Found] = {}
     for values in product((True, False), repeat=len(props)):
@@ -422,7 +432,8 @@ def _new_grants(
         old_allows = [_patterns(s, raw_old) for s in active(old.allows)]
         old_denies = [_patterns(s, raw_old) for s in active(old.denies)]
         for stmt in new_allows:
-            is_decided = not errors and _is_possible(assignment, dependent, _props(stmt))
+            own = _props(stmt)
+            is_decided = not errors and _is_possible(assignment, dependent, own, constraining)
             patterns, negated = _patterns(stmt, raw_new)
             inners: list[tuple[str, list[list[Component]], str]] = (
                 [("*", [[(patterns, True)]], "every resource but " + ", ".join(patterns))]
