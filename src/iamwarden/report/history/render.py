@@ -36,6 +36,15 @@ _HEADINGS = {
 }
 
 
+_SHORT = {
+    Severity.CRITICAL: "crit",
+    Severity.HIGH: "high",
+    Severity.MEDIUM: "med",
+    Severity.LOW: "low",
+    Severity.INFO: "info",
+}
+
+
 def _dump(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -88,8 +97,8 @@ def render_history_text(summaries: tuple[ScanSummary, ...]) -> str:
     """One line per scan, oldest first: id, date, account, FAIL counts by severity, scores"""
     if not summaries:
         return "no scan stored yet (store one with `iamwarden assess --store`)\n"
-    severities = " ".join(s.value[:4] for s in Severity)
-    lines = [f"{'scan':>5}  {'assessed (UTC)':<20} {'account':<14} FAIL ({severities})  score"]
+    severities = " ".join(f"{_SHORT[s]:>4}" for s in Severity)
+    lines = [f"{'scan':>5}  {'assessed (UTC)':<19} {'account':<14} FAIL ({severities})  score"]
     for s in summaries:
         failing = " ".join(f"{s.failing[sev]:>4}" for sev in Severity)
         total = sum(s.failing.values())
