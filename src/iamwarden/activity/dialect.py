@@ -1,0 +1,314 @@
+"""The activity analyses as SQL written once and run on DuckDB, Spark or Athena
+
+Each analysis (`ANALYSES`) is one query over an `events` table in DuckDB's dialect; sqlglot
+transpiles it to Spark SQL or to Athena's (Trino) SQL, so the three engines never hold
+copies of their own. On DuckDB the query runs over the activity store's `events` table. On
+Spark and Athena it runs over CloudTrail's own records: `EVENTS_FROM_RAW` derives the events
+columns (principal attribution included, as `activity.principals` does at ingestion) from a
+table of AWS's standard CloudTrail Athena schema (Athena User Guide, "Create a table for
+CloudTrail logs in Athena using manual partitioning"), written once too and transpiled with
+the analysis as a CTE. Spark builds that table from the same local or S3 layout
+(`load_spark_table`); Athena has it already (`--database`, `--table`).
+
+Results are rows of plain values: text, integers, and naive UTC datetimes (`normalise`
+turns Athena's text answers into the same types, so the engines' answers compare equal).
+
+This module compiles and runs queries; it reads no CloudTrail file itself (Spark does) and
+prints nothing. PySpark is the optional extra `[spark]`; boto3 drives Athena.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+import sqlglot
+
+from iamwarden.errors import InputError
+
+if TYPE_CHECKING:
+    from iamwarden.activity.store import ActivityStore
+
+__all__ = [
+    "ANALYSES",
+    "ATHENA_TABLE_COLUMNS",
+    "EVENTS_FROM_RAW",
+    "SPARK_RECORD_SCHEMA",
+    "Analysis",
+    "Engine",
+    "compile_analysis",
+    "load_spark_table",
+    "normalise",
+    "run_athena",
+    "run_duckdb",
+    "run_spark",
+]
+
+
+class Engine(Enum):
+    """Where the analyses run, with sqlglot's name of its dialect"""
+
+    DUCKDB = "duckdb"
+    SPARK = "spark"
+    ATHENA = "athena"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Analysis:
+    """One analysis: its query over `events` (DuckDB's dialect) and its columns' kinds
+    (`text`, `int` or `time`), in order"""
+
+    name: str
+    sql: str
+    kinds: tuple[str, ...]
+    description: str
+
+
+ANALYSES: dict[str, Analysis] = {
+    analysis.name: analysis
+    for analysis in (
+        Analysis(
+            name="principals",
+            description="each principal: kind, events, errors, first and last event (UTC)",
+            sql="""
+SELECT principal_arn, min(principal_kind) AS principal_kind, count(*) AS events,
+       count(error_code) AS errors, min(event_time) AS first_seen,
+       max(event_time) AS last_seen
+FROM events
+WHERE principal_arn IS NOT NULL
+GROUP BY principal_arn
+ORDER BY events DESC, principal_arn
+""",
+            kinds=("text", "text", "int", "int", "time", "time"),
+        ),
+        Analysis(
+            name="calls",
+            description="each principal's successful calls by event source and name",
+            sql="""
+SELECT principal_arn, event_source, event_name, count(*) AS calls,
+       max(event_time) AS last_seen
+FROM events
+WHERE principal_arn IS NOT NULL AND error_code IS NULL
+GROUP BY principal_arn, event_source, event_name
+ORDER BY principal_arn, event_source, event_name
+""",
+            kinds=("text", "text", "text", "int", "time"),
+        ),
+        Analysis(
+            name="access-keys",
+            description="each access key: its principal, calls and last use (UTC)",
+            sql="""
+SELECT principal_arn, access_key_id, count(*) AS calls, max(event_time) AS last_used
+FROM events
+WHERE principal_arn IS NOT NULL AND access_key_id IS NOT NULL
+GROUP BY principal_arn, access_key_id
+ORDER BY principal_arn, access_key_id
+""",
+            kinds=("text", "text", "int", "time"),
+        ),
+    )
+}
+"""The analyses by name"""
+
+_ASSUMED = "useridentity.arn"
+_ROLE_FROM_SESSION = (
+    f"concat('arn:', regexp_extract({_ASSUMED}, '^arn:([^:]+):sts::', 1), ':iam::', "
+    f"regexp_extract({_ASSUMED}, ':sts::([0-9]+):', 1), ':role/', "
+    f"regexp_extract({_ASSUMED}, ':assumed-role/([^/]+)/', 1))"
+)
+
+EVENTS_FROM_RAW = f"""
+SELECT
+    CAST(replace(replace(eventtime, 'T', ' '), 'Z', '') AS TIMESTAMP) AS event_time,
+    eventsource AS event_source,
+    eventname AS event_name,
+    awsregion AS aws_region,
+    errorcode AS error_code,
+    recipientaccountid AS recipient_account_id,
+    useridentity.accesskeyid AS access_key_id,
+    CASE
+        WHEN useridentity.type IN ('AssumedRole', 'Role') THEN coalesce(
+            useridentity.sessioncontext.sessionissuer.arn,
+            CASE WHEN {_ASSUMED} LIKE 'arn:%:sts::%:assumed-role/%/%'
+                THEN {_ROLE_FROM_SESSION} ELSE {_ASSUMED} END)
+        WHEN useridentity.type = 'AWSService' THEN useridentity.invokedby
+        WHEN useridentity.type = 'AWSAccount' THEN useridentity.accountid
+        WHEN useridentity.type IN ('WebIdentityUser', 'SAMLUser', 'IdentityCenterUser')
+            THEN coalesce(useridentity.arn, useridentity.principalid)
+        ELSE coalesce(useridentity.arn, useridentity.principalid, useridentity.invokedby)
+    END AS principal_arn,
+    CASE useridentity.type
+        WHEN 'AssumedRole' THEN 'role' WHEN 'Role' THEN 'role'
+        WHEN 'IAMUser' THEN 'user' WHEN 'Root' THEN 'root'
+        WHEN 'FederatedUser' THEN 'federated' WHEN 'AWSService' THEN 'service'
+        WHEN 'AWSAccount' THEN 'account' WHEN 'WebIdentityUser' THEN 'web-identity'
+        WHEN 'SAMLUser' THEN 'saml' WHEN 'IdentityCenterUser' THEN 'identity-center'
+        ELSE 'unknown'
+    END AS principal_kind
+FROM cloudtrail
+WHERE eventtime IS NOT NULL AND eventsource IS NOT NULL AND eventname IS NOT NULL
+"""
+"""The events columns the analyses read, from a table `cloudtrail` of AWS's standard
+CloudTrail Athena schema (lowercase names; `eventtime` text such as 2026-03-01T10:00:00Z),
+in DuckDB's dialect; records without a time, source or name are left out, as at ingestion"""
+
+ATHENA_TABLE_COLUMNS: dict[str, str] = {
+    "eventtime": "VARCHAR",
+    "eventsource": "VARCHAR",
+    "eventname": "VARCHAR",
+    "awsregion": "VARCHAR",
+    "errorcode": "VARCHAR",
+    "recipientaccountid": "VARCHAR",
+    "useridentity": (
+        "STRUCT(type VARCHAR, principalid VARCHAR, arn VARCHAR, accountid VARCHAR, "
+        "invokedby VARCHAR, accesskeyid VARCHAR, username VARCHAR, "
+        "sessioncontext STRUCT(sessionissuer STRUCT(type VARCHAR, arn VARCHAR)))"
+    ),
+}
+"""The columns of the standard CloudTrail Athena table that `EVENTS_FROM_RAW` reads, as
+DuckDB types (the table has more; these are enough to stand in for it)"""
+
+SPARK_RECORD_SCHEMA = (
+    "Records ARRAY<STRUCT<eventTime: STRING, eventSource: STRING, eventName: STRING, "
+    "awsRegion: STRING, errorCode: STRING, recipientAccountId: STRING, "
+    "userIdentity: STRUCT<type: STRING, principalId: STRING, arn: STRING, "
+    "accountId: STRING, invokedBy: STRING, accessKeyId: STRING, userName: STRING, "
+    "sessionContext: STRUCT<sessionIssuer: STRUCT<type: STRING, arn: STRING>>>>>"
+)
+"""The part of a CloudTrail `{"Records": [...]}` file Spark reads (DDL of its JSON schema);
+Spark SQL resolves the camel-case names case-insensitively, as Athena's lowercase ones"""
+
+
+def _analysis(name: str) -> Analysis:
+    found = ANALYSES.get(name)
+    if found is None:
+        raise InputError(f"no analysis `{name}` (one of: {', '.join(sorted(ANALYSES))})")
+    return found
+
+
+def compile_analysis(name: str, engine: Engine, *, table: str = "cloudtrail") -> str:
+    """The analysis `name` as SQL for `engine`
+
+    DuckDB: the query as written, over the store's `events`. Spark and Athena: transpiled by
+    sqlglot, over `EVENTS_FROM_RAW` as a CTE reading `table` (a CloudTrail table of the
+    standard Athena schema; `database.table` is allowed).
+
+    Raises:
+        InputError: no analysis of that name.
+    """
+    analysis = _analysis(name)
+    if engine is Engine.DUCKDB:
+        return analysis.sql.strip()
+    raw = EVENTS_FROM_RAW.replace("FROM cloudtrail", f"FROM {table}")
+    source = f"WITH events AS ({raw}) {analysis.sql}"
+    compiled: list[str] = sqlglot.transpile(source, read="duckdb", write=engine.value, pretty=True)
+    return compiled[0]
+
+
+def normalise(name: str, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """Rows of analysis `name` as plain values: integers as int, times as naive UTC
+    datetimes (Athena answers every value as text), NULL as None"""
+    kinds = _analysis(name).kinds
+    out = []
+    for row in rows:
+        values: list[Any] = []
+        for kind, value in zip(kinds, row, strict=True):
+            if value is None or (value == "" and kind != "text"):
+                values.append(None)
+            elif kind == "int":
+                values.append(int(value))
+            elif kind == "time" and not isinstance(value, datetime):
+                values.append(datetime.fromisoformat(str(value)).replace(tzinfo=None))
+            elif kind == "time":
+                values.append(value.replace(tzinfo=None))
+            else:
+                values.append(str(value))
+        out.append(tuple(values))
+    return out
+
+
+def run_duckdb(store: ActivityStore, name: str) -> list[tuple[Any, ...]]:
+    """Analysis `name` over the activity store's events
+
+    Raises:
+        InputError: no analysis of that name.
+    """
+    rows = store.connection.execute(compile_analysis(name, Engine.DUCKDB)).fetchall()
+    return normalise(name, rows)
+
+
+def load_spark_table(spark: Any, paths: Sequence[str], *, view: str = "cloudtrail") -> None:
+    """Register CloudTrail `{"Records": [...]}` files (local paths or URLs Spark reads, gzip
+    by their `.gz` name; a folder is read recursively) as the temporary view `view`, one row
+    per record, in the standard Athena table's shape
+
+    `spark` is a `pyspark.sql.SparkSession`.
+    """
+    frame = (
+        spark.read.option("multiLine", "true")
+        .option("recursiveFileLookup", "true")
+        .option("pathGlobFilter", "*.json*")
+        .schema(SPARK_RECORD_SCHEMA)
+        .json(list(paths))
+    )
+    frame.selectExpr("explode(Records) AS r").selectExpr("r.*").createOrReplaceTempView(view)
+
+
+def run_spark(spark: Any, name: str, *, view: str = "cloudtrail") -> list[tuple[Any, ...]]:
+    """Analysis `name` on Spark over the view `load_spark_table` registered
+
+    Raises:
+        InputError: no analysis of that name.
+    """
+    rows = spark.sql(compile_analysis(name, Engine.SPARK, table=view)).collect()
+    return normalise(name, [tuple(row) for row in rows])
+
+
+def run_athena(
+    client: Any,
+    name: str,
+    *,
+    database: str,
+    table: str,
+    output: str,
+    workgroup: str | None = None,
+    poll: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[tuple[Any, ...]]:
+    """Analysis `name` on Athena over `database`.`table` (the standard CloudTrail table),
+    results written under the S3 URL `output`
+
+    `client` is a boto3 Athena client (StartQueryExecution, GetQueryExecution and a
+    GetQueryResults paginator; Athena API Reference). The first result row (the column
+    names) is left out.
+
+    Raises:
+        InputError: no analysis of that name; the query failed or was cancelled (Athena's
+            reason in the message).
+    """
+    sql = compile_analysis(name, Engine.ATHENA, table=table)
+    started = client.start_query_execution(
+        QueryString=sql,
+        QueryExecutionContext={"Database": database},
+        ResultConfiguration={"OutputLocation": output},
+        **({"WorkGroup": workgroup} if workgroup else {}),
+    )
+    query_id = started["QueryExecutionId"]
+    while True:
+        status = client.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+        state = status["Status"]["State"]
+        if state == "SUCCEEDED":
+            break
+        if state in ("FAILED", "CANCELLED"):
+            reason = status["Status"].get("StateChangeReason", state.lower())
+            raise InputError(f"Athena query {query_id} {state.lower()}: {reason}")
+        sleep(poll)
+    rows: list[list[str | None]] = []
+    for page in client.get_paginator("get_query_results").paginate(QueryExecutionId=query_id):
+        for row in page["ResultSet"]["Rows"]:
+            rows.append([cell.get("VarCharValue") for cell in row["Data"]])
+    return normalise(name, rows[1:])
