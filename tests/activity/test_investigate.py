@@ -532,16 +532,14 @@ def test_lambda_versioned_event_names_are_normalised() -> None:
     assert normalise_event_name("CreateUser") == "CreateUser"
 
 
+def _containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    keys = st.sampled_from(["userName", "secretAccessKey", "sessionToken", "name", "x"])
+    return st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=4)
+
+
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=3)
-        | st.dictionaries(
-            st.sampled_from(["userName", "secretAccessKey", "sessionToken", "name", "x"]),
-            inner,
-            max_size=4,
-        )
-    ),
+    _containers,
     max_leaves=12,
 )
 
