@@ -102,3 +102,13 @@ def test_a_snapshot_decides_the_admin_condition(tmp_path: Path) -> None:
 
     assert admin_alert("--snapshot", str(snapshot))["not_assessed"] == []
     assert admin_alert()["not_assessed"] == ["target_is_admin"]
+
+
+def test_the_webhook_url_may_come_from_the_environment(tmp_path: Path) -> None:
+    """A Slack webhook URL is a secret: it can stay out of the command line"""
+    result = CliRunner().invoke(
+        cli,
+        ["watch", str(tmp_path), "--once", "--state", str(tmp_path / "s.sqlite")],
+        env={"IAMWARDEN_WEBHOOK_URL": "ftp://not-http"},
+    )
+    assert result.exit_code == 2 and "a webhook is an http(s):// URL" in result.stderr

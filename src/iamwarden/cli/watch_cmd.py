@@ -133,7 +133,12 @@ Exit codes:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append each alert to this JSON lines file.",
 )
-@click.option("--webhook", help="POST each alert (Slack-compatible JSON) to this URL.")
+@click.option(
+    "--webhook",
+    envvar="IAMWARDEN_WEBHOOK_URL",
+    help="POST each alert (Slack-compatible JSON) to this URL (or set IAMWARDEN_WEBHOOK_URL, "
+    "which keeps the URL's token out of the process list).",
+)
 @click.option("--sns-topic", help="Publish each alert to this SNS topic ARN.")
 @click.option("--quiet", is_flag=True, help="No alerts on standard output (sinks only).")
 @TEXT_OR_JSON
