@@ -1,6 +1,6 @@
 """Leaked-key investigation and watch at scale (`activity.investigate`, `activity.watch`).
 
-Generates N realistic events with `benchmarks.activity` (200 principals, 50 event types, 4%
+Generates N realistic events with `benchmarks.cloudtrail` (200 principals, 50 event types, 4%
 errors), adds a leaked key's trail across three accounts (the key assumes a role in a second
 account, which assumes one in a third, mints a session token and creates a backdoor user and
 key: 2,000 calls), ingests it all into a DuckDB store, then measures, each in a child process
@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.activity import generate
+from benchmarks.cloudtrail import generate
 
 LEAKED = "AKIALEAKEDBENCH00001"
 A, B, C = "123456789012", "222222222222", "333333333333"
@@ -232,7 +232,7 @@ def main() -> None:
         logs = root / f"logs-{args.events}"
         db = root / f"bench-{args.events}.duckdb"
         print(f"duckdb {duckdb.__version__}, python {sys.version.split()[0]}")
-        if not db.is_file():
+        if not logs.is_dir():
             began = time.perf_counter()
             generate(logs, args.events)
             calls = leak(logs)
@@ -240,6 +240,7 @@ def main() -> None:
                 f"generated {args.events:,} events and a leaked key's {calls:,} calls in 3 "
                 f"accounts in {time.perf_counter() - began:.1f} s"
             )
+        if not db.is_file():
             ingest = _run("ingest", logs, db)
             print(f"ingest: {ingest['events']:,} events in {ingest['seconds']:.1f} s")
         found = _run("investigate", logs, db)
