@@ -280,6 +280,7 @@ def test_minted_credentials_are_followed_across_accounts_and_chains(
     store: ActivityStore,
 ) -> None:
     found = _key(store)
+    assert found.not_assessed == ()
     minted = {c.label: (c.minted_by, c.parent, c.depth) for c in found.credentials}
     assert minted == {
         LEAKED: ("", "", 0),
@@ -479,6 +480,21 @@ def test_a_root_key_is_deactivated_as_the_root_user(tmp_path: Path) -> None:
     assert delete == (
         "aws iam delete-access-key --access-key-id AKIAROOT000000000001"
         "  # signed in as the root user",
+    )
+
+
+def test_a_session_into_an_account_not_in_the_store_is_not_assessed(tmp_path: Path) -> None:
+    """Missing data is NOT_ASSESSED: account C's trail was never ingested, so the deploy
+    session's calls there are unknown, not absent"""
+    events = _events()
+    for account in (A, B):
+        write_records(tmp_path / "AWSLogs" / account / "t.json", events[account])
+    with open_store(None) as partial:
+        ingest_files(partial, list(find_files([tmp_path / "AWSLogs"])))
+        found = investigate(partial, access_key=LEAKED)
+    assert found.not_assessed == (
+        f"account {C}: no events in the store; the calls of {DEPLOY_ARN} ({DEPLOY_KEY}) there "
+        "are not assessed (ingest that account's trail)",
     )
 
 

@@ -56,7 +56,7 @@ def test_json_has_every_part(db: Path) -> None:  # noqa: F811
     code, out, _ = _run("--access-key", LEAKED, "--store", str(db), "--format", "json")
     assert code == 0
     found = json.loads(out)
-    assert found["calls"] == 15 and found["denied"] == 2
+    assert found["calls"] == 15 and found["denied"] == 2 and found["not_assessed"] == []
     assert found["first_use"] == "2026-03-01T10:00:00Z"
     assert found["credentials"][0]["access_key_id"] == LEAKED
     assert {r["value"] for r in found["breakdowns"]["account"]} == {A, B, C}

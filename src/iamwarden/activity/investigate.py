@@ -144,7 +144,8 @@ class Investigation:
     """What a key or principal did (times naive UTC)
 
     `owners` are the IAM identities (ARNs) the seed key was used as; `since`/`until` the
-    window (None: the whole history).
+    window (None: the whole history); `not_assessed` what the store cannot show: sessions
+    minted into accounts it holds no events of (their calls there are missing, not absent).
     """
 
     subject: str
@@ -158,6 +159,7 @@ class Investigation:
     first_use: datetime | None
     last_use: datetime | None
     plan: tuple[PlanStep, ...]
+    not_assessed: tuple[str, ...] = ()
 
     @property
     def denied(self) -> tuple[TimelineEvent, ...]:
@@ -612,6 +614,28 @@ def _plan(
     )
 
 
+def _missing_accounts(store: ActivityStore, credentials: Sequence[Credential]) -> tuple[str, ...]:
+    """Sessions minted into an account whose trail is not in the store (no event of it)"""
+    held = {
+        account
+        for (account,) in store.connection.execute(
+            "SELECT DISTINCT recipient_account_id FROM events"
+        ).fetchall()
+    }
+    found = []
+    for credential in credentials:
+        if not credential.session_arn:
+            continue
+        account = _arn_account(credential.session_arn)
+        if account and account not in held:
+            found.append(
+                f"account {account}: no events in the store; the calls of "
+                f"{credential.session_arn} ({credential.label}) there are not assessed "
+                "(ingest that account's trail)"
+            )
+    return tuple(found)
+
+
 def investigate(
     store: ActivityStore,
     *,
@@ -668,6 +692,7 @@ def investigate(
     store.connection.execute("DROP TABLE IF EXISTS investigate_events")
     store.connection.execute("DROP TABLE IF EXISTS investigate_mints")
     return Investigation(
+        not_assessed=_missing_accounts(store, credentials),
         subject=subject,
         kind=kind,
         since=since,

@@ -67,6 +67,7 @@ def investigation_json(found: Investigation) -> dict[str, Any]:
         "last_use": _iso(found.last_use),
         "calls": len(found.timeline),
         "denied": len(found.denied),
+        "not_assessed": list(found.not_assessed),
         "credentials": [
             {
                 "access_key_id": c.access_key_id,
@@ -134,6 +135,7 @@ def investigation_text(found: Investigation) -> list[str]:
             f"  {'  ' * (c.depth - 1)}{c.label}{session}: {c.minted_by} by {c.parent} at {at} "
             f"in {c.account or '?'}"
         )
+    lines.extend(f"NOT ASSESSED: {reason}" for reason in found.not_assessed)
     for breakdown in found.breakdowns:
         lines.append(f"by {breakdown.dimension.replace('_', ' ')}:")
         lines.extend(
