@@ -11,7 +11,6 @@ NOT_ASSESSED ones compliance `NOT_AVAILABLE`. Pure data: sending is `iamwarden.a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from iamwarden import __version__
 from iamwarden.analysis import Assessment
 from iamwarden.findings import Finding, Severity, Status
+from iamwarden.report.jsontext import json_text
 
 __all__ = [
     "ASFF_SCHEMA_VERSION",
@@ -169,4 +169,4 @@ def render_asff(
 ) -> str:
     """The ASFF findings as a JSON document `{"Findings": [...]}` (BatchImportFindings' input)"""
     document = {"Findings": assessment_to_asff(assessment, region=region, partition=partition)}
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_text(document)

@@ -11,7 +11,6 @@ gives the same bytes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
@@ -21,6 +20,7 @@ from iamwarden import __version__
 from iamwarden.analysis import Assessment, ComplianceView, ControlResult, ControlStatus
 from iamwarden.analysis.assessment import CREDENTIAL_REPORT_MAX_AGE
 from iamwarden.findings import Status
+from iamwarden.report.jsontext import json_text
 
 __all__ = ["SCHEMA_VERSION", "assessment_to_json", "plain_data", "render_json"]
 
@@ -175,7 +175,4 @@ def assessment_to_json(assessment: Assessment) -> dict[str, Any]:
 
 def render_json(assessment: Assessment) -> str:
     """The JSON report: sorted keys, two-space indent, a final newline"""
-    return (
-        json.dumps(assessment_to_json(assessment), indent=2, sort_keys=True, ensure_ascii=False)
-        + "\n"
-    )
+    return json_text(assessment_to_json(assessment))

@@ -10,7 +10,6 @@ assessment date).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from iamwarden import __version__
 from iamwarden.analysis import Assessment, ControlResult, ControlStatus
 from iamwarden.findings import Finding, Severity, Status
 from iamwarden.report.json_report import plain_data
+from iamwarden.report.jsontext import json_text
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -245,7 +245,4 @@ def assessment_to_ocsf(assessment: Assessment) -> list[dict[str, Any]]:
 
 def render_ocsf(assessment: Assessment) -> str:
     """The OCSF events as one JSON array: sorted keys, two-space indent, a final newline"""
-    return (
-        json.dumps(assessment_to_ocsf(assessment), indent=2, sort_keys=True, ensure_ascii=False)
-        + "\n"
-    )
+    return json_text(assessment_to_ocsf(assessment))

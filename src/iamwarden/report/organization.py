@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -10,6 +9,7 @@ from iamwarden import __version__
 from iamwarden.analysis.evidence import counted
 from iamwarden.analysis.organization import OrganizationAssessment
 from iamwarden.findings import Severity
+from iamwarden.report.jsontext import json_text
 
 __all__ = ["organization_to_json", "render_organization_json", "render_organization_text"]
 
@@ -119,4 +119,4 @@ def render_organization_json(
     org: OrganizationAssessment, reports: Mapping[str, str] | None = None
 ) -> str:
     """The organization summary as deterministic JSON text"""
-    return json.dumps(organization_to_json(org, reports), indent=2, sort_keys=True) + "\n"
+    return json_text(organization_to_json(org, reports))

@@ -10,7 +10,6 @@ viewer matches results across runs. Same input, same bytes: no clock, sorted rul
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +17,7 @@ from iamwarden import __version__
 from iamwarden.analysis import Assessment, CheckSpec
 from iamwarden.findings import Finding, Severity, Status
 from iamwarden.report.json_report import plain_data
+from iamwarden.report.jsontext import json_text
 
 __all__ = [
     "SARIF_SCHEMA",
@@ -168,7 +168,4 @@ def assessment_to_sarif(assessment: Assessment) -> dict[str, Any]:
 
 def render_sarif(assessment: Assessment) -> str:
     """The SARIF log: sorted keys, two-space indent, a final newline"""
-    return (
-        json.dumps(assessment_to_sarif(assessment), indent=2, sort_keys=True, ensure_ascii=False)
-        + "\n"
-    )
+    return json_text(assessment_to_sarif(assessment))
