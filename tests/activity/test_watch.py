@@ -282,6 +282,15 @@ def test_records_of_every_layout() -> None:
     with pytest.raises(InputError) as raised:
         records_of('{"Records": [\n', name="f.json")
     assert raised.value.path == "f.json"
+    with pytest.raises(InputError) as raised:
+        records_of('{"Records": [{}, 7]}', name="f.json")
+    assert (raised.value.location, raised.value.problem) == (
+        "Records[1]",
+        "a record is not a JSON object",
+    )
+    with pytest.raises(InputError) as raised:
+        records_of('{"a": 1}\n[1]', name="f.jsonl")
+    assert raised.value.location == "line 2: [0]"
 
 
 @settings(max_examples=200, deadline=None)

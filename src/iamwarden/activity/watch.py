@@ -41,9 +41,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from iamwarden.activity.rules import RulePack, SnapshotContext, alerts_for
+from iamwarden.activity.rules.records import read_records
 from iamwarden.activity.sources import find_files
 from iamwarden.errors import IamwardenError, InputError
-from iamwarden.fileio import parse_json, read_stream, read_text
+from iamwarden.fileio import parse_json, read_stream
 
 __all__ = [
     "STATE_VERSION",
@@ -176,9 +177,10 @@ def records_of(text: str, *, name: str) -> tuple[Mapping[str, Any], ...]:
 
 
 def _records(value: Any, *, name: str, location: str) -> tuple[Mapping[str, Any], ...]:
+    key = ""
     if isinstance(value, Mapping):
         if isinstance(value.get("Records"), list):
-            value = value["Records"]
+            value, key = value["Records"], "Records"
         elif isinstance(value.get("detail"), Mapping) and "detail-type" in value:
             value = [value["detail"]]
         elif value.get("Type") == "Notification" and isinstance(value.get("Message"), str):
@@ -187,12 +189,19 @@ def _records(value: Any, *, name: str, location: str) -> tuple[Mapping[str, Any]
             value = [value]
     if not isinstance(value, list):
         raise InputError("not CloudTrail records", path=name, location=location)
-    return tuple(r for r in value if isinstance(r, Mapping))
+    for index, record in enumerate(value):
+        if not isinstance(record, Mapping):
+            where = f"{location}: " if location else ""
+            raise InputError(
+                "a record is not a JSON object", path=name, location=f"{where}{key}[{index}]"
+            )
+    return tuple(value)
 
 
 class FolderSource:
     """New CloudTrail files under a local folder (CloudTrail's layout or any), each read
-    whole through the guarded reader; a file whose size changed is read again"""
+    whole by `activity.rules.records` (the guarded reader); a file whose size changed is
+    read again"""
 
     def __init__(self, folder: Path) -> None:
         if not folder.is_dir():
@@ -206,7 +215,7 @@ class FolderSource:
             if is_seen(key):
                 continue
             try:
-                records = records_of(read_text(found.local), name=found.name)
+                records = tuple(r.record for r in read_records([found.local]))
             except InputError as error:
                 yield WatchItem(key=key, name=found.name, problem=str(error))
                 continue
