@@ -33,6 +33,7 @@ from iamwarden.report.groups import (
     data_warning_lines,
 )
 from iamwarden.report.json_report import plain_data
+from iamwarden.report.jsontext import json_text
 from iamwarden.report.text import TITLE, header_fields, view_score_text
 
 __all__ = [
@@ -156,7 +157,7 @@ def _finding_view(assessment: Assessment, finding: Finding) -> dict[str, Any]:
     return {
         "finding": finding,
         "spec": spec,
-        "evidence": json.dumps(evidence, indent=2, sort_keys=True, ensure_ascii=False),
+        "evidence": json_text(evidence).rstrip("\n"),
         "search": " ".join(
             (finding.check_id, spec.title, finding.resource_arn, finding.message)
         ).lower(),
