@@ -144,6 +144,19 @@ def test_a_failing_sink_keeps_its_alerts_pending_and_the_others_are_not_repeated
     assert [a["event_id"] for a in flaky.alerts] == ["create-user-1", "create-user-2"]
 
 
+def test_a_long_outage_leaves_thousands_pending_and_all_are_delivered_once(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "trail"
+    write_records(folder / "a.json", [_create_user(n, minute=n // 60 % 60) for n in range(1500)])
+    sink = _Memory()
+    sink.failing = True
+    assert _run(folder, tmp_path / "s.sqlite", sink) == 1500
+    sink.failing = False
+    assert _run(folder, tmp_path / "s.sqlite", sink) == 0
+    assert len({a["alert_id"] for a in sink.alerts}) == len(sink.alerts) == 1500
+
+
 def test_the_jsonl_sink_skips_alerts_its_file_has(tmp_path: Path) -> None:
     path = tmp_path / "alerts.jsonl"
     first = JsonLinesSink(path)

@@ -459,14 +459,14 @@ class WatchState:
         ]
 
     def delivered_to(self, alert_ids: Sequence[str]) -> dict[str, set[str]]:
-        """The sinks that have each alert"""
+        """The sinks that have each of `alert_ids` (pending alerts: the others have every
+        sink)"""
         found: dict[str, set[str]] = {alert_id: set() for alert_id in alert_ids}
-        if alert_ids:
-            marks = ", ".join("?" * len(alert_ids))
-            for alert_id, sink in self.connection.execute(
-                f"SELECT alert_id, sink FROM deliveries WHERE alert_id IN ({marks})",
-                list(alert_ids),
-            ):
+        for alert_id, sink in self.connection.execute(
+            "SELECT d.alert_id, d.sink FROM deliveries d JOIN alerts a USING (alert_id) "
+            "WHERE a.status = 'pending'"
+        ):
+            if alert_id in found:
                 found[alert_id].add(sink)
         return found
 
