@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from iamwarden.activity.calls import window
-from iamwarden.activity.persistence import Flagged, flag
+from iamwarden.activity.persistence import TACTICS, Flagged, flag, normalise_event_name
 from iamwarden.activity.store import ActivityStore
 
 __all__ = [
@@ -365,7 +365,7 @@ def _timeline(store: ActivityStore) -> list[TimelineEvent]:
         response,
     ) in rows:
         flagged = None
-        if error is None:
+        if error is None and (source, normalise_event_name(name)) in TACTICS:
             flagged = flag(
                 source,
                 name,
