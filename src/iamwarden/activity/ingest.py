@@ -32,14 +32,21 @@ from iamwarden.activity.store import ActivityStore
 __all__ = ["IngestOptions", "IngestProblem", "IngestProgress", "IngestReport", "ingest_files"]
 
 _BATCH_FILES = 64
+_MEMORY_LIMIT = 512 * 1024 * 1024
+"""DuckDB's memory limit while ingesting (raised to 4 times a batch's object size limit for
+very large files): the store's blocks already written are evicted rather than kept (without
+it the buffer pool grew with the store, 807 MiB at 1 M events)"""
 _BATCH_BYTES = 64 * 1024 * 1024
 _MIN_OBJECT_BYTES = 16 * 1024 * 1024
-_MAX_OBJECT_BYTES = 4 * 1024 * 1024 * 1024 - 1
+_MAX_OBJECT_BYTES = 512 * 1024 * 1024
+_DEFLATE_RATIO = 1032
+"""Deflate's largest expansion: a trailer promising more is corrupt (the read then says so)"""
 
 
 def _object_limit(files: Sequence[CloudTrailFile], compressed: bool) -> int:
     """DuckDB's `maximum_object_size` for a batch: twice its largest file's decompressed size
-    (gzip's ISIZE trailer, RFC 1952 §2.3.1, the size modulo 2^32), at least 16 MiB
+    (gzip's ISIZE trailer, RFC 1952 §2.3.1, the size modulo 2^32), at least 16 MiB and at
+    most 512 MiB
 
     DuckDB allocates a buffer of that size per file read, so a limit far above the files'
     size costs CPU time on every file (512 MiB took a third more than 16 MiB on 2 MiB files).
@@ -51,7 +58,9 @@ def _object_limit(files: Sequence[CloudTrailFile], compressed: bool) -> int:
             try:
                 with found.local.open("rb") as raw:
                     raw.seek(-4, 2)
-                    size = max(size, int.from_bytes(raw.read(4), "little"))
+                    claimed = int.from_bytes(raw.read(4), "little")
+                if claimed <= _DEFLATE_RATIO * found.size:
+                    size = max(size, claimed)
             except OSError:
                 size = _MAX_OBJECT_BYTES
         largest = max(largest, size)
@@ -269,6 +278,7 @@ def _load(
     window, window_params = _window_sql(options)
     columns = [name for name in EVENT_COLUMNS if name != "file_id"]
     limit = _object_limit(batch, compressed)
+    con.execute(f"SET memory_limit = '{max(_MEMORY_LIMIT, 4 * limit)}B'")
     con.execute("BEGIN TRANSACTION")
     try:
         file_ids: list[tuple[str, str, int]] = []
@@ -367,6 +377,21 @@ def ingest_files(
     """
     options = options or IngestOptions()
     started = time.perf_counter()
+    row = store.connection.execute("SELECT current_setting('memory_limit')").fetchone()
+    try:
+        return _ingest(store, files, options, progress, started)
+    finally:
+        if row is not None:
+            store.connection.execute(f"SET memory_limit = '{row[0]}'")
+
+
+def _ingest(
+    store: ActivityStore,
+    files: Iterable[CloudTrailFile],
+    options: IngestOptions,
+    progress: Callable[[IngestProgress], None] | None,
+    started: float,
+) -> IngestReport:
     known = _already(store)
     todo: list[CloudTrailFile] = []
     unchanged = 0
