@@ -12,6 +12,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from iamwarden.activity.assess import with_activity_store
 from iamwarden.analysis import (
     DEFAULT_FRAMEWORK,
     FRAMEWORK_FILES,
@@ -83,6 +84,7 @@ Examples:
   iamwarden assess --org-index org/ --report-dir reports/
   iamwarden assess --org-index org/ --format html --output-dir reports/
   iamwarden assess --profile audit --store
+  iamwarden assess --snapshot account.json.gz --activity trail.duckdb
   iamwarden assess --org-index org/ --store postgresql://iamwarden@db:5432/iamwarden
 
 \b
@@ -194,6 +196,16 @@ Exit codes:
     "the AWS configuration's region, else us-east-1.",
 )
 @assess_store_option
+@click.option(
+    "--activity",
+    "activity_db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="DB",
+    help="Add unused-access findings from this activity store (`iamwarden activity ingest`) "
+    "over its last 90 days: unused roles, users, access keys, passwords and granted services "
+    "never called; NOT_ASSESSED when the store does not cover the account or the period. "
+    "Example: --activity trail.duckdb",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Plain log lines instead of progress bars.")
 def assess_command(
     output_formats: tuple[str, ...],
@@ -213,6 +225,7 @@ def assess_command(
     dry_run: bool,
     security_hub_region: str | None,
     store: str | None,
+    activity_db: Path | None,
     quiet: bool,
     **source: Any,
 ) -> None:
@@ -233,6 +246,8 @@ def assess_command(
     is_org_mode = is_org or org_index is not None or bool(role_name)
     if dry_run and not to_security_hub:
         raise click.UsageError("--dry-run goes with --to-security-hub")
+    if is_org_mode and activity_db is not None:
+        raise click.UsageError("--activity assesses one account, not an organization")
     if is_org_mode and to_security_hub:
         raise click.UsageError("--to-security-hub assesses one account, not an organization")
     if store is not None:
@@ -315,6 +330,8 @@ def assess_command(
                     frameworks=frameworks,
                 )
                 result = assess(snapshot, options)
+            if activity_db is not None:
+                result = with_activity_store(result, snapshot, activity_db)
             worst, assessed = result.worst_failure(), [result]
             if to_security_hub:
                 send_to_security_hub(result, region=region, dry_run=dry_run)
