@@ -26,6 +26,7 @@ from iamwarden.cli.sources import load_source, source_options
 from iamwarden.config import Config, Suppression, parse_config
 from iamwarden.findings import Finding, Severity, Status
 from iamwarden.policy import load_catalog
+from iamwarden.policy.lint import CODES as LINT_CODES
 from iamwarden.report.formats import missing_extra, render_format
 from iamwarden.snapshot import with_policy_gaps
 
@@ -45,7 +46,9 @@ def load_config(path: Path | None) -> Config:
         if not CONFIG_FILE.is_file():
             return Config()
         path = CONFIG_FILE
-    return parse_config(read_text(path), path=str(path), known_checks=registered_checks())
+    # lint codes too: one iamwarden.toml holds the archive rules of `assess` and `lint`
+    known = {*registered_checks(), *LINT_CODES}
+    return parse_config(read_text(path), path=str(path), known_checks=known)
 
 
 def _sort_key(finding: Finding) -> tuple[int, int, str]:

@@ -9,21 +9,26 @@ Every file is read through the guarded reader.
 from __future__ import annotations
 
 import json
+import re
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import click
 
+from iamwarden.analysis import registered_checks
 from iamwarden.analysis.evidence import counted
+from iamwarden.cli.access_cmd import CONFIG_FILE
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import check_json_depth, read_stream, read_text
 from iamwarden.cli.sources import load_source, source_options
+from iamwarden.config import Config, Suppression, parse_config
 from iamwarden.errors import InputError
 from iamwarden.fileio import compose_yaml
 from iamwarden.policy import Diagnostic, DiagnosticSeverity, lint_policy
+from iamwarden.policy.lint import CODES, SIZE_LIMITS, LintResult
 from iamwarden.policy.sources import (
     USAGES,
     FoundPolicy,
@@ -36,6 +41,7 @@ from iamwarden.policy.sources import (
     located_yaml,
     terraform_policies,
 )
+from iamwarden.report.lint_sarif import render_lint_sarif
 from iamwarden.snapshot import Snapshot
 
 __all__ = ["lint"]
@@ -55,35 +61,72 @@ class _Located:
 
     diagnostic: Diagnostic
     found: FoundPolicy | None = None
+    position: tuple[int | None, int | None] = (None, None)
 
-    def line(self) -> int | None:
-        if self.found is None:
-            return None
-        return self.found.line_of(self.diagnostic.location)
-
-    def text(self, name: str) -> str:
-        if self.found is None:
-            return f"{name}: {self.diagnostic}"
-        line = self.line()
-        where = f"{name}:{line}" if line is not None else name
-        return f"{where}: {self.found.pointer} ({self.found.usage}): {self.diagnostic}"
-
-    def data(self) -> dict[str, Any]:
+    def result(self, name: str) -> LintResult:
         d = self.diagnostic
-        data: dict[str, Any] = {
-            "severity": d.severity.value,
-            "code": d.code,
-            "location": d.location,
-            "message": d.message,
-        }
-        if self.found is not None:
-            data.update(
-                policy=self.found.pointer,
-                resource=self.found.name,
-                type=self.found.usage,
-                line=self.line(),
-            )
-        return data
+        found = self.found
+        line, column = found.position_of(d.location) if found is not None else self.position
+        reason = _inline_suppression(d, found)
+        return LintResult(
+            file=name,
+            diagnostic=d,
+            line=line,
+            column=column,
+            policy=found.pointer if found is not None else "",
+            usage=found.usage if found is not None else "",
+            resource=found.name if found is not None else "",
+            suppression=reason,
+        )
+
+
+_SID_SUFFIX = re.compile(r"LintIgnore([A-Z][A-Za-z0-9]*)$")
+
+
+def _inline_suppression(diagnostic: Diagnostic, found: FoundPolicy | None) -> str:
+    """The reason a diagnostic is muted in the source: its resource's template `Metadata`
+    (`iamwarden: ignore: {code: reason}`), or its statement's Sid ending in `LintIgnore`
+    and the code in CapWords (`AdminLintIgnorePassRoleStar`)"""
+    if found is not None and diagnostic.code in found.suppressed:
+        return f"template metadata: {found.suppressed[diagnostic.code]}"
+    return ""
+
+
+def _sid_suppressions(document: Any) -> dict[int, str]:
+    """Statement index -> the code its Sid suffix mutes (`...LintIgnorePassRoleStar`)"""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except (ValueError, RecursionError):
+            return {}
+    raw = document.get("Statement") if isinstance(document, dict) else None
+    items = [raw] if isinstance(raw, dict) else raw if isinstance(raw, list) else []
+    found: dict[int, str] = {}
+    for index, item in enumerate(items):
+        sid = item.get("Sid") if isinstance(item, dict) else None
+        match = _SID_SUFFIX.search(sid) if isinstance(sid, str) else None
+        if match:
+            found[index] = re.sub(r"(?<!^)(?=[A-Z])", "_", match.group(1)).lower()
+    return found
+
+
+_STATEMENT_INDEX = re.compile(r"^Statement\[(\d+)\]")
+
+
+def _muted_by_sid(items: list[_Located], document: Any, name: str) -> list[LintResult]:
+    codes = _sid_suppressions(document)
+    results = []
+    for item in items:
+        result = item.result(name)
+        match = _STATEMENT_INDEX.match(result.diagnostic.location)
+        if (
+            not result.suppression
+            and match
+            and codes.get(int(match.group(1))) == (result.diagnostic.code)
+        ):
+            result = replace(result, suppression="Sid suffix LintIgnore")
+        results.append(result)
+    return results
 
 
 def _suffixes(name: str) -> list[str]:
@@ -147,7 +190,7 @@ def _is_policy_like(value: Any) -> bool:
     return isinstance(value, dict) and ("Statement" in value or "Version" in value)
 
 
-def _lint_found(found: FoundPolicy) -> Iterator[_Located]:
+def _lint_found(found: FoundPolicy, name: str) -> list[LintResult]:
     if found.problem:
         diagnostic = Diagnostic(
             severity=DiagnosticSeverity.WARNING,
@@ -155,27 +198,47 @@ def _lint_found(found: FoundPolicy) -> Iterator[_Located]:
             location="",
             message=found.problem,
         )
-        yield _Located(diagnostic=diagnostic, found=found)
-        return
+        return [_Located(diagnostic=diagnostic, found=found).result(name)]
     diagnostics = lint_policy(
         found.document,
         kind=found.kind,
         managed=found.managed,
         duplicate_keys=found.duplicates,
+        size_limit=found.size_limit,
+        is_trust=found.usage == "trust",
     )
-    yield from (_Located(diagnostic=d, found=found) for d in diagnostics)
+    items = [_Located(diagnostic=d, found=found) for d in diagnostics]
+    return _muted_by_sid(items, found.document, name)
+
+
+def _plain_size_limit(usage: str, managed: bool) -> int | None:
+    """IAM's quota for a plain policy file: managed, or the kind's own (trust, SCP, RCP);
+    an inline identity policy's depends on its holder, which a file does not say"""
+    return SIZE_LIMITS["managed"] if managed else SIZE_LIMITS.get(usage)
+
+
+def _positions(text: str, name: str, located: Located) -> Located:
+    """`located` with lines and columns: a YAML file has them; JSON text is composed as
+    YAML (JSON's flow style is YAML) for them, and has none where that fails"""
+    if located.lines:
+        return located
+    try:
+        composed = located_yaml(compose_yaml(text, path=name))
+    except InputError:
+        return located
+    return replace(located, lines=composed.lines, columns=composed.columns)
 
 
 def _lint_text(
     text: str, name: str, usage: str, managed: bool, *, is_found: bool = False
-) -> list[_Located] | None:
+) -> list[LintResult] | None:
     """The diagnostics of one file; None for a file found in a directory that is not a
     policy, a template or a plan (`package.json`, a workflow)"""
     found, located = _found_policies(text, name)
     if found is None and is_found and not _is_policy_like(located.value):
         return None
     if found is not None:
-        return [item for policy in found for item in _lint_found(policy)]
+        return [item for policy in found for item in _lint_found(policy, name)]
     document: Any = text  # JSON: `lint_policy` reads the text (and its repeated keys)
     if _is_yaml(name, text):
         document = located.value  # a policy object, or a string of JSON text
@@ -186,8 +249,13 @@ def _lint_text(
         kind=kind_of_usage(usage),
         managed=managed,
         duplicate_keys=located.duplicates,
+        size_limit=_plain_size_limit(usage, managed),
+        is_trust=usage == "trust",
     )
-    return [_Located(diagnostic=d) for d in diagnostics]
+    if diagnostics:
+        located = _positions(text, name, located)
+    items = [_Located(diagnostic=d, position=located.position(d.location)) for d in diagnostics]
+    return _muted_by_sid(items, document, name)
 
 
 def _snapshot_policies(snapshot: Snapshot) -> Iterator[FoundPolicy]:
@@ -196,12 +264,14 @@ def _snapshot_policies(snapshot: Snapshot) -> Iterator[FoundPolicy]:
     the organization's SCPs and RCPs on the account's path"""
     for principals in (snapshot.users, snapshot.groups, snapshot.roles):
         for principal in principals:
+            holder = principal.arn.split(":", 5)[-1].split("/", 1)[0]
             for inline in principal.inline_policies:
                 yield FoundPolicy(
                     usage="identity",
                     document=inline.document.text,
                     pointer=f"{principal.arn} inline policy `{inline.name}`",
                     name=principal.arn,
+                    size_limit=SIZE_LIMITS.get(holder),
                 )
     for role in snapshot.roles:
         yield FoundPolicy(
@@ -209,6 +279,7 @@ def _snapshot_policies(snapshot: Snapshot) -> Iterator[FoundPolicy]:
             document=role.trust_policy.text,
             pointer=f"{role.arn} trust policy",
             name=role.arn,
+            size_limit=SIZE_LIMITS["trust"],
         )
     for policy in snapshot.policies:
         if not policy.is_aws_managed:
@@ -218,6 +289,7 @@ def _snapshot_policies(snapshot: Snapshot) -> Iterator[FoundPolicy]:
                 pointer=policy.arn,
                 name=policy.arn,
                 managed=True,
+                size_limit=SIZE_LIMITS["managed"],
             )
     for resource in snapshot.resource_policies:
         yield FoundPolicy(
@@ -237,6 +309,7 @@ def _snapshot_policies(snapshot: Snapshot) -> Iterator[FoundPolicy]:
                         document=org_policy.document.text,
                         pointer=org_policy.arn or org_policy.id,
                         name=org_policy.name,
+                        size_limit=SIZE_LIMITS[usage],
                     )
 
 
@@ -260,20 +333,89 @@ def _files(path: Path) -> Iterator[Path]:
             yield candidate
 
 
+_FAIL_ON = {severity.value: severity for severity in DiagnosticSeverity}
+
+
+def _load_config(path: Path | None) -> Config:
+    """`--config FILE`, else `./iamwarden.toml` when present: its archive rules whose
+    `check_id` is a lint code mute lint diagnostics (`resource_arn`: a glob on the file path,
+    or on the policy's ARN for an account's policies)"""
+    if path is None:
+        if not CONFIG_FILE.is_file():
+            return Config()
+        path = CONFIG_FILE
+    known = {*registered_checks(), *CODES}
+    return parse_config(read_text(path), path=str(path), known_checks=known)
+
+
+def _config_suppression(result: LintResult, rules: Sequence[Suppression]) -> LintResult:
+    if result.suppression:
+        return result
+    for rule in rules:
+        if rule.matches(result.diagnostic.code, result.file) or (
+            result.resource and rule.matches(result.diagnostic.code, result.resource)
+        ):
+            return replace(result, suppression=f"iamwarden.toml: {rule.reason}")
+    return result
+
+
+def _where(result: LintResult) -> str:
+    if result.line is None:
+        return "-"
+    return f"{result.line}:{result.column}" if result.column is not None else f"{result.line}"
+
+
+def _text_line(result: LintResult) -> str:
+    d = result.diagnostic
+    location = ".".join(p for p in (result.policy, d.location) if p) or "(document)"
+    usage = f" ({result.usage})" if result.usage else ""
+    muted = f" [suppressed: {result.suppression}]" if result.suppression else ""
+    iam = f" [IAM: {d.iam_message}]" if d.iam_message else ""
+    head = f"  {_where(result)}: {d.severity.value} {d.code}: {location}{usage}"
+    return f"{head}: {d.message}{iam}{muted}"
+
+
+def _json_data(result: LintResult) -> dict[str, Any]:
+    d = result.diagnostic
+    data: dict[str, Any] = {
+        "severity": d.severity.value,
+        "finding_type": d.severity.finding_type,
+        "code": d.code,
+        "location": d.location,
+        "message": d.message,
+        "line": result.line,
+        "column": result.column,
+        "suppressed": result.suppression or None,
+    }
+    if d.iam_message:
+        data["iam_message"] = d.iam_message
+    if result.policy or result.usage:
+        data.update(policy=result.policy, resource=result.resource, type=result.usage)
+    return data
+
+
+def _list_codes() -> None:
+    for spec in CODES.values():
+        click.echo(f"{spec.code:38} {spec.severity.finding_type:17} {spec.title}")
+
+
 @click.command(
     epilog="""\b
 Examples:
   iamwarden lint policies/
   iamwarden lint template.yaml plan.json
   iamwarden lint --type trust --format json trust-policy.yaml
+  iamwarden lint --format sarif --fail-on warning infra/ > lint.sarif
   iamwarden lint --snapshot account.json.gz
+  iamwarden lint --list-codes
   aws iam get-role-policy --role-name app --policy-name s3 --query PolicyDocument \\
       | iamwarden lint -
 
 \b
 Exit codes:
-  0  no document has an error (warnings do not count)
-  1  a document has an error (IAM would reject it, or it cannot work)
+  0  no diagnostic at or above --fail-on (suppressed ones do not count)
+  1  a diagnostic at or above --fail-on (default: error, which IAM would reject or
+     which cannot work)
   2  bad usage, or a file that cannot be read, or a template or plan that is not
      valid YAML/JSON or not the expected shape (one line on stderr)
 """,
@@ -299,10 +441,33 @@ Exit codes:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "sarif"]),
     default="text",
     show_default=True,
-    help="Output format: one line per diagnostic, or JSON diagnostics by file.",
+    help="Output format: text grouped by file (LINE:COLUMN: class code: where: message), "
+    "JSON diagnostics by file, or SARIF 2.1.0 for GitHub code scanning.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([*_FAIL_ON, "none"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a diagnostic of this class or a worse one is found (error > "
+    "security_warning > warning > suggestion); none: never.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="iamwarden.toml whose archive rules (check_id = a lint code, resource_arn = a glob "
+    "on the file path) suppress diagnostics (default: ./iamwarden.toml when present).",
+)
+@click.option(
+    "--list-codes",
+    is_flag=True,
+    help="Print every lint code with its class (ERROR, SECURITY_WARNING, WARNING, "
+    "SUGGESTION) and title, and exit 0.",
 )
 @source_options
 def lint(
@@ -310,13 +475,21 @@ def lint(
     usage: str,
     managed: bool,
     output_format: str,
+    fail_on: str,
+    config_file: Path | None,
+    list_codes: bool,
     demo: bool,
     input_dir: Path | None,
     snapshot_file: Path | None,
     **_live: Any,
 ) -> None:
     """Lint IAM policies: policy files (JSON or YAML, - for standard input), directories of
-    them, CloudFormation templates and Terraform JSON plans; exit 1 when any has an error.
+    them, CloudFormation templates and Terraform JSON plans; exit 1 when any has a diagnostic
+    at or above --fail-on (default: an error).
+
+    Findings come in Access Analyzer's four classes: ERROR (IAM rejects it, with IAM's own
+    message where known), SECURITY_WARNING, WARNING and SUGGESTION; `--list-codes` lists
+    the codes.
 
     A file named .yaml or .yml is YAML; any other is JSON when its text starts with `{`,
     else YAML (a .json file is always JSON). A directory contributes its .json, .yaml, .yml
@@ -324,13 +497,22 @@ def lint(
     policy (no `Statement` or `Version`), a template or a plan. A CloudFormation template or a
     Terraform plan (`terraform show -json PLAN`) is recognised by its content; each policy
     in it is checked as the kind of policy it is (a role's trust policy, a bucket policy,
-    an SCP, ...) and located by line (YAML) or JSON path.
+    an SCP, ...) and located by line and column (JSON and YAML) and JSON path.
+
+    Suppressions: a statement Sid ending in LintIgnore and the code in CapWords
+    (AdminLintIgnorePassRoleStar), a template resource's Metadata
+    (iamwarden: ignore: {pass_role_star: reason}), or an iamwarden.toml archive rule.
+    Suppressed diagnostics are shown as such and never fail the run.
 
     With --demo, --input or --snapshot (or the live options, or no PATH at all: the account
     of boto3's default credentials), every policy of the account is linted too.
     """
+    if list_codes:
+        _list_codes()
+        return
     usage = _KIND_ALIASES.get(usage, usage)
-    results: dict[str, list[_Located]] = {}
+    rules = _load_config(config_file).archive_rules
+    results: dict[str, list[LintResult]] = {}
     skipped = 0
     if not paths or demo or input_dir or snapshot_file:
         snapshot = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
@@ -338,7 +520,7 @@ def lint(
             "demo" if demo else str(input_dir or snapshot_file or f"account {snapshot.account.id}")
         )
         results[source] = [
-            item for found in _snapshot_policies(snapshot) for item in _lint_found(found)
+            item for found in _snapshot_policies(snapshot) for item in _lint_found(found, source)
         ]
     for argument in paths:
         if str(argument) == "-":
@@ -354,20 +536,32 @@ def lint(
                 skipped += 1
             else:
                 results[name] = linted
+    results = {
+        name: [_config_suppression(item, rules) for item in items]
+        for name, items in results.items()
+    }
     if output_format == "json":
-        data = {name: [item.data() for item in items] for name, items in results.items()}
+        data = {name: [_json_data(item) for item in items] for name, items in results.items()}
         click.echo(json.dumps(data, indent=2, sort_keys=True))
+    elif output_format == "sarif":
+        click.echo(render_lint_sarif(i for items in results.values() for i in items), nl=False)
     else:
         for name, items in results.items():
-            for item in items:
-                click.echo(item.text(name))
+            if items:
+                click.echo(name)
+                for item in items:
+                    click.echo(_text_line(item))
         count = sum(len(items) for items in results.values())
         summary = f"{counted(len(results), 'file')}, {counted(count, 'diagnostic')}"
+        muted = sum(item.is_suppressed for items in results.values() for item in items)
+        if muted:
+            summary += f" ({muted} suppressed)"
         if skipped:
             summary += f" ({counted(skipped, 'file')} skipped: not a policy, template or plan)"
         click.echo(summary, err=True)
-    if any(
-        item.diagnostic.severity is DiagnosticSeverity.ERROR
+    threshold = _FAIL_ON.get(fail_on)
+    if threshold is not None and any(
+        item.diagnostic.severity.at_least(threshold) and not item.is_suppressed
         for items in results.values()
         for item in items
     ):

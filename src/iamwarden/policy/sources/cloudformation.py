@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from types import MappingProxyType
 from typing import Any
 
 from iamwarden.errors import InputError
+from iamwarden.policy.lint.linter import SIZE_LIMITS
 from iamwarden.policy.sources.model import FoundPolicy, Located, child_path
 
 __all__ = ["cloudformation_policies", "intrinsic_tag", "is_cloudformation", "render"]
@@ -230,9 +233,66 @@ def cloudformation_policies(template: Located) -> Iterator[FoundPolicy]:
             raise shape_error(
                 f"`Properties` of `{name}` must be a mapping", child_path(at, "Properties")
             )
-        yield from _resource_policies(
+        ignored = _ignored(resource.get("Metadata"), template, child_path(at, "Metadata"))
+        for found in _resource_policies(
             template, name, resource_type, properties, child_path(at, "Properties"), services
+        ):
+            yield replace(
+                found,
+                size_limit=_size_limit(resource_type, found, properties),
+                suppressed=ignored,
+            )
+
+
+def _ignored(metadata: Any, template: Located, at: str) -> Mapping[str, str]:
+    """The lint codes a resource's `Metadata` suppresses, with their reasons:
+    `Metadata: {iamwarden: {ignore: {pass_role_star: "CI role, SEC-12"}}}`
+
+    Raises:
+        InputError: `ignore` is not a mapping of codes to non-empty reasons.
+    """
+    settings = metadata.get("iamwarden") if isinstance(metadata, dict) else None
+    if settings is None:
+        return MappingProxyType({})
+    ignore = settings.get("ignore") if isinstance(settings, dict) else None
+    where = f"{at}.iamwarden.ignore"
+    if not isinstance(ignore, dict) or not all(
+        isinstance(reason, str) and reason.strip() for reason in ignore.values()
+    ):
+        raise InputError(
+            "`Metadata.iamwarden.ignore` must map lint codes to reasons (non-empty text)",
+            location=_location(template, where),
         )
+    return MappingProxyType({str(code): reason.strip() for code, reason in ignore.items()})
+
+
+_INLINE_HOLDERS = {
+    "AWS::IAM::User": "user",
+    "AWS::IAM::UserPolicy": "user",
+    "AWS::IAM::Group": "group",
+    "AWS::IAM::GroupPolicy": "group",
+    "AWS::IAM::Role": "role",
+    "AWS::IAM::RolePolicy": "role",
+}
+_POLICY_HOLDERS = {"Users": "user", "Groups": "group", "Roles": "role"}
+
+
+def _size_limit(
+    resource_type: str, found: FoundPolicy, properties: Mapping[str, Any]
+) -> int | None:
+    """IAM's size quota for a policy found in a template (`lint.SIZE_LIMITS`), None where
+    IAM sets none (resource policies have their services' own limits)"""
+    if found.managed:
+        return SIZE_LIMITS["managed"]
+    if found.usage in ("trust", "scp", "rcp"):
+        return SIZE_LIMITS[found.usage]
+    if found.usage != "identity":
+        return None
+    if resource_type == "AWS::IAM::Policy":  # inline in every holder named: the smallest
+        holders = [h for key, h in _POLICY_HOLDERS.items() if properties.get(key)]
+        return min((SIZE_LIMITS[h] for h in holders), default=None)
+    holder = _INLINE_HOLDERS.get(resource_type)
+    return SIZE_LIMITS[holder] if holder else None
 
 
 def _resource_policies(
@@ -312,6 +372,11 @@ def _found(
         line=template.lines.get(pointer),
         managed=managed,
         lines=lines,
+        columns={
+            key[len(prefix) :]: column
+            for key, column in template.columns.items()
+            if key.startswith(prefix)
+        },
         problem=problem,
         duplicates=duplicates,
     )

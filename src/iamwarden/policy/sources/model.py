@@ -44,6 +44,7 @@ USAGES: Mapping[str, PolicyKind] = MappingProxyType(
 policy is the resource policy of the role"""
 
 _LAST_STEP = re.compile(r"(\[\d+\]|\.[^.\[]*)$")
+_FIRST_ITEM = re.compile(r"\[0\]")
 
 
 def kind_of_usage(usage: str) -> PolicyKind:
@@ -66,13 +67,23 @@ class Located:
     value: Any
     lines: Mapping[str, int] = field(default_factory=dict)
     duplicates: tuple[tuple[str, str], ...] = ()
+    columns: Mapping[str, int] = field(default_factory=dict)
 
     def line(self, path: str) -> int | None:
         """The line of the value at `path`, else of its nearest enclosing value"""
+        return self.position(path)[0]
+
+    def position(self, path: str) -> tuple[int | None, int | None]:
+        """(line, column) of the value at `path`, both 1-based, else of its nearest
+        enclosing value; a lone statement or a lone string stands for its list's first
+        item (`Statement[0].Action[0]` finds `"Statement": {"Action": "s3:*"}`)"""
         while True:
-            found = self.lines.get(path)
-            if found is not None or not path:
-                return found
+            for candidate in (path, _FIRST_ITEM.sub("", path)):
+                found = self.lines.get(candidate)
+                if found is not None:
+                    return found, self.columns.get(candidate)
+            if not path:
+                return None, None
             parent = _LAST_STEP.sub("", path)
             path = parent if parent != path else ""
 
@@ -99,6 +110,9 @@ class FoundPolicy:
     lines: Mapping[str, int] = field(default_factory=dict)
     problem: str = ""
     duplicates: tuple[tuple[str, str], ...] = ()
+    columns: Mapping[str, int] = field(default_factory=dict)
+    size_limit: int | None = None
+    suppressed: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.usage not in USAGES:
@@ -112,8 +126,13 @@ class FoundPolicy:
     def line_of(self, location: str) -> int | None:
         """The line of a location inside the document (`Statement[0].Action[1]`), else of
         its nearest enclosing element, else the document's"""
-        found = Located(value=None, lines=self.lines).line(location)
-        return self.line if found is None else found
+        return self.position_of(location)[0]
+
+    def position_of(self, location: str) -> tuple[int | None, int | None]:
+        """(line, column) of a location inside the document, else of its nearest enclosing
+        element, else the document's line"""
+        found = Located(value=None, lines=self.lines, columns=self.columns).position(location)
+        return found if found[0] is not None else (self.line, None)
 
 
 _YAML_TAG = "tag:yaml.org,2002:"
@@ -129,11 +148,13 @@ def located_yaml(node: yaml.Node | None, *, application_tag: Any = None) -> Loca
         InputError: a key that is a list or a mapping (located as `line L`).
     """
     lines: dict[str, int] = {}
+    columns: dict[str, int] = {}
     duplicates: list[tuple[str, str]] = []
     constructor = yaml.constructor.SafeConstructor()
 
     def build(item: yaml.Node, path: str) -> Any:
         lines[path] = item.start_mark.line + 1
+        columns[path] = item.start_mark.column + 1
         tag = item.tag or ""
         if isinstance(item, yaml.MappingNode):
             value: Any = {}
@@ -159,7 +180,12 @@ def located_yaml(node: yaml.Node | None, *, application_tag: Any = None) -> Loca
     if node is None:
         return Located(value=None)
     value = build(node, "")
-    return Located(value=value, lines=MappingProxyType(lines), duplicates=tuple(duplicates))
+    return Located(
+        value=value,
+        lines=MappingProxyType(lines),
+        duplicates=tuple(duplicates),
+        columns=MappingProxyType(columns),
+    )
 
 
 def _scalar(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> Any:

@@ -1,33 +1,22 @@
-"""Policy lint: what IAM (or common sense) rejects that the grammar cannot see.
+"""The per-statement checks of the lint that need the action catalogue or the policy's place
 
-Owns the checks that need the action catalogue or the policy's place: unknown actions,
-services and condition keys, condition keys no action of the statement supports, wrong or
-missing `Principal` for the policy kind, the version floor of managed policies, literal
-policy variables under the old version, regions in S3 ARNs, unknown condition operators.
-`lint_policy` returns every diagnostic it finds, in document order; it never decides
-access (that is `engine`) and never raises for a bad policy.
-
-Codes (stable, snake_case): `syntax`, `duplicate_key`, `version_floor`, `literal_variable`,
-`principal_not_allowed`, `principal_missing`, `rcp_principal_not_star`, `resource_missing`,
-`rcp_allow`, `not_principal_with_allow`, `unknown_operator`, `for_any_value_if_exists`,
-`multivalued_key_without_set_operator`, `unknown_service`, `unknown_action`,
-`action_matches_nothing`, `resource_region`, `unknown_global_condition_key`,
-`unknown_condition_key`, `condition_key_not_applicable`.
+Unknown actions, services and condition keys, keys no action of the statement supports,
+wrong or missing `Principal` for the policy kind, the version floor, literal policy
+variables under the old version, regions and types of resource ARNs, unknown operators,
+values an operator cannot read, Sids. It never decides access and never raises for a bad
+policy; the security checks are in `security`, the statement comparisons in `statements`.
 """
 
 from __future__ import annotations
 
-import json
+import base64
+import binascii
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from enum import Enum
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from typing import Any
 
-from iamwarden.errors import PolicySyntaxError
 from iamwarden.policy.arn import compile_glob, try_parse_arn
-from iamwarden.policy.catalog import Catalog, closest_name, load_catalog
+from iamwarden.policy.catalog import Catalog, closest_name
 from iamwarden.policy.conditions import OPERATORS, SetQualifier, parse_operator, value_matcher
 from iamwarden.policy.document import (
     _ANY_PRINCIPAL,
@@ -38,194 +27,185 @@ from iamwarden.policy.document import (
     Policy,
     PolicyKind,
     Statement,
-    parse_policy,
 )
+from iamwarden.policy.lint.codes import CODES, Diagnostic, DiagnosticSeverity, iam_message
 
-__all__ = ["Diagnostic", "DiagnosticSeverity", "lint_policy"]
-
-
-class DiagnosticSeverity(Enum):
-    """How bad a lint diagnostic is: ERROR means IAM rejects or ignores the element"""
-
-    ERROR = "error"
-    WARNING = "warning"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Diagnostic:
-    """One lint result, located by a path such as `Statement[0].Action[2]`"""
-
-    severity: DiagnosticSeverity
-    code: str
-    location: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.location}: " if self.location else ""
-        return f"{where}{self.severity.value} {self.code}: {self.message}"
-
+__all__ = ["Linter", "covered_actions", "diagnostic", "key_index", "known_actions"]
 
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
 _RESOURCE_TYPE = re.compile(r"[/:]")
 _KEY_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|<[^>]*>")
+_SID = re.compile(r"[0-9A-Za-z_]*")
 _WILD = ("*", "?")
+_REJECTED_BY_IAM = frozenset(
+    {"unknown_operator", "resource_region", "principal_not_allowed", "principal_missing"}
+)
+"""Codes whose ERROR IAM itself returns as `MalformedPolicyDocument`"""
 _ERROR = DiagnosticSeverity.ERROR
 _WARNING = DiagnosticSeverity.WARNING
+_MAX_TYPED_ACTIONS = 400
+"""Statements granting more actions than this are not checked for resource types (a
+service wildcard fits nearly every ARN of its service)"""
+
+_KEY_TYPES = {
+    "aws:sourceip": "ip",
+    "aws:vpcsourceip": "ip",
+    "aws:currenttime": "date",
+    "aws:tokenissuetime": "date",
+    "aws:epochtime": "date",
+    "aws:multifactorauthpresent": "bool",
+    "aws:securetransport": "bool",
+    "aws:viaawsservice": "bool",
+    "aws:principalisawsservice": "bool",
+    "aws:assumedroot": "bool",
+    "aws:multifactorauthage": "numeric",
+    "aws:principalarn": "arn",
+    "aws:sourcearn": "arn",
+}
+"""Global keys' types, from the IAM User Guide's global condition context keys page"""
+
+_OPERATOR_TYPES = {
+    "String": "string",
+    "Numeric": "numeric",
+    "Date": "date",
+    "Bool": "bool",
+    "Binary": "binary",
+    "Ip": "ip",
+    "NotIp": "ip",
+    "Arn": "arn",
+}
+_FITS = {
+    "ip": {"ip", "string"},
+    "date": {"date", "numeric", "string"},
+    "bool": {"bool", "string"},
+    "numeric": {"numeric", "string"},
+    "arn": {"arn", "string"},
+}
+"""Operator types a key type works with (AWS compares a Date key as a number or text too)"""
 
 
-def lint_policy(
-    policy_or_source: Policy | str | Mapping[str, Any],
+def _coded(
+    *, code: str, location: str, message: str, severity: DiagnosticSeverity | None = None
+) -> Diagnostic:
+    rejected = code in _REJECTED_BY_IAM and (severity or CODES[code].severity) is _ERROR
+    return diagnostic(code, location, message, severity=severity, rejected_by_iam=rejected)
+
+
+def diagnostic(
+    code: str,
+    location: str,
+    message: str,
     *,
-    kind: PolicyKind | None = None,
-    managed: bool = False,
-    catalog: Catalog | None = None,
-    duplicate_keys: Iterable[tuple[str, str]] = (),
-) -> tuple[Diagnostic, ...]:
-    """Every diagnostic for a policy, in document order
-
-    Args:
-        policy_or_source: a parsed `Policy`, JSON text or decoded JSON data.
-        kind: where the policy is used; defaults to the `Policy`'s own kind, or IDENTITY
-            for a source.
-        managed: the policy is (to be) a managed policy, which IAM requires to be version
-            `2012-10-17`.
-        catalog: the action catalogue; `load_catalog()` when not given.
-        duplicate_keys: (object path, key) of each key the source repeats in one object,
-            for decoded data whose reader saw them (YAML); JSON text is searched here.
-
-    Repeated keys come first, as `duplicate_key` errors. A source that breaks the grammar
-    only where its kind decides (`Principal` in an identity policy, no `Resource`) is linted
-    in full, those problems under their own codes (`principal_not_allowed`,
-    `resource_missing`); any other grammar problem makes the source's problems `syntax`
-    errors (those two keep their codes) and nothing else.
-    """
-    repeated = list(duplicate_keys)
-    if isinstance(policy_or_source, str):
-        repeated.extend(_repeated_keys(policy_or_source))
-    found = [_duplicate_key(path, key) for path, key in repeated]
-    if isinstance(policy_or_source, Policy):
-        policy = policy_or_source
-        kind = kind or policy.kind
-    else:
-        kind = kind or PolicyKind.IDENTITY
-        try:
-            policy = parse_policy(policy_or_source, kind=kind)
-        except PolicySyntaxError as exc:
-            relaxed = _parse_ignoring_kind(policy_or_source, kind)
-            if relaxed is None:
-                return (*found, *(_syntax(p.location, p.problem, kind) for p in exc.problems))
-            policy = relaxed  # the linter reports what the kind forbids, with its codes
-    linter = _Linter(kind, catalog or load_catalog())
-    return (*found, *linter.policy(policy, managed=managed))
-
-
-def _parse_ignoring_kind(source: str | Mapping[str, Any], kind: PolicyKind) -> Policy | None:
-    """The policy parsed as a resource policy (`Principal` allowed, `Resource` optional) when
-    only the rules of `kind` broke the grammar, so that every other diagnostic is still
-    found; else None"""
-    if kind in _PRINCIPAL_KINDS:
-        return None
-    try:
-        return parse_policy(source, kind=PolicyKind.RESOURCE)
-    except PolicySyntaxError:
-        return None
-
-
-def _syntax(location: str, problem: str, kind: PolicyKind) -> Diagnostic:
-    """A grammar problem, with the documented code of the two the policy's kind decides"""
-    code = "syntax"
-    if kind not in _PRINCIPAL_KINDS and location.endswith(("Principal", "NotPrincipal")):
-        code = "principal_not_allowed" if "is not allowed" in problem else code
-    elif kind in _IDENTITY_LIKE and problem == "statement must contain resources":
-        code = "resource_missing"
-    return Diagnostic(severity=_ERROR, code=code, location=location, message=problem)
-
-
-def _duplicate_key(path: str, key: str) -> Diagnostic:
-    """IAM rejects a repeated key: "Individual elements must not contain multiple instances
-    of the same key" (IAM User Guide, grammar of the IAM JSON policy language, notes)"""
+    severity: DiagnosticSeverity | None = None,
+    rejected_by_iam: bool = False,
+) -> Diagnostic:
+    """A diagnostic of `code` in its table class (or `severity`), with IAM's message when
+    IAM rejects the document for it"""
     return Diagnostic(
-        severity=_ERROR,
-        code="duplicate_key",
-        location=f"{path}.{key}" if path else key,
-        message=f"`{key}` appears more than once in this object: IAM rejects a repeated key "
-        "(a reader keeps only the last one)",
+        severity=severity or CODES[code].severity,
+        code=code,
+        location=location,
+        message=message,
+        iam_message=iam_message(message) if rejected_by_iam else "",
     )
 
 
-def _repeated_keys(source: str) -> list[tuple[str, str]]:
-    """(object path, key) of every key repeated in an object of JSON text, in path order;
-    none when the text is not JSON (the grammar's `syntax` errors say why)"""
-    repeated: dict[int, list[str]] = {}
-
-    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        built = dict(pairs)
-        if len(built) != len(pairs):
-            seen: set[str] = set()
-            keys = repeated.setdefault(id(built), [])
-            for key, _ in pairs:
-                if key in seen:
-                    keys.append(key)
-                seen.add(key)
-        return built
-
-    try:
-        value = json.loads(source, object_pairs_hook=build)
-    except (ValueError, RecursionError):
-        return []
-    if not repeated:
-        return []
-    found: list[tuple[str, str]] = []
-    pending: list[tuple[str, Any]] = [("", value)]
-    while pending:  # INVARIANT: every object is alive in `value`, so ids are unique
-        where, item = pending.pop()
-        if isinstance(item, dict):
-            found.extend((where, key) for key in repeated.get(id(item), ()))
-            pending.extend((f"{where}.{k}" if where else k, v) for k, v in item.items())
-        elif isinstance(item, list):
-            pending.extend((f"{where}[{i}]", v) for i, v in enumerate(item))
-    return sorted(found)
-
-
-class _Linter:
-    """The checks, over one policy kind and one catalogue"""
+class Linter:
+    """The per-statement checks, over one policy kind and one catalogue"""
 
     def __init__(self, kind: PolicyKind, catalog: Catalog) -> None:
         self.kind = kind
         self.catalog = catalog
 
     def policy(self, policy: Policy, *, managed: bool) -> Iterator[Diagnostic]:
-        if managed and policy.version == VERSION_2008:
-            yield Diagnostic(
-                severity=_ERROR,
-                code="version_floor",
-                location="Version",
-                message="managed policies must be version `2012-10-17` or greater "
-                "(the Version is missing or `2008-10-17`)",
-            )
+        """Every per-statement diagnostic, in document order"""
+        if policy.version == VERSION_2008:
+            if managed:
+                yield diagnostic(
+                    "version_floor",
+                    "Version",
+                    "managed policies must be version `2012-10-17` or greater "
+                    "(the Version is missing or `2008-10-17`)",
+                    rejected_by_iam=True,
+                )
+            else:
+                yield diagnostic(
+                    "version_missing",
+                    "Version",
+                    "the Version is missing or `2008-10-17`: set `2012-10-17` "
+                    "(the old version reads policy variables as literal text)",
+                )
         for statement in policy.statements:
-            at = statement.pointer
-            if policy.version == VERSION_2008:
-                yield from self.literal_variables(statement, at)
-            yield from self.principal(statement, at)
-            if statement.conditions:
-                yield from self.operators(statement, at)
-                yield from self.condition_values(statement, at)
-                yield from self.set_operators(statement, at)
-            for name, entries in (
-                ("Action", statement.action),
-                ("NotAction", statement.not_action),
-            ):
-                for i, entry in enumerate(entries or ()):
-                    yield from self.action(entry, f"{at}.{name}[{i}]")
-            for name, entries in (
-                ("Resource", statement.resource),
-                ("NotResource", statement.not_resource),
-            ):
-                for i, entry in enumerate(entries or ()):
-                    yield from self.resource(entry, f"{at}.{name}[{i}]")
-            if statement.conditions:
-                yield from self.condition_keys(statement, at)
+            yield from self.statement(statement, policy)
+
+    def statement(self, statement: Statement, policy: Policy) -> Iterator[Diagnostic]:
+        """The diagnostics of one statement"""
+        at = statement.pointer
+        yield from self.sid(statement, at)
+        if policy.version == VERSION_2008:
+            yield from self.literal_variables(statement, at)
+        yield from self.principal(statement, at)
+        if statement.conditions:
+            yield from self.operators(statement, at)
+            yield from self.condition_values(statement, at)
+            yield from self.set_operators(statement, at)
+        for name, entries in (
+            ("Action", statement.action),
+            ("NotAction", statement.not_action),
+        ):
+            for i, entry in enumerate(entries or ()):
+                yield from self.action(entry, f"{at}.{name}[{i}]")
+        for name, entries in (
+            ("Resource", statement.resource),
+            ("NotResource", statement.not_resource),
+        ):
+            for i, entry in enumerate(entries or ()):
+                yield from self.resource(entry, f"{at}.{name}[{i}]")
+        if statement.resource and statement.action:
+            yield from self.resource_types(statement, at)
+        if statement.conditions:
+            yield from self.condition_keys(statement, at)
+
+    def sid(self, statement: Statement, at: str) -> Iterator[Diagnostic]:
+        """IAM requires identity-policy Sids to match `[0-9A-Za-z]*` (IAM User Guide, IAM
+        JSON policy elements: Sid); an empty Sid says nothing"""
+        sid = statement.sid
+        if sid is None:
+            return
+        if sid == "":
+            yield diagnostic("empty_sid", f"{at}.Sid", "the Sid is empty: name the statement")
+        elif self.kind in _IDENTITY_LIKE and not _SID.fullmatch(sid):
+            yield diagnostic(
+                "sid_invalid",
+                f"{at}.Sid",
+                f"sid `{sid}` is not alphanumeric: IAM accepts only letters, digits and `_`",
+                rejected_by_iam=True,
+            )
+
+    def resource_types(self, statement: Statement, at: str) -> Iterator[Diagnostic]:
+        """A resource ARN that fits none of the statement's actions' resource types (the
+        Service Authorization Reference's ARN formats, compared as wildcard patterns)"""
+        actions = statement.action or ()
+        if "*" in actions:
+            return
+        catalog = self.catalog
+        named = covered_actions(catalog, actions)
+        if not named or len(named) > _MAX_TYPED_ACTIONS:
+            return
+        formats = _formats_of(catalog, named)
+        for i, entry in enumerate(statement.resource or ()):
+            if entry == "*" or "{{" in entry or "${" in entry:
+                continue
+            arn = try_parse_arn(entry)
+            if arn is None or any(w in arn.service for w in _WILD):
+                continue
+            if not _fits_any(entry, formats):
+                yield diagnostic(
+                    "resource_type_mismatch",
+                    f"{at}.Resource[{i}]",
+                    f"resource `{entry}` fits no resource type of the statement's actions "
+                    f"({_sample(named)}): they never apply to it",
+                )
 
     def literal_variables(self, statement: Statement, at: str) -> Iterator[Diagnostic]:
         values: list[tuple[str, str]] = [
@@ -243,8 +223,7 @@ class _Linter:
         )
         for where, value in values:
             if _VARIABLE.search(value):
-                yield Diagnostic(
-                    severity=_WARNING,
+                yield _coded(
                     code="literal_variable",
                     location=where,
                     message=f"policy variable in `{value}` is literal text under version "
@@ -255,8 +234,7 @@ class _Linter:
         named = statement.principal is not None or statement.not_principal is not None
         element = "Principal" if statement.principal is not None else "NotPrincipal"
         if named and self.kind not in _PRINCIPAL_KINDS:
-            yield Diagnostic(
-                severity=_ERROR,
+            yield _coded(
                 code="principal_not_allowed",
                 location=f"{at}.{element}",
                 message=f"`{element}` is not allowed in {self.kind.value} policies: "
@@ -267,38 +245,33 @@ class _Linter:
             and statement.resource is None
             and (statement.not_resource is None)
         ):
-            yield Diagnostic(
-                severity=_ERROR,
+            yield _coded(
                 code="resource_missing",
                 location=at,
                 message=f"statements of {self.kind.value} policies must contain `Resource` "
                 "or `NotResource`",
             )
         if self.kind is PolicyKind.RESOURCE and not named:
-            yield Diagnostic(
-                severity=_ERROR,
+            yield _coded(
                 code="principal_missing",
                 location=at,
                 message="a resource policy statement must contain `Principal` or `NotPrincipal`",
             )
         if self.kind is PolicyKind.RCP and statement.principal != _ANY_PRINCIPAL:
-            yield Diagnostic(
-                severity=_ERROR,
+            yield _coded(
                 code="rcp_principal_not_star",
                 location=f"{at}.{element}" if named else at,
                 message="a resource control policy statement must have `Principal` `*`",
             )
         if self.kind is PolicyKind.RCP and statement.effect is Effect.ALLOW:
-            yield Diagnostic(
-                severity=_ERROR,
+            yield _coded(
                 code="rcp_allow",
                 location=f"{at}.Effect",
                 message="resource control policies only deny: AWS attaches `RCPFullAWSAccess` "
                 "at every level, so an `Allow` grants nothing (use `Deny`)",
             )
         if statement.not_principal is not None and statement.effect is Effect.ALLOW:
-            yield Diagnostic(
-                severity=_WARNING,
+            yield _coded(
                 code="not_principal_with_allow",
                 location=f"{at}.NotPrincipal",
                 message="`NotPrincipal` with `Allow` grants every principal not listed, "
@@ -313,8 +286,7 @@ class _Linter:
                 continue
             seen.add(operator)
             base = operator.rsplit(":", 1)[-1]
-            yield Diagnostic(
-                severity=_ERROR,
+            yield _coded(
                 code="unknown_operator",
                 location=f"{at}.Condition.{operator}",
                 message=f"unknown condition operator `{operator}`"
@@ -341,14 +313,25 @@ class _Linter:
                 bad = [v for v in values if not v.startswith("arn:") and set(v) != {"*"}]
                 if bad:
                     problem = f"`{bad[0]}` is not an ARN"
+            elif spec.base == "BinaryEquals":
+                bad = [v for v in values if not _is_base64(v)]
+                if bad:
+                    problem = f"`{bad[0]}` is not base64"
             else:
                 try:
                     value_matcher(spec.base, values)
                 except ValueError as exc:
                     problem = str(exc)
-            if problem is not None:
-                yield Diagnostic(
-                    severity=_WARNING,
+            if problem is None:
+                problem = _type_mismatch(spec.base, condition.key)
+                if problem is not None:
+                    yield _coded(
+                        code="operator_type_mismatch",
+                        location=f"{at}.Condition.{condition.operator}.{condition.key}",
+                        message=problem,
+                    )
+            else:
+                yield _coded(
                     code="invalid_condition_value",
                     location=f"{at}.Condition.{condition.operator}.{condition.key}",
                     message=f"`{condition.operator}` on `{condition.key}`: {problem}",
@@ -362,8 +345,7 @@ class _Linter:
                 continue
             where = f"{at}.Condition.{condition.operator}.{condition.key}"
             if spec.qualifier is SetQualifier.FOR_ANY_VALUE and spec.if_exists:
-                yield Diagnostic(
-                    severity=_WARNING,
+                yield _coded(
                     code="for_any_value_if_exists",
                     location=where,
                     message=f"`{condition.operator}`: AWS does not document `IfExists` with "
@@ -375,8 +357,7 @@ class _Linter:
                 and spec.base != "Null"
                 and self.catalog.is_multivalued_key(condition.key)
             ):
-                yield Diagnostic(
-                    severity=_WARNING,
+                yield _coded(
                     code="multivalued_key_without_set_operator",
                     location=where,
                     message=f"`{condition.key}` can have several values in a request: AWS "
@@ -391,18 +372,15 @@ class _Linter:
         catalog = self.catalog
         lower = service.lower()
         if not any(w in lower for w in _WILD) and lower not in catalog.services:
-            yield Diagnostic(
-                severity=_WARNING,
+            yield _coded(
                 code="unknown_service",
                 location=at,
-                message=f"unknown service prefix `{service}`"
-                + _did_you_mean(lower, catalog.services),
+                message=f"unknown service prefix `{service}`: retired or not in the catalogue",
             )
             return
         if any(w in entry for w in _WILD):
             if not catalog.expand(entry):
-                yield Diagnostic(
-                    severity=_WARNING,
+                yield _coded(
                     code="action_matches_nothing",
                     location=at,
                     message=f"action pattern `{entry}` matches no known action",
@@ -410,11 +388,11 @@ class _Linter:
             return
         if not catalog.action_exists(entry):
             known = sorted(catalog.expand(f"{lower}:*"))
-            yield Diagnostic(
-                severity=_WARNING,
+            yield _coded(
                 code="unknown_action",
                 location=at,
-                message=f"unknown action `{entry}`" + _did_you_mean(entry, known),
+                message=f"unknown action `{entry}`: retired, misspelled or not in the catalogue"
+                + _did_you_mean(entry, known),
             )
 
     def resource(self, entry: str, at: str) -> Iterator[Diagnostic]:
@@ -431,7 +409,7 @@ class _Linter:
         if matching and not any(matching):
             # S3 is the one service whose region-less ARNs IAM itself rejects with a region
             is_s3 = arn.service == "s3"
-            yield Diagnostic(
+            yield _coded(
                 severity=_ERROR if is_s3 else _WARNING,
                 code="resource_region",
                 location=at,
@@ -441,10 +419,10 @@ class _Linter:
 
     def condition_keys(self, statement: Statement, at: str) -> Iterator[Diagnostic]:
         catalog = self.catalog
-        index = _key_index(catalog)
+        index = key_index(catalog)
         actions: frozenset[str] | None = None
         if statement.action is not None and "*" not in statement.action:
-            actions = frozenset().union(*(catalog.expand(a) for a in statement.action))
+            actions = covered_actions(catalog, statement.action)
         seen: set[str] = set()
         for condition in statement.conditions:
             key = condition.key
@@ -457,8 +435,7 @@ class _Linter:
             if catalog.is_global_condition_key(lower):
                 continue  # global and cross-service keys go with every action
             if prefix == "aws":
-                yield Diagnostic(
-                    severity=_WARNING,
+                yield _coded(
                     code="unknown_global_condition_key",
                     location=where,
                     message=f"unknown global condition key `{key}`"
@@ -468,8 +445,7 @@ class _Linter:
             if "." in prefix or "/" in prefix or ":" not in lower:
                 continue  # identity-provider keys (`accounts.google.com:aud`) are open-ended
             if not index.matches(lower):
-                yield Diagnostic(
-                    severity=_WARNING,
+                yield _coded(
                     code="unknown_condition_key",
                     location=where,
                     message=f"unknown condition key `{key}`"
@@ -479,13 +455,99 @@ class _Linter:
             if actions and not any(
                 index.matches(lower, catalog.condition_keys(action)) for action in actions
             ):
-                yield Diagnostic(
-                    severity=_WARNING,
+                yield _coded(
                     code="condition_key_not_applicable",
                     location=where,
                     message=f"no action of this statement supports condition key `{key}` "
-                    "(per the catalogue): the clause would never match",
+                    "(per the catalogue): "
+                    + _absent_key_outcome(condition.operator, condition.values),
                 )
+
+
+@lru_cache(maxsize=65536)
+def covered_actions(
+    catalog: Catalog, patterns: tuple[str, ...], *, negated: bool = False
+) -> frozenset[str]:
+    """`catalog.covered`, cached by the statement's patterns (one set per element)"""
+    return catalog.covered(patterns, negated=negated)
+
+
+@lru_cache(maxsize=65536)
+def known_actions(catalog: Catalog, patterns: tuple[str, ...]) -> frozenset[str] | None:
+    """The catalogue actions the patterns cover, or None when one pattern covers none"""
+    sets = [catalog.expand(p) for p in patterns]
+    return frozenset().union(*sets) if all(sets) else None
+
+
+def _is_base64(value: str) -> bool:
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def _type_mismatch(base: str, key: str) -> str | None:
+    """Why an operator does not fit a global key of known type (`DateEquals` on
+    `aws:SourceIp`), else None"""
+    key_type = _KEY_TYPES.get(key.lower())
+    if key_type is None or base == "Null":
+        return None
+    family = next((t for prefix, t in _OPERATOR_TYPES.items() if base.startswith(prefix)), None)
+    if family is None or family in _FITS.get(key_type, {key_type}):
+        return None
+    return f"`{base}` compares {family} values, but `{key}` is of type {key_type}"
+
+
+def _absent_key_outcome(operator: str, values: tuple[str, ...]) -> str:
+    """What a clause does when its key is absent from the request (IAM User Guide, condition
+    operators: `...IfExists`, `Null`, and negated operators on a missing key)"""
+    spec = parse_operator(operator)
+    if spec.base == "Null":
+        if all(v.lower() == "true" for v in values):
+            return "`Null: true` on it always matches (the key is absent)"
+        return "`Null: false` on it never matches (the key is absent)"
+    if spec.if_exists:
+        return f"`{operator}` always matches (IfExists: the key is absent)"
+    if spec.qualifier is SetQualifier.FOR_ALL_VALUES:
+        return f"`{operator}` always matches (an absent key is an empty set)"
+    if spec.base.startswith(("StringNot", "NumericNot", "DateNot", "NotIp", "ArnNot")):
+        return f"`{operator}` always matches (a negated operator on an absent key is true)"
+    return "the clause never matches"
+
+
+def _formats_of(catalog: Catalog, actions: frozenset[str]) -> tuple[str, ...]:
+    """The ARN formats of the actions' resource types, `${Variable}` read as `*`"""
+    return tuple(
+        sorted(
+            {
+                _VARIABLE.sub("*", arn_format)
+                for action in actions
+                for rtype in catalog.resource_types(action)
+                for arn_format in rtype.arn_formats
+            }
+        )
+    )
+
+
+@lru_cache(maxsize=16384)
+def _fits_any(resource: str, formats: tuple[str, ...]) -> bool:
+    """Whether an ARN fits one of the formats (`*` standing for each `${Variable}`); an ARN
+    with wildcards is taken to fit (it may name a resource of any type it spans)"""
+    if any(w in resource for w in _WILD):
+        return True
+    return any(_format_regex(f).fullmatch(resource) is not None for f in formats)
+
+
+@lru_cache(maxsize=8192)
+def _format_regex(arn_format: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(part) for part in arn_format.split("*")), re.DOTALL)
+
+
+def _sample(actions: frozenset[str]) -> str:
+    first = sorted(actions)[:3]
+    more = f", ... {len(actions)} actions" if len(actions) > 3 else ""
+    return ", ".join(f"`{a}`" for a in first) + more
 
 
 def _did_you_mean(name: str, known: Iterable[str]) -> str:
@@ -558,5 +620,6 @@ def _key_regex(template: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=8)
-def _key_index(catalog: Catalog) -> _KeyIndex:
+def key_index(catalog: Catalog) -> _KeyIndex:
+    """The catalogue's condition keys, indexed once per catalogue"""
     return _KeyIndex(catalog)
