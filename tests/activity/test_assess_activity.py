@@ -67,7 +67,8 @@ def test_assess_activity_adds_the_findings_to_the_report(demo_store: Path) -> No
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     text = json.dumps(report)
-    assert "activity_unused_services" in text and DEV in text
+    assert "activity_unused_services" in text
+    assert f"activity generate --db {demo_store} --principal {DEV} --days 90" in text
 
 
 def test_assess_activity_without_a_store_is_bad_input(tmp_path: Path) -> None:

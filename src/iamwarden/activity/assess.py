@@ -16,6 +16,7 @@ read-only.
 from __future__ import annotations
 
 import dataclasses
+import shlex
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -131,10 +132,16 @@ def _coverage(
 
 
 def activity_findings(
-    snapshot: Snapshot, store: ActivityStore, *, catalog: Catalog, days: int = 90
+    snapshot: Snapshot,
+    store: ActivityStore,
+    *,
+    catalog: Catalog,
+    days: int = 90,
+    store_name: str = "STORE",
 ) -> tuple[Finding, ...]:
     """The activity checks' findings for `snapshot`'s account over the store's last `days`
-    days; NOT_ASSESSED on the account (one per check) when the store does not cover it"""
+    days; NOT_ASSESSED on the account (one per check) when the store does not cover it.
+    `store_name` is the store's path as the generate command in the messages names it"""
     account = snapshot.account.id
     since, until, missing = _coverage(store, account, days)
     account_arn = f"arn:aws:iam::{account}:root"
@@ -196,7 +203,7 @@ def activity_findings(
             message = (
                 f"granted {len(names)} services never called in {days} days "
                 f"(uses {', '.join(unused.used_services) or 'none'}); "
-                f"generate: {_GENERATE.replace('ARN', arn)}"
+                "generate: " + _GENERATE.replace("ARN", arn).replace("STORE", store_name)
             )
         else:
             status, message = Status.PASS, f"calls every service it is granted in {days} days"
@@ -226,9 +233,10 @@ def with_activity(
     *,
     catalog: Catalog,
     days: int = 90,
+    store_name: str = "STORE",
 ) -> Assessment:
     """`assessment` with the activity checks and their findings added"""
-    findings = activity_findings(snapshot, store, catalog=catalog, days=days)
+    findings = activity_findings(snapshot, store, catalog=catalog, days=days, store_name=store_name)
     return dataclasses.replace(
         assessment,
         checks={**assessment.checks, **ACTIVITY_CHECKS},
@@ -245,4 +253,11 @@ def with_activity_store(
         InputError: no activity store at `path`, or not one of this schema version.
     """
     with open_store(path, read_only=True) as store:
-        return with_activity(assessment, snapshot, store, catalog=load_catalog(), days=days)
+        return with_activity(
+            assessment,
+            snapshot,
+            store,
+            catalog=load_catalog(),
+            days=days,
+            store_name=shlex.quote(str(path)),
+        )
