@@ -18,7 +18,8 @@ from iamwarden.activity import (
     ingest_files,
     open_store,
 )
-from iamwarden.activity.sources import sniff_layout
+from iamwarden.activity.ingest import _object_limit
+from iamwarden.activity.sources import CloudTrailFile, sniff_layout
 from iamwarden.errors import InputError
 from tests.activity.conftest import record, write_records
 
@@ -205,3 +206,18 @@ def test_the_store_prints_nothing(tmp_path: Path, capfd: pytest.CaptureFixture[s
         on = store.connection.execute("SELECT current_setting('enable_progress_bar')").fetchone()
     assert on == (False,)
     assert capfd.readouterr() == ("", "")
+
+
+def test_the_object_size_limit_follows_the_gzip_trailer(tmp_path: Path) -> None:
+    """ISIZE, the last 4 bytes of a gzip member, is the input size modulo 2^32 (RFC 1952
+    §2.3.1); a trailer claiming more than deflate can expand is not believed"""
+    big = tmp_path / "big.json.gz"
+    big.write_bytes(gzip.compress(b" " * (20 * 2**20)))
+    corrupt = tmp_path / "corrupt.json.gz"
+    corrupt.write_bytes(b"\x1f\x8b\x08\x00garbage")
+
+    def found(path: Path) -> CloudTrailFile:
+        return next(iter(find_files([path])))
+
+    assert _object_limit([found(big)], compressed=True) == 40 * 2**20
+    assert _object_limit([found(corrupt)], compressed=True) == 16 * 2**20
