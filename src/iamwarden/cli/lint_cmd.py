@@ -408,6 +408,7 @@ Examples:
   iamwarden lint --format sarif --fail-on warning infra/ > lint.sarif
   iamwarden lint --snapshot account.json.gz
   iamwarden lint --list-codes
+  iamwarden lint --skip-other-files $(git diff --name-only --cached)
   aws iam get-role-policy --role-name app --policy-name s3 --query PolicyDocument \\
       | iamwarden lint -
 
@@ -464,6 +465,12 @@ Exit codes:
     "on the file path) suppress diagnostics (default: ./iamwarden.toml when present).",
 )
 @click.option(
+    "--skip-other-files",
+    is_flag=True,
+    help="Skip a file named on the command line that is not a policy, a template or a plan "
+    "(as a directory's are), e.g. package.json handed over by pre-commit.",
+)
+@click.option(
     "--list-codes",
     is_flag=True,
     help="Print every lint code with its class (ERROR, SECURITY_WARNING, WARNING, "
@@ -477,6 +484,7 @@ def lint(
     output_format: str,
     fail_on: str,
     config_file: Path | None,
+    skip_other_files: bool,
     list_codes: bool,
     demo: bool,
     input_dir: Path | None,
@@ -531,7 +539,8 @@ def lint(
             raise InputError("file not found", path=str(argument))
         for path in _files(argument):
             name = str(path)
-            linted = _lint_text(read_text(path), name, usage, managed, is_found=path != argument)
+            is_found = skip_other_files or path != argument
+            linted = _lint_text(read_text(path), name, usage, managed, is_found=is_found)
             if linted is None:
                 skipped += 1
             else:
