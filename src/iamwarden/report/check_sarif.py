@@ -22,11 +22,10 @@ from iamwarden.analysis.custom_checks import (
     CheckReason,
     CustomCheckResult,
 )
+from iamwarden.report.sarif import SARIF_SCHEMA, SARIF_VERSION
 
 __all__ = ["check_results_to_sarif", "render_check_sarif"]
 
-SARIF_VERSION = "2.1.0"
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "iamwardenCheckReason/v1"
 
 _RULES: Mapping[CheckName, tuple[str, str, str, str]] = {
