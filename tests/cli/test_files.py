@@ -591,3 +591,21 @@ def test_readme_commands_refuse_an_unwritable_destination_in_one_line_before_wor
     line = one_error_line(run(*(values.get(a, a) for a in OUTPUT_SWEEP[command])))
     assert str(folder) in line, line
     assert not (folder / "report.txt").exists() and not (folder / "d").exists()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize("args", [["checks", "list"], ["assess", "--demo", "-q"]])
+def test_a_full_standard_output_is_one_line_and_exit_2(args: list[str]) -> None:
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-c", "from iamwarden.cli.main import main; main()", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == "error: cannot write the output: No space left on device\n"

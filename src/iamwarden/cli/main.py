@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
+import os
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -61,6 +63,27 @@ class _Group(click.Group):
         except IamwardenError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(ExitCode.INPUT_ERROR)
+        except OSError as error:
+            if error.errno not in _OUTPUT_ERRNOS:
+                raise
+            # standard output is full or gone (`> /dev/full`, a closed pipe): one line, and
+            # standard output pointed at the null device so that the exit flush fails no more
+            _silence_stdout()
+            if error.errno != errno.EPIPE:
+                click.echo(f"error: cannot write the output: {error.strerror}", err=True)
+            sys.exit(ExitCode.INPUT_ERROR)
+
+
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT})
+
+
+def _silence_stdout() -> None:
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):  # no file descriptor behind sys.stdout (a test runner)
+        pass
 
 
 @click.group(
