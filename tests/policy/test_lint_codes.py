@@ -376,9 +376,7 @@ def test_size_is_counted_without_whitespace() -> None:
 
 
 def test_a_megabyte_policy_of_10001_statements_is_too_large_and_linted() -> None:
-    doc = _doc(
-        *(_allow("s3:GetObject", f"arn:aws:s3:::b/{i}", Sid=f"S{i}") for i in range(10_001))
-    )
+    doc = _doc(*(_allow("s3:GetObject", f"arn:aws:s3:::b/{i}", Sid=f"S{i}") for i in range(10_001)))
     found = lint_policy(doc, size_limit=SIZE_LIMITS["managed"], managed=True)
     assert found[0].code == "policy_too_large"
     assert found[0].iam_message == "Cannot exceed quota for PolicySize."

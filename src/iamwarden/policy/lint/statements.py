@@ -21,7 +21,7 @@ from iamwarden.policy.lint.codes import Diagnostic
 
 __all__ = ["statement_overlaps"]
 
-_MAX_WILDCARDS = 2
+_MAX_WILDCARDS = 1
 _MAX_COMPARED = 200
 """Policies with more statements are not compared pairwise (a quadratic search)"""
 
