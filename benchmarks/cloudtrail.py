@@ -6,8 +6,7 @@ types over S3, DynamoDB, Lambda, EC2, IAM, KMS, SQS, STS, CloudWatch; 4% errors)
 each in a child process of its own (peak memory is the child's ru_maxrss):
   1. ingestion into a fresh DuckDB store (events/s, peak memory);
   2. the issue's baseline in the same run: a plain orjson streaming read (gunzip +
-     `orjson.loads` of one file at a time and a walk over its records, storing nothing;
-     orjson is installed for the benchmark only, it is not a dependency);
+     `orjson.loads` of one file at a time and a walk over its records, storing nothing);
   3. policy generation, verified by the engine, for every principal of the store (one query
      for all principals, the engine's bulk path per action).
 Ratios to the baseline are printed beside each figure, in wall and CPU seconds (the machine
@@ -33,6 +32,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 ACCOUNT = "123456789012"
 PER_FILE = 2_000
@@ -213,8 +214,6 @@ def _child(kind: str, logs: Path, db: Path) -> dict[str, Any]:
             report = ingest_files(store, find_files([logs]))
         result: dict[str, Any] = {"events": report.events, "problems": len(report.problems)}
     elif kind == "baseline":
-        import orjson
-
         count = 0
         for path in sorted(logs.rglob("*.json.gz")):
             for record in orjson.loads(gzip.decompress(path.read_bytes()))["Records"]:
