@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 
+from iamwarden.analysis.organization import assess_organization
 from iamwarden.report.organization import render_organization_json, render_organization_text
+from iamwarden.snapshot import demo_snapshot
 from tests.analysis.test_organization import _org
+
+DEMO_ID = demo_snapshot().account.id
 
 
 def test_text_summary_lists_worst_accounts_checks_and_failures() -> None:
@@ -39,3 +43,20 @@ def test_json_summary_is_deterministic_and_complete() -> None:
     assert data["accounts"][2]["error"] == "AccessDenied assuming the role"
     assert data["worst_accounts"][0] == "333333333333"
     assert data["checks_across_accounts"][0]["accounts"] == ["333333333333", "555555555555"]
+
+
+def test_worst_accounts_and_json_count_info_failures() -> None:
+    """Every FAIL counts once: the severity columns and `failures_by_severity` sum to the
+    account's failures, INFO included (the demo account has INFO findings)"""
+    org = assess_organization("o-example", "111111111111", [(DEMO_ID, "demo", demo_snapshot(), "")])
+    account = org.accounts[0]
+    assert account.assessment is not None
+    total = len(account.assessment.failures)
+    row = json.loads(render_organization_json(org))["accounts"][0]["failures_by_severity"]
+    assert row["info"] > 0
+    assert sum(row.values()) == total
+    lines = render_organization_text(org).splitlines()
+    header = lines[lines.index("WORST ACCOUNTS:") + 1]
+    assert header.split()[-2:] == ["info", "score"]
+    cells = lines[lines.index("WORST ACCOUNTS:") + 2].split()
+    assert sum(int(n) for n in cells[2:7]) == total

@@ -258,3 +258,14 @@ def test_a_finding_a_check_rates_lower_is_listed_under_its_own_severity():
     assert olga > high
     critical_group = next(line for line in out if line.startswith("[C-001]"))
     assert "oncall-olga" not in critical_group
+
+
+def test_summary_counts_sum_to_the_total_including_info() -> None:
+    """The demo account has INFO findings; the severity line must add up to Total Findings"""
+    out = render_text(assess(demo_snapshot())).splitlines()
+    summary = out.index("SUMMARY:")
+    total = int(out[summary + 1].removeprefix("Total Findings: "))
+    parts = dict(part.split(": ") for part in out[summary + 2].split(" | "))
+    assert list(parts) == ["Critical", "High", "Medium", "Low", "Info"]
+    assert int(parts["Info"]) > 0
+    assert sum(int(n) for n in parts.values()) == total

@@ -14,7 +14,6 @@ from iamwarden.report.jsontext import json_text
 __all__ = ["organization_to_json", "render_organization_json", "render_organization_text"]
 
 TITLE = "IAM Security Assessment: Organization Summary"
-_COUNTED = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
 
 def _score(value: float | None) -> str:
@@ -31,13 +30,17 @@ def _lines(org: OrganizationAssessment, reports: Mapping[str, str]) -> Iterator[
     yield f"Analyzer: iamwarden {__version__}"
     yield ""
     yield "WORST ACCOUNTS:"
-    yield f"{'account':<14}{'name':<24}{'critical':>9}{'high':>6}{'medium':>8}{'low':>5}  score"
+    yield (
+        f"{'account':<14}{'name':<24}{'critical':>9}{'high':>6}{'medium':>8}{'low':>5}{'info':>6}"
+        "  score"
+    )
     for account in org.worst_accounts():
         assert account.assessment is not None
         counts = account.failures_by_severity
         yield (
             f"{account.account_id:<14}{account.name[:23]:<24}{counts[Severity.CRITICAL]:>9}"
             f"{counts[Severity.HIGH]:>6}{counts[Severity.MEDIUM]:>8}{counts[Severity.LOW]:>5}"
+            f"{counts[Severity.INFO]:>6}"
             f"  {_score(account.assessment.score)}"
         )
     yield ""
@@ -89,9 +92,7 @@ def organization_to_json(
                 "id": a.account_id,
                 "name": a.name,
                 "error": a.error or None,
-                "failures_by_severity": {
-                    s.value: n for s, n in a.failures_by_severity.items() if s in _COUNTED
-                },
+                "failures_by_severity": {s.value: n for s, n in a.failures_by_severity.items()},
                 "compliance_score": a.assessment.score if a.assessment else None,
                 "compliance_scores": {
                     view.framework.id or view.framework.name: view.score

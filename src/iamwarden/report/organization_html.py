@@ -22,7 +22,7 @@ from iamwarden.report.organization import TITLE
 
 __all__ = ["render_organization_html"]
 
-_SHOWN = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+_SHOWN = tuple(Severity)
 
 
 def _percent(score: float | None) -> str:

@@ -149,7 +149,7 @@ def render_terminal(assessment: Assessment, console: Console) -> None:
     console.print(
         Text(" | ").join(
             Text(f"{s.name.title()}: {summary[s]}", style=SEVERITY_STYLES[s] if summary[s] else "")
-            for s in SEVERITY_SECTIONS
+            for s in Severity
         )
     )
     for view in assessment.views:

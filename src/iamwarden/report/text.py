@@ -108,7 +108,7 @@ def _lines(assessment: Assessment) -> Iterator[str]:
     yield ""
     yield "SUMMARY:"
     yield f"Total Findings: {len(assessment.failures)}"
-    yield " | ".join(f"{s.name.title()}: {summary[s]}" for s in SEVERITY_SECTIONS)
+    yield " | ".join(f"{s.name.title()}: {summary[s]}" for s in Severity)  # sums to the total
     for view in assessment.views:
         yield f"Compliance Score: {view_score_text(view)}"
     muted = sum(1 for f in assessment.findings if f.status is Status.MUTED)
