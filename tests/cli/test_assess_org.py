@@ -84,7 +84,8 @@ def test_org_index_json_and_fail_on(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 1
-    summary = json.loads(result.output[result.output.index("{") :])
+    assert "not assessed, which cannot pass: 333333333333" in result.stderr
+    summary = json.loads(result.stdout[result.stdout.index("{") :])
     assert summary["worst_accounts"] == ["111111111111", "222222222222"]
     assert json.loads((reports / "111111111111.json").read_text())["account"]["id"] == (
         "111111111111"
@@ -102,3 +103,83 @@ def test_missing_index_is_an_input_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["assess", "--org-index", str(tmp_path / "none")])
     assert result.exit_code == 2
     assert "organization.json" in result.output or "none" in result.output
+
+
+def _write_index(directory: Path, accounts: list[dict[str, object]]) -> Path:
+    (directory / "organization.json").write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "organization_id": "o-abc",
+                "management_account_id": "210987654321",
+                "collected_at": "2026-11-01T00:00:00+00:00",
+                "accounts": accounts,
+            }
+        )
+    )
+    return directory
+
+
+def test_fail_on_fails_when_no_account_was_assessed(tmp_path: Path) -> None:
+    """An account not assessed cannot pass a gate: --fail-on exits 1 and says why"""
+    index = _write_index(
+        tmp_path,
+        [
+            {
+                "id": "444455556666",
+                "name": "b",
+                "snapshot": "444455556666.json",
+                "gaps": 12,
+                "error": "cannot assume `R`: AccessDenied",
+            }
+        ],
+    )
+    args = ["assess", "--org-index", str(index), "--report-dir", str(tmp_path / "r")]
+    result = CliRunner().invoke(cli, [*args, "--fail-on", "low"])
+    assert result.exit_code == 1, result.output
+    assert "--fail-on: 1 account not assessed, which cannot pass: 444455556666" in result.output
+    assert CliRunner().invoke(cli, args).exit_code == 0  # without a gate, nothing fails
+
+
+def test_unassessed_account_fails_the_gate_beside_passing_ones(tmp_path: Path) -> None:
+    """The fixture's sandbox account could not be assessed: it is named as failing the gate"""
+    index, reports = str(_index(tmp_path)), str(tmp_path / "r")
+    result = CliRunner().invoke(
+        cli, ["assess", "--org-index", index, "--report-dir", reports, "--fail-on", "critical"]
+    )
+    assert result.exit_code == 1
+    assert "not assessed, which cannot pass: 333333333333" in result.output
+
+
+def test_duplicate_account_id_is_an_input_error(tmp_path: Path) -> None:
+    dump_snapshot(
+        dataclasses.replace(demo_snapshot(), account=Account(id="777788889999")),
+        tmp_path / "777788889999.json",
+    )
+    entry = {"id": "777788889999", "name": "a", "snapshot": "777788889999.json", "gaps": 0}
+    index = _write_index(tmp_path, [entry, {**entry, "name": "b"}])
+    result = CliRunner().invoke(
+        cli, ["assess", "--org-index", str(index), "--report-dir", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 2
+    line = result.output.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert "organization.json" in line and "$.accounts[1].id" in line
+    assert "`777788889999` is listed twice" in line
+    assert not (tmp_path / "r").exists()
+
+
+def test_index_id_must_match_its_snapshot(tmp_path: Path) -> None:
+    """The demo snapshot is account 210987654321; listed as 777788889999 it is refused"""
+    dump_snapshot(demo_snapshot(), tmp_path / "777788889999.json")
+    index = _write_index(
+        tmp_path, [{"id": "777788889999", "name": "a", "snapshot": "777788889999.json"}]
+    )
+    result = CliRunner().invoke(
+        cli, ["assess", "--org-index", str(index), "--report-dir", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 2
+    line = result.output.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert "organization.json" in line and "$.accounts[0].id" in line
+    assert "does not match its snapshot `777788889999.json` (account `210987654321`)" in line

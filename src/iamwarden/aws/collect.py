@@ -526,7 +526,12 @@ def _write_index(index: OrganizationIndex, path: Path) -> None:
 
 
 def read_organization_index(path: str | Path) -> OrganizationIndex:
-    """Read `organization.json` (or the directory holding it); snapshot paths become absolute"""
+    """Read `organization.json` (or the directory holding it); snapshot paths become absolute
+
+    Raises:
+        SnapshotFormatError: not an index, a malformed entry, or an account id listed twice
+            (each account is assessed and stored once, under its own id).
+    """
     path = Path(path)
     if path.is_dir():
         path = path / INDEX_NAME
@@ -536,7 +541,7 @@ def read_organization_index(path: str | Path) -> OrganizationIndex:
             "not an iamwarden organization index", path=str(path), location="$.schema_version"
         )
     try:
-        return OrganizationIndex(
+        index = OrganizationIndex(
             organization_id=root.key("organization_id").text(),
             management_account_id=root.key("management_account_id").text(),
             accounts=tuple(
@@ -555,3 +560,14 @@ def read_organization_index(path: str | Path) -> OrganizationIndex:
         raise SnapshotFormatError(
             f"malformed index: {error.problem}", path=str(path), location=error.location
         ) from None
+    first: dict[str, int] = {}
+    for position, account in enumerate(index.accounts):
+        if account.id in first:
+            raise SnapshotFormatError(
+                f"account id `{account.id}` is listed twice (first at "
+                f"$.accounts[{first[account.id]}])",
+                path=str(path),
+                location=f"$.accounts[{position}].id",
+            )
+        first[account.id] = position
+    return index

@@ -22,6 +22,7 @@ from iamwarden.analysis import (
     load_framework,
     parse_suppressions,
 )
+from iamwarden.analysis.evidence import counted
 from iamwarden.analysis.exposure import Zone
 from iamwarden.cli.access_cmd import load_config
 from iamwarden.cli.assess_gc import collector_paused
@@ -90,7 +91,8 @@ Examples:
 \b
 Exit codes:
   0  done; no FAIL finding at or above --fail-on (always 0 without --fail-on)
-  1  a FAIL finding at or above --fail-on (MUTED findings never count)
+  1  a FAIL finding at or above --fail-on (MUTED findings never count); in organization
+     mode, also an account that could not be assessed (it cannot pass a gate)
   2  bad usage or bad input (one line on stderr, no traceback)
 """,
 )
@@ -118,7 +120,8 @@ Exit codes:
 @click.option(
     "--fail-on",
     type=click.Choice([s.value for s in Severity], case_sensitive=False),
-    help="Exit 1 when a finding at or above this severity fails.",
+    help="Exit 1 when a finding at or above this severity fails (organization mode: or an "
+    "account could not be assessed).",
 )
 @click.option(
     "--suppressions",
@@ -304,6 +307,7 @@ def assess_command(
             write_text(written, rendered)
             click.echo(f"wrote {written}", err=True)
         assessed = [a.assessment for a in org.accounts if a.assessment is not None]
+        unassessed = [a.account_id for a in org.accounts if a.assessment is None]
         worst = min(
             (w for a in org.accounts if a.assessment and (w := a.assessment.worst_failure())),
             key=lambda severity: severity.rank,
@@ -332,7 +336,7 @@ def assess_command(
                 result = assess(snapshot, options)
             if activity_db is not None:
                 result = with_activity_store(result, snapshot, activity_db)
-            worst, assessed = result.worst_failure(), [result]
+            worst, assessed, unassessed = result.worst_failure(), [result], []
             if to_security_hub:
                 send_to_security_hub(result, region=region, dry_run=dry_run)
             if output_dir is not None:
@@ -353,5 +357,12 @@ def assess_command(
         click.echo(f"wrote {output}", err=True)
     if store is not None:
         store_assessments(store, assessed)
+    if fail_on is not None and unassessed:
+        click.echo(
+            f"--fail-on: {counted(len(unassessed), 'account')} not assessed, which cannot "
+            f"pass: {', '.join(unassessed)}",
+            err=True,
+        )
+        sys.exit(ExitCode.FINDINGS)
     if fail_on is not None and worst is not None and worst.at_least(Severity(fail_on.lower())):
         sys.exit(ExitCode.FINDINGS)

@@ -10,15 +10,16 @@ import click
 from iamwarden.analysis import AssessOptions
 from iamwarden.analysis.evidence import counted
 from iamwarden.analysis.organization import OrganizationAssessment, assess_organization
-from iamwarden.aws import OrganizationIndex, collect_organization, open_access
+from iamwarden.aws import INDEX_NAME, OrganizationIndex, collect_organization, open_access
 from iamwarden.aws import read_organization_index as read_index
 from iamwarden.cli.files import check_directory, write_text
 from iamwarden.cli.progress import live_progress
 from iamwarden.cli.sources import live_request
+from iamwarden.errors import SnapshotFormatError
 from iamwarden.report import render_html, render_json, render_text
 from iamwarden.report.organization import render_organization_json, render_organization_text
 from iamwarden.report.organization_html import render_organization_html
-from iamwarden.snapshot import read_snapshot
+from iamwarden.snapshot import Snapshot, read_snapshot
 
 __all__ = ["ORG_FORMATS", "collect_index", "organization_report"]
 
@@ -60,13 +61,24 @@ def organization_report(
     The summary names each account's report by its path relative to `page_dir`, the
     directory the summary is written to (as given, relative to the working directory, when
     it goes to stdout), so the HTML page's links resolve where it is written.
+
+    Raises:
+        SnapshotFormatError: the index is malformed, lists an account twice, or an account's
+            snapshot belongs to another account (located at the index entry's id).
     """
     if isinstance(index, Path):
         index = read_index(index)
-    members = [
-        (a.id, a.name, None if a.error else read_snapshot(a.snapshot), a.error)
-        for a in index.accounts
-    ]
+    members: list[tuple[str, str, Snapshot | None, str]] = []
+    for position, entry in enumerate(index.accounts):
+        snapshot = None if entry.error else read_snapshot(entry.snapshot)
+        if snapshot is not None and snapshot.account.id != entry.id:
+            raise SnapshotFormatError(
+                f"account id `{entry.id}` does not match its snapshot "
+                f"`{entry.snapshot.name}` (account `{snapshot.account.id}`)",
+                path=str(entry.snapshot.parent / INDEX_NAME),
+                location=f"$.accounts[{position}].id",
+            )
+        members.append((entry.id, entry.name, snapshot, entry.error))
     org = assess_organization(index.organization_id, index.management_account_id, members, options)
     check_directory(report_dir, create=True)
     suffix, render, summarize = _RENDERERS[output_format]
