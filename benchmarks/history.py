@@ -124,7 +124,7 @@ def _run(findings: int, count: int, seed: int, url: str | None) -> None:
     with tempfile.TemporaryDirectory() as directory:
         target = url or f"sqlite:///{Path(directory) / 'history.db'}"
         started = time.perf_counter()
-        with open_store(target, create=True) as store:
+        with open_store(target, write=True) as store:
             opened = time.perf_counter()
             for scan in scans:
                 store.save(scan, stored_at=datetime.now(UTC))

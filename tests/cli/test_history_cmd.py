@@ -76,8 +76,11 @@ def test_history_lists_the_scans_oldest_first(stored: dict[str, Any]) -> None:
     text = run("history", "--store", stored["url"], "--account", stored["account"]).stdout
     assert text.splitlines()[0].split()[:3] == ["scan", "assessed", "(UTC)"]
     assert [line.split()[0] for line in text.splitlines()[1:]] == ["1", "2"]
-    other = run("history", "--store", stored["url"], "--account", "999999999999").stdout
-    assert other == "no scan stored yet (store one with `iamwarden assess --store`)\n"
+    other = one_error_line(run("history", "--store", stored["url"], "--account", "999999999999"))
+    assert other == (
+        f"error: store `{stored['url']}`: no scan of account 999999999999 "
+        f"(accounts stored: {stored['account']})"
+    )
 
 
 @pytest.mark.parametrize(
@@ -97,9 +100,17 @@ def test_diff_by_ids_dates_and_names(stored: dict[str, Any], before: str, after:
     )
 
 
-def test_diff_backwards_calls_it_muted(stored: dict[str, Any]) -> None:
-    data = _json(run("diff", "2", "1", "--store", stored["url"], "--format", "json"))
+def test_diff_backwards_calls_it_muted_and_warns(stored: dict[str, Any]) -> None:
+    """A newer than B is compared as given, with one warning line on stderr"""
+    result = run("diff", "latest", "previous", "--store", stored["url"], "--format", "json")
+    data = _json(result)
     assert data["summary"]["muted"] == 1 and data["summary"]["new"] == 0
+    assert result.stderr == (
+        "warning: A (scan 2, 2026-11-08 00:00:00 UTC) is newer than B (scan 1, "
+        "2026-11-01 00:00:00 UTC): the changes shown go back in time (give the older scan "
+        "first)\n"
+    )
+    assert run("diff", "previous", "latest", "--store", stored["url"]).stderr == ""
 
 
 def test_a_json_report_against_a_stored_scan(stored: dict[str, Any], tmp_path: Path) -> None:
@@ -110,7 +121,7 @@ def test_a_json_report_against_a_stored_scan(stored: dict[str, Any], tmp_path: P
     assert result.stderr == f"wrote {out}\n"
     text = out.read_text()
     assert text.startswith(f"Drift of account {stored['account']} (acme-startup): ")
-    assert "\nNew (FAIL now, never failing before): 1\n" in text
+    assert "\nNew (FAIL now; never failing before, or its suppression ended): 1\n" in text
     assert f"  LOW      {stored['low']['check_id']}  {stored['low']['resource_arn']}" in text
     assert "CIS AWS Foundations Benchmark v3.0 3.0.0: " in text
     same = run("diff", str(stored["muted"]), "latest", "--store", stored["url"])
@@ -205,7 +216,11 @@ def test_assess_checks_the_store_before_assessing(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("history", "--store", "{missing}"), "error: store `{missing}`: no such file (store a"),
+        (
+            ("diff", "latest", "previous", "--store", "{missing}"),
+            "error: store `{missing}`: holds no",
+        ),
+        (("diff", "1", "2", "--store", "{missing}"), "error: store `{missing}`: no scan `1` (see"),
         (("diff", "7", "latest", "--store", "{url}"), "error: store `{url}`: no scan `7` (see"),
         (("diff", "{dir}/nope.json", "latest", "--store", "{url}"), "error: {dir}/nope.json: "),
         (("diff", "2026-10-01", "latest", "--store", "{url}"), "error: store `{url}`: no scan of"),
@@ -234,3 +249,95 @@ def test_scans_of_two_accounts_are_not_compared(stored: dict[str, Any], tmp_path
         f"error: {other}: A is of account {stored['account']} and B of account 999999999999: "
         "compare scans of one account"
     )
+
+
+def test_history_limit_lists_the_newest(stored: dict[str, Any]) -> None:
+    scans = _json(run("history", "--store", stored["url"], "--limit", "1", "--format", "json"))
+    assert [s["scan_id"] for s in scans["scans"]] == [2]
+    result = run("history", "--store", stored["url"], "--limit", "0")
+    assert result.exit_code == 2 and "--limit" in result.stderr
+
+
+def test_a_huge_scan_id_is_no_scan(stored: dict[str, Any]) -> None:
+    line = one_error_line(run("diff", "99999999999999999999", "latest", "--store", stored["url"]))
+    assert line == (
+        f"error: store `{stored['url']}`: no scan `99999999999999999999` (see `iamwarden history`)"
+    )
+
+
+def test_a_missing_store_lists_nothing_and_stays_missing(tmp_path: Path) -> None:
+    result = run("history", "--store", str(tmp_path / "none.db"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "no scan stored yet (store one with `iamwarden assess --store`)\n"
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_a_foreign_database_is_refused_by_every_command(tmp_path: Path) -> None:
+    """The newcomer review's `customers` database: history, diff and assess --store refuse
+    it (assess before assessing: no report written), and it gets no table of ours"""
+    import sqlite3
+
+    foreign = tmp_path / "foreign.db"
+    with sqlite3.connect(foreign) as connection:
+        connection.execute("create table customers(id int)")
+    report = tmp_path / "report.json"
+    expected = (
+        f"error: store `sqlite:///{foreign}`: holds other tables (customers) and no iamwarden "
+        "store: give a new or empty database"
+    )
+    for args in (
+        ("history",),
+        ("diff", "previous", "latest"),
+        ("assess", "--demo", "-o", str(report)),
+    ):
+        assert one_error_line(run(*args, "--store", str(foreign))) == expected
+    assert not report.exists()
+    with sqlite3.connect(foreign) as connection:
+        tables = connection.execute("select name from sqlite_master").fetchall()
+    assert tables == [("customers",)]
+
+
+def test_assess_refuses_a_read_only_store_before_assessing(
+    stored: dict[str, Any], tmp_path: Path
+) -> None:
+    """An immutable store file (`chattr +i`): exit 2 before the assessment, no report"""
+    import shutil
+    import subprocess
+
+    store = tmp_path / "ro.db"
+    shutil.copy(stored["url"].removeprefix("sqlite:///"), store)
+    locked = subprocess.run(["chattr", "+i", str(store)], capture_output=True, check=False)
+    if locked.returncode != 0:
+        pytest.skip(f"chattr +i is not available here: {locked.stderr!r}")
+    report = tmp_path / "report.json"
+    try:
+        line = one_error_line(run("assess", "--demo", "--store", str(store), "-o", str(report)))
+    finally:
+        subprocess.run(["chattr", "-i", str(store)], check=True)
+    assert line == f"error: store `sqlite:///{store}`: attempt to write a readonly database"
+    assert not report.exists()
+
+
+def test_a_lost_data_set_is_never_resolved(tmp_path: Path) -> None:
+    """The newcomer review's case end to end: the demo snapshot, then the same account a
+    week later without its credential report. Nothing is resolved, the per-user FAIL
+    findings (CRITICAL user_admin_without_mfa among them) are not assessed, and
+    --fail-on-new has nothing to fail on"""
+    snapshot = tmp_path / "s.json"
+    assert run("snapshot", "--demo", "-o", str(snapshot)).exit_code == 0
+    data = json.loads(snapshot.read_text())
+    data["snapshot"]["collected"].remove("credential_report")
+    data["snapshot"]["collected_at"] = "2026-11-08T00:00:00+00:00"
+    lacking = tmp_path / "nocr.json"
+    lacking.write_text(json.dumps(data))
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    for source in (snapshot, lacking):
+        result = run("assess", "--snapshot", str(source), "--store", url, "-o", "/dev/null")
+        assert result.exit_code == 0, result.output
+    result = run("diff", "previous", "latest", "--store", url, "--fail-on-new", "low")
+    assert result.exit_code == 0, result.output
+    assert "· resolved 0 ·" in result.stdout
+    drift = _json(run("diff", "previous", "latest", "--store", url, "--format", "json"))
+    lost = {(c["check_id"], c["resource_arn"].rsplit("/", 1)[-1]) for c in drift["changes"]}
+    assert ("user_admin_without_mfa", "deploy-bot") in lost
+    assert {c["change"] for c in drift["changes"]} == {"not_assessed", "still_failing"}

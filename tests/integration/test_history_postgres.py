@@ -55,7 +55,7 @@ from datetime import UTC, datetime
 from iamwarden.report.history import ScanRecord
 from iamwarden.report.history.store import open_store
 
-with open_store(sys.argv[1]) as store:
+with open_store(sys.argv[1], write=True) as store:
     for minute in range(10):
         store.save(
             ScanRecord(scan_id=None, account_id=sys.argv[2], account_alias="",

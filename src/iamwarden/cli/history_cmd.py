@@ -14,7 +14,7 @@ import click
 from iamwarden.analysis import Assessment
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import OUTPUT_FILE, write_text
-from iamwarden.errors import InputError
+from iamwarden.errors import InputError, StoreError, one_line
 from iamwarden.fileio import read_json
 from iamwarden.findings import Severity
 from iamwarden.report.history import (
@@ -74,11 +74,12 @@ def _url(value: str) -> str:
 
 
 def check_store(value: str) -> None:
-    """Open (create or upgrade) the store of `assess --store` before any long work, so a bad
-    URL or an unreachable database is one line before the assessment starts"""
+    """Open (create or upgrade) the store of `assess --store` and check that it takes writes
+    before any long work, so a bad URL, an unreachable, foreign or read-only database is one
+    line before the assessment starts"""
     from iamwarden.report.history.store import open_store  # SQLAlchemy only when used
 
-    with open_store(_url(value), create=True):
+    with open_store(_url(value), write=True):
         pass
 
 
@@ -87,7 +88,7 @@ def store_assessments(value: str, assessments: list[Assessment]) -> None:
     stderr"""
     from iamwarden.report.history.store import open_store
 
-    with open_store(_url(value), create=True) as store:
+    with open_store(_url(value), write=True) as store:
         for assessment in assessments:
             scan_id = store.save(record_of(assessment), stored_at=datetime.now(UTC))
             click.echo(
@@ -125,25 +126,44 @@ Examples:
   iamwarden history --account 123456789012 --format json
   iamwarden history --store postgresql://iamwarden@db.internal:5432/iamwarden
 
+  iamwarden history --limit 5
+
+\b
+Reading creates, migrates and writes nothing: a missing SQLite file or an empty database
+lists no scan.
+
 \b
 Exit codes:
-  0  done (an empty store lists nothing)
-  2  bad usage, a bad store URL or an unreadable store (one line on stderr)
+  0  done (an empty or missing store lists nothing)
+  2  bad usage, a bad store URL, an unreadable store, a database of something else, or
+     --account naming an account the store holds no scan of (one line on stderr)
 """,
 )
 @_store_option
 @click.option("--account", metavar="ID", help="Only the scans of this AWS account id.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Only the N newest scans (listed oldest first); default all.",
+)
 @_FORMAT
 @_OUTPUT
 def history_command(
-    store: str, account: str | None, output_format: str, output: Path | None
+    store: str, account: str | None, limit: int | None, output_format: str, output: Path | None
 ) -> None:
     """List the scans saved by `assess --store`, oldest first: id, date, account, FAIL
     findings by severity and the score of each framework."""
     from iamwarden.report.history.store import open_store
 
     with open_store(store) as opened:
-        summaries = opened.scans(account=account)
+        summaries = opened.scans(account=account, limit=limit)
+        if account is not None and not summaries and not opened.is_empty:
+            stored = ", ".join(opened.accounts())
+            raise StoreError(
+                f"store `{opened.shown}`: no scan of account {one_line(account)} "
+                f"(accounts stored: {stored})"
+            )
     render = render_history_json if output_format == "json" else render_history_text
     _emit(render(summaries), output)
 
@@ -152,6 +172,11 @@ def _record(ref: str, store: HistoryStore | None, account: str | None) -> ScanRe
     if store is not None and is_stored_ref(ref):
         return store.resolve(ref, account=account)
     return record_from_json(read_json(Path(ref)), path=ref)
+
+
+def _when(record: ScanRecord, label: str) -> str:
+    scan = f"scan {record.scan_id}" if record.scan_id is not None else one_line(label)
+    return f"{scan}, {record.assessed_at:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _fail_on(value: str | None) -> Severity | None:
@@ -164,12 +189,16 @@ def _fail_on(value: str | None) -> Severity | None:
 A and B are each a scan id (see `iamwarden history`), `latest`, `previous`, an ISO 8601
 date (the latest scan on or before that day, UTC) or date-time, or a JSON report written by
 `iamwarden assess --format json` (./FILE forces a file). Findings match by stable id.
-  new        FAIL in B; absent, NOT_ASSESSED or MUTED in A; never FAIL in a stored scan
-             of the account on or before A
-  regressed  FAIL in B; PASS in A, or FAIL in a stored scan on or before A (fixed, then back)
+  new        FAIL in B; MUTED in A (suppression ended), or absent or NOT_ASSESSED in A and
+             never FAIL in a stored scan of the account on or before A
+  regressed  FAIL in B; PASS in A, or absent or NOT_ASSESSED in A and FAIL in a stored
+             scan on or before A (fixed, then back)
   resolved   FAIL in A; PASS in B, or gone from B while B ran its check
   muted      FAIL in A, MUTED in B (suppressed, not fixed)
-  not assessed  FAIL in A; NOT_ASSESSED in B or its check did not run (never a resolution)
+  not assessed  FAIL in A; NOT_ASSESSED in B, or gone from B where its check did not run
+             on the whole account (a data set it needs was missing): never a resolution
+A score that moves while B assessed fewer requirements (NOT_ASSESSED or MUTED) gets a `!`
+line (JSON: fewer_assessed). A newer than B is compared as given, with a warning on stderr.
 
 \b
 Examples:
@@ -227,6 +256,12 @@ def diff_command(
             f"A is of account {old.account_id} and B of account {new.account_id}: "
             "compare scans of one account",
             path=after,
+        )
+    if old.assessed_at > new.assessed_at:
+        click.echo(
+            f"warning: A ({_when(old, before)}) is newer than B ({_when(new, after)}): "
+            "the changes shown go back in time (give the older scan first)",
+            err=True,
         )
     drift = diff_scans(old, new, failed_earlier=failed_earlier)
     render = render_diff_json if output_format == "json" else render_diff_text

@@ -177,14 +177,15 @@ def muted_assessment(demo_assessment: Assessment) -> Assessment:
 def test_two_real_assessments_through_the_store(
     store_url: str, demo_assessment: Assessment, muted_assessment: Assessment
 ) -> None:
-    """Fail (scan 1), suppressed (scan 2), failing again (scan 3): from 2 to 3 the finding
-    regressed because scan 1 had it FAIL; from a file of scan 2 alone it is new"""
+    """Fail (scan 1), suppressed (scan 2), failing again (scan 3, the suppression expired):
+    from 2 to 3 the finding is new, with the look-back as without it (it was never fixed,
+    so it did not regress)"""
     first = demo_assessment.failures[0]
     records = [
         dataclasses.replace(record_of(a), assessed_at=DAY + timedelta(days=i))
         for i, a in enumerate((demo_assessment, muted_assessment, demo_assessment))
     ]
-    with open_store(store_url, create=True) as store:
+    with open_store(store_url, write=True) as store:
         ids = [store.save(r, stored_at=DAY) for r in records]
         older, newer = store.resolve(str(ids[1])), store.resolve("latest")
         earlier = store.failed_until(older)
@@ -193,10 +194,97 @@ def test_two_real_assessments_through_the_store(
     assert [
         (c.change, c.finding.id) for c in one_two.changes if c.change is not Change.STILL_FAILING
     ] == [(Change.MUTED, first.id)]
+    assert first.id in earlier
     drift = diff_scans(older, newer, failed_earlier=earlier)
-    assert [(c.change, c.finding.id) for c in drift.of(Change.REGRESSED)] == [
-        (Change.REGRESSED, first.id)
-    ]
-    assert drift.counts()[Change.NEW] == 0
+    assert [(c.change, c.finding.id) for c in drift.of(Change.NEW)] == [(Change.NEW, first.id)]
+    assert drift.counts()[Change.REGRESSED] == 0
     assert drift.counts()[Change.STILL_FAILING] == len(demo_assessment.failures) - 1
     assert diff_scans(older, newer).counts()[Change.NEW] == 1
+
+
+def _account_not_assessed(check: str, partition: str = "aws") -> StoredFinding:
+    """The finding the check registry yields when a data set the check needs is missing"""
+    arn = f"arn:{partition}:iam::123456789012:root"
+    return StoredFinding(
+        id=Finding(
+            check_id=check, resource_arn=arn, status=NA, severity=Severity.HIGH, message="m"
+        ).id,
+        check_id=check,
+        resource_arn=arn,
+        resource_type="AwsAccount",
+        status=NA,
+        severity=Severity.HIGH,
+        message="not collected: credential_report",
+    )
+
+
+@pytest.mark.parametrize("partition", ["aws", "aws-us-gov"])
+def test_a_check_not_run_on_the_account_resolves_nothing(partition: str) -> None:
+    """A check whose only finding in B is NOT_ASSESSED on the account (its data set was not
+    collected) said nothing of the account's users: their FAIL findings are not assessed,
+    never resolved (DESIGN.md: missing data is never a pass)"""
+    before = _scan(_finding("deploy-bot", F, check="mfa"), _finding("alice", F, check="mfa"))
+    after = _scan(_account_not_assessed("mfa", partition))
+    assert _kinds(before, after) == {"deploy-bot": "not_assessed", "alice": "not_assessed"}
+    # beside a per-resource finding the account-wide NOT_ASSESSED still decides
+    after = _scan(_account_not_assessed("mfa", partition), _finding("alice", P, check="mfa"))
+    assert _kinds(before, after) == {"deploy-bot": "not_assessed", "alice": "resolved"}
+    # the root ARN of another account is no statement about this one
+    other = dataclasses.replace(
+        _account_not_assessed("mfa"), resource_arn="arn:aws:iam::999999999999:root"
+    )
+    assert _kinds(before, _scan(other))["deploy-bot"] == "resolved"
+
+
+def test_a_muted_finding_failing_again_is_new_despite_the_look_back() -> None:
+    """MUTED in A (the suppression expired or was removed), FAIL in B: it was never fixed,
+    so it is new (to look at again), not regressed, even when it failed before A"""
+    again = _finding("expired", F)
+    before, after = _scan(_finding("expired", M)), _scan(again)
+    assert _kinds(before, after, failed_earlier=frozenset({again.id})) == {"expired": "new"}
+
+
+def test_a_score_rising_with_fewer_assessed_requirements_is_flagged() -> None:
+    """CIS 3/14 -> 3/12: two requirements no longer assessed raise the score by 3.57 points
+    with nothing fixed; text and JSON say so"""
+    import json
+
+    cis = FrameworkScore(framework="CIS", version="3.0.0", passed=3, assessed=14)
+    fewer = dataclasses.replace(cis, assessed=12)
+    drift = diff_scans(_scan(scores=(cis,)), _scan(scores=(fewer,)))
+    (score,) = drift.scores
+    assert (score.points, score.fewer_assessed) == (3.57, 2)
+    text = render_diff_text(drift, before_label="A", after_label="B")
+    assert (
+        "  CIS 3.0.0: 21.43% (3/14) -> 25.00% (3/12) (+3.57 points)\n"
+        "    ! score rose with 2 requirements no longer assessed or muted "
+        "(14 assessed before, 12 now): not a measure of fixes\n"
+    ) in text
+    data = json.loads(render_diff_json(drift, before_label="A", after_label="B"))
+    assert data["scores"][0]["fewer_assessed"] == 2
+    # as many or more assessed: no flag
+    more = diff_scans(_scan(scores=(fewer,)), _scan(scores=(cis,)))
+    assert more.scores[0].fewer_assessed == 0
+    assert "!" not in render_diff_text(more, before_label="A", after_label="B")
+
+
+@pytest.mark.parametrize(
+    "dropped", ["credential_report", "authorization_details", "password_policy"]
+)
+def test_losing_a_data_set_resolves_nothing(demo_assessment: Assessment, dropped: str) -> None:
+    """The newcomer review's case: the demo account assessed again with one data set not
+    collected. No FAIL finding is resolved (the account changed in nothing); each is still
+    failing or not assessed; a score that moves is flagged"""
+    from iamwarden.snapshot.model import DataSet
+
+    snapshot = demo_snapshot()
+    lacking = dataclasses.replace(snapshot, collected=snapshot.collected - {DataSet(dropped)})
+    drift = diff_scans(record_of(demo_assessment), record_of(assess(lacking)))
+    counts = drift.counts()
+    assert counts[Change.RESOLVED] == 0 and counts[Change.NOT_ASSESSED] > 0
+    assert counts[Change.NOT_ASSESSED] + counts[Change.STILL_FAILING] == len(
+        demo_assessment.failures
+    )
+    for score in drift.scores:
+        if score.points:
+            assert score.fewer_assessed > 0

@@ -49,7 +49,7 @@ def _count(url: str, table: str) -> int:
 
 def test_a_scan_round_trips(store_url: str, demo_assessment: Assessment) -> None:
     record = record_of(demo_assessment)
-    with open_store(store_url, create=True) as store:
+    with open_store(store_url, write=True) as store:
         scan_id = store.save(record, stored_at=STORED_AT)
         loaded = store.load(scan_id)
         (summary,) = store.scans()
@@ -71,7 +71,7 @@ def test_scans_are_found_by_id_date_latest_and_previous(
 ) -> None:
     record = record_of(demo_assessment)
     day = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-    with open_store(store_url, create=True) as store:
+    with open_store(store_url, write=True) as store:
         first = store.save(_at(record, day), stored_at=STORED_AT)
         second = store.save(_at(record, day + timedelta(days=7)), stored_at=STORED_AT)
         third = store.save(_at(record, day + timedelta(days=7, hours=5)), stored_at=STORED_AT)
@@ -98,7 +98,7 @@ def test_a_failed_save_leaves_nothing(store_url: str, demo_assessment: Assessmen
     same id twice) rolls the whole scan back"""
     record = record_of(demo_assessment)
     broken = dataclasses.replace(record, findings=(*record.findings, record.findings[0]))
-    with open_store(store_url, create=True) as store:
+    with open_store(store_url, write=True) as store:
         with pytest.raises(StoreError) as caught:
             store.save(broken, stored_at=STORED_AT)
         assert "\n" not in str(caught.value)
@@ -135,6 +135,10 @@ def test_a_store_at_schema_1_is_upgraded_keeping_its_scans(store_url: str) -> No
         assert not sa.inspect(connection).get_indexes("scans")
     with open_store(store_url) as store:
         (old,) = store.scans()
+    with engine.connect() as connection:  # a reader reads the old schema and migrates nothing
+        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+    with open_store(store_url, write=True) as store:
+        (old,) = store.scans()
     assert (old.account_id, old.tool_version, old.account_alias) == ("123456789012", "0.0.9", "old")
     with engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == SCHEMA_REVISION
@@ -147,7 +151,7 @@ def test_a_store_at_schema_1_is_upgraded_keeping_its_scans(store_url: str) -> No
 
 
 def test_a_store_of_a_newer_schema_is_refused(store_url: str) -> None:
-    with open_store(store_url, create=True):
+    with open_store(store_url, write=True):
         pass
     engine = sa.create_engine(parse_store_url(store_url))
     with engine.begin() as connection:
@@ -180,7 +184,6 @@ def test_a_database_of_something_else_is_refused(tmp_path: Path) -> None:
     [
         ("mysql://root:hunter2@db/x", "store `mysql://root:***@db/x`: give sqlite:///FILE or"),
         ("sqlite://", "store `sqlite://`: give sqlite:///FILE or postgresql://"),
-        ("::not a url::", "store `sqlite:///::not a url::`: no such file"),
         ("postgresql://u:hunter2@db:port/x", "store `postgresql://u:***@db:port/x`: not a"),
         ("postgresql://u:hunter2@127.0.0.1:1/x", "store `postgresql://u:***@127.0.0.1:1/x`: "),
     ],
@@ -194,12 +197,17 @@ def test_bad_store_urls_are_one_line_without_the_password(url: str, problem: str
 
 
 def test_readers_do_not_create_a_store(tmp_path: Path) -> None:
+    """A missing SQLite file opens to read as a store without scans, and stays missing"""
     missing = tmp_path / "history.db"
-    with pytest.raises(StoreError, match="no such file"), open_store(f"sqlite:///{missing}"):
-        pass
+    with open_store(f"sqlite:///{missing}") as store:
+        assert store.is_empty and store.scans() == () and store.accounts() == ()
+        with pytest.raises(StoreError, match=r"history.db`: holds no scan yet"):
+            store.resolve("latest")
+        with pytest.raises(StoreError, match="no scan `1`"):
+            store.load(1)
     assert not missing.exists()
     refused = pytest.raises(StoreError, match=r"directory `.*/nowhere` does not exist")
-    with refused, open_store(str(tmp_path / "nowhere" / "h.db"), create=True):
+    with refused, open_store(str(tmp_path / "nowhere" / "h.db"), write=True):
         pass
 
 
@@ -218,7 +226,7 @@ _WRITER = textwrap.dedent(
                       message="m")
         for n in range(200)
     )
-    with open_store(url, create=True) as store:
+    with open_store(url, write=True) as store:
         for i in range(15):
             record = ScanRecord(scan_id=None, account_id=writer, account_alias="",
                                 assessed_at=datetime(2026, 11, 1, 0, i, tzinfo=UTC),
@@ -260,7 +268,7 @@ def test_readers_go_on_while_a_writer_holds_the_lock(
     """A writer's reserved lock (https://www.sqlite.org/lockingv3.html) does not block
     readers: listing and loading answer at once, while a second writer waits its turn"""
     url = f"sqlite:///{tmp_path / 'h.db'}"
-    with open_store(url, create=True) as store:
+    with open_store(url, write=True) as store:
         scan_id = store.save(record_of(demo_assessment), stored_at=STORED_AT)
     writer = sqlite3.connect(tmp_path / "h.db", isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
@@ -288,7 +296,7 @@ def test_saving_a_record_without_findings_or_scores(store_url: str) -> None:
         findings=(),
         scores=(),
     )
-    with open_store(store_url, create=True) as store:
+    with open_store(store_url, write=True) as store:
         scan_id = store.save(empty, stored_at=STORED_AT)
         assert store.load(scan_id).findings == ()
         (summary,) = store.scans()
@@ -319,7 +327,116 @@ def test_findings_keep_every_status(store_url: str) -> None:
         findings=findings,
         scores=(),
     )
-    with open_store(store_url, create=True) as store:
+    with open_store(store_url, write=True) as store:
         loaded = store.load(store.save(record, stored_at=STORED_AT))
     assert loaded.findings == record.findings
     assert loaded.assessed_at == record.assessed_at
+
+
+def _tables(url: str) -> list[str]:
+    engine = sa.create_engine(parse_store_url(url))
+    try:
+        with engine.connect() as connection:
+            return sorted(sa.inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_an_empty_database_is_read_without_creating_tables(store_url: str) -> None:
+    """Reading an empty database (a new PostgreSQL database, an empty SQLite file) finds no
+    scan and leaves it empty: only a write creates the schema"""
+    if store_url.startswith("sqlite:///"):
+        Path(store_url.removeprefix("sqlite:///")).touch()
+    with open_store(store_url) as store:
+        assert (
+            store.is_empty
+            and store.scans() == ()
+            and store.failed_until(dataclasses.replace(_empty_record(), scan_id=1)) == frozenset()
+        )
+    assert _tables(store_url) == []
+    with open_store(store_url, write=True) as store:
+        assert not store.is_empty and store.scans() == ()
+    assert _tables(store_url) == ["alembic_version", "findings", "scans", "scores"]
+
+
+def _empty_record() -> ScanRecord:
+    return ScanRecord(
+        scan_id=None, account_id="123456789012", account_alias="", assessed_at=STORED_AT,
+        stored_at=None, tool_version="t", source="s", findings=(), scores=(),
+    )  # fmt: skip
+
+
+def test_a_database_of_other_tables_is_refused_and_left_alone(store_url: str) -> None:
+    """A database holding someone else's tables and no iamwarden store is refused to read
+    and to write, and gets no table of ours"""
+    engine = sa.create_engine(parse_store_url(store_url))
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE customers (id INTEGER)"))
+    engine.dispose()
+    for write in (False, True):
+        refused = pytest.raises(StoreError, match=r"holds other tables \(customers\) and no")
+        with refused, open_store(store_url, write=write):
+            pass
+    assert _tables(store_url) == ["customers"]
+
+
+def test_limit_gives_the_newest_scans_oldest_first(store_url: str) -> None:
+    with open_store(store_url, write=True) as store:
+        ids = [
+            store.save(_at(_empty_record(), STORED_AT - timedelta(days=n)), stored_at=STORED_AT)
+            for n in (1, 3, 2)
+        ]
+        assert [s.scan_id for s in store.scans(limit=2)] == [ids[2], ids[0]]
+        assert [s.scan_id for s in store.scans(limit=9)] == [ids[1], ids[2], ids[0]]
+        with pytest.raises(ValueError, match="limit must be 1 or more"):
+            store.scans(limit=0)
+
+
+@pytest.mark.parametrize("scan_id", [2**31, 10**20])
+def test_an_id_past_any_stored_scan_is_no_scan(store_url: str, scan_id: int) -> None:
+    """Scan ids are 32-bit on PostgreSQL (and SQLite's are 64-bit): a larger id names no
+    scan, rather than overflowing the driver"""
+    with open_store(store_url, write=True) as store:
+        store.save(_empty_record(), stored_at=STORED_AT)
+        with pytest.raises(StoreError, match=rf"no scan `{scan_id}` \(see"):
+            store.resolve(str(scan_id))
+
+
+def test_a_read_only_postgresql_store_is_refused_to_write(postgres_server: str) -> None:
+    """default_transaction_read_only
+    (https://www.postgresql.org/docs/15/runtime-config-client.html): opening to write says
+    so at once; reading goes on"""
+    from tests.integration.postgres import fresh_database
+
+    url = fresh_database(postgres_server)
+    with open_store(url, write=True) as store:
+        store.save(_empty_record(), stored_at=STORED_AT)
+    name = url.rsplit("/", 1)[1]
+    import psycopg
+
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as connection:
+        connection.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    refused = pytest.raises(StoreError, match="the database is read-only")
+    with refused, open_store(url, write=True):
+        pass
+    with open_store(url) as store:
+        assert len(store.scans()) == 1
+
+
+def test_an_immutable_sqlite_store_is_refused_to_write(tmp_path: Path) -> None:
+    """A store file the system will not let anyone write (`chattr +i`, even for root):
+    opening to write fails at once with SQLite's own words; reading goes on"""
+    path = tmp_path / "history.db"
+    with open_store(str(path), write=True) as store:
+        store.save(_empty_record(), stored_at=STORED_AT)
+    locked = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
+    if locked.returncode != 0:
+        pytest.skip(f"chattr +i is not available here: {locked.stderr!r}")
+    try:
+        refused = pytest.raises(StoreError, match="attempt to write a readonly database")
+        with refused, open_store(str(path), write=True):
+            pass
+        with open_store(str(path)) as store:
+            assert len(store.scans()) == 1
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)

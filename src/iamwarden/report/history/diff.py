@@ -4,23 +4,32 @@ Findings are matched by their stable id (`Finding.id`, a hash of check id and re
 With `before` the older scan A and `after` the newer scan B, each finding failing in either
 is one `FindingChange`:
 
-- `REGRESSED`: FAIL in B, not FAIL in A, and either PASS in A or FAIL in some stored scan
-  of the account on or before A (`failed_earlier`: it had been resolved and came back);
-- `NEW`: FAIL in B, not FAIL in A, and not regressed (absent, NOT_ASSESSED or MUTED in A,
-  and never failing before);
-- `RESOLVED`: FAIL in A and PASS in B, or absent from B while B still ran its check (the
-  resource is gone);
+- `REGRESSED`: FAIL in B, and PASS in A, or absent or NOT_ASSESSED in A and FAIL in some
+  stored scan of the account on or before A (`failed_earlier`: it had been resolved and came
+  back);
+- `NEW`: FAIL in B, not FAIL in A, and not regressed: absent or NOT_ASSESSED in A and never
+  failing before, or MUTED in A (its suppression expired or was removed: it was never fixed,
+  so it is not a regression, and it needs looking at again);
+- `RESOLVED`: FAIL in A and PASS in B, or absent from B while B ran its check on the whole
+  account (the resource is gone);
 - `MUTED`: FAIL in A, MUTED in B (suppressed, not fixed);
-- `NOT_ASSESSED`: FAIL in A, and NOT_ASSESSED in B or its check did not run in B: missing
-  data is never a resolution;
+- `NOT_ASSESSED`: FAIL in A, and NOT_ASSESSED in B, or absent from B where B did not run
+  its check on the whole account: the check has no finding in B, or one of its B findings is
+  NOT_ASSESSED on the account itself (`arn:PARTITION:iam::ACCOUNT:root`, the finding the
+  check registry yields when a data set the check needs was not collected). Missing data is
+  never a resolution (DESIGN.md, "Rules of the house");
 - `STILL_FAILING`: FAIL in both.
 
 Each framework's score is compared by (name, version); a framework scored in one scan only
-has None on the other side. This module reads and writes nothing.
+has None on the other side. A score that moves while fewer automated requirements were
+assessed (more NOT_ASSESSED or MUTED) is flagged (`ScoreChange.fewer_assessed`): losing data
+or muting findings can raise a score without anything being fixed. This module reads and
+writes nothing.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -61,6 +70,15 @@ class ScoreChange:
     version: str
     before: FrameworkScore | None
     after: FrameworkScore | None
+
+    @property
+    def fewer_assessed(self) -> int:
+        """How many fewer automated requirements B assessed (PASS or FAIL) than A: those
+        NOT_ASSESSED or MUTED in B and not in A, net; 0 when B assessed as many or more, or
+        either side is missing. A score change beside such a loss is no measure of fixes."""
+        if self.before is None or self.after is None:
+            return 0
+        return max(0, self.before.assessed - self.after.assessed)
 
     @property
     def points(self) -> float | None:
@@ -118,7 +136,7 @@ def _classify(
         if was is Status.FAIL:
             return Change.STILL_FAILING
         assert after is not None
-        if was is Status.PASS or after.id in failed_earlier:
+        if was is Status.PASS or (was is not Status.MUTED and after.id in failed_earlier):
             return Change.REGRESSED
         return Change.NEW
     if was is not Status.FAIL:
@@ -129,6 +147,20 @@ def _classify(
     if now is Status.MUTED:
         return Change.MUTED
     return Change.NOT_ASSESSED
+
+
+def _checks_run_on_the_account(scan: ScanRecord) -> frozenset[str]:
+    """The checks of `scan` that ran on the whole account: those with a finding in it and
+    no NOT_ASSESSED finding on the account itself (a data set the check needs was missing,
+    so it said nothing of the account's resources)"""
+    account = re.compile(rf"arn:[^:]+:iam::{re.escape(scan.account_id)}:root")
+    ran = {f.check_id for f in scan.findings}
+    skipped = {
+        f.check_id
+        for f in scan.findings
+        if f.status is Status.NOT_ASSESSED and account.fullmatch(f.resource_arn)
+    }
+    return frozenset(ran - skipped)
 
 
 def diff_scans(
@@ -142,7 +174,7 @@ def diff_scans(
     """
     was = {f.id: f for f in before.findings}
     now = {f.id: f for f in after.findings}
-    checks_after = frozenset(f.check_id for f in after.findings)
+    checks_after = _checks_run_on_the_account(after)
     changes = []
     for finding_id in was.keys() | now.keys():
         old, new = was.get(finding_id), now.get(finding_id)

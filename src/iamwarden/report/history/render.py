@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from iamwarden.findings import Severity
-from iamwarden.report.history.diff import Change, Drift, FindingChange
+from iamwarden.report.history.diff import Change, Drift, FindingChange, ScoreChange
 from iamwarden.report.history.records import FrameworkScore, ScanRecord
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ __all__ = [
 HISTORY_SCHEMA_VERSION = 1
 
 _HEADINGS = {
-    Change.NEW: "New (FAIL now, never failing before)",
+    Change.NEW: "New (FAIL now; never failing before, or its suppression ended)",
     Change.REGRESSED: "Regressed (PASS before, or failing again after it was resolved)",
     Change.RESOLVED: "Resolved (PASS now, or the resource is gone)",
     Change.MUTED: "Muted (FAIL before, suppressed now: not fixed)",
@@ -139,7 +139,9 @@ def _change_json(item: FindingChange) -> dict[str, Any]:
 def render_diff_json(drift: Drift, *, before_label: str, after_label: str) -> str:
     """`{"schema_version", "before", "after", "summary", "changes", "scores"}`: each side's
     scan, the count of each change kind, every changed finding (still-failing ones
-    included) and each framework's score before, after and its change in points"""
+    included) and each framework's score before, after, its change in points and
+    `fewer_assessed` (how many fewer automated requirements B assessed: 0, or a score change
+    that comes from lost data or muting rather than fixes)"""
     return _dump(
         {
             "schema_version": HISTORY_SCHEMA_VERSION,
@@ -154,6 +156,7 @@ def render_diff_json(drift: Drift, *, before_label: str, after_label: str) -> st
                     "before": _score_json(s.before),
                     "after": _score_json(s.after),
                     "points": s.points,
+                    "fewer_assessed": s.fewer_assessed,
                 }
                 for s in drift.scores
             ],
@@ -166,9 +169,28 @@ def _name(record: ScanRecord, label: str) -> str:
     return f"{scan} ({record.assessed_at:%Y-%m-%d %H:%M:%S} UTC)"
 
 
+def _caveat(score: ScoreChange) -> str:
+    """Why a score change beside fewer assessed requirements is no measure of fixes"""
+    points = score.points
+    moved = (
+        "score unchanged"
+        if points is None or points == 0
+        else ("score rose" if points > 0 else "score fell")
+    )
+    lost = score.fewer_assessed
+    what = "requirement" if lost == 1 else "requirements"
+    assert score.before is not None and score.after is not None
+    return (
+        f"{moved} with {lost} {what} no longer assessed or muted "
+        f"({score.before.assessed} assessed before, {score.after.assessed} now): "
+        "not a measure of fixes"
+    )
+
+
 def render_diff_text(drift: Drift, *, before_label: str, after_label: str) -> str:
-    """A heading, the counts, the score change per framework, then each changed finding
-    by kind (still-failing ones counted, not listed)"""
+    """A heading, the counts, the score change per framework (with a `!` line when fewer
+    requirements were assessed in B), then each changed finding by kind (still-failing ones
+    counted, not listed)"""
     account = drift.after.account_id
     alias = f" ({drift.after.account_alias})" if drift.after.account_alias else ""
     counts = drift.counts()
@@ -186,6 +208,8 @@ def render_diff_text(drift: Drift, *, before_label: str, after_label: str) -> st
             f"  {score.framework} {score.version}: "
             f"{_percent(score.before)} -> {_percent(score.after)}{moved}"
         )
+        if score.fewer_assessed:
+            lines.append(f"    ! {_caveat(score)}")
     if not drift.scores:
         lines.append("  none")
     for change, heading in _HEADINGS.items():

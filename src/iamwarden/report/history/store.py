@@ -3,10 +3,14 @@
 A store is a database URL: `sqlite:///path/to/file.db` (the default is
 `sqlite:///iamwarden-history.db`, in the current directory; a value without `://` is taken as
 a SQLite file path) or `postgresql://user@host:port/db` (driven by psycopg 3, the extra
-`iamwarden[postgres]`). Opening a store creates or upgrades its schema with the Alembic
-migrations in `migrations/` (one transaction, under a lock, so two processes opening a new
-store at once do not race); a store written by a newer iamwarden (an unknown schema
-revision) is refused. Each scan is saved in one transaction: a failure leaves nothing of it.
+`iamwarden[postgres]`). Opening a store to write (`open_store(url, write=True)`) creates or
+upgrades its schema with the Alembic migrations in `migrations/` (one transaction, under a
+lock, so two processes opening a new store at once do not race) and checks that the
+database takes writes; opening it to read creates, migrates and writes nothing: a missing
+SQLite file or an empty database reads as a store without scans. A store written by a newer
+iamwarden (an unknown schema revision) is refused, and so is a database that holds other
+tables and no iamwarden store. Each scan is saved in one transaction: a failure leaves
+nothing of it.
 
 SQLite writers are serialised with `BEGIN IMMEDIATE` and wait up to 30 s for each other;
 readers take no lock up front (a plain `BEGIN`), so `history` goes on beside a writer.
@@ -58,6 +62,7 @@ _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _LOCK_KEY = 0x1A3_3A2D  # pg_advisory_xact_lock key held while a PostgreSQL store migrates
 _SQLITE_WAIT_SECONDS = 30
 _WRITE = "iamwarden_write"  # execution option: the transaction writes (SQLite BEGIN IMMEDIATE)
+_MAX_SCAN_ID = 2**31 - 1  # scans.id is a 32-bit integer on PostgreSQL: no scan has a larger id
 
 
 class _UtcDateTime(sa.types.TypeDecorator[datetime]):
@@ -208,9 +213,35 @@ def _revision(connection: Connection, shown: str) -> str | None:
             f"store `{shown}`: schema revision `{current}` is newer than this iamwarden "
             f"knows ({SCHEMA_REVISION}): upgrade iamwarden"
         )
-    if current is None and sa.inspect(connection).has_table("scans"):
-        raise StoreError(f"store `{shown}`: has a `scans` table but is no iamwarden store")
+    if current is None:
+        tables = sorted(sa.inspect(connection).get_table_names())
+        if "scans" in tables:
+            raise StoreError(f"store `{shown}`: has a `scans` table but is no iamwarden store")
+        if tables:
+            listed = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+            raise StoreError(
+                f"store `{shown}`: holds other tables ({listed}) and no iamwarden store: "
+                "give a new or empty database"
+            )
     return current
+
+
+def _check_writable(connection: Connection) -> None:
+    """Raise the database's own error when this store cannot be written: a read-only file
+    or database, a read-only PostgreSQL transaction, or no INSERT right on a table (a
+    DELETE of no row makes SQLite open its write path; it is rolled back by the caller)"""
+    if connection.dialect.name == "sqlite":
+        connection.execute(sa.delete(scans).where(scans.c.id < 0))
+        return
+    read_only = connection.execute(sa.text("SHOW transaction_read_only")).scalar_one()
+    if read_only == "on":
+        raise StoreError("the database is read-only (transaction_read_only is on)")
+    for table in ("scans", "findings", "scores"):
+        allowed = connection.execute(
+            sa.text("SELECT has_table_privilege(:table, 'INSERT')"), {"table": table}
+        ).scalar_one()
+        if not allowed:
+            raise StoreError(f"no INSERT right on table `{table}`")
 
 
 def _alembic_config() -> Config:
@@ -254,13 +285,21 @@ def _finding_row(scan_id: int, finding: StoredFinding) -> dict[str, Any]:
 class HistoryStore:
     """An open history store; build it with `open_store`"""
 
-    def __init__(self, engine: Engine, shown: str) -> None:
-        self._engine = engine
+    def __init__(self, engine: Engine | None, shown: str) -> None:
+        self._engine = engine  # None: nothing stored yet (a missing file or empty database)
         self.shown = shown
         """The store's URL as it may be printed (password hidden)"""
 
+    @property
+    def is_empty(self) -> bool:
+        """Whether the store holds no iamwarden tables yet (opened to read: a missing SQLite
+        file or an empty database, left as it was)"""
+        return self._engine is None
+
     @contextmanager
     def _transaction(self, *, is_write: bool = False) -> Iterator[Connection]:
+        if self._engine is None:
+            raise self._fail("holds no scan yet (store one with `iamwarden assess --store`)")
         try:
             with self._engine.connect() as connection:
                 connection.execution_options(**{_WRITE: is_write})
@@ -268,6 +307,10 @@ class HistoryStore:
                     yield connection
         except SQLAlchemyError as error:
             raise StoreError(f"store `{self.shown}`: {_problem(error)}") from None
+        except StoreError as error:
+            if str(error).startswith(f"store `{self.shown}`"):
+                raise
+            raise self._fail(str(error)) from None
 
     def _fail(self, problem: str) -> StoreError:
         return StoreError(f"store `{self.shown}`: {problem}")
@@ -325,14 +368,36 @@ class HistoryStore:
             )
         return found
 
-    def scans(self, *, account: str | None = None) -> tuple[ScanSummary, ...]:
+    def accounts(self) -> tuple[str, ...]:
+        """The ids of the accounts the store holds scans of, sorted (empty for an empty
+        store)"""
+        if self.is_empty:
+            return ()
+        with self._transaction() as connection:
+            found = connection.execute(sa.select(scans.c.account_id).distinct()).scalars()
+            return tuple(sorted(found))
+
+    def scans(
+        self, *, account: str | None = None, limit: int | None = None
+    ) -> tuple[ScanSummary, ...]:
         """Every stored scan (of `account` when given), oldest first (by assessment date,
-        then id)"""
-        query = sa.select(scans).order_by(scans.c.assessed_at, scans.c.id)
+        then id); with `limit`, only the `limit` newest of them (still oldest first). An
+        empty store has none.
+
+        Raises:
+            ValueError: `limit` below 1
+        """
+        if limit is not None and limit < 1:
+            raise ValueError("limit must be 1 or more")
+        if self.is_empty:
+            return ()
+        query = sa.select(scans).order_by(scans.c.assessed_at.desc(), scans.c.id.desc())
         if account is not None:
             query = query.where(scans.c.account_id == account)
+        if limit is not None:
+            query = query.limit(limit)
         with self._transaction() as connection:
-            rows = list(connection.execute(query))
+            rows = list(connection.execute(query))[::-1]
             ids = [row.id for row in rows]
             counts: dict[int, list[tuple[str, str, int]]] = {scan_id: [] for scan_id in ids}
             grouped = (
@@ -375,6 +440,8 @@ class HistoryStore:
         Raises:
             StoreError: no scan has this id
         """
+        if not 0 <= scan_id <= _MAX_SCAN_ID or self.is_empty:
+            raise self._fail(f"no scan `{scan_id}` (see `iamwarden history`)")
         with self._transaction() as connection:
             row = connection.execute(sa.select(scans).where(scans.c.id == scan_id)).one_or_none()
             if row is None:
@@ -409,10 +476,7 @@ class HistoryStore:
         """`account`, or the store's only account"""
         if account is not None:
             return account
-        with self._transaction() as connection:
-            accounts: list[str] = sorted(
-                connection.execute(sa.select(scans.c.account_id).distinct()).scalars()
-            )
+        accounts = self.accounts()
         if len(accounts) > 1:
             several = ", ".join(accounts)
             raise self._fail(f"holds scans of several accounts ({several}): give --account")
@@ -466,7 +530,7 @@ class HistoryStore:
         """The ids of findings that were FAIL in `scan` or in a scan of its account stored
         before it (an earlier assessment date, or the same date and a smaller id): what tells
         a regression from a new finding"""
-        if scan.scan_id is None:
+        if scan.scan_id is None or self.is_empty:
             return frozenset()
         earlier = sa.or_(
             scans.c.assessed_at < scan.assessed_at,
@@ -487,27 +551,32 @@ class HistoryStore:
 
     def close(self) -> None:
         """Release the store's connections"""
-        self._engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
 
 
 @contextmanager
-def open_store(url: str | None, *, create: bool = False) -> Iterator[HistoryStore]:
-    """Open the store at `url` (see `parse_store_url`), upgrading its schema; a SQLite file
-    that does not exist is created only with `create` (readers do not leave empty stores
-    behind)
+def open_store(url: str | None, *, write: bool = False) -> Iterator[HistoryStore]:
+    """Open the store at `url` (see `parse_store_url`)
+
+    With `write`, the store is made ready to save scans: its schema created or upgraded to
+    `SCHEMA_REVISION` (a missing SQLite file is created) and the database checked to take
+    writes, so that a command can refuse before any long work. Without it nothing is
+    created, migrated or written: a missing SQLite file or an empty database opens as an
+    empty store (`HistoryStore.is_empty`: no scans), and an older schema is read as it is
+    (revisions 0001 and 0002 have the same tables).
 
     Raises:
-        StoreError: a bad URL, a missing SQLite file (without `create`), an unreachable
-            database, psycopg missing for PostgreSQL, a store of a newer schema, or a
-            database that is not an iamwarden store
+        StoreError: a bad URL, an unreachable database, psycopg missing for PostgreSQL, a
+            store of a newer schema, a database holding other tables and no iamwarden
+            store, or (with `write`) a store that cannot be written
     """
     parsed = parse_store_url(url)
     shown = _shown(parsed)
     if parsed.drivername == "sqlite":
-        if not create and not Path(parsed.database or "").exists():
-            raise StoreError(
-                f"store `{shown}`: no such file (store a scan with `iamwarden assess --store`)"
-            )
+        if not write and not Path(parsed.database or "").exists():
+            yield HistoryStore(None, shown)
+            return
         engine = _sqlite_engine(parsed)
     else:
         if importlib.util.find_spec("psycopg") is None:
@@ -518,9 +587,15 @@ def open_store(url: str | None, *, create: bool = False) -> Iterator[HistoryStor
     try:
         with store._transaction() as connection:
             current = _revision(connection, shown)
-        if current != SCHEMA_REVISION:
+        if not write and current is None:
+            engine.dispose()
+            yield HistoryStore(None, shown)
+            return
+        if write:
             with store._transaction(is_write=True) as connection:
-                _upgrade(connection, shown)
+                if current != SCHEMA_REVISION:
+                    _upgrade(connection, shown)
+                _check_writable(connection)
         yield store
     finally:
         store.close()
