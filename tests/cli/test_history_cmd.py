@@ -4,6 +4,7 @@ dates, latest/previous and JSON reports, `--fail-on-new`, `--output`, one-line e
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from iamwarden.cli.main import cli
-from tests.cli.test_files import _org_index, one_error_line
+from iamwarden.snapshot import Account, demo_snapshot, dump_snapshot
+from tests.cli.test_files import one_error_line
 
 
 def run(*args: str) -> Result:
@@ -188,21 +190,36 @@ def test_a_bare_store_uses_the_environment_else_the_default(
 
 
 def test_org_mode_stores_each_account(tmp_path: Path) -> None:
-    """Two member accounts (both the demo account's data): two scans, one per assessment"""
-    url = f"sqlite:///{tmp_path / 'org.db'}"
-    index = _org_index(tmp_path)
-    organization = json.loads((index / "organization.json").read_text())
-    organization["accounts"].append(
-        {"id": "222222222222", "name": "b", "snapshot": "111111111111.json"}
+    """Two member accounts (each the demo account's data under its own id): two scans, one
+    per assessment"""
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    index = tmp_path / "org"
+    index.mkdir()
+    members = ("111111111111", "222222222222")
+    for member in members:
+        snapshot = dataclasses.replace(demo_snapshot(), account=Account(id=member))
+        dump_snapshot(snapshot, index / f"{member}.json")
+    (index / "organization.json").write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "organization_id": "o-abc123",
+                "management_account_id": members[0],
+                "collected_at": None,
+                "accounts": [
+                    {"id": m, "name": f"m{n}", "snapshot": f"{m}.json"}
+                    for n, m in enumerate(members)
+                ],
+            }
+        )
     )
-    (index / "organization.json").write_text(json.dumps(organization))
     reports = tmp_path / "reports"
     result = run("assess", "--org-index", str(index), "--report-dir", str(reports), "--store", url)
     assert result.exit_code == 0, result.output
-    assert "stored scan 1 of account 210987654321" in result.stderr
-    assert "stored scan 2 of account 210987654321" in result.stderr
+    assert "stored scan 1 of account 111111111111" in result.stderr
+    assert "stored scan 2 of account 222222222222" in result.stderr
     scans = _json(run("history", "--store", url, "--format", "json"))["scans"]
-    assert [s["scan_id"] for s in scans] == [1, 2]
+    assert [(s["scan_id"], s["account"]["id"]) for s in scans] == [(1, members[0]), (2, members[1])]
 
 
 def test_assess_checks_the_store_before_assessing(tmp_path: Path) -> None:
