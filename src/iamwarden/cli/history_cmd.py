@@ -125,7 +125,6 @@ Examples:
   iamwarden history
   iamwarden history --account 123456789012 --format json
   iamwarden history --store postgresql://iamwarden@db.internal:5432/iamwarden
-
   iamwarden history --limit 5
 
 \b
@@ -193,7 +192,7 @@ date (the latest scan on or before that day, UTC) or date-time, or a JSON report
              never FAIL in a stored scan of the account on or before A
   regressed  FAIL in B; PASS in A, or absent or NOT_ASSESSED in A and FAIL in a stored
              scan on or before A (fixed, then back)
-  resolved   FAIL in A; PASS in B, or gone from B while B ran its check
+  resolved   FAIL in A; PASS in B, or gone from B while B ran its check on the account
   muted      FAIL in A, MUTED in B (suppressed, not fixed)
   not assessed  FAIL in A; NOT_ASSESSED in B, or gone from B where its check did not run
              on the whole account (a data set it needs was missing): never a resolution
