@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 from iamwarden.analysis.checks.passwords import policy_gaps
@@ -59,3 +61,64 @@ def test_strong_lists_every_gap():
 def test_gaps_of_a_strong_policy_are_empty():
     assert policy_gaps(STRONG) == ()
     assert policy_gaps(None) == ("no password policy is set",)
+
+
+# AWS Security Hub user guide, "Security Hub controls for IAM": IAM.7 with its default
+# parameters (uppercase, lowercase, symbols, numbers, MinimumPasswordLength 8; no default for
+# PasswordReusePrevention or MaxPasswordAge, so those are not evaluated), IAM.11 to IAM.14
+# (one character class each) and IAM.17 (passwords expire within 90 days).
+SECURITY_HUB_DEFAULTS = PasswordPolicy(
+    minimum_length=8,
+    require_symbols=True,
+    require_numbers=True,
+    require_uppercase=True,
+    require_lowercase=True,
+)
+
+
+def test_complexity_8_passes_security_hub_defaults_without_reuse_or_age():
+    finding = only(
+        run_check("password_policy_complexity_8", snapshot(password_policy=SECURITY_HUB_DEFAULTS))
+    )
+    assert finding.status is Status.PASS
+    assert finding.evidence["gaps"] == []
+
+
+@pytest.mark.parametrize(
+    ("change", "gap"),
+    [
+        ({"minimum_length": 7}, "minimum length 7 < 8"),
+        ({"require_uppercase": False}, "uppercase not required"),
+        ({"require_lowercase": False}, "lowercase not required"),
+        ({"require_symbols": False}, "symbols not required"),
+        ({"require_numbers": False}, "numbers not required"),
+    ],
+)
+def test_complexity_8_fails_on_each_default(change, gap):
+    policy = dataclasses.replace(SECURITY_HUB_DEFAULTS, **change)
+    finding = only(run_check("password_policy_complexity_8", snapshot(password_policy=policy)))
+    assert finding.status is Status.FAIL
+    assert finding.evidence["gaps"] == [gap]
+
+
+@pytest.mark.parametrize("name", ["uppercase", "lowercase", "symbols", "numbers"])
+def test_each_character_class_is_its_own_check(name):
+    check_id = f"password_policy_requires_{name}"
+    required = snapshot(password_policy=SECURITY_HUB_DEFAULTS)
+    assert only(run_check(check_id, required)).status is Status.PASS
+    missing = dataclasses.replace(SECURITY_HUB_DEFAULTS, **{f"require_{name}": False})
+    assert only(run_check(check_id, snapshot(password_policy=missing))).status is Status.FAIL
+    assert only(run_check(check_id, snapshot(password_policy=None))).status is Status.FAIL
+    not_collected = snapshot(collected=NOT_COLLECTED, password_policy=SECURITY_HUB_DEFAULTS)
+    assert only(run_check(check_id, not_collected)).status is Status.NOT_ASSESSED
+
+
+@pytest.mark.parametrize(
+    ("max_age", "status"),
+    [(90, Status.PASS), (1, Status.PASS), (91, Status.FAIL), (None, Status.FAIL)],
+)
+def test_max_age_90_boundary(max_age, status):
+    policy = dataclasses.replace(SECURITY_HUB_DEFAULTS, max_age_days=max_age)
+    finding = only(run_check("password_policy_max_age_90", snapshot(password_policy=policy)))
+    assert finding.status is status
+    assert finding.evidence["max_age_days"] == max_age

@@ -98,7 +98,13 @@ def test_gaps_carry_what_they_left_not_assessed():
             "recorded": False,
             "dataset_collected": False,
             "not_assessed_checks": [
+                "password_policy_complexity_8",
+                "password_policy_max_age_90",
                 "password_policy_min_length",
+                "password_policy_requires_lowercase",
+                "password_policy_requires_numbers",
+                "password_policy_requires_symbols",
+                "password_policy_requires_uppercase",
                 "password_policy_reuse_prevention",
                 "password_policy_strong",
             ],

@@ -61,7 +61,7 @@ def test_page_is_self_contained_and_deterministic() -> None:
 
 
 def test_one_score_column_per_framework() -> None:
-    frameworks = (load_framework("cis-7.0"), load_framework("soc2"))
+    frameworks = (load_framework("cis-7.0"), load_framework("fsbp"))
     demo = dataclasses.replace(demo_snapshot(), account=Account(id="222222222222"))
     org = assess_organization(
         "o-example",
@@ -70,11 +70,14 @@ def test_one_score_column_per_framework() -> None:
         AssessOptions(frameworks=frameworks),
     )
     page = render_organization_html(org)
-    assert "<th>Score (CIS AWS Foundations Benchmark v7.0)</th><th>Score (SOC 2 (IAM))</th>" in page
+    assert (
+        "<th>Score (CIS AWS Foundations Benchmark v7.0)</th>"
+        "<th>Score (AWS Foundational Security Best Practices (IAM))</th>" in page
+    )
     assert page.count('<td class="score">') == 2
-    assert '<td class="score">15%</td><td class="score">0%</td>' in page
+    assert '<td class="score">15%</td><td class="score">25%</td>' in page
     data = json.loads(render_organization_json(org))
-    assert data["accounts"][0]["compliance_scores"] == {"cis-7.0": 2 / 13, "soc2": 0.0}
+    assert data["accounts"][0]["compliance_scores"] == {"cis-7.0": 2 / 13, "fsbp": 0.25}
 
 
 def test_links_are_percent_encoded_paths() -> None:

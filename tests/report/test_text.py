@@ -164,7 +164,10 @@ def test_every_gap_is_listed_with_what_it_left_not_assessed():
     assert section == [
         "- not collected: password_policy: access denied (iam, GetAccountPasswordPolicy, "
         "AccessDenied)",
-        "  Checks not assessed: password_policy_min_length, password_policy_reuse_prevention, "
+        "  Checks not assessed: password_policy_complexity_8, password_policy_max_age_90, "
+        "password_policy_min_length, password_policy_requires_lowercase, "
+        "password_policy_requires_numbers, password_policy_requires_symbols, "
+        "password_policy_requires_uppercase, password_policy_reuse_prevention, "
         "password_policy_strong",
         "  Controls not assessed: 1.8, 1.9",
         "- gap in resource_policies (partly collected): throttled (eu-west-1)",
