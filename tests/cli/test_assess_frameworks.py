@@ -3,14 +3,18 @@ bundled framework in the text, JSON and HTML reports"""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from iamwarden.analysis import FRAMEWORK_FILES, load_framework
+from iamwarden.analysis import FRAMEWORK_FILES, AssessOptions, assess, load_framework
 from iamwarden.cli.main import cli
+from iamwarden.report.formats import render_format
+from iamwarden.snapshot import demo_snapshot
 
 
 def run(*args: str) -> Any:
@@ -35,7 +39,7 @@ def test_several_frameworks_give_one_score_line_and_table_each_in_order():
     scores = [line for line in lines if line.startswith("Compliance Score: ")]
     assert scores == [
         "Compliance Score: 15% (CIS AWS Foundations Benchmark v7.0)",
-        "Compliance Score: 0% (PCI DSS v4.0 (IAM))",
+        "Compliance Score: n/a (PCI DSS v4.0 (IAM))",  # every PCI requirement is manual
     ]
     first = lines.index("COMPLIANCE (CIS AWS Foundations Benchmark v7.0):")
     second = lines.index("COMPLIANCE (PCI DSS v4.0 (IAM)):")
@@ -83,7 +87,8 @@ def test_json_lists_each_framework_table():
     assert data["compliance"] == data["frameworks"][0]["compliance"]
     soc2 = data["frameworks"][1]
     assert [row["id"] for row in soc2["compliance"]] == ["CC6.1", "CC6.2", "CC6.3"]
-    assert soc2["compliance_score"] == {"passed": 0, "assessed": 3, "percent": 0.0}
+    # SOC 2 sets no threshold a check decides: manual throughout, never scored
+    assert soc2["compliance_score"] == {"passed": 0, "assessed": 0, "percent": None}
 
 
 def test_html_has_one_table_per_framework(tmp_path):
@@ -136,3 +141,27 @@ def test_checks_list_shows_the_organization_check_under_cis_v7():
         if line.startswith("organization_guardrails_attached ")
     )
     assert line.split()[3] == "2.1.2"
+
+
+def test_sarif_csv_asff_and_ocsf_carry_every_chosen_framework() -> None:
+    """Each machine format names the root-key check's requirement in both frameworks:
+    CIS v7.0.0 2.4 and Security Hub IAM.4 ("IAM root user access key should not exist")"""
+    cis, fsbp = load_framework("cis-7.0"), load_framework("fsbp")
+    result = assess(demo_snapshot(), AssessOptions(frameworks=(cis, fsbp)))
+    both = [f"{cis.name} 2.4", f"{fsbp.name} IAM.4"]
+    sarif = json.loads(render_format("sarif", result))
+    rules = {r["id"]: r for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["root_access_key_absent"]["properties"]["compliance"] == both
+    rows = list(csv.DictReader(io.StringIO(render_format("csv", result))))
+    row = next(r for r in rows if r["check_id"] == "root_access_key_absent")
+    assert row["compliance"] == "; ".join(both)
+    asff = json.loads(render_format("asff", result))
+    finding = next(
+        f for f in asff["Findings"] if f["GeneratorId"].endswith("root_access_key_absent")
+    )
+    assert finding["Compliance"]["RelatedRequirements"] == both
+    events = json.loads(render_format("ocsf", result))
+    event = next(
+        e for e in events if e.get("unmapped", {}).get("check_id") == "root_access_key_absent"
+    )
+    assert event["unmapped"]["compliance"] == {cis.name: ["2.4"], fsbp.name: ["IAM.4"]}

@@ -100,9 +100,10 @@ def _finding(
     assessment: Assessment, finding: Finding, *, region: str, partition: str
 ) -> dict[str, Any]:
     spec = assessment.checks[finding.check_id]
-    requirements = [
-        f"{assessment.framework.name} {r.id}"
-        for r in assessment.framework.requirements_for(finding.check_id)
+    requirements = [  # every chosen framework's, the main one first
+        f"{view.framework.name} {r.id}"
+        for view in assessment.views
+        for r in view.framework.requirements_for(finding.check_id)
     ]
     resource_type = finding.resource_type or spec.resource_type
     resource: dict[str, Any] = {

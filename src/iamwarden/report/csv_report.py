@@ -52,7 +52,6 @@ def _uncell(value: str) -> str:
 
 def _row(assessment: Assessment, finding: Finding) -> dict[str, str]:
     spec = assessment.checks[finding.check_id]
-    requirements = assessment.framework.requirements_for(finding.check_id)
     return {
         "finding_id": finding.id,
         "account_id": assessment.account_id,
@@ -63,7 +62,11 @@ def _row(assessment: Assessment, finding: Finding) -> dict[str, str]:
         "resource_type": finding.resource_type,
         "resource_arn": finding.resource_arn,
         "message": finding.message,
-        "compliance": "; ".join(f"{assessment.framework.name} {r.id}" for r in requirements),
+        "compliance": "; ".join(  # every chosen framework's, the main one first
+            f"{view.framework.name} {r.id}"
+            for view in assessment.views
+            for r in view.framework.requirements_for(finding.check_id)
+        ),
         "remediation": spec.remediation.text,
         "evidence": json.dumps(
             plain_data(finding.evidence), sort_keys=True, ensure_ascii=False, separators=(",", ":")

@@ -120,7 +120,6 @@ def detection_finding(assessment: Assessment, finding: Finding) -> BaseModel:
     uid = f"iamwarden/{assessment.account_id}/{finding.id}"
     severity = SeverityID[_SEVERITY_IDS[finding.severity]]
     status = StatusID[_FINDING_STATUS[finding.status]]
-    requirements = [r.id for r in assessment.framework.requirements_for(finding.check_id)]
     event: BaseModel = DetectionFinding(
         **_common(assessment, event_code=finding.check_id, uid=uid),
         cloud=_cloud(assessment),
@@ -148,7 +147,10 @@ def detection_finding(assessment: Assessment, finding: Finding) -> BaseModel:
         unmapped={
             "check_id": finding.check_id,
             "finding_id": finding.id,
-            "compliance": {assessment.framework.name: requirements},
+            "compliance": {  # every chosen framework's requirement ids, by its name
+                view.framework.name: [r.id for r in view.framework.requirements_for(spec.id)]
+                for view in assessment.views
+            },
             "remediation_command": spec.remediation.command,
             "remediation_policy": spec.remediation.policy,
             "evidence": plain_data(finding.evidence),

@@ -69,7 +69,6 @@ def _help(spec: CheckSpec) -> dict[str, str]:
 
 
 def _rule(spec: CheckSpec, assessment: Assessment) -> dict[str, Any]:
-    requirements = assessment.framework.requirements_for(spec.id)
     rule: dict[str, Any] = {
         "id": spec.id,
         "name": "".join(part.title() for part in spec.id.split("_")),
@@ -82,7 +81,11 @@ def _rule(spec: CheckSpec, assessment: Assessment) -> dict[str, Any]:
             "precision": "very-high",
             "security-severity": SECURITY_SEVERITY[spec.severity],
             "severity": spec.severity.value,
-            "compliance": [f"{assessment.framework.name} {r.id}" for r in requirements],
+            "compliance": [  # every chosen framework's, the main one first
+                f"{view.framework.name} {r.id}"
+                for view in assessment.views
+                for r in view.framework.requirements_for(spec.id)
+            ],
         },
     }
     if spec.references:
