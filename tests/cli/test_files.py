@@ -3,6 +3,7 @@ through the one guarded reader (depth, aliases, gzip by content, BOM, directorie
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import gzip
 import json
@@ -14,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from iamwarden.cli.main import cli
-from iamwarden.snapshot import demo_snapshot, dump_snapshot, snapshot_to_json
+from iamwarden.snapshot import Account, demo_snapshot, dump_snapshot, snapshot_to_json
 from tests.builders import CSV, auth_details, write_export
 
 AUTH = "iam-get-account-authorization-details.json"
@@ -208,7 +209,8 @@ def test_report_is_replaced_whole(tmp_path: Path) -> None:
 def _org_index(tmp_path: Path) -> Path:
     directory = tmp_path / "org"
     directory.mkdir()
-    dump_snapshot(demo_snapshot(), directory / "111111111111.json")
+    member = dataclasses.replace(demo_snapshot(), account=Account(id="111111111111"))
+    dump_snapshot(member, directory / "111111111111.json")  # the index id is its account's
     (directory / "organization.json").write_text(
         json.dumps(
             {
@@ -610,3 +612,10 @@ def test_a_full_standard_output_is_one_line_and_exit_2(args: list[str]) -> None:
         )
     assert done.returncode == 2, done.stderr
     assert done.stderr == "error: cannot write the output: No space left on device\n"
+
+
+def test_an_empty_output_path_is_named_by_its_option() -> None:
+    """`--output ''` is `Path('.')` once converted: refuse it as given, naming the option"""
+    result = CliRunner().invoke(cli, ["assess", "--demo", "--quiet", "--output", ""])
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: --output: empty path"

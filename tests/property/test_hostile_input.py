@@ -4,6 +4,7 @@ content under a `.json` name reads as the plain file does"""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import tempfile
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from iamwarden.cli.main import cli
 from iamwarden.errors import InputError
 from iamwarden.fileio import MAX_ALIAS_EXPANSION, MAX_DEPTH, check_json_depth
-from iamwarden.snapshot import demo_snapshot, dump_snapshot, snapshot_to_json
+from iamwarden.snapshot import Account, demo_snapshot, dump_snapshot, snapshot_to_json
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 AUTH = "iam-get-account-authorization-details.json"
@@ -42,7 +43,8 @@ _DEMO_SNAPSHOT = json.dumps(snapshot_to_json(demo_snapshot()))
 
 
 def _index(directory: Path, content: bytes) -> list[str]:
-    dump_snapshot(demo_snapshot(), directory / "111111111111.json")
+    member = dataclasses.replace(demo_snapshot(), account=Account(id="111111111111"))
+    dump_snapshot(member, directory / "111111111111.json")  # the index id is its account's
     (directory / "organization.json").write_bytes(content)
     return ["assess", "--org-index", str(directory), "--report-dir", str(directory / "r")]
 

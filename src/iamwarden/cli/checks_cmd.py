@@ -31,6 +31,7 @@ def checks() -> None:
 Examples:
   iamwarden checks list
   iamwarden checks list --framework cis-7.0
+  iamwarden checks list --framework fsbp --framework soc2
 
 \b
 Exit codes:
@@ -40,22 +41,26 @@ Exit codes:
 )
 @click.option(
     "--framework",
-    "framework_id",
+    "framework_ids",
     type=click.Choice(list(FRAMEWORK_FILES)),
-    default=DEFAULT_FRAMEWORK,
-    show_default=True,
-    help="The compliance framework whose requirement ids the table shows.",
+    multiple=True,
+    help="A compliance framework whose requirement ids the table shows, one column each "
+    f"(repeatable, in the order given; default {DEFAULT_FRAMEWORK}).",
 )
-def list_checks(framework_id: str) -> None:
+def list_checks(framework_ids: tuple[str, ...]) -> None:
     """Print every check: id, severity, resource type, requirement ids and title."""
-    framework = load_framework(framework_id)
-    heading = "CIS" if framework_id == DEFAULT_FRAMEWORK else framework_id.upper()
-    rows = [("ID", "SEVERITY", "RESOURCE", heading, "TITLE")]
+    chosen = tuple(dict.fromkeys(framework_ids)) or (DEFAULT_FRAMEWORK,)
+    frameworks = [load_framework(framework_id) for framework_id in chosen]
+    headings = ["CIS" if i == DEFAULT_FRAMEWORK else i.upper() for i in chosen]
+    rows = [("ID", "SEVERITY", "RESOURCE", *headings, "TITLE")]
     for check_id, entry in registered_checks().items():
         spec = entry.spec
-        ids = ",".join(r.id for r in framework.requirements_for(check_id)) or "-"
-        rows.append((check_id, spec.severity.value, spec.resource_type, ids, spec.title))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        ids = (
+            ",".join(r.id for r in framework.requirements_for(check_id)) or "-"
+            for framework in frameworks
+        )
+        rows.append((check_id, spec.severity.value, spec.resource_type, *ids, spec.title))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
-        click.echo("  ".join([*cells, row[4]]))
+        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
+        click.echo("  ".join([*cells, row[-1]]))

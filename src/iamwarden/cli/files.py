@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from iamwarden.errors import InputError
 from iamwarden.fileio import (
     check_directory,
     check_json_depth,
@@ -46,6 +47,8 @@ class _OutputFile(click.ParamType[Path]):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
         if isinstance(value, Path):
             return value
+        if not str(value):  # `Path("")` is `.`, the working directory: say what was given
+            raise InputError("empty path", path=param.opts[0] if param is not None else "")
         check_writable(str(value))
         return Path(value)
 
