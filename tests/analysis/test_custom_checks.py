@@ -418,3 +418,57 @@ def test_clauses_of_other_new_allows_do_not_make_a_grant_undecided(catalog: Cata
     result = check_no_new_access(policy(allow("s3:GetObject")), new, catalog=catalog)
     assert result.outcome is CheckOutcome.FAIL
     assert len(result.reasons) == 2 and all(r.is_decided for r in result.reasons)
+
+
+# -- newcomer review (issue 14 §3) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("added", ["iotevents:*", "evidently:*", "newsvc:*", "s3:Future*"])
+def test_no_new_access_fails_for_a_wildcard_matching_no_catalogue_action(
+    catalog: Catalog, added: str
+) -> None:
+    """API_CheckNoNewAccess: FAIL when the updated policy might allow new access; IAM User
+    Guide, reference_policies_elements_action: a wildcard covers every action of the
+    service, listed in our catalogue or not"""
+    old = policy(allow("s3:GetObject"))
+    new = policy(allow(["s3:GetObject", added]))
+    result = check_no_new_access(old, new, catalog=catalog)
+    assert result.outcome is CheckOutcome.FAIL
+    assert [r.actions for r in result.reasons] == [(added,)]
+
+
+def test_no_new_access_fails_when_a_deny_of_an_uncatalogued_service_is_dropped(
+    catalog: Catalog,
+) -> None:
+    """API_CheckNoNewAccess: dropping `Deny iotevents:*` allows iotevents actions anew"""
+    old = policy(allow("*"), deny("iotevents:*"))
+    assert check_no_new_access(old, policy(allow("*")), catalog=catalog).outcome is (
+        CheckOutcome.FAIL
+    )
+    widest = check_no_new_access(policy(allow("*")), policy(allow("iotevents:*")), catalog=catalog)
+    assert widest.outcome is CheckOutcome.PASS
+
+
+def test_no_new_access_treats_clauses_on_a_multivalued_key_as_independent(
+    catalog: Catalog,
+) -> None:
+    """IAM User Guide, reference_policies_condition-single-vs-multi-valued-context-keys: a
+    request may carry aws:TagKeys [a, b], so `StringEquals aws:TagKeys a` and `… b` both
+    hold; the engine then denies under the old policy and allows under the new"""
+    tag_a = {"StringEquals": {"aws:TagKeys": "a"}}
+    tag_b = {"StringEquals": {"aws:TagKeys": "b"}}
+    old = policy(allow("ec2:CreateTags", Condition=tag_a), deny("ec2:CreateTags", Condition=tag_b))
+    new = policy(allow("ec2:CreateTags", Condition=tag_a))
+    request = Request(
+        principal="arn:aws:iam::111122223333:role/r",
+        action="ec2:CreateTags",
+        resource="*",
+        context={"aws:TagKeys": ["a", "b"]},
+    )
+    assert evaluate(request, PolicySet(identity=(old,)), catalog=catalog).decision is not (
+        Decision.ALLOWED
+    )
+    assert evaluate(request, PolicySet(identity=(new,)), catalog=catalog).decision is (
+        Decision.ALLOWED
+    )
+    assert check_no_new_access(old, new, catalog=catalog).outcome is CheckOutcome.FAIL

@@ -306,13 +306,18 @@ def _feasible(assignment: Mapping[_Prop, bool], groups: Sequence[tuple[_Prop, ..
     return all(sum(assignment[p] for p in group) <= 1 for group in groups)
 
 
-def _dependence(props: Sequence[_Prop]) -> tuple[list[tuple[_Prop, ...]], list[tuple[_Prop, ...]]]:
+def _dependence(
+    props: Sequence[_Prop], catalog: Catalog
+) -> tuple[list[tuple[_Prop, ...]], list[tuple[_Prop, ...]]]:
     """Groups of clauses on one key: those that exclude each other (equality with disjoint
     values: at most one holds), and the others (whether they can hold together is not
-    compared)"""
+    compared). Clauses on a multivalued key (`aws:TagKeys`, `ArrayOf…` keys) are independent:
+    a request may carry every value at once, so `StringEquals` on `a` and on `b` can both
+    hold (IAM User Guide, reference_policies_condition-single-vs-multi-valued-context-keys)"""
     by_key: dict[str, list[_Prop]] = {}
     for prop in props:
-        by_key.setdefault(prop[1], []).append(prop)
+        if not catalog.is_multivalued_key(prop[1]):
+            by_key.setdefault(prop[1], []).append(prop)
     exclusive: list[tuple[_Prop, ...]] = []
     dependent: list[tuple[_Prop, ...]] = []
     for group in by_key.values():
@@ -396,6 +401,7 @@ def _new_grants(
     old: _Side,
     raw_new: Mapping[StatementRef, tuple[str, ...]],
     raw_old: Mapping[StatementRef, tuple[str, ...]],
+    catalog: Catalog,
 ) -> list[_Found] | None:
     """The grants of `new` with a resource `old` does not allow, under some assignment of
     the condition clauses; None when there are too many clauses to search"""
@@ -411,7 +417,7 @@ def _new_grants(
     props = sorted({p for s in stmts for p in _props(s)})
     if len(props) > _MAX_PROPOSITIONS:
         return None
-    exclusive, dependent = _dependence(props)
+    exclusive, dependent = _dependence(props, catalog)
     constraining = frozenset(p for s in (*new.denies, *old.allows, *old.denies) for p in _props(s))
     errors = any(c.error for s in stmts for c in s.clauses)
     found: dict[tuple[StatementRef, str], _Found] = {}
@@ -456,8 +462,9 @@ def _action_classes(
     existing: Policy, new: Policy, catalog: Catalog
 ) -> list[tuple[str, frozenset[str]]]:
     """(representative, lowercased actions) of each class the two policies (and AWS's
-    rules) treat alike, plus actions a policy names that the catalogue does not list (each
-    alone), in order of their representatives"""
+    rules) treat alike, plus actions and wildcard patterns a policy names that match no
+    catalogue action (each alone: `iotevents:*`, `s3:Future*` stand for actions AWS may
+    have that the catalogue does not list), in order of their representatives"""
     both = compile_set(PolicySet(identity=(existing, new)))
     everything = expand_lower(catalog, "*")
     classes = {min(block): block for block in both.classes(everything, catalog)}
@@ -465,8 +472,12 @@ def _action_classes(
         for statement in policy.statements:
             for action in (*(statement.action or ()), *(statement.not_action or ())):
                 key = action.lower()
-                if "*" not in key and "?" not in key and key not in everything:
-                    classes[key] = frozenset({key})
+                if "*" not in key and "?" not in key:
+                    if key not in everything:
+                        classes[key] = frozenset({key})
+                elif not expand_lower(catalog, key):
+                    # an action the pattern matches: wildcards filled
+                    classes[key.replace("*", "").replace("?", "x")] = frozenset({action})
     return sorted(classes.items(), key=lambda item: item[0])
 
 
@@ -511,7 +522,7 @@ def check_no_new_access(
             if not new_side.allows:
                 continue
             old_side = _side(existing, representative, principal)
-            grants = _new_grants(new_side, old_side, raw_new, raw_old)
+            grants = _new_grants(new_side, old_side, raw_new, raw_old, catalog)
             shown = principal.text if principal is not None else ""
             if grants is None:
                 too_many.update(actions)
