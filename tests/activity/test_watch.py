@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iamwarden.activity.rules import load_builtin_pack
-from iamwarden.activity.sinks import JsonLinesSink, WebhookSink, slack_payload
+from iamwarden.activity.sinks import JsonLinesSink, WebhookSink, alert_text, slack_payload
 from iamwarden.activity.watch import (
     FolderSource,
     RateLimit,
@@ -30,6 +30,7 @@ from iamwarden.activity.watch import (
     open_state,
     parse_rate_limit,
     records_of,
+    region_of,
     run_watch,
 )
 from iamwarden.errors import InputError
@@ -281,6 +282,41 @@ def test_slack_payload_text_names_the_rule_and_event() -> None:
         }
     )
     assert payload["text"].startswith(":red_circle: [CRITICAL] r1: Trail stopped — StopLogging")
+
+
+def test_an_undecided_condition_is_named_in_the_text_and_slack_payload() -> None:
+    """A rule condition not assessed (no snapshot) leaves the alert standing, marked so"""
+    alert = {
+        "rule": "credentials_created_for_admin",
+        "severity": "critical",
+        "title": "Credentials created for an admin",
+        "event_name": "CreateAccessKey",
+        "not_assessed": ["target_is_admin"],
+    }
+    assert alert_text(alert).endswith("[NOT_ASSESSED: target_is_admin]")
+    payload = slack_payload(alert)
+    assert "NOT_ASSESSED: target_is_admin" in payload["text"]
+    fields = [f["text"] for f in payload["blocks"][1]["fields"]]
+    assert "*Not assessed*\ntarget_is_admin" in fields
+    decided = {**alert, "not_assessed": []}
+    assert "NOT_ASSESSED" not in alert_text(decided)
+    assert "NOT_ASSESSED" not in json.dumps(slack_payload(decided))
+
+
+@pytest.mark.parametrize(
+    ("location", "region"),
+    [
+        ("https://sqs.eu-west-3.amazonaws.com/111122223333/trail", "eu-west-3"),
+        ("https://us-gov-west-1.queue.amazonaws.com/111122223333/trail", "us-gov-west-1"),
+        ("arn:aws:sns:ap-southeast-2:111122223333:alerts", "ap-southeast-2"),
+        ("http://127.0.0.1:5000/111122223333/trail", None),
+        ("arn:aws:sns::111122223333:alerts", None),
+    ],
+)
+def test_the_region_of_a_queue_url_or_topic_arn(location: str, region: str | None) -> None:
+    """AWS General Reference, "Amazon SQS endpoints" (sqs.REGION.amazonaws.com) and "Amazon
+    Resource Names (ARNs)" (arn:partition:service:region:account:resource)"""
+    assert region_of(location) == region
 
 
 def test_records_of_every_layout() -> None:

@@ -143,3 +143,43 @@ def test_a_missing_queue_is_one_line_exit_2(emulator: str, tmp_path: Path) -> No
     )
     assert code == 2
     assert err.startswith(f"error: {emulator}/123456789012/none: SQS: ")
+
+
+def test_the_region_comes_from_the_queue_url_and_topic_arn(
+    emulator: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a default Region (AWS_DEFAULT_REGION unset), the queue URL's host
+    (sqs.REGION.amazonaws.com, AWS General Reference "Amazon SQS endpoints") and the topic
+    ARN's Region field name the Region; AWS_ENDPOINT_URL still routes to the emulator"""
+    sqs = boto3.client("sqs", region_name="eu-west-3")
+    sns = boto3.client("sns", region_name="eu-west-3")
+    sqs.create_queue(QueueName="trail-events")
+    topic = sns.create_topic(Name="alerts")["TopicArn"]
+    queue = "https://sqs.eu-west-3.amazonaws.com/123456789012/trail-events"
+    sqs.send_message(QueueUrl=queue, MessageBody=_bridge(_stop(1)))
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    state = str(tmp_path / "s.sqlite")
+    code, alerts, err = _watch(
+        f"sqs://{queue.removeprefix('https://')}", "--state", state, "--sns-topic", topic
+    )
+    assert code == 0, err
+    assert {a["event_id"] for a in alerts} == {"stop-1"}
+    assert topic.startswith("arn:aws:sns:eu-west-3:")
+
+
+@pytest.mark.parametrize("where", ["queue", "topic"])
+def test_no_region_anywhere_is_one_line_exit_2(
+    emulator: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    args = (
+        ["--queue-url", f"{emulator}/123456789012/none"]
+        if where == "queue"
+        else [str(tmp_path), "--sns-topic", "arn:aws:sns::123456789012:alerts"]
+    )
+    code, _, err = _watch(*args, "--state", str(tmp_path / "s.sqlite"))
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "no AWS Region" in err

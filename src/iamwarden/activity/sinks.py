@@ -18,22 +18,42 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
 from urllib.request import Request, urlopen
 
-from iamwarden.activity.watch import SinkError
+from iamwarden.activity.watch import SinkError, aws_client
 from iamwarden.errors import InputError
 from iamwarden.fileio import append_lines, read_text
 
-__all__ = ["CallbackSink", "JsonLinesSink", "SnsSink", "WebhookSink", "alert_text", "slack_payload"]
+__all__ = [
+    "CallbackSink",
+    "JsonLinesSink",
+    "SnsSink",
+    "WebhookSink",
+    "alert_text",
+    "not_assessed",
+    "slack_payload",
+]
 
 _SEVERITY_MARK = {"critical": ":red_circle:", "high": ":large_orange_circle:"}
 
 
+def not_assessed(alert: Mapping[str, Any]) -> str:
+    """`NOT_ASSESSED: cond, cond` for the rule conditions the alert could not decide (such as
+    `target_is_admin` without a snapshot), or an empty string when every one was decided"""
+    undecided = alert.get("not_assessed")
+    if not isinstance(undecided, list) or not undecided:
+        return ""
+    return "NOT_ASSESSED: " + ", ".join(str(kind) for kind in undecided)
+
+
 def alert_text(alert: Mapping[str, Any]) -> str:
-    """One line for a person: severity, rule, event, caller, account, region, time, eventID"""
+    """One line for a person: severity, rule, event, caller, account, region, time, eventID,
+    and the conditions not assessed (the alert stands on the rest)"""
+    undecided = not_assessed(alert)
     return (
         f"[{str(alert.get('severity', '')).upper()}] {alert.get('rule')}: {alert.get('title')}"
         f" — {alert.get('event_name')} by {alert.get('caller') or '?'} in account "
         f"{alert.get('account') or '?'} {alert.get('region') or '?'} at "
         f"{alert.get('event_time') or '?'} (event {alert.get('event_id') or '?'})"
+        + (f" [{undecided}]" if undecided else "")
     )
 
 
@@ -101,6 +121,9 @@ def slack_payload(alert: Mapping[str, Any]) -> dict[str, Any]:
         ("Time", alert.get("event_time")),
         ("Event ID", alert.get("event_id")),
     ]
+    undecided = not_assessed(alert)
+    if undecided:
+        fields.append(("Not assessed", undecided.removeprefix("NOT_ASSESSED: ")))
     return {
         "text": f"{mark} {alert_text(alert)}",
         "blocks": [
@@ -164,23 +187,25 @@ class WebhookSink:
 
 
 class SnsSink:
-    """An SNS message per alert (boto3, its credential chain and `AWS_ENDPOINT_URL`): subject
-    the rule and severity, message the alert's JSON"""
+    """An SNS message per alert (boto3, its credential chain and `AWS_ENDPOINT_URL`, in the
+    topic ARN's Region): subject the rule and severity (and `NOT_ASSESSED` when a condition
+    was not decided), message the alert's JSON (its `not_assessed` list)
+
+    Raises:
+        InputError: (constructing) no Region in the ARN and none configured.
+    """
 
     def __init__(self, topic_arn: str, *, client: Any = None) -> None:
         self.topic_arn = topic_arn
         self.name = f"sns:{topic_arn}"
-        self._client = client
+        self._client = client if client is not None else aws_client("sns", topic_arn)
 
     def deliver(self, alert: Mapping[str, Any]) -> None:
         """Publish the alert"""
         from botocore.exceptions import BotoCoreError, ClientError
 
-        if self._client is None:
-            import boto3
-
-            self._client = boto3.Session().client("sns")
-        subject = f"[{str(alert.get('severity', '')).upper()}] {alert.get('title')}"
+        mark = ", NOT_ASSESSED" if not_assessed(alert) else ""  # first: the subject is cut
+        subject = f"[{str(alert.get('severity', '')).upper()}{mark}] {alert.get('title')}"
         try:
             self._client.publish(
                 TopicArn=self.topic_arn,

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from iamwarden.activity.rules import RulePack, SnapshotContext, alerts_for
 from iamwarden.activity.rules.records import read_records
@@ -62,6 +64,7 @@ __all__ = [
     "open_state",
     "parse_rate_limit",
     "records_of",
+    "region_of",
     "run_watch",
 ]
 
@@ -198,6 +201,43 @@ def _records(value: Any, *, name: str, location: str) -> tuple[Mapping[str, Any]
     return tuple(value)
 
 
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
+
+
+def region_of(location: str) -> str | None:
+    """The AWS Region named in an SQS queue URL (`https://sqs.REGION.amazonaws.com/...`, or
+    the legacy `https://REGION.queue.amazonaws.com/...`) or an ARN (`arn:aws:sns:REGION:...`);
+    None when it names none (an emulator's URL). Source: AWS General Reference, "Amazon SQS
+    endpoints" and "Amazon Resource Names (ARNs)"."""
+    if location.startswith("arn:"):
+        parts = location.split(":")
+        candidates = parts[3:4]
+    else:
+        candidates = (urlsplit(location).hostname or "").split(".")[:2]
+    return next((part for part in candidates if _REGION.match(part)), None)
+
+
+def aws_client(service: str, location: str) -> Any:
+    """A boto3 client (its credential chain and `AWS_ENDPOINT_URL`) in the Region `location`
+    names (`region_of`), else the configured default Region
+
+    Raises:
+        InputError: no Region in `location` and none configured (one line naming `location`).
+    """
+    import boto3
+    from botocore.exceptions import BotoCoreError, NoRegionError
+
+    try:
+        return boto3.Session().client(service, region_name=region_of(location))
+    except NoRegionError:
+        raise InputError(
+            "no AWS Region in it and none configured (set AWS_REGION or AWS_DEFAULT_REGION)",
+            path=location,
+        ) from None
+    except BotoCoreError as error:
+        raise InputError(f"{service.upper()}: {error}", path=location) from None
+
+
 class FolderSource:
     """New CloudTrail files under a local folder (CloudTrail's layout or any), each read
     whole by `activity.rules.records` (the guarded reader); a file whose size changed is
@@ -296,9 +336,7 @@ class SQSSource:
 
     def _sqs(self) -> Any:
         if self._client is None:
-            import boto3
-
-            self._client = boto3.Session().client("sqs")
+            self._client = aws_client("sqs", self.queue_url)
         return self._client
 
     def poll(self, is_seen: Callable[[str], bool]) -> Iterator[WatchItem]:
