@@ -182,3 +182,43 @@ def test_a_reference_matcher_agrees_on_every_example(rule: Rule) -> None:
         if rule.id in ARRAYS_OF_OBJECTS and ours:
             continue  # the reference may miss it (see above)
         assert reference.matches_event(event) == ours, (rule.id, record)
+
+
+def _modify_rules(*rules: dict[str, Any]) -> dict[str, Any]:
+    """A ModifySecurityGroupRules record as CloudTrail logs it (EC2 API Reference,
+    "ModifySecurityGroupRules": GroupId and SecurityGroupRule.N of SecurityGroupRuleId and a
+    SecurityGroupRuleRequest with CidrIpv4 / CidrIpv6)"""
+    listed = [
+        {"SecurityGroupRuleId": f"sgr-{n}", "tag": n, "SecurityGroupRule": rule}
+        for n, rule in enumerate(rules, 1)
+    ]
+    return {
+        "eventSource": "ec2.amazonaws.com",
+        "eventName": "ModifySecurityGroupRules",
+        "eventType": "AwsApiCall",
+        "requestParameters": {
+            "ModifySecurityGroupRulesRequest": {
+                "GroupId": "sg-1",
+                "SecurityGroupRule": listed[0] if len(listed) == 1 else listed,
+            }
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("rules", "alerts"),
+    [
+        (({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIpv4": "0.0.0.0/0"},), True),
+        (({"IpProtocol": "-1", "CidrIpv6": "::/0"},), True),
+        (({"CidrIpv4": "10.0.0.0/8"}, {"CidrIpv4": "0.0.0.0/0"}), True),
+        (({"IpProtocol": "tcp", "CidrIpv4": "203.0.113.0/24"},), False),
+        (({"IpProtocol": "tcp", "ReferencedGroupId": "sg-2"},), False),
+    ],
+)
+def test_a_security_group_rule_modified_to_every_address_alerts(
+    rules: tuple[dict[str, Any], ...], alerts: bool
+) -> None:
+    """Changing an existing rule to 0.0.0.0/0 or ::/0 opens it as an added rule does (EC2 API
+    Reference, "ModifySecurityGroupRules"; Amazon VPC User Guide, "Security group rules")"""
+    raised = {a.rule.id for a in alerts_for(PACK, _modify_rules(*rules))}
+    assert ("security_group_open_to_internet" in raised) is alerts
