@@ -472,3 +472,141 @@ def test_no_new_access_treats_clauses_on_a_multivalued_key_as_independent(
         Decision.ALLOWED
     )
     assert check_no_new_access(old, new, catalog=catalog).outcome is CheckOutcome.FAIL
+
+
+def resource_doc(*statements: dict[str, Any]) -> Policy:
+    return policy(*statements, kind=PolicyKind.RESOURCE)
+
+
+def _open_read(condition: dict[str, Any], principal: Any = None) -> dict[str, Any]:
+    return {
+        "Effect": "Allow",
+        "Principal": principal or {"AWS": "*"},
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::b1/*",
+        "Condition": condition,
+    }
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/x"}},
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/x"}},
+        {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::*:role/x"}},
+        {"StringLike": {"aws:SourceVpce": "*"}},
+        {"StringLike": {"aws:SourceVpce": "vpce-*"}},
+        {"StringLike": {"aws:SourceVpc": "vpc-*"}},
+        {"StringLike": {"aws:PrincipalAccount": "1111*"}},
+        # S3 ARNs carry no account: in the bucket's own account this always holds
+        {"StringEquals": {"aws:ResourceAccount": "111111111111"}},
+    ],
+)
+def test_no_public_access_fails_for_conditions_any_account_meets(
+    catalog: Catalog, condition: dict[str, Any]
+) -> None:
+    """API_CheckNoPublicAccess: public is reachable by a principal of an arbitrary account;
+    IAM User Guide, reference_policies_condition-keys (aws:PrincipalArn, aws:SourceVpce,
+    aws:ResourceAccount)"""
+    result = check_no_public_access(
+        resource_doc(_open_read(condition)), "AWS::S3::Bucket", catalog=catalog
+    )
+    assert result.outcome is CheckOutcome.FAIL
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"aws:SourceVpce": "vpce-1234"}},
+        {"StringEquals": {"aws:PrincipalAccount": "111122223333"}},
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/*"}},
+    ],
+)
+def test_no_public_access_passes_for_conditions_naming_one_account_or_endpoint(
+    catalog: Catalog, condition: dict[str, Any]
+) -> None:
+    """API_CheckNoPublicAccess: PASS when a condition narrows to one account or endpoint"""
+    result = check_no_public_access(
+        resource_doc(_open_read(condition)), "AWS::S3::Bucket", catalog=catalog
+    )
+    assert result.outcome is CheckOutcome.PASS
+
+
+def test_no_public_access_fails_for_a_trust_policy_open_to_any_account_role_name(
+    catalog: Catalog,
+) -> None:
+    """IAM User Guide, reference_policies_condition-keys#condition-keys-principalarn: a
+    role named `deployer` may be created in any account"""
+    trust = resource_doc(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/deployer"}},
+        }
+    )
+    result = check_no_public_access(trust, "AWS::IAM::AssumeRolePolicyDocument", catalog=catalog)
+    assert result.outcome is CheckOutcome.FAIL
+
+
+@pytest.mark.parametrize(("source", "outcome"), [("*", "FAIL"), ("111122223333", "PASS")])
+def test_no_public_access_for_a_service_acting_for_any_account(
+    catalog: Catalog, source: str, outcome: str
+) -> None:
+    """IAM User Guide, confused-deputy: a service principal whose aws:SourceArn pattern
+    takes any account acts for anyone"""
+    queue = resource_doc(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": "*",
+            "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:sns:*:{source}:t"}},
+        }
+    )
+    result = check_no_public_access(queue, "AWS::SQS::Queue", catalog=catalog)
+    assert result.outcome.value == outcome
+
+
+GITHUB = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+
+
+@pytest.mark.parametrize(
+    ("provider", "condition", "outcome"),
+    [
+        ("accounts.google.com", None, "FAIL"),
+        (
+            GITHUB,
+            {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}},
+            "FAIL",
+        ),
+        (
+            GITHUB,
+            {
+                "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                "StringLike": {"token.actions.githubusercontent.com:sub": "repo:org/repo:*"},
+            },
+            "PASS",
+        ),
+        ("arn:aws:iam::111122223333:saml-provider/corp", None, "PASS"),
+    ],
+)
+def test_no_public_access_for_a_web_identity_provider(
+    catalog: Catalog, provider: str, condition: dict[str, Any] | None, outcome: str
+) -> None:
+    """IAM User Guide, id_roles_create_for-idp_oidc and id_roles_providers_oidc_secure-by-
+    default: anyone may sign in to a public web identity provider, and `aud` is shared by
+    every GitHub workflow; only a `sub` condition names the workload. A SAML provider's
+    users are the organisation's own."""
+    action = "sts:AssumeRoleWithSAML" if "saml" in provider else "sts:AssumeRoleWithWebIdentity"
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Federated": provider},
+        "Action": action,
+    }
+    if condition:
+        statement["Condition"] = condition
+    result = check_no_public_access(
+        resource_doc(statement), "AWS::IAM::AssumeRolePolicyDocument", catalog=catalog
+    )
+    assert result.outcome.value == outcome

@@ -13,7 +13,7 @@ no public access. Every answer comes from `policy.engine`.
   engine is asked each action (wildcards expanded through the catalogue) on each resource.
 - `check_no_public_access(policy, resource_type)` (CheckNoPublicAccess): the external-access
   analysis (`exposure.grants.decide_grants`) is asked who outside the account may use a
-  resource of that type; a grant to anyone or to any AWS account is public.
+  resource of that type; a grant reaching a principal of an arbitrary account is public.
 
 Conditions (no-new-access). A statement's conditions are a conjunction of clauses; each
 distinct clause is treated as a proposition that a request may make true or false, and
@@ -47,6 +47,7 @@ from types import MappingProxyType
 from typing import Final
 
 from iamwarden.analysis.exposure.grants import OUTSIDE_IDENTITY, decide_grants
+from iamwarden.analysis.exposure.grants import Grant as ExposureGrant
 from iamwarden.analysis.exposure.model import OutsiderKind
 from iamwarden.analysis.exposure.zone import Zone, ZoneOfTrust
 from iamwarden.errors import InputError
@@ -809,6 +810,58 @@ def _resources_of_type(policy: Policy, resource_type: str, owner: str) -> list[s
     return list(found)[:10]
 
 
+_WEB_IDENTITY_PROVIDERS: Final = frozenset(
+    {
+        "accounts.google.com",
+        "graph.facebook.com",
+        "www.amazon.com",
+        "cognito-identity.amazonaws.com",
+    }
+)
+"""Web identity providers anyone may sign in to (IAM User Guide, id_roles_providers_oidc)"""
+
+
+def _is_public(grant: ExposureGrant) -> bool:
+    """Whether an exposure grant reaches a principal of an arbitrary account (Access
+    Analyzer's notion of public: API Reference API_CheckNoPublicAccess)
+
+    Anonymous callers and principals of any account (a wildcard-account `aws:PrincipalArn`
+    or `aws:PrincipalAccount` included) are public; so is a service acting for an account
+    outside the zone (its `aws:SourceArn` / `aws:SourceAccount` narrowing left open), and a
+    web identity provider anyone may sign in to (Google, Facebook, Amazon, Cognito, any
+    OIDC provider) when no condition on the token's subject (`…:sub`; for Cognito the
+    identity pool, `…:aud`) narrows who: IAM User Guide, id_roles_providers_oidc_secure-by-
+    default ("sub" must name the workload, an `aud` alone is shared by every user)."""
+    kind = grant.outsider.kind
+    if kind in (OutsiderKind.ANONYMOUS, OutsiderKind.ANY_ACCOUNT, OutsiderKind.SERVICE):
+        return True
+    if kind is not OutsiderKind.FEDERATED:
+        return False
+    provider = grant.outsider.principal
+    arn = try_parse_arn(provider)
+    if arn is not None and arn.resource.startswith("oidc-provider/"):
+        provider = arn.resource.removeprefix("oidc-provider/")
+    elif provider.lower() not in _WEB_IDENTITY_PROVIDERS:
+        return False  # a SAML provider: its users are the organisation's own
+    if not any(a.lower().startswith("sts:assumerolewithwebidentity") for a in grant.actions):
+        return False
+    narrowing = {f"{provider.lower()}:sub"}
+    if provider.lower() == "cognito-identity.amazonaws.com":
+        narrowing.add(f"{provider.lower()}:aud")
+    return not any(c.key.lower() in narrowing for c in grant.conditions)
+
+
+def _resource_account(policy: Policy) -> str:
+    """The account an `aws:ResourceAccount` condition names (the first), or """ ""
+    for statement in policy.statements:
+        for condition in statement.conditions:
+            if condition.key.lower() == "aws:resourceaccount":
+                for value in condition.values:
+                    if value.isdigit() and len(value) == 12:
+                        return value
+    return ""
+
+
 def check_no_public_access(
     policy: Policy, resource_type: str, *, catalog: Catalog
 ) -> CustomCheckResult:
@@ -818,9 +871,12 @@ def check_no_public_access(
 
     Decided by the external-access analysis (`exposure.grants.decide_grants`) for a resource
     of the type (each one the policy names by ARN, and an example): access for an
-    anonymous caller or a principal of any AWS account, unconditional or under conditions
-    the caller controls, is public. S3 Block Public Access is not applied (the check is of
-    the document). Types are Access Analyzer's (`PUBLIC_RESOURCE_TYPES`).
+    anonymous caller, a principal of any AWS account (a wildcard-account `aws:PrincipalArn`,
+    any VPC endpoint), a service acting for any account or anyone signing in to a public web
+    identity provider (`_is_public`), unconditional or under conditions the caller controls,
+    is public. A resource whose ARN has no account (S3) is in the account an
+    `aws:ResourceAccount` condition names. S3 Block Public Access is not applied (the check
+    is of the document). Types are Access Analyzer's (`PUBLIC_RESOURCE_TYPES`).
 
     Raises:
         InputError: an unsupported resource type.
@@ -832,6 +888,9 @@ def check_no_public_access(
         )
     named = _named_accounts((policy,))
     fallback = ACCOUNT if ACCOUNT not in named else _first_free(_OWNER_CHOICES, named)
+    # INVARIANT: an ARN without an account (S3 buckets) is in the account the policy's
+    # `aws:ResourceAccount` condition names, never a made-up one: there it always holds
+    fallback = _resource_account(policy) or fallback
     resources = _resources_of_type(policy, resource_type, fallback)
     reasons: dict[tuple[str, StatementRef | None, tuple[str, ...]], set[str]] = {}
     names = _proper_names(catalog)
@@ -841,7 +900,7 @@ def check_no_public_access(
         zone = ZoneOfTrust(zone=Zone.ACCOUNT, account_id=owner)
         grants, _ = decide_grants(policy, resource, zone, catalog)
         for grant in grants:
-            if grant.outsider.kind not in (OutsiderKind.ANONYMOUS, OutsiderKind.ANY_ACCOUNT):
+            if not _is_public(grant):
                 continue
             conditions = tuple(
                 sorted({_clause_text(c.operator, c.key, c.values) for c in grant.conditions})

@@ -491,3 +491,26 @@ def test_an_unknown_operator_is_uncertain_and_still_reported():
     (exposure,) = _analyse(BUCKET, statement).exposures
     assert exposure.reach is Reach.PUBLIC
     assert exposure.issues and "StringEqualz" in exposure.issues[0]
+
+
+# -- wildcard accounts and any VPC endpoint (issue 14 §3.2, §3.4) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("operator", "key", "value"),
+    [
+        ("StringLike", "aws:PrincipalArn", "arn:aws:iam::*:role/x"),
+        ("ArnLike", "aws:PrincipalArn", "arn:aws:iam::*:role/x"),
+        ("ArnEquals", "aws:PrincipalArn", "arn:aws:iam::*:role/x"),
+        ("StringLike", "aws:PrincipalAccount", "1111*"),
+        ("StringLike", "aws:SourceVpce", "*"),
+        ("StringLike", "aws:SourceVpce", "vpce-*"),
+        ("StringLike", "aws:SourceVpc", "vpc-*"),
+    ],
+)
+def test_a_wildcard_account_or_any_vpc_endpoint_does_not_narrow(operator, key, value):
+    """IAM User Guide, reference_policies_condition-keys (aws:PrincipalArn, aws:SourceVpce):
+    anyone may create role `x` in an account of their own, or call through an endpoint of
+    their own VPC; such a pattern narrows to no account"""
+    statement = _read({"AWS": "*"}, Condition={operator: {key: value}})
+    assert _reaches(_analyse(BUCKET, statement)) == [("public", "*")]

@@ -11,8 +11,10 @@ what the caller chooses. For an outsider:
   callers, services and identity providers carry neither (IAM User Guide,
   reference_policies_condition-keys: "included in the request context only if the
   principal is a member of an organization");
-- `aws:SourceVpc`, `aws:SourceVpce`, `aws:VpcSourceIp`: absent; an outsider does not come
-  through the account's VPC endpoints (its own endpoints carry other ids);
+- `aws:SourceVpc`, `aws:SourceVpce`, `aws:SourceVpcArn`, `aws:VpcSourceIp`: absent, and
+  (when the policy reads them) asked again through a VPC endpoint of the outsider's own:
+  never the account's ids, but any private address it chooses (`vpce-*` or `*` fits such an
+  endpoint: IAM User Guide, reference_policies_condition-keys#condition-keys-sourcevpce);
 - `aws:SourceIp`: concrete probes, one public address plus the first address of every
   public range the policy names, never a private one (a private range is reachable only
   from networks the account controls);
@@ -43,11 +45,23 @@ from iamwarden.policy import Catalog, Policy
 from iamwarden.policy.arn import try_parse_arn
 from iamwarden.policy.keys import PRINCIPAL_KEYS
 
-__all__ = ["OUTSIDE_ORG", "PUBLIC_ADDRESS", "Variant", "named_keys", "variants"]
+__all__ = [
+    "OUTSIDE_ORG",
+    "OUTSIDE_VPC",
+    "OUTSIDE_VPCE",
+    "PUBLIC_ADDRESS",
+    "Variant",
+    "named_keys",
+    "variants",
+]
 
 OUTSIDE_ORG = "o-iamwardenout"
 """The Organization of representative outsiders (never a real one: ids are `o-` + 10-32
 lowercase letters or digits)"""
+OUTSIDE_VPC = "vpc-0iamwardenoutside"
+"""The VPC an outsider calls through (never a real id: ids are hexadecimal)"""
+OUTSIDE_VPCE = "vpce-0iamwardenoutside"
+"""The VPC endpoint an outsider calls through"""
 PUBLIC_ADDRESS = "203.0.113.10"
 """The source address of an outsider when the policy names no public range"""
 
@@ -145,6 +159,25 @@ def _addresses(policy: Policy) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _network(policy: Policy, outsider: Outsider, zone: ZoneOfTrust) -> dict[str, str]:
+    """The network keys of a request through a VPC endpoint of the outsider's own: its own
+    ids, and a private address (the first of the first range the policy names)"""
+    address = "10.0.0.10"
+    for value in _values(policy, "aws:vpcsourceip"):
+        try:
+            address = str(ipaddress.ip_network(value, strict=False).network_address)
+        except ValueError:
+            continue
+        break
+    account = outsider.account or OUTSIDE_ACCOUNT
+    return {
+        "aws:SourceVpc": OUTSIDE_VPC,
+        "aws:SourceVpce": OUTSIDE_VPCE,
+        "aws:SourceVpcArn": f"arn:{zone.partition}:ec2:us-east-1:{account}:vpc/{OUTSIDE_VPC}",
+        "aws:VpcSourceIp": address,
+    }
+
+
 def _source_arns(policy: Policy) -> tuple[str | None, ...]:
     """`aws:SourceArn` values for a service acting for an outsider: each ARN the policy
     names, in the outside account, wildcards filled in"""
@@ -224,12 +257,21 @@ def variants(
     arns: tuple[str | None, ...] = (None,)
     if outsider.kind is OutsiderKind.SERVICE and "aws:sourcearn" in keys:
         arns = _source_arns(policy)
+    networks: list[dict[str, str]] = [{}]
+    if keys & _NETWORK_KEYS and outsider.kind in (
+        OutsiderKind.ANONYMOUS,
+        OutsiderKind.ANY_ACCOUNT,
+        OutsiderKind.ACCOUNT,
+        OutsiderKind.PRINCIPAL,
+        OutsiderKind.ORGANIZATION,
+    ):
+        networks.append(_network(policy, outsider, zone))
     principal_id = None
     if outsider.kind in (OutsiderKind.ANY_ACCOUNT, OutsiderKind.ACCOUNT, OutsiderKind.ORGANIZATION):
         principal_id = "AROAIAMWARDENOUTSIDER:session"
     found = []
-    for org, address, arn in itertools.product(orgs, addresses, arns):
-        context = {**base, **org}
+    for org, address, arn, network in itertools.product(orgs, addresses, arns, networks):
+        context = {**base, **org, **network}
         if address is not None:
             context["aws:SourceIp"] = address
         if arn is not None:

@@ -229,23 +229,21 @@ def decide_grants(
 
 
 def _merge_public(grants: list[Grant]) -> tuple[Grant, ...]:
-    """Anonymous and any-account access are one public exposure: the anonymous grant, with
-    what any authenticated principal gets besides"""
-    anonymous = next((g for g in grants if g.outsider.kind is OutsiderKind.ANONYMOUS), None)
-    anyone = next((g for g in grants if g.outsider.kind is OutsiderKind.ANY_ACCOUNT), None)
-    rest = [
-        g
-        for g in grants
-        if g.outsider.kind not in (OutsiderKind.ANONYMOUS, OutsiderKind.ANY_ACCOUNT)
-    ]
-    if anonymous is None or anyone is None:
-        return tuple(g for g in grants)
+    """Anonymous and any-account access are one public exposure: the anonymous grant (or the
+    first any-account one), with what any authenticated principal gets besides (a principal
+    of any account, or one whose ARN fits a wildcard-account pattern)"""
+    kinds = (OutsiderKind.ANONYMOUS, OutsiderKind.ANY_ACCOUNT)
+    public = [g for g in grants if g.outsider.kind in kinds]
+    rest = [g for g in grants if g.outsider.kind not in kinds]
+    if len(public) < 2:
+        return tuple(grants)
+    public.sort(key=lambda g: g.outsider.kind is not OutsiderKind.ANONYMOUS)
     merged = Grant(
-        outsider=anonymous.outsider,
-        actions=tuple(sorted({*anonymous.actions, *anyone.actions})),
-        statements=tuple(dict.fromkeys((*anonymous.statements, *anyone.statements))),
-        conditions=anonymous.conditions if anyone.conditions else (),
-        issues=tuple(sorted({*anonymous.issues, *anyone.issues})),
+        outsider=public[0].outsider,
+        actions=tuple(sorted({a for g in public for a in g.actions})),
+        statements=tuple(dict.fromkeys(r for g in public for r in g.statements)),
+        conditions=() if any(not g.conditions for g in public) else public[0].conditions,
+        issues=tuple(sorted({i for g in public for i in g.issues})),
     )
     return (merged, *rest)
 

@@ -133,10 +133,53 @@ def _other_organizations(policy: Policy, zone: ZoneOfTrust) -> list[Outsider]:
     ]
 
 
+def _fill_account(pattern: str, zone: ZoneOfTrust) -> str:
+    """A 12-digit account outside the zone that the wildcard account pattern matches
+    (`*` and `?` filled with digits), or "" when there is none"""
+    for digit in "09":
+        fixed = len(pattern.replace("*", ""))
+        if fixed > 12:
+            return ""
+        first = pattern.replace("*", digit * (12 - fixed), 1).replace("*", "")
+        account = first.replace("?", digit)
+        if account.isdigit() and len(account) == 12 and not zone.trusts(account):
+            return account
+    return ""
+
+
+def _any_account(account: str, principal: str) -> Outsider:
+    return Outsider(kind=OutsiderKind.ANY_ACCOUNT, principal=principal, shown="*", account=account)
+
+
+def _wildcard_account(key: str, value: str, zone: ZoneOfTrust) -> Outsider | None:
+    """A principal of an arbitrary account that a wildcard-account condition value fits:
+    `aws:PrincipalAccount` `1111*`, `aws:PrincipalArn` `arn:aws:iam::*:role/x` (anyone may
+    create role `x` in an account of their own, IAM User Guide,
+    reference_policies_condition-keys#condition-keys-principalarn), asked as a principal of
+    an outside account whose ARN fits the pattern (name wildcards filled)"""
+    if key in _ACCOUNT_KEYS:
+        account = _fill_account(value, zone) if "*" in value or "?" in value else ""
+        return _any_account(account, _role(zone.partition, account)) if account else None
+    arn = try_parse_arn(value)
+    if arn is None or arn.service not in ("iam", "sts") or arn.account.isdigit():
+        return None
+    account = _fill_account(arn.account, zone)
+    if not account:
+        return None
+    principal = f"arn:{arn.partition}:{arn.service}::{account}:{arn.resource}"
+    principal = principal.replace("*", "x").replace("?", "x")
+    try:
+        parse_principal(principal)
+    except InputError:
+        return None
+    return _any_account(account, principal)
+
+
 def _from_conditions(policy: Policy, zone: ZoneOfTrust) -> list[Outsider]:
     """Accounts and principals a `Principal: "*"` statement narrows to by condition
     (`aws:PrincipalAccount`, `kms:CallerAccount`, `aws:PrincipalArn` values): they are asked
-    about like the ones `Principal` names"""
+    about like the ones `Principal` names; a value with a wildcard account stands for a
+    principal of any account (`_wildcard_account`)"""
     found: list[Outsider] = []
     for statement in policy.statements:
         for condition in statement.conditions:
@@ -145,12 +188,17 @@ def _from_conditions(policy: Policy, zone: ZoneOfTrust) -> list[Outsider]:
                 outsider = None
                 if key in _ACCOUNT_KEYS and value.isdigit() and len(value) == 12:
                     outsider = _named("AWS", value, zone)
+                elif key in _ACCOUNT_KEYS:
+                    outsider = _wildcard_account(key, value, zone)
                 elif key == "aws:principalarn":
                     arn = try_parse_arn(value)
-                    if arn is None or not (arn.account.isdigit() and len(arn.account) == 12):
+                    if arn is None:
                         continue
-                    wild = "*" in value or "?" in value
-                    outsider = _named("AWS", arn.account if wild else value, zone)
+                    if not (arn.account.isdigit() and len(arn.account) == 12):
+                        outsider = _wildcard_account(key, value, zone)
+                    else:
+                        wild = "*" in value or "?" in value
+                        outsider = _named("AWS", arn.account if wild else value, zone)
                 if outsider is not None:
                     found.append(outsider)
     return found
