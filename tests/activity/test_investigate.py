@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iamwarden.activity import find_files, ingest_files, open_store
+from iamwarden.activity.calls import window
 from iamwarden.activity.investigate import Investigation, investigate
 from iamwarden.activity.persistence import TACTICS, flag, normalise_event_name
 from iamwarden.activity.store import ActivityStore
@@ -658,3 +661,337 @@ def test_stratus_minted_sessions_are_followed(stratus_store: ActivityStore) -> N
     assert [(e.event_name, e.error_code, e.depth) for e in leave.denied] == [
         ("LeaveOrganization", "AccessDenied", 1)
     ]
+
+
+# the newcomer review of issue 11 §1: each test fails on the code before its fix
+
+
+@contextmanager
+def _store_of(tmp_path: Path, records: list[dict[str, Any]]) -> Iterator[ActivityStore]:
+    """An in-memory store of `records`, ingested by the real ingestion"""
+    write_records(tmp_path / "r.json", records)
+    with open_store(None) as store:
+        found = ingest_files(store, list(find_files([tmp_path / "r.json"])))
+        assert not found.problems
+        yield store
+
+
+ROLE_SESSION_KEY = "ASIAROLESESSION00001"
+ROLE_SESSION_ARN = f"arn:aws:sts::{A}:assumed-role/ec2-app/i-0abc"
+
+
+def test_a_leaked_role_session_key_revokes_the_roles_sessions_not_a_key(tmp_path: Path) -> None:
+    """IAM User Guide, "Revoking IAM role temporary security credentials": a temporary key
+    cannot be deactivated; the role gets AWSRevokeOlderSessions (aws:TokenIssueTime). The call
+    that minted it is not in the store: the parent is not assessed, and said so"""
+    records = [
+        _call(
+            "ListBuckets",
+            "2026-03-01T10:00:00Z",
+            source="s3.amazonaws.com",
+            account=A,
+            key=ROLE_SESSION_KEY,
+            arn=ROLE_SESSION_ARN,
+        )
+    ]
+    with _store_of(tmp_path, records) as store:
+        found = investigate(store, access_key=ROLE_SESSION_KEY, revoke_before=_NOW)
+    deactivate, _, _, delete, move = (s.commands for s in found.plan)
+    assert not any("update-access-key" in c or "<user>" in c for c in deactivate)
+    assert deactivate == (
+        "aws iam put-role-policy --role-name ec2-app --policy-name AWSRevokeOlderSessions "
+        f"--policy-document {shlex.quote(_REVOKE_NOW)}  # account {A}",
+    )
+    assert not any("delete-access-key" in c for c in delete)
+    assert (
+        move[0]
+        == f"iamwarden activity generate --principal arn:aws:iam::{A}:role/ec2-app --days 90"
+    )
+    assert found.not_assessed == (
+        f"{ROLE_SESSION_KEY}: no call in the store minted this temporary key; its parent "
+        "credential is not known and not assessed (ingest the trail of the account and day it "
+        "was issued in)",
+    )
+
+
+_NOW = datetime(2026, 3, 2, 12, 0, 0)
+_REVOKE_NOW = (
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":["*"],"Resource":["*"],'
+    '"Condition":{"DateLessThan":{"aws:TokenIssueTime":"2026-03-02T12:00:00Z"}}}]}'
+)
+
+
+def test_a_leaked_session_token_key_deactivates_its_parent_and_denies_older_sessions(
+    tmp_path: Path,
+) -> None:
+    """IAM User Guide, "Disabling permissions for temporary security credentials": a
+    GetSessionToken session is revoked by denying the user's tokens issued before now; its
+    parent long-term key is deactivated (named from the minting call's key)"""
+    events = _events()[A]
+    with _store_of(tmp_path, events) as store:
+        found = investigate(store, access_key=SESSION_KEY, revoke_before=_NOW)
+    assert found.not_assessed == ()
+    assert [e.event_name for e in found.timeline] == ["GetObject"]
+    deactivate, review, *_ = (s.commands for s in found.plan)
+    assert deactivate == (
+        f"aws iam put-user-policy --user-name alice --policy-name AWSRevokeOlderSessions "
+        f"--policy-document {shlex.quote(_REVOKE_NOW)}  # account {A}, revokes {SESSION_KEY} "
+        "and the user's other sessions",
+        f"aws iam update-access-key --user-name alice --access-key-id {LEAKED} --status "
+        f"Inactive  # account {A}, the long-term key whose GetSessionToken minted {SESSION_KEY}",
+    )
+    assert (
+        f"iamwarden activity investigate --access-key {LEAKED} --days 90  # the credential "
+        f"whose GetSessionToken minted {SESSION_KEY}"
+    ) in review
+    assert not any("delete-access-key" in c for c in found.plan[3].commands)
+
+
+def test_an_account_is_covered_only_by_events_while_the_session_was_valid(tmp_path: Path) -> None:
+    """Missing data is NOT_ASSESSED: one event of account C fourteen months before the deploy
+    session says nothing of the session's calls there"""
+    events = _events()
+    old = _call(
+        "ListBuckets",
+        "2025-01-01T10:00:00Z",
+        source="s3.amazonaws.com",
+        account=C,
+        key="AKIAOLD0000000000001",
+        arn=f"arn:aws:iam::{C}:user/old",
+    )
+    with _store_of(tmp_path, [*events[A], *events[B], old]) as store:
+        found = investigate(store, access_key=LEAKED, days=None)
+    assert found.not_assessed == (
+        f"account {C}: no events in the store; the calls of {DEPLOY_ARN} ({DEPLOY_KEY}) there "
+        "are not assessed (ingest that account's trail)",
+    )
+
+
+def test_a_reused_session_name_does_not_blame_another_credentials_calls(tmp_path: Path) -> None:
+    """CloudTrail User Guide, "CloudTrail userIdentity element": a session's calls carry the
+    key AssumeRole returned; a call with the key another AssumeRole returned (same role, same
+    session name `ci`) is that other session's, not the attacker's"""
+    sts, ci_arn = "sts.amazonaws.com", f"arn:aws:sts::{A}:assumed-role/ops/ci"
+    assume = {"roleArn": f"arn:aws:iam::{A}:role/ops", "roleSessionName": "ci"}
+    records = [
+        _call(
+            "AssumeRole",
+            "2026-03-01T10:00:00Z",
+            source=sts,
+            account=A,
+            key=LEAKED,
+            arn=ALICE,
+            params=assume,
+            response=_assume(assume["roleArn"], "ASIAATTACKER00000001", ci_arn, "t1"),
+        ),
+        _call(
+            "AssumeRole",
+            "2026-03-01T10:01:00Z",
+            source=sts,
+            account=A,
+            key="AKIACIUSER0000000001",
+            arn=f"arn:aws:iam::{A}:user/ci",
+            params=assume,
+            response=_assume(assume["roleArn"], "ASIALEGITCI000000001", ci_arn, "t2"),
+        ),
+        _call(
+            "UpdateFunctionCode20150331v2",
+            "2026-03-01T10:02:00Z",
+            source="lambda.amazonaws.com",
+            account=A,
+            key="ASIALEGITCI000000001",
+            arn=ci_arn,
+            params={"functionName": "prod"},
+        ),
+        _call(
+            "ListBuckets",
+            "2026-03-01T10:03:00Z",
+            source="s3.amazonaws.com",
+            account=A,
+            key="ASIAATTACKER00000001",
+            arn=ci_arn,
+        ),
+        # the same session without a key in the record: linked by its ARN
+        _call(
+            "ListRoles",
+            "2026-03-01T10:04:00Z",
+            source="iam.amazonaws.com",
+            account=A,
+            key="",
+            arn=ci_arn,
+        ),
+    ]
+    records[-1]["userIdentity"].pop("accessKeyId")
+    with _store_of(tmp_path, records) as store:
+        found = investigate(store, access_key=LEAKED)
+    assert [e.event_name for e in found.timeline] == ["AssumeRole", "ListBuckets", "ListRoles"]
+    assert found.flagged == ()
+
+
+def test_control_characters_in_records_never_start_a_line_of_the_plan(tmp_path: Path) -> None:
+    """A record's values are the attacker's: a newline in recipientAccountId must not put
+    `touch /tmp/PWNED` on a line of its own after a `#` comment"""
+    records = _events()[A][:3]
+    for record in records:
+        record["recipientAccountId"] = f"{A}\ntouch /tmp/PWNED"
+        record["awsRegion"] = "us-east-1\r\x1b[2Kecho owned"
+    with _store_of(tmp_path, records) as store:
+        found = investigate(store, access_key=LEAKED)
+    commands = [c for step in found.plan for c in step.commands]
+    assert any("touch /tmp/PWNED" in c for c in commands)
+    assert not any(ch in c for c in commands for ch in "\n\r\x1b")
+    assert any(c.endswith(f"# account {A}\\u000atouch /tmp/PWNED") for c in commands)
+
+
+ROOT = f"arn:aws:iam::{A}:root"
+ROOT_KEY = "AKIAROOT000000000001"
+CONSOLE_KEY = "ASIACONSOLE000000001"
+
+
+def test_a_console_password_the_key_created_is_followed_to_its_sign_in(tmp_path: Path) -> None:
+    """IAM User Guide, "Managing passwords for IAM users": CreateLoginProfile lets the user
+    sign in to the console; its ConsoleLogin and the console session's calls (which carry the
+    user's ARN and a console ASIA… key no STS call in the trail returned) are the attacker's"""
+    evil = f"arn:aws:iam::{A}:user/evil"
+    iam = "iam.amazonaws.com"
+    root = {"account": A, "key": ROOT_KEY, "arn": ROOT}
+    records = [
+        _call(
+            "CreateUser", "2026-03-01T10:00:00Z", source=iam, params={"userName": "evil"}, **root
+        ),
+        _call(
+            "CreateLoginProfile",
+            "2026-03-01T10:01:00Z",
+            source=iam,
+            params={"userName": "evil", "password": "HIDDEN-PASSWORD"},
+            **root,
+        ),
+        _call(
+            "ConsoleLogin",
+            "2026-03-01T10:05:00Z",
+            source="signin.amazonaws.com",
+            account=A,
+            key="",
+            arn=evil,
+        ),
+        _call(
+            "DeleteTrail",
+            "2026-03-01T10:06:00Z",
+            source="cloudtrail.amazonaws.com",
+            account=A,
+            key=CONSOLE_KEY,
+            arn=evil,
+            params={"name": "main"},
+        ),
+        # before the password existed: not the attacker's
+        _call(
+            "ListBuckets",
+            "2026-02-28T10:00:00Z",
+            source="s3.amazonaws.com",
+            account=A,
+            key="",
+            arn=evil,
+        ),
+    ]
+    for record in records:
+        if record["userIdentity"]["arn"] == ROOT:
+            record["userIdentity"]["type"] = "Root"
+        if not record["userIdentity"]["accessKeyId"]:
+            record["userIdentity"].pop("accessKeyId")
+    with _store_of(tmp_path, records) as store:
+        found = investigate(store, access_key=ROOT_KEY)
+    assert [e.event_name for e in found.timeline] == [
+        "CreateUser",
+        "CreateLoginProfile",
+        "ConsoleLogin",
+        "DeleteTrail",
+    ]
+    login = next(c for c in found.credentials if c.minted_by == "CreateLoginProfile")
+    assert login.session_arn == evil and login.parent == ROOT_KEY
+    assert {e.event_name for e in found.flagged} >= {"CreateLoginProfile", "DeleteTrail"}
+
+
+def test_more_days_than_the_calendar_holds_is_the_whole_history(store: ActivityStore) -> None:
+    """`--days 1000000` counts back past year 1: the whole history, not an OverflowError"""
+    assert window(store, 1_000_000) == (None, None)
+    assert window(store, 999_999_999_999) == (None, None)
+    found = _key(store, days=1_000_000)
+    assert found.since is None and len(found.timeline) == len(_key(store, days=None).timeline)
+
+
+def test_a_created_user_is_deleted_after_its_policies_and_keys(tmp_path: Path) -> None:
+    """IAM User Guide, "Deleting an IAM user (AWS CLI)": DeleteUser fails with DeleteConflict
+    until the user's policies, keys, login profile, MFA devices and groups are gone"""
+    iam = "iam.amazonaws.com"
+    root = {"account": A, "key": ROOT_KEY, "arn": ROOT}
+    user = {"userName": "backdoor"}
+    records = [
+        _call("CreateUser", "2026-03-01T10:00:00Z", source=iam, params=user, **root),
+        _call(
+            "CreateAccessKey",
+            "2026-03-01T10:01:00Z",
+            source=iam,
+            params=user,
+            response={"accessKey": {"accessKeyId": BACKDOOR_KEY}},
+            **root,
+        ),
+        _call(
+            "AttachUserPolicy",
+            "2026-03-01T10:02:00Z",
+            source=iam,
+            params={**user, "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+            **root,
+        ),
+        _call("CreateLoginProfile", "2026-03-01T10:03:00Z", source=iam, params=user, **root),
+    ]
+    with _store_of(tmp_path, records) as store:
+        found = investigate(store, access_key=ROOT_KEY)
+    delete = [c.split("  #")[0] for c in found.plan[3].commands]
+    order = [
+        "aws iam detach-user-policy --user-name backdoor --policy-arn "
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+        f"aws iam delete-access-key --user-name backdoor --access-key-id {BACKDOOR_KEY}",
+        "aws iam delete-login-profile --user-name backdoor",
+        "aws iam delete-user --user-name backdoor",
+    ]
+    assert [delete.index(c) for c in order] == sorted(delete.index(c) for c in order)
+    assert delete.index(order[-1]) > max(
+        i
+        for i, c in enumerate(delete)
+        if not c.startswith("aws iam delete-access-key --access") and "delete-user " not in c
+    )
+
+
+def test_rds_cluster_and_instance_snapshot_sharing_is_flagged_with_its_undo() -> None:
+    """RDS API Reference, "ModifyDBClusterSnapshotAttribute" / "ModifyDBSnapshotAttribute":
+    attribute `restore`, ValuesToAdd the account ids (or `all`); ValuesToRemove undoes it"""
+    cluster = flag(
+        "rds.amazonaws.com",
+        "ModifyDBClusterSnapshotAttribute",
+        {
+            "dBClusterSnapshotIdentifier": "prod-snap",
+            "attributeName": "restore",
+            "valuesToAdd": ["all"],
+        },
+        None,
+        account=A,
+        region="eu-west-1",
+    )
+    assert cluster is not None and cluster.category == "exfiltration"
+    assert cluster.undo[-1] == (
+        "aws rds modify-db-cluster-snapshot-attribute --db-cluster-snapshot-identifier prod-snap "
+        "--attribute-name restore --values-to-remove all --region eu-west-1"
+    )
+    instance = flag(
+        "rds.amazonaws.com",
+        "ModifyDBSnapshotAttribute",
+        {"dBSnapshotIdentifier": "db-snap", "attributeName": "restore", "valuesToAdd": [B]},
+        None,
+        account=A,
+        region="eu-west-1",
+    )
+    assert instance is not None
+    assert instance.undo[-1] == (
+        "aws rds modify-db-snapshot-attribute --db-snapshot-identifier db-snap "
+        f"--attribute-name restore --values-to-remove {B} --region eu-west-1"
+    )

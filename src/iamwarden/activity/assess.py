@@ -123,7 +123,10 @@ def _coverage(
     if not ours:
         return None, None, f"the activity store holds no event of account {account}"
     until = latest + timedelta(microseconds=1)
-    since = until - timedelta(days=days)
+    try:
+        since = until - timedelta(days=days)
+    except OverflowError:  # more days than a date can count back: the whole history
+        since = datetime.min
     if first - since >= timedelta(days=1):
         held = (latest.date() - first.date()).days + 1
         plural = "s" if held != 1 else ""

@@ -58,7 +58,8 @@ class UnmappedEvent:
 
 def window(store: ActivityStore, days: int | None) -> tuple[datetime | None, datetime | None]:
     """(since, until) of the last `days` days of the store's history, ending just after its
-    latest event; (None, None) for the whole history or an empty store"""
+    latest event; (None, None) for the whole history or an empty store, and for more days
+    than a date can count back (`--days 1000000`: the whole history, not an overflow)"""
     if days is None:
         return None, None
     row = store.connection.execute("SELECT max(event_time) FROM events").fetchone()
@@ -66,7 +67,10 @@ def window(store: ActivityStore, days: int | None) -> tuple[datetime | None, dat
     if latest is None:
         return None, None
     until = latest + timedelta(microseconds=1)
-    return until - timedelta(days=days), until
+    try:
+        return until - timedelta(days=days), until
+    except OverflowError:
+        return None, None
 
 
 def _json(text: str | None) -> Any:

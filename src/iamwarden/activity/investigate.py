@@ -9,7 +9,13 @@ AssumeRoleWithWebIdentity, GetSessionToken or GetFederationToken made with a fol
 credential returns `responseElements.credentials.accessKeyId` (an ASIA… key) and, for roles and
 federated users, `assumedRoleUser.arn` / `federatedUser.arn`; the calls made with that key, or
 by that session ARN while the credentials were valid (`durationSeconds`, else the API's
-documented default), are the session's own calls. A CreateAccessKey's new key is followed too.
+documented default), are the session's own calls; a call is linked by session ARN only when it
+carries no key, or a key no minting call in the store returned and not a long-term (AKIA…) one:
+session names such as `ci` are reused, so a call made with another recorded credential belongs
+to that credential. A CreateAccessKey's new key is followed too, and so is the user a
+CreateLoginProfile or UpdateLoginProfile gave a console password (its ConsoleLogin and the
+console session's calls, which carry the user's ARN; IAM User Guide, "Managing passwords for
+IAM users").
 The expansion runs round by round in SQL over the `events` table until no new credential
 appears (a credential seen once is never followed again: the cycle guard).
 
@@ -22,6 +28,7 @@ This module queries the store and decides nothing about policies.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +48,7 @@ __all__ = [
     "PlanStep",
     "TimelineEvent",
     "investigate",
+    "one_line",
 ]
 
 MINTING_EVENTS: dict[str, timedelta] = {
@@ -64,6 +72,8 @@ DENIED_ERROR_CODES: tuple[str, ...] = (
 """errorCode values of a call refused for want of permission, as the services record them"""
 
 _SKEW = timedelta(minutes=5)
+_LOGIN_EVENTS = ("CreateLoginProfile", "UpdateLoginProfile")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _DIMENSIONS = {
     "account": "recipient_account_id",
     "region": "aws_region",
@@ -195,6 +205,8 @@ SELECT event_row, label, depth FROM (
     SELECT e.{row}, c.label, c.depth, e.event_time FROM {table} e JOIN {creds} c
         ON e.identity_arn = c.session_arn
         AND e.event_time >= c.valid_from AND e.event_time < c.valid_until
+        AND (e.access_key_id IS NULL OR (e.access_key_id NOT LIKE 'AKIA%'
+            AND e.access_key_id NOT IN (SELECT key FROM investigate_known)))
     UNION ALL
     SELECT e.{row}, c.label, c.depth, e.event_time FROM {table} e JOIN {creds} c
         ON e.principal_arn = c.principal_arn
@@ -217,7 +229,7 @@ def _insert(store: ActivityStore, creds: Sequence[Credential]) -> None:
                 c.session_arn,
                 c.principal_arn,
                 (c.minted_at - _SKEW) if c.minted_at else None,
-                c.valid_until,
+                c.valid_until or datetime(9999, 1, 1),
                 c.depth,
             )
             for c in creds
@@ -237,7 +249,7 @@ def _minted(
     return store.connection.execute(
         f"""
         SELECT event_name, event_time, label, recipient_account_id, new_key, new_arn,
-            created_key, duration
+            created_key, duration, login_user, identity_arn
         FROM investigate_mints e JOIN ({rows}) m USING (event_row)
         ORDER BY event_time, event_id
         """,
@@ -250,7 +262,16 @@ def _expand(
 ) -> tuple[Credential, ...]:
     """The seed and every credential minted from it, recursively (cycle-guarded)"""
     store.connection.execute(_CREDS_DDL)
-    names = ", ".join(f"'{n}'" for n in (*MINTING_EVENTS, "CreateAccessKey"))
+    names = ", ".join(f"'{n}'" for n in (*MINTING_EVENTS, "CreateAccessKey", *_LOGIN_EVENTS))
+    minting = ", ".join(f"'{n}'" for n in MINTING_EVENTS)
+    # every temporary key a minting call in the store returned (a call carrying one belongs
+    # to that credential, not to whichever session shares its ARN)
+    store.connection.execute(
+        "CREATE OR REPLACE TEMP TABLE investigate_known AS SELECT DISTINCT key FROM ("
+        "SELECT json_extract_string(response_elements, '$.credentials.accessKeyId') AS key "
+        f"FROM events WHERE error_code IS NULL AND event_name IN ({minting})"
+        ") WHERE key IS NOT NULL"
+    )
     store.connection.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE investigate_mints AS
@@ -261,7 +282,8 @@ def _expand(
                      json_extract_string(response_elements, '$.federatedUser.arn')) AS new_arn,
             json_extract_string(response_elements, '$.accessKey.accessKeyId') AS created_key,
             TRY_CAST(json_extract_string(request_parameters, '$.durationSeconds') AS BIGINT)
-                AS duration
+                AS duration,
+            json_extract_string(request_parameters, '$.userName') AS login_user
         FROM events
         WHERE error_code IS NULL AND event_name IN ({names})
             AND event_time >= $since AND event_time < $until
@@ -274,11 +296,19 @@ def _expand(
     depth = 0
     while True:
         new: list[Credential] = []
-        for name, at, parent, account, key, arn, created_key, seconds in _minted(
+        for name, at, parent, account, key, arn, created_key, seconds, login, caller in _minted(
             store, since, until, depth
         ):
+            valid_until: datetime | None = None
             if name == "CreateAccessKey":
                 key, arn, lifetime = created_key, None, None
+            elif name in _LOGIN_EVENTS:
+                # the console password is the attacker's until reset: follow the user's
+                # console sessions (their calls carry the user's ARN) to the window's end
+                key, lifetime, valid_until = None, None, until
+                arn = f"arn:aws:iam::{account}:user/{login}" if login and account else None
+                if not login and caller and ":user/" in caller:
+                    arn = caller
             else:
                 lifetime = timedelta(seconds=seconds) if seconds else MINTING_EVENTS[name]
             if not key and not arn:
@@ -292,7 +322,7 @@ def _expand(
                 principal_arn=None,
                 minted_by=name,
                 minted_at=at,
-                valid_until=(at + lifetime + _SKEW) if lifetime else None,
+                valid_until=(at + lifetime + _SKEW) if lifetime else valid_until,
                 parent=parent,
                 account=account,
                 depth=depth + 1,
@@ -450,6 +480,96 @@ def _revoke_policy(issued_before: datetime) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
+def one_line(text: str) -> str:
+    """`text` with every control character (newline, carriage return, escape, C1, line and
+    paragraph separators) written as a `\\uXXXX` escape: a value from a record cannot start a
+    line of its own in a printed plan, where a shell would run it"""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# the order IAM accepts a user's deletion in (IAM User Guide, "Deleting an IAM user (AWS
+# CLI)": DeleteConflict until policies, keys, login profile, MFA and groups are gone)
+_DELETE_ORDER = (
+    (re.compile(r"^aws \S+ (list|describe|get)-"), 0),
+    (re.compile(r"^aws iam (detach-\S+-policy|delete-(user|role|group)-policy) "), 1),
+    (re.compile(r"^aws iam (update|delete)-access-key "), 2),
+    (re.compile(r"^aws iam delete-login-profile "), 3),
+    (re.compile(r"^aws iam (deactivate-mfa-device|delete-virtual-mfa-device) "), 4),
+    (re.compile(r"^aws iam remove-user-from-group "), 5),
+    (re.compile(r"^aws iam delete-(user|role|policy|group) "), 7),
+)
+
+
+def _delete_rank(command: str) -> int:
+    return next((rank for pattern, rank in _DELETE_ORDER if pattern.match(command)), 6)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Parent:
+    """The call that minted a temporary seed key: its event name, the key it was made with
+    (None when the record has none), the caller's ARN and the account"""
+
+    event_name: str
+    access_key_id: str | None
+    identity_arn: str | None
+    account: str | None
+
+
+def _parent(store: ActivityStore, key: str) -> _Parent | None:
+    """The successful minting call that returned the temporary key `key`, whatever its time"""
+    names = ", ".join(f"'{n}'" for n in MINTING_EVENTS)
+    row = store.connection.execute(
+        f"""
+        SELECT event_name, access_key_id, identity_arn, recipient_account_id FROM events
+        WHERE error_code IS NULL AND event_name IN ({names})
+            AND json_extract_string(response_elements, '$.credentials.accessKeyId') = $key
+        ORDER BY event_time LIMIT 1
+        """,
+        {"key": key},
+    ).fetchone()
+    if row is None:
+        return None
+    name, parent_key, arn, account = row
+    return _Parent(event_name=name, access_key_id=parent_key, identity_arn=arn, account=account)
+
+
+def _temporary_deactivation(
+    subject: str,
+    sessions: Sequence[str],
+    parent: _Parent | None,
+    policy: str,
+) -> list[str]:
+    """Temporary keys cannot be deactivated (IAM User Guide, "Revoking IAM role temporary
+    security credentials"; "Disabling permissions for temporary security credentials"): deny
+    the role's or user's sessions issued before now, and deactivate the long-term key that
+    minted a GetSessionToken or GetFederationToken session"""
+    commands: list[str] = []
+    for arn in sorted({a for a in sessions if ":user/" in a}):
+        commands.append(
+            f"aws iam put-user-policy --user-name {_q(arn.rsplit('/', 1)[-1])} --policy-name "
+            f"AWSRevokeOlderSessions --policy-document {_q(policy)}  # account "
+            f"{_arn_account(arn)}, revokes {subject} and the user's other sessions"
+        )
+    if parent is None:
+        return commands
+    user = parent.identity_arn if parent.identity_arn and ":user/" in parent.identity_arn else None
+    if parent.access_key_id and parent.access_key_id.startswith("AKIA"):
+        if parent.event_name in ("GetSessionToken", "GetFederationToken") and user:
+            commands.append(
+                f"aws iam update-access-key --user-name {_q(user.rsplit('/', 1)[-1])} "
+                f"--access-key-id {_q(parent.access_key_id)} --status Inactive  # account "
+                f"{_arn_account(user)}, the long-term key whose {parent.event_name} minted "
+                f"{subject}"
+            )
+        elif parent.identity_arn and parent.identity_arn.endswith(":root"):
+            commands.append(
+                f"aws iam update-access-key --access-key-id {_q(parent.access_key_id)} "
+                f"--status Inactive  # the root user's key whose {parent.event_name} minted "
+                f"{subject}"
+            )
+    return commands
+
+
 def _plan(
     kind: str,
     subject: str,
@@ -457,16 +577,30 @@ def _plan(
     credentials: Sequence[Credential],
     timeline: Sequence[TimelineEvent],
     revoke_before: datetime,
+    *,
+    parent: _Parent | None = None,
+    store_path: str | None = None,
 ) -> tuple[PlanStep, ...]:
     """The response plan, in AWS's order (IAM User Guide, "What to do if you suspect your AWS
     credentials are compromised"; AWS Security Incident Response Guide): deactivate, never
-    delete first; review; rotate dependants; delete; move the workload to roles"""
+    delete first; review; rotate dependants; delete; move the workload to roles
+
+    A temporary (ASIA…) seed is not deactivated (IAM cannot): its role's or user's older
+    sessions are denied and, for GetSessionToken or GetFederationToken, the parent key
+    (`parent`, the minting call when the store holds it) is deactivated. `store_path` is
+    carried into the follow-up `iamwarden` commands (`--db`)."""
     users = sorted({u for u in owners if ":user/" in u})
     is_root = any(o.endswith(":root") for o in owners)
+    temporary = kind == "access-key" and subject.startswith("ASIA")
+    sessions = sorted({e.identity_arn for e in timeline if e.depth == 0 and e.identity_arn})
     # the key's user when the records name none (and it is not the root user's key)
-    key_users = users or ([] if is_root else ["<user>"])
+    key_users = [] if temporary else (users or ([] if is_root else ["<user>"]))
+    db = f" --db {_q(store_path)}" if store_path else ""
+    policy = _revoke_policy(revoke_before)
     deactivate: list[str] = []
-    if kind == "access-key":
+    if temporary:
+        deactivate.extend(_temporary_deactivation(subject, sessions, parent, policy))
+    elif kind == "access-key":
         if is_root:
             deactivate.append(
                 f"aws iam update-access-key --access-key-id {_q(subject)} --status Inactive"
@@ -503,8 +637,16 @@ def _plan(
             if kind == "principal" and (r := _role_name(subject))
             else set()
         )
+        | (
+            {
+                (_arn_account(a), r)
+                for a in sessions
+                if ":assumed-role/" in a and (r := _role_name(a))
+            }
+            if temporary
+            else set()
+        )
     )
-    policy = _revoke_policy(revoke_before)
     for account, role in revoke_roles:
         deactivate.append(
             f"aws iam put-role-policy --role-name {_q(role)} --policy-name "
@@ -524,7 +666,12 @@ def _plan(
 
     accounts = sorted({e.account for e in timeline if e.account})
     regions = sorted({e.region for e in timeline if e.region})
-    review = [f"iamwarden activity investigate --{kind} {_q(subject)} --days 90"]
+    review = [f"iamwarden activity investigate --{kind} {_q(subject)} --days 90{db}"]
+    if temporary and parent is not None and parent.access_key_id:
+        review.append(
+            f"iamwarden activity investigate --access-key {_q(parent.access_key_id)} "
+            f"--days 90{db}  # the credential whose {parent.event_name} minted {subject}"
+        )
     if kind == "access-key":
         review.extend(
             "aws cloudtrail lookup-events --lookup-attributes "
@@ -564,7 +711,10 @@ def _plan(
             f"{event.account}"
             for c in commands
         )
-    if kind == "access-key":
+    # a user's deletion fails (DeleteConflict) until its policies, keys, password, MFA and
+    # groups are gone: stable, so each kind keeps the timeline's order
+    remove.sort(key=_delete_rank)
+    if kind == "access-key" and not temporary:
         if is_root:
             remove.append(
                 f"aws iam delete-access-key --access-key-id {_q(subject)}"
@@ -576,9 +726,16 @@ def _plan(
                 f"aws iam delete-access-key --user-name {_q(name)} --access-key-id {_q(subject)}"
             )
 
+    # a role session's workload is the role: generate from what the role did
+    roles = [
+        f"arn:aws:iam::{_arn_account(a)}:role/{r}"
+        for a in sessions
+        if temporary and ":assumed-role/" in a and (r := _role_name(a))
+    ]
     move = [
-        f"iamwarden activity generate --principal {_q(owner)} --days 90" for owner in owners
-    ] or ["iamwarden activity generate --principal <user-arn> --days 90"]
+        f"iamwarden activity generate --principal {_q(owner)} --days 90{db}"
+        for owner in sorted({*owners, *roles})
+    ] or [f"iamwarden activity generate --principal <user-arn> --days 90{db}"]
     move.append(
         "aws iam create-role --role-name <workload-role> --assume-role-policy-document "
         "file://trust.json  # the workload assumes it instead of holding a key"
@@ -588,46 +745,53 @@ def _plan(
             title="deactivate",
             why="make the key unusable now without destroying the forensic trail (never "
             "delete first); revoke the sessions it already minted, which outlive it",
-            commands=tuple(deactivate),
+            commands=tuple(map(one_line, deactivate)),
         ),
         PlanStep(
             title="review",
             why="every call in every account and region, and the credentials each account holds",
-            commands=tuple(review),
+            commands=tuple(map(one_line, review)),
         ),
         PlanStep(
             title="rotate dependants",
             why="whatever used the key needs new credentials; secrets it could read are exposed",
-            commands=tuple(rotate),
+            commands=tuple(map(one_line, rotate)),
         ),
         PlanStep(
             title="delete",
             why="remove what the attacker created, then the deactivated key",
-            commands=tuple(remove),
+            commands=tuple(map(one_line, remove)),
         ),
         PlanStep(
             title="move the workload to roles",
             why="temporary credentials from a role instead of a long-term key, with a policy "
             "generated from what the workload really does",
-            commands=tuple(move),
+            commands=tuple(map(one_line, move)),
         ),
     )
 
 
-def _missing_accounts(store: ActivityStore, credentials: Sequence[Credential]) -> tuple[str, ...]:
-    """Sessions minted into an account whose trail is not in the store (no event of it)"""
-    held = {
-        account
-        for (account,) in store.connection.execute(
-            "SELECT DISTINCT recipient_account_id FROM events"
-        ).fetchall()
-    }
+def _missing_accounts(
+    store: ActivityStore, credentials: Sequence[Credential], since: datetime, until: datetime
+) -> tuple[str, ...]:
+    """Sessions minted into an account whose trail the store does not hold while the session
+    was valid (no event of that account from its minting to its expiry, within the window
+    [`since`, `until`)): an event of the account a year away says nothing of the session"""
     found = []
     for credential in credentials:
         if not credential.session_arn:
             continue
         account = _arn_account(credential.session_arn)
-        if account and account not in held:
+        if not account:
+            continue
+        low = max(since, credential.minted_at - _SKEW) if credential.minted_at else since
+        high = min(until, credential.valid_until) if credential.valid_until else until
+        row = store.connection.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM events WHERE recipient_account_id = $a "
+            "AND event_time >= $low AND event_time < $high LIMIT 1)",
+            {"a": account, "low": low, "high": high},
+        ).fetchone()
+        if not row or not row[0]:
             found.append(
                 f"account {account}: no events in the store; the calls of "
                 f"{credential.session_arn} ({credential.label}) there are not assessed "
@@ -643,6 +807,7 @@ def investigate(
     principal: str | None = None,
     days: int | None = 30,
     revoke_before: datetime | None = None,
+    store_path: str | None = None,
 ) -> Investigation:
     """What `access_key` (or the user or role `principal`, by ARN) did in the last `days`
     days of the store (ending at its latest event; None: the whole history), across every
@@ -650,7 +815,10 @@ def investigate(
 
     Exactly one of `access_key` and `principal` is given. The plan's revocation policies deny
     sessions issued before `revoke_before` (naive UTC; the CLI passes the current time),
-    by default the end of the window.
+    by default the end of the window. `store_path` is carried into the plan's follow-up
+    `iamwarden` commands as `--db`. A temporary (ASIA…) key is revoked through its role's or
+    user's sessions and its parent key; when the store holds no call that minted it, that is
+    listed in `not_assessed`.
 
     Raises:
         ValueError: neither or both of `access_key` and `principal`.
@@ -691,8 +859,19 @@ def investigate(
     store.connection.execute("DROP TABLE IF EXISTS investigate_creds")
     store.connection.execute("DROP TABLE IF EXISTS investigate_events")
     store.connection.execute("DROP TABLE IF EXISTS investigate_mints")
+    store.connection.execute("DROP TABLE IF EXISTS investigate_known")
+    not_assessed = list(_missing_accounts(store, credentials, low, high))
+    parent = None
+    if access_key is not None and access_key.startswith("ASIA") and timeline:
+        parent = _parent(store, access_key)
+        if parent is None:
+            not_assessed.append(
+                f"{access_key}: no call in the store minted this temporary key; its parent "
+                "credential is not known and not assessed (ingest the trail of the account "
+                "and day it was issued in)"
+            )
     return Investigation(
-        not_assessed=_missing_accounts(store, credentials),
+        not_assessed=tuple(not_assessed),
         subject=subject,
         kind=kind,
         since=since,
@@ -710,6 +889,8 @@ def investigate(
             credentials,
             timeline,
             revoke_before or until or timeline[-1].time,
+            parent=parent,
+            store_path=store_path,
         )
         if timeline
         else (),

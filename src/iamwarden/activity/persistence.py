@@ -60,6 +60,9 @@ TACTICS: Mapping[tuple[str, str], Tactic] = {
         undo=(
             "aws iam list-access-keys --user-name {user}",
             "aws iam list-attached-user-policies --user-name {user}",
+            "aws iam list-user-policies --user-name {user}",
+            "aws iam list-mfa-devices --user-name {user}",
+            "aws iam list-groups-for-user --user-name {user}",
             "aws iam delete-login-profile --user-name {user}",
             "aws iam delete-user --user-name {user}",
         ),
@@ -355,9 +358,29 @@ TACTICS: Mapping[tuple[str, str], Tactic] = {
     ("rds.amazonaws.com", "ModifyDBSnapshotAttribute"): Tactic(
         category=_EXFIL,
         description="shared an RDS snapshot",
-        fields=(("snapshot", "request.dBSnapshotIdentifier"),),
+        fields=(
+            ("snapshot", "request.dBSnapshotIdentifier"),
+            ("shared_with", "request.valuesToAdd"),
+        ),
         undo=(
             "aws rds describe-db-snapshot-attributes --db-snapshot-identifier {snapshot} "
+            "--region {region}",
+            "aws rds modify-db-snapshot-attribute --db-snapshot-identifier {snapshot} "
+            "--attribute-name restore --values-to-remove {shared_with} --region {region}",
+        ),
+    ),
+    ("rds.amazonaws.com", "ModifyDBClusterSnapshotAttribute"): Tactic(
+        category=_EXFIL,
+        description="shared an RDS cluster snapshot",
+        fields=(
+            ("snapshot", "request.dBClusterSnapshotIdentifier"),
+            ("shared_with", "request.valuesToAdd"),
+        ),
+        undo=(
+            "aws rds describe-db-cluster-snapshot-attributes --db-cluster-snapshot-identifier "
+            "{snapshot} --region {region}",
+            "aws rds modify-db-cluster-snapshot-attribute --db-cluster-snapshot-identifier "
+            "{snapshot} --attribute-name restore --values-to-remove {shared_with} "
             "--region {region}",
         ),
     ),

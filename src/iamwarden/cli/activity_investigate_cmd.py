@@ -8,13 +8,14 @@ renders (text or JSON). Secrets never reach it: `activity.investigate` reads onl
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from iamwarden.activity.investigate import Investigation, TimelineEvent, investigate
+from iamwarden.activity.investigate import Investigation, TimelineEvent, investigate, one_line
 from iamwarden.activity.store import open_store
 from iamwarden.analysis.evidence import counted
 from iamwarden.cli.options import TEXT_OR_JSON
@@ -23,6 +24,23 @@ __all__ = ["investigate_command", "investigation_json", "investigation_text"]
 
 _DEFAULT_DB = Path("activity.duckdb")
 _TIMELINE_SHOWN = 500
+# IAM API Reference, "AccessKey": AccessKeyId is 16 to 128 word characters; IAM User Guide,
+# "IAM identifiers" (unique ID prefixes): AKIA… an access key, ASIA… a temporary one (AWS
+# issues them in upper case)
+_ACCESS_KEY = re.compile(r"(AKIA|ASIA)[A-Z0-9]{12,124}")
+
+
+def _access_key(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    key = value.strip()
+    if not _ACCESS_KEY.fullmatch(key):
+        shown = one_line(key[:40]) + ("…" if len(key) > 40 else "")
+        raise click.BadParameter(
+            f"`{shown}` is not an access key id (AKIA… or ASIA…, then 12 to 124 upper-case "
+            "letters and digits)"
+        )
+    return key
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -115,7 +133,7 @@ def investigation_text(found: Investigation) -> list[str]:
         else f"{found.since:%Y-%m-%d %H:%M} to {found.until:%Y-%m-%d %H:%M} UTC"
     )
     if not found.timeline:
-        return [f"{found.subject}: no calls in the store in {span}"]
+        return [one_line(f"{found.subject}: no calls in the store in {span}")]
     accounts = next(b for b in found.breakdowns if b.dimension == "account")
     lines = [
         f"{found.subject}: {counted(len(found.timeline), 'call')} in "
@@ -164,7 +182,9 @@ def investigation_text(found: Investigation) -> list[str]:
     for number, step in enumerate(found.plan, 1):
         lines.append(f"{number}. {step.title}: {step.why}")
         lines.extend(f"   {command}" for command in step.commands)
-    return lines
+    # record values (accounts, ARNs, regions, agents) may carry newlines or escapes: no value
+    # starts a line of its own
+    return [one_line(line) for line in lines]
 
 
 @click.command(
@@ -174,21 +194,29 @@ Examples:
   iamwarden activity investigate --access-key AKIAIOSFODNN7EXAMPLE --db trail.duckdb
   iamwarden activity investigate --access-key AKIAIOSFODNN7EXAMPLE --days 90 --format json
   iamwarden activity investigate --principal arn:aws:iam::111122223333:user/alice
+  iamwarden activity investigate --access-key ASIAIOSFODNN7EXAMPLE --days 3650
 
 \b
 Exit codes:
   0  done (a key with no calls in the window says so)
-  2  bad usage or bad input: no such store, not a store (one line on stderr)
+  2  bad usage or bad input: an --access-key not shaped as an access key id,
+     no such store, not a store (one line on stderr)
 """,
 )
-@click.option("--access-key", help="The access key id (AKIA… or ASIA…) to investigate.")
+@click.option(
+    "--access-key",
+    callback=_access_key,
+    help="The access key id (AKIA… or ASIA…, 16 to 128 upper-case letters and digits) to "
+    "investigate; an ASIA… key is revoked through its role's or user's sessions.",
+)
 @click.option("--principal", help="Or a user or role ARN (role sessions roll up to the role).")
 @click.option(
     "--days",
     type=click.IntRange(min=1),
     default=30,
     show_default=True,
-    help="Days of history, ending at the store's latest event.",
+    help="Days of history, ending at the store's latest event (more than the calendar can "
+    "count back: the whole history, said on stderr).",
 )
 @click.option(
     "--db",
@@ -212,7 +240,18 @@ def investigate_command(
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     with open_store(db, read_only=True) as store:
         found = investigate(
-            store, access_key=access_key, principal=principal, days=days, revoke_before=now
+            store,
+            access_key=access_key,
+            principal=principal,
+            days=days,
+            revoke_before=now,
+            store_path=str(db),
+        )
+    if found.since is None and found.timeline:
+        click.echo(
+            f"note: --days {days} counts back past the earliest date; investigated the whole "
+            "history",
+            err=True,
         )
     if fmt == "json":
         click.echo(json.dumps(investigation_json(found), indent=2, sort_keys=True))
