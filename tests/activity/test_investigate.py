@@ -995,3 +995,19 @@ def test_rds_cluster_and_instance_snapshot_sharing_is_flagged_with_its_undo() ->
         "aws rds modify-db-snapshot-attribute --db-snapshot-identifier db-snap "
         f"--attribute-name restore --values-to-remove {B} --region eu-west-1"
     )
+
+
+def test_stratus_stolen_ec2_role_session_key_revokes_the_role(
+    stratus_store: ActivityStore,
+) -> None:
+    """ec2-steal-instance-credentials: the stolen instance-role key (ASIA…) cannot be
+    deactivated; the plan denies the role's older sessions (IAM User Guide, "Revoking IAM role
+    temporary security credentials") and says the key's minting call is not in the trail"""
+    found = investigate(stratus_store, access_key="ASIAP5CT9NN8EYVU1FXV", days=None)
+    deactivate = found.plan[0].commands
+    assert [c.split(" --policy-document")[0] for c in deactivate] == [
+        "aws iam put-role-policy --role-name stratus-red-team-ec2-steal-credentials-role "
+        "--policy-name AWSRevokeOlderSessions"
+    ]
+    assert deactivate[0].endswith("# account 017622104382")
+    assert found.not_assessed[0].startswith("ASIAP5CT9NN8EYVU1FXV: no call in the store minted")
