@@ -104,7 +104,9 @@ def test_sarif_output_is_valid_sarif(old: str, new: str, validator: Any) -> None
     assert [r["id"] for r in run_["tool"]["driver"]["rules"]] == ["no-new-access"]
     (found,) = run_["results"]
     assert found["level"] == "error"
-    assert found["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == new
+    physical = found["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == Path(new).as_uri()
+    assert physical["region"] == {"startLine": 3}  # `- Sid: Write` in the YAML fixture
     assert found["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "Statement[0]"
     again = run("no-new-access", "--existing", old, "--new", new, "--format", "sarif")
     assert again.output == result.output
@@ -210,3 +212,100 @@ def test_mixed_policy_types_are_exit_2(tmp_path: Path, old: str) -> None:
     assert result.exit_code == 0, result.output
     wrong = run("no-new-access", "--existing", trust, "--new", old)
     assert wrong.exit_code == 2  # a Principal in an identity policy breaks the grammar
+
+
+# -- newcomer review (issue 14 §3) -----------------------------------------------------------
+
+
+def test_sarif_gives_each_statement_its_line_and_a_percent_encoded_uri(
+    tmp_path: Path, validator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SARIF 2.1.0 §3.4.3 (artifactLocation.uri is a URI reference, RFC 3986) and GitHub
+    code scanning's required `region.startLine`"""
+    old = write(
+        tmp_path / "old.json", {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+    )
+    text = (
+        '{"Version": "2012-10-17", "Statement": [\n'
+        '  {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},\n'
+        '  {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}\n]}\n'
+    )
+    (tmp_path / "my pol#1.json").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    result = run("no-new-access", "--existing", old, "--new", "my pol#1.json", "--format", "sarif")
+    log = json.loads(result.output)
+    validator.validate(log)
+    (found,) = log["runs"][0]["results"]
+    physical = found["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "my%20pol%231.json"
+    assert physical["region"] == {"startLine": 3}
+
+
+@pytest.mark.parametrize("action", ["notvalid", "iam PassRole", "s3:"])
+def test_access_not_granted_refuses_an_action_without_a_service_prefix(
+    new: str, action: str
+) -> None:
+    """IAM User Guide, reference_policies_elements_action: an action is `service:Action`"""
+    result = run("access-not-granted", "--actions", action, new)
+    assert result.exit_code == 2
+    assert "is not `service:Action`" in result.output
+
+
+def test_access_not_granted_warns_of_an_action_the_catalogue_does_not_list(new: str) -> None:
+    """A misspelt action is granted by nothing: the PASS comes with a warning on stderr"""
+    result = run("access-not-granted", "--actions", "s3:PutObjct", new)
+    assert result.exit_code == 0
+    assert "warning: action `s3:PutObjct` is not in the catalogue" in result.stderr
+    assert "did you mean `s3:PutObject`?" in result.stderr
+    data = json.loads(
+        run("access-not-granted", "--actions", "s3:PutObjct", "--format", "json", new).stdout
+    )
+    assert data["warnings"] and "s3:PutObjct" in data["warnings"][0]
+
+
+def test_an_unquoted_yaml_account_id_is_named_with_the_fix(tmp_path: Path) -> None:
+    """YAML 1.1 reads an unquoted 123456789012 as an integer; IAM wants a string"""
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        'Version: "2012-10-17"\nStatement:\n  - Effect: Allow\n'
+        "    Principal: {AWS: 123456789012}\n    Action: s3:GetObject\n"
+        "    Resource: arn:aws:s3:::b1/*\n"
+    )
+    result = run("no-public-access", "--resource-type", "AWS::S3::Bucket", str(path))
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: {path}: Statement[0].Principal.AWS: principal `123456789012` is a number: "
+        'YAML reads an unquoted account id as one; quote it ("123456789012")'
+    )
+
+
+def test_the_reason_names_the_resource_pattern_of_the_policy(tmp_path: Path) -> None:
+    """API_CheckNoPublicAccess reasons point at the statement: its own Resource pattern"""
+    public = write(
+        tmp_path / "bucket.json",
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b1/*",
+        },
+    )
+    result = run("no-public-access", "--resource-type", "AWS::S3::Bucket", public)
+    assert "`s3:GetObject` on `arn:aws:s3:::b1/*` to anyone" in result.output
+
+
+def test_text_output_escapes_control_characters(tmp_path: Path) -> None:
+    """A policy string cannot move the terminal's cursor or colour its output"""
+    public = write(
+        tmp_path / "bucket.json",
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b1/x\r\x1b[31mred",
+        },
+    )
+    result = run("no-public-access", "--resource-type", "AWS::S3::Bucket", public)
+    assert result.exit_code == 1
+    assert "\r" not in result.output and "\x1b" not in result.output
+    assert "b1/x\\r\\x1b[31mred" in result.output

@@ -38,6 +38,7 @@ Nothing here reads a file, prints or exits; the CLI (`iamwarden check`) does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -65,6 +66,7 @@ from iamwarden.policy import (
     parse_policy,
     try_parse_arn,
 )
+from iamwarden.policy.catalog import closest_name
 from iamwarden.policy.engine.compiled import Stmt, expand_lower
 from iamwarden.policy.engine.globs import Component, some_string
 from iamwarden.policy.engine.plans import compile_set
@@ -155,6 +157,9 @@ class CustomCheckResult:
     reasons: tuple[CheckReason, ...] = ()
     policy: str = ""
     """The name of the checked policy (its file, as the CLI passes it)"""
+    warnings: tuple[str, ...] = ()
+    """What the caller should know that does not change the outcome (an action the
+    catalogue does not list, so nothing grants it: a typo?)"""
 
     @property
     def is_pass(self) -> bool:
@@ -627,6 +632,22 @@ def _expand_actions(actions: Sequence[str], catalog: Catalog) -> tuple[list[str]
     return list(expanded), unknown
 
 
+_ACTION_SHAPE: Final = re.compile(r"[A-Za-z0-9*?][A-Za-z0-9_.*?-]*:[A-Za-z0-9_*?-]+")
+"""`service:Action`, wildcards allowed (IAM User Guide, reference_policies_elements_action)"""
+
+
+def _unlisted_warning(entry: str, known: Mapping[str, str]) -> str:
+    service = entry.split(":", 1)[0].lower() + ":"
+    same = [name for lower, name in known.items() if lower.startswith(service)]
+    hint = closest_name(entry, same or known.values())
+    return (
+        f"action `{entry}` is not in the catalogue"
+        + (f" (did you mean `{hint}`?)" if hint else "")
+        + ": no policy grants an action AWS does not have, so it passes unless a wildcard "
+        "covers it"
+    )
+
+
 def _conditions(evaluation: Evaluation) -> tuple[str, ...]:
     return tuple(
         sorted(
@@ -666,15 +687,34 @@ def check_access_not_granted(
     anyone and an unnamed account (it grants access if it grants it to someone). Access
     granted only under conditions is granted (FAIL, with the conditions).
 
+    An action the catalogue does not list (`s3:PutObjct`) is still asked (nothing grants
+    it, a wildcard aside) and named in the result's `warnings`, with the closest name.
+
     Raises:
-        InputError: no action, or more than `MAX_ENTRIES` actions or resources.
+        InputError: no action, an action that is not `service:Action` (`notvalid`,
+            `iam PassRole`), or more than `MAX_ENTRIES` actions or resources.
     """
     if not actions:
         raise InputError("give at least one action to check")
     for what, given in (("actions", actions), ("resources", resources)):
         if len(given) > MAX_ENTRIES:
             raise InputError(f"at most {MAX_ENTRIES} {what} per check, got {len(given)}")
+    for entry in actions:
+        if entry != "*" and not _ACTION_SHAPE.fullmatch(entry):
+            raise InputError(
+                f"action `{entry}` is not `service:Action` (IAM User Guide, "
+                "reference_policies_elements_action: `iam:PassRole`, `s3:Get*`)",
+                location="--actions",
+            )
     expanded, unknown = _expand_actions(actions, catalog)
+    known = _proper_names(catalog)
+    unlisted = [
+        entry
+        for entry in actions
+        if entry in unknown
+        or ("*" not in entry and "?" not in entry and entry.lower() not in known)
+    ]
+    warnings = tuple(_unlisted_warning(entry, known) for entry in unlisted)
     targets = tuple(resources) or ("*",)
     if policy.kind is PolicyKind.RESOURCE:
         owner = _first_free(_OWNER_CHOICES, _named_accounts((policy,)))
@@ -730,12 +770,14 @@ def check_access_not_granted(
             message="the policy grants some of the access",
             reasons=reasons,
             policy=policy.name,
+            warnings=warnings,
         )
     return CustomCheckResult(
         check=CheckName.ACCESS_NOT_GRANTED,
         outcome=CheckOutcome.PASS,
         message=f"the policy grants none of the {len(expanded) + len(unknown)} actions",
         policy=policy.name,
+        warnings=warnings,
     )
 
 
@@ -851,6 +893,19 @@ def _is_public(grant: ExposureGrant) -> bool:
     return not any(c.key.lower() in narrowing for c in grant.conditions)
 
 
+def _named_resource(policy: Policy, ref: StatementRef | None, asked: str) -> str:
+    """The resource pattern(s) the granting statement names (`arn:aws:s3:::b1/*`, not the
+    bucket asked about), or the resource asked when it names none (a trust policy)"""
+    if ref is None or ref.index >= len(policy.statements):
+        return asked
+    statement = policy.statements[ref.index]
+    if statement.resource:
+        return ", ".join(statement.resource)
+    if statement.not_resource:
+        return "every resource but " + ", ".join(statement.not_resource)
+    return asked
+
+
 def _resource_account(policy: Policy) -> str:
     """The account an `aws:ResourceAccount` condition names (the first), or """ ""
     for statement in policy.statements:
@@ -906,7 +961,8 @@ def check_no_public_access(
                 sorted({_clause_text(c.operator, c.key, c.values) for c in grant.conditions})
             )
             for ref in grant.statements or (None,):
-                reasons.setdefault((resource, ref, conditions), set()).update(
+                shown = _named_resource(policy, ref, resource)
+                reasons.setdefault((shown, ref, conditions), set()).update(
                     names.get(a.lower(), a) for a in grant.actions
                 )
     found = tuple(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,10 @@ from iamwarden.analysis.custom_checks import (
 )
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import parse_yaml, read_text
-from iamwarden.errors import InputError
+from iamwarden.errors import InputError, one_line
+from iamwarden.fileio import compose_yaml
 from iamwarden.policy import Policy, PolicyKind, load_catalog, parse_policy
+from iamwarden.policy.sources import located_yaml
 from iamwarden.report.check_sarif import render_check_sarif
 
 __all__ = ["check"]
@@ -49,8 +52,40 @@ _FORMAT = click.option(
 )
 
 
-def _read_policy(path: Path, kind: PolicyKind) -> Policy:
-    """The policy in a JSON or YAML file (`.yaml` / `.yml`, or text not starting with `{`)"""
+_PRINCIPAL_ELEMENTS = ("Principal", "NotPrincipal")
+
+
+def _unquoted_principals(value: dict[str, Any], name: str) -> None:
+    """Refuse a YAML principal the reader made a number (an unquoted `123456789012`)
+
+    Raises:
+        InputError: naming the file, the JSON path and the fix (quote it).
+    """
+    statements = value.get("Statement")
+    listed = statements if isinstance(statements, list) else [statements]
+    for index, statement in enumerate(listed):
+        if not isinstance(statement, dict):
+            continue
+        at = f"Statement[{index}]" if isinstance(statements, list) else "Statement"
+        for element in _PRINCIPAL_ELEMENTS:
+            entries = statement.get(element)
+            if not isinstance(entries, dict):
+                continue
+            for kind, given in entries.items():
+                items = given if isinstance(given, list) else [given]
+                for item in items:
+                    if isinstance(item, int | float) and not isinstance(item, bool):
+                        raise InputError(
+                            f"principal `{item}` is a number: YAML reads an unquoted account "
+                            f'id as one; quote it ("{item}")',
+                            path=name,
+                            location=f"{at}.{element}.{kind}",
+                        )
+
+
+def _read_policy(path: Path, kind: PolicyKind) -> tuple[Policy, dict[int, int]]:
+    """The policy in a JSON or YAML file (`.yaml` / `.yml`, or text not starting with `{`),
+    and the line of each statement by index (where the text composes as YAML; JSON does)"""
     name = str(path)
     text = read_text(path)
     try:
@@ -60,14 +95,31 @@ def _read_policy(path: Path, kind: PolicyKind) -> Policy:
             value = parse_yaml(text, path=name)
             if not isinstance(value, dict):
                 raise InputError("a policy is a mapping with a `Statement`", path=name)
-            return parse_policy(value, name=name, kind=kind)
-        return parse_policy(text, name=name, kind=kind)
+            _unquoted_principals(value, name)
+            policy = parse_policy(value, name=name, kind=kind)
+        else:
+            policy = parse_policy(text, name=name, kind=kind)
     except InputError as error:
         raise error if error.path else error.with_path(name) from None
+    return policy, _statement_lines(text, name, policy)
+
+
+def _statement_lines(text: str, name: str, policy: Policy) -> dict[int, int]:
+    try:
+        located = located_yaml(compose_yaml(text, path=name))
+    except InputError:
+        return {}  # JSON that is not also YAML (a tab in indentation): no lines
+    found: dict[int, int] = {}
+    for index in range(len(policy.statements)):
+        line = located.line(f"Statement[{index}]")
+        if line is not None:
+            found[index] = line
+    return found
 
 
 def _data(result: CustomCheckResult) -> dict[str, Any]:
     return {
+        "warnings": list(result.warnings),
         "check": result.check.value,
         "policy": result.policy,
         "result": result.outcome.value,
@@ -91,20 +143,28 @@ def _data(result: CustomCheckResult) -> dict[str, Any]:
 _SHOWN_ACTIONS = 8
 
 
-def _emit(result: CustomCheckResult, output_format: str) -> None:
+def _emit(
+    result: CustomCheckResult,
+    output_format: str,
+    lines: Mapping[int, int] | None = None,
+) -> None:
+    """Print the result (text lines have control characters escaped) and its warnings on
+    stderr; exit 1 unless it passed. `lines` are the checked policy's statement lines."""
+    for warning in result.warnings:
+        click.echo(f"warning: {one_line(warning)}", err=True)
     if output_format == "json":
         click.echo(json.dumps(_data(result), indent=2, sort_keys=True))
     elif output_format == "sarif":
-        click.echo(render_check_sarif([result]), nl=False)
+        click.echo(render_check_sarif([result], {result.policy: lines or {}}), nl=False)
     else:
-        click.echo(f"{result.outcome.value}: {result.policy}: {result.message}")
+        click.echo(one_line(f"{result.outcome.value}: {result.policy}: {result.message}"))
         for reason in result.reasons:
-            click.echo(f"  {reason.description}")
+            click.echo(f"  {one_line(reason.description)}")
             actions = reason.actions
             more = f" and {len(actions) - _SHOWN_ACTIONS} more" if len(actions) > 8 else ""
-            click.echo(f"    actions: {', '.join(actions[:_SHOWN_ACTIONS])}{more}")
+            click.echo(one_line(f"    actions: {', '.join(actions[:_SHOWN_ACTIONS])}{more}"))
             for condition in reason.conditions:
-                click.echo(f"    if: {condition}")
+                click.echo(one_line(f"    if: {condition}"))
     if not result.is_pass:
         sys.exit(ExitCode.FINDINGS)
 
@@ -165,9 +225,9 @@ def no_new_access(existing: Path, new_path: Path, policy_type: str, output_forma
     compared (StringLike and StringEquals on one key) give UNDECIDED, never PASS.
     """
     kind = _KINDS[policy_type]
-    old = _read_policy(existing, kind)
-    new = _read_policy(new_path, kind)
-    _emit(check_no_new_access(old, new, catalog=load_catalog()), output_format)
+    old, _ = _read_policy(existing, kind)
+    new, lines = _read_policy(new_path, kind)
+    _emit(check_no_new_access(old, new, catalog=load_catalog()), output_format, lines)
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -191,7 +251,9 @@ Examples:
     multiple=True,
     required=True,
     help="Actions the policy must not grant, comma-separated or repeated; wildcards "
-    "(s3:Put*) stand for every catalogue action they match (at most 100 entries).",
+    "(s3:Put*) stand for every catalogue action they match (at most 100 entries). Each is "
+    "service:Action (exit 2 otherwise); one the catalogue does not list is warned about "
+    "on stderr (a typo such as s3:PutObjct is granted by nothing).",
 )
 @click.option(
     "--resources",
@@ -220,11 +282,11 @@ def access_not_granted(
     The engine is asked each action on each resource; access granted only under conditions
     counts as granted (FAIL, with the conditions).
     """
-    document = _read_policy(policy, _KINDS[policy_type])
+    document, lines = _read_policy(policy, _KINDS[policy_type])
     result = check_access_not_granted(
         document, _split(actions), resources=_split(resources), catalog=load_catalog()
     )
-    _emit(result, output_format)
+    _emit(result, output_format, lines)
 
 
 @check.command(
@@ -252,6 +314,6 @@ def no_public_access(policy: Path, resource_type: str, output_format: str) -> No
     unconditional or under conditions the caller controls, is public. S3 Block Public
     Access is not applied: the check is of the document.
     """
-    document = _read_policy(policy, PolicyKind.RESOURCE)
+    document, lines = _read_policy(policy, PolicyKind.RESOURCE)
     result = check_no_public_access(document, resource_type, catalog=load_catalog())
-    _emit(result, output_format)
+    _emit(result, output_format, lines)

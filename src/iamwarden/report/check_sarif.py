@@ -2,8 +2,11 @@
 
 One run, one rule per check that ran (its title, what PASS means, help with the fix), and
 one result per reason of a FAIL (level `error`) or UNDECIDED (level `warning`) check; a PASS
-has no result. A result's location is the checked policy file, with the granting statement
-(`Statement[2]`) as a logical location; its fingerprint is a hash of the check, file,
+has no result. A result's location is the checked policy file (a file URI: `file:///…` for
+an absolute path, a percent-encoded relative reference otherwise, RFC 8089 / RFC 3986) with
+the line of the granting statement as its region (`startLine`; line 1 when the reader knew
+none, as GitHub code scanning requires a region), and the statement (`Statement[2]`) as a
+logical location; its fingerprint is a hash of the check, file,
 statement, principal and resource, so a viewer matches results across runs. Same input,
 same bytes: no clock, sorted rules.
 """
@@ -13,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
+from urllib.parse import quote
 
 from iamwarden import __version__
 from iamwarden.analysis.custom_checks import (
@@ -24,7 +29,7 @@ from iamwarden.analysis.custom_checks import (
 )
 from iamwarden.report.sarif import SARIF_SCHEMA, SARIF_VERSION
 
-__all__ = ["check_results_to_sarif", "render_check_sarif"]
+__all__ = ["artifact_uri", "check_results_to_sarif", "render_check_sarif"]
 
 FINGERPRINT = "iamwardenCheckReason/v1"
 
@@ -76,7 +81,21 @@ def _rule(check: CheckName) -> dict[str, Any]:
     }
 
 
-def _result(check: CustomCheckResult, reason: CheckReason, index: int) -> dict[str, Any]:
+def artifact_uri(path: str) -> str:
+    """The SARIF `artifactLocation.uri` of a file name: `file:///…` for an absolute path
+    (pathlib's `as_uri`, percent-encoded), else the relative reference with `/` separators
+    and every character outside RFC 3986's unreserved set and `/` percent-encoded
+    (`my pol#1.json` → `my%20pol%231.json`)"""
+    for flavour in (PurePosixPath, PureWindowsPath):
+        candidate: PurePath = flavour(path)
+        if candidate.is_absolute():
+            return candidate.as_uri()
+    return quote(path.replace("\\", "/").removeprefix("./"), safe="/")
+
+
+def _result(
+    check: CustomCheckResult, reason: CheckReason, index: int, lines: Mapping[int, int]
+) -> dict[str, Any]:
     statement = reason.statement.pointer if reason.statement is not None else ""
     identity = "\0".join(
         (check.check.value, check.policy, statement, reason.principal, reason.resource)
@@ -90,8 +109,12 @@ def _result(check: CustomCheckResult, reason: CheckReason, index: int) -> dict[s
                 "name": reason.statement.sid or statement,
             }
         )
+    line = lines.get(reason.statement.index, 1) if reason.statement is not None else 1
     location: dict[str, Any] = {
-        "physicalLocation": {"artifactLocation": {"uri": check.policy or "policy"}}
+        "physicalLocation": {
+            "artifactLocation": {"uri": artifact_uri(check.policy or "policy")},
+            "region": {"startLine": line},
+        }
     }
     if logical:
         location["logicalLocations"] = logical
@@ -114,8 +137,13 @@ def _result(check: CustomCheckResult, reason: CheckReason, index: int) -> dict[s
     }
 
 
-def check_results_to_sarif(results: Sequence[CustomCheckResult]) -> dict[str, Any]:
-    """The check results as a SARIF 2.1.0 log (JSON-ready data)"""
+def check_results_to_sarif(
+    results: Sequence[CustomCheckResult],
+    lines: Mapping[str, Mapping[int, int]] | None = None,
+) -> dict[str, Any]:
+    """The check results as a SARIF 2.1.0 log (JSON-ready data); `lines` gives, by checked
+    policy name, the 1-based line of each statement by index (missing: line 1)"""
+    lines = lines or {}
     checks = sorted({r.check for r in results}, key=lambda c: c.value)
     indexes = {check: i for i, check in enumerate(checks)}
     return {
@@ -132,7 +160,7 @@ def check_results_to_sarif(results: Sequence[CustomCheckResult]) -> dict[str, An
                     }
                 },
                 "results": [
-                    _result(result, reason, indexes[result.check])
+                    _result(result, reason, indexes[result.check], lines.get(result.policy, {}))
                     for result in results
                     for reason in result.reasons
                 ],
@@ -152,9 +180,11 @@ def check_results_to_sarif(results: Sequence[CustomCheckResult]) -> dict[str, An
     }
 
 
-def render_check_sarif(results: Sequence[CustomCheckResult]) -> str:
-    """The SARIF log: sorted keys, two-space indent, a final newline"""
-    return (
-        json.dumps(check_results_to_sarif(results), indent=2, sort_keys=True, ensure_ascii=False)
-        + "\n"
-    )
+def render_check_sarif(
+    results: Sequence[CustomCheckResult],
+    lines: Mapping[str, Mapping[int, int]] | None = None,
+) -> str:
+    """The SARIF log: sorted keys, two-space indent, a final newline (`lines` as
+    `check_results_to_sarif` takes them)"""
+    data = check_results_to_sarif(results, lines)
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
