@@ -227,3 +227,20 @@ def test_hostile_rule_files_and_trails_are_one_line_and_exit_2(tmp_path: Path) -
         assert result.exit_code == 2, result.output
         (line,) = result.stderr.strip().splitlines()
         assert expected in line and "Traceback" not in result.output
+
+
+def test_export_scopes_split_global_from_regional_rules() -> None:
+    """EventBridge User Guide, "Events from AWS services": global services' events arrive in
+    us-east-1 only; the rest stay in their Region"""
+    names = {
+        scope: {
+            r["Name"]
+            for r in _json(_run("rules", "export", "--format", "eventbridge", "--scope", scope))
+        }
+        for scope in ("all", "global", "regional")
+    }
+    assert names["global"] and names["regional"]
+    assert names["global"] | names["regional"] == names["all"]
+    assert not names["global"] & names["regional"]
+    assert "iamwarden-cloudtrail-stopped-or-deleted" in names["regional"]
+    assert "iamwarden-iam-user-created" in names["global"]

@@ -112,3 +112,39 @@ def test_the_webhook_url_may_come_from_the_environment(tmp_path: Path) -> None:
         env={"IAMWARDEN_WEBHOOK_URL": "ftp://not-http"},
     )
     assert result.exit_code == 2 and "a webhook is an http(s):// URL" in result.stderr
+
+
+def test_rules_are_added_to_the_built_in_pack_unless_no_builtin(tmp_path: Path) -> None:
+    """`watch --rules` adds to the built-in pack as `rules list|test|export --rules` do;
+    --no-builtin keeps only the given rules"""
+    from tests.cli.test_rules_cmd import _rule_file
+
+    rules = _rule_file(tmp_path)
+    folder = tmp_path / "trail"
+    write_records(
+        folder / "a.json",
+        [record("StopLogging", source="cloudtrail.amazonaws.com", eventID="stop-1")],
+    )
+
+    def raised(*extra: str) -> set[str]:
+        state = str(tmp_path / f"s{len(extra)}.sqlite")
+        code, out, err = _run(str(folder), "--once", "--state", state, "--format", "json", *extra)
+        assert code == 0, err
+        return {json.loads(line)["rule"] for line in out.splitlines()}
+
+    added = raised("--rules", str(rules))
+    assert {"my_stop", "cloudtrail_stopped_or_deleted"} <= added
+    assert raised("--rules", str(rules), "--no-builtin") == {"my_stop"}
+    code, _, err = _run(str(folder), "--once", "--no-builtin")
+    assert code == 2 and "--no-builtin needs --rules" in err
+
+
+def test_rules_commands_take_no_builtin_too(tmp_path: Path) -> None:
+    from tests.cli.test_rules_cmd import _rule_file
+
+    rules = _rule_file(tmp_path)
+    result = CliRunner().invoke(
+        cli, ["rules", "list", "--rules", str(rules), "--no-builtin", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [e["id"] for e in json.loads(result.stdout)] == ["my_stop"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,11 @@ from iamwarden.activity.rules import (
     Alert,
     ExportFormat,
     RulePack,
+    Scope,
     SnapshotContext,
     alerts_for,
     export_pack,
-    load_builtin_pack,
-    load_rules,
+    load_pack,
     read_records,
 )
 from iamwarden.cli.exit_codes import ExitCode
@@ -27,22 +28,32 @@ from iamwarden.cli.files import OUTPUT_FILE, write_text
 from iamwarden.cli.options import TEXT_OR_JSON
 from iamwarden.errors import one_line
 
-__all__ = ["rules"]
-
-_RULES_OPTION = click.option(
-    "--rules",
-    "rule_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A rule file or a folder of *.yaml rule files, added to the built-in pack (repeatable).",
-)
+__all__ = ["rule_pack", "rules", "rules_options"]
 
 
-def _pack(rule_paths: tuple[Path, ...]) -> RulePack:
-    builtin = load_builtin_pack()
-    if not rule_paths:
-        return builtin
-    return RulePack([*builtin.rules, *load_rules(list(rule_paths)).rules])
+def rules_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--rules PATH` (repeatable, added to the built-in pack) and `--no-builtin` (the
+    --rules files alone), shared by `rules list|test|export` and `watch`"""
+    command = click.option(
+        "--no-builtin",
+        is_flag=True,
+        help="Leave the built-in pack out: only the --rules files (which it requires).",
+    )(command)
+    return click.option(
+        "--rules",
+        "rule_paths",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="A rule file or a folder of *.yaml rule files, added to the built-in pack "
+        "(repeatable).",
+    )(command)
+
+
+def rule_pack(rule_paths: tuple[Path, ...], no_builtin: bool) -> RulePack:
+    """The pack of --rules and --no-builtin (a usage error: --no-builtin without --rules)"""
+    if no_builtin and not rule_paths:
+        raise click.UsageError("--no-builtin needs --rules (no rules otherwise)")
+    return load_pack(list(rule_paths), builtin=not no_builtin)
 
 
 @click.group(
@@ -78,11 +89,11 @@ Exit codes:
   2  bad usage or a bad rule file (one line on stderr)
 """,
 )
-@_RULES_OPTION
+@rules_options
 @TEXT_OR_JSON
-def list_rules(rule_paths: tuple[Path, ...], fmt: str) -> None:
+def list_rules(rule_paths: tuple[Path, ...], no_builtin: bool, fmt: str) -> None:
     """Print every rule: id, severity, MITRE ATT&CK techniques, CIS ids and title."""
-    pack = _pack(rule_paths)
+    pack = rule_pack(rule_paths, no_builtin)
     if fmt == "json":
         entries = [
             {
@@ -141,7 +152,7 @@ Exit codes:
 """,
 )
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@_RULES_OPTION
+@rules_options
 @click.option(
     "--snapshot",
     "snapshot_path",
@@ -151,12 +162,16 @@ Exit codes:
 )
 @TEXT_OR_JSON
 def test_rules(
-    files: tuple[Path, ...], rule_paths: tuple[Path, ...], snapshot_path: Path | None, fmt: str
+    files: tuple[Path, ...],
+    rule_paths: tuple[Path, ...],
+    no_builtin: bool,
+    snapshot_path: Path | None,
+    fmt: str,
 ) -> None:
     """Run every rule on its own examples, then on the events of FILES, and print the hits
     per rule (--format json: one record per alert with the rule, the file, the event's
     position in it and its eventID)."""
-    pack = _pack(rule_paths)
+    pack = rule_pack(rule_paths, no_builtin)
     failures = pack.check_examples()
     context = None
     if snapshot_path is not None:
@@ -202,20 +217,28 @@ def test_rules(
     "export",
     epilog="""\b
 Examples:
-  iamwarden rules export --format cloudformation --output iamwarden-rules.yaml
+  iamwarden rules export --format cloudformation --scope global -o iamwarden-global.yaml
+  iamwarden rules export --format cloudformation --scope regional -o iamwarden-regional.yaml
   iamwarden rules export --format terraform --output iamwarden-rules.tf.json
-  iamwarden rules export --format eventbridge
+  iamwarden rules export --format eventbridge --rules my-rules/
 
 \b
-Deploy in us-east-1: IAM, STS and console sign-in events reach EventBridge there. The
-template takes the SNS topic for alerts and the trail's CloudWatch Logs group (for the CIS
-section 4 metric filters and alarms) as parameters. Rules with conditions are exported
-without them (broader; their description says so).
+An EventBridge rule sees only its own Region's events. IAM, Organizations and
+Account Management events arrive in us-east-1 only: deploy --scope global there,
+once (it also holds the CIS section 4 metric filters and alarms, on the trail's
+CloudWatch Logs group). Every other service's events, STS and sign-in at Regional
+endpoints included, stay in their Region: deploy --scope regional in every
+Region in use, us-east-1 included (a CloudFormation StackSet, with a topic per
+Region), or in one Region that the others forward events to (an EventBridge
+rule whose target is that Region's event bus). --scope all (the default) puts
+everything in one template: alone, it covers a single Region. Rules with
+conditions are exported without them (broader; their description says so).
 
 \b
 Exit codes:
   0  done
-  2  bad usage, a bad rule file or an unwritable output (one line on stderr)
+  2  bad usage, a bad rule file, two rules with the same exported name, or an
+     unwritable output (one line on stderr)
 """,
 )
 @click.option(
@@ -227,16 +250,26 @@ Exit codes:
     "eventbridge: the raw rules (PutRule shape) as JSON.",
 )
 @click.option(
+    "--scope",
+    type=click.Choice([s.value for s in Scope]),
+    default=Scope.ALL.value,
+    show_default=True,
+    help="global: the IAM, Organizations and Account rules and the CIS alarms (deploy in "
+    "us-east-1); regional: the others (deploy in every Region); all: both in one.",
+)
+@click.option(
     "--output",
     "-o",
     type=OUTPUT_FILE,
     help="File to write (written whole or not at all); standard output by default.",
 )
-@_RULES_OPTION
-def export_rules(fmt: str, output: Path | None, rule_paths: tuple[Path, ...]) -> None:
+@rules_options
+def export_rules(
+    fmt: str, scope: str, output: Path | None, rule_paths: tuple[Path, ...], no_builtin: bool
+) -> None:
     """Write the rules as EventBridge rules with an SNS target, and the CIS section 4
     controls as CloudWatch Logs metric filters and alarms."""
-    text = export_pack(_pack(rule_paths), ExportFormat(fmt))
+    text = export_pack(rule_pack(rule_paths, no_builtin), ExportFormat(fmt), Scope(scope))
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from iamwarden.activity.rules import RulePack, SnapshotContext, load_builtin_pack, load_rules
+from iamwarden.activity.rules import SnapshotContext
 from iamwarden.activity.sinks import CallbackSink, JsonLinesSink, SnsSink, WebhookSink, alert_text
 from iamwarden.activity.watch import (
     FolderSource,
@@ -29,6 +29,7 @@ from iamwarden.activity.watch import (
 from iamwarden.analysis.evidence import counted
 from iamwarden.cli.files import check_writable
 from iamwarden.cli.options import TEXT_OR_JSON
+from iamwarden.cli.rules_cmd import rule_pack, rules_options
 from iamwarden.errors import InputError
 
 __all__ = ["watch_command"]
@@ -48,10 +49,6 @@ def _source(text: str | None, queue_url: str | None, wait: int) -> Source:
     if text.startswith("s3://"):
         return S3Source(text)
     return FolderSource(Path(text))
-
-
-def _pack(rules: tuple[Path, ...]) -> RulePack:
-    return load_rules(list(rules)) if rules else load_builtin_pack()
 
 
 def _context(snapshot_file: Path | None) -> SnapshotContext | None:
@@ -74,6 +71,11 @@ Examples:
       --webhook https://hooks.slack.com/services/T0/B0/XXXX --rate-limit 5/1m
   iamwarden watch sqs://sqs.us-east-1.amazonaws.com/111122223333/trail \\
       --sns-topic arn:aws:sns:us-east-1:111122223333:alerts --rules my-rules/
+  iamwarden watch AWSLogs/ --once --rules my-rules/ --no-builtin
+
+\b
+--rules adds rule files to the built-in pack (as `iamwarden rules` does);
+--no-builtin leaves the built-in pack out.
 
 \b
 Position and alerts are kept in --state (SQLite): a restart neither loses
@@ -88,13 +90,7 @@ Exit codes:
 )
 @click.argument("source", required=False)
 @click.option("--queue-url", help="An SQS queue fed by an EventBridge rule (instead of SOURCE).")
-@click.option(
-    "--rules",
-    "rule_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Rule files or folders (repeatable; default: the built-in pack).",
-)
+@rules_options
 @click.option(
     "--snapshot",
     "snapshot_file",
@@ -146,6 +142,7 @@ def watch_command(
     source: str | None,
     queue_url: str | None,
     rule_paths: tuple[Path, ...],
+    no_builtin: bool,
     snapshot_file: Path | None,
     state: Path,
     once: bool,
@@ -163,7 +160,7 @@ def watch_command(
     rate-limited per rule, to standard output and any --jsonl, --webhook and --sns-topic."""
     followed = _source(source, queue_url, 0 if once else wait)
     limit = parse_rate_limit(rate_limit) if rate_limit else None
-    pack = _pack(rule_paths)
+    pack = rule_pack(rule_paths, no_builtin)
     context = _context(snapshot_file)
     check_writable(state)
     sinks: list[Sink] = []

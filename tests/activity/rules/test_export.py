@@ -7,15 +7,22 @@ EventBridge User Guide)"""
 from __future__ import annotations
 
 import json
+import re
 
 import yaml
 from cfnlint.api import lint_all
 
 from iamwarden.activity.rules import (
     ExportFormat,
+    Rule,
+    RulePack,
+    Scope,
+    exact_values,
     export_pack,
+    is_global,
     load_builtin_pack,
     metric_name,
+    parse_rules,
     rule_name,
 )
 
@@ -110,3 +117,89 @@ def test_rules_on_read_only_calls_ask_for_read_only_events() -> None:
         }
         if reads:
             assert rule.read_only_events, rule.id
+
+
+def _ids(text: str, fmt: ExportFormat) -> set[str]:
+    if fmt is ExportFormat.EVENTBRIDGE:
+        return {r["Name"] for r in json.loads(text)}
+    return set(json.loads(text)["resource"]["aws_cloudwatch_event_rule"])
+
+
+def test_global_and_regional_scopes_split_the_pack_by_where_events_arrive() -> None:
+    """EventBridge User Guide, "Events from AWS services": a rule sees its own Region's
+    events; IAM, Organizations and Account Management events arrive in us-east-1 only, the
+    other services' (STS and sign-in at Regional endpoints too) stay in their Region"""
+    glob = {r.id for r in PACK.rules if is_global(r)}
+    regional = {r.id for r in PACK.rules} - glob
+    assert "iam_user_created" in glob
+    assert {"cloudtrail_stopped_or_deleted", "security_group_open_to_internet"} <= regional
+    assert not any(
+        (exact_values(r.pattern.pattern, "source") or {"?"}) & {"aws.sts", "aws.ec2"}
+        for r in PACK.rules
+        if r.id in glob
+    )
+    fmt = ExportFormat.TERRAFORM
+    assert _ids(export_pack(PACK, fmt, Scope.GLOBAL), fmt) == glob
+    assert _ids(export_pack(PACK, fmt, Scope.REGIONAL), fmt) == regional
+    assert _ids(export_pack(PACK, fmt, Scope.ALL), fmt) == glob | regional
+
+
+def test_the_regional_scope_has_no_metric_filters_and_the_global_one_all_of_them() -> None:
+    """The CIS alarms read the trail's log group, whatever Region an event came from: all of
+    them belong to the stack deployed once (CIS AWS Foundations v3.0.0 section 4)"""
+    regional = json.loads(export_pack(PACK, ExportFormat.TERRAFORM, Scope.REGIONAL))
+    assert "aws_cloudwatch_log_metric_filter" not in regional["resource"]
+    assert set(regional["variable"]) == {"alert_topic_arn"}
+    glob = json.loads(export_pack(PACK, ExportFormat.TERRAFORM, Scope.GLOBAL))
+    cis = {r.id for r in PACK.rules if r.metric_filter}
+    assert set(glob["resource"]["aws_cloudwatch_log_metric_filter"]) == cis
+    cfn = yaml.safe_load(export_pack(PACK, ExportFormat.CLOUDFORMATION, Scope.GLOBAL))
+    alarms = [r for r in cfn["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert len(alarms) == len(cis)
+
+
+def test_every_scope_passes_cfn_lint_and_says_where_to_deploy() -> None:
+    for scope in Scope:
+        text = export_pack(PACK, ExportFormat.CLOUDFORMATION, scope)
+        assert [m for m in lint_all(text) if m.rule.id[0] in "EW"] == []
+        description = yaml.safe_load(text)["Description"]
+        assert ("us-east-1" in description) and (
+            scope is not Scope.REGIONAL or "every Region" in description
+        )
+    regional = yaml.safe_load(export_pack(PACK, ExportFormat.CLOUDFORMATION, Scope.REGIONAL))
+    assert set(regional["Parameters"]) == {"AlertTopicArn"}
+
+
+def _long_rule(rule_id: str) -> Rule:
+    text = yaml.safe_dump(
+        {
+            "rules": [
+                {
+                    "id": rule_id,
+                    "title": "t",
+                    "severity": "low",
+                    "mitre": ["T1078"],
+                    "description": "d",
+                    "runbook": "r",
+                    "pattern": {"source": ["aws.iam"], "detail": {"eventName": ["CreateUser"]}},
+                    "examples": {
+                        "match": [{"eventSource": "iam.amazonaws.com", "eventName": "CreateUser"}],
+                        "no_match": [{"eventSource": "iam.amazonaws.com", "eventName": "GetUser"}],
+                    },
+                }
+            ]
+        }
+    )
+    return parse_rules(text, path="mine.yaml")[0]
+
+
+def test_long_rule_ids_sharing_a_prefix_keep_distinct_names() -> None:
+    """PutRule (EventBridge API Reference): Name is 1-64 characters of [.-_A-Za-z0-9]"""
+    prefix = "custom_detection_for_the_payments_team_production_accounts_"
+    rules = [_long_rule(prefix + "create_user"), _long_rule(prefix + "create_role")]
+    names = [rule_name(r) for r in rules]
+    assert len(set(names)) == 2
+    assert all(len(n) <= 64 and re.fullmatch(r"[.\-_A-Za-z0-9]+", n) for n in names)
+    assert rule_name(_long_rule("short_id")) == "iamwarden-short-id"
+    raw = json.loads(export_pack(RulePack(rules), ExportFormat.EVENTBRIDGE))
+    assert sorted(r["Name"] for r in raw) == sorted(names)

@@ -8,7 +8,15 @@ Importing it loads no rule file; `load_builtin_pack()` reads and compiles the pa
 
 from iamwarden.activity.rules.alerts import Alert, SnapshotContext, alerts_for, decide_condition
 from iamwarden.activity.rules.conditions import ConditionKind, event_condition
-from iamwarden.activity.rules.export import ExportFormat, export_pack, metric_name, rule_name
+from iamwarden.activity.rules.export import (
+    GLOBAL_SOURCES,
+    ExportFormat,
+    Scope,
+    export_pack,
+    is_global,
+    metric_name,
+    rule_name,
+)
 from iamwarden.activity.rules.model import (
     ExampleFailure,
     Rule,
@@ -16,6 +24,7 @@ from iamwarden.activity.rules.model import (
     RulePack,
     envelope,
     load_builtin_pack,
+    load_pack,
     load_rules,
     parse_rules,
 )
@@ -28,6 +37,7 @@ from iamwarden.activity.rules.pattern import (
 from iamwarden.activity.rules.records import FileRecord, read_records
 
 __all__ = [
+    "GLOBAL_SOURCES",
     "Alert",
     "CompiledPattern",
     "ConditionKind",
@@ -38,6 +48,7 @@ __all__ = [
     "Rule",
     "RuleError",
     "RulePack",
+    "Scope",
     "SnapshotContext",
     "alerts_for",
     "compile_pattern",
@@ -46,7 +57,9 @@ __all__ = [
     "event_condition",
     "exact_values",
     "export_pack",
+    "is_global",
     "load_builtin_pack",
+    "load_pack",
     "load_rules",
     "metric_name",
     "parse_rules",

@@ -45,6 +45,7 @@ __all__ = [
     "RulePack",
     "envelope",
     "load_builtin_pack",
+    "load_pack",
     "load_rules",
     "parse_rules",
 ]
@@ -446,6 +447,19 @@ def load_rules(paths: Sequence[Path]) -> RulePack:
         for file in files:
             rules.extend(parse_rules(read_text(file, error=RuleError), path=str(file)))
     return RulePack(rules)
+
+
+def load_pack(paths: Sequence[Path], *, builtin: bool = True) -> RulePack:
+    """The rule pack of `iamwarden watch` and `iamwarden rules`: the built-in pack with the
+    rules in `paths` added (`load_rules`), or with `builtin=False` those rules alone
+
+    Raises:
+        RuleError: a bad rule file, or an id used twice (a user rule may not redefine a
+            built-in one).
+        InputError: a path that does not exist or cannot be read.
+    """
+    added = list(load_rules(paths).rules) if paths else []
+    return RulePack([*load_builtin_pack().rules, *added] if builtin else added)
 
 
 @cache
