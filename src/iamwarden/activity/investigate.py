@@ -501,7 +501,8 @@ _DELETE_ORDER = (
 
 
 def _delete_rank(command: str) -> int:
-    return next((rank for pattern, rank in _DELETE_ORDER if pattern.match(command)), 6)
+    # anything else (restarting a trail, closing a share) comes straight after the look-ups
+    return next((rank for pattern, rank in _DELETE_ORDER if pattern.match(command)), 1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
