@@ -569,6 +569,21 @@ def test_no_public_access_for_a_service_acting_for_any_account(
     assert result.outcome.value == outcome
 
 
+def test_no_public_access_passes_a_trust_policy_for_a_service(catalog: Catalog) -> None:
+    """IAM User Guide, id_roles_create_for-service: a service assumes the role only when the
+    account passes it (iam:PassRole), so `Principal: {Service: ec2.amazonaws.com}` is not
+    public"""
+    trust = resource_doc(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    )
+    result = check_no_public_access(trust, "AWS::IAM::AssumeRolePolicyDocument", catalog=catalog)
+    assert result.outcome is CheckOutcome.PASS
+
+
 GITHUB = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
 
 

@@ -863,20 +863,24 @@ _WEB_IDENTITY_PROVIDERS: Final = frozenset(
 """Web identity providers anyone may sign in to (IAM User Guide, id_roles_providers_oidc)"""
 
 
-def _is_public(grant: ExposureGrant) -> bool:
+def _is_public(grant: ExposureGrant, resource: str) -> bool:
     """Whether an exposure grant reaches a principal of an arbitrary account (Access
     Analyzer's notion of public: API Reference API_CheckNoPublicAccess)
 
     Anonymous callers and principals of any account (a wildcard-account `aws:PrincipalArn`
     or `aws:PrincipalAccount` included) are public; so is a service acting for an account
-    outside the zone (its `aws:SourceArn` / `aws:SourceAccount` narrowing left open), and a
+    outside the zone (its `aws:SourceArn` / `aws:SourceAccount` narrowing left open; not on
+    a role: a service assumes a role only when the account passes it to one), and a
     web identity provider anyone may sign in to (Google, Facebook, Amazon, Cognito, any
     OIDC provider) when no condition on the token's subject (`…:sub`; for Cognito the
     identity pool, `…:aud`) narrows who: IAM User Guide, id_roles_providers_oidc_secure-by-
     default ("sub" must name the workload, an `aud` alone is shared by every user)."""
     kind = grant.outsider.kind
-    if kind in (OutsiderKind.ANONYMOUS, OutsiderKind.ANY_ACCOUNT, OutsiderKind.SERVICE):
+    if kind in (OutsiderKind.ANONYMOUS, OutsiderKind.ANY_ACCOUNT):
         return True
+    if kind is OutsiderKind.SERVICE:
+        arn = try_parse_arn(resource)
+        return arn is None or arn.service != "iam"
     if kind is not OutsiderKind.FEDERATED:
         return False
     provider = grant.outsider.principal
@@ -955,7 +959,7 @@ def check_no_public_access(
         zone = ZoneOfTrust(zone=Zone.ACCOUNT, account_id=owner)
         grants, _ = decide_grants(policy, resource, zone, catalog)
         for grant in grants:
-            if not _is_public(grant):
+            if not _is_public(grant, resource):
                 continue
             conditions = tuple(
                 sorted({_clause_text(c.operator, c.key, c.values) for c in grant.conditions})
