@@ -8,14 +8,19 @@ schema, as `report/sarif.py`'s tests do).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from iamwarden.cli.main import cli
+from iamwarden.report.check_sarif import artifact_uri
 
 SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-2.1.0-rtm.5.json"
 BUCKET = "arn:aws:s3:::bucket/*"
@@ -309,3 +314,12 @@ def test_text_output_escapes_control_characters(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "\r" not in result.output and "\x1b" not in result.output
     assert "b1/x\\r\\x1b[31mred" in result.output
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1).filter(lambda t: "\\" not in t and not t.startswith(("/", "./"))))
+def test_a_relative_artifact_uri_is_percent_encoded_and_round_trips(name: str) -> None:
+    """RFC 3986 §2: outside unreserved characters and `/`, a URI reference percent-encodes"""
+    uri = artifact_uri(name)
+    assert re.fullmatch(r"[A-Za-z0-9._~/%-]*", uri)
+    assert unquote(uri) == name

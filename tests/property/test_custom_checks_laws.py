@@ -150,3 +150,18 @@ def test_unconditional_new_grants_agree_with_the_engine(
                         continue
                     if evaluate(request, PolicySet(identity=(new,))).is_allowed:
                         assert evaluate(request, PolicySet(identity=(old,))).is_allowed
+
+
+@SETTINGS
+@given(
+    old_actions=st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=3),
+    service=st.sampled_from(["iotevents", "evidently", "newsvc", "zzfuture"]),
+)
+def test_an_allow_of_a_service_the_catalogue_lacks_is_new_access(
+    old_actions: list[str], service: str
+) -> None:
+    """IAM User Guide, reference_policies_elements_action: `svc:*` covers the service's
+    actions whether or not the catalogue lists them; no catalogued grant covers them"""
+    old = document([{"Effect": "Allow", "Action": old_actions, "Resource": "*"}])
+    new = document([{"Effect": "Allow", "Action": [*old_actions, f"{service}:*"], "Resource": "*"}])
+    assert check_no_new_access(old, new, catalog=CATALOG).outcome is CheckOutcome.FAIL

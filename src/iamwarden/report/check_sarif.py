@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from pathlib import PurePath, PurePosixPath, PureWindowsPath
+from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
@@ -86,10 +86,9 @@ def artifact_uri(path: str) -> str:
     (pathlib's `as_uri`, percent-encoded), else the relative reference with `/` separators
     and every character outside RFC 3986's unreserved set and `/` percent-encoded
     (`my pol#1.json` → `my%20pol%231.json`)"""
-    for flavour in (PurePosixPath, PureWindowsPath):
-        candidate: PurePath = flavour(path)
-        if candidate.is_absolute():
-            return candidate.as_uri()
+    candidate = PurePath(path)  # the platform's own flavour: `C:/x` is absolute on Windows
+    if candidate.is_absolute():
+        return candidate.as_uri()
     return quote(path.replace("\\", "/").removeprefix("./"), safe="/")
 
 
