@@ -17,6 +17,7 @@ text), every other package and the CLI read and write through it.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import json
 import os
@@ -199,6 +200,11 @@ def _unpacked(raw: bytes, *, shown: str, error: type[InputError], max_bytes: int
 
 
 def _decode(raw: bytes, *, path: str, error: type[InputError]) -> str:
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:  # as PowerShell's `Out-File` writes: the byte order mark says UTF-16
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise error("not UTF-16 text", path=path, location="line 1") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as failure:
@@ -213,7 +219,8 @@ def read_text(
     error: type[InputError] = InputError,
     max_bytes: int = MAX_BYTES,
 ) -> str:
-    """The UTF-8 text of a file (a byte order mark dropped, gzip content decompressed)"""
+    """The UTF-8 text of a file (a byte order mark dropped, gzip content decompressed); a
+    file that starts with a UTF-16 byte order mark is read as UTF-16"""
     shown = name or str(path)
     raw = read_bytes(path, name=shown, error=error, max_bytes=max_bytes)
     return _decode(raw, path=shown, error=error)

@@ -75,6 +75,12 @@ CASES: dict[str, tuple[Any, Any, dict[str, Any], str]] = {
         {"kind": PolicyKind.RESOURCE},
         "resource-based policies name a Principal",
     ),
+    "principal_wildcard": (
+        _doc(_allow(Principal={"AWS": "arn:aws:iam::111122223333:role/app-*"})),
+        _doc(_allow(Principal={"AWS": "arn:aws:iam::111122223333:role/app"})),
+        {"kind": PolicyKind.RESOURCE},
+        "Principal: no wildcard to match part of a principal name or ARN",
+    ),
     "resource_missing": (
         _doc({"Effect": "Allow", "Action": "s3:GetObject"}),
         _doc(_allow()),

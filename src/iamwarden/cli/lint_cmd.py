@@ -211,6 +211,15 @@ def _lint_found(found: FoundPolicy, name: str) -> list[LintResult]:
     return _muted_by_sid(items, found.document, name)
 
 
+def _unreadable(error: InputError, name: str) -> LintResult:
+    """A file of a directory that cannot be read as text: a `syntax` ERROR at that file"""
+    line = int(error.location.removeprefix("line ")) if error.location.startswith("line ") else None
+    diagnostic = Diagnostic(
+        severity=DiagnosticSeverity.ERROR, code="syntax", location="", message=error.problem
+    )
+    return _Located(diagnostic=diagnostic, position=(line, None)).result(name)
+
+
 def _plain_size_limit(usage: str, managed: bool) -> int | None:
     """IAM's quota for a plain policy file: managed, or the kind's own (trust, SCP, RCP);
     an inline identity policy's depends on its holder, which a file does not say"""
@@ -540,7 +549,14 @@ def lint(
         for path in _files(argument):
             name = str(path)
             is_found = skip_other_files or path != argument
-            linted = _lint_text(read_text(path), name, usage, managed, is_found=is_found)
+            try:
+                text = read_text(path)
+            except InputError as error:
+                if path == argument:
+                    raise
+                results[name] = [_unreadable(error, name)]  # the other files are still linted
+                continue
+            linted = _lint_text(text, name, usage, managed, is_found=is_found)
             if linted is None:
                 skipped += 1
             else:

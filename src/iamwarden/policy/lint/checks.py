@@ -38,7 +38,13 @@ _KEY_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|<[^>]*>")
 _SID = re.compile(r"[0-9A-Za-z_]*")
 _WILD = ("*", "?")
 _REJECTED_BY_IAM = frozenset(
-    {"unknown_operator", "resource_region", "principal_not_allowed", "principal_missing"}
+    {
+        "unknown_operator",
+        "resource_region",
+        "principal_not_allowed",
+        "principal_missing",
+        "principal_wildcard",
+    }
 )
 """Codes whose ERROR IAM itself returns as `MalformedPolicyDocument`"""
 _ERROR = DiagnosticSeverity.ERROR
@@ -270,6 +276,7 @@ class Linter:
                 message="resource control policies only deny: AWS attaches `RCPFullAWSAccess` "
                 "at every level, so an `Allow` grants nothing (use `Deny`)",
             )
+        yield from self.principal_wildcards(statement, at)
         if statement.not_principal is not None and statement.effect is Effect.ALLOW:
             yield _coded(
                 code="not_principal_with_allow",
@@ -277,6 +284,26 @@ class Linter:
                 message="`NotPrincipal` with `Allow` grants every principal not listed, "
                 "anonymous users included: name the principals in `Principal` instead",
             )
+
+    def principal_wildcards(self, statement: Statement, at: str) -> Iterator[Diagnostic]:
+        """IAM rejects a wildcard inside a principal ("You cannot use a wildcard to match part
+        of a principal name or ARN", IAM User Guide, AWS JSON policy elements: Principal):
+        only `*` alone means every principal; IAM answers "Invalid principal in policy"."""
+        for element, principals in (
+            ("Principal", statement.principal),
+            ("NotPrincipal", statement.not_principal),
+        ):
+            if principals is None or principals == _ANY_PRINCIPAL:
+                continue
+            for kind, values in principals:
+                for i, value in enumerate(values):
+                    if value != "*" and any(w in value for w in _WILD):
+                        yield _coded(
+                            code="principal_wildcard",
+                            location=f"{at}.{element}.{kind}[{i}]",
+                            message=f"principal `{value}` has a wildcard in it: IAM rejects "
+                            "a partial wildcard in a principal (only `*` alone means everyone)",
+                        )
 
     def operators(self, statement: Statement, at: str) -> Iterator[Diagnostic]:
         seen: set[str] = set()

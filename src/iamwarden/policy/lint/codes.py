@@ -135,6 +135,9 @@ _TABLE: tuple[tuple[str, DiagnosticSeverity, str, str], ...] = (
     ("principal_not_allowed", _E, "Principal in a policy kind that has none",
      "Identity, boundary, session policies and SCPs apply to whom they are attached to: "
      "remove `Principal` / `NotPrincipal`."),
+    ("principal_wildcard", _E, "Principal with a partial wildcard",
+     "IAM accepts no wildcard inside a principal ARN or name (only `*` alone): name the "
+     "principals, or use `*` with an `aws:PrincipalArn` ArnLike condition."),
     ("principal_missing", _E, "Resource policy statement without Principal",
      "Name who the statement applies to in `Principal`."),
     ("resource_missing", _E, "Identity statement without Resource",
@@ -243,6 +246,7 @@ _IAM_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          "Policy document must be version 2012-10-17 or greater."),
         (r"is not allowed in", "Policy document should not specify a principal."),
         (r"must contain `Principal`", "Missing required field Principal"),
+        (r"principal `.*` has a wildcard in it", "Invalid principal in policy"),
         (r"is over IAM's limit",
          "Cannot exceed quota for PolicySize."),
     )

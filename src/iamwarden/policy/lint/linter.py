@@ -9,6 +9,7 @@ nothing else. It never decides access and never raises for a bad policy.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -49,6 +50,8 @@ raisable to 8,192), an SCP and an RCP"""
 
 _MAX_REPAIRS = 4
 _PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}")
+_KNOWN_AT_DEPLOY = ("Effect", "Action", "NotAction")
+"""Statement elements whose template placeholders are suggestions, never grammar errors"""
 _GRAMMAR_CODES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), code)
     for pattern, code in (
@@ -90,16 +93,18 @@ def lint_policy(
 
     A source that breaks the grammar is still linted: each statement that parses on its own
     is checked in full, located as in the whole document. Placeholders a template knows only
-    at deploy time (`{{Name}}` for `!Ref Name`) in `Action` are `value_known_at_deploy`
-    suggestions, not grammar errors.
+    at deploy time (`{{Name}}` for `!Ref Name`, whole or inside an entry) in `Action`,
+    `NotAction` or `Effect` are `value_known_at_deploy` suggestions, not grammar errors.
     """
     kind = kind or (
         policy_or_source.kind if isinstance(policy_or_source, Policy) else PolicyKind.IDENTITY
     )
     repeated = list(duplicate_keys)
+    found: list[Diagnostic] = []
     if isinstance(policy_or_source, str):
         repeated.extend(_repeated_keys(policy_or_source))
-    found = [_duplicate_key(path, key) for path, key in repeated]
+        found.extend(_non_finite_numbers(policy_or_source))
+    found.extend(_duplicate_key(path, key) for path, key in repeated)
     if size_limit is not None:
         found.extend(_size(policy_or_source, size_limit))
     source: Policy | str | Mapping[str, Any] = policy_or_source
@@ -270,7 +275,8 @@ def _known_at_deploy(
     raw = data.get("Statement")
     items = [raw] if isinstance(raw, Mapping) else raw
     if not isinstance(items, list) or not any(
-        isinstance(i, Mapping) and _PLACEHOLDER.search(json.dumps(i.get("Action", "")))
+        isinstance(i, Mapping)
+        and _PLACEHOLDER.search(json.dumps([i.get(e, "") for e in _KNOWN_AT_DEPLOY]))
         for i in items
     ):
         return data, []
@@ -281,6 +287,10 @@ def _known_at_deploy(
             statements.append(item)
             continue
         item = dict(item)
+        effect = item.get("Effect")
+        if isinstance(effect, str) and _PLACEHOLDER.search(effect):
+            found.append(_deploy_time(f"Statement[{index}].Effect", effect, "linted as Allow"))
+            item["Effect"] = "Allow"
         for element in ("Action", "NotAction"):
             value = item.get(element)
             entries = [value] if isinstance(value, str) else value
@@ -288,17 +298,11 @@ def _known_at_deploy(
                 continue
             kept = []
             for i, entry in enumerate(entries):
-                if isinstance(entry, str) and _PLACEHOLDER.fullmatch(entry):
+                if isinstance(entry, str) and _PLACEHOLDER.search(entry):
                     where = f"Statement[{index}].{element}" + (
                         f"[{i}]" if isinstance(value, list) else ""
                     )
-                    found.append(
-                        diagnostic(
-                            "value_known_at_deploy",
-                            where,
-                            f"`{entry}` is known only at deploy time: not checked",
-                        )
-                    )
+                    found.append(_deploy_time(where, entry, "not checked"))
                 else:
                     kept.append(entry)
             if kept:
@@ -310,6 +314,40 @@ def _known_at_deploy(
                 break
         statements.append(item)
     return {**data, "Statement": statements}, found
+
+
+def _deploy_time(where: str, entry: str, outcome: str) -> Diagnostic:
+    return diagnostic(
+        "value_known_at_deploy", where, f"`{entry}` is known only at deploy time: {outcome}"
+    )
+
+
+def _non_finite_numbers(source: str) -> Iterator[Diagnostic]:
+    """`NaN`, `Infinity` and numbers too large for a double (`1e999`): Python's reader takes
+    them, JSON (RFC 8259, section 6) and IAM do not"""
+    bad: list[str] = []
+
+    def constant(name: str) -> float:
+        bad.append(name)
+        return 0.0
+
+    def number(text: str) -> float:
+        if math.isinf(float(text)):
+            bad.append(text)
+        return 0.0
+
+    try:
+        json.loads(source, parse_constant=constant, parse_float=number)
+    except (ValueError, RecursionError):
+        return
+    for text in dict.fromkeys(bad):
+        yield diagnostic(
+            "syntax",
+            "",
+            f"`{text}` is not a JSON number: IAM rejects the document",
+            severity=DiagnosticSeverity.ERROR,
+            rejected_by_iam=True,
+        )
 
 
 def _duplicate_key(path: str, key: str) -> Diagnostic:

@@ -193,10 +193,9 @@ def _policies_of(
     references: Mapping[str, str],
 ) -> Iterator[FoundPolicy]:
     kind = resource.get("type")
-    values = resource.get("values", {})
-    if values is None:
+    if kind != _DOCUMENT_SOURCE and str(kind) not in _ATTRIBUTES:
         return
-    values = _mapping(values, f"{where}.values")
+    values = _mapping(resource.get("values", {}), f"{where}.values")
     at = f"{where}.values"
     if resource.get("mode") == "data":
         if kind == _DOCUMENT_SOURCE and "json" in values:
