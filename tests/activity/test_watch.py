@@ -27,6 +27,7 @@ from iamwarden.activity.watch import (
     RateLimit,
     SinkError,
     WatchOptions,
+    WatchProgress,
     open_state,
     parse_rate_limit,
     records_of,
@@ -386,3 +387,29 @@ def test_a_state_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as raised, open_state(path):
         pass
     assert "not a watch state file" in str(raised.value)
+
+
+def test_a_record_nested_too_deeply_is_skipped_and_the_rest_of_its_file_alerts(
+    tmp_path: Path,
+) -> None:
+    """One hostile record does not hide the StopLogging beside it"""
+    folder = tmp_path / "trail"
+    value: Any = "x"
+    for _ in range(400):
+        value = {"k": value}
+    deep = {**_create_user(1), "requestParameters": value}
+    write_records(folder / "a.json", [deep, _stop_logging(3)])
+    memory = _Memory()
+    told: list[WatchProgress] = []
+    with open_state(tmp_path / "s.sqlite") as opened:
+        run_watch(
+            FolderSource(folder),
+            load_builtin_pack(),
+            opened,
+            [memory],
+            options=WatchOptions(once=True),
+            report=told.append,
+        )
+    assert "cloudtrail_stopped_or_deleted" in {a["rule"] for a in memory.alerts}
+    problems = [p.problem for p in told if p.problem]
+    assert problems == ["Records[0]: JSON nested too deeply (more than 256 levels); record skipped"]

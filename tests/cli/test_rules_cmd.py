@@ -211,7 +211,8 @@ def _laughs(levels: int = 8) -> str:
 
 def test_hostile_rule_files_and_trails_are_one_line_and_exit_2(tmp_path: Path) -> None:
     """fileio's limits hold for rule files (YAML alias bomb, deep nesting) and CloudTrail
-    files (deep nesting): one located line, no traceback"""
+    files (deep nesting): one located line, no traceback; a CloudTrail record nested too
+    deeply is skipped with one located warning (exit 0)"""
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text(_laughs(), encoding="utf-8")
     deep = tmp_path / "deep.yaml"
@@ -221,10 +222,10 @@ def test_hostile_rule_files_and_trails_are_one_line_and_exit_2(tmp_path: Path) -
     for args, expected in (
         (("rules", "list", "--rules", str(bomb)), "line "),
         (("rules", "list", "--rules", str(deep)), "nested too deeply"),
-        (("rules", "test", str(trail)), "nested too deeply"),
+        (("rules", "test", str(trail)), "Records[0]: JSON nested too deeply"),
     ):
         result = _run(*args)
-        assert result.exit_code == 2, result.output
+        assert result.exit_code == (0 if args[1] == "test" else 2), result.output
         (line,) = result.stderr.strip().splitlines()
         assert expected in line and "Traceback" not in result.output
 
@@ -244,3 +245,19 @@ def test_export_scopes_split_global_from_regional_rules() -> None:
     assert not names["global"] & names["regional"]
     assert "iamwarden-cloudtrail-stopped-or-deleted" in names["regional"]
     assert "iamwarden-iam-user-created" in names["global"]
+
+
+def test_test_skips_a_record_nested_too_deeply_with_a_warning(tmp_path: Path) -> None:
+    value: Any = "x"
+    for _ in range(400):
+        value = {"k": value}
+    trail = tmp_path / "trail.json"
+    trail.write_text(json.dumps({"Records": [{"requestParameters": value}, STOP]}))
+    result = _run("rules", "test", str(trail), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["events"] == 1
+    assert "cloudtrail_stopped_or_deleted" in {
+        a["rule"] for a in json.loads(result.stdout)["alerts"]
+    }
+    assert f"{trail}: Records[0]: JSON nested too deeply" in result.stderr
+    assert "record skipped" in result.stderr

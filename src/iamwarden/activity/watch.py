@@ -131,13 +131,15 @@ def parse_rate_limit(text: str) -> RateLimit:
 class WatchItem:
     """One unit of new input: `key` its position in the source (a file's path and size, an S3
     key, an SQS message id), `name` how alerts name where they came from, its records, and
-    `problem` when it could not be read (it is then marked seen with the problem)"""
+    `problem` when it could not be read (it is then marked seen with the problem), and
+    `warnings` for records left out of it (nested too deeply: the others are processed)"""
 
     key: str
     name: str
     records: tuple[Mapping[str, Any], ...] = ()
     problem: str = ""
     receipt: str = ""
+    warnings: tuple[str, ...] = ()
 
 
 class Source(Protocol):
@@ -241,7 +243,8 @@ def aws_client(service: str, location: str) -> Any:
 class FolderSource:
     """New CloudTrail files under a local folder (CloudTrail's layout or any), each read
     whole by `activity.rules.records` (the guarded reader); a file whose size changed is
-    read again"""
+    read again. A record nested too deeply is left out with a warning naming its position
+    (`Records[3]`); the file's other records are processed."""
 
     def __init__(self, folder: Path) -> None:
         if not folder.is_dir():
@@ -254,12 +257,16 @@ class FolderSource:
             key = f"{found.name}|{found.size}"
             if is_seen(key):
                 continue
+            skipped: list[InputError] = []
             try:
-                records = tuple(r.record for r in read_records([found.local]))
+                records = tuple(
+                    r.record for r in read_records([found.local], on_skip=skipped.append)
+                )
             except InputError as error:
                 yield WatchItem(key=key, name=found.name, problem=str(error))
                 continue
-            yield WatchItem(key=key, name=found.name, records=records)
+            warnings = tuple(f"{e.location}: {e.problem}; record skipped" for e in skipped)
+            yield WatchItem(key=key, name=found.name, records=records, warnings=warnings)
 
     def acknowledge(self, item: WatchItem) -> None:
         """Nothing to do: a file's position is its row in `seen`"""
@@ -655,6 +662,8 @@ def run_watch(
         for item in source.poll(lambda key: state.is_seen(source.name, key)):
             if item.problem:
                 tell(WatchProgress(item=item.name, problem=item.problem))
+            for warning in item.warnings:
+                tell(WatchProgress(item=item.name, problem=warning))
             alerts = []
             for index, record in enumerate(item.records):
                 key = _event_key(record)

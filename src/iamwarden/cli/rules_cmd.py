@@ -26,7 +26,7 @@ from iamwarden.activity.rules import (
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import OUTPUT_FILE, write_text
 from iamwarden.cli.options import TEXT_OR_JSON
-from iamwarden.errors import one_line
+from iamwarden.errors import InputError, one_line
 
 __all__ = ["rule_pack", "rules", "rules_options"]
 
@@ -142,7 +142,8 @@ Examples:
 
 \b
 FILES are CloudTrail files or folders: {"Records": [...]} files, JSON arrays or JSON lines,
-gzip-compressed or not. Hits are output, not failures.
+gzip-compressed or not. Hits are output, not failures. A record nested too deeply
+is skipped with a warning on stderr (file and position); the rest are tested.
 
 \b
 Exit codes:
@@ -181,7 +182,11 @@ def test_rules(
         context = SnapshotContext(read_snapshot(snapshot_path), load_catalog())
     found: list[Alert] = []
     events = 0
-    for item in read_records(list(files)):
+
+    def skipped(error: InputError) -> None:
+        click.echo(f"warning: {error}; record skipped", err=True)
+
+    for item in read_records(list(files), on_skip=skipped):
         events += 1
         found.extend(
             alerts_for(pack, item.record, context=context, source=item.source, index=item.index)

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iamwarden.activity.rules import read_records
+from iamwarden.activity.rules.records import _array_items
 from iamwarden.errors import InputError
 
 
@@ -53,3 +54,46 @@ def test_any_file_gives_records_or_one_input_error(content: bytes) -> None:
                 assert isinstance(item.record, dict) and item.source == str(path)
         except InputError as error:
             assert str(error).startswith(str(path))
+
+
+def _deep(levels: int) -> dict[str, object]:
+    value: object = "x"
+    for _ in range(levels):
+        value = {"k": value}
+    return {"eventID": "deep", "requestParameters": value}
+
+
+@pytest.mark.parametrize("layout", ["records", "array", "lines"])
+def test_a_record_nested_too_deeply_is_skipped_alone_when_asked(
+    tmp_path: Path, layout: str
+) -> None:
+    """Without `on_skip` the file is refused; with it only the deep record is left out, at
+    its position, and the records after it are read (as `activity ingest` reads them)"""
+    records = [{"eventID": "a"}, _deep(400), {"eventID": "b"}]
+    path = tmp_path / ("t.jsonl" if layout == "lines" else "t.json")
+    if layout == "lines":
+        path.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    else:
+        path.write_text(json.dumps({"Records": records} if layout == "records" else records))
+    with pytest.raises(InputError):
+        list(read_records([path]))
+    skipped: list[InputError] = []
+    found = [(r.index, r.record["eventID"]) for r in read_records([path], on_skip=skipped.append)]
+    assert found == [(0, "a"), (2, "b")]
+    where = {"records": "Records[1]", "array": "[1]", "lines": "line 2"}[layout]
+    assert [(e.location, "nested too deeply" in e.problem) for e in skipped] == [(where, True)]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='ab[]{},:"\\ \n'),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(items=st.lists(_JSON, max_size=5), key=st.sampled_from(["", "Records"]))
+def test_splitting_an_array_gives_its_items(items: list[object], key: str) -> None:
+    """The splitter that isolates a too-deep record agrees with `json` on any array"""
+    text = json.dumps({"Other": [1, [2]], key: items} if key else items)
+    assert [json.loads(t) for t in _array_items(text, key)] == items
