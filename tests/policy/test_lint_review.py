@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from iamwarden.policy import PolicyKind
-from iamwarden.policy.lint import DiagnosticSeverity, lint_policy
+from iamwarden.policy.lint import SIZE_LIMITS, DiagnosticSeverity, lint_policy, policy_size
 
 
 def _doc(*statements: dict[str, Any]) -> dict[str, Any]:
@@ -111,3 +111,47 @@ def test_finite_numbers_are_not_syntax_errors() -> None:
         )
     )
     assert "syntax" not in {d.code for d in lint_policy(text)}
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        (PolicyKind.IDENTITY, "an identity policy"),
+        (PolicyKind.SCP, "an SCP"),
+        (PolicyKind.SESSION, "a session policy"),
+    ],
+)
+def test_principal_not_allowed_message_reads_as_english(kind: PolicyKind, words: str) -> None:
+    """IAM User Guide, AWS JSON policy elements: Principal (not in identity-based policies)"""
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}
+    found = [d for d in lint_policy(_doc(statement), kind=kind) if d.location.endswith("Principal")]
+    assert any(d.message == f"`Principal` is not allowed in {words}" for d in found), found
+
+
+def test_size_limits_are_the_documented_quotas() -> None:
+    """IAM User Guide, "IAM and AWS STS quotas": a managed policy cannot exceed 6,144
+    characters; the aggregate inline policies of an entity: user 2,048, role 10,240, group
+    5,120 ("IAM does not count white space"); "Role trust policy length": 2,048 characters
+    by default (adjustable). Organizations User Guide, "Quotas for AWS Organizations",
+    maximum size of a policy document: service control policies 5,120 characters, resource
+    control policies 5,120 characters."""
+    assert dict(SIZE_LIMITS) == {
+        "managed": 6_144,
+        "user": 2_048,
+        "role": 10_240,
+        "group": 5_120,
+        "trust": 2_048,
+        "scp": 5_120,
+        "rcp": 5_120,
+    }
+
+
+@pytest.mark.parametrize(("limit", "over"), [("managed", True), ("role", False)])
+def test_size_is_counted_without_whitespace(limit: str, over: bool) -> None:
+    """IAM User Guide, "IAM and AWS STS quotas": IAM does not count white space"""
+    resources = [f"arn:aws:s3:::bucket-{i:04}/*" for i in range(300)]
+    text = json.dumps(_doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": resources}))
+    assert 6_144 < policy_size(text) < 10_240
+    spaced = text.replace(",", ",\n        ")
+    found = lint_policy(spaced, size_limit=SIZE_LIMITS[limit])
+    assert ("policy_too_large" in {d.code for d in found}) is over

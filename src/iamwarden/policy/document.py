@@ -92,6 +92,16 @@ class PolicyKind(Enum):
     RCP = "rcp"
 
 
+_NAMES = {
+    PolicyKind.IDENTITY: "an identity policy",
+    PolicyKind.PERMISSIONS_BOUNDARY: "a permissions boundary",
+    PolicyKind.SESSION: "a session policy",
+    PolicyKind.RESOURCE: "a resource policy",
+    PolicyKind.SCP: "an SCP",
+    PolicyKind.RCP: "an RCP",
+}
+"""Each kind in prose, with its article"""
+
 _IDENTITY_LIKE = frozenset(
     {PolicyKind.IDENTITY, PolicyKind.PERMISSIONS_BOUNDARY, PolicyKind.SESSION}
 )
@@ -449,7 +459,7 @@ class _Parser:
                 out.append(None)
                 continue
             if self.kind not in _PRINCIPAL_KINDS:
-                self.fail(f"{at}.{key}", f"`{key}` is not allowed in a {self.kind.value} policy")
+                self.fail(f"{at}.{key}", f"`{key}` is not allowed in {_NAMES[self.kind]}")
             raw = data[key]
             if raw == "*":
                 out.append(_ANY_PRINCIPAL)

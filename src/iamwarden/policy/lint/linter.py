@@ -45,8 +45,10 @@ SIZE_LIMITS: Mapping[str, int] = {
 }
 """IAM and AWS STS quotas (IAM User Guide, "IAM and AWS STS quotas"; Organizations User
 Guide, "Quotas for AWS Organizations"), in characters without whitespace: a managed policy,
-the inline policies of a user / role / group (aggregate), a role trust policy (the default,
-raisable to 8,192), an SCP and an RCP"""
+the inline policies of a user / role / group (aggregate per entity), a role trust policy
+(the default; adjustable through Service Quotas, to 4,096 in the User Guide's table), an SCP
+and an RCP. Organizations counts an SCP's or RCP's whitespace when it is saved through the
+API rather than the console; it is not counted here"""
 
 _MAX_REPAIRS = 4
 _PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}")
