@@ -60,6 +60,17 @@ def test_a_store_shorter_than_the_window_is_not_assessed(tmp_path: Path) -> None
     assert "covers 1 day, not the 30 asked" in found[0].message
 
 
+def test_more_days_than_the_calendar_holds_is_not_an_overflow(tmp_path: Path) -> None:
+    """`--activity-days 1000000` counts back past year 1: the store is short of it (NOT
+    ASSESSED with why), never an OverflowError"""
+    write_records(tmp_path / "a.json", [record(recipientAccountId="210987654321")])
+    with open_store(None) as store:
+        ingest_files(store, find_files([tmp_path]))
+        found = activity_findings(demo_snapshot(), store, catalog=load_catalog(), days=1_000_000)
+    assert all(f.status is Status.NOT_ASSESSED for f in found)
+    assert "covers 1 day, not the 1000000 asked" in found[0].message
+
+
 def test_assess_activity_adds_the_findings_to_the_report(demo_store: Path) -> None:
     result = CliRunner().invoke(
         cli, ["assess", "--demo", "--activity", str(demo_store), "--format", "json"]
