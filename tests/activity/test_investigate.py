@@ -696,6 +696,7 @@ def test_a_leaked_role_session_key_revokes_the_roles_sessions_not_a_key(tmp_path
     ]
     with _store_of(tmp_path, records) as store:
         found = investigate(store, access_key=ROLE_SESSION_KEY, revoke_before=_NOW)
+    assert found.owners == (ROLE_SESSION_ARN,)  # the session the key belongs to, named
     deactivate, _, _, delete, move = (s.commands for s in found.plan)
     assert not any("update-access-key" in c or "<user>" in c for c in deactivate)
     assert deactivate == (

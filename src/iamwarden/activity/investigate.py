@@ -153,7 +153,8 @@ class PlanStep:
 class Investigation:
     """What a key or principal did (times naive UTC)
 
-    `owners` are the IAM identities (ARNs) the seed key was used as; `since`/`until` the
+    `owners` are the IAM identities (ARNs) the seed key was used as (for a temporary key,
+    its assumed-role session ARNs too); `since`/`until` the
     window (None: the whole history); `not_assessed` what the store cannot show: sessions
     minted into accounts it holds no events of (their calls there are missing, not absent).
     """
@@ -735,7 +736,7 @@ def _plan(
     ]
     move = [
         f"iamwarden activity generate --principal {_q(owner)} --days 90{db}"
-        for owner in sorted({*owners, *roles})
+        for owner in sorted({*(o for o in owners if ":assumed-role/" not in o), *roles})
     ] or [f"iamwarden activity generate --principal <user-arn> --days 90{db}"]
     move.append(
         "aws iam create-role --role-name <workload-role> --assume-role-policy-document "
@@ -848,7 +849,12 @@ def investigate(
             {
                 e.identity_arn
                 for e in timeline
-                if e.depth == 0 and e.identity_arn and ":assumed-role/" not in e.identity_arn
+                if e.depth == 0
+                and e.identity_arn
+                # a leaked temporary key belongs to its session: name it (role and session)
+                and (
+                    ":assumed-role/" not in e.identity_arn or (access_key or "").startswith("ASIA")
+                )
             }
         )
     )
