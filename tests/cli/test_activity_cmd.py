@@ -218,9 +218,60 @@ def test_unused_on_the_demo(demo_cache: Path, monkeypatch: pytest.MonkeyPatch) -
     assert result.exit_code == 0, result.output
     found = json.loads(result.stdout)
     unused = {(c["principal"], c["kind"]) for c in found["credentials"]}
-    assert ("arn:aws:iam::210987654321:role/support-role", "role") in unused
+    assert ("arn:aws:iam::210987654321:role/legacy-admin-role", "role") in unused
     assert ("arn:aws:iam::210987654321:role/dev-role-01", "role") not in unused
+    # carol-ops' key: snapshot last used 2026-10-31, in the window 2026-08-02..2026-10-31
+    assert not any(p.endswith("user/carol-ops") for p, _ in unused)
     assert found["access"] is None
+
+
+def test_unused_on_a_store_of_another_account_is_not_assessed(tmp_path: Path) -> None:
+    """Missing data is never a pass: no event of the demo account, nothing listed, exit 2"""
+    write_records(tmp_path / "logs" / "a.json", [record()])  # account 111122223333
+    db = tmp_path / "other.duckdb"
+    runner = CliRunner()
+    assert (
+        runner.invoke(
+            cli, ["activity", "ingest", str(tmp_path / "logs"), "--db", str(db)]
+        ).exit_code
+        == 0
+    )
+    result = runner.invoke(cli, ["activity", "unused", "--demo", "--db", str(db)])
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "NOT ASSESSED: no recorded event of account 210987654321" in line
+    assert result.stdout == ""
+
+
+def test_replay_of_a_principal_without_recorded_calls_exits_2(
+    demo_cache: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Zero calls replayed is no evidence that the policy holds"""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(demo_cache))
+    allow = tmp_path / "p.json"
+    allow.write_text(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+            }
+        )
+    )
+    result = CliRunner().invoke(
+        cli,
+        [
+            "activity",
+            "replay",
+            "--demo",
+            "--principal",
+            "arn:aws:iam::1:user/none",
+            "--policy",
+            str(allow),
+        ],
+    )
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "no recorded call of arn:aws:iam::1:user/none in " in line and "NOT ASSESSED" in line
 
 
 def test_ingest_checks_the_store_destination_first(tmp_path: Path) -> None:
@@ -271,6 +322,8 @@ def test_replay_on_the_real_stratus_records(tmp_path: Path) -> None:
                 principal,
                 "--policy",
                 str(policy),
+                "--days",
+                "3650",  # the corpus is years old: the default 90 days held no call (0 of 0)
             ],
         ).exit_code
         == 0

@@ -4,7 +4,15 @@ the engine) that its recorded calls never needed
 
 Each fact says where it came from: CloudTrail (the store), or the snapshot's service last
 accessed data, access key last used and password last used. A service CloudTrail shows
-unused but service last accessed shows used in the window counts as used.
+unused but service last accessed shows used in the window counts as used; so does an access
+key or password whose snapshot last-used time is in the window or later (IAM User Guide, "Managing
+access keys": `GetAccessKeyLastUsed`; "Finding unused AWS credentials").
+
+A failed console sign-in (`responseElements.ConsoleLogin` "Failure", or an `errorMessage`,
+with or without an `errorCode`; CloudTrail User Guide, "AWS Management Console sign-in
+events") is not use. A store that holds no event of the snapshot's account in the window
+proves nothing about it: `unused_credentials` refuses it (NOT ASSESSED) rather than list
+every principal unused.
 
 This module computes; it never prints.
 """
@@ -13,16 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from iamwarden.activity.calls import RecordedCall
 from iamwarden.activity.store import ActivityStore
 from iamwarden.analysis.effective import effective_permissions
+from iamwarden.errors import InputError
 from iamwarden.policy import Catalog
 from iamwarden.snapshot import Snapshot
 
 __all__ = [
     "CLOUDTRAIL",
+    "FAILED_SIGN_IN_SQL",
     "LAST_ACCESSED",
     "PrincipalUnused",
     "UnusedCredential",
@@ -88,6 +98,41 @@ def _distinct(
     return {str(value) for (value,) in rows}
 
 
+FAILED_SIGN_IN_SQL = (
+    "(event_name = 'ConsoleLogin' AND (error_code IS NOT NULL OR error_message IS NOT NULL "
+    "OR json_extract_string(response_elements, '$.ConsoleLogin') IS DISTINCT FROM 'Success'))"
+)
+"""A console sign-in that did not succeed: an error, or `responseElements.ConsoleLogin` other
+than "Success" (a failed password is logged with errorMessage "Failed authentication" and
+ConsoleLogin "Failure", errorCode often absent)"""
+
+
+def _in_window(when: datetime | None, since: datetime | None, until: datetime | None) -> bool:
+    """Whether a snapshot last-used time (aware or naive UTC) is in the window or after it
+    (`since` and `until` naive UTC): a credential used after the store's last event is in
+    use too, and not to be reported unused"""
+    if when is None:
+        return False
+    naive = when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+    return since is None or naive >= since
+
+
+def _check_account(
+    snapshot: Snapshot, store: ActivityStore, since: datetime | None, until: datetime | None
+) -> None:
+    """Refuse a store without one event of the snapshot's account in the window"""
+    account = snapshot.account.id
+    accounts = _distinct(store, "recipient_account_id", since, until)
+    if account in accounts:
+        return
+    held = ", ".join(sorted(accounts)[:5]) or "none"
+    raise InputError(
+        f"NOT ASSESSED: no recorded event of account {account} in the window (the store "
+        f"holds accounts: {held}); ingest that account's CloudTrail",
+        path=str(store.path) if store.path else ":memory:",
+    )
+
+
 def unused_credentials(
     snapshot: Snapshot,
     store: ActivityStore,
@@ -96,25 +141,32 @@ def unused_credentials(
     until: datetime | None = None,
 ) -> tuple[UnusedCredential, ...]:
     """The snapshot's roles, users, active access keys and console passwords that no
-    recorded event in [since, until) used, sorted by principal"""
-    active = _distinct(store, "principal_arn", since, until)
-    keys = _distinct(store, "access_key_id", since, until)
+    recorded event in [since, until) used (a failed console sign-in is no use) and whose
+    snapshot last-used time is not at or after `since`, sorted by principal
+
+    Raises:
+        InputError: the store holds no event of the snapshot's account in the window
+            (nothing can be called unused: NOT ASSESSED).
+    """
+    _check_account(snapshot, store, since, until)
+    used = f"NOT {FAILED_SIGN_IN_SQL}"
+    active = _distinct(store, "principal_arn", since, until, used)
+    keys = _distinct(store, "access_key_id", since, until, used)
     logins = _distinct(
-        store,
-        "principal_arn",
-        since,
-        until,
-        "event_name = 'ConsoleLogin' AND error_code IS NULL",
+        store, "principal_arn", since, until, f"event_name = 'ConsoleLogin' AND {used}"
     )
     found: list[UnusedCredential] = []
     for role in snapshot.roles:
-        if role.arn not in active:
+        if role.arn not in active and not _in_window(role.last_used, since, until):
             found.append(UnusedCredential(principal_arn=role.arn, kind="role"))
     for user in snapshot.users:
-        if user.arn not in active:
+        recent = _in_window(user.password_last_used, since, until) or any(
+            _in_window(key.last_used, since, until) for key in user.access_keys
+        )
+        if user.arn not in active and not recent:
             found.append(UnusedCredential(principal_arn=user.arn, kind="user"))
         for key in user.access_keys:
-            if key.is_active and key.id not in keys:
+            if key.is_active and key.id not in keys and not _in_window(key.last_used, since, until):
                 found.append(
                     UnusedCredential(
                         principal_arn=user.arn,
@@ -123,7 +175,11 @@ def unused_credentials(
                         last_used=key.last_used,
                     )
                 )
-        if user.has_console_password and user.arn not in logins:
+        if (
+            user.has_console_password
+            and user.arn not in logins
+            and not _in_window(user.password_last_used, since, until)
+        ):
             found.append(
                 UnusedCredential(
                     principal_arn=user.arn, kind="password", last_used=user.password_last_used

@@ -488,7 +488,9 @@ Exit codes:
   0  every recorded call would still be allowed
   1  a recorded call would be denied (each listed: count, last time, the
      policy that denies it)
-  2  bad usage or bad input (one line on stderr)
+  2  bad usage or bad input (one line on stderr); also no recorded call of
+     the principal in the window (a misspelt ARN, another account's store):
+     nothing was replayed, so nothing is assessed
 """,
 )
 @click.option(
@@ -537,8 +539,16 @@ def replay_command(
         ),
         scps=tuple((_read_policy(p, PolicyKind.SCP),) for p in scp_files) or None,
     )
-    calls, since, until = _calls(_store_path(db, demo=demo), principal, days)
+    store = _store_path(db, demo=demo)
+    calls, since, until = _calls(store, principal, days)
     generated = generate_policy(principal, calls)
+    if not generated.requests:
+        what = "call" if not calls else "call that maps to an IAM action"
+        raise InputError(
+            f"no recorded {what} of {principal} in {_span(since, until)}: nothing to replay "
+            "(NOT ASSESSED)",
+            path=str(store),
+        )
     verdict = verify(principal, generated.requests, policies)
     if fmt == "json":
         click.echo(
