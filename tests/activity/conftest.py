@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+_EVENT_IDS = itertools.count(1)
+"""Each record made is its own event (CloudTrail gives every event a unique eventID; ingest
+stores a repeated one once)"""
 
 STRATUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "cloudtrail-stratus"
 
@@ -35,7 +40,7 @@ def record(
         identity["sessionContext"] = {"sessionIssuer": {"type": "Role", "arn": issuer}}
     found: dict[str, Any] = {
         "eventVersion": "1.09",
-        "eventID": f"id-{name}-{time}",
+        "eventID": f"id-{name}-{time}-{next(_EVENT_IDS)}",
         "eventTime": time,
         "eventSource": source,
         "eventName": name,

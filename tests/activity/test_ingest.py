@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from iamwarden.activity import (
     ingest_files,
     open_store,
 )
-from iamwarden.activity.ingest import _object_limit
+from iamwarden.activity.ingest import DUPLICATE, _object_limit
 from iamwarden.activity.sources import CloudTrailFile, sniff_layout
 from iamwarden.errors import InputError
 from tests.activity.conftest import record, write_records
@@ -146,7 +147,7 @@ def test_since_and_until_leave_out_events(tmp_path: Path) -> None:
 
 def test_an_interrupted_ingest_leaves_whole_files(tmp_path: Path) -> None:
     """A batch is one transaction: what is in the store after an interruption is whole files"""
-    write_records(tmp_path / "a.json", [record()] * 5)
+    write_records(tmp_path / "a.json", [record(eventID=f"e{n}") for n in range(5)])
     (tmp_path / "b.jsonl").write_text(json.dumps(record("B")))
     db = tmp_path / "s.duckdb"
     seen: list[IngestProgress] = []
@@ -221,3 +222,29 @@ def test_the_object_size_limit_follows_the_gzip_trailer(tmp_path: Path) -> None:
 
     assert _object_limit([found(big)], compressed=True) == 40 * 2**20
     assert _object_limit([found(corrupt)], compressed=True) == 16 * 2**20
+
+
+def test_the_same_event_ingested_twice_is_stored_once(tmp_path: Path) -> None:
+    """An organization trail and an account trail both deliver an event (CloudTrail User
+    Guide, "Creating a trail for an organization"), or a file is copied: eventID (with
+    recipientAccountId and eventTime) identifies it ("CloudTrail record contents")"""
+    one, two = record("PutObject", eventID="e-1"), record("GetObject", eventID="e-2")
+    other_account = {**one, "recipientAccountId": "444455556666"}
+    no_id = {k: v for k, v in record("ListBuckets").items() if k != "eventID"}
+    write_records(tmp_path / "org" / "a.json", [one, two, two, no_id])
+    write_records(tmp_path / "account" / "b.json", [one, other_account, no_id])
+    with open_store(None) as store:
+        first = ingest_files(store, find_files([tmp_path / "org"]))
+        second = ingest_files(store, find_files([tmp_path / "account"]))
+        rows = store.connection.execute(
+            "SELECT event_id, recipient_account_id FROM events ORDER BY ALL"
+        ).fetchall()
+    assert rows == [
+        ("e-1", "111122223333"),
+        ("e-1", "444455556666"),
+        ("e-2", "111122223333"),
+        (None, "111122223333"),
+        (None, "111122223333"),
+    ]
+    assert first.records_skipped == Counter({DUPLICATE: 1})
+    assert second.records_skipped == Counter({DUPLICATE: 1})

@@ -8,6 +8,13 @@ own file, which is reported with the reason. Records without an eventTime, event
 eventName are skipped and counted by file and reason. A file already ingested with the same
 size is skipped; one whose size changed replaces its earlier events.
 
+The same event delivered twice (an organization trail and an account trail both logging it,
+or a file copied under another name) is stored once: a record whose eventID,
+recipientAccountId and eventTime are those of a stored event, or of an earlier record of the
+batch, is skipped as a duplicate and counted (CloudTrail User Guide, "CloudTrail record
+contents": eventID is the GUID CloudTrail generates for each event). Records without an
+eventID are all kept.
+
 This module writes only through the store it is given and never prints: progress goes to a
 callback.
 """
@@ -29,7 +36,14 @@ from iamwarden.activity.schema import EVENT_COLUMNS, RECORD_STRUCTURE
 from iamwarden.activity.sources import CloudTrailFile, Layout, sniff_layout
 from iamwarden.activity.store import ActivityStore
 
-__all__ = ["IngestOptions", "IngestProblem", "IngestProgress", "IngestReport", "ingest_files"]
+__all__ = [
+    "DUPLICATE",
+    "IngestOptions",
+    "IngestProblem",
+    "IngestProgress",
+    "IngestReport",
+    "ingest_files",
+]
 
 _BATCH_FILES = 64
 _MEMORY_LIMIT = 512 * 1024 * 1024
@@ -218,6 +232,25 @@ _REASON_SQL = """CASE
 END"""
 
 
+DUPLICATE = "duplicate (eventID, recipientAccountId and eventTime of an event already stored)"
+"""The skip reason of a record that repeats an event"""
+
+_DUPLICATES_SQL = f"""UPDATE staged SET reason = '{DUPLICATE}', keep = FALSE
+WHERE keep AND event_id IS NOT NULL AND (
+    rowid IN (
+        SELECT rowid FROM staged WHERE keep AND event_id IS NOT NULL
+        QUALIFY row_number() OVER (
+            PARTITION BY event_id, recipient_account_id, event_time ORDER BY file_id, rowid
+        ) > 1
+    )
+    OR EXISTS (
+        SELECT 1 FROM events e
+        WHERE e.event_id = staged.event_id AND e.event_time = staged.event_time
+        AND e.recipient_account_id IS NOT DISTINCT FROM staged.recipient_account_id
+    )
+)"""
+
+
 def _classify(error: duckdb.Error) -> str:
     """A one-line reason from DuckDB's error (corrupt gzip, malformed JSON, a bad shape)"""
     text = " ".join(str(error).split())
@@ -306,6 +339,7 @@ def _load(
             "JOIN batch_files USING (filename))",
             {"files": list(names), **window_params},
         )
+        con.execute(_DUPLICATES_SQL)
         con.execute(
             f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
             f"SELECT {', '.join(columns)}, file_id FROM staged WHERE keep"
