@@ -655,9 +655,14 @@ Examples:
   iamwarden activity unused --db trail.duckdb --snapshot acme.json --format json
 
 \b
+A failed console sign-in is no use; a snapshot last-used time at or after the
+window's start is use.
+
+\b
 Exit codes:
   0  done
-  2  bad usage or bad input (one line on stderr)
+  2  bad usage or bad input (one line on stderr); also a store with no event of
+     the account in the window (NOT ASSESSED: nothing is listed)
 """,
 )
 @click.option(
