@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
+import pytest
 import yaml
 from cfnlint.api import lint_all
 
 from iamwarden.activity.rules import (
     ExportFormat,
     Rule,
+    RuleError,
     RulePack,
     Scope,
     exact_values,
@@ -203,3 +206,15 @@ def test_long_rule_ids_sharing_a_prefix_keep_distinct_names() -> None:
     assert rule_name(_long_rule("short_id")) == "iamwarden-short-id"
     raw = json.loads(export_pack(RulePack(rules), ExportFormat.EVENTBRIDGE))
     assert sorted(r["Name"] for r in raw) == sorted(names)
+
+
+def test_two_rules_with_the_same_exported_name_are_refused() -> None:
+    """A CIS metric and alarm name is `cis-<id>-<rule id without cis_>`: `cis_x` and `x` of
+    the same control would share it; the export refuses rather than overwrite one"""
+    clash = [
+        replace(_long_rule("cis_console_burst"), cis=("4.6",), metric_filter="{ $.x = 1 }"),
+        replace(_long_rule("console_burst"), cis=("4.6",), metric_filter="{ $.x = 2 }"),
+    ]
+    with pytest.raises(RuleError) as raised:
+        export_pack(RulePack(clash), ExportFormat.CLOUDFORMATION)
+    assert "cis-4.6-console-burst" in raised.value.problem
