@@ -413,3 +413,19 @@ def test_a_record_nested_too_deeply_is_skipped_and_the_rest_of_its_file_alerts(
     assert "cloudtrail_stopped_or_deleted" in {a["rule"] for a in memory.alerts}
     problems = [p.problem for p in told if p.problem]
     assert problems == ["Records[0]: JSON nested too deeply (more than 256 levels); record skipped"]
+
+
+def test_records_of_skips_a_deep_record_of_a_records_file_when_asked() -> None:
+    value: Any = "x"
+    for _ in range(400):
+        value = [value]
+    one, two = {"eventID": "a"}, {"eventID": "b"}
+    for text, where in (
+        (json.dumps({"Records": [one, {"p": value}, two]}), "Records[1]"),
+        (json.dumps([one, {"p": value}, two]), "[1]"),
+    ):
+        with pytest.raises(InputError):
+            records_of(text, name="f.json")
+        skipped: list[InputError] = []
+        assert records_of(text, name="f.json", on_skip=skipped.append) == (one, two)
+        assert [e.location for e in skipped] == [where]

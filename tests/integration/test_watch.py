@@ -183,3 +183,20 @@ def test_no_region_anywhere_is_one_line_exit_2(
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert "no AWS Region" in err
+
+
+def test_an_s3_object_with_a_record_nested_too_deeply_alerts_on_the_rest(
+    emulator: str, tmp_path: Path
+) -> None:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="trail")
+    deep: Any = "x"
+    for _ in range(400):
+        deep = {"k": deep}
+    records = [{**_create_user(1), "requestParameters": deep}, _stop(2)]
+    body = gzip.compress(json.dumps({"Records": records}).encode())
+    s3.put_object(Bucket="trail", Key=f"{PREFIX}/a.json.gz", Body=body)
+    code, alerts, err = _watch("s3://trail/AWSLogs/", "--state", str(tmp_path / "s.sqlite"))
+    assert code == 0, err
+    assert "cloudtrail_stopped_or_deleted" in {a["rule"] for a in alerts}
+    assert "a.json.gz: Records[0]: JSON nested too deeply" in err and "record skipped" in err

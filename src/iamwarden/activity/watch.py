@@ -43,7 +43,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from iamwarden.activity.rules import RulePack, SnapshotContext, alerts_for
-from iamwarden.activity.rules.records import read_records
+from iamwarden.activity.rules.records import array_items, read_records
 from iamwarden.activity.sources import find_files
 from iamwarden.errors import IamwardenError, InputError
 from iamwarden.fileio import parse_json, read_stream
@@ -154,9 +154,40 @@ class Source(Protocol):
         """Called once the item's alerts and position are committed"""
 
 
-def records_of(text: str, *, name: str) -> tuple[Mapping[str, Any], ...]:
+_RECORDS_FILE = re.compile(r'\{\s*"Records"\s*:\s*\[')
+
+
+def _without_deep(
+    text: str, name: str, on_skip: Callable[[InputError], None]
+) -> tuple[Mapping[str, Any], ...] | None:
+    """The records of a `{"Records": [...]}` file or a JSON array whose whole text is nested
+    too deeply, each too-deep record handed to `on_skip` and left out; None for another
+    shape"""
+    key = "Records" if _RECORDS_FILE.match(text) else "" if text.startswith("[") else None
+    if key is None:
+        return None
+    found: list[Mapping[str, Any]] = []
+    for index, item in enumerate(array_items(text, key)):
+        location = f"{key}[{index}]"
+        try:
+            value = parse_json(item, path=name)
+        except InputError as error:
+            if "nested too deeply" not in error.problem:
+                raise InputError(error.problem, path=name, location=location) from None
+            on_skip(InputError(error.problem, path=name, location=location))
+            continue
+        if not isinstance(value, Mapping):
+            raise InputError("a record is not a JSON object", path=name, location=location)
+        found.append(value)
+    return tuple(found)
+
+
+def records_of(
+    text: str, *, name: str, on_skip: Callable[[InputError], None] | None = None
+) -> tuple[Mapping[str, Any], ...]:
     """The CloudTrail records of a file's text: `{"Records": [...]}`, a JSON array, one
-    record (an EventBridge event's `detail`), or JSON lines
+    record (an EventBridge event's `detail`), or JSON lines; with `on_skip`, a record of a
+    `Records` file or array nested too deeply is handed to it and left out (the others kept)
 
     Raises:
         InputError: not JSON, or no records in it (located by line).
@@ -167,7 +198,11 @@ def records_of(text: str, *, name: str) -> tuple[Mapping[str, Any], ...]:
     if stripped.startswith(("{", "[")):
         try:
             value = parse_json(stripped, path=name)
-        except InputError:
+        except InputError as error:
+            if on_skip is not None and "nested too deeply" in error.problem:
+                kept = _without_deep(stripped, name, on_skip)
+                if kept is not None:
+                    return kept
             if not stripped.startswith("{") or "\n" not in stripped:
                 raise
             value = None  # JSON lines start with `{` too
@@ -274,7 +309,8 @@ class FolderSource:
 
 class S3Source:
     """New CloudTrail objects under `s3://bucket/prefix` (digest files left out), listed and
-    read through boto3 (its credential chain and `AWS_ENDPOINT_URL`)"""
+    read through boto3 (its credential chain and `AWS_ENDPOINT_URL`); a record nested too
+    deeply is left out with a warning, as `FolderSource` does"""
 
     _SUFFIXES = (".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".gz")
 
@@ -315,16 +351,19 @@ class S3Source:
             if is_seen(key):
                 continue
             url = f"s3://{self.bucket}/{key}"
+            skipped: list[InputError] = []
             try:
                 body = client.get_object(Bucket=self.bucket, Key=key)["Body"]
-                records = records_of(read_stream(body, name=url), name=url)
+                text = read_stream(body, name=url)
+                records = records_of(text, name=url, on_skip=skipped.append)
             except ClientError as error:
                 code = error.response.get("Error", {}).get("Code", "error")
                 raise InputError(f"S3: {code}", path=url) from None
             except InputError as error:
                 yield WatchItem(key=key, name=url, problem=str(error))
                 continue
-            yield WatchItem(key=key, name=url, records=records)
+            warnings = tuple(f"{e.location}: {e.problem}; record skipped" for e in skipped)
+            yield WatchItem(key=key, name=url, records=records, warnings=warnings)
 
     def acknowledge(self, item: WatchItem) -> None:
         """Nothing to do: an object's position is its row in `seen`"""

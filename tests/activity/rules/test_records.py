@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iamwarden.activity.rules import read_records
-from iamwarden.activity.rules.records import _array_items
+from iamwarden.activity.rules.records import array_items
 from iamwarden.errors import InputError
 
 
@@ -96,4 +96,4 @@ _JSON = st.recursive(
 def test_splitting_an_array_gives_its_items(items: list[object], key: str) -> None:
     """The splitter that isolates a too-deep record agrees with `json` on any array"""
     text = json.dumps({"Other": [1, [2]], key: items} if key else items)
-    assert [json.loads(t) for t in _array_items(text, key)] == items
+    assert [json.loads(t) for t in array_items(text, key)] == items

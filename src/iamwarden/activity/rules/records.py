@@ -20,7 +20,7 @@ from iamwarden.activity.sources import Layout, find_files, sniff_layout
 from iamwarden.errors import InputError
 from iamwarden.fileio import check_json_depth, parse_json, read_text
 
-__all__ = ["FileRecord", "read_records"]
+__all__ = ["FileRecord", "array_items", "read_records"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,7 +36,7 @@ class FileRecord:
 Skip = Callable[[InputError], None]
 
 
-def _array_items(text: str, key: str) -> Iterator[str]:
+def array_items(text: str, key: str) -> Iterator[str]:
     """The texts of the items of the document's array (`key` empty) or of the array under
     the top-level object's `key`, split without parsing them (iterative, brackets inside
     strings ignored), so that a record nested too deeply can be left out alone"""
@@ -118,7 +118,7 @@ def _file_records(path: Path, shown: str, on_skip: Skip | None) -> Iterator[File
         try:
             check_json_depth(text, path=shown)
         except InputError:
-            for index, item in enumerate(_array_items(text, where)):
+            for index, item in enumerate(array_items(text, where)):
                 value = _parse_record(item, shown, f"{where}[{index}]", on_skip)
                 if value is None:
                     continue
