@@ -80,7 +80,9 @@ def test_star_alone_and_plain_principals_are_not_wildcard_errors(principal: Any)
     assert "principal_wildcard" not in {d.code for d in found}
 
 
-@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
+@pytest.mark.parametrize(
+    "number", ["NaN", "Infinity", "-Infinity", "1e999", "1E+400", "9" * 400 + ".0"]
+)
 def test_non_finite_numbers_are_syntax_errors(number: str) -> None:
     """RFC 8259 §6: "Numeric values that cannot be represented ... (such as Infinity and
     NaN) are not permitted"; IAM rejects such a document"""

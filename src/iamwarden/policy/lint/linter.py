@@ -52,6 +52,8 @@ API rather than the console; it is not counted here"""
 
 _MAX_REPAIRS = 4
 _PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}")
+_NON_FINITE = re.compile(r"NaN|Infinity|[eE]\+?\d{3}|\d{309}")
+"""Text that may hold a number JSON has not: worth a second reading"""
 _KNOWN_AT_DEPLOY = ("Effect", "Action", "NotAction")
 """Statement elements whose template placeholders are suggestions, never grammar errors"""
 _GRAMMAR_CODES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -327,6 +329,8 @@ def _deploy_time(where: str, entry: str, outcome: str) -> Diagnostic:
 def _non_finite_numbers(source: str) -> Iterator[Diagnostic]:
     """`NaN`, `Infinity` and numbers too large for a double (`1e999`): Python's reader takes
     them, JSON (RFC 8259, section 6) and IAM do not"""
+    if not _NON_FINITE.search(source):
+        return
     bad: list[str] = []
 
     def constant(name: str) -> float:
