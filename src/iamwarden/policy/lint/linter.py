@@ -52,8 +52,6 @@ API rather than the console; it is not counted here"""
 
 _MAX_REPAIRS = 4
 _PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}")
-_NON_FINITE = re.compile(r"NaN|Infinity|[eE]\+?\d{3}|\d{309}")
-"""Text that may hold a number JSON has not: worth a second reading"""
 _KNOWN_AT_DEPLOY = ("Effect", "Action", "NotAction")
 """Statement elements whose template placeholders are suggestions, never grammar errors"""
 _GRAMMAR_CODES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -106,8 +104,9 @@ def lint_policy(
     repeated = list(duplicate_keys)
     found: list[Diagnostic] = []
     if isinstance(policy_or_source, str):
-        repeated.extend(_repeated_keys(policy_or_source))
-        found.extend(_non_finite_numbers(policy_or_source))
+        non_finite: list[str] = []
+        repeated.extend(_repeated_keys(policy_or_source, non_finite))
+        found.extend(_non_finite(text) for text in dict.fromkeys(non_finite))
     found.extend(_duplicate_key(path, key) for path, key in repeated)
     if size_limit is not None:
         found.extend(_size(policy_or_source, size_limit))
@@ -326,34 +325,16 @@ def _deploy_time(where: str, entry: str, outcome: str) -> Diagnostic:
     )
 
 
-def _non_finite_numbers(source: str) -> Iterator[Diagnostic]:
+def _non_finite(text: str) -> Diagnostic:
     """`NaN`, `Infinity` and numbers too large for a double (`1e999`): Python's reader takes
     them, JSON (RFC 8259, section 6) and IAM do not"""
-    if not _NON_FINITE.search(source):
-        return
-    bad: list[str] = []
-
-    def constant(name: str) -> float:
-        bad.append(name)
-        return 0.0
-
-    def number(text: str) -> float:
-        if math.isinf(float(text)):
-            bad.append(text)
-        return 0.0
-
-    try:
-        json.loads(source, parse_constant=constant, parse_float=number)
-    except (ValueError, RecursionError):
-        return
-    for text in dict.fromkeys(bad):
-        yield diagnostic(
-            "syntax",
-            "",
-            f"`{text}` is not a JSON number: IAM rejects the document",
-            severity=DiagnosticSeverity.ERROR,
-            rejected_by_iam=True,
-        )
+    return diagnostic(
+        "syntax",
+        "",
+        f"`{text}` is not a JSON number: IAM rejects the document",
+        severity=DiagnosticSeverity.ERROR,
+        rejected_by_iam=True,
+    )
 
 
 def _duplicate_key(path: str, key: str) -> Diagnostic:
@@ -368,10 +349,21 @@ def _duplicate_key(path: str, key: str) -> Diagnostic:
     )
 
 
-def _repeated_keys(source: str) -> list[tuple[str, str]]:
+def _repeated_keys(source: str, non_finite: list[str]) -> list[tuple[str, str]]:
     """(object path, key) of every key repeated in an object of JSON text, in path order;
-    none when the text is not JSON (the grammar's `syntax` errors say why)"""
+    none when the text is not JSON (the grammar's `syntax` errors say why). The same
+    reading adds to `non_finite` each number JSON has not (`NaN`, `Infinity`, `1e999`)."""
     repeated: dict[int, list[str]] = {}
+
+    def constant(name: str) -> float:
+        non_finite.append(name)
+        return 0.0
+
+    def number(text: str) -> float:
+        value = float(text)
+        if math.isinf(value):
+            non_finite.append(text)
+        return value
 
     def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         built = dict(pairs)
@@ -385,7 +377,9 @@ def _repeated_keys(source: str) -> list[tuple[str, str]]:
         return built
 
     try:
-        value = json.loads(source, object_pairs_hook=build)
+        value = json.loads(
+            source, object_pairs_hook=build, parse_constant=constant, parse_float=number
+        )
     except (ValueError, RecursionError):
         return []
     if not repeated:
