@@ -458,13 +458,25 @@ class _Unsupported(Exception):
     """A YAML feature the event builder leaves to `yaml.load`"""
 
 
-def _scalar_value(event: ScalarEvent, constructor: yaml.constructor.SafeConstructor) -> Any:
+def _scalar_value(
+    event: ScalarEvent, constructor: yaml.constructor.SafeConstructor, resolved: dict[str, Any]
+) -> Any:
+    """The value of a scalar event; `resolved` holds the plain scalars' values met so far
+    (a file repeats its actions, effects and ARNs: each is resolved once)"""
     value = event.value
     tag = event.tag
     if tag is not None and tag != "!":  # `!` is resolved as no tag is (PyYAML's composer)
         raise _Unsupported
     if not event.implicit[0]:
         return value  # quoted: a string
+    if value in resolved:
+        return resolved[value]
+    resolved[value] = built = _plain_value(event, constructor)
+    return built
+
+
+def _plain_value(event: ScalarEvent, constructor: yaml.constructor.SafeConstructor) -> Any:
+    value = event.value
     # INVARIANT: the resolution `yaml.resolver.Resolver.resolve` makes for a plain scalar
     for candidate, regexp in (*_IMPLICIT.get(value[0] if value else "", ()), *_WILDCARD_RESOLVERS):
         if regexp.match(value):
@@ -497,6 +509,7 @@ def _build_from_events(
             documents, or nests deeper than `max_depth` (the checked path locates that).
     """
     constructor = yaml.constructor.SafeConstructor()
+    resolved: dict[str, Any] = {}
     # open collections: [container, pending mapping key, whether a key is pending, the
     # pending key's event (kept only when duplicates are wanted)]
     stack: list[list[Any]] = []
@@ -508,7 +521,7 @@ def _build_from_events(
             event = loader.get_event()
             kind = type(event)
             if kind is ScalarEvent:
-                value = _scalar_value(event, constructor)
+                value = _scalar_value(event, constructor, resolved)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 if event.tag not in (None, "!") or len(stack) >= max_depth:
                     raise _Unsupported

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -348,3 +349,47 @@ def test_short_arn_is_read_with_its_missing_segments_as_wildcards() -> None:
     }
     statement = parse_policy(doc).statements[0]
     assert statement.resource == ("arn:aws:medialive:*", "arn:aws:mediaconnect:us-east-1:*:*")
+
+
+def _stdlib_outcome(data: Any) -> Any:
+    try:
+        text = json.dumps(data, sort_keys=True, default=lambda d: d.isoformat())
+    except (TypeError, ValueError):
+        return "not json data"
+    try:
+        return parse_policy(text)
+    except PolicySyntaxError as error:
+        return str(error)
+
+
+@pytest.mark.parametrize(
+    "condition_value",
+    [
+        date(2012, 10, 17),  # a YAML date, written back as it was written
+        datetime(2026, 3, 1, 10, 0, tzinfo=UTC),
+        float("nan"),  # orjson would write null: the standard encoder's NaN is kept
+        2**70,  # beyond orjson's 64 bits
+        "nullable",
+        None,
+        {1: "an integer key"},
+    ],
+)
+def test_decoded_data_is_read_as_the_standard_encoder_writes_it(condition_value: Any) -> None:
+    """`parse_policy` of decoded data (a YAML or JSON reader's value) gives what the JSON text
+    of the standard library's encoder gives, whichever encoder wrote the cache key"""
+    data = {
+        "Version": date(2012, 10, 17),
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalTag/team": condition_value}},
+            }
+        ],
+    }
+    try:
+        got: Any = parse_policy(data)
+    except PolicySyntaxError as error:
+        got = "not json data" if "not json data" in str(error) else str(error)
+    assert got == _stdlib_outcome(data)

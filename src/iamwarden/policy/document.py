@@ -17,6 +17,8 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 from iamwarden.errors import PolicySyntaxError, Problem
 from iamwarden.policy.arn import PARTITIONS
 
@@ -220,11 +222,35 @@ def parse_policy(
     """
     if isinstance(source, str):
         return _parse_text(source, name, kind)
+    return _parse_text(_canonical_text(source), name, kind)
+
+
+_ORJSON_OPTIONS = (
+    orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
+def _canonical_text(source: Mapping[str, Any]) -> str:
+    """Decoded data as sorted JSON text, the parse cache's key
+
+    orjson writes it (ten times the standard encoder's speed); data it refuses (keys not
+    text, integers beyond 64 bits) or writes otherwise than the standard encoder (NaN and
+    infinities as `null`) goes to the standard encoder, so the text read back is the same
+    either way.
+
+    Raises:
+        PolicySyntaxError: the data is not JSON data.
+    """
     try:
-        text = json.dumps(source, sort_keys=True, default=_yaml_date)
+        text = orjson.dumps(source, default=_yaml_date, option=_ORJSON_OPTIONS)
+        if b"null" not in text:
+            return text.decode()
+    except orjson.JSONEncodeError:
+        pass
+    try:
+        return json.dumps(source, sort_keys=True, default=_yaml_date)
     except (TypeError, ValueError) as exc:
         raise PolicySyntaxError(f"policy is not json data: {exc}") from None
-    return _parse_text(text, name, kind)
 
 
 def _yaml_date(value: object) -> str:
