@@ -139,6 +139,7 @@ def test_fail_on_fails_when_no_account_was_assessed(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     assert "--fail-on: 1 account not assessed, which cannot pass: 444455556666" in result.output
     assert CliRunner().invoke(cli, args).exit_code == 0  # without a gate, nothing fails
+    assert not (tmp_path / "r").exists()  # no account report: no report directory made
 
 
 def test_unassessed_account_fails_the_gate_beside_passing_ones(tmp_path: Path) -> None:

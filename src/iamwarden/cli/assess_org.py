@@ -80,14 +80,15 @@ def organization_report(
             )
         members.append((entry.id, entry.name, snapshot, entry.error))
     org = assess_organization(index.organization_id, index.management_account_id, members, options)
-    check_directory(report_dir, create=True)
+    assessed = [(a.account_id, a.assessment) for a in org.accounts if a.assessment is not None]
     suffix, render, summarize = _RENDERERS[output_format]
     reports = {}
-    for account in org.accounts:
-        if account.assessment is not None:
-            path = report_dir / f"{account.account_id}{suffix}"
-            write_text(path, render(account.assessment))
-            shown = os.path.relpath(path, page_dir) if page_dir is not None else str(path)
-            reports[account.account_id] = Path(shown).as_posix()
+    if assessed:  # no account report, no directory made for it
+        check_directory(report_dir, create=True)
+    for account_id, assessment in assessed:
+        path = report_dir / f"{account_id}{suffix}"
+        write_text(path, render(assessment))
+        shown = os.path.relpath(path, page_dir) if page_dir is not None else str(path)
+        reports[account_id] = Path(shown).as_posix()
     click.echo(f"wrote {counted(len(reports), 'account report')} to {report_dir}", err=True)
     return org, summarize(org, reports)
