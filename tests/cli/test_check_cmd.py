@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iamwarden.cli.main import cli
-from iamwarden.report.check_sarif import artifact_uri
+from iamwarden.report.sarif import artifact_uri
 
 SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-2.1.0-rtm.5.json"
 BUCKET = "arn:aws:s3:::bucket/*"

@@ -56,6 +56,32 @@ def test_sarif_of_a_template_is_valid_and_located(validator: Any) -> None:
     assert run["tool"]["driver"]["rules"][typo["ruleIndex"]]["id"] == "unknown_action"
 
 
+def test_sarif_artifact_uris_are_percent_encoded_as_checks_are(
+    tmp_path: Path, validator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RFC 3986 §2.1: a space and `#` in a file name are percent-encoded in the URI (one
+    helper with `iamwarden check`); an absolute path is a `file:///` URI (RFC 8089)"""
+    folder = tmp_path / "my policies"
+    folder.mkdir()
+    (folder / "pol #1.json").write_text(json.dumps(RISKY, indent=2))
+    monkeypatch.chdir(tmp_path)
+    relative = json.loads(_lint("--format", "sarif", "my policies/pol #1.json").stdout)
+    absolute = json.loads(_lint("--format", "sarif", str(folder / "pol #1.json")).stdout)
+    for log in (relative, absolute):
+        assert list(validator.iter_errors(log)) == []
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in relative["runs"][0]["results"]
+    }
+    assert uris == {"my%20policies/pol%20%231.json"}
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in absolute["runs"][0]["results"]
+    }
+    assert uris == {(folder / "pol #1.json").as_uri()}
+    assert all(uri.startswith("file:///") and "%20%231.json" in uri for uri in uris)
+
+
 def test_sarif_levels_follow_the_classes(tmp_path: Path, validator: Any) -> None:
     policy = tmp_path / "p.json"
     policy.write_text(json.dumps(RISKY, indent=2))

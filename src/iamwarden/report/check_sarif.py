@@ -16,9 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from pathlib import PurePath
 from typing import Any
-from urllib.parse import quote
 
 from iamwarden import __version__
 from iamwarden.analysis.custom_checks import (
@@ -27,9 +25,9 @@ from iamwarden.analysis.custom_checks import (
     CheckReason,
     CustomCheckResult,
 )
-from iamwarden.report.sarif import SARIF_SCHEMA, SARIF_VERSION
+from iamwarden.report.sarif import SARIF_SCHEMA, SARIF_VERSION, artifact_uri
 
-__all__ = ["artifact_uri", "check_results_to_sarif", "render_check_sarif"]
+__all__ = ["check_results_to_sarif", "render_check_sarif"]
 
 FINGERPRINT = "iamwardenCheckReason/v1"
 
@@ -79,17 +77,6 @@ def _rule(check: CheckName) -> dict[str, Any]:
         "defaultConfiguration": {"level": "error"},
         "properties": {"tags": ["security", "aws", "iam"], "precision": "very-high"},
     }
-
-
-def artifact_uri(path: str) -> str:
-    """The SARIF `artifactLocation.uri` of a file name: `file:///…` for an absolute path
-    (pathlib's `as_uri`, percent-encoded), else the relative reference with `/` separators
-    and every character outside RFC 3986's unreserved set and `/` percent-encoded
-    (`my pol#1.json` → `my%20pol%231.json`)"""
-    candidate = PurePath(path)  # the platform's own flavour: `C:/x` is absolute on Windows
-    if candidate.is_absolute():
-        return candidate.as_uri()
-    return quote(path.replace("\\", "/").removeprefix("./"), safe="/")
 
 
 def _result(

@@ -3,12 +3,13 @@
 One run; one rule per lint code that occurs (its title, help text and the level of its
 class: ERROR `error`, SECURITY_WARNING and WARNING `warning`, SUGGESTION `note`, with a
 GitHub `security-severity` for security warnings), and one result per diagnostic, located
-by the file as a relative URI with its region (`startLine`, `startColumn`) where the reader
-knows it, and by the policy's JSON path as a logical location. A suppressed diagnostic
-carries its suppression (`inSource` for a Sid suffix or template metadata, `external` for
-`iamwarden.toml`). Same input, same bytes: no clock, sorted rules.
+by the file (`report.sarif.artifact_uri`, as `iamwarden check` locates it: a percent-encoded
+relative reference, or a `file:///` URI for an absolute path) with its region (`startLine`,
+`startColumn`) where the reader knows it, and by the policy's JSON path as a logical
+location. A suppressed diagnostic carries its suppression (`inSource` for a Sid suffix or
+template metadata, `external` for `iamwarden.toml`). Same input, same bytes: no clock, sorted rules.
 
-`lint_to_sarif(results)` is the stable API (`iamwarden check` shares it).
+`lint_to_sarif(results)` is the stable API.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from iamwarden import __version__
 from iamwarden.policy.lint import CODES, DiagnosticSeverity, LintCode, LintResult
-from iamwarden.report.sarif import SARIF_SCHEMA, SARIF_VERSION
+from iamwarden.report.sarif import SARIF_SCHEMA, SARIF_VERSION, artifact_uri
 
 __all__ = ["LINT_LEVELS", "lint_to_sarif", "render_lint_sarif"]
 
@@ -56,13 +57,9 @@ def _rule(spec: LintCode) -> dict[str, Any]:
     }
 
 
-def _uri(path: str) -> str:
-    return path.replace("\\", "/").removeprefix("./")
-
-
 def _result(item: LintResult, index: int) -> dict[str, Any]:
     d = item.diagnostic
-    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(item.file)}}
+    physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(item.file)}}
     if item.line is not None:
         region: dict[str, int] = {"startLine": item.line}
         if item.column is not None:
@@ -81,7 +78,7 @@ def _result(item: LintResult, index: int) -> dict[str, Any]:
         "message": {"text": d.message},
         "locations": [location],
         "partialFingerprints": {
-            FINGERPRINT: f"{_uri(item.file)}|{item.policy}|{d.location}|{d.code}"
+            FINGERPRINT: f"{artifact_uri(item.file)}|{item.policy}|{d.location}|{d.code}"
         },
         "properties": {"finding_type": d.severity.finding_type},
     }

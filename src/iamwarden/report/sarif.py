@@ -11,7 +11,9 @@ viewer matches results across runs. Same input, same bytes: no clock, sorted rul
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import PurePath
 from typing import Any
+from urllib.parse import quote
 
 from iamwarden import __version__
 from iamwarden.analysis import Assessment, CheckSpec
@@ -23,6 +25,7 @@ __all__ = [
     "SARIF_SCHEMA",
     "SARIF_VERSION",
     "SECURITY_SEVERITY",
+    "artifact_uri",
     "assessment_to_sarif",
     "level",
     "render_sarif",
@@ -52,6 +55,17 @@ SECURITY_SEVERITY: Mapping[Severity, str] = {
 def level(severity: Severity) -> str:
     """The SARIF level of a failing finding of this severity"""
     return LEVELS[severity]
+
+
+def artifact_uri(path: str) -> str:
+    """The SARIF `artifactLocation.uri` of a file name: `file:///…` for an absolute path
+    (pathlib's `as_uri`, percent-encoded), else the relative reference with `/` separators
+    and every character outside RFC 3986's unreserved set and `/` percent-encoded
+    (`my pol#1.json` → `my%20pol%231.json`)"""
+    candidate = PurePath(path)  # the platform's own flavour: `C:/x` is absolute on Windows
+    if candidate.is_absolute():
+        return candidate.as_uri()
+    return quote(path.replace("\\", "/").removeprefix("./"), safe="/")
 
 
 def _help(spec: CheckSpec) -> dict[str, str]:
