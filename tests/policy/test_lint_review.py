@@ -148,6 +148,47 @@ def test_size_limits_are_the_documented_quotas() -> None:
     }
 
 
+@pytest.mark.parametrize("kind", [PolicyKind.SCP, PolicyKind.RCP])
+def test_an_organizations_policy_is_counted_as_saved_whitespace_included(kind: PolicyKind) -> None:
+    """Organizations User Guide, "Quotas for AWS Organizations", maximum size of a policy
+    document (SCPs and RCPs 5,120 characters): "If you save the policy using an SDK operation
+    or the AWS CLI, then the policy is saved exactly as you provided"; only the console
+    removes extra white space between JSON elements and outside quotation marks"""
+    statements = [
+        {"Sid": f"S{i}", "Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}
+        for i in range(70 if kind is PolicyKind.SCP else 55)
+    ]
+    if kind is PolicyKind.RCP:
+        statements = [{**item, "Principal": "*"} for item in statements]
+    compact = json.dumps(_doc(*statements), separators=(",", ":"))
+    spaced = json.dumps(_doc(*statements), indent=4)
+    assert policy_size(compact, kind=kind) == len(compact) < SIZE_LIMITS["scp"]
+    assert policy_size(spaced, kind=kind) == len(spaced) > SIZE_LIMITS["scp"]
+    assert policy_size(spaced) == len(compact)  # IAM would not count it
+    assert "policy_too_large" not in {
+        d.code for d in lint_policy(compact, kind=kind, size_limit=5_120)
+    }
+    found = [d for d in lint_policy(spaced, kind=kind, size_limit=5_120) if d.location == ""]
+    assert [d.code for d in found] == ["policy_too_large"]
+    assert f"{len(spaced):,} characters as the API and CLI save it" in found[0].message
+    assert f"({len(compact):,} without the whitespace the console removes)" in found[0].message
+    assert "POLICY_CONTENT_LIMIT_EXCEEDED" in found[0].message and not found[0].iam_message
+
+
+def test_the_console_count_keeps_whitespace_inside_strings() -> None:
+    """The console removes white space "between JSON elements and outside of quotation marks"
+    (Quotas for AWS Organizations): spaces in a value, and an escaped quote, are kept"""
+    value = 'a b \\" c' + "x" * 5_200
+    text = '{ "Version" : "2012-10-17", "Statement" : [ {"Sid": "' + value + '"} ] }'
+    found = next(
+        d
+        for d in lint_policy(text, kind=PolicyKind.SCP, size_limit=5_120)
+        if d.code == "policy_too_large"
+    )
+    console = len(text) - text.count(" ") + value.count(" ")
+    assert f"({console:,} without the whitespace the console removes)" in found.message
+
+
 @pytest.mark.parametrize(("limit", "over"), [("managed", True), ("role", False)])
 def test_size_is_counted_without_whitespace(limit: str, over: bool) -> None:
     """IAM User Guide, "IAM and AWS STS quotas": IAM does not count white space"""

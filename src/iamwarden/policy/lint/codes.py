@@ -129,9 +129,10 @@ _TABLE: tuple[tuple[str, DiagnosticSeverity, str, str], ...] = (
      "Statement IDs must be unique in a policy: rename one."),
     ("invalid_arn", _E, "Resource that is not an ARN or `*`",
      "Write the full ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE) or `*`."),
-    ("policy_too_large", _E, "Policy over IAM's size quota",
+    ("policy_too_large", _E, "Policy over its size quota",
      "IAM counts characters without whitespace: managed 6,144, user inline 2,048, group "
-     "inline 5,120, role inline 10,240, trust 2,048, SCP and RCP 5,120. Split the policy."),
+     "inline 5,120, role inline 10,240, trust 2,048. Organizations counts an SCP or RCP "
+     "(5,120) as saved: the API and CLI keep its whitespace. Split the policy."),
     ("principal_not_allowed", _E, "Principal in a policy kind that has none",
      "Identity, boundary, session policies and SCPs apply to whom they are attached to: "
      "remove `Principal` / `NotPrincipal`."),

@@ -43,12 +43,11 @@ SIZE_LIMITS: Mapping[str, int] = {
     "scp": 5_120,
     "rcp": 5_120,
 }
-"""IAM and AWS STS quotas (IAM User Guide, "IAM and AWS STS quotas"; Organizations User
-Guide, "Quotas for AWS Organizations"), in characters without whitespace: a managed policy,
-the inline policies of a user / role / group (aggregate per entity), a role trust policy
-(the default; adjustable through Service Quotas, to 4,096 in the User Guide's table), an SCP
-and an RCP. Organizations counts an SCP's or RCP's whitespace when it is saved through the
-API rather than the console; it is not counted here"""
+"""Size quotas in characters (IAM User Guide, "IAM and AWS STS quotas"; Organizations User
+Guide, "Quotas for AWS Organizations"): a managed policy, the inline policies of a user /
+role / group (aggregate per entity), a role trust policy (the default; adjustable through
+Service Quotas, to 4,096 in the User Guide's table), an SCP and an RCP. IAM counts without
+whitespace; Organizations counts an SCP's or RCP's text as saved (`policy_size`)"""
 
 _MAX_REPAIRS = 4
 _PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}")
@@ -88,8 +87,8 @@ def lint_policy(
         catalog: the action catalogue; `load_catalog()` when not given.
         duplicate_keys: (object path, key) of each key the source repeats in one object,
             for decoded data whose reader saw them (YAML); JSON text is searched here.
-        size_limit: IAM's quota for this policy in characters without whitespace (a value
-            of `SIZE_LIMITS`); not checked when None.
+        size_limit: the quota for this policy in characters (a value of `SIZE_LIMITS`),
+            counted as `policy_size` counts for `kind`; not checked when None.
         is_trust: the policy is a role's trust policy (a whole account trusted without
             conditions is a security warning there, not in a key policy).
 
@@ -109,7 +108,7 @@ def lint_policy(
         found.extend(_non_finite(text) for text in dict.fromkeys(non_finite))
     found.extend(_duplicate_key(path, key) for path, key in repeated)
     if size_limit is not None:
-        found.extend(_size(policy_or_source, size_limit))
+        found.extend(_size(policy_or_source, size_limit, kind))
     source: Policy | str | Mapping[str, Any] = policy_or_source
     if isinstance(source, Mapping):
         source, deploy_time = _known_at_deploy(source, kind)
@@ -147,21 +146,56 @@ def _checks(
     yield from statement_overlaps(policy.statements, catalog)
 
 
-def policy_size(source: Policy | str | Mapping[str, Any]) -> int:
-    """The policy's size as IAM counts it: characters of its JSON text without whitespace
-    (IAM User Guide, IAM and AWS STS quotas: "IAM doesn't count white space")"""
+def policy_size(source: Policy | str | Mapping[str, Any], *, kind: PolicyKind | None = None) -> int:
+    """The policy's size in characters as AWS counts it against its quota
+
+    IAM (every kind but SCP and RCP) counts the JSON text without whitespace (IAM User Guide,
+    "IAM and AWS STS quotas": "IAM doesn't count white space"). Organizations counts an SCP
+    or RCP as it is saved (Organizations User Guide, "Quotas for AWS Organizations", maximum
+    size of a policy document): the API and the CLI save the text exactly as given,
+    whitespace included; only the console removes whitespace between JSON elements and
+    outside quotation marks. Text is therefore counted whole for `kind` SCP or RCP; decoded
+    data and a parsed `Policy` have no text of their own and are counted as compact JSON.
+    """
     if isinstance(source, Policy):
-        text = json.dumps(source.to_json(), separators=(",", ":"))
+        text = json.dumps(source.to_json(), separators=(",", ":"), ensure_ascii=False)
     elif isinstance(source, str):
         text = source
     else:
-        text = json.dumps(source, separators=(",", ":"), default=str)
+        text = json.dumps(source, separators=(",", ":"), default=str, ensure_ascii=False)
+    if kind in _ORGANIZATIONS_KINDS:
+        return len(text)
     return len("".join(text.split()))
 
 
-def _size(source: Policy | str | Mapping[str, Any], limit: int) -> Iterator[Diagnostic]:
-    size = policy_size(source)
-    if size > limit:
+_ORGANIZATIONS_KINDS = (PolicyKind.SCP, PolicyKind.RCP)
+_JSON_SPACE = frozenset(" \t\n\r")
+
+
+def _console_size(text: str) -> int:
+    """The characters of JSON text without the whitespace outside quotation marks: what the
+    Organizations console saves of an SCP or RCP"""
+    size = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            in_string = escaped or char != '"'
+            escaped = not escaped and char == "\\"
+        elif char in _JSON_SPACE:
+            continue
+        else:
+            in_string = char == '"'
+        size += 1
+    return size
+
+
+def _size(
+    source: Policy | str | Mapping[str, Any], limit: int, kind: PolicyKind
+) -> Iterator[Diagnostic]:
+    size = policy_size(source, kind=kind)
+    if size <= limit:
+        return
+    if kind not in _ORGANIZATIONS_KINDS:
         yield diagnostic(
             "policy_too_large",
             "",
@@ -169,6 +203,19 @@ def _size(source: Policy | str | Mapping[str, Any], limit: int) -> Iterator[Diag
             f"of {limit:,} for this kind of policy",
             rejected_by_iam=True,
         )
+        return
+    counted = f"{size:,} characters"
+    if isinstance(source, str) and (console := _console_size(source)) < size:
+        counted += (
+            " as the API and CLI save it, whitespace included "
+            f"({console:,} without the whitespace the console removes)"
+        )
+    yield diagnostic(
+        "policy_too_large",
+        "",
+        f"the policy has {counted}: it is over Organizations' limit of {limit:,} "
+        "(ConstraintViolationException POLICY_CONTENT_LIMIT_EXCEEDED)",
+    )
 
 
 def _grammar(problem: Problem, kind: PolicyKind) -> Diagnostic:
