@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,16 @@ from iamwarden.analysis.custom_checks import (
 )
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import parse_yaml, read_text
-from iamwarden.errors import InputError, one_line
+from iamwarden.cli.policy_files import found_policies, suffixes
+from iamwarden.errors import InputError, Problem, one_line
 from iamwarden.fileio import compose_yaml
 from iamwarden.policy import Policy, PolicyKind, load_catalog, parse_policy
-from iamwarden.policy.sources import located_yaml
+from iamwarden.policy.sources import (
+    FoundPolicy,
+    located_yaml,
+    policy_selector,
+    select_policies,
+)
 from iamwarden.report.check_sarif import render_check_sarif
 
 __all__ = ["check"]
@@ -51,6 +57,15 @@ _FORMAT = click.option(
     help="Output: a verdict line and one line per reason, JSON, or SARIF 2.1.0 (code scanning).",
 )
 
+_POLICY = click.option(
+    "--policy",
+    "selector",
+    metavar="NAME",
+    help="Which policy of a CloudFormation template or Terraform plan: a resource "
+    "(AppRole, aws_s3_bucket_policy.data), the resource and the policy's path in it "
+    "(AppRole.Policies[0].PolicyDocument, aws_iam_role.app.assume_role_policy), or the "
+    "JSON path lint prints; needed when the file holds more than one (exit 2 lists them).",
+)
 
 _PRINCIPAL_ELEMENTS = ("Principal", "NotPrincipal")
 
@@ -83,15 +98,45 @@ def _unquoted_principals(value: dict[str, Any], name: str) -> None:
                         )
 
 
-def _read_policy(path: Path, kind: PolicyKind) -> tuple[Policy, dict[int, int]]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Read:
+    """A policy read for a check: its statements' lines by index, and for a policy of a
+    template or plan its JSON path and short name in the file"""
+
+    policy: Policy
+    lines: dict[int, int]
+    pointer: str = ""
+    selector: str = ""
+
+
+def _read_policy(
+    path: Path, kind: PolicyKind, selector: str | None = None, option: str = "--policy"
+) -> _Read:
     """The policy in a JSON or YAML file (`.yaml` / `.yml`, or text not starting with `{`),
-    and the line of each statement by index (where the text composes as YAML; JSON does)"""
+    or the one `selector` names in a CloudFormation template or Terraform plan (checked as
+    the kind of policy it is there; `kind` is for policy files), with the line of each
+    statement by index (where the text composes as YAML; JSON does). `option` is how the
+    command line names the selection, for messages.
+
+    Raises:
+        InputError: the file cannot be read or its policy breaks the grammar; `selector`
+            given for a policy file; a template or plan whose policies `selector` does not
+            narrow to one (the message lists them).
+    """
     name = str(path)
     text = read_text(path)
+    found, _ = found_policies(text, name)
+    if found is not None:
+        return _from_template(found, name, selector, option)
+    if selector is not None:
+        raise InputError(
+            f"{option} `{selector}`: the file is a policy, not a CloudFormation template or "
+            "Terraform plan",
+            path=name,
+        )
     try:
-        suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
-        is_yaml = (suffixes[-1] in (".yaml", ".yml")) if suffixes else False
-        if is_yaml or not text.lstrip().startswith("{"):
+        yaml_suffix = suffixes(name)[-1:] in ([".yaml"], [".yml"])
+        if yaml_suffix or not text.lstrip().startswith("{"):
             value = parse_yaml(text, path=name)
             if not isinstance(value, dict):
                 raise InputError("a policy is a mapping with a `Statement`", path=name)
@@ -101,7 +146,47 @@ def _read_policy(path: Path, kind: PolicyKind) -> tuple[Policy, dict[int, int]]:
             policy = parse_policy(text, name=name, kind=kind)
     except InputError as error:
         raise error if error.path else error.with_path(name) from None
-    return policy, _statement_lines(text, name, policy)
+    return _Read(policy=policy, lines=_statement_lines(text, name, policy))
+
+
+def _from_template(found: list[FoundPolicy], name: str, selector: str | None, option: str) -> _Read:
+    """The one policy of a template or plan that `selector` names (or its only policy)"""
+    if not found:
+        raise InputError("the template or plan holds no policy to check", path=name)
+    chosen = found if selector is None else select_policies(found, selector)
+    if not chosen:
+        every = ", ".join(policy_selector(f) for f in found)
+        raise InputError(
+            f"{option} `{selector}` names no policy of the file; its policies: {every}",
+            path=name,
+        )
+    if len(chosen) > 1:
+        listed = ", ".join(policy_selector(f) for f in chosen)
+        what = "the file holds" if selector is None else f"{option} `{selector}` names"
+        raise InputError(
+            f"{what} {len(chosen)} policies: choose one with {option}: {listed}", path=name
+        )
+    policy = chosen[0]
+    if policy.problem:
+        raise InputError(policy.problem, path=name, location=policy.pointer)
+    try:
+        parsed = parse_policy(policy.document, name=name, kind=policy.kind)
+    except InputError as error:
+        problems = [
+            Problem(".".join(p for p in (policy.pointer, item.location) if p), item.problem)
+            for item in error.problems
+        ]
+        raise InputError(
+            error.problem, path=name, location=problems[0].location, problems=problems
+        ) from None
+    lines = {
+        index: line
+        for index in range(len(parsed.statements))
+        if (line := policy.line_of(f"Statement[{index}]")) is not None
+    }
+    return _Read(
+        policy=parsed, lines=lines, pointer=policy.pointer, selector=policy_selector(policy)
+    )
 
 
 def _statement_lines(text: str, name: str, policy: Policy) -> dict[int, int]:
@@ -117,11 +202,12 @@ def _statement_lines(text: str, name: str, policy: Policy) -> dict[int, int]:
     return found
 
 
-def _data(result: CustomCheckResult) -> dict[str, Any]:
+def _data(result: CustomCheckResult, pointer: str) -> dict[str, Any]:
     return {
         "warnings": list(result.warnings),
         "check": result.check.value,
         "policy": result.policy,
+        "policy_path": pointer,
         "result": result.outcome.value,
         "message": result.message,
         "reasons": [
@@ -143,21 +229,21 @@ def _data(result: CustomCheckResult) -> dict[str, Any]:
 _SHOWN_ACTIONS = 8
 
 
-def _emit(
-    result: CustomCheckResult,
-    output_format: str,
-    lines: Mapping[int, int] | None = None,
-) -> None:
+def _emit(result: CustomCheckResult, output_format: str, checked: _Read) -> None:
     """Print the result (text lines have control characters escaped) and its warnings on
-    stderr; exit 1 unless it passed. `lines` are the checked policy's statement lines."""
+    stderr; exit 1 unless it passed. `checked` is the policy read (the new one of
+    no-new-access): its statement lines, and its place in a template or plan."""
     for warning in result.warnings:
         click.echo(f"warning: {one_line(warning)}", err=True)
     if output_format == "json":
-        click.echo(json.dumps(_data(result), indent=2, sort_keys=True))
+        click.echo(json.dumps(_data(result, checked.pointer), indent=2, sort_keys=True))
     elif output_format == "sarif":
-        click.echo(render_check_sarif([result], {result.policy: lines or {}}), nl=False)
+        lines = {result.policy: checked.lines}
+        paths = {result.policy: checked.pointer}
+        click.echo(render_check_sarif([result], lines, paths), nl=False)
     else:
-        click.echo(one_line(f"{result.outcome.value}: {result.policy}: {result.message}"))
+        name = f"{result.policy} {checked.selector}" if checked.selector else result.policy
+        click.echo(one_line(f"{result.outcome.value}: {name}: {result.message}"))
         for reason in result.reasons:
             click.echo(f"  {one_line(reason.description)}")
             actions = reason.actions
@@ -197,14 +283,30 @@ Examples:
     "--existing",
     type=click.Path(path_type=Path, dir_okay=False),
     required=True,
-    help="The existing (reference) policy, JSON or YAML.",
+    help="The existing (reference) policy: a policy file (JSON or YAML), or a "
+    "CloudFormation template or Terraform plan (see --existing-policy).",
 )
 @click.option(
     "--new",
     "new_path",
     type=click.Path(path_type=Path, dir_okay=False),
     required=True,
-    help="The new (updated) policy, JSON or YAML.",
+    help="The new (updated) policy: a policy file, template or plan (see --new-policy).",
+)
+@click.option(
+    "--existing-policy",
+    "existing_selector",
+    metavar="NAME",
+    help="Which policy of the --existing template or plan (as for --new-policy).",
+)
+@click.option(
+    "--new-policy",
+    "new_selector",
+    metavar="NAME",
+    help="Which policy of the --new template or plan: a resource (AppRole, "
+    "aws_iam_role.app), the resource and the policy's path in it "
+    "(AppRole.Policies[0].PolicyDocument, aws_iam_role.app.assume_role_policy), or the "
+    "JSON path lint prints; needed when the file holds more than one (exit 2 lists them).",
 )
 @click.option(
     "--type",
@@ -215,7 +317,14 @@ Examples:
     help="Policy type: identity (managed or inline), or resource (bucket, key, trust, ...).",
 )
 @_FORMAT
-def no_new_access(existing: Path, new_path: Path, policy_type: str, output_format: str) -> None:
+def no_new_access(
+    existing: Path,
+    new_path: Path,
+    existing_selector: str | None,
+    new_selector: str | None,
+    policy_type: str,
+    output_format: str,
+) -> None:
     """Does the new policy allow any request the existing one does not? (CheckNoNewAccess)
 
     Every catalogue action is asked, one per class of actions the two policies treat alike,
@@ -223,11 +332,16 @@ def no_new_access(existing: Path, new_path: Path, policy_type: str, output_forma
     resource, statement and conditions. A resource policy is asked for every principal
     either policy names, anyone, and an account neither names. Conditions that cannot be
     compared (StringLike and StringEquals on one key) give UNDECIDED, never PASS.
+
+    A policy of a CloudFormation template or Terraform plan is checked as the kind it is
+    there (a role's trust policy and a bucket policy are resource policies); --type is for
+    policy files.
     """
     kind = _KINDS[policy_type]
-    old, _ = _read_policy(existing, kind)
-    new, lines = _read_policy(new_path, kind)
-    _emit(check_no_new_access(old, new, catalog=load_catalog()), output_format, lines)
+    old = _read_policy(existing, kind, existing_selector, "--existing-policy")
+    new = _read_policy(new_path, kind, new_selector, "--new-policy")
+    result = check_no_new_access(old.policy, new.policy, catalog=load_catalog())
+    _emit(result, output_format, new)
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -269,24 +383,27 @@ Examples:
     show_default=True,
     help="Policy type: identity, or resource (asked for every principal it names and anyone).",
 )
+@_POLICY
 @_FORMAT
 def access_not_granted(
     policy: Path,
     actions: tuple[str, ...],
     resources: tuple[str, ...],
     policy_type: str,
+    selector: str | None,
     output_format: str,
 ) -> None:
     """Does the policy grant none of the listed actions? (CheckAccessNotGranted)
 
     The engine is asked each action on each resource; access granted only under conditions
-    counts as granted (FAIL, with the conditions).
+    counts as granted (FAIL, with the conditions). POLICY may be a CloudFormation template
+    or Terraform plan (--policy): its policy is checked as the kind it is there.
     """
-    document, lines = _read_policy(policy, _KINDS[policy_type])
+    checked = _read_policy(policy, _KINDS[policy_type], selector)
     result = check_access_not_granted(
-        document, _split(actions), resources=_split(resources), catalog=load_catalog()
+        checked.policy, _split(actions), resources=_split(resources), catalog=load_catalog()
     )
-    _emit(result, output_format, lines)
+    _emit(result, output_format, checked)
 
 
 @check.command(
@@ -306,14 +423,18 @@ Examples:
     required=True,
     help="The resource type the policy is attached to (Access Analyzer's names).",
 )
+@_POLICY
 @_FORMAT
-def no_public_access(policy: Path, resource_type: str, output_format: str) -> None:
+def no_public_access(
+    policy: Path, resource_type: str, selector: str | None, output_format: str
+) -> None:
     """Does the resource policy grant no public access? (CheckNoPublicAccess)
 
     Decided by the external-access analysis: access for anyone, or for any AWS account,
     unconditional or under conditions the caller controls, is public. S3 Block Public
-    Access is not applied: the check is of the document.
+    Access is not applied: the check is of the document. POLICY may be a CloudFormation
+    template or Terraform plan (--policy).
     """
-    document, lines = _read_policy(policy, PolicyKind.RESOURCE)
-    result = check_no_public_access(document, resource_type, catalog=load_catalog())
-    _emit(result, output_format, lines)
+    checked = _read_policy(policy, PolicyKind.RESOURCE, selector)
+    result = check_no_public_access(checked.policy, resource_type, catalog=load_catalog())
+    _emit(result, output_format, checked)

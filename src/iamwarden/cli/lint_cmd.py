@@ -23,6 +23,7 @@ from iamwarden.analysis.evidence import counted
 from iamwarden.cli.access_cmd import CONFIG_FILE
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import check_json_depth, read_stream, read_text
+from iamwarden.cli.policy_files import UNDECODED, found_policies, is_yaml, suffixes
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.config import Config, Suppression, parse_config
 from iamwarden.errors import InputError
@@ -33,13 +34,8 @@ from iamwarden.policy.sources import (
     USAGES,
     FoundPolicy,
     Located,
-    cloudformation_policies,
-    intrinsic_tag,
-    is_cloudformation,
-    is_terraform_plan,
     kind_of_usage,
     located_yaml,
-    terraform_policies,
 )
 from iamwarden.report.lint_sarif import render_lint_sarif
 from iamwarden.snapshot import Snapshot
@@ -129,63 +125,10 @@ def _muted_by_sid(items: list[_Located], document: Any, name: str) -> list[LintR
     return results
 
 
-def _suffixes(name: str) -> list[str]:
-    return [s.lower() for s in Path(name).suffixes if s.lower() != ".gz"]
-
-
-def _is_yaml(name: str, text: str) -> bool:
-    suffixes = _suffixes(name)
-    if suffixes and suffixes[-1] in (".yaml", ".yml"):
-        return True
-    if suffixes and suffixes[-1] == ".json":
-        return False
-    return not text.lstrip().startswith("{")
-
-
-def _located(text: str, name: str) -> Located:
-    """The YAML (or JSON) text's located value, CloudFormation tags as their long forms"""
-    try:
-        return located_yaml(compose_yaml(text, path=name), application_tag=intrinsic_tag)
-    except InputError as error:
-        raise error if error.path else error.with_path(name) from None
-
-
-_UNDECODED = object()
-
-
-def _found_policies(text: str, name: str) -> tuple[list[FoundPolicy] | None, Located]:
-    """The policies of a template or plan (None when the text is neither), and the decoded
-    text (`_UNDECODED` when it is not JSON: a policy file's `syntax` diagnostics say why),
-    with its lines and repeated keys when it is YAML"""
-    try:
-        if _is_yaml(name, text):
-            located = _located(text, name)
-            if is_cloudformation(located.value):
-                return list(cloudformation_policies(located)), located
-            return None, located
-        check_json_depth(text, path=name)
-        try:
-            value = json.loads(text)
-        except (ValueError, RecursionError):
-            return None, Located(value=_UNDECODED)
-        if is_terraform_plan(value):
-            return list(terraform_policies(value)), Located(value=value)
-        if is_cloudformation(value):
-            try:  # JSON is YAML: its node tree gives the lines
-                located = _located(text, name)
-            except InputError:
-                located = Located(value=value)
-            found = cloudformation_policies(Located(value=value, lines=located.lines))
-            return list(found), Located(value=value)
-        return None, Located(value=value)
-    except InputError as error:
-        raise error if error.path else error.with_path(name) from None
-
-
 def _is_policy_like(value: Any) -> bool:
     """Whether decoded data may be a policy: an object with `Statement` or `Version`, JSON
     text in YAML, or text that is not JSON at all (its diagnostics say what is wrong)"""
-    if value is _UNDECODED or isinstance(value, str):
+    if value is UNDECODED or isinstance(value, str):
         return True
     return isinstance(value, dict) and ("Statement" in value or "Version" in value)
 
@@ -243,13 +186,13 @@ def _lint_text(
 ) -> list[LintResult] | None:
     """The diagnostics of one file; None for a file found in a directory that is not a
     policy, a template or a plan (`package.json`, a workflow)"""
-    found, located = _found_policies(text, name)
+    found, located = found_policies(text, name)
     if found is None and is_found and not _is_policy_like(located.value):
         return None
     if found is not None:
         return [item for policy in found for item in _lint_found(policy, name)]
     document: Any = text  # JSON: `lint_policy` reads the text (and its repeated keys)
-    if _is_yaml(name, text):
+    if is_yaml(name, text):
         document = located.value  # a policy object, or a string of JSON text
         if isinstance(document, str):
             check_json_depth(document, path=name)
@@ -332,10 +275,10 @@ def _files(path: Path) -> Iterator[Path]:
         yield path
         return
     for candidate in sorted(path.rglob("*")):  # links to folders are not followed: no loops
-        suffixes = _suffixes(candidate.name)
+        found = suffixes(candidate.name)
         if (
-            suffixes
-            and suffixes[-1] in DIRECTORY_SUFFIXES
+            found
+            and found[-1] in DIRECTORY_SUFFIXES
             and candidate.is_file()
             and not _is_hidden(candidate, path)
         ):

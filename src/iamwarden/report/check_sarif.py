@@ -5,10 +5,10 @@ one result per reason of a FAIL (level `error`) or UNDECIDED (level `warning`) c
 has no result. A result's location is the checked policy file (a file URI: `file:///…` for
 an absolute path, a percent-encoded relative reference otherwise, RFC 8089 / RFC 3986) with
 the line of the granting statement as its region (`startLine`; line 1 when the reader knew
-none, as GitHub code scanning requires a region), and the statement (`Statement[2]`) as a
-logical location; its fingerprint is a hash of the check, file,
-statement, principal and resource, so a viewer matches results across runs. Same input,
-same bytes: no clock, sorted rules.
+none, as GitHub code scanning requires a region), and the statement (`Statement[2]`, after
+the policy's JSON path for a policy of a template or plan) as a logical location; its
+fingerprint is a hash of the check, file, statement, principal and resource, so a viewer
+matches results across runs. Same input, same bytes: no clock, sorted rules.
 """
 
 from __future__ import annotations
@@ -80,9 +80,15 @@ def _rule(check: CheckName) -> dict[str, Any]:
 
 
 def _result(
-    check: CustomCheckResult, reason: CheckReason, index: int, lines: Mapping[int, int]
+    check: CustomCheckResult,
+    reason: CheckReason,
+    index: int,
+    lines: Mapping[int, int],
+    path: str,
 ) -> dict[str, Any]:
     statement = reason.statement.pointer if reason.statement is not None else ""
+    if path and statement:
+        statement = f"{path}.{statement}"
     identity = "\0".join(
         (check.check.value, check.policy, statement, reason.principal, reason.resource)
     )
@@ -126,10 +132,14 @@ def _result(
 def check_results_to_sarif(
     results: Sequence[CustomCheckResult],
     lines: Mapping[str, Mapping[int, int]] | None = None,
+    paths: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The check results as a SARIF 2.1.0 log (JSON-ready data); `lines` gives, by checked
-    policy name, the 1-based line of each statement by index (missing: line 1)"""
+    policy name, the 1-based line of each statement by index (missing: line 1), and `paths`
+    the JSON path of the policy in its file for a policy of a template or plan (its
+    statements' logical locations start with it)"""
     lines = lines or {}
+    paths = paths or {}
     checks = sorted({r.check for r in results}, key=lambda c: c.value)
     indexes = {check: i for i, check in enumerate(checks)}
     return {
@@ -146,7 +156,13 @@ def check_results_to_sarif(
                     }
                 },
                 "results": [
-                    _result(result, reason, indexes[result.check], lines.get(result.policy, {}))
+                    _result(
+                        result,
+                        reason,
+                        indexes[result.check],
+                        lines.get(result.policy, {}),
+                        paths.get(result.policy, ""),
+                    )
                     for result in results
                     for reason in result.reasons
                 ],
@@ -169,8 +185,9 @@ def check_results_to_sarif(
 def render_check_sarif(
     results: Sequence[CustomCheckResult],
     lines: Mapping[str, Mapping[int, int]] | None = None,
+    paths: Mapping[str, str] | None = None,
 ) -> str:
-    """The SARIF log: sorted keys, two-space indent, a final newline (`lines` as
+    """The SARIF log: sorted keys, two-space indent, a final newline (`lines` and `paths` as
     `check_results_to_sarif` takes them)"""
-    data = check_results_to_sarif(results, lines)
+    data = check_results_to_sarif(results, lines, paths)
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -3,6 +3,7 @@ each typed by where it sits and located by line (YAML) or JSON path.
 
 The readers get decoded data (for YAML, the located value of `fileio.compose_yaml`'s node
 tree) and never read files themselves; `iamwarden lint` reads through the guarded reader.
+`select` names one policy of a file (`iamwarden check --policy`).
 """
 
 from iamwarden.policy.sources.cloudformation import (
@@ -19,6 +20,7 @@ from iamwarden.policy.sources.model import (
     kind_of_usage,
     located_yaml,
 )
+from iamwarden.policy.sources.select import policy_selector, select_policies
 from iamwarden.policy.sources.terraform import is_terraform_plan, terraform_policies
 
 __all__ = [
@@ -32,6 +34,8 @@ __all__ = [
     "is_terraform_plan",
     "kind_of_usage",
     "located_yaml",
+    "policy_selector",
     "render",
+    "select_policies",
     "terraform_policies",
 ]
