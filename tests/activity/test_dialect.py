@@ -1,5 +1,6 @@
 """The analyses written once and run on DuckDB, Spark (local mode) and Athena's SQL (through
-DuckDB, on a table of AWS's standard CloudTrail Athena schema): the same answers everywhere
+DuckDB, on a table of AWS's standard CloudTrail Athena schema): the same answers everywhere,
+the aggregate analyses and the distinct calls policy generation maps
 
 Athena's table: Athena User Guide, "Create a table for CloudTrail logs in Athena using manual
 partitioning"; record fields: CloudTrail User Guide, "CloudTrail record contents".
@@ -9,26 +10,36 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 import sqlglot
+from click.testing import CliRunner
+from sqlglot import exp
 
-from iamwarden.activity import find_files, ingest_files, open_store
+from iamwarden.activity import find_files, ingest_files, load_mapper, open_store
+from iamwarden.activity.calls import RecordedCall, calls_on, survey
 from iamwarden.activity.dialect import (
     ANALYSES,
     ATHENA_TABLE_COLUMNS,
+    AthenaEvents,
     Engine,
+    SparkEvents,
     compile_analysis,
     load_spark_table,
     normalise,
+    run_analysis,
     run_duckdb,
     run_spark,
 )
+from iamwarden.cli.main import cli
 from iamwarden.errors import InputError
 from tests.activity.conftest import STRATUS, record, write_records
+
+_TABLE = "arn:aws:dynamodb:us-east-1:111122223333:table/items"
 
 
 def _records() -> list[dict[str, Any]]:
@@ -50,6 +61,33 @@ def _records() -> list[dict[str, Any]]:
             source="kms.amazonaws.com",
             userIdentity={"type": "AWSService", "invokedBy": "lambda.amazonaws.com"},
         ),
+        # request parameters the mapping reads (bucket, key) make calls distinct; those it
+        # does not (a DynamoDB item's key, nested) do not; resources fill what they lack
+        record("GetObject", params={"bucketName": "b", "key": "other/k"}),
+        record("GetObject", params={"bucketName": "b", "key": "k", "versionId": "v2"}),
+        *(
+            record(
+                "GetItem",
+                source="dynamodb.amazonaws.com",
+                params={"tableName": "items", "key": {"id": {"S": item}}},
+                time=f"2026-03-01T1{n}:00:00Z",
+            )
+            for n, item in enumerate(("a", "b", "c"))
+        ),
+        record(
+            "Decrypt",
+            source="kms.amazonaws.com",
+            params={"encryptionAlgorithm": "SYMMETRIC_DEFAULT"},
+            resources=[
+                {
+                    "accountId": "111122223333",
+                    "type": "AWS::KMS::Key",
+                    "ARN": "arn:aws:kms:us-east-1:111122223333:key/1234abcd",
+                }
+            ],
+        ),
+        record("ListBuckets", params=None, resources=[]),
+        record("GetObject", params={"bucketName": "b", "key": "it's"}, awsRegion="eu-west-1"),
     ]
     no_time = record("Lost")
     del no_time["eventTime"]
@@ -78,21 +116,21 @@ def test_the_analyses_have_rows_for_every_kind_of_principal(from_duckdb: dict[st
     assert principals["arn:aws:iam::111122223333:role/ops"][1] == "role"
     assert principals["lambda.amazonaws.com"][1] == "service"
     dev = principals["arn:aws:iam::111122223333:role/dev"]
-    assert dev[2:4] == (3, 1)  # GetObject, PutObject and the denied GetObject
+    assert dev[2:4] == (11, 1)  # GetObject, PutObject, the denied GetObject and 8 below
     assert str(dev[5]) == "2026-03-02 11:30:00.250000"
     calls = {(r[0], r[2]): r[3] for r in from_duckdb["calls"]}
-    assert calls[("arn:aws:iam::111122223333:role/dev", "GetObject")] == 1
+    assert calls[("arn:aws:iam::111122223333:role/dev", "GetObject")] == 4
     assert all(name != "Lost" for _, name in calls)
 
 
-def test_athena_sql_run_through_duckdb_gives_the_stores_answers(
-    tmp_path: Path, from_duckdb: dict[str, list[tuple[Any, ...]]]
-) -> None:
-    """Athena's SQL, compiled by sqlglot, read back as Trino SQL and run on DuckDB over an
-    equivalent of the standard CloudTrail table, answers as the store does"""
-    lowered = tmp_path / "athena.json"
+@pytest.fixture(scope="module")
+def athena_table(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An equivalent of the standard CloudTrail Athena table (lowercase fields,
+    requestParameters as text, resources as structs) in DuckDB, of the same records"""
+    lowered = tmp_path_factory.mktemp("athena") / "athena.json"
     lowered.write_text(json.dumps([_lowercase(r) for r in _records()]))
     con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
     con.execute(
         "CREATE TABLE cloudtrail AS SELECT unnest(r) FROM (SELECT json_transform(json, "
         f"'{json.dumps(_lowercase_structure())}') AS r FROM read_json_objects($file, "
@@ -100,17 +138,147 @@ def test_athena_sql_run_through_duckdb_gives_the_stores_answers(
         {"file": str(lowered)},
     )
     assert con.execute("SELECT count(*) FROM cloudtrail").fetchone() == (len(_records()),)
+    yield con
+    con.close()
+
+
+def _on_duckdb(athena: str) -> str:
+    """Athena's (Trino) SQL read back by sqlglot as DuckDB's; Trino's `map_filter(m, (k, v)
+    -> p)`, which DuckDB lacks, becomes the same filter over `map_entries(m)`"""
+
+    def rewrite(node: exp.Expr) -> exp.Expr:
+        if not (isinstance(node, exp.Anonymous) and node.name.lower() == "map_filter"):
+            return node
+        mapping, function = node.expressions
+        key, value = (e.name for e in function.expressions)
+        fields = {key: "key", value: "value"}
+        body = function.this.transform(
+            lambda n: (
+                exp.column(fields[n.name], table="entry")
+                if isinstance(n, (exp.Column, exp.Identifier))
+                and n.name in fields
+                and not isinstance(n.parent, exp.Column)
+                else n
+            )
+        )
+        sql = body.sql(dialect="duckdb")
+        text = f"map_from_entries(list_filter(map_entries(x), lambda entry: {sql}))"
+        return sqlglot.parse_one(text, read="duckdb").transform(
+            lambda n: mapping.copy() if isinstance(n, exp.Column) and n.name == "x" else n
+        )
+
+    tree = sqlglot.parse_one(athena, read="athena").transform(rewrite)
+    return tree.sql(dialect="duckdb")
+
+
+class _AthenaOnDuckDB:
+    """Athena's API (StartQueryExecution, GetQueryExecution, GetQueryResults) answered by
+    DuckDB over the equivalent table, in Athena's form: a row of column names, then every
+    value as text"""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.results: dict[str, list[dict[str, Any]]] = {}
+        self.queries: list[str] = []
+
+    def start_query_execution(self, **request: Any) -> dict[str, str]:
+        self.queries.append(request["QueryString"])
+        found = self.con.execute(_on_duckdb(request["QueryString"]))
+        names = [d[0] for d in found.description or ()]
+        rows = [names, *found.fetchall()]
+        query_id = f"q{len(self.results)}"
+        self.results[query_id] = [
+            {"Data": [{} if v is None else {"VarCharValue": str(v)} for v in row]} for row in rows
+        ]
+        return {"QueryExecutionId": query_id}
+
+    def get_query_execution(self, QueryExecutionId: str) -> dict[str, Any]:
+        return {"QueryExecution": {"Status": {"State": "SUCCEEDED"}}}
+
+    def get_paginator(self, name: str) -> Any:
+        assert name == "get_query_results"
+        results = self.results
+
+        class Pages:
+            def paginate(self, QueryExecutionId: str) -> list[dict[str, Any]]:
+                return [{"ResultSet": {"Rows": results[QueryExecutionId]}}]
+
+        return Pages()
+
+
+def test_athena_sql_run_through_duckdb_gives_the_stores_answers(
+    athena_table: duckdb.DuckDBPyConnection, from_duckdb: dict[str, list[tuple[Any, ...]]]
+) -> None:
+    """Athena's SQL, compiled by sqlglot, read back as Trino SQL and run on DuckDB over an
+    equivalent of the standard CloudTrail table, answers as the store does"""
     for name in ANALYSES:
         athena = compile_analysis(name, Engine.ATHENA)
         assert "WITH events AS" in athena
         on_duckdb = sqlglot.transpile(athena, read="athena", write="duckdb")[0]
-        assert normalise(name, con.execute(on_duckdb).fetchall()) == from_duckdb[name], name
+        rows = athena_table.execute(on_duckdb).fetchall()
+        assert normalise(name, rows) == from_duckdb[name], name
+
+
+@pytest.fixture(scope="module")
+def store_calls(trail: Path) -> dict[str, Any]:
+    """What the store answers: the survey and every principal's distinct calls"""
+    with open_store(None) as store:
+        ingest_files(store, find_files([trail]))
+        return {"survey": survey(store), "calls": calls_on(store, load_mapper())}
+
+
+def _requests(calls: dict[str, tuple[RecordedCall, ...]]) -> int:
+    return sum(len(found) for found in calls.values())
+
+
+def test_the_stores_calls_group_by_the_parameters_the_mapping_reads(
+    store_calls: dict[str, Any],
+) -> None:
+    calls = store_calls["calls"]["arn:aws:iam::111122223333:role/dev"]
+    items = [c for c in calls if c.event_name == "GetItem"]
+    assert [(c.count, c.last_seen) for c in items] == [(3, datetime(2026, 3, 1, 12))]
+    assert items[0].mapping.actions[0].resources == (_TABLE,)
+    objects = sorted(r for c in calls for a in c.mapping.actions for r in a.resources)
+    assert "arn:aws:s3:::b/other/k" in objects and "arn:aws:s3:::b/it's" in objects
+    (decrypt,) = [c for c in calls if c.event_name == "Decrypt"]
+    assert decrypt.mapping.actions[0].resources == (
+        "arn:aws:kms:us-east-1:111122223333:key/1234abcd",
+    )
+
+
+def test_athena_answers_the_stores_calls_and_analyses_through_its_api(
+    athena_table: duckdb.DuckDBPyConnection,
+    store_calls: dict[str, Any],
+    from_duckdb: dict[str, list[tuple[Any, ...]]],
+) -> None:
+    """The whole Athena path (its SQL, its text answers read back) on DuckDB: the store's
+    survey, distinct calls (mapped alike) and analyses; a principal and a window filter"""
+    client = _AthenaOnDuckDB(athena_table)
+    events = AthenaEvents(client=client, database="logs", table="cloudtrail", output="s3://o/")
+    assert survey(events) == store_calls["survey"]
+    assert calls_on(events, load_mapper()) == store_calls["calls"]
+    assert "MAP_FILTER(" in client.queries[-1]  # the Athena fragment ran
+    dev = "arn:aws:iam::111122223333:role/dev"
+    since, until = datetime(2026, 3, 1, 11), datetime(2026, 3, 1, 12)
+    one = calls_on(events, load_mapper(), principals=[dev], since=since, until=until)
+    assert [(c.event_name, c.count) for c in one[dev]] == [("GetItem", 1)]
+    for name in ANALYSES:
+        assert run_analysis(events, name) == from_duckdb[name], name
+
+
+_AS_TEXT = {"requestparameters", "responseelements", "additionaleventdata"}
 
 
 def _lowercase(value: Any) -> Any:
-    """A record as Athena's CloudTrail SerDe names it: every key lowercase"""
+    """A record as Athena's CloudTrail SerDe names it: every field lowercase, the free-form
+    objects (requestParameters, …) kept as their JSON text"""
     if isinstance(value, dict):
-        return {str(k).lower(): _lowercase(v) for k, v in value.items()}
+        return {
+            str(k).lower(): (
+                json.dumps(v) if str(k).lower() in _AS_TEXT and v is not None else _lowercase(v)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_lowercase(v) for v in value]
     return value
@@ -139,6 +307,7 @@ def _lowercase_structure() -> dict[str, Any]:
             },
             "sessioncontext": {"sessionissuer": {"type": "VARCHAR", "arn": "VARCHAR"}},
         },
+        "resources": [{"arn": "VARCHAR", "accountid": "VARCHAR", "type": "VARCHAR"}],
     }
 
 
@@ -164,8 +333,42 @@ def spark() -> Iterator[Any]:
 
 
 def test_spark_in_local_mode_gives_the_stores_answers(
-    spark: Any, trail: Path, from_duckdb: dict[str, list[tuple[Any, ...]]]
+    spark: Any,
+    trail: Path,
+    from_duckdb: dict[str, list[tuple[Any, ...]]],
+    store_calls: dict[str, Any],
 ) -> None:
     load_spark_table(spark, [str(trail)])
     for name in ANALYSES:
         assert run_spark(spark, name) == from_duckdb[name], name
+    events = SparkEvents(spark=spark)
+    assert survey(events) == store_calls["survey"]
+    found = calls_on(events, load_mapper())
+    assert _requests(found) > 10
+    assert found == store_calls["calls"]
+
+
+def test_generate_on_spark_prints_what_the_store_does(
+    spark: Any, trail: Path, tmp_path: Path
+) -> None:
+    """`activity generate --engine spark`: the policy, its verification and the window are
+    the store's (the CLI reuses the test's session and leaves it running)"""
+    db = tmp_path / "t.duckdb"
+    with open_store(db) as store:
+        ingest_files(store, find_files([trail]))
+    dev = ["--principal", "arn:aws:iam::111122223333:role/dev", "--format", "json"]
+    runner = CliRunner()
+    on_store = runner.invoke(cli, ["activity", "generate", "--db", str(db), *dev])
+    on_spark = runner.invoke(
+        cli, ["activity", "generate", "--engine", "spark", "--trail", str(trail), *dev]
+    )
+    assert on_store.exit_code == 0, on_store.output
+    assert on_spark.exit_code == 0, on_spark.output
+    assert json.loads(on_spark.stdout) == json.loads(on_store.stdout)
+    assert "dynamodb:GetItem" in on_spark.stdout
+    keys = runner.invoke(
+        cli, ["activity", "access-keys", "--engine", "spark", "--trail", str(trail)]
+    )
+    assert keys.exit_code == 0, keys.output
+    assert "ASIAEXAMPLE (arn:aws:iam::111122223333:role/dev)" in keys.stdout
+    assert spark.sql("SELECT 1").collect()[0][0] == 1

@@ -12,23 +12,30 @@ This module queries the store and maps; it decides nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlglot import exp
+
+from iamwarden.activity.dialect import EventTable, run_sql
 from iamwarden.activity.mapping import EventMapper, EventMapping
 from iamwarden.activity.store import ActivityStore
 from iamwarden.policy import try_parse_arn
 
 __all__ = [
+    "EventSurvey",
     "RecordedCall",
     "UnmappedEvent",
     "calls_by_principal",
+    "calls_on",
     "recorded_calls",
+    "survey",
     "unmapped_events",
     "unmapped_of",
     "window",
+    "window_ending",
 ]
 
 
@@ -63,8 +70,53 @@ def window(store: ActivityStore, days: int | None) -> tuple[datetime | None, dat
     if days is None:
         return None, None
     row = store.connection.execute("SELECT max(event_time) FROM events").fetchone()
-    latest = row[0] if row else None
-    if latest is None:
+    return window_ending(row[0] if row else None, days)
+
+
+def _json(text: str | None) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventSurvey:
+    """What one pass over the events finds: the (eventSource, eventName) pairs with a
+    successful call, and the latest event's time (UTC; None for no event)"""
+
+    succeeded: tuple[tuple[str, str], ...]
+    latest: datetime | None
+
+
+_SURVEY_SQL = """
+SELECT event_source, event_name, max(CASE WHEN error_code IS NULL THEN 1 ELSE 0 END),
+       max(event_time)
+FROM events
+GROUP BY event_source, event_name
+"""
+
+
+def survey(events: EventTable) -> EventSurvey:
+    """The event pairs with a successful call and the latest event, in one query wherever
+    the events are (`activity.dialect`)
+
+    Raises:
+        InputError: the Athena query failed.
+    """
+    rows = run_sql(events, _SURVEY_SQL, ("text", "text", "int", "time"))
+    times = [row[3] for row in rows if row[3] is not None]
+    return EventSurvey(
+        succeeded=tuple(sorted((s, n) for s, n, ok, _ in rows if ok and s and n)),
+        latest=max(times) if times else None,
+    )
+
+
+def window_ending(
+    latest: datetime | None, days: int | None
+) -> tuple[datetime | None, datetime | None]:
+    """(since, until) of the `days` days ending just after `latest` (see `window`)"""
+    if days is None or latest is None:
         return None, None
     until = latest + timedelta(microseconds=1)
     try:
@@ -73,25 +125,152 @@ def window(store: ActivityStore, days: int | None) -> tuple[datetime | None, dat
         return None, None
 
 
-def _json(text: str | None) -> Any:
-    return json.loads(text) if text else None
-
-
 _CALLS_SQL = """
-WITH needs AS (SELECT unnest($needs, recursive := true))
-SELECT principal_arn, e.event_source, e.event_name, coalesce(aws_region, ''),
-       coalesce(recipient_account_id, identity_account_id, ''),
-       CASE WHEN len(needs.keys) > 0 THEN to_json(map_from_entries(list_filter(
-           map_entries(json_transform(request_parameters, '"MAP(VARCHAR, JSON)"')),
-           lambda p: list_contains(needs.keys, lower(p.key))))) END,
-       resources, count(*), max(event_time)
-FROM events e JOIN needs ON e.event_source = needs.source AND e.event_name = needs.name
-WHERE e.error_code IS NULL AND e.principal_arn IS NOT NULL
-  AND ($principals IS NULL OR list_contains($principals, e.principal_arn))
-  AND ($since IS NULL OR e.event_time >= $since)
-  AND ($until IS NULL OR e.event_time < $until)
-GROUP BY ALL
+SELECT principal_arn, event_source, event_name, region, account, min(parameters),
+       json_text(resources), count(*), max(event_time)
+FROM (
+    SELECT e.principal_arn, e.event_source, e.event_name,
+           coalesce(e.aws_region, '') AS region,
+           coalesce(e.recipient_account_id, e.identity_account_id, '') AS account,
+           parameters_read(e.request_parameters, needs.keys) AS parameters_key,
+           CASE WHEN needs.keys IS NOT NULL THEN e.request_parameters END AS parameters,
+           e.resources, e.event_time
+    FROM events AS e
+    LEFT JOIN (VALUES {needs}) AS needs(source, name, keys)
+        ON e.event_source = needs.source AND e.event_name = needs.name
+    WHERE e.error_code IS NULL AND e.principal_arn IS NOT NULL{filters}
+) AS calls
+GROUP BY principal_arn, event_source, event_name, region, account, parameters_key, resources
 """
+_CALLS_KINDS = ("text", "text", "text", "text", "text", "text", "text", "int", "time")
+
+
+def _literal(text: str) -> str:
+    return exp.Literal.string(text).sql(dialect="duckdb")
+
+
+def _calls_sql(
+    needs: Mapping[tuple[str, str], Sequence[str]],
+    principals: Sequence[str] | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> str:
+    """The calls query: `needs` as an inline table (no event matches the placeholder row
+    of an empty one), the filters as literals"""
+    rows = [
+        f"({_literal(s)}, {_literal(n)}, [{', '.join(_literal(k) for k in keys)}])"
+        for (s, n), keys in sorted(needs.items())
+    ] or ["('', '', [''])"]
+    filters = ""
+    if principals is not None:
+        listed = ", ".join(_literal(p) for p in sorted(set(principals)))
+        filters += f" AND e.principal_arn IN ({listed})" if listed else " AND 1 = 0"
+    for bound, operator in ((since, ">="), (until, "<")):
+        if bound is not None:
+            text = _literal(f"{bound:%Y-%m-%d %H:%M:%S.%f}")
+            filters += f" AND e.event_time {operator} CAST({text} AS TIMESTAMP)"
+    return _CALLS_SQL.format(needs=", ".join(rows), filters=filters)
+
+
+def _read(params: str | None, keys: frozenset[str]) -> dict[str, Any]:
+    """The parameters of the JSON text `params` whose lowercase names are in `keys`"""
+    parsed = _json(params)
+    if not isinstance(parsed, dict):
+        return {}
+    return {k: v for k, v in parsed.items() if str(k).lower() in keys}
+
+
+def _arns(resources: str | None) -> list[dict[str, str]]:
+    """The record's resources as the mapping reads them: each one's ARN (CloudTrail's `ARN`,
+    Athena's and Spark's `arn`)"""
+    parsed = _json(resources)
+    if not isinstance(parsed, list):
+        return []
+    found = []
+    for item in parsed:
+        if isinstance(item, dict):
+            arn = item.get("ARN") or item.get("arn")
+            found.append({"ARN": str(arn)} if arn else {})
+    return found
+
+
+def calls_on(
+    events: EventTable,
+    mapper: EventMapper,
+    *,
+    principals: Sequence[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    surveyed: EventSurvey | None = None,
+) -> dict[str, tuple[RecordedCall, ...]]:
+    """`calls_by_principal` wherever the events are: the activity store (DuckDB), Spark or
+    Athena (`activity.dialect`); the same answer on each
+
+    The engine groups the calls (one query, written once in DuckDB's dialect and
+    transpiled; `surveyed` saves the first pass, `survey`) and returns each group's request
+    parameters and resources as JSON text; Python maps each distinct call once.
+
+    Raises:
+        InputError: the Athena query failed.
+    """
+    found_pairs = surveyed if surveyed is not None else survey(events)
+    if not found_pairs.succeeded:
+        return {}
+    needs: dict[tuple[str, str], frozenset[str]] = {}
+    for source, name in found_pairs.succeeded:
+        keys = mapper.parameter_names(source, name)
+        if keys:
+            needs[(source, name)] = keys
+    rows = run_sql(
+        events,
+        _calls_sql({pair: sorted(keys) for pair, keys in needs.items()}, principals, since, until),
+        _CALLS_KINDS,
+    )
+    keyed = []
+    for principal, source, name, region, account, params, resources, count, last in rows:
+        read = _read(params, needs.get((source, name), frozenset()))
+        arns = _arns(resources)
+        key = (
+            principal,
+            source,
+            name,
+            region,
+            account,
+            json.dumps(read, sort_keys=True),
+            json.dumps(arns, sort_keys=True),
+        )
+        keyed.append((key, read, arns, count, last))
+    keyed.sort(key=lambda item: (item[0], item[4], item[3]))
+    mapped: dict[tuple[str, ...], EventMapping] = {}
+    found: dict[str, list[RecordedCall]] = {}
+    for key, read, arns, count, last in keyed:
+        principal, source, name, region, account = key[:5]
+        parsed = try_parse_arn(principal)
+        partition = parsed.partition if parsed else "aws"
+        cache = (*key[1:], partition)
+        mapping = mapped.get(cache)
+        if mapping is None:
+            mapping = mapped[cache] = mapper.map_event(
+                event_source=source,
+                event_name=name,
+                parameters=read,
+                resources=arns,
+                region=region,
+                account=account,
+                partition=partition,
+            )
+        found.setdefault(principal, []).append(
+            RecordedCall(
+                event_source=source,
+                event_name=name,
+                region=region,
+                account=account,
+                count=count,
+                last_seen=last,
+                mapping=mapping,
+            )
+        )
+    return {principal: tuple(calls) for principal, calls in found.items()}
 
 
 def calls_by_principal(
@@ -109,61 +288,10 @@ def calls_by_principal(
     account, resources and the request parameters the mapping reads
     (`EventMapper.parameter_names`) are one call, so parameters no ARN template names (a
     DynamoDB item's key) do not multiply the calls to map. Each distinct call is mapped once
-    for all the principals that made it.
+    for all the principals that made it. The query is the one `calls_on` runs on Spark and
+    Athena.
     """
-    con = store.connection
-    pairs = con.execute(
-        "SELECT DISTINCT event_source, event_name FROM events "
-        "WHERE error_code IS NULL AND event_source IS NOT NULL AND event_name IS NOT NULL"
-    ).fetchall()
-    needs = [
-        {"source": source, "name": name, "keys": sorted(mapper.parameter_names(source, name))}
-        for source, name in pairs
-    ]
-    if not needs:
-        return {}
-    rows = con.execute(
-        _CALLS_SQL,
-        {
-            "needs": needs,
-            "principals": list(principals) if principals is not None else None,
-            "since": since,
-            "until": until,
-        },
-    ).fetchall()
-    # JSON columns arrive as text; sorting here is cheaper than in SQL (and as stable)
-    rows.sort(key=lambda row: tuple("" if v is None else str(v) for v in row[:7]))
-    mapped: dict[tuple[str, ...], EventMapping] = {}
-    found: dict[str, list[RecordedCall]] = {}
-    for principal, source, name, region, account, params, resources, count, last in rows:
-        parsed = try_parse_arn(principal)
-        partition = parsed.partition if parsed else "aws"
-        key = (source, name, region, account, params or "", resources or "", partition)
-        mapping = mapped.get(key)
-        if mapping is None:
-            parameters = _json(params)
-            record_resources = _json(resources)
-            mapping = mapped[key] = mapper.map_event(
-                event_source=source,
-                event_name=name,
-                parameters=parameters if isinstance(parameters, dict) else {},
-                resources=record_resources if isinstance(record_resources, list) else (),
-                region=region,
-                account=account,
-                partition=partition,
-            )
-        found.setdefault(principal, []).append(
-            RecordedCall(
-                event_source=source,
-                event_name=name,
-                region=region,
-                account=account,
-                count=count,
-                last_seen=last,
-                mapping=mapping,
-            )
-        )
-    return {principal: tuple(calls) for principal, calls in found.items()}
+    return calls_on(store, mapper, principals=principals, since=since, until=until)
 
 
 def recorded_calls(

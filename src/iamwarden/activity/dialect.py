@@ -24,9 +24,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import sqlglot
+from sqlglot import exp
 
 from iamwarden.errors import InputError
 
@@ -37,15 +38,23 @@ __all__ = [
     "ANALYSES",
     "ATHENA_TABLE_COLUMNS",
     "EVENTS_FROM_RAW",
+    "FRAGMENTS",
     "SPARK_RECORD_SCHEMA",
     "Analysis",
+    "AthenaEvents",
     "Engine",
+    "EventTable",
+    "SparkEvents",
     "compile_analysis",
+    "compile_sql",
     "load_spark_table",
     "normalise",
+    "normalise_kinds",
+    "run_analysis",
     "run_athena",
     "run_duckdb",
     "run_spark",
+    "run_sql",
 ]
 
 
@@ -129,7 +138,10 @@ SELECT
     awsregion AS aws_region,
     errorcode AS error_code,
     recipientaccountid AS recipient_account_id,
+    useridentity.accountid AS identity_account_id,
     useridentity.accesskeyid AS access_key_id,
+    requestparameters AS request_parameters,
+    resources,
     CASE
         WHEN useridentity.type IN ('AssumedRole', 'Role') THEN coalesce(
             useridentity.sessioncontext.sessionissuer.arn,
@@ -163,6 +175,8 @@ ATHENA_TABLE_COLUMNS: dict[str, str] = {
     "awsregion": "VARCHAR",
     "errorcode": "VARCHAR",
     "recipientaccountid": "VARCHAR",
+    "requestparameters": "VARCHAR",
+    "resources": "STRUCT(arn VARCHAR, accountid VARCHAR, type VARCHAR)[]",
     "useridentity": (
         "STRUCT(type VARCHAR, principalid VARCHAR, arn VARCHAR, accountid VARCHAR, "
         "invokedby VARCHAR, accesskeyid VARCHAR, username VARCHAR, "
@@ -175,12 +189,78 @@ DuckDB types (the table has more; these are enough to stand in for it)"""
 SPARK_RECORD_SCHEMA = (
     "Records ARRAY<STRUCT<eventTime: STRING, eventSource: STRING, eventName: STRING, "
     "awsRegion: STRING, errorCode: STRING, recipientAccountId: STRING, "
+    "requestParameters: STRING, "
+    "resources: ARRAY<STRUCT<ARN: STRING, accountId: STRING, type: STRING>>, "
     "userIdentity: STRUCT<type: STRING, principalId: STRING, arn: STRING, "
     "accountId: STRING, invokedBy: STRING, accessKeyId: STRING, userName: STRING, "
     "sessionContext: STRUCT<sessionIssuer: STRUCT<type: STRING, arn: STRING>>>>>"
 )
-"""The part of a CloudTrail `{"Records": [...]}` file Spark reads (DDL of its JSON schema);
-Spark SQL resolves the camel-case names case-insensitively, as Athena's lowercase ones"""
+"""The part of a CloudTrail `{"Records": [...]}` file Spark reads (DDL of its JSON schema;
+field names as CloudTrail spells them, `requestParameters` kept as its JSON text); Spark SQL
+resolves the camel-case names case-insensitively, as Athena's lowercase ones"""
+
+
+FRAGMENTS: dict[str, dict[Engine, str]] = {
+    "json_text": {
+        Engine.DUCKDB: "to_json(_1)",
+        Engine.SPARK: "to_json(_1)",
+        Engine.ATHENA: "json_format(CAST(_1 AS JSON))",
+    },
+    "parameters_read": {
+        Engine.DUCKDB: (
+            "CASE WHEN len(_2) > 0 THEN to_json(map_from_entries(list_filter(map_entries("
+            "json_transform(_1, '\"MAP(VARCHAR, JSON)\"')), "
+            "lambda entry: list_contains(_2, lower(entry.key))))) END"
+        ),
+        Engine.SPARK: (
+            "to_json(map_filter(from_json(_1, 'MAP<STRING, STRING>'), "
+            "(k, v) -> array_contains(_2, lower(k))))"
+        ),
+        Engine.ATHENA: (
+            "json_format(CAST(map_filter(TRY_CAST(json_parse(_1) AS MAP(VARCHAR, JSON)), "
+            "(k, v) -> contains(_2, lower(k))) AS JSON))"
+        ),
+    },
+}
+"""The expressions sqlglot cannot transpile, written once per engine: a query names them as
+functions (`json_text(x)`, `parameters_read(parameters, keys)`) and `compile_sql` puts the
+engine's own text in their place (`_1`, `_2` are the arguments)
+
+- `json_text(x)`: a value (JSON, an array of structs) as JSON text; Athena has no `to_json`.
+- `parameters_read(parameters, keys)`: the request parameters (JSON text) whose lowercase
+  names are among `keys`, as text equal for equal values (a grouping key, never read back):
+  DuckDB and Athena keep a JSON object, Spark a map of each value's JSON text (Spark has no
+  JSON type; from_json into `MAP<STRING, STRING>` keeps a nested value's text).
+"""
+
+
+def _fragments(tree: exp.Expr, engine: Engine) -> exp.Expr:
+    def replace(node: exp.Expr) -> exp.Expr:
+        if not (isinstance(node, exp.Anonymous) and node.name.lower() in FRAGMENTS):
+            return node
+        args: list[exp.Expr] = list(node.expressions)
+        fragment = sqlglot.parse_one(FRAGMENTS[node.name.lower()][engine], read=engine.value)
+
+        def argument(inner: exp.Expr) -> exp.Expr:
+            if isinstance(inner, exp.Column) and not inner.table and inner.name in ("_1", "_2"):
+                found: exp.Expr = args[int(inner.name[1:]) - 1].copy()
+                return found
+            return inner
+
+        return fragment.transform(argument)
+
+    return tree.transform(replace)
+
+
+def compile_sql(sql: str, engine: Engine, *, table: str = "cloudtrail") -> str:
+    """A query over `events` in DuckDB's dialect (with `FRAGMENTS` named as functions) as SQL
+    for `engine`: on DuckDB over the store's `events`; on Spark and Athena transpiled by
+    sqlglot over `EVENTS_FROM_RAW` as a CTE reading `table` (`database.table` is allowed)"""
+    if engine is not Engine.DUCKDB:
+        raw = EVENTS_FROM_RAW.replace("FROM cloudtrail", f"FROM {table}")
+        sql = f"WITH events AS ({raw}) {sql}"
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    return _fragments(tree, engine).sql(dialect=engine.value, pretty=True)
 
 
 def _analysis(name: str) -> Analysis:
@@ -203,16 +283,18 @@ def compile_analysis(name: str, engine: Engine, *, table: str = "cloudtrail") ->
     analysis = _analysis(name)
     if engine is Engine.DUCKDB:
         return analysis.sql.strip()
-    raw = EVENTS_FROM_RAW.replace("FROM cloudtrail", f"FROM {table}")
-    source = f"WITH events AS ({raw}) {analysis.sql}"
-    compiled: list[str] = sqlglot.transpile(source, read="duckdb", write=engine.value, pretty=True)
-    return compiled[0]
+    return compile_sql(analysis.sql, engine, table=table)
 
 
 def normalise(name: str, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
     """Rows of analysis `name` as plain values: integers as int, times as naive UTC
     datetimes (Athena answers every value as text), NULL as None"""
-    kinds = _analysis(name).kinds
+    return normalise_kinds(_analysis(name).kinds, rows)
+
+
+def normalise_kinds(kinds: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """Rows whose columns are of `kinds` (`text`, `int` or `time`) as plain values (see
+    `normalise`)"""
     out = []
     for row in rows:
         values: list[Any] = []
@@ -229,6 +311,61 @@ def normalise(name: str, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]
                 values.append(str(value))
         out.append(tuple(values))
     return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SparkEvents:
+    """CloudTrail records on Spark: a `pyspark.sql.SparkSession` and the view
+    `load_spark_table` registered"""
+
+    spark: Any
+    view: str = "cloudtrail"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AthenaEvents:
+    """CloudTrail records in Athena: a boto3 Athena client, the table of the standard
+    CloudTrail schema, and where query results go (`output`, an S3 URL; None when the
+    workgroup sets one)"""
+
+    client: Any
+    database: str
+    table: str
+    output: str | None = None
+    workgroup: str | None = None
+    poll: float = 1.0
+    sleep: Callable[[float], None] = time.sleep
+
+
+EventTable: TypeAlias = "ActivityStore | SparkEvents | AthenaEvents"
+"""Where the events are: the activity store (DuckDB), Spark or Athena"""
+
+
+def run_sql(events: EventTable, sql: str, kinds: Sequence[str]) -> list[tuple[Any, ...]]:
+    """A query over `events` (DuckDB's dialect, see `compile_sql`) run where the events are,
+    its rows normalised by column `kinds` (see `normalise_kinds`)
+
+    Raises:
+        InputError: the Athena query failed or was cancelled (Athena's reason in the message).
+    """
+    if isinstance(events, SparkEvents):
+        compiled = compile_sql(sql, Engine.SPARK, table=events.view)
+        rows: list[Sequence[Any]] = [tuple(r) for r in events.spark.sql(compiled).collect()]
+    elif isinstance(events, AthenaEvents):
+        rows = _athena_rows(events, compile_sql(sql, Engine.ATHENA, table=events.table))
+    else:
+        rows = list(events.connection.execute(compile_sql(sql, Engine.DUCKDB)).fetchall())
+    return normalise_kinds(kinds, rows)
+
+
+def run_analysis(events: EventTable, name: str) -> list[tuple[Any, ...]]:
+    """Analysis `name` wherever the events are (see `run_sql`)
+
+    Raises:
+        InputError: no analysis of that name; the Athena query failed.
+    """
+    analysis = _analysis(name)
+    return run_sql(events, analysis.sql, analysis.kinds)
 
 
 def run_duckdb(store: ActivityStore, name: str) -> list[tuple[Any, ...]]:
@@ -274,13 +411,13 @@ def run_athena(
     *,
     database: str,
     table: str,
-    output: str,
+    output: str | None,
     workgroup: str | None = None,
     poll: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[tuple[Any, ...]]:
     """Analysis `name` on Athena over `database`.`table` (the standard CloudTrail table),
-    results written under the S3 URL `output`
+    results written under the S3 URL `output` (None: the workgroup's result location)
 
     `client` is a boto3 Athena client (StartQueryExecution, GetQueryExecution and a
     GetQueryResults paginator; Athena API Reference). The first result row (the column
@@ -290,12 +427,26 @@ def run_athena(
         InputError: no analysis of that name; the query failed or was cancelled (Athena's
             reason in the message).
     """
-    sql = compile_analysis(name, Engine.ATHENA, table=table)
+    events = AthenaEvents(
+        client=client,
+        database=database,
+        table=table,
+        output=output,
+        workgroup=workgroup,
+        poll=poll,
+        sleep=sleep,
+    )
+    return normalise(name, _athena_rows(events, compile_analysis(name, Engine.ATHENA, table=table)))
+
+
+def _athena_rows(events: AthenaEvents, sql: str) -> list[Sequence[Any]]:
+    """The rows (text or None) of one query, its column-name row left out"""
+    client = events.client
     started = client.start_query_execution(
         QueryString=sql,
-        QueryExecutionContext={"Database": database},
-        ResultConfiguration={"OutputLocation": output},
-        **({"WorkGroup": workgroup} if workgroup else {}),
+        QueryExecutionContext={"Database": events.database},
+        **({"ResultConfiguration": {"OutputLocation": events.output}} if events.output else {}),
+        **({"WorkGroup": events.workgroup} if events.workgroup else {}),
     )
     query_id = started["QueryExecutionId"]
     while True:
@@ -306,9 +457,9 @@ def run_athena(
         if state in ("FAILED", "CANCELLED"):
             reason = status["Status"].get("StateChangeReason", state.lower())
             raise InputError(f"Athena query {query_id} {state.lower()}: {reason}")
-        sleep(poll)
-    rows: list[list[str | None]] = []
+        events.sleep(events.poll)
+    rows: list[Sequence[Any]] = []
     for page in client.get_paginator("get_query_results").paginate(QueryExecutionId=query_id):
         for row in page["ResultSet"]["Rows"]:
             rows.append([cell.get("VarCharValue") for cell in row["Data"]])
-    return normalise(name, rows[1:])
+    return rows[1:]

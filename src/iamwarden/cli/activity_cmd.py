@@ -22,7 +22,16 @@ from iamwarden.activity import (
     ingest_files,
     open_store,
 )
-from iamwarden.activity.calls import RecordedCall, recorded_calls, unmapped_events, window
+from iamwarden.activity.calls import (
+    RecordedCall,
+    calls_on,
+    recorded_calls,
+    survey,
+    unmapped_events,
+    window,
+    window_ending,
+)
+from iamwarden.activity.dialect import Engine
 from iamwarden.activity.generate import (
     GeneratedPolicy,
     Verification,
@@ -31,8 +40,20 @@ from iamwarden.activity.generate import (
     verify,
 )
 from iamwarden.activity.mapping import load_mapper
-from iamwarden.activity.principals import list_principals
 from iamwarden.analysis.evidence import counted
+from iamwarden.cli.activity_analyses_cmd import (
+    access_keys_command,
+    calls_command,
+    principals_command,
+)
+from iamwarden.cli.activity_engine import (
+    DB_OPTION,
+    DEFAULT_DB,
+    EngineChoice,
+    engine_options,
+    open_events,
+    store_path,
+)
 from iamwarden.cli.activity_investigate_cmd import investigate_command
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import OUTPUT_FILE, check_writable, read_text, write_text
@@ -41,8 +62,6 @@ from iamwarden.errors import InputError
 from iamwarden.policy import Policy, PolicyKind, PolicySet, load_catalog, parse_policy
 
 __all__ = ["activity"]
-
-_DEFAULT_DB = Path("activity.duckdb")
 
 
 @click.group(
@@ -67,6 +86,9 @@ def activity() -> None:
 
 
 activity.add_command(investigate_command)
+activity.add_command(principals_command)
+activity.add_command(calls_command)
+activity.add_command(access_keys_command)
 
 
 def _time(text: str | None, option: str) -> datetime | None:
@@ -166,7 +188,7 @@ Exit codes:
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=_DEFAULT_DB,
+    default=DEFAULT_DB,
     show_default=True,
     help="The activity store (a DuckDB file), created if missing.",
 )
@@ -194,34 +216,6 @@ def ingest_command(
         click.echo(line)
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "iamwarden"
-
-
-def _store_path(db: Path | None, *, demo: bool) -> Path:
-    """The store a question is asked of: `--db`, the demo history with `--demo`, else the
-    default file"""
-    if db is not None:
-        return db
-    if demo:
-        from iamwarden.activity.demo import ensure_demo_store
-
-        try:
-            return ensure_demo_store(_cache_dir())
-        except OSError as error:
-            raise InputError(
-                f"cannot build the demo history: {error.strerror or error}",
-                path=str(_cache_dir()),
-            ) from None
-    return _DEFAULT_DB
-
-
-_DB_OPTION = click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help=f"The activity store (default: the demo history with --demo, else {_DEFAULT_DB}).",
-)
 _DAYS_OPTION = click.option(
     "--days",
     type=click.IntRange(min=1),
@@ -232,13 +226,24 @@ _DAYS_OPTION = click.option(
 
 
 def _calls(
-    db: Path, principal: str, days: int
+    choice: EngineChoice, db: Path | None, principal: str, days: int
 ) -> tuple[tuple[RecordedCall, ...], datetime | None, datetime | None]:
+    """The principal's distinct successful calls in the window, wherever the events are:
+    one pass for the event names and the latest time, one for the calls"""
     mapper = load_mapper()
-    with open_store(db, read_only=True) as store:
-        since, until = window(store, days)
-        calls = recorded_calls(store, principal, mapper, since=since, until=until)
-    return calls, since, until
+    with open_events(choice, db) as events:
+        surveyed = survey(events)
+        since, until = window_ending(surveyed.latest, days)
+        found = calls_on(
+            events, mapper, principals=[principal], since=since, until=until, surveyed=surveyed
+        )
+    return found.get(principal, ()), since, until
+
+
+def _events_path(choice: EngineChoice, db: Path | None, demo: bool) -> Path | None:
+    """The store for --engine duckdb (`--db`, the demo history, the default file); None for
+    the other engines"""
+    return store_path(db, demo=demo) if choice.engine is Engine.DUCKDB else None
 
 
 def _span(since: datetime | None, until: datetime | None) -> str:
@@ -351,6 +356,10 @@ Examples:
   iamwarden activity generate --demo --principal arn:aws:iam::210987654321:role/dev-role-01
   iamwarden activity generate --db trail.duckdb --principal ARN --days 30 -o policy.json
   iamwarden activity generate --db trail.duckdb --snapshot acme.json --principal ARN --format json
+  iamwarden activity generate --engine spark --trail s3a://trail-bucket/AWSLogs/ \
+      --spark-master spark://master:7077 --principal ARN
+  iamwarden activity generate --engine athena --database security \
+      --table cloudtrail_logs --athena-output s3://athena-results/ --principal ARN
 
 \b
 Exit codes:
@@ -363,7 +372,7 @@ Exit codes:
     "--principal", required=True, help="ARN of the role or user (as CloudTrail names it)."
 )
 @_DAYS_OPTION
-@_DB_OPTION
+@DB_OPTION
 @click.option("--demo", is_flag=True, help="Use the demo account and its generated history.")
 @click.option(
     "--input",
@@ -378,6 +387,7 @@ Exit codes:
     help="A snapshot file, to list what the current policies allow that the new one drops.",
 )
 @click.option("-o", "--output", type=OUTPUT_FILE, help="Also write the policy document here.")
+@engine_options
 @TEXT_OR_JSON
 def generate_command(
     principal: str,
@@ -388,12 +398,13 @@ def generate_command(
     snapshot_file: Path | None,
     output: Path | None,
     fmt: str,
+    choice: EngineChoice,
 ) -> None:
     """A least-privilege policy for PRINCIPAL from its successful recorded calls, verified by
     the engine; with a snapshot source, what its current policies allow that it drops."""
     if sum(bool(x) for x in (demo, input_dir, snapshot_file)) > 1:
         raise click.UsageError("give at most one source: --demo, --input DIR or --snapshot FILE")
-    calls, since, until = _calls(_store_path(db, demo=demo), principal, days)
+    calls, since, until = _calls(choice, _events_path(choice, db, demo), principal, days)
     generated = generate_policy(principal, calls)
     verdict = verify(principal, generated.requests, generated_policy_set(generated))
     dropped = _dropped(demo, input_dir, snapshot_file, principal, generated)
@@ -482,6 +493,8 @@ Examples:
       --principal arn:aws:iam::210987654321:role/dev-role-01
   iamwarden activity replay --db trail.duckdb --principal ARN --policy p.json \\
       --boundary b.json --scp s.json
+  iamwarden activity replay --engine athena --database security \
+      --table cloudtrail_logs --principal ARN --policy p.json
 
 \b
 Exit codes:
@@ -517,8 +530,9 @@ Exit codes:
     help="A service control policy over the account (repeatable: one level each).",
 )
 @_DAYS_OPTION
-@_DB_OPTION
+@DB_OPTION
 @click.option("--demo", is_flag=True, help="Replay the demo account's generated history.")
+@engine_options
 @TEXT_OR_JSON
 def replay_command(
     principal: str,
@@ -529,6 +543,7 @@ def replay_command(
     db: Path | None,
     demo: bool,
     fmt: str,
+    choice: EngineChoice,
 ) -> None:
     """Every successful recorded call of PRINCIPAL decided by the engine under a proposed
     policy set, before it is deployed: what would break."""
@@ -539,15 +554,15 @@ def replay_command(
         ),
         scps=tuple((_read_policy(p, PolicyKind.SCP),) for p in scp_files) or None,
     )
-    store = _store_path(db, demo=demo)
-    calls, since, until = _calls(store, principal, days)
+    store = _events_path(choice, db, demo)
+    calls, since, until = _calls(choice, store, principal, days)
     generated = generate_policy(principal, calls)
     if not generated.requests:
         what = "call" if not calls else "call that maps to an IAM action"
         raise InputError(
             f"no recorded {what} of {principal} in {_span(since, until)}: nothing to replay "
             "(NOT ASSESSED)",
-            path=str(store),
+            path=choice.describe(store),
         )
     verdict = verify(principal, generated.requests, policies)
     if fmt == "json":
@@ -565,51 +580,6 @@ def replay_command(
 
 
 @activity.command(
-    "principals",
-    epilog="""\b
-Examples:
-  iamwarden activity principals --db trail.duckdb
-  iamwarden activity principals --demo --format json
-
-\b
-Exit codes:
-  0  done
-  2  bad usage or bad input (one line on stderr)
-""",
-)
-@_DB_OPTION
-@click.option("--demo", is_flag=True, help="Use the demo account's generated history.")
-@TEXT_OR_JSON
-def principals_command(db: Path | None, demo: bool, fmt: str) -> None:
-    """Who did it: every principal in the store (role sessions rolled up to their role), its
-    kind, calls, errors, time span and access keys."""
-    with open_store(_store_path(db, demo=demo), read_only=True) as store:
-        found = list_principals(store)
-    rows: list[dict[str, Any]] = [
-        {
-            "principal": p.principal_arn,
-            "kind": p.kind.value,
-            "events": p.events,
-            "errors": p.errors,
-            "first_seen": p.first_seen.isoformat() + "Z",
-            "last_seen": p.last_seen.isoformat() + "Z",
-            "access_keys": list(p.access_keys),
-            "sessions": p.sessions,
-        }
-        for p in found
-    ]
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, sort_keys=True))
-        return
-    for row in rows:
-        keys = ", ".join(row["access_keys"]) or "no key"
-        click.echo(
-            f"{row['principal']} ({row['kind']}): {counted(row['events'], 'event')}, "
-            f"{row['errors']} failed, {row['first_seen']} to {row['last_seen']}, {keys}"
-        )
-
-
-@activity.command(
     "unmapped",
     epilog="""\b
 Examples:
@@ -621,12 +591,12 @@ Exit codes:
   2  bad usage or bad input (one line on stderr)
 """,
 )
-@_DB_OPTION
+@DB_OPTION
 @click.option("--demo", is_flag=True, help="Use the demo account's generated history.")
 @TEXT_OR_JSON
 def unmapped_command(db: Path | None, demo: bool, fmt: str) -> None:
     """Events no IAM action was found for, with their counts and why (never guessed)."""
-    with open_store(_store_path(db, demo=demo), read_only=True) as store:
+    with open_store(store_path(db, demo=demo), read_only=True) as store:
         found = unmapped_events(store, load_mapper())
     if fmt == "json":
         rows = [
@@ -670,7 +640,7 @@ Exit codes:
     help="Also list the services and actions this user or role may use but did not.",
 )
 @_DAYS_OPTION
-@_DB_OPTION
+@DB_OPTION
 @click.option("--demo", is_flag=True, help="Use the demo account and its generated history.")
 @click.option(
     "--input",
@@ -703,7 +673,7 @@ def unused_command(
     if sum(bool(x) for x in (demo, input_dir, snapshot_file)) != 1:
         raise click.UsageError("give exactly one source: --demo, --input DIR or --snapshot FILE")
     snapshot = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
-    path = _store_path(db, demo=demo)
+    path = store_path(db, demo=demo)
     with open_store(path, read_only=True) as store:
         since, until = window(store, days)
         credentials = unused_credentials(snapshot, store, since=since, until=until)
