@@ -30,7 +30,13 @@ from iamwarden.findings import Finding, Severity, Status
 from iamwarden.policy import Catalog, load_catalog
 from iamwarden.snapshot import Snapshot
 
-__all__ = ["ACTIVITY_CHECKS", "activity_findings", "with_activity", "with_activity_store"]
+__all__ = [
+    "ACTIVITY_CHECKS",
+    "activity_findings",
+    "store_coverage",
+    "with_activity",
+    "with_activity_store",
+]
 
 _IAM_UNUSED = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_last-accessed.html"
 _LEAST = (
@@ -107,10 +113,12 @@ ACTIVITY_CHECKS: dict[str, CheckSpec] = {
 """The activity checks by id"""
 
 
-def _coverage(
+def store_coverage(
     store: ActivityStore, account: str, days: int
 ) -> tuple[datetime | None, datetime | None, str]:
-    """(since, until, why not assessed: empty when the store covers account and window)"""
+    """(since, until, why not assessed: empty when the store covers account and window): the
+    store must hold an event of `account` and its first event must be less than a day after
+    the start of the last `days` days of its history"""
     row = store.connection.execute(
         "SELECT min(event_time), max(event_time), "
         "count(*) FILTER (WHERE coalesce(recipient_account_id, identity_account_id) = $a) "
@@ -146,7 +154,7 @@ def activity_findings(
     days; NOT_ASSESSED on the account (one per check) when the store does not cover it.
     `store_name` is the store's path as the generate command in the messages names it"""
     account = snapshot.account.id
-    since, until, missing = _coverage(store, account, days)
+    since, until, missing = store_coverage(store, account, days)
     account_arn = f"arn:aws:iam::{account}:root"
     if missing:
         return tuple(

@@ -18,6 +18,8 @@ from typing import Any
 
 import click
 
+from iamwarden.activity.policy_use import PolicyActivity, policy_activity
+from iamwarden.activity.store import open_store
 from iamwarden.analysis import registered_checks
 from iamwarden.analysis.evidence import counted
 from iamwarden.cli.access_cmd import CONFIG_FILE
@@ -26,10 +28,17 @@ from iamwarden.cli.files import check_json_depth, read_stream, read_text
 from iamwarden.cli.policy_files import UNDECODED, found_policies, is_yaml, suffixes
 from iamwarden.cli.sources import load_source, source_options
 from iamwarden.config import Config, Suppression, parse_config
-from iamwarden.errors import InputError
+from iamwarden.errors import InputError, PolicySyntaxError
 from iamwarden.fileio import compose_yaml
-from iamwarden.policy import Diagnostic, DiagnosticSeverity, lint_policy
-from iamwarden.policy.lint import CODES, SIZE_LIMITS, LintResult
+from iamwarden.policy import (
+    Diagnostic,
+    DiagnosticSeverity,
+    PolicyKind,
+    lint_policy,
+    load_catalog,
+    parse_policy,
+)
+from iamwarden.policy.lint import CODES, SIZE_LIMITS, LintResult, activity_suggestions
 from iamwarden.policy.sources import (
     USAGES,
     FoundPolicy,
@@ -133,7 +142,9 @@ def _is_policy_like(value: Any) -> bool:
     return isinstance(value, dict) and ("Statement" in value or "Version" in value)
 
 
-def _lint_found(found: FoundPolicy, name: str) -> list[LintResult]:
+def _lint_found(
+    found: FoundPolicy, name: str, activity: PolicyActivity | None = None
+) -> list[LintResult]:
     if found.problem:
         diagnostic = Diagnostic(
             severity=DiagnosticSeverity.WARNING,
@@ -150,8 +161,46 @@ def _lint_found(found: FoundPolicy, name: str) -> list[LintResult]:
         size_limit=found.size_limit,
         is_trust=found.usage == "trust",
     )
+    if activity is not None:
+        diagnostics = (*diagnostics, *_only_reads(found, activity))
     items = [_Located(diagnostic=d, found=found) for d in diagnostics]
     return _muted_by_sid(items, found.document, name)
+
+
+def _only_reads(found: FoundPolicy, activity: PolicyActivity) -> tuple[Diagnostic, ...]:
+    """The `activity_only_reads` suggestions of an account's identity policy (none for a
+    policy that does not parse: its grammar errors are reported)"""
+    uses = activity.uses_of(found.name) if found.usage == "identity" else ()
+    if not uses:
+        return ()
+    try:
+        policy = parse_policy(found.document, kind=PolicyKind.IDENTITY)
+    except PolicySyntaxError:
+        return ()
+    return activity_suggestions(policy, uses, days=activity.days, catalog=load_catalog())
+
+
+def _policy_activity(snapshot: Snapshot, db: Path, days: int) -> PolicyActivity:
+    """What the account's principals did, from the store at `db` (opened read-only), and a
+    note on stderr saying what was compared or why nothing was
+
+    Raises:
+        InputError: no activity store at `db`, or not one of this schema version.
+    """
+    with open_store(db, read_only=True) as store:
+        activity = policy_activity(snapshot, store, catalog=load_catalog(), days=days)
+    if activity.not_assessed:
+        click.echo(
+            f"note: --activity: activity_only_reads NOT ASSESSED: {activity.not_assessed}",
+            err=True,
+        )
+    else:
+        click.echo(
+            f"note: --activity: identity policies compared with {days} days of recorded calls "
+            f"of {counted(len(activity.uses), 'principal')} ({db})",
+            err=True,
+        )
+    return activity
 
 
 def _unreadable(error: InputError, name: str) -> LintResult:
@@ -359,6 +408,7 @@ Examples:
   iamwarden lint --type trust --format json trust-policy.yaml
   iamwarden lint --format sarif --fail-on warning infra/ > lint.sarif
   iamwarden lint --snapshot account.json.gz
+  iamwarden lint --snapshot account.json.gz --activity trail.duckdb --days 90
   iamwarden lint --list-codes
   iamwarden lint --skip-other-files $(git diff --name-only --cached)
   aws iam get-role-policy --role-name app --policy-name s3 --query PolicyDocument \\
@@ -423,6 +473,23 @@ Exit codes:
     "(as a directory's are), e.g. package.json handed over by pre-commit.",
 )
 @click.option(
+    "--activity",
+    "activity_db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Activity store (`iamwarden activity ingest`): suggest read actions where an "
+    "account's identity policy grants a wildcard with writes to principals whose recorded "
+    "calls only read (activity_only_reads). Files, templates and plans have no principal: "
+    "NOT ASSESSED for them.",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=90,
+    show_default=True,
+    help="With --activity: the window, the last N days of the store's history.",
+)
+@click.option(
     "--list-codes",
     is_flag=True,
     help="Print every lint code with its class (ERROR, SECURITY_WARNING, WARNING, "
@@ -437,6 +504,8 @@ def lint(
     fail_on: str,
     config_file: Path | None,
     skip_other_files: bool,
+    activity_db: Path | None,
+    days: int,
     list_codes: bool,
     demo: bool,
     input_dir: Path | None,
@@ -479,9 +548,18 @@ def lint(
         source = (
             "demo" if demo else str(input_dir or snapshot_file or f"account {snapshot.account.id}")
         )
+        activity = _policy_activity(snapshot, activity_db, days) if activity_db else None
         results[source] = [
-            item for found in _snapshot_policies(snapshot) for item in _lint_found(found, source)
+            item
+            for found in _snapshot_policies(snapshot)
+            for item in _lint_found(found, source, activity)
         ]
+    if activity_db is not None and paths:
+        click.echo(
+            "note: --activity: the policies of files, templates and plans have no principal: "
+            "activity_only_reads NOT ASSESSED for them",
+            err=True,
+        )
     for argument in paths:
         if str(argument) == "-":
             text = read_stream(sys.stdin.buffer, name=STDIN)

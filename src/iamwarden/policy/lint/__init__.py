@@ -6,9 +6,11 @@ actions), what grants more than it seems to (security warnings), what is probabl
 merely untidy (suggestions). Each diagnostic has a stable code from `CODES` and a location
 such as `Statement[0].Action[2]`. The lint never decides access and never raises for a bad
 policy. Modules: `codes` (the table and IAM's messages), `checks` (per statement), `security`,
-`statements` (statements compared), `linter` (`lint_policy`).
+`statements` (statements compared), `linter` (`lint_policy`), `activity` (a wildcard granting
+writes to principals whose recorded calls only read, given their recorded actions).
 """
 
+from iamwarden.policy.lint.activity import RecordedUse, activity_suggestions, read_only_patterns
 from iamwarden.policy.lint.codes import (
     CODES,
     Diagnostic,
@@ -26,7 +28,10 @@ __all__ = [
     "DiagnosticSeverity",
     "LintCode",
     "LintResult",
+    "RecordedUse",
+    "activity_suggestions",
     "iam_message",
     "lint_policy",
     "policy_size",
+    "read_only_patterns",
 ]

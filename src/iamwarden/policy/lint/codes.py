@@ -206,6 +206,9 @@ _TABLE: tuple[tuple[str, DiagnosticSeverity, str, str], ...] = (
     ("empty_sid", _G, "Empty Sid", "Give the statement a descriptive Sid, or remove `Sid`."),
     ("version_missing", _G, "Old or missing Version",
      "Set `\"Version\": \"2012-10-17\"`: the old version reads policy variables as text."),
+    ("activity_only_reads", _G, "Wildcard granting writes to principals that only read",
+     "The principals the policy applies to used only Read and List actions of the service "
+     "in the recorded window (`lint --activity`): grant those instead of the wildcard."),
 )  # fmt: skip
 
 CODES: Mapping[str, LintCode] = MappingProxyType(
