@@ -3,12 +3,13 @@ who did what, policy generation verified by the engine, and replay of a proposed
 
 Modules, one job each: `schema` (the events table), `store` (the DuckDB file), `sources`
 (finding and sniffing files), `s3` (files in S3), `ingest`, `principals` (who did it),
-`templates` and `mapping` (event → actions and ARNs), `derive` (the shipped table from
-iam-dataset), `calls` (a principal's recorded requests), `requests` (engine requests and
-decisions), `generate` (policy generation and verification), `unused` (unused access), `demo` (the
-demo history), `investigate` (a leaked key and the credentials it minted) with `persistence`
-(the actions it flags and their undo commands), `rules` (detection rules), `watch` (following
-CloudTrail and delivering alerts) with `sinks`.
+`templates` and `mapping` (event → actions and ARNs), `derive` (the shipped table from iam-
+dataset), `calls` (a principal's recorded requests), `requests` (engine requests and
+decisions), `generate` (policy generation and verification), `unused` (unused access),
+`policy_use` (what the principals of each identity policy did, for `lint --activity`),
+`demo` (the demo history), `investigate` (a leaked key and the credentials it minted) with
+`persistence` (the actions it flags and their undo commands), `rules` (detection rules),
+`watch` (following CloudTrail and delivering alerts) with `sinks`.
 Importing it loads no data and opens no database.
 """
 
