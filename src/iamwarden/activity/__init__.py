@@ -3,8 +3,8 @@ who did what, policy generation verified by the engine, and replay of a proposed
 
 Modules, one job each: `schema` (the events table), `store` (the DuckDB file), `sources`
 (finding and sniffing files), `s3` (files in S3), `ingest`, `principals` (who did it),
-`templates` and `mapping` (event → actions and ARNs), `derive` (the shipped table from iam-
-dataset), `calls` (a principal's recorded requests), `requests` (engine requests and
+`templates` and `mapping` (event → actions and ARNs), `derive` (the shipped table from
+iam-dataset), `calls` (a principal's recorded requests), `requests` (engine requests and
 decisions), `generate` (policy generation and verification), `unused` (unused access),
 `policy_use` (what the principals of each identity policy did, for `lint --activity`),
 `demo` (the demo history), `investigate` (a leaked key and the credentials it minted) with
