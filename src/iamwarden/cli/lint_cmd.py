@@ -14,12 +14,10 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from iamwarden.activity.policy_use import PolicyActivity, policy_activity
-from iamwarden.activity.store import open_store
 from iamwarden.analysis import registered_checks
 from iamwarden.analysis.evidence import counted
 from iamwarden.cli.access_cmd import CONFIG_FILE
@@ -48,6 +46,9 @@ from iamwarden.policy.sources import (
 )
 from iamwarden.report.lint_sarif import render_lint_sarif
 from iamwarden.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from iamwarden.activity.policy_use import PolicyActivity
 
 __all__ = ["lint"]
 
@@ -187,6 +188,10 @@ def _policy_activity(snapshot: Snapshot, db: Path, days: int) -> PolicyActivity:
     Raises:
         InputError: no activity store at `db`, or not one of this schema version.
     """
+    # DuckDB and the event mapping load only when asked: `lint` runs in pre-commit hooks
+    from iamwarden.activity.policy_use import policy_activity
+    from iamwarden.activity.store import open_store
+
     with open_store(db, read_only=True) as store:
         activity = policy_activity(snapshot, store, catalog=load_catalog(), days=days)
     if activity.not_assessed:
