@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlglot import exp
 
 from iamwarden.activity.dialect import EventTable, run_sql
@@ -74,10 +75,23 @@ def window(store: ActivityStore, days: int | None) -> tuple[datetime | None, dat
 
 
 def _json(text: str | None) -> Any:
-    try:
-        return json.loads(text) if text else None
-    except ValueError:
+    if not text:
         return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # beyond orjson (an integer of more than 64 bits)
+        try:
+            return json.loads(text)
+        except ValueError:
+            return None
+
+
+def _canonical(value: Any) -> str:
+    """JSON text equal for equal values (keys sorted)"""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:  # an integer beyond 64 bits
+        return json.dumps(value, sort_keys=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -236,17 +250,20 @@ def calls_on(
             name,
             region,
             account,
-            json.dumps(read, sort_keys=True),
-            json.dumps(arns, sort_keys=True),
+            _canonical(read),
+            _canonical(arns),
         )
         keyed.append((key, read, arns, count, last))
     keyed.sort(key=lambda item: (item[0], item[4], item[3]))
     mapped: dict[tuple[str, ...], EventMapping] = {}
     found: dict[str, list[RecordedCall]] = {}
+    partitions: dict[str, str] = {}
     for key, read, arns, count, last in keyed:
         principal, source, name, region, account = key[:5]
-        parsed = try_parse_arn(principal)
-        partition = parsed.partition if parsed else "aws"
+        partition = partitions.get(principal, "")
+        if not partition:
+            parsed = try_parse_arn(principal)
+            partition = partitions[principal] = parsed.partition if parsed else "aws"
         cache = (*key[1:], partition)
         mapping = mapped.get(cache)
         if mapping is None:
