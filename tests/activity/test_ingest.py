@@ -248,3 +248,46 @@ def test_the_same_event_ingested_twice_is_stored_once(tmp_path: Path) -> None:
     ]
     assert first.records_skipped == Counter({DUPLICATE: 1})
     assert second.records_skipped == Counter({DUPLICATE: 1})
+
+
+def test_a_file_the_reader_names_goes_alone_and_the_batch_goes_on(tmp_path: Path) -> None:
+    """DuckDB's error names the truncated gzip file: it is set aside and the other files are
+    still ingested together, in one transaction (one progress step for all of them)"""
+    for n in range(5):
+        write_records(tmp_path / f"{n}.json.gz", [record(f"E{n}")], compress=True)
+    whole = write_records(tmp_path / "2b.json.gz", [record() for _ in range(500)], compress=True)
+    whole.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    assert sniff_layout(whole) == (Layout.RECORDS, True)
+    steps: list[int] = []
+    with open_store(None) as store:
+        report = ingest_files(
+            store, find_files([tmp_path]), progress=lambda step: steps.append(step.files_done)
+        )
+    assert (report.files, report.events, report.files_failed) == (5, 5, 1)
+    assert [Path(p.file).name for p in report.problems] == ["2b.json.gz"]
+    assert steps == [0, 1, 6]
+
+
+def test_skipped_records_and_duplicates_leave_no_trace(tmp_path: Path) -> None:
+    """Records left out (by reason, by window, as duplicates, across the files of one batch)
+    are counted per file in `ingested_files`, and no row of theirs stays in `events`"""
+    repeated = record("PutObject", eventID="same")
+    missing = record("X")
+    del missing["eventSource"]
+    early = record("Early", time="2025-01-01T00:00:00Z")
+    write_records(tmp_path / "a.json", [repeated, missing, early, record("A")])
+    write_records(tmp_path / "b.json", [repeated, record("B")])
+    window = IngestOptions(since=datetime(2026, 1, 1))
+    with open_store(None) as store:
+        report = ingest_files(store, find_files([tmp_path]), options=window)
+        files = store.connection.execute(
+            "SELECT path, events, skipped FROM ingested_files ORDER BY path"
+        ).fetchall()
+        ids = store.connection.execute("SELECT min(file_id), count(*) FROM events").fetchone()
+    assert (report.events, report.outside_window) == (3, 1)
+    assert report.records_skipped == Counter({"missing eventSource": 1, DUPLICATE: 1})
+    assert [(Path(p).name, kept, skipped) for p, kept, skipped in files] == [
+        ("a.json", 2, 1),
+        ("b.json", 1, 1),
+    ]
+    assert ids is not None and ids[0] > 0 and ids[1] == 3
