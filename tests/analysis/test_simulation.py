@@ -61,7 +61,7 @@ def test_request_fields_override_scenario_fields_and_contexts_merge() -> None:
         "aws:SecureTransport": "true",
     }
     assert item.request.resource == "*"
-    assert item.request.resource_account == "111122223333"
+    assert item.request.resource_account is None  # the engine's: the principal's account
 
 
 def test_scp_levels_keep_their_order_and_kind() -> None:

@@ -417,11 +417,6 @@ def catalogue_warning(action: str, catalog: Catalog) -> str | None:
     return f"{problem}{hint}: a decision on it tests nothing AWS would do"
 
 
-def _account_of(arn: str) -> str | None:
-    parsed = try_parse_arn(arn)
-    return parsed.account or None if parsed is not None else None
-
-
 def _request(
     fields: Mapping[str, Any],
     at: Callable[[str], str],
@@ -482,7 +477,7 @@ def _request(
         principal=principal,
         action=action,
         resource=resource,
-        resource_account=account or _account_of(resource) or _account_of(principal),
+        resource_account=account,  # else the engine's: the ARN's account or the principal's
         context=context,
     )
     return ScenarioRequest(request=request, policies=policies, expect=expected)
@@ -664,7 +659,6 @@ def simulate_principal(
             principal=principal,
             action=action,
             resource=resource,
-            resource_account=_account_of(resource) or snapshot.account.id,
             context=dict(shared),
         )
         results.append(

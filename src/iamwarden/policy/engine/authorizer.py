@@ -7,7 +7,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Final, TypeVar
 
-from iamwarden.policy.arn import try_parse_arn
+from iamwarden.policy.arn import glob_matches, try_parse_arn
 from iamwarden.policy.catalog import Catalog
 from iamwarden.policy.document import PolicyKind
 from iamwarden.policy.engine.combine import (
@@ -69,16 +69,32 @@ def owning_account(account: str | None) -> str | None:
 
 
 def _resource_account(request: Request, principal: Principal) -> str | None:
+    """The account owning the request's resource: `request.resource_account` when given,
+    else the account its ARN names, else the principal's own
+
+    A wildcard account field (`arn:aws:ec2:*:*:instance/*`) asks about some resource it
+    matches: one in the principal's account when the pattern matches that account, one in
+    another account (None: not the principal's) when it does not.
+    """
     if request.resource_account:
         return request.resource_account
-    return _arn_account(request.resource) or principal.account
+    account, is_pattern = _arn_account(request.resource)
+    if not is_pattern:
+        return account or principal.account
+    mine = principal.account
+    return mine if mine is not None and glob_matches(account or "", mine) else None
 
 
 @lru_cache(maxsize=65536)
-def _arn_account(resource: str) -> str | None:
-    """The account a resource ARN names (`owning_account`), None for none or no ARN"""
+def _arn_account(resource: str) -> tuple[str | None, bool]:
+    """The account a resource ARN names (`owning_account`; None for none or no ARN), and
+    whether its account field is a wildcard pattern (then returned as written)"""
     arn = try_parse_arn(resource)
-    return owning_account(arn.account) if arn else None
+    if arn is None:
+        return None, False
+    if "*" in arn.account or "?" in arn.account:
+        return arn.account, True
+    return owning_account(arn.account), False
 
 
 def _decide(
