@@ -251,17 +251,19 @@ DUPLICATE = "duplicate (eventID, recipientAccountId and eventTime of an event al
 """The skip reason of a record that repeats an event"""
 
 _DUPLICATES_SQL = """CREATE OR REPLACE TEMP TABLE duplicates AS
-SELECT b.rowid AS row_id, b.file_id FROM events b
-WHERE b.file_id BETWEEN $first AND $last AND b.event_id IS NOT NULL AND EXISTS (
-    SELECT 1 FROM events e
-    WHERE e.event_id = b.event_id AND e.event_time = b.event_time
+SELECT b.row_id, b.file_id FROM (
+    SELECT rowid AS row_id, file_id, event_id, event_time, recipient_account_id FROM events
+    WHERE file_id BETWEEN $first AND $last AND event_id IS NOT NULL
+) b SEMI JOIN (
+    SELECT rowid AS row_id, file_id, event_id, event_time, recipient_account_id FROM events
+    WHERE event_time BETWEEN $earliest AND $latest AND file_id > 0
+) e ON e.event_id = b.event_id AND e.event_time = b.event_time
     AND e.recipient_account_id IS NOT DISTINCT FROM b.recipient_account_id
-    AND e.event_time BETWEEN $earliest AND $latest AND e.file_id > 0
-    AND (e.file_id < b.file_id OR (e.file_id = b.file_id AND e.rowid < b.rowid))
-)"""
+    AND (e.file_id < b.file_id OR (e.file_id = b.file_id AND e.row_id < b.row_id))"""
 """The batch's rows (file ids `first` to `last`) repeating a stored event or an earlier row of
 the batch; the time span of the batch lets the scan of the stored events skip the row groups
-whose event_time range lies outside it (zone maps)"""
+whose event_time range lies outside it (zone maps). A semi join: as a correlated EXISTS it took
+2.5 times the CPU time (DuckDB grouped the batch's rows by every correlated column)"""
 
 
 def _classify(error: duckdb.Error) -> str:
