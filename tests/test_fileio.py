@@ -111,6 +111,32 @@ def test_huge_numbers_are_an_input_error() -> None:
     assert _error(fileio.parse_yaml, "a: " + "1" * 5000).problem == "invalid YAML: number too large"
 
 
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("!!timestamp foo", "`foo` is not a valid !!timestamp"),
+        ('!!timestamp ""', "an empty value is not a valid !!timestamp"),
+        ("!!timestamp 2026-99", "`2026-99` is not a valid !!timestamp"),
+        ("!!bool maybe", "`maybe` is not a valid !!bool"),
+        ("!!float x", "`x` is not a valid !!float"),
+        ("!!int abc", "`abc` is not a valid !!int"),
+        ("!!set [a]", "expected a mapping node, but found sequence"),
+        ("!!map [a]", "expected a mapping node, but found sequence"),
+        ("2026-13-01", "`2026-13-01` is not a valid !!timestamp: month must be in 1..12"),
+        ("!!timestamp 2026-02-30", "is not a valid !!timestamp: day is out of range for month"),
+    ],
+)
+@pytest.mark.parametrize("noting_duplicates", [False, True])
+def test_yaml_values_the_constructor_cannot_build_are_located(
+    value: str, problem: str, noting_duplicates: bool
+) -> None:
+    duplicates: list[fileio.DuplicateKey] | None = [] if noting_duplicates else None
+    text = f"a: 1\nb: {{c: {value}}}\n"
+    error = _error(fileio.parse_yaml, text, path="s.yaml", duplicates=duplicates)
+    assert error.location == "line 2:8"
+    assert error.problem.startswith("invalid YAML: ") and error.problem.endswith(problem)
+
+
 def test_yaml_syntax_error_has_line_and_column() -> None:
     error = _error(fileio.parse_yaml, "a:\n  - [b\n", path="s.yaml")
     assert error.location == "line 3:1" and error.problem.startswith("invalid YAML: ")

@@ -226,7 +226,7 @@ def read_text(
     return _decode(raw, path=shown, error=error)
 
 
-def _value_problem(failure: ValueError) -> str:
+def _value_problem(failure: Exception) -> str:
     text = str(failure)
     return "number too large" if "digits" in text else f"bad value: {text}".lower()
 
@@ -376,6 +376,13 @@ def _yaml_location(mark: Any) -> str:
     return f"line {mark.line + 1}:{mark.column + 1}" if mark is not None else ""
 
 
+def _refused_character(text: str, failure: yaml.reader.ReaderError) -> str:
+    """`line L:C` of the character YAML's reader refused (its first occurrence)"""
+    refused = failure.character
+    offset = text.find(chr(refused)) if isinstance(refused, int) else -1
+    return _line_col(text, offset) if offset >= 0 else ""
+
+
 def _check_yaml_events(
     text: str, *, path: str, error: type[InputError], max_depth: int, max_expansion: int
 ) -> None:
@@ -458,6 +465,36 @@ class _Unsupported(Exception):
     """A YAML feature the event builder leaves to `yaml.load`"""
 
 
+# What PyYAML's safe constructors raise, besides `YAMLError`, on a value they cannot build:
+# `!!timestamp foo` (AttributeError), `!!bool maybe` (KeyError), `!!int ""` (IndexError)
+_CONSTRUCTION_FAILURES = (ValueError, TypeError, LookupError, AttributeError, OverflowError)
+
+
+def _bad_value(node: yaml.Node, failure: Exception) -> yaml.constructor.ConstructorError:
+    """A value the constructor could not build, as a YAML error located at its node"""
+    detail = str(failure)
+    tag = str(node.tag).removeprefix("tag:yaml.org,2002:")
+    if isinstance(failure, ValueError) and "digits" in detail:
+        problem = "number too large"
+    else:
+        text = str(node.value)
+        shown = f"`{text[:60]}`" if text else "an empty value"
+        problem = f"{shown} is not a valid !!{tag}"
+        if tag == "timestamp" and isinstance(failure, ValueError):
+            problem += f": {detail.lower()}"  # month must be in 1..12
+    return yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
+
+
+class _LocatingLoader(_YamlLoader):  # type: ignore[misc]
+    """The safe loader, whose constructor failures are YAML errors located at their node"""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except _CONSTRUCTION_FAILURES as failure:
+            raise _bad_value(node, failure) from None
+
+
 def _scalar_value(
     event: ScalarEvent, constructor: yaml.constructor.SafeConstructor, resolved: dict[str, Any]
 ) -> Any:
@@ -487,7 +524,10 @@ def _plain_value(event: ScalarEvent, constructor: yaml.constructor.SafeConstruct
     if tag in _UNSUPPORTED_TAGS:
         raise _Unsupported
     node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark)
-    return constructor.yaml_constructors[tag](constructor, node)
+    try:
+        return constructor.yaml_constructors[tag](constructor, node)
+    except _CONSTRUCTION_FAILURES as failure:  # a date that does not exist: `2026-13-01`
+        raise _bad_value(node, failure) from None
 
 
 def _stack_path(stack: list[list[Any]]) -> str:
@@ -563,13 +603,15 @@ def _build_from_events(
     return root
 
 
-class _DuplicateNotingLoader(_YamlLoader):  # type: ignore[misc]
+class _DuplicateNotingLoader(_LocatingLoader):
     """The safe loader, adding every key repeated in a mapping (merge keys aside) to
     `duplicates`; used where the event builder is not (aliases, tags, merge keys)"""
 
     duplicates: list[DuplicateKey]
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        if not isinstance(node, yaml.MappingNode):  # `!!set [a]`: the constructor reports it
+            return super().construct_mapping(node, deep=deep)
         seen: set[Any] = set()
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
@@ -609,8 +651,9 @@ def parse_yaml(
     line (and its path, where aliases, tags and merge keys do not stand in the way).
 
     Raises:
-        InputError: (or `error`) a syntax error located as `line L:C`, nesting deeper than
-            `max_depth`, or aliases that would add more than `max_expansion` nodes.
+        InputError: (or `error`) a syntax error or a value the safe constructor cannot build
+            (`!!timestamp foo`, `!!set [a]`, `2026-13-01`) located as `line L:C`, nesting
+            deeper than `max_depth`, or aliases that would add more than `max_expansion` nodes.
     """
     text = text.removeprefix("\ufeff")
     try:
@@ -626,7 +669,7 @@ def parse_yaml(
         )
         if duplicates is not None:
             return _load_noting_duplicates(text, duplicates)
-        return yaml.load(text, Loader=_YamlLoader)  # a safe loader (C or Python)
+        return yaml.load(text, Loader=_LocatingLoader)  # a safe loader (C or Python)
     except yaml.MarkedYAMLError as failure:
         problem = f"invalid YAML: {failure.problem or failure.context or 'syntax error'}"
         if "nesting depth" in problem:  # libyaml's own limit, met while scanning ahead
@@ -636,9 +679,15 @@ def parse_yaml(
             path=path,
             location=_yaml_location(failure.problem_mark or failure.context_mark),
         ) from None
+    except yaml.reader.ReaderError as failure:  # a control character
+        raise error(
+            f"invalid YAML: {failure}".splitlines()[0],
+            path=path,
+            location=_refused_character(text, failure),
+        ) from None
     except yaml.YAMLError as failure:
         raise error(f"invalid YAML: {failure}".splitlines()[0], path=path) from None
-    except ValueError as failure:  # a date or number the constructor cannot build
+    except _CONSTRUCTION_FAILURES as failure:  # a guard: the loaders locate these
         raise error(f"invalid YAML: {_value_problem(failure)}", path=path) from None
     except RecursionError:  # INVARIANT: unreachable after the depth check; kept as a guard
         raise error("YAML nested too deeply", path=path) from None
@@ -678,6 +727,12 @@ def compose_yaml(
             problem,
             path=path,
             location=_yaml_location(failure.problem_mark or failure.context_mark),
+        ) from None
+    except yaml.reader.ReaderError as failure:  # a control character
+        raise error(
+            f"invalid YAML: {failure}".splitlines()[0],
+            path=path,
+            location=_refused_character(text, failure),
         ) from None
     except yaml.YAMLError as failure:
         raise error(f"invalid YAML: {failure}".splitlines()[0], path=path) from None

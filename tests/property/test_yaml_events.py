@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iamwarden.errors import InputError
-from iamwarden.fileio import parse_yaml
+from iamwarden.fileio import DuplicateKey, compose_yaml, parse_yaml
+from iamwarden.policy.sources import located_yaml
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -99,3 +100,35 @@ def test_documents_beyond_the_common_shape(text: str) -> None:
         assert got["n"] != got["n"]  # NaN
         expected.pop("n"), got.pop("n")
     assert _same(got, expected)
+
+
+_TAGS = (
+    "timestamp", "bool", "int", "float", "binary", "null", "str",
+    "set", "map", "seq", "omap", "pairs", "merge", "value", "unknown",
+)  # fmt: skip
+tagged_values = st.builds(
+    lambda tag, body: f"!!{tag} {body}",
+    st.sampled_from(_TAGS),
+    st.text(alphabet="az019-:.TZ +_=", max_size=24).map(lambda t: t.strip() or "''")
+    | st.text(max_size=12).map(lambda t: '"' + t.replace("\\", "").replace('"', "") + '"')
+    | st.sampled_from(["[a]", "[]", "{a: 1}", "{a, b}", "[{a: 1}]", "{[a]: b}", '""', "~"]),
+)
+
+
+@given(tagged_values, st.sampled_from(["k: {}\n", "- {}\n", "k: [x, {}]\n", "{{a: {}}}\n"]))
+@settings(max_examples=400, deadline=None)
+def test_explicit_tags_are_read_or_refused_with_a_location(value: str, shape: str) -> None:
+    # every reader path: the event builder, the full loader (with and without noting
+    # duplicate keys), and the located reader of composed nodes (lint, rules, templates)
+    text = shape.format(value)
+    readers = (
+        lambda t: parse_yaml(t, path="f.yaml"),
+        lambda t: parse_yaml(t, path="f.yaml", duplicates=list[DuplicateKey]()),
+        lambda t: located_yaml(compose_yaml(t, path="f.yaml")),
+    )
+    for read in readers:
+        try:
+            read(text)
+        except InputError as error:
+            assert error.location.startswith("line "), (text, str(error))
+            assert "\n" not in str(error)

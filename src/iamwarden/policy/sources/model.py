@@ -136,6 +136,8 @@ class FoundPolicy:
 
 
 _YAML_TAG = "tag:yaml.org,2002:"
+_COLLECTION_TAGS = {yaml.MappingNode: f"{_YAML_TAG}map", yaml.SequenceNode: f"{_YAML_TAG}seq"}
+_AS_WRITTEN = frozenset({f"{_YAML_TAG}merge", f"{_YAML_TAG}value"})  # `<<` and `=`: text here
 
 
 def located_yaml(node: yaml.Node | None, *, application_tag: Any = None) -> Located:
@@ -156,6 +158,8 @@ def located_yaml(node: yaml.Node | None, *, application_tag: Any = None) -> Loca
         lines[path] = item.start_mark.line + 1
         columns[path] = item.start_mark.column + 1
         tag = item.tag or ""
+        if tag.startswith(_YAML_TAG) and _COLLECTION_TAGS.get(type(item), tag) != tag:
+            _constructed(item, constructor)  # `!!set [a]`, `!!map [a]`: located errors
         if isinstance(item, yaml.MappingNode):
             value: Any = {}
             for key_node, value_node in item.value:
@@ -189,11 +193,45 @@ def located_yaml(node: yaml.Node | None, *, application_tag: Any = None) -> Loca
 
 
 def _scalar(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> Any:
-    """A scalar node's value as the safe loader builds it (a string for an application tag)"""
+    """A scalar node's value as the safe loader builds it (a string for an application tag)
+
+    Raises:
+        InputError: a value the safe loader cannot build (`!!timestamp foo`, `2026-13-01`).
+    """
     tag = node.tag or ""
-    if not tag.startswith(_YAML_TAG) or not isinstance(node, yaml.ScalarNode):
+    if not tag.startswith(_YAML_TAG) or tag in _AS_WRITTEN or not isinstance(node, yaml.ScalarNode):
         return node.value
+    return _constructed(node, constructor)
+
+
+# What the safe constructors raise, besides `YAMLError`, on a value they cannot build:
+# `!!timestamp foo` (AttributeError), `!!bool maybe` (KeyError), `!!int ""` (IndexError)
+_CONSTRUCTION_FAILURES = (ValueError, TypeError, LookupError, AttributeError, OverflowError)
+
+
+def _constructed(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> Any:
+    """A node's value as the safe loader builds it
+
+    Raises:
+        InputError: the value cannot be built, located as `line L:C` (the reader's words,
+            as `fileio.parse_yaml` words them).
+    """
+    mark = node.start_mark
     try:
-        return constructor.construct_object(node)
-    except (yaml.YAMLError, ValueError):
-        return node.value
+        return constructor.construct_object(node, deep=True)
+    except yaml.MarkedYAMLError as failure:
+        problem = failure.problem or "syntax error"
+        mark = failure.problem_mark or mark
+    except _CONSTRUCTION_FAILURES as failure:
+        text = str(node.value)
+        tag = str(node.tag).removeprefix(_YAML_TAG)
+        if isinstance(failure, ValueError) and "digits" in str(failure):
+            problem = "number too large"
+        else:
+            problem = f"`{text[:60]}`" if text else "an empty value"
+            problem += f" is not a valid !!{tag}"
+            if tag == "timestamp" and isinstance(failure, ValueError):
+                problem += f": {str(failure).lower()}"
+    raise InputError(
+        f"invalid YAML: {problem}", location=f"line {mark.line + 1}:{mark.column + 1}"
+    ) from None
