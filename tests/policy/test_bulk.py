@@ -285,3 +285,35 @@ def test_shared_key_tells_apart_only_what_can_differ() -> None:
         )
     )
     assert shared_key(request, other) == same
+
+
+def test_a_service_linked_role_is_spared_only_its_own_services_roles_in_bulk() -> None:
+    """The guardrail on service-linked roles spares the owning service alone (IAM User
+    Guide, using-service-linked-roles.md): a list of several services' roles splits by
+    owner, and each class agrees with `evaluate`"""
+    from iamwarden.policy import shared_key
+
+    lambda_slr = f"{IAM}:role/aws-service-role/lambda.amazonaws.com/AWSServiceRoleForLambda"
+    roles = (
+        *(
+            f"{IAM}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS{n}"
+            for n in range(3)
+        ),
+        lambda_slr,
+        f"{IAM}:role/aws-service-role/lambda.amazonaws.com/AWSServiceRoleForLambdaExtra",
+        f"{IAM}:role/app",
+    )
+    policies = PolicySet(identity=(_identity({"Effect": "Allow", "Action": "*", "Resource": "*"}),))
+    request = Request(principal=lambda_slr, action="iam:PutRolePolicy")
+    allowed = [arn for arn, _ in allowed_resources(request, policies, roles)]
+    assert allowed == [*roles[3:]]
+    for arn in roles:
+        asked = replace(request, resource=arn)
+        expected = evaluate_uncached(asked, policies).decision
+        assert evaluate(asked, policies).decision is expected
+    # two service-linked roles of different services do not share decisions
+    ecs_slr = f"{IAM}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"
+    on_lambda = replace(request, resource=lambda_slr)
+    assert shared_key(on_lambda, policies) != shared_key(
+        replace(on_lambda, principal=ecs_slr), policies
+    )

@@ -170,16 +170,14 @@ def _decide_special(action: str, request: Request, principal: Principal) -> Eval
     """AWS's answer for `action` that no policy can change, or None
 
     sts:GetCallerIdentity is always allowed; the guardrails of `special.GUARDRAILS`
-    refuse changes to AWS-managed resources (not to the service acting through its own
-    service-linked role).
+    refuse changes to AWS-managed resources (not to the owning service acting on its own
+    roles, `special.owned_roles`; another service's service-linked role is refused).
     """
     if action == CALLER_IDENTITY:
         if principal.type is PrincipalType.ANONYMOUS:
             return None  # AWS answers only signed requests: policies decide, as for any action
         return Evaluation(decision=Decision.ALLOWED, notes=(CALLER_IDENTITY_NOTE,))
-    if principal.is_service_linked or principal.type is PrincipalType.SERVICE:
-        return None
-    rule = guardrail(action, request.resource)
+    rule = guardrail(action, request.resource, principal)
     if rule is None:
         return None
     return Evaluation(decision=Decision.IMPLICIT_DENY, notes=(rule.reason,))

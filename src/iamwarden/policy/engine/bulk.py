@@ -27,7 +27,13 @@ from iamwarden.policy.engine.matching import static_resource_hit
 from iamwarden.policy.engine.model import Evaluation, PolicySet, Request
 from iamwarden.policy.engine.plans import Plan, compile_set
 from iamwarden.policy.engine.principals import parse_principal
-from iamwarden.policy.engine.special import ROLE_ACTIONS, guardrail, needs_resource_grant
+from iamwarden.policy.engine.special import (
+    ROLE_ACTIONS,
+    guardrail,
+    needs_resource_grant,
+    owned_roles,
+    owner_service,
+)
 
 __all__ = [
     "ResourceClass",
@@ -114,11 +120,13 @@ class ResourceList:
             if action in ROLE_ACTIONS or action.startswith("kms:"):
                 masks.append(_mask((needs_resource_grant(action, a) for a in self.arns), size))
             if action in SPECIAL:
-                rules: dict[str, list[bool]] = {}
+                # the owning service decides who is spared: one class per rule and owner
+                rules: dict[tuple[str, str | None], list[bool]] = {}
                 for i, arn in enumerate(self.arns):
                     rule = guardrail(action, arn)
                     if rule is not None:
-                        rules.setdefault(rule.name, [False] * size)[i] = True
+                        owner = owner_service(arn)
+                        rules.setdefault((rule.name, owner), [False] * size)[i] = True
                 masks.extend(_mask(flags, size) for flags in rules.values())
             found = tuple(masks)
             self._special[action] = found
@@ -314,6 +322,7 @@ def shared_key(request: Request, policies: PolicySet) -> tuple[object, ...] | No
         principal.type,
         principal.account,
         principal.is_service_linked,
+        owned_roles(principal),
         principal.is_direct_role,
         tuple(read),
     )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from iamwarden.policy.arn import try_parse_arn
-from iamwarden.policy.engine.globs import globs_cover
+from iamwarden.policy.engine.globs import globs_cover, globs_intersect
+from iamwarden.policy.engine.model import PrincipalType
+from iamwarden.policy.engine.principals import SERVICE_LINKED_PREFIX, Principal
 
 ROLE_ACTIONS: Final = frozenset(
     {"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity"}
@@ -121,17 +125,66 @@ SPECIAL_ACTIONS: Final = (
 """Action sets these rules treat alike (wildcard requests keep each apart)"""
 
 
-def guardrail(action: str, resource: str) -> Guardrail | None:
-    """The guardrail refusing lowercased `action` on `resource`, if any
+def guardrail(action: str, resource: str, principal: Principal | None = None) -> Guardrail | None:
+    """The guardrail refusing lowercased `action` on `resource` to `principal`, if any
 
     A wildcard `resource` is refused only when every resource it matches is protected:
     some other resource could still be allowed, and a question about every resource
-    ("full admin?") means every resource a policy can grant.
+    ("full admin?") means every resource a policy can grant. The owning service (its
+    service principal, or its service-linked role) is not refused its own roles: those
+    under `/aws-service-role/<service>/` or `/aws-reserved/<service>/` (`owned_roles`).
     """
     rules = _BY_ACTION.get(action)
     if not rules:
         return None
+    owned = owned_roles(principal) if principal is not None else ()
     for rule in rules:
-        if globs_cover(rule.resources, resource):
+        if globs_cover(rule.resources, resource) and not any(
+            globs_intersect(pattern, resource) for pattern in owned
+        ):
             return rule
+    return None
+
+
+_SERVICE_NAME: Final = re.compile(r"[a-z0-9][a-z0-9.-]*")
+_OWNED_PATHS: Final = ("role/aws-service-role/", "role/aws-reserved/")
+
+
+@lru_cache(maxsize=4096)
+def owned_roles(principal: Principal) -> tuple[str, ...]:
+    """Patterns of the AWS-managed roles `principal` may change as their owning service:
+    empty unless it is a service principal or a service-linked role
+
+    AWS: IAM User Guide, using-service-linked-roles.md ("the linked service also defines
+    how you create, modify, and delete a service-linked role"). A service-linked role's
+    service is the path segment after `/aws-service-role/`; a session's ARN drops the
+    path, so its role name `AWSServiceRoleFor<Name>` is read as `<name>.amazonaws.com`
+    (the guardrail stays for a session whose name does not follow that form).
+    """
+    service: str | None = None
+    if principal.type is PrincipalType.SERVICE:
+        service = principal.text
+    elif principal.is_service_linked:
+        arn = try_parse_arn(principal.text) if principal.is_direct_role else None
+        path = arn.resource if arn is not None else ""
+        if path.startswith(_OWNED_PATHS[0]):
+            service = path[len(_OWNED_PATHS[0]) :].split("/", 1)[0]
+        elif principal.role_account_name is not None:
+            name = principal.role_account_name[1]
+            if name.startswith(SERVICE_LINKED_PREFIX) and len(name) > len(SERVICE_LINKED_PREFIX):
+                service = f"{name[len(SERVICE_LINKED_PREFIX) :].lower()}.amazonaws.com"
+    if service is None or _SERVICE_NAME.fullmatch(service) is None:
+        return ()
+    return tuple(f"arn:*:iam::*:{path}{service}/*" for path in _OWNED_PATHS)
+
+
+def owner_service(resource: str) -> str | None:
+    """The service owning an AWS-managed role ARN (the path segment after
+    `/aws-service-role/` or `/aws-reserved/`), None for other resources"""
+    arn = try_parse_arn(resource)
+    if arn is None or arn.service != "iam":
+        return None
+    for path in _OWNED_PATHS:
+        if arn.resource.startswith(path):
+            return arn.resource[len(path) :].split("/", 1)[0] or None
     return None
