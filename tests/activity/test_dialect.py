@@ -372,3 +372,22 @@ def test_generate_on_spark_prints_what_the_store_does(
     assert keys.exit_code == 0, keys.output
     assert "ASIAEXAMPLE (arn:aws:iam::111122223333:role/dev)" in keys.stdout
     assert spark.sql("SELECT 1").collect()[0][0] == 1
+
+
+def test_a_trail_spark_finds_no_event_in_is_one_line_exit_2(spark: Any, tmp_path: Path) -> None:
+    """A JSON array of records (an export, not CloudTrail's delivery) gives Spark no event:
+    an error, never an empty policy"""
+    exported = tmp_path / "export.json"
+    exported.write_text(json.dumps([record()]))
+    for command in (
+        ["generate", "--principal", "arn:aws:iam::111122223333:role/dev"],
+        ["principals"],
+    ):
+        result = CliRunner().invoke(
+            cli, ["activity", *command, "--engine", "spark", "--trail", str(exported)]
+        )
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            f"error: {exported}: no CloudTrail event (Spark reads "
+            '{"Records": [...]} files, as CloudTrail delivers them)\n'
+        )

@@ -78,7 +78,8 @@ def test_an_option_of_another_engine_is_refused_exit_2(arguments: list[str], pro
 def test_spark_without_pyspark_names_the_extra(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setitem(sys.modules, "pyspark", None)
+    for name in [n for n in sys.modules if n.split(".")[0] == "pyspark"] + ["pyspark"]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if never installed
     result = CliRunner().invoke(
         cli, ["activity", "principals", "--engine", "spark", "--trail", str(tmp_path)]
     )

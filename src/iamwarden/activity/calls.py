@@ -3,10 +3,12 @@ events no action could be found for
 
 A call is successful when its record has no errorCode. Calls alike (same source, name,
 region, account, resources and the request parameters the mapping reads) are one request
-with a count and the time of the last. The window ends at the store's latest event, so
-answers do not depend on the day they are asked.
+with a count and the time of the last. The window ends at the latest event, so answers do
+not depend on the day they are asked.
 
-This module queries the store and maps; it decides nothing.
+The calls query is written once (DuckDB's dialect) and runs wherever the events are: the
+store, Spark or Athena (`activity.dialect`, `calls_on`). This module queries and maps; it
+decides nothing.
 """
 
 from __future__ import annotations

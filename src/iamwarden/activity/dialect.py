@@ -1,8 +1,10 @@
 """The activity analyses as SQL written once and run on DuckDB, Spark or Athena
 
-Each analysis (`ANALYSES`) is one query over an `events` table in DuckDB's dialect; sqlglot
+Each analysis (`ANALYSES`, and the distinct calls policy generation maps, in
+`activity.calls`) is one query over an `events` table in DuckDB's dialect; sqlglot
 transpiles it to Spark SQL or to Athena's (Trino) SQL, so the three engines never hold
-copies of their own. On DuckDB the query runs over the activity store's `events` table. On
+copies of their own; the two expressions sqlglot cannot transpile are written once per
+engine (`FRAGMENTS`). On DuckDB the query runs over the activity store's `events` table. On
 Spark and Athena it runs over CloudTrail's own records: `EVENTS_FROM_RAW` derives the events
 columns (principal attribution included, as `activity.principals` does at ingestion) from a
 table of AWS's standard CloudTrail Athena schema (Athena User Guide, "Create a table for
@@ -10,8 +12,10 @@ CloudTrail logs in Athena using manual partitioning"), written once too and tran
 the analysis as a CTE. Spark builds that table from the same local or S3 layout
 (`load_spark_table`); Athena has it already (`--database`, `--table`).
 
-Results are rows of plain values: text, integers, and naive UTC datetimes (`normalise`
-turns Athena's text answers into the same types, so the engines' answers compare equal).
+`run_sql` runs a query where the events are (`EventTable`: the store, `SparkEvents`,
+`AthenaEvents`). Results are rows of plain values: text, integers, and naive UTC datetimes
+(`normalise` turns Athena's text answers into the same types, so the engines' answers
+compare equal).
 
 This module compiles and runs queries; it reads no CloudTrail file itself (Spark does) and
 prints nothing. PySpark is the optional extra `[spark]`; boto3 drives Athena.

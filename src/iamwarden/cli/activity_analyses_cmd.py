@@ -91,6 +91,8 @@ def principals_command(db: Path | None, demo: bool, fmt: str, choice: EngineChoi
             }
             for arn, kind, events, errors, first, last in _rows(choice, db, demo, "principals")
         ]
+        if not rows:
+            raise choice.no_events()
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, sort_keys=True))
         return

@@ -233,6 +233,8 @@ def _calls(
     mapper = load_mapper()
     with open_events(choice, db) as events:
         surveyed = survey(events)
+        if surveyed.latest is None and choice.engine is not Engine.DUCKDB:
+            raise choice.no_events()
         since, until = window_ending(surveyed.latest, days)
         found = calls_on(
             events, mapper, principals=[principal], since=since, until=until, surveyed=surveyed

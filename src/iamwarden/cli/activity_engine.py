@@ -68,6 +68,16 @@ class EngineChoice:
             return f"athena:{self.database}.{self.table}"
         return str(store)
 
+    def no_events(self) -> InputError:
+        """The error for a trail or table without one event: on Spark and Athena that is a
+        wrong path, format or table, never an answer"""
+        hint = (
+            ' (Spark reads {"Records": [...]} files, as CloudTrail delivers them)'
+            if self.engine is Engine.SPARK
+            else ""
+        )
+        return InputError(f"no CloudTrail event{hint}", path=self.describe(None))
+
 
 def _cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
