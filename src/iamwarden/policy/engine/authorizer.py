@@ -383,6 +383,13 @@ NOT_PRINCIPAL_BOUNDARY_NOTE: Final = (
 )
 
 
+NO_PRINCIPAL_NOTE: Final = (
+    "skipped, without `Principal` / `NotPrincipal` a resource-policy statement applies to "
+    "no one (IAM User Guide, reference_policies_elements_principal.md: resource-based "
+    "policies must use `Principal`)"
+)
+
+
 _MAX_PATTERNS: Final = 24
 
 
@@ -500,6 +507,11 @@ def _finish(
 ) -> Evaluation:
     if ctx.is_pattern and plan is not None:
         notes = (*notes, *_pattern_notes(ctx, plan, decision, reasons))
+    if ctx.skipped:
+        notes = (
+            *notes,
+            *(f"the resource policy's {ref.pointer}: {NO_PRINCIPAL_NOTE}" for ref in ctx.skipped),
+        )
     missing = ctx.missing
     return Evaluation(
         decision=decision,

@@ -48,6 +48,7 @@ class Context:
         "principal",
         "request",
         "resource_account",
+        "skipped",
         "trace",
         "unknown",
     )
@@ -82,6 +83,9 @@ class Context:
             else request.unknown_keys
         )
         self.issues: dict[tuple[str, str], EvaluationIssue] = {}
+        self.skipped: list[StatementRef] | None = None
+        """Resource-policy statements that match the action and resource but, without
+        `Principal` / `NotPrincipal`, apply to no one"""
         self.trace = trace
 
     def given(self) -> _Lowered:
@@ -146,6 +150,13 @@ class Context:
         if self.missing is None:
             self.missing = {}
         self.missing.setdefault(key, spelled)
+
+    def skip(self, ref: StatementRef) -> None:
+        """Record a resource-policy statement skipped for naming no principal"""
+        if self.skipped is None:
+            self.skipped = []
+        if ref not in self.skipped:
+            self.skipped.append(ref)
 
     def issue(self, ref: StatementRef, problem: str) -> None:
         self.issues.setdefault(

@@ -27,6 +27,7 @@ from iamwarden.policy.engine.principals import (
     Grant,
     Principal,
     not_principal_applies,
+    not_principal_partly_names,
     principal_grant,
 )
 
@@ -96,6 +97,14 @@ _PLAIN_MULTIVALUED = (
     "`{}` without `ForAnyValue:` / `ForAllValues:` on `{}` with several values: AWS "
     "requires a set operator for multivalued keys and does not document this; evaluated "
     "as true when any value matches (none, for a negated operator)"
+)
+
+
+NOT_PRINCIPAL_PARTLY_LISTED = (
+    "`NotPrincipal` lists the principal but not every identity it acts as (its account, "
+    'and a session\'s role): AWS says such a Deny "might" deny it, depending on the '
+    "service (IAM User Guide, reference_policies_elements_notprincipal.md); decided as "
+    "denied, list the account ARN too to be sure"
 )
 
 
@@ -178,16 +187,18 @@ def match_statement(stmt: Stmt, ctx: Context) -> Match:
     if stmt.not_principal is not None:
         # AWS: a NotPrincipal Deny always denies a user or role with a permissions
         # boundary, whatever it lists (IAM User Guide, access_policies_boundaries.md)
-        if not (stmt.is_deny and ctx.has_boundary) and not not_principal_applies(
-            stmt.not_principal, ctx.principal
-        ):
-            return False
+        if not (stmt.is_deny and ctx.has_boundary):
+            if not not_principal_applies(stmt.not_principal, ctx.principal):
+                return False
+            if stmt.is_deny and not_principal_partly_names(stmt.not_principal, ctx.principal):
+                ctx.issue(stmt.ref, NOT_PRINCIPAL_PARTLY_LISTED)
     elif stmt.principal is not None:
         if principal_grant(stmt.principal, ctx.principal) is Grant.NONE:
             return False
     elif stmt.ref.kind is PolicyKind.RESOURCE:
         # INVARIANT: a resource-policy statement names whom it applies to; without
         # `Principal` / `NotPrincipal` it applies to no one (lint: `principal_missing`)
+        ctx.skip(stmt.ref)
         return False
     if partial:
         if not stmt.clauses or all(clause_truth(c, stmt, ctx) is True for c in stmt.clauses):

@@ -146,14 +146,9 @@ def not_principal_applies(
     entries: tuple[tuple[str, tuple[str, ...]], ...], principal: Principal
 ) -> bool:
     """A `NotPrincipal` statement applies unless every identity of the principal is listed"""
-    named: set[Grant] = set()
-    for kind, values in entries:
-        for value in values:
-            if value == "*":
-                return False
-            grant = names(principal, kind, value)
-            if grant is not Grant.NONE:
-                named.add(grant)
+    named = _not_principal_named(entries, principal)
+    if named is None:
+        return False
     if principal.type in (PrincipalType.SERVICE, PrincipalType.ANONYMOUS):
         return not named
     if principal.type is PrincipalType.ACCOUNT:
@@ -161,3 +156,29 @@ def not_principal_applies(
     # identities: account and user / role / federated user, plus the session of a role
     is_role_session = principal.type is PrincipalType.ASSUMED_ROLE and not principal.is_direct_role
     return len(named) < (3 if is_role_session else 2)
+
+
+def not_principal_partly_names(
+    entries: tuple[tuple[str, tuple[str, ...]], ...], principal: Principal
+) -> bool:
+    """Whether `NotPrincipal` lists some identity of the principal but not all: the
+    statement applies, yet AWS says it only "might" (IAM User Guide,
+    reference_policies_elements_notprincipal.md: without the account ARN, "the policy might
+    deny access to the entire account containing the principal")"""
+    named = _not_principal_named(entries, principal)
+    return bool(named) and not_principal_applies(entries, principal)
+
+
+def _not_principal_named(
+    entries: tuple[tuple[str, tuple[str, ...]], ...], principal: Principal
+) -> set[Grant] | None:
+    """How `NotPrincipal` entries name the principal's identities; None for `*`"""
+    named: set[Grant] = set()
+    for kind, values in entries:
+        for value in values:
+            if value == "*":
+                return None
+            grant = names(principal, kind, value)
+            if grant is not Grant.NONE:
+                named.add(grant)
+    return named
