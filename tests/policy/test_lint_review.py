@@ -4,11 +4,13 @@ never fatal, partial wildcards in principals and non-finite JSON numbers are ERR
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
 
-from iamwarden.policy import PolicyKind
+from iamwarden.errors import PolicySyntaxError
+from iamwarden.policy import PolicyKind, parse_policy
 from iamwarden.policy.lint import SIZE_LIMITS, DiagnosticSeverity, lint_policy, policy_size
 
 
@@ -99,6 +101,23 @@ def test_non_finite_numbers_are_syntax_errors(number: str) -> None:
     found = [d for d in lint_policy(text) if d.code == "syntax"]
     assert [d.severity for d in found] == [DiagnosticSeverity.ERROR]
     assert f"`{number}`" in found[0].message
+    assert found[0].location == "Statement[0].Condition.NumericLessThan.s3:max-keys"
+
+
+@pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf])
+def test_non_finite_numbers_in_decoded_data_break_the_grammar(number: float) -> None:
+    """One place decides it, the grammar: `parse_policy` refuses a YAML `.nan` as IAM
+    refuses `NaN`, and lint reports it once, where it is written"""
+    condition = {"NumericLessThan": {"s3:max-keys": [1, number]}}
+    document = _doc(
+        {"Effect": "Deny", "Action": "s3:ListBucket", "Resource": "*", "Condition": condition}
+    )
+    with pytest.raises(PolicySyntaxError) as raised:
+        parse_policy(document)
+    assert raised.value.location == "Statement[0].Condition.NumericLessThan.s3:max-keys"
+    assert "is not a JSON number: IAM rejects the document" in raised.value.problem
+    found = [d for d in lint_policy(document) if d.code == "syntax"]
+    assert [d.location for d in found] == [raised.value.location]
 
 
 def test_finite_numbers_are_not_syntax_errors() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -39,6 +40,7 @@ from iamwarden.policy import (
 from iamwarden.policy.arn import PARTITIONS, is_region_name
 from iamwarden.policy.catalog import closest_name
 from iamwarden.policy.conditions import parse_date
+from iamwarden.policy.engine.principals import parse_principal
 from iamwarden.policy.keys import ALWAYS_PRESENT_KEYS
 from iamwarden.snapshot import Group, Role, Snapshot, User
 
@@ -269,11 +271,12 @@ def _key_type(key: str, catalog: Catalog) -> str | None:
 
 
 def _is_number(value: str) -> bool:
+    """A finite number: `NaN`, `Infinity` and `1e999` are no JSON number (RFC 8259, section
+    6), so no value a request carries"""
     try:
-        float(value)
+        return math.isfinite(float(value))
     except ValueError:
         return False
-    return True
 
 
 def _is_address(value: str) -> bool:
@@ -336,6 +339,8 @@ def _scalar(value: Any, where: str, kind: str | None) -> str:
         return value
     if isinstance(value, date):  # YAML's timestamps: the ISO text they were written as
         return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):  # `.nan`, `.inf`, `NaN`
+        raise _fail(where, f"`{value}` is not a number a request carries")
     if isinstance(value, bool | int | float):
         if kind in ("String", "ARN", "IPAddress"):
             raise _fail(where, _quote_hint(value))
@@ -429,6 +434,10 @@ def _request(
     if unknown:
         raise _fail(at(unknown[0]), "unknown field")
     principal = _text(fields, "principal", at)
+    try:
+        parse_principal(principal)
+    except InputError as error:  # a group, a policy: no request is made by it
+        raise _fail(at("principal"), error.problem) from None
     action = _text(fields, "action", at)
     _check(at("action"), action_problem(action))
     resource = _text(fields, "resource", at, default="*")

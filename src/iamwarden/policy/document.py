@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -277,12 +278,31 @@ def _parse_text(text: str, name: str, kind: PolicyKind) -> Policy:
 def _parse_document(text: str, kind: PolicyKind) -> Policy:
     """The unnamed policy of `text`: one parse per document and kind, whatever its names"""
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_NonFinite.of, parse_float=_float)
     except ValueError as exc:
         raise PolicySyntaxError(f"policy is not valid json: {exc}") from None
     except RecursionError:  # the C decoder's own bound, far deeper than any policy
         raise PolicySyntaxError("policy is not valid json: nested too deeply") from None
     return _Parser(kind).policy(data, "")
+
+
+class _NonFinite(float):
+    """`NaN`, `Infinity` or a number too large for a double (`1e999`), with its text: Python's
+    reader takes them, JSON (RFC 8259, section 6: "Numeric values that cannot be represented
+    ... (such as Infinity and NaN) are not permitted") and IAM do not"""
+
+    text: str
+
+    @classmethod
+    def of(cls, text: str) -> _NonFinite:
+        number = cls(text)
+        number.text = text
+        return number
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    return _NonFinite.of(text) if value in (math.inf, -math.inf) else value
 
 
 def _full_arns(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
@@ -527,6 +547,13 @@ class _Parser:
                 if not all(isinstance(v, str | bool | int | float) for v in items):
                     self.fail(
                         f"{where}.{key}", "condition values must be strings, numbers or booleans"
+                    )
+                    continue
+                odd = next((v for v in items if isinstance(v, _NonFinite)), None)
+                if odd is not None:
+                    self.fail(
+                        f"{where}.{key}",
+                        f"`{odd.text}` is not a JSON number: IAM rejects the document",
                     )
                     continue
                 texts = tuple(_scalar_text(v) for v in items)

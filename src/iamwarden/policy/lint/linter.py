@@ -9,7 +9,6 @@ nothing else. It never decides access and never raises for a bad policy.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -103,9 +102,7 @@ def lint_policy(
     repeated = list(duplicate_keys)
     found: list[Diagnostic] = []
     if isinstance(policy_or_source, str):
-        non_finite: list[str] = []
-        repeated.extend(_repeated_keys(policy_or_source, non_finite))
-        found.extend(_non_finite(text) for text in dict.fromkeys(non_finite))
+        repeated.extend(_repeated_keys(policy_or_source))
     found.extend(_duplicate_key(path, key) for path, key in repeated)
     if size_limit is not None:
         found.extend(_size(policy_or_source, size_limit, kind))
@@ -372,18 +369,6 @@ def _deploy_time(where: str, entry: str, outcome: str) -> Diagnostic:
     )
 
 
-def _non_finite(text: str) -> Diagnostic:
-    """`NaN`, `Infinity` and numbers too large for a double (`1e999`): Python's reader takes
-    them, JSON (RFC 8259, section 6) and IAM do not"""
-    return diagnostic(
-        "syntax",
-        "",
-        f"`{text}` is not a JSON number: IAM rejects the document",
-        severity=DiagnosticSeverity.ERROR,
-        rejected_by_iam=True,
-    )
-
-
 def _duplicate_key(path: str, key: str) -> Diagnostic:
     """IAM rejects a repeated key: "Individual elements must not contain multiple instances
     of the same key" (IAM User Guide, grammar of the IAM JSON policy language, notes)"""
@@ -396,21 +381,11 @@ def _duplicate_key(path: str, key: str) -> Diagnostic:
     )
 
 
-def _repeated_keys(source: str, non_finite: list[str]) -> list[tuple[str, str]]:
+def _repeated_keys(source: str) -> list[tuple[str, str]]:
     """(object path, key) of every key repeated in an object of JSON text, in path order;
-    none when the text is not JSON (the grammar's `syntax` errors say why). The same
-    reading adds to `non_finite` each number JSON has not (`NaN`, `Infinity`, `1e999`)."""
+    none when the text is not JSON (the grammar's `syntax` errors say why; numbers JSON has
+    not, `NaN`, `Infinity`, `1e999`, are the grammar's too)"""
     repeated: dict[int, list[str]] = {}
-
-    def constant(name: str) -> float:
-        non_finite.append(name)
-        return 0.0
-
-    def number(text: str) -> float:
-        value = float(text)
-        if math.isinf(value):
-            non_finite.append(text)
-        return value
 
     def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         built = dict(pairs)
@@ -424,9 +399,7 @@ def _repeated_keys(source: str, non_finite: list[str]) -> list[tuple[str, str]]:
         return built
 
     try:
-        value = json.loads(
-            source, object_pairs_hook=build, parse_constant=constant, parse_float=number
-        )
+        value = json.loads(source, object_pairs_hook=build)
     except (ValueError, RecursionError):
         return []
     if not repeated:

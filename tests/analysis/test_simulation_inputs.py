@@ -1,0 +1,136 @@
+"""Scenario-file input defects from the newcomer review of issue 7: values located where they
+are written, numbers JSON has not, keys written twice, request resources AWS never receives"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from iamwarden.analysis.simulation import load_scenarios
+from iamwarden.errors import ScenarioError
+
+PRINCIPAL = "arn:aws:iam::111122223333:user/alice"
+ALLOW = {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+
+
+def _error(text: str) -> ScenarioError:
+    with pytest.raises(ScenarioError) as raised:
+        load_scenarios(text)
+    assert "\n" not in str(raised.value)
+    return raised.value
+
+
+def _yaml(request: str, *, policy: str = json.dumps({"Statement": [ALLOW]})) -> str:
+    return f"""\
+scenarios:
+  - name: s
+    principal: {PRINCIPAL}
+    identity_policies: [{policy}]
+    requests:
+      - {{action: s3:GetObject}}
+      - {request}
+"""
+
+
+def _deny_above(number: str) -> str:
+    """A policy as JSON text whose Deny compares `s3:max-keys` with `number` as written"""
+    deny = {
+        "Effect": "Deny",
+        "Action": "s3:*",
+        "Resource": "*",
+        "Condition": {"NumericGreaterThan": {"s3:max-keys": 0}},
+    }
+    text = json.dumps({"Version": "2012-10-17", "Statement": [deny, ALLOW]})
+    return text.replace('"s3:max-keys": 0', f'"s3:max-keys": {number}')
+
+
+# -- values located where they are written ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("2026-13-01", "`2026-13-01` is not a valid !!timestamp: month must be in 1..12"),
+        ("2026-02-30", "`2026-02-30` is not a valid !!timestamp: day is out of range for month"),
+        ("!!int abc", "`abc` is not a valid !!int"),
+    ],
+)
+def test_a_yaml_value_that_cannot_be_built_is_located_at_it(value: str, problem: str) -> None:
+    error = _error(_yaml(f'{{action: s3:GetObject, context: {{"aws:CurrentTime": {value}}}}}'))
+    assert error.location == "line 7:61"
+    assert error.problem == f"invalid YAML: {problem}"
+
+
+def test_a_request_principal_that_makes_no_request_is_located_at_its_field() -> None:
+    error = _error(_yaml("{action: s3:GetObject, principal: 'arn:aws:iam::111122223333:group/x'}"))
+    assert error.location == "scenarios[0] (s).requests[1].principal"
+    assert error.problem == (
+        "principal `arn:aws:iam::111122223333:group/x` is not a user, role, session, account "
+        "or service"
+    )
+
+
+# -- numbers JSON has not (RFC 8259, section 6; IAM rejects the document) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("number", "shown"),
+    [("NaN", "NaN"), ("Infinity", "Infinity"), ("-Infinity", "-Infinity"), ("1e999", "Infinity")],
+)
+def test_a_non_finite_number_in_a_json_scenario_policy_is_a_malformed_field(
+    number: str, shown: str
+) -> None:
+    """nanpol.json: the Deny never applied and `expect: allowed` was met silently"""
+    policy = json.loads(_deny_above("0"))
+    text = json.dumps(
+        {
+            "scenarios": [
+                {
+                    "name": "s",
+                    "principal": PRINCIPAL,
+                    "identity_policies": [policy],
+                    "requests": [{"action": "s3:ListBucket", "expect": "allowed"}],
+                }
+            ]
+        }
+    ).replace('"s3:max-keys": 0', f'"s3:max-keys": {number}')
+    error = _error(text)
+    condition = "Statement[0].Condition.NumericGreaterThan.s3:max-keys"
+    assert error.location == f"scenarios[0] (s).identity_policies[0].{condition}"
+    assert error.problem == f"`{shown}` is not a JSON number: IAM rejects the document"
+
+
+@pytest.mark.parametrize(("written", "shown"), [(".nan", "NaN"), (".inf", "Infinity")])
+def test_a_non_finite_yaml_number_in_a_policy_is_a_malformed_field(
+    written: str, shown: str
+) -> None:
+    policy = (
+        "{Statement: [{Effect: Deny, Action: 's3:*', Resource: '*', "
+        f"Condition: {{NumericGreaterThan: {{'s3:max-keys': {written}}}}}}}]}}"
+    )
+    error = _error(_yaml("{action: s3:ListBucket}", policy=policy))
+    assert error.location.endswith("Statement[0].Condition.NumericGreaterThan.s3:max-keys")
+    assert error.problem == f"`{shown}` is not a JSON number: IAM rejects the document"
+
+
+def test_a_non_finite_number_in_a_policy_written_as_json_text_is_a_malformed_field() -> None:
+    error = _error(_yaml("{action: s3:ListBucket}", policy=f"'{_deny_above('1e999')}'"))
+    assert error.problem == "`1e999` is not a JSON number: IAM rejects the document"
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (".nan", "`nan` is not a number a request carries"),
+        ("-.inf", "`-inf` is not a number a request carries"),
+        ('"1e999"', "`1e999` is not valid for `aws:MultiFactorAuthAge`: expected a number"),
+        ('"NaN"', "`NaN` is not valid for `aws:MultiFactorAuthAge`: expected a number"),
+    ],
+)
+def test_a_non_finite_context_value_of_a_numeric_key_is_an_error(value: str, problem: str) -> None:
+    error = _error(
+        _yaml(f'{{action: s3:GetObject, context: {{"aws:MultiFactorAuthAge": {value}}}}}')
+    )
+    assert error.location == "scenarios[0] (s).requests[1].context.aws:MultiFactorAuthAge"
+    assert error.problem == problem
