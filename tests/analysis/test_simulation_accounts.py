@@ -1,12 +1,19 @@
-"""Which account a simulated request's resource belongs to: the scenario loader, the
-simulate command's library call and who-can must agree with the engine"""
+"""Simulated decisions the engine's review found wrong: which account a resource belongs to
+(the scenario loader, the simulate command's library call and who-can agree with the
+engine), and when a decision is uncertain"""
 
 from __future__ import annotations
 
 import pytest
 
 from iamwarden.analysis.escalation.who_can import who_can
-from iamwarden.analysis.simulation import load_scenarios, run_scenarios, simulate_principal
+from iamwarden.analysis.simulation import (
+    Verdict,
+    load_scenarios,
+    results_to_json,
+    run_scenarios,
+    simulate_principal,
+)
 from iamwarden.policy import Decision
 from iamwarden.policy.catalog import load_catalog
 from iamwarden.snapshot import demo_snapshot
@@ -80,3 +87,35 @@ def test_simulate_principal_with_a_wildcard_account_resource_is_allowed_for_an_a
         region="us-east-1",
     )
     assert result.evaluation.decision is Decision.ALLOWED, result.explain()
+
+
+def test_a_decision_resting_on_an_absent_always_present_key_is_flagged_uncertain() -> None:
+    """`aws:SecureTransport` and `aws:CurrentTime` are in every request (IAM User Guide,
+    reference_policies_condition-keys.md, their "Availability" lines): a decision made
+    without them is uncertain in the JSON's `uncertain` field and in `--explain`, not only
+    in its verdict"""
+    text = """
+scenarios:
+  - name: s
+    principal: arn:aws:iam::111122223333:user/a
+    identity_policies:
+      - Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Action: "s3:*", Resource: "*"}
+          - Effect: Deny
+            Action: "s3:*"
+            Resource: "*"
+            Condition: {BoolIfExists: {"aws:SecureTransport": "false"}}
+    requests:
+      - {action: s3:GetObject, resource: "arn:aws:s3:::b/k", expect: explicitDeny}
+      - action: s3:GetObject
+        resource: "arn:aws:s3:::b/k"
+        context: {"aws:SecureTransport": "true"}
+"""
+    absent, given = run_scenarios(load_scenarios(text))
+    assert absent.is_uncertain and not absent.evaluation.is_uncertain
+    assert absent.verdict is Verdict.UNCERTAIN
+    assert "uncertain: decided without aws:SecureTransport" in absent.explain()
+    first, second = results_to_json([absent, given])["results"]
+    assert first["uncertain"] is True and first["verdict"] == "uncertain"
+    assert second["uncertain"] is False and "uncertain" not in given.explain()

@@ -128,8 +128,29 @@ class SimulationResult:
     scenario file's field path, or an inline policy's `<identity>/<policy name>`"""
 
     def explain(self) -> str:
-        """The evaluation's explanation, each policy named by where it is defined"""
-        return _located(self.evaluation, self.policy_locations).explain()
+        """The evaluation's explanation, each policy named by where it is defined, and why
+        it is uncertain when it rests on an absent always-present key"""
+        text = _located(self.evaluation, self.policy_locations).explain()
+        absent = self.absent_always_present
+        if absent:
+            text += (
+                f"\nuncertain: decided without {', '.join(absent)}, which every real request "
+                "carries (IAM User Guide, reference_policies_condition-keys.md)"
+            )
+        return text
+
+    @property
+    def absent_always_present(self) -> tuple[str, ...]:
+        """The keys every real request carries (`policy.keys.ALWAYS_PRESENT_KEYS`) that a
+        statement read and the request lacked, as written"""
+        missing = self.evaluation.missing_context
+        return tuple(key for key in missing if key.lower() in _ALWAYS_PRESENT)
+
+    @property
+    def is_uncertain(self) -> bool:
+        """Whether the decision is uncertain: an evaluation issue touched it, or it rests on
+        the absence of a key every real request carries"""
+        return self.evaluation.is_uncertain or bool(self.absent_always_present)
 
     @property
     def verdict(self) -> Verdict | None:
@@ -138,10 +159,8 @@ class SimulationResult:
             return None
         if not self.is_known_action:
             return Verdict.UNVERIFIED
-        if self.evaluation.is_uncertain or self.evaluation.is_conditional:
+        if self.is_uncertain or self.evaluation.is_conditional:
             return Verdict.UNCERTAIN
-        if any(key.lower() in _ALWAYS_PRESENT for key in self.evaluation.missing_context):
-            return Verdict.UNCERTAIN  # decided by the absence of a key every request carries
         return Verdict.MET if self.expect is self.evaluation.decision else Verdict.FAILED
 
     @property
@@ -715,7 +734,7 @@ def results_to_json(results: Sequence[SimulationResult]) -> dict[str, Any]:
                     }
                     for c in r.evaluation.undecided
                 ],
-                "uncertain": r.evaluation.is_uncertain,
+                "uncertain": r.is_uncertain,
                 "errors": [
                     {
                         "policy": e.policy,

@@ -63,7 +63,7 @@ def _rows(results: list[SimulationResult]) -> list[tuple[Text, ...]]:
         shown = Text(decision, style=_STYLE[decision])
         if r.evaluation.is_conditional:
             shown.append(" (conditional)")
-        if r.evaluation.is_uncertain:
+        if r.is_uncertain:
             shown.append(" (uncertain)", style="red")
         verdict = Text(*_VERDICT[r.verdict]) if r.verdict else Text("")
         rows.append(
