@@ -134,3 +134,80 @@ def test_a_non_finite_context_value_of_a_numeric_key_is_an_error(value: str, pro
     )
     assert error.location == "scenarios[0] (s).requests[1].context.aws:MultiFactorAuthAge"
     assert error.problem == problem
+
+
+# -- keys written twice ----------------------------------------------------------------------
+
+
+def test_a_policy_written_as_json_text_with_a_repeated_key_is_an_error() -> None:
+    """dup3.json: `"Effect": "Allow", "Effect": "Deny"` was read last-one-wins"""
+    policy = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Effect": "Deny", '
+    policy += '"Action": "*", "Resource": "*"}]}'
+    text = json.dumps(
+        {
+            "scenarios": [
+                {
+                    "name": "s",
+                    "principal": PRINCIPAL,
+                    "identity_policies": [policy],
+                    "requests": [{"action": "s3:GetObject"}],
+                }
+            ]
+        }
+    )
+    error = _error(text)
+    assert error.location == "scenarios[0] (s).identity_policies[0].Statement[0].Effect"
+    assert error.problem == "duplicate key `Effect`: the last one would silently win"
+
+
+def test_policy_json_text_that_is_not_json_is_located_in_it() -> None:
+    error = _error(_yaml("{action: s3:ListBucket}", policy="'{\"Statement\": [}'"))
+    assert error.location == "scenarios[0] (s).identity_policies[0] line 1:16"
+    assert error.problem == "invalid JSON: expecting value"
+
+
+def test_context_keys_equal_but_for_case_are_a_duplicate_key() -> None:
+    """IAM User Guide, IAM JSON policy elements: Condition: "Context key names are not
+    case-sensitive. For example, including the aws:SourceIP context key is equivalent to
+    testing for AWS:SourceIp." Both values were merged silently."""
+    error = _error(
+        _yaml(
+            "{action: s3:GetObject, "
+            'context: {"AWS:SECURETRANSPORT": "true", "aws:SecureTransport": "false"}}'
+        )
+    )
+    assert error.location == "scenarios[0] (s).requests[1].context.aws:SecureTransport"
+    assert error.problem == (
+        "duplicate key `aws:SecureTransport`: `AWS:SECURETRANSPORT` names the same condition "
+        "key (key names are not case-sensitive)"
+    )
+
+
+def test_a_request_context_key_overrides_the_scenarios_whatever_its_case() -> None:
+    text = _yaml('{action: s3:GetObject, context: {"aws:securetransport": "false"}}').replace(
+        "    requests:", '    context: {"AWS:SecureTransport": "true"}\n    requests:'
+    )
+    (scenario,) = load_scenarios(text)
+    first, second = (dict(item.request.context) for item in scenario.requests)
+    assert first == {"AWS:SecureTransport": "true"}
+    assert second == {"aws:securetransport": "false"}
+
+
+# -- request resources AWS never receives ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("resource", "problem"),
+    [
+        ("arn:aws:s3:::", "`arn:aws:s3:::` is not an ARN: the resource segment is empty"),
+        ("arn:aws:s3:::b/k ", "`arn:aws:s3:::b/k ` has whitespace before or after it: no ARN does"),
+        (" arn:aws:s3:::b", "` arn:aws:s3:::b` has whitespace before or after it: no ARN does"),
+    ],
+)
+def test_a_resource_with_no_resource_part_or_with_outer_whitespace_is_malformed(
+    resource: str, problem: str
+) -> None:
+    """Both were decided (`arn:aws:s3:::` allowed) as if AWS could receive them"""
+    error = _error(_yaml(f"{{action: s3:GetObject, resource: '{resource}'}}"))
+    assert error.location == "scenarios[0] (s).requests[1].resource"
+    assert error.problem == problem

@@ -22,7 +22,7 @@ from typing import Any
 
 from iamwarden.analysis.principals import is_known_principal, policies_for
 from iamwarden.errors import InputError, ScenarioError
-from iamwarden.fileio import DuplicateKey, check_json_depth, parse_json, parse_yaml
+from iamwarden.fileio import DuplicateKey, parse_json, parse_yaml
 from iamwarden.policy import (
     Catalog,
     Decision,
@@ -231,17 +231,30 @@ def _policy(value: Any, where: str, kind: PolicyKind, name: str) -> Policy:
 def _parse_one(value: Any, where: str, kind: PolicyKind, name: str) -> Policy:
     if not isinstance(value, dict | str):
         raise _fail(where, "expected a policy document (an object or JSON text)")
-    if isinstance(value, str):  # JSON text inside the file: the file's depth check missed it
-        try:
-            check_json_depth(value)
-        except InputError as error:
-            raise _fail(f"{where} {error.location}", error.problem) from None
+    if isinstance(value, str):  # JSON text inside the file: the file's readers missed it
+        _check_json_text(value, where)
     try:
         return parse_policy(value, name=name, kind=kind)
     except InputError as error:
         first = error.problems[0]
         location = f"{where}.{first.location}" if first.location else where
         raise _fail(location, first.problem) from None
+
+
+def _check_json_text(text: str, where: str) -> None:
+    """Refuse a policy's JSON text nested too deeply, not JSON, or with a key written twice in
+    one object (IAM rejects the document; a reader would keep the last one)"""
+    duplicates: list[DuplicateKey] = []
+    try:
+        parse_json(text, duplicates=duplicates)
+    except InputError as error:
+        raise _fail(f"{where} {error.location}".rstrip(), error.problem) from None
+    if duplicates:
+        first = duplicates[0]
+        raise _fail(
+            f"{where}.{first.pointer}",
+            f"duplicate key `{first.key}`: the last one would silently win",
+        )
 
 
 def _policies(value: Any, where: str, kind: PolicyKind, name: str) -> tuple[Policy, ...]:
@@ -335,7 +348,18 @@ def context_problem(key: str, value: str, catalog: Catalog | None = None) -> str
 
 
 def _check_context(context: Context, catalog: Catalog, at: Callable[[str], str]) -> None:
-    """Refuse a value invalid for its key's data type; `at(key)` locates the key"""
+    """Refuse a value invalid for its key's data type, and a key given twice in different
+    cases (IAM User Guide, IAM JSON policy elements: Condition: "Context key names are not
+    case-sensitive"); `at(key)` locates the key"""
+    seen: dict[str, str] = {}
+    for key in context:
+        first = seen.setdefault(key.lower(), key)
+        if first != key:
+            raise _fail(
+                at(key),
+                f"duplicate key `{key}`: `{first}` names the same condition key (key names "
+                "are not case-sensitive)",
+            )
     for key, values in context.items():
         for value in (values,) if isinstance(values, str) else values:
             _check(at(key), context_problem(key, value, catalog))
@@ -408,6 +432,8 @@ def resource_problem(resource: str) -> str | None:
     """Why `resource` is not the resource of a request (an ARN, wildcards allowed, or `*`)"""
     if resource == "*":
         return None
+    if resource != resource.strip():
+        return f"`{resource}` has whitespace before or after it: no ARN does"
     arn = try_parse_arn(resource)
     if arn is None:
         return (
@@ -416,6 +442,8 @@ def resource_problem(resource: str) -> str | None:
         )
     if not arn.service:
         return f"`{resource}` is not an ARN: the service segment is empty"
+    if not arn.resource:
+        return f"`{resource}` is not an ARN: the resource segment is empty"
     if arn.partition not in PARTITIONS and not any(c in arn.partition for c in "*?"):
         return f"`{resource}`: partition `{arn.partition}` is not an aws partition"
     return None
@@ -453,15 +481,18 @@ def _request(
     if unknown:
         raise _fail(at(unknown[0]), "unknown field")
     principal = _text(fields, "principal", at)
-    try:
-        parse_principal(principal)
-    except InputError as error:  # a group, a policy: no request is made by it
-        raise _fail(at("principal"), error.problem) from None
     action = _text(fields, "action", at)
     _check(at("action"), action_problem(action))
     resource = _text(fields, "resource", at, default="*")
     _check(at("resource"), resource_problem(resource))
-    context = {**shared_context, **_context(fields.get("context") or {}, at("context"), catalog)}
+    try:
+        parse_principal(principal)
+    except InputError as error:  # a group, a policy: no request is made by it
+        raise _fail(at("principal"), error.problem) from None
+    own = _context(fields.get("context") or {}, at("context"), catalog)
+    overridden = {key.lower() for key in own}  # whatever the case the scenario wrote it in
+    shared = {k: v for k, v in shared_context.items() if k.lower() not in overridden}
+    context = {**shared, **own}
     account = fields.get("resource_account")
     if account is not None and (not isinstance(account, str) or not account):
         problem = "expected an account id" if isinstance(account, str) else _quote_hint(account)

@@ -23,13 +23,14 @@ from iamwarden.analysis.simulation import (
     simulate_principal,
 )
 from iamwarden.cli.exit_codes import ExitCode
-from iamwarden.cli.files import read_text
+from iamwarden.cli.files import read_stream, read_text
 from iamwarden.cli.sources import live_request, load_source, source_options
 from iamwarden.errors import InputError
 
 __all__ = ["simulate"]
 
 _STYLE = {"allowed": "green", "explicitDeny": "red", "implicitDeny": "yellow"}
+_STDIN = "<stdin>"  # how errors name standard input (`--scenarios -`), as lint names it
 
 
 def _context(pairs: tuple[str, ...]) -> dict[str, str | tuple[str, ...]]:
@@ -164,7 +165,7 @@ Exit codes:
     "--scenarios",
     "scenario_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="A YAML or JSON file of scenarios with expected decisions.",
+    help="A YAML or JSON file of scenarios with expected decisions (`-` for standard input).",
 )
 @partial(
     source_options,
@@ -219,11 +220,15 @@ def simulate(
             raise click.UsageError(
                 "--scenarios takes no --region: give aws:RequestedRegion in a scenario's context"
             )
-        text = read_text(scenario_file)
+        name = _STDIN if str(scenario_file) == "-" else str(scenario_file)
+        if name == _STDIN:
+            text = read_stream(sys.stdin.buffer, name=_STDIN)
+        else:
+            text = read_text(scenario_file)
         try:
-            results = run_scenarios(load_scenarios(text, path=str(scenario_file)))
+            results = run_scenarios(load_scenarios(text, path=name))
         except InputError as error:
-            raise error.with_path(str(scenario_file)) from None
+            raise error.with_path(name) from None
     else:
         if not principal or not actions:
             raise click.UsageError(
