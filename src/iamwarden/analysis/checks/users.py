@@ -272,7 +272,8 @@ def credentials_unused_45_days(ctx: CheckContext) -> Iterator[Finding]:
         else:
             yield ctx.passed(
                 user.arn,
-                f"{user.name}: used within {UNUSED_DAYS} days: " + ", ".join(t for _, t in decided),
+                f"{user.name}: used or created within {UNUSED_DAYS} days: "
+                + ", ".join(t for _, t in decided),
                 **facts,
             )
 
