@@ -210,6 +210,12 @@ CASES: dict[str, tuple[Any, Any, dict[str, Any], str]] = {
         {},
         "set operators",
     ),
+    "arn_condition_value_partial": (
+        _doc(_allow(Condition={"ArnLike": {"aws:SourceArn": "arn:aws:sns:*"}})),
+        _doc(_allow(Condition={"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:*:*"}})),
+        {},
+        "ARN condition operators: each of the six colon-delimited components checked",
+    ),
     "multivalued_key_without_set_operator": (
         _doc(_allow(Condition={"StringEquals": {"aws:TagKeys": "a"}})),
         _doc(_allow(Condition={"ForAnyValue:StringEquals": {"aws:TagKeys": "a"}})),

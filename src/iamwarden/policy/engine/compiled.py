@@ -33,6 +33,9 @@ class Clause:
     templates: tuple[Template | str, ...] | None
     matcher: ValueMatcher | None
     error: str | None
+    partial_arn: str | None = None
+    """The first value of an ARN operator with fewer than six colon-delimited components
+    (`arn:aws:sns:*`): AWS documents no match for it (see `matching.PARTIAL_ARN`)"""
 
 
 class Stmt:
@@ -270,6 +273,11 @@ def compile_clause(condition: Condition, literal: bool) -> Clause:
                 matcher = value_matcher(spec.base, condition.values)
             except ValueError as exc:
                 error = f"`{condition.operator}` on `{condition.key}`: {exc}"
+    partial_arn = None
+    if spec.is_known and spec.base.startswith("Arn"):
+        partial_arn = next(
+            (v for v in condition.values if v.startswith("arn:") and v.count(":") < 5), None
+        )
     return Clause(
         condition=condition,
         spec=spec,
@@ -277,6 +285,7 @@ def compile_clause(condition: Condition, literal: bool) -> Clause:
         templates=templates,
         matcher=matcher,
         error=error,
+        partial_arn=partial_arn,
     )
 
 

@@ -85,7 +85,11 @@ def clause_truth(clause: Clause, stmt: Stmt, ctx: Context) -> bool | None:
                 ctx.issue(stmt.ref, str(exc))
                 return None
     assert matcher is not None
-    return apply_operator(spec, matcher, request_values)
+    result = apply_operator(spec, matcher, request_values)
+    if clause.partial_arn is not None and request_values and result is spec.is_negated:
+        # no value matched: the partial ARN might, were AWS to fill its missing components
+        ctx.issue(stmt.ref, PARTIAL_ARN.format(clause.condition.operator, clause.partial_arn))
+    return result
 
 
 _FOR_ANY_IF_EXISTS = (
@@ -100,6 +104,12 @@ _PLAIN_MULTIVALUED = (
 )
 
 
+PARTIAL_ARN = (
+    "`{}` value `{}` has fewer than the six colon-delimited components an ARN operator "
+    "checks one by one (IAM User Guide, reference_policies_elements_condition_operators.md, "
+    "ARN condition operators); AWS does not document how it matches: evaluated as no "
+    "match, write every component (`arn:aws:sns:*:*:*`)"
+)
 NOT_PRINCIPAL_PARTLY_LISTED = (
     "`NotPrincipal` lists the principal but not every identity it acts as (its account, "
     'and a session\'s role): AWS says such a Deny "might" deny it, depending on the '

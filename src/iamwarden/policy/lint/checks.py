@@ -155,6 +155,7 @@ class Linter:
             yield from self.operators(statement, at)
             yield from self.condition_values(statement, at)
             yield from self.set_operators(statement, at)
+            yield from self.partial_arns(statement, at)
         for name, entries in (
             ("Action", statement.action),
             ("NotAction", statement.not_action),
@@ -363,6 +364,26 @@ class Linter:
                     location=f"{at}.Condition.{condition.operator}.{condition.key}",
                     message=f"`{condition.operator}` on `{condition.key}`: {problem}",
                 )
+
+    def partial_arns(self, statement: Statement, at: str) -> Iterator[Diagnostic]:
+        """ARN operator values with fewer than the six colon-delimited components the
+        operator checks one by one (IAM User Guide, condition operators, ARN condition
+        operators): how they match is not documented; the engine marks the clause uncertain"""
+        for condition in statement.conditions:
+            spec = parse_operator(condition.operator)
+            if not (spec.is_known and spec.base.startswith("Arn")):
+                continue
+            for value in condition.values:
+                if value.startswith("arn:") and value.count(":") < 5:
+                    yield _coded(
+                        code="arn_condition_value_partial",
+                        location=f"{at}.Condition.{condition.operator}.{condition.key}",
+                        message=f"`{condition.operator}` value `{value}` has "
+                        f"{value.count(':') + 1} of the six colon-delimited components an ARN "
+                        "operator checks one by one; AWS does not document how it matches: "
+                        "write every component (`arn:aws:sns:*:*:*`)",
+                    )
+                    break
 
     def set_operators(self, statement: Statement, at: str) -> Iterator[Diagnostic]:
         """Set operators whose meaning AWS leaves open (the engine marks them uncertain)"""

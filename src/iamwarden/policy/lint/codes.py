@@ -176,6 +176,9 @@ _TABLE: tuple[tuple[str, DiagnosticSeverity, str, str], ...] = (
      "Add conditions (aws:PrincipalOrgID, sts:ExternalId, aws:SourceArn) or name the roles."),
     ("for_any_value_if_exists", _W, "ForAnyValue with IfExists",
      "Undocumented; an absent key makes it false: drop IfExists or use ForAllValues."),
+    ("arn_condition_value_partial", _W, "ARN operator value with fewer than six components",
+     "ARN operators check the six components one by one; how `arn:aws:sns:*` matches is not "
+     "documented (the engine: no match, uncertain): write every component, `arn:aws:sns:*:*:*`."),
     ("multivalued_key_without_set_operator", _W, "Plain operator on a multivalued key",
      "Use ForAnyValue: or ForAllValues: with a multivalued key."),
     ("invalid_condition_value", _W, "Condition value its operator cannot read",
