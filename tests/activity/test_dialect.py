@@ -35,11 +35,27 @@ from iamwarden.activity.dialect import (
     run_duckdb,
     run_spark,
 )
+from iamwarden.activity.unused import unused_credentials
 from iamwarden.cli.main import cli
 from iamwarden.errors import InputError
+from iamwarden.snapshot import AccessKey
 from tests.activity.conftest import STRATUS, record, write_records
+from tests.builders import role, snapshot, user
 
 _TABLE = "arn:aws:dynamodb:us-east-1:111122223333:table/items"
+
+
+def _sign_in(user: str, outcome: str, **extra: Any) -> dict[str, Any]:
+    return record(
+        "ConsoleLogin",
+        source="signin.amazonaws.com",
+        arn=f"arn:aws:iam::111122223333:user/{user}",
+        issuer=None,
+        params=None,
+        responseElements={"ConsoleLogin": outcome},
+        eventType="AwsConsoleSignIn",
+        **extra,
+    )
 
 
 def _records() -> list[dict[str, Any]]:
@@ -88,6 +104,10 @@ def _records() -> list[dict[str, Any]]:
         ),
         record("ListBuckets", params=None, resources=[]),
         record("GetObject", params={"bucketName": "b", "key": "it's"}, awsRegion="eu-west-1"),
+        # console sign-ins (CloudTrail User Guide, "AWS Management Console sign-in events"):
+        # a wrong password has ConsoleLogin "Failure" and an errorMessage, no errorCode
+        _sign_in("u", "Success"),
+        _sign_in("v", "Failure", errorMessage="Failed authentication"),
     ]
     no_time = record("Lost")
     del no_time["eventTime"]
@@ -219,12 +239,59 @@ def test_athena_sql_run_through_duckdb_gives_the_stores_answers(
         assert normalise(name, rows) == from_duckdb[name], name
 
 
+_ACCOUNT = snapshot(
+    roles=(role("dev"), role("ops"), role("idle")),
+    users=(
+        user(
+            "u",
+            has_console_password=True,
+            access_keys=(
+                AccessKey(id="ASIAEXAMPLE", is_active=True),
+                AccessKey(id="AKIAUNUSED", is_active=True),
+            ),
+        ),
+        user("v", has_console_password=True),
+    ),
+)
+"""The records' account: a role, a key and a user (whose only sign-in failed) unused"""
+_LATER = datetime(2026, 3, 1, 11)
+
+
+def _unused(events: Any) -> dict[str, set[tuple[str, str, str]]]:
+    """Unused credentials over the whole history and from `_LATER` on"""
+    return {
+        str(since): {
+            (c.principal_arn, c.kind, c.key_id)
+            for c in unused_credentials(_ACCOUNT, events, since=since, until=None)
+        }
+        for since in (None, _LATER)
+    }
+
+
 @pytest.fixture(scope="module")
 def store_calls(trail: Path) -> dict[str, Any]:
-    """What the store answers: the survey and every principal's distinct calls"""
+    """What the store answers: the survey, every principal's distinct calls, unused
+    credentials"""
     with open_store(None) as store:
         ingest_files(store, find_files([trail]))
-        return {"survey": survey(store), "calls": calls_on(store, load_mapper())}
+        return {
+            "survey": survey(store),
+            "calls": calls_on(store, load_mapper()),
+            "unused": _unused(store),
+        }
+
+
+def test_the_stores_unused_credentials(store_calls: dict[str, Any]) -> None:
+    user_arn = "arn:aws:iam::111122223333:user/"
+    assert store_calls["unused"]["None"] == {
+        ("arn:aws:iam::111122223333:role/idle", "role", ""),
+        (user_arn + "u", "access-key", "AKIAUNUSED"),
+        (user_arn + "v", "user", ""),
+        (user_arn + "v", "password", ""),
+    }
+    later = store_calls["unused"][str(_LATER)]
+    assert ("arn:aws:iam::111122223333:role/ops", "role", "") in later
+    assert (user_arn + "u", "password", "") in later
 
 
 def _requests(calls: dict[str, tuple[RecordedCall, ...]]) -> int:
@@ -264,6 +331,7 @@ def test_athena_answers_the_stores_calls_and_analyses_through_its_api(
     assert [(c.event_name, c.count) for c in one[dev]] == [("GetItem", 1)]
     for name in ANALYSES:
         assert run_analysis(events, name) == from_duckdb[name], name
+    assert _unused(events) == store_calls["unused"]
 
 
 _AS_TEXT = {"requestparameters", "responseelements", "additionaleventdata"}
@@ -346,6 +414,7 @@ def test_spark_in_local_mode_gives_the_stores_answers(
     found = calls_on(events, load_mapper())
     assert _requests(found) > 10
     assert found == store_calls["calls"]
+    assert _unused(events) == store_calls["unused"]
 
 
 def test_generate_on_spark_prints_what_the_store_does(

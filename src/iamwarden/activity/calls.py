@@ -39,6 +39,7 @@ __all__ = [
     "unmapped_of",
     "window",
     "window_ending",
+    "window_filter",
 ]
 
 
@@ -181,11 +182,21 @@ def _calls_sql(
     if principals is not None:
         listed = ", ".join(_literal(p) for p in sorted(set(principals)))
         filters += f" AND e.principal_arn IN ({listed})" if listed else " AND 1 = 0"
+    filters += window_filter(since, until)
+    return _CALLS_SQL.format(needs=", ".join(rows), filters=filters)
+
+
+def window_filter(
+    since: datetime | None, until: datetime | None, *, column: str = "e.event_time"
+) -> str:
+    """`AND` conditions (DuckDB's dialect, literals) keeping `column` in [since, until);
+    empty for an open window"""
+    filters = ""
     for bound, operator in ((since, ">="), (until, "<")):
         if bound is not None:
             text = _literal(f"{bound:%Y-%m-%d %H:%M:%S.%f}")
-            filters += f" AND e.event_time {operator} CAST({text} AS TIMESTAMP)"
-    return _CALLS_SQL.format(needs=", ".join(rows), filters=filters)
+            filters += f" AND {column} {operator} CAST({text} AS TIMESTAMP)"
+    return filters
 
 
 def _read(params: str | None, keys: frozenset[str]) -> dict[str, Any]:

@@ -141,10 +141,12 @@ SELECT
     eventname AS event_name,
     awsregion AS aws_region,
     errorcode AS error_code,
+    errormessage AS error_message,
     recipientaccountid AS recipient_account_id,
     useridentity.accountid AS identity_account_id,
     useridentity.accesskeyid AS access_key_id,
     requestparameters AS request_parameters,
+    responseelements AS response_elements,
     resources,
     CASE
         WHEN useridentity.type IN ('AssumedRole', 'Role') THEN coalesce(
@@ -178,8 +180,10 @@ ATHENA_TABLE_COLUMNS: dict[str, str] = {
     "eventname": "VARCHAR",
     "awsregion": "VARCHAR",
     "errorcode": "VARCHAR",
+    "errormessage": "VARCHAR",
     "recipientaccountid": "VARCHAR",
     "requestparameters": "VARCHAR",
+    "responseelements": "VARCHAR",
     "resources": "STRUCT(arn VARCHAR, accountid VARCHAR, type VARCHAR)[]",
     "useridentity": (
         "STRUCT(type VARCHAR, principalid VARCHAR, arn VARCHAR, accountid VARCHAR, "
@@ -193,14 +197,15 @@ DuckDB types (the table has more; these are enough to stand in for it)"""
 SPARK_RECORD_SCHEMA = (
     "Records ARRAY<STRUCT<eventTime: STRING, eventSource: STRING, eventName: STRING, "
     "awsRegion: STRING, errorCode: STRING, recipientAccountId: STRING, "
-    "requestParameters: STRING, "
+    "errorMessage: STRING, requestParameters: STRING, responseElements: STRING, "
     "resources: ARRAY<STRUCT<ARN: STRING, accountId: STRING, type: STRING>>, "
     "userIdentity: STRUCT<type: STRING, principalId: STRING, arn: STRING, "
     "accountId: STRING, invokedBy: STRING, accessKeyId: STRING, userName: STRING, "
     "sessionContext: STRUCT<sessionIssuer: STRUCT<type: STRING, arn: STRING>>>>>"
 )
 """The part of a CloudTrail `{"Records": [...]}` file Spark reads (DDL of its JSON schema;
-field names as CloudTrail spells them, `requestParameters` kept as its JSON text); Spark SQL
+field names as CloudTrail spells them, `requestParameters` and `responseElements` kept as
+their JSON text); Spark SQL
 resolves the camel-case names case-insensitively, as Athena's lowercase ones"""
 
 

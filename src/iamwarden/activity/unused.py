@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from iamwarden.activity.calls import RecordedCall
-from iamwarden.activity.store import ActivityStore
+from iamwarden.activity.calls import RecordedCall, window_filter
+from iamwarden.activity.dialect import AthenaEvents, EventTable, SparkEvents, run_sql
 from iamwarden.analysis.effective import effective_permissions
 from iamwarden.errors import InputError
 from iamwarden.policy import Catalog
@@ -83,21 +83,6 @@ class PrincipalUnused:
     not_assessed: tuple[str, ...] = ()
 
 
-def _distinct(
-    store: ActivityStore,
-    column: str,
-    since: datetime | None,
-    until: datetime | None,
-    where: str = "TRUE",
-) -> set[str]:
-    rows = store.connection.execute(
-        f"SELECT DISTINCT {column} FROM events WHERE {column} IS NOT NULL AND {where} "
-        "AND ($since IS NULL OR event_time >= $since) AND ($until IS NULL OR event_time < $until)",
-        {"since": since, "until": until},
-    ).fetchall()
-    return {str(value) for (value,) in rows}
-
-
 FAILED_SIGN_IN_SQL = (
     "(event_name = 'ConsoleLogin' AND (error_code IS NOT NULL OR error_message IS NOT NULL "
     "OR json_extract_string(response_elements, '$.ConsoleLogin') IS DISTINCT FROM 'Success'))"
@@ -117,25 +102,63 @@ def _in_window(when: datetime | None, since: datetime | None, until: datetime | 
     return since is None or naive >= since
 
 
-def _check_account(
-    snapshot: Snapshot, store: ActivityStore, since: datetime | None, until: datetime | None
-) -> None:
-    """Refuse a store without one event of the snapshot's account in the window"""
+_USE_SQL = f"""
+SELECT DISTINCT recipient_account_id, principal_arn, access_key_id,
+       CASE WHEN event_name = 'ConsoleLogin' THEN 1 ELSE 0 END,
+       CASE WHEN {FAILED_SIGN_IN_SQL} THEN 1 ELSE 0 END
+FROM events
+WHERE TRUE{{filters}}
+"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Use:
+    """What the events of the window show used: accounts with an event, and the
+    principals, access keys and console passwords of events other than failed sign-ins"""
+
+    accounts: frozenset[str]
+    principals: frozenset[str]
+    keys: frozenset[str]
+    sign_ins: frozenset[str]
+
+
+def _use(events: EventTable, since: datetime | None, until: datetime | None) -> _Use:
+    """One query, written once, wherever the events are (`activity.dialect`)"""
+    filters = window_filter(since, until, column="event_time")
+    rows = run_sql(events, _USE_SQL.format(filters=filters), ("text",) * 3 + ("int",) * 2)
+    used = [row for row in rows if not row[4]]
+    return _Use(
+        accounts=frozenset(row[0] for row in rows if row[0]),
+        principals=frozenset(row[1] for row in used if row[1]),
+        keys=frozenset(row[2] for row in used if row[2]),
+        sign_ins=frozenset(row[1] for row in used if row[1] and row[3]),
+    )
+
+
+def _shown(events: EventTable) -> str:
+    if isinstance(events, SparkEvents):
+        return f"spark view {events.view}"
+    if isinstance(events, AthenaEvents):
+        return f"athena:{events.database}.{events.table}"
+    return str(events.path) if events.path else ":memory:"
+
+
+def _check_account(snapshot: Snapshot, events: EventTable, use: _Use) -> None:
+    """Refuse events without one of the snapshot's account in the window"""
     account = snapshot.account.id
-    accounts = _distinct(store, "recipient_account_id", since, until)
-    if account in accounts:
+    if account in use.accounts:
         return
-    held = ", ".join(sorted(accounts)[:5]) or "none"
+    held = ", ".join(sorted(use.accounts)[:5]) or "none"
     raise InputError(
         f"NOT ASSESSED: no recorded event of account {account} in the window (the store "
         f"holds accounts: {held}); ingest that account's CloudTrail",
-        path=str(store.path) if store.path else ":memory:",
+        path=_shown(events),
     )
 
 
 def unused_credentials(
     snapshot: Snapshot,
-    store: ActivityStore,
+    store: EventTable,
     *,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -144,17 +167,16 @@ def unused_credentials(
     recorded event in [since, until) used (a failed console sign-in is no use) and whose
     snapshot last-used time is not at or after `since`, sorted by principal
 
+    `store` is the activity store, or the events on Spark or Athena (`activity.dialect`):
+    one query, the same answer.
+
     Raises:
-        InputError: the store holds no event of the snapshot's account in the window
-            (nothing can be called unused: NOT ASSESSED).
+        InputError: the events hold none of the snapshot's account in the window (nothing
+            can be called unused: NOT ASSESSED); the Athena query failed.
     """
-    _check_account(snapshot, store, since, until)
-    used = f"NOT {FAILED_SIGN_IN_SQL}"
-    active = _distinct(store, "principal_arn", since, until, used)
-    keys = _distinct(store, "access_key_id", since, until, used)
-    logins = _distinct(
-        store, "principal_arn", since, until, f"event_name = 'ConsoleLogin' AND {used}"
-    )
+    use = _use(store, since, until)
+    _check_account(snapshot, store, use)
+    active, keys, logins = use.principals, use.keys, use.sign_ins
     found: list[UnusedCredential] = []
     for role in snapshot.roles:
         if role.arn not in active and not _in_window(role.last_used, since, until):

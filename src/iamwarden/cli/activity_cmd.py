@@ -25,10 +25,8 @@ from iamwarden.activity import (
 from iamwarden.activity.calls import (
     RecordedCall,
     calls_on,
-    recorded_calls,
     survey,
     unmapped_events,
-    window,
     window_ending,
 )
 from iamwarden.activity.dialect import Engine
@@ -625,6 +623,8 @@ Examples:
   iamwarden activity unused --demo
   iamwarden activity unused --demo --principal arn:aws:iam::210987654321:role/dev-role-01
   iamwarden activity unused --db trail.duckdb --snapshot acme.json --format json
+  iamwarden activity unused --snapshot acme.json --engine athena \
+      --database security --table cloudtrail_logs
 
 \b
 A failed console sign-in is no use; a snapshot last-used time at or after the
@@ -656,6 +656,7 @@ Exit codes:
     type=click.Path(dir_okay=False, path_type=Path),
     help="A snapshot file: the account's principals.",
 )
+@engine_options
 @TEXT_OR_JSON
 def unused_command(
     principal: str | None,
@@ -665,6 +666,7 @@ def unused_command(
     input_dir: Path | None,
     snapshot_file: Path | None,
     fmt: str,
+    choice: EngineChoice,
 ) -> None:
     """Unused access in the last --days days: roles, users, access keys and console
     passwords never used, and with --principal the services and actions its effective
@@ -675,12 +677,21 @@ def unused_command(
     if sum(bool(x) for x in (demo, input_dir, snapshot_file)) != 1:
         raise click.UsageError("give exactly one source: --demo, --input DIR or --snapshot FILE")
     snapshot = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
-    path = store_path(db, demo=demo)
-    with open_store(path, read_only=True) as store:
-        since, until = window(store, days)
-        credentials = unused_credentials(snapshot, store, since=since, until=until)
+    with open_events(choice, _events_path(choice, db, demo)) as events:
+        surveyed = survey(events)
+        if surveyed.latest is None and choice.engine is not Engine.DUCKDB:
+            raise choice.no_events()
+        since, until = window_ending(surveyed.latest, days)
+        credentials = unused_credentials(snapshot, events, since=since, until=until)
         calls = (
-            recorded_calls(store, principal, load_mapper(), since=since, until=until)
+            calls_on(
+                events,
+                load_mapper(),
+                principals=[principal],
+                since=since,
+                until=until,
+                surveyed=surveyed,
+            ).get(principal, ())
             if principal
             else ()
         )
