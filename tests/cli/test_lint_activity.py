@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from iamwarden.activity import find_files, ingest_files, open_store
+from iamwarden.activity.demo import ensure_demo_store
 from iamwarden.activity.policy_use import policy_activity, policy_principals
 from iamwarden.cli.main import cli
 from iamwarden.policy import load_catalog
@@ -203,3 +204,25 @@ def test_recorded_use_maps_calls_to_actions(account: tuple[Path, Path]) -> None:
         WRITER
     ]
     assert activity.uses_of("arn:aws:iam::111122223333:policy/Nobody") == ()
+
+
+def test_days_without_activity_is_bad_usage(account: tuple[Path, Path]) -> None:
+    snapshot_file, _ = account
+    result = _lint("--snapshot", str(snapshot_file), "--days", "30")
+    assert result.exit_code == 2
+    assert "--days is the window of --activity" in result.output
+
+
+def test_the_demo_principals_all_write_so_the_demo_has_no_such_suggestion(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The demo's dev roles (AdministratorAccess, AWS managed: not linted) and dev-alice
+    (DevPolicy `s3:*`, `lambda:*`, `dynamodb:*` through the developers group) write to S3,
+    Lambda and DynamoDB in the demo history (PutObject, UpdateFunctionCode, PutItem)"""
+    store = ensure_demo_store(tmp_path_factory.mktemp("demo-store"))
+    result = _lint("--demo", "--activity", str(store))
+    assert result.exit_code == 0, result.output
+    assert _suggestions(result) == {}
+    assert "identity policies compared with 90 days of recorded calls of 18 principals" in (
+        result.stderr
+    )

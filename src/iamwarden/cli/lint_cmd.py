@@ -490,9 +490,8 @@ Exit codes:
 @click.option(
     "--days",
     type=click.IntRange(min=1),
-    default=90,
-    show_default=True,
-    help="With --activity: the window, the last N days of the store's history.",
+    default=None,
+    help="With --activity: the window, the last N days of the store's history (default 90).",
 )
 @click.option(
     "--list-codes",
@@ -510,7 +509,7 @@ def lint(
     config_file: Path | None,
     skip_other_files: bool,
     activity_db: Path | None,
-    days: int,
+    days: int | None,
     list_codes: bool,
     demo: bool,
     input_dir: Path | None,
@@ -545,6 +544,8 @@ def lint(
         _list_codes()
         return
     usage = _KIND_ALIASES.get(usage, usage)
+    if days is not None and activity_db is None:
+        raise click.UsageError("--days is the window of --activity: give --activity DB")
     rules = _load_config(config_file).archive_rules
     results: dict[str, list[LintResult]] = {}
     skipped = 0
@@ -553,7 +554,7 @@ def lint(
         source = (
             "demo" if demo else str(input_dir or snapshot_file or f"account {snapshot.account.id}")
         )
-        activity = _policy_activity(snapshot, activity_db, days) if activity_db else None
+        activity = _policy_activity(snapshot, activity_db, days or 90) if activity_db else None
         results[source] = [
             item
             for found in _snapshot_policies(snapshot)
