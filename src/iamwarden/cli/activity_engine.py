@@ -236,6 +236,7 @@ def _spark(choice: EngineChoice) -> Iterator[EventTable]:
             .appName("iamwarden")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .getOrCreate()
         )
     except (PySparkException, Py4JError) as error:
