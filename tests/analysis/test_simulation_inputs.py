@@ -211,3 +211,15 @@ def test_a_resource_with_no_resource_part_or_with_outer_whitespace_is_malformed(
     error = _error(_yaml(f"{{action: s3:GetObject, resource: '{resource}'}}"))
     assert error.location == "scenarios[0] (s).requests[1].resource"
     assert error.problem == problem
+
+
+@pytest.mark.parametrize(
+    ("value", "tag"), [("!!set {a: null}", "!!set"), ("!!binary aGk=", "!!binary")]
+)
+def test_a_tagged_yaml_value_with_no_json_form_in_a_policy_is_named_by_its_tag(
+    value: str, tag: str
+) -> None:
+    policy = f"{{Statement: [{{Effect: Allow, Action: 's3:*', Resource: {value}}}]}}"
+    error = _error(_yaml("{action: s3:GetObject}", policy=policy))
+    assert error.location == "scenarios[0] (s).identity_policies[0]"
+    assert error.problem == f"policy is not json data: a {tag} value has no JSON form"

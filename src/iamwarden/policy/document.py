@@ -259,7 +259,10 @@ def _yaml_date(value: object) -> str:
     condition value), back to the text it was written as"""
     if isinstance(value, date | datetime):
         return value.isoformat()
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    tag = (
+        "!!binary" if isinstance(value, bytes) else "!!set" if isinstance(value, set) else "tagged"
+    )
+    raise TypeError(f"a {tag} value has no JSON form")
 
 
 # INVARIANT: large enough for every document of a 100,000-role account (tens of thousands of
