@@ -291,3 +291,10 @@ def test_skipped_records_and_duplicates_leave_no_trace(tmp_path: Path) -> None:
         ("b.json", 1, 1),
     ]
     assert ids is not None and ids[0] > 0 and ids[1] == 3
+
+
+def test_a_file_named_twice_is_ingested_once(tmp_path: Path) -> None:
+    path = write_records(tmp_path / "a.json", [record(), record("PutObject")])
+    with open_store(None) as store:
+        report = ingest_files(store, [*find_files([path]), *find_files([tmp_path])])
+    assert (report.files, report.events, report.problems) == (1, 2, ())

@@ -499,7 +499,11 @@ def _ingest(
     known = _already(store)
     todo: list[CloudTrailFile] = []
     unchanged = 0
+    listed: set[str] = set()
     for found in files:
+        if found.name in listed:  # named twice (a folder and a file in it): read once
+            continue
+        listed.add(found.name)
         if known.get(found.name) == found.size:
             unchanged += 1
         else:
