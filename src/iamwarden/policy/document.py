@@ -281,7 +281,7 @@ def _parse_text(text: str, name: str, kind: PolicyKind) -> Policy:
 def _parse_document(text: str, kind: PolicyKind) -> Policy:
     """The unnamed policy of `text`: one parse per document and kind, whatever its names"""
     try:
-        data = json.loads(text, parse_constant=_NonFinite.of, parse_float=_float)
+        data = _DECODER.decode(text)
     except ValueError as exc:
         raise PolicySyntaxError(f"policy is not valid json: {exc}") from None
     except RecursionError:  # the C decoder's own bound, far deeper than any policy
@@ -306,6 +306,9 @@ class _NonFinite(float):
 def _float(text: str) -> float:
     value = float(text)
     return _NonFinite.of(text) if value in (math.inf, -math.inf) else value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_NonFinite.of, parse_float=_float)  # built once
 
 
 def _full_arns(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
