@@ -137,6 +137,15 @@ def test_yaml_values_the_constructor_cannot_build_are_located(
     assert error.problem.startswith("invalid YAML: ") and error.problem.endswith(problem)
 
 
+@pytest.mark.parametrize("reader", [fileio.parse_yaml, fileio.compose_yaml])
+def test_a_control_character_yaml_refuses_is_located(reader: Any) -> None:
+    error = _error(reader, "a: 1\nb: x\x00y\n", path="s.yaml")
+    assert error.location == "line 2:5"
+    assert error.problem == (
+        "invalid YAML: unacceptable character #x0000: control characters are not allowed"
+    )
+
+
 def test_yaml_syntax_error_has_line_and_column() -> None:
     error = _error(fileio.parse_yaml, "a:\n  - [b\n", path="s.yaml")
     assert error.location == "line 3:1" and error.problem.startswith("invalid YAML: ")
