@@ -354,3 +354,31 @@ def test_the_demo_account_lints_clean_beside_files() -> None:
         "SUGGESTION",
     }
     assert data[str(DATA / "plan.json")]
+
+
+def test_every_fn_if_branch_is_linted(tmp_path: Path) -> None:
+    template = {
+        "Resources": {
+            "R": {
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": {"Fn::If": ["C", "s3:GetObject", "iam:CreateAccessKey"]},
+                                "Resource": "*",
+                            }
+                        ],
+                    }
+                },
+            }
+        }
+    }
+    path = tmp_path / "cfn.json"
+    path.write_text(json.dumps(template, indent=1))
+    result = _lint("--fail-on", "security_warning", str(path))
+    assert result.exit_code == 1, result.output
+    assert "sensitive_action_star" in result.output
+    assert "`iam:CreateAccessKey` (when C is false)" in result.output

@@ -21,6 +21,7 @@ from iamwarden.policy.sources import (
     is_cloudformation,
     is_terraform_plan,
     located_yaml,
+    policy_variants,
     render,
     terraform_policies,
 )
@@ -38,7 +39,7 @@ def _template(text: str) -> list[FoundPolicy]:
 
 def _fixture_template() -> dict[str, FoundPolicy]:
     found = _template((DATA / "template.yaml").read_text())
-    return {f.pointer: f for f in found}
+    return {variants[0].pointer: variants[0] for variants in policy_variants(found)}
 
 
 def test_every_cloudformation_resource_type_is_read_with_its_usage_and_line() -> None:
@@ -80,7 +81,7 @@ def test_intrinsic_functions_are_placeholders() -> None:
     found = _fixture_template()
     reads = found["Resources.AppRole.Properties.Policies[0].PolicyDocument"].document
     assert reads["Statement"][0]["Resource"] == "arn:aws:s3:::{{Bucket}}/*"
-    # !If takes its first branch; a bare !GetAtt becomes an ARN of the resource's service
+    # the first variant: !If's condition true; a bare !GetAtt becomes an ARN of its service
     assert reads["Statement"][1]["Resource"] == "arn:aws:sqs:::{{Queue.Arn}}"
     managed = found["Resources.Managed.Properties.PolicyDocument"].document
     assert managed["Statement"][0]["Resource"] == (
@@ -102,7 +103,7 @@ def test_intrinsic_functions_are_placeholders() -> None:
         ({"Fn::Sub": "arn:${AWS::Partition}:s3:::${B}/${!aws:username}"}, None),
         ({"Fn::Sub": ["${A}-${B}", {"A": {"Ref": "X"}}]}, "{{X}}-{{B}}"),
         ({"Fn::Join": ["/", ["a", {"Ref": "B"}, {"Ref": "AWS::NoValue"}]]}, "a/{{B}}"),
-        ({"Fn::If": ["C", {"Ref": "AWS::NoValue"}, "b"]}, "b"),
+        ({"Fn::If": ["C", {"Ref": "AWS::NoValue"}, "b"]}, "{{Fn.If}}"),  # no branch assumed
         ({"Fn::ImportValue": "shared"}, "{{Fn.ImportValue}}"),
         ({"Fn::Sub": 5}, "{{Fn.Sub}}"),
         ({"Fn::Join": "broken"}, "{{Fn.Join}}"),
@@ -299,3 +300,77 @@ def test_corpus_documents_read_from_a_template_and_a_plan_lint_as_they_do_alone(
     }
     from_plan = list(terraform_policies(plan))
     assert [_has_error(f.document) for f in from_plan] == expected
+
+
+def test_every_fn_if_branch_is_a_variant_of_its_policy() -> None:
+    variants = {
+        tuple(f.conditions.items()): f
+        for f in _template((DATA / "template.yaml").read_text())
+        if f.pointer == "Resources.AppRole.Properties.Policies[0].PolicyDocument"
+    }
+    assert list(variants) == [(("IsProd", True),), (("IsProd", False),)]
+    assert len(variants[("IsProd", True),].document["Statement"]) == 2
+    assert len(variants[("IsProd", False),].document["Statement"]) == 1  # AWS::NoValue
+
+
+def test_fn_if_variants_keep_only_the_conditions_that_change_a_policy() -> None:
+    template = {
+        "Resources": {
+            "R": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "sts:AssumeRole",
+                                "Principal": {"Service": {"Fn::If": ["A", "x", "y"]}},
+                            }
+                        ]
+                    },
+                    "Policies": [
+                        {
+                            "PolicyName": "p",
+                            "PolicyDocument": {
+                                "Statement": [
+                                    {
+                                        "Effect": {"Fn::If": ["B", "Allow", "Deny"]},
+                                        "Action": {
+                                            "Fn::If": ["B", "s3:GetObject", "iam:CreateAccessKey"]
+                                        },
+                                        "Resource": "*",
+                                    }
+                                ]
+                            },
+                        }
+                    ],
+                },
+            }
+        }
+    }
+    found = list(cloudformation_policies(Located(value=template)))
+    trust, policy = policy_variants(found)
+    assert [dict(f.conditions) for f in trust] == [{"A": True}, {"A": False}]
+    assert [dict(f.conditions) for f in policy] == [{"B": True}, {"B": False}]
+    assert [f.document["Statement"][0]["Action"] for f in policy] == [
+        "s3:GetObject",
+        "iam:CreateAccessKey",
+    ]
+
+
+def test_a_resource_with_too_many_conditions_is_known_only_at_deploy() -> None:
+    actions = [{"Fn::If": [f"C{i}", "s3:GetObject", "s3:PutObject"]} for i in range(7)]
+    template = {
+        "Resources": {
+            "P": {
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {
+                    "PolicyDocument": {
+                        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]
+                    }
+                },
+            }
+        }
+    }
+    (found,) = cloudformation_policies(Located(value=template))
+    assert "7 template conditions" in found.problem

@@ -43,6 +43,7 @@ from iamwarden.policy.sources import (
     Located,
     kind_of_usage,
     located_yaml,
+    policy_variants,
 )
 from iamwarden.report.lint_sarif import render_lint_sarif
 from iamwarden.snapshot import Snapshot
@@ -168,6 +169,35 @@ def _lint_found(
     return _muted_by_sid(items, found.document, name)
 
 
+def _lint_variants(variants: Sequence[FoundPolicy], name: str) -> list[LintResult]:
+    """The diagnostics of every value a policy may have when deployed (its `Fn::If`
+    variants): one found in every variant once, any other once per variant it is found
+    in, its message naming the conditions (`when IsProd is false`)"""
+    linted = [_lint_found(variant, name) for variant in variants]
+    if len(linted) == 1:
+        return linted[0]
+
+    def key(result: LintResult) -> tuple[str, str, str]:
+        d = result.diagnostic
+        return d.code, d.location, d.message
+
+    common = set.intersection(*({key(r) for r in results} for results in linted))
+    merged = [r for r in linted[0] if key(r) in common]
+    for variant, results in zip(variants, linted, strict=True):
+        when = ", ".join(
+            f"{condition} is {str(value).lower()}"
+            for condition, value in variant.conditions.items()
+        )
+        merged.extend(
+            replace(
+                r, diagnostic=replace(r.diagnostic, message=f"{r.diagnostic.message} (when {when})")
+            )
+            for r in results
+            if key(r) not in common
+        )
+    return merged
+
+
 def _only_reads(found: FoundPolicy, activity: PolicyActivity) -> tuple[Diagnostic, ...]:
     """The `activity_only_reads` suggestions of an account's identity policy (none for a
     policy that does not parse: its grammar errors are reported)"""
@@ -244,7 +274,7 @@ def _lint_text(
     if found is None and is_found and not _is_policy_like(located.value):
         return None
     if found is not None:
-        return [item for policy in found for item in _lint_found(policy, name)]
+        return [item for group in policy_variants(found) for item in _lint_variants(group, name)]
     document: Any = text  # JSON: `lint_policy` reads the text (and its repeated keys)
     if is_yaml(name, text):
         document = located.value  # a policy object, or a string of JSON text

@@ -7,7 +7,9 @@ tree) and never read files themselves; `iamwarden lint` reads through the guarde
 """
 
 from iamwarden.policy.sources.cloudformation import (
+    MAX_CONDITIONS,
     cloudformation_policies,
+    condition_names,
     intrinsic_tag,
     is_cloudformation,
     render,
@@ -19,22 +21,26 @@ from iamwarden.policy.sources.model import (
     child_path,
     kind_of_usage,
     located_yaml,
+    policy_variants,
 )
 from iamwarden.policy.sources.select import policy_selector, select_policies
 from iamwarden.policy.sources.terraform import is_terraform_plan, terraform_policies
 
 __all__ = [
+    "MAX_CONDITIONS",
     "USAGES",
     "FoundPolicy",
     "Located",
     "child_path",
     "cloudformation_policies",
+    "condition_names",
     "intrinsic_tag",
     "is_cloudformation",
     "is_terraform_plan",
     "kind_of_usage",
     "located_yaml",
     "policy_selector",
+    "policy_variants",
     "render",
     "select_policies",
     "terraform_policies",

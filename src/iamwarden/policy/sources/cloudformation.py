@@ -6,8 +6,12 @@ tag (`!Sub`, `!Ref`, `!GetAtt`, `!Join`, ...) becomes its long form (`{"Fn::Sub"
 `.`, so that an ARN keeps its six fields and no placeholder reads as an IAM policy variable):
 `Ref` is `{{Name}}`, `Fn::GetAtt` `{{Name.Attribute}}`, `Fn::Sub` has each `${Name}` replaced
 so (`${!Literal}` becomes `${Literal}`, the IAM policy variable), `Fn::Join` joins its rendered
-parts, `Fn::If` takes its first branch (the second when the first is `AWS::NoValue`),
-`AWS::NoValue` drops the element, and the other functions become `{{Fn.Name}}`.
+parts, `Fn::If` takes the branch its condition's assumed value picks (`{{Fn.If}}` when no
+value is assumed), `AWS::NoValue` drops the element, and the other functions become
+`{{Fn.Name}}`. A policy whose resource uses `Fn::If` is found once per combination of its
+conditions' values that changes it (each a variant with its `conditions`), so that every
+branch is checked: conditions are taken as independent (some variants may be impossible),
+and a resource with more than `MAX_CONDITIONS` of them is known only at deploy time.
 `AWS::Partition` is `aws` and `AWS::URLSuffix` `amazonaws.com`. A placeholder that stands for
 a whole `Resource` entry is given an ARN's shape (`arn:aws:s3:::{{Bucket.Arn}}`), with the
 service of the resource type it names.
@@ -15,6 +19,8 @@ service of the resource type it names.
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
@@ -25,7 +31,18 @@ from iamwarden.errors import InputError
 from iamwarden.policy.lint.linter import SIZE_LIMITS
 from iamwarden.policy.sources.model import FoundPolicy, Located, child_path
 
-__all__ = ["cloudformation_policies", "intrinsic_tag", "is_cloudformation", "render"]
+__all__ = [
+    "MAX_CONDITIONS",
+    "cloudformation_policies",
+    "condition_names",
+    "intrinsic_tag",
+    "is_cloudformation",
+    "render",
+]
+
+MAX_CONDITIONS = 6
+"""The most template conditions (`Fn::If`) one resource's policies are enumerated for: 2**6
+variants each"""
 
 _NO_VALUE = object()
 _SUB_REFERENCE = re.compile(r"\$\{(!?)([^}]*)\}")
@@ -84,14 +101,37 @@ def _intrinsic(value: Any) -> tuple[str, Any] | None:
     return None
 
 
-def render(value: Any) -> Any:
-    """`value` with every intrinsic function replaced by its placeholder (see the module)"""
-    rendered = _render(value)
+def render(value: Any, conditions: Mapping[str, bool] | None = None) -> Any:
+    """`value` with every intrinsic function replaced by its placeholder (see the module),
+    each `Fn::If` by the branch `conditions` (template condition name -> assumed value)
+    picks, else by `{{Fn.If}}`"""
+    rendered = _render(value, conditions or {})
     return None if rendered is _NO_VALUE else rendered
 
 
-def _text(value: Any) -> str:
-    rendered = _render(value)
+def condition_names(value: Any) -> list[str]:
+    """The template conditions `Fn::If` functions in `value` name, sorted"""
+    names: set[str] = set()
+
+    def visit(item: Any) -> None:
+        found = _intrinsic(item)
+        if found is not None and found[0] == "Fn::If":
+            argument = found[1]
+            if isinstance(argument, list) and len(argument) == 3 and isinstance(argument[0], str):
+                names.add(argument[0])
+        if isinstance(item, dict):
+            for child in item.values():
+                visit(child)
+        elif isinstance(item, list):
+            for child in item:
+                visit(child)
+
+    visit(value)
+    return sorted(names)
+
+
+def _text(value: Any, conditions: Mapping[str, bool]) -> str:
+    rendered = _render(value, conditions)
     if isinstance(rendered, str):
         return rendered
     if isinstance(rendered, bool):
@@ -101,19 +141,20 @@ def _text(value: Any) -> str:
     return _placeholder("value")
 
 
-def _render(value: Any) -> Any:
+def _render(value: Any, conditions: Mapping[str, bool]) -> Any:
     found = _intrinsic(value)
     if found is not None:
-        return _function(*found)
+        return _function(*found, conditions)
     if isinstance(value, dict):
-        kept = {k: _render(v) for k, v in value.items()}
+        kept = {k: _render(v, conditions) for k, v in value.items()}
         return {k: v for k, v in kept.items() if v is not _NO_VALUE}
     if isinstance(value, list):
-        return [r for r in map(_render, value) if r is not _NO_VALUE]
+        rendered = (_render(item, conditions) for item in value)
+        return [r for r in rendered if r is not _NO_VALUE]
     return value
 
 
-def _function(name: str, argument: Any) -> Any:
+def _function(name: str, argument: Any, conditions: Mapping[str, bool]) -> Any:
     if name == "Ref":
         reference = str(argument)
         if reference == "AWS::NoValue":
@@ -121,7 +162,7 @@ def _function(name: str, argument: Any) -> Any:
         return _PSEUDO.get(reference) or _placeholder(reference)
     if name == "Fn::GetAtt":
         if isinstance(argument, list):
-            return _placeholder(".".join(_text(a) for a in argument))
+            return _placeholder(".".join(_text(a, conditions) for a in argument))
         return _placeholder(str(argument))
     if name == "Fn::Sub":
         template, names = (
@@ -138,7 +179,7 @@ def _function(name: str, argument: Any) -> Any:
                 return "${" + match.group(2) + "}"
             reference = match.group(2)
             if reference in given:
-                return _text(given[reference])
+                return _text(given[reference], conditions)
             return _PSEUDO.get(reference) or _placeholder(reference)
 
         return _SUB_REFERENCE.sub(substitute, template)
@@ -149,14 +190,14 @@ def _function(name: str, argument: Any) -> Any:
             and isinstance(argument[0], str)
             and isinstance(argument[1], list)
         ):
-            parts = [_render(p) for p in argument[1]]
-            return argument[0].join(_text(p) for p in parts if p is not _NO_VALUE)
+            parts = [_render(p, conditions) for p in argument[1]]
+            return argument[0].join(_text(p, conditions) for p in parts if p is not _NO_VALUE)
         return _placeholder(name)
-    if name == "Fn::If":
-        if isinstance(argument, list) and len(argument) == 3:
-            first = _render(argument[1])
-            return _render(argument[2]) if first is _NO_VALUE else first
-        return _placeholder(name)
+    if name == "Fn::If" and isinstance(argument, list) and len(argument) == 3:
+        assumed = conditions.get(argument[0]) if isinstance(argument[0], str) else None
+        if assumed is not None:
+            return _render(argument[1] if assumed else argument[2], conditions)
+    return _placeholder(name)
     return _placeholder(name)
 
 
@@ -226,22 +267,77 @@ def cloudformation_policies(template: Located) -> Iterator[FoundPolicy]:
         resource_type = resource.get("Type")
         if not isinstance(resource_type, str):
             raise shape_error(f"resource `{name}` must have a `Type` (text)", at)
-        properties = render(resource.get("Properties", {}))
-        if properties is None:
-            continue
-        if not isinstance(properties, dict):
-            raise shape_error(
-                f"`Properties` of `{name}` must be a mapping", child_path(at, "Properties")
-            )
         ignored = _ignored(resource.get("Metadata"), template, child_path(at, "Metadata"))
-        for found in _resource_policies(
-            template, name, resource_type, properties, child_path(at, "Properties"), services
-        ):
-            yield replace(
-                found,
-                size_limit=_size_limit(resource_type, found, properties),
-                suppressed=ignored,
+        raw = resource.get("Properties", {})
+        names = condition_names(raw)
+        if len(names) > MAX_CONDITIONS:
+            problem = (
+                f"the policies of `{name}` depend on {len(names)} template conditions "
+                f"(`Fn::If`, more than {MAX_CONDITIONS}): known only when the stack is deployed"
             )
+            for found in _policies_of(template, name, resource_type, raw, {}, at, services):
+                yield replace(found, problem=problem, suppressed=ignored)
+            continue
+        variants: dict[str, list[FoundPolicy]] = {}
+        for values in itertools.product((True, False), repeat=len(names)):
+            assumed = dict(zip(names, values, strict=True))
+            for found in _policies_of(template, name, resource_type, raw, assumed, at, services):
+                variants.setdefault(found.pointer, []).append(found)
+        for found_variants in variants.values():
+            for found in _distinct(found_variants, names):
+                yield replace(found, suppressed=ignored)
+
+
+def _policies_of(
+    template: Located,
+    name: str,
+    resource_type: str,
+    raw: Any,
+    conditions: Mapping[str, bool],
+    at: str,
+    services: Mapping[str, str],
+) -> Iterator[FoundPolicy]:
+    """The policies of one resource's `Properties` with its `Fn::If` conditions assumed"""
+    properties = render(raw, conditions)
+    if properties is None:
+        return
+    if not isinstance(properties, dict):
+        raise InputError(
+            f"`Properties` of `{name}` must be a mapping",
+            location=_location(template, child_path(at, "Properties")),
+        )
+    for found in _resource_policies(
+        template, name, resource_type, properties, child_path(at, "Properties"), services
+    ):
+        yield replace(
+            found,
+            size_limit=_size_limit(resource_type, found, properties),
+            conditions=MappingProxyType(dict(conditions)),
+        )
+
+
+def _distinct(variants: list[FoundPolicy], names: list[str]) -> list[FoundPolicy]:
+    """One policy's distinct variants, each with only the conditions that change it: a
+    condition matters when flipping it alone changes the document (or whether there is one)"""
+    documents = {
+        tuple(v.conditions[n] for n in names): json.dumps(v.document, sort_keys=True, default=str)
+        for v in variants
+    }
+    relevant = [
+        n
+        for i, n in enumerate(names)
+        if any(
+            documents.get((*key[:i], not key[i], *key[i + 1 :])) != document
+            for key, document in documents.items()
+        )
+    ]
+    distinct: dict[tuple[bool, ...], FoundPolicy] = {}
+    for variant in variants:
+        key = tuple(variant.conditions[n] for n in relevant)
+        if key not in distinct:
+            kept = {n: variant.conditions[n] for n in relevant}
+            distinct[key] = replace(variant, conditions=MappingProxyType(kept))
+    return list(distinct.values())
 
 
 def _ignored(metadata: Any, template: Located, at: str) -> Mapping[str, str]:

@@ -10,7 +10,7 @@ only at deploy time carries its `problem`, so the other policies are still check
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -27,6 +27,7 @@ __all__ = [
     "child_path",
     "kind_of_usage",
     "located_yaml",
+    "policy_variants",
 ]
 
 USAGES: Mapping[str, PolicyKind] = MappingProxyType(
@@ -50,6 +51,15 @@ _FIRST_ITEM = re.compile(r"\[0\]")
 def kind_of_usage(usage: str) -> PolicyKind:
     """The policy kind of a usage word (`trust` -> RESOURCE)"""
     return USAGES[usage]
+
+
+def policy_variants(found: Iterable[FoundPolicy]) -> list[tuple[FoundPolicy, ...]]:
+    """Found policies grouped by policy (`pointer`), in file order: each group holds the
+    values one policy may have when deployed (its `Fn::If` variants; one when it has none)"""
+    groups: dict[str, list[FoundPolicy]] = {}
+    for policy in found:
+        groups.setdefault(policy.pointer, []).append(policy)
+    return [tuple(group) for group in groups.values()]
 
 
 def child_path(path: str, step: str | int) -> str:
@@ -98,7 +108,10 @@ class FoundPolicy:
     as is to `lint_policy`; `lines` maps JSON paths inside the document to lines and
     `duplicates` holds the keys repeated in it (object path, key). `problem`
     says why the document is not known before deploy (a template parameter, a value Terraform
-    knows only after apply), else empty: such a policy cannot be checked.
+    knows only after apply), else empty: such a policy cannot be checked. `conditions` are
+    the template conditions (`Fn::If`) assumed for this variant of the policy, by name: the
+    variants of one policy share its `pointer` (`policy_variants`), and each is one value
+    the policy may have when deployed; empty when the policy has one value.
     """
 
     usage: str
@@ -113,6 +126,7 @@ class FoundPolicy:
     columns: Mapping[str, int] = field(default_factory=dict)
     size_limit: int | None = None
     suppressed: Mapping[str, str] = field(default_factory=dict)
+    conditions: Mapping[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.usage not in USAGES:
