@@ -605,6 +605,23 @@ GITHUB = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubuserconten
             "PASS",
         ),
         ("arn:aws:iam::111122223333:saml-provider/corp", None, "PASS"),
+        *(
+            (GITHUB, {"StringLike": {"token.actions.githubusercontent.com:sub": sub}}, "FAIL")
+            for sub in ("*", "repo:*", "repo:*/*:*", "*:ref:refs/heads/main", "repo:org*")
+        ),
+        (
+            GITHUB,
+            {"StringNotLike": {"token.actions.githubusercontent.com:sub": "repo:org/x:*"}},
+            "FAIL",
+        ),
+        (GITHUB, {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:org/*"}}, "PASS"),
+        (
+            GITHUB,
+            {"StringEquals": {"token.actions.githubusercontent.com:sub": "repo:org/r:ref:x"}},
+            "PASS",
+        ),
+        ("accounts.google.com", {"StringLike": {"accounts.google.com:sub": "*"}}, "FAIL"),
+        ("accounts.google.com", {"StringEquals": {"accounts.google.com:sub": "1234"}}, "PASS"),
     ],
 )
 def test_no_public_access_for_a_web_identity_provider(
@@ -612,8 +629,9 @@ def test_no_public_access_for_a_web_identity_provider(
 ) -> None:
     """IAM User Guide, id_roles_create_for-idp_oidc and id_roles_providers_oidc_secure-by-
     default: anyone may sign in to a public web identity provider, and `aud` is shared by
-    every GitHub workflow; only a `sub` condition names the workload. A SAML provider's
-    users are the organisation's own."""
+    every GitHub workflow; only a `sub` condition names the workload, and a wildcard subject
+    (`repo:*`: anyone may create a repository) or a negated one names nobody. A SAML
+    provider's users are the organisation's own."""
     action = "sts:AssumeRoleWithSAML" if "saml" in provider else "sts:AssumeRoleWithWebIdentity"
     statement: dict[str, Any] = {
         "Effect": "Allow",

@@ -36,7 +36,17 @@ USER = "arn:aws:iam::111122223333:user/alice"
 
 def test_public_surface_matches_all() -> None:
     exported = {name for name in dir(policy_pkg) if not name.startswith("_")}
-    modules = {"arn", "catalog", "conditions", "document", "engine", "keys", "lint", "sources"}
+    modules = {
+        "arn",
+        "catalog",
+        "conditions",
+        "document",
+        "engine",
+        "federation",
+        "keys",
+        "lint",
+        "sources",
+    }
     assert exported - modules == set(policy_pkg.__all__)
     for name in (
         "Policy",

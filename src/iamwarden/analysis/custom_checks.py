@@ -77,6 +77,7 @@ from iamwarden.policy.engine.principals import (
     parse_principal,
     principal_grant,
 )
+from iamwarden.policy.federation import is_narrowed, web_identity_provider
 
 __all__ = [
     "MAX_ENTRIES",
@@ -852,17 +853,6 @@ def _resources_of_type(policy: Policy, resource_type: str, owner: str) -> list[s
     return list(found)[:10]
 
 
-_WEB_IDENTITY_PROVIDERS: Final = frozenset(
-    {
-        "accounts.google.com",
-        "graph.facebook.com",
-        "www.amazon.com",
-        "cognito-identity.amazonaws.com",
-    }
-)
-"""Web identity providers anyone may sign in to (IAM User Guide, id_roles_providers_oidc)"""
-
-
 def _is_public(grant: ExposureGrant, resource: str) -> bool:
     """Whether an exposure grant reaches a principal of an arbitrary account (Access
     Analyzer's notion of public: API Reference API_CheckNoPublicAccess)
@@ -873,8 +863,9 @@ def _is_public(grant: ExposureGrant, resource: str) -> bool:
     a role: a service assumes a role only when the account passes it to one), and a
     web identity provider anyone may sign in to (Google, Facebook, Amazon, Cognito, any
     OIDC provider) when no condition on the token's subject (`…:sub`; for Cognito the
-    identity pool, `…:aud`) narrows who: IAM User Guide, id_roles_providers_oidc_secure-by-
-    default ("sub" must name the workload, an `aud` alone is shared by every user)."""
+    identity pool, `…:aud`) names who: a wildcard subject (`repo:*` for GitHub) names
+    nobody (`policy.federation.is_narrowed`; IAM User Guide,
+    id_roles_providers_oidc_secure-by-default: an `aud` alone is shared by every user)."""
     kind = grant.outsider.kind
     if kind in (OutsiderKind.ANONYMOUS, OutsiderKind.ANY_ACCOUNT):
         return True
@@ -883,18 +874,12 @@ def _is_public(grant: ExposureGrant, resource: str) -> bool:
         return arn is None or arn.service != "iam"
     if kind is not OutsiderKind.FEDERATED:
         return False
-    provider = grant.outsider.principal
-    arn = try_parse_arn(provider)
-    if arn is not None and arn.resource.startswith("oidc-provider/"):
-        provider = arn.resource.removeprefix("oidc-provider/")
-    elif provider.lower() not in _WEB_IDENTITY_PROVIDERS:
+    provider = web_identity_provider(grant.outsider.principal)
+    if provider is None:
         return False  # a SAML provider: its users are the organisation's own
     if not any(a.lower().startswith("sts:assumerolewithwebidentity") for a in grant.actions):
         return False
-    narrowing = {f"{provider.lower()}:sub"}
-    if provider.lower() == "cognito-identity.amazonaws.com":
-        narrowing.add(f"{provider.lower()}:aud")
-    return not any(c.key.lower() in narrowing for c in grant.conditions)
+    return not is_narrowed(provider, grant.conditions)
 
 
 def _named_resource(policy: Policy, ref: StatementRef | None, asked: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from fnmatch import fnmatchcase
 from functools import lru_cache
 
 from iamwarden.policy.catalog import AccessLevel, Catalog
@@ -23,6 +24,7 @@ from iamwarden.policy.document import (
     PolicyKind,
     Statement,
 )
+from iamwarden.policy.federation import is_narrowed, web_identity_provider
 from iamwarden.policy.lint.checks import covered_actions, diagnostic, key_index
 from iamwarden.policy.lint.codes import Diagnostic
 
@@ -74,6 +76,7 @@ def security_warnings(
         yield from _not_elements(statement, catalog, at)
     if kind is PolicyKind.RESOURCE:
         yield from _open_to_all(statement, at, is_trust=is_trust)
+        yield from _open_web_identity(statement, at)
 
 
 def _star_resource(
@@ -202,4 +205,26 @@ def _open_to_all(statement: Statement, at: str, *, is_trust: bool) -> Iterator[D
                 where,
                 f"the trust policy lets every principal of account {', '.join(accounts)} "
                 "assume the role, without conditions: name the roles or add conditions",
+            )
+
+
+def _open_web_identity(statement: Statement, at: str) -> Iterator[Diagnostic]:
+    """A web identity provider trusted for `sts:AssumeRoleWithWebIdentity` with no condition
+    naming who signs in (`policy.federation.is_narrowed`: an `aud` alone or a wildcard `sub`
+    lets every user of the provider, every GitHub repository, assume the role)"""
+    actions = [a.lower() for a in statement.action or ()]
+    if not any(fnmatchcase("sts:assumerolewithwebidentity", a) for a in actions):
+        return
+    for kind, values in statement.principal or ():
+        if kind != "Federated":
+            continue
+        for value in values:
+            provider = web_identity_provider(value)
+            if provider is None or is_narrowed(provider, statement.conditions):
+                continue
+            yield diagnostic(
+                "trust_open",
+                f"{at}.Principal.Federated",
+                f"every user of `{provider}` can assume the role: no condition on "
+                f"`{provider}:sub` names who (an `aud` or a wildcard subject names nobody)",
             )
