@@ -136,11 +136,17 @@ def _muted_by_sid(items: list[_Located], document: Any, name: str) -> list[LintR
     return results
 
 
-def _is_policy_like(value: Any) -> bool:
-    """Whether decoded data may be a policy: an object with `Statement` or `Version`, JSON
-    text in YAML, or text that is not JSON at all (its diagnostics say what is wrong)"""
+_POLICY_WORDS = re.compile(r"Statement|AWSTemplateFormatVersion|AWS::|resource_changes")
+"""Words a policy, a template or a plan holds: a found file that does not parse (a
+multi-document or templated YAML file, JSON with comments) is skipped without them"""
+
+
+def _is_policy_like(value: Any, text: str) -> bool:
+    """Whether decoded data may be a policy: an object with `Statement` or `Version`, or
+    text that is not a JSON object (JSON text in YAML, or text that is not JSON at all)
+    naming a policy's elements (its diagnostics say what is wrong)"""
     if value is UNDECODED or isinstance(value, str):
-        return True
+        return _POLICY_WORDS.search(text) is not None
     return isinstance(value, dict) and ("Statement" in value or "Version" in value)
 
 
@@ -238,13 +244,25 @@ def _policy_activity(snapshot: Snapshot, db: Path, days: int) -> PolicyActivity:
     return activity
 
 
+_LINE_COLUMN = re.compile(r"line (\d+)(?::(\d+)| column (\d+))?")
+
+
+def _line_column(text: str) -> tuple[int | None, int | None]:
+    """(line, column) of `line L`, `line L:C` or JSON's `line L column C`, else (None, None)"""
+    match = _LINE_COLUMN.search(text)
+    if match is None:
+        return None, None
+    column = match.group(2) or match.group(3)
+    return int(match.group(1)), int(column) if column else None
+
+
 def _unreadable(error: InputError, name: str) -> LintResult:
-    """A file of a directory that cannot be read as text: a `syntax` ERROR at that file"""
-    line = int(error.location.removeprefix("line ")) if error.location.startswith("line ") else None
+    """A file of a directory that cannot be read (not text, a policy-like file that is not
+    YAML, a template of the wrong shape): a `syntax` ERROR at that file and location"""
     diagnostic = Diagnostic(
         severity=DiagnosticSeverity.ERROR, code="syntax", location="", message=error.problem
     )
-    return _Located(diagnostic=diagnostic, position=(line, None)).result(name)
+    return _Located(diagnostic=diagnostic, position=_line_column(error.location)).result(name)
 
 
 def _plain_size_limit(usage: str, managed: bool) -> int | None:
@@ -271,7 +289,7 @@ def _lint_text(
     """The diagnostics of one file; None for a file found in a directory that is not a
     policy, a template or a plan (`package.json`, a workflow)"""
     found, located = found_policies(text, name)
-    if found is None and is_found and not _is_policy_like(located.value):
+    if found is None and is_found and not _is_policy_like(located.value, text):
         return None
     if found is not None:
         return [item for group in policy_variants(found) for item in _lint_variants(group, name)]
@@ -290,8 +308,19 @@ def _lint_text(
     )
     if diagnostics:
         located = _positions(text, name, located)
-    items = [_Located(diagnostic=d, position=located.position(d.location)) for d in diagnostics]
+    items = [_Located(diagnostic=d, position=_position(d, located)) for d in diagnostics]
     return _muted_by_sid(items, document, name)
+
+
+def _position(diagnostic: Diagnostic, located: Located) -> tuple[int | None, int | None]:
+    """Where a plain file's diagnostic is: a document's syntax error where the JSON reader
+    says (`line 4 column 67`), else at its element (line 1 when the file has no lines)"""
+    if diagnostic.code == "syntax" and not diagnostic.location:
+        found = _line_column(diagnostic.message)
+        if found[0] is not None:
+            return found
+    position = located.position(diagnostic.location)
+    return position if position[0] is not None else (1, None)
 
 
 def _snapshot_policies(snapshot: Snapshot) -> Iterator[FoundPolicy]:
@@ -609,11 +638,17 @@ def lint(
             try:
                 text = read_text(path)
             except InputError as error:
-                if path == argument:
+                if not is_found:
                     raise
                 results[name] = [_unreadable(error, name)]  # the other files are still linted
                 continue
-            linted = _lint_text(text, name, usage, managed, is_found=is_found)
+            try:
+                linted = _lint_text(text, name, usage, managed, is_found=is_found)
+            except InputError as error:
+                if not is_found:
+                    raise
+                # a found file never ends the run: reported if it may be a policy, else skipped
+                linted = [_unreadable(error, name)] if _POLICY_WORDS.search(text) else None
             if linted is None:
                 skipped += 1
             else:
