@@ -385,6 +385,7 @@ def test_size_is_counted_without_whitespace() -> None:
         "trust": 2_048,
         "scp": 5_120,
         "rcp": 5_120,
+        "session": 2_048,
     }
 
 

@@ -164,6 +164,7 @@ def test_size_limits_are_the_documented_quotas() -> None:
         "trust": 2_048,
         "scp": 5_120,
         "rcp": 5_120,
+        "session": 2_048,
     }
 
 
@@ -217,3 +218,46 @@ def test_size_is_counted_without_whitespace(limit: str, over: bool) -> None:
     spaced = text.replace(",", ",\n        ")
     found = lint_policy(spaced, size_limit=SIZE_LIMITS[limit])
     assert ("policy_too_large" in {d.code for d in found}) is over
+
+
+@pytest.mark.parametrize(
+    ("actions", "key"),
+    [
+        (["iam:PassRole", "iam:GetRole"], "iam:ResourceTag/team"),
+        ("rds:DescribeDBInstances", "rds:db-tag/team"),
+        ("rds:DescribeDBInstances", "rds:DatabaseEngine"),
+        ("ssm:GetParameter", "ssm:resourceTag/team"),
+        ("kms:Decrypt", "kms:ResourceAliases"),
+    ],
+)
+def test_condition_keys_of_resource_types_apply_to_their_actions(actions: Any, key: str) -> None:
+    """Service Authorization Reference, "Resource types" table: a resource type's condition
+    keys (`role`: `iam:ResourceTag/${TagKey}`) go with every action on that type"""
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": actions,
+                "Resource": "*",
+                "Condition": {"ForAnyValue:StringEquals": {key: "a"}},
+            }
+        ],
+    }
+    codes = {d.code for d in lint_policy(doc)}
+    assert not codes & {"condition_key_not_applicable", "unknown_condition_key"}
+
+
+def test_a_key_of_no_resource_type_of_the_actions_still_never_applies() -> None:
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "iam:GetRole",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+            }
+        ],
+    }
+    assert "condition_key_not_applicable" in {d.code for d in lint_policy(doc)}

@@ -418,7 +418,11 @@ def _service_actions(data_dir: Path, service: str) -> list[ActionInfo]:
             spec = rtypes.get(rt["name"]) or rtypes.get(str(rt["name"]).lower()) or {}
             arn = spec.get("arn")
             formats = tuple(arn) if isinstance(arn, list) else ((arn,) if arn else ())
-            rt_keys = tuple(rt.get("conditionKeys", ()))
+            # the keys of the action's row and of the resource type's own row (Service
+            # Authorization Reference, "Resource types" table: `iam:ResourceTag/${TagKey}`)
+            rt_keys = tuple(
+                dict.fromkeys((*rt.get("conditionKeys", ()), *spec.get("conditionKeys", ())))
+            )
             keys.extend(rt_keys)
             refs.append(
                 ResourceTypeRef(

@@ -41,12 +41,14 @@ SIZE_LIMITS: Mapping[str, int] = {
     "trust": 2_048,
     "scp": 5_120,
     "rcp": 5_120,
+    "session": 2_048,
 }
 """Size quotas in characters (IAM User Guide, "IAM and AWS STS quotas"; Organizations User
-Guide, "Quotas for AWS Organizations"): a managed policy, the inline policies of a user /
-role / group (aggregate per entity), a role trust policy (the default; adjustable through
-Service Quotas, to 4,096 in the User Guide's table), an SCP and an RCP. IAM counts without
-whitespace; Organizations counts an SCP's or RCP's text as saved (`policy_size`)"""
+Guide, "Quotas for AWS Organizations"; AWS STS API Reference, `AssumeRole` `Policy`): a
+managed policy, the inline policies of a user / role / group (aggregate per entity), a role
+trust policy (the default; adjustable through Service Quotas, to 4,096 in the User Guide's
+table), an SCP, an RCP and a session policy ("can't exceed 2,048 characters"). IAM counts
+without whitespace; Organizations counts an SCP's or RCP's text as saved (`policy_size`)"""
 
 _MAX_REPAIRS = 4
 _PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}")
