@@ -3,13 +3,20 @@
 `no-new-access`, `access-not-granted` and `no-public-access` read policy files (JSON or
 YAML) through the guarded reader, ask `iamwarden.analysis.custom_checks` and render the
 result as text, JSON or SARIF. Exit 0 PASS, 1 FAIL or UNDECIDED, 2 bad input.
+
+A policy of a CloudFormation template with `Fn::If` is checked once per value it may have
+when deployed (its variants, `FoundPolicy.conditions`), and passes only if every variant
+does; a value known only at deploy time (an action from `Fn::Split` or a parameter, any
+function CloudFormation evaluates at deploy) makes a PASS UNDECIDED.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +24,9 @@ import click
 
 from iamwarden.analysis.custom_checks import (
     PUBLIC_RESOURCE_TYPES,
+    CheckName,
+    CheckOutcome,
+    CheckReason,
     CustomCheckResult,
     check_access_not_granted,
     check_no_new_access,
@@ -30,8 +40,10 @@ from iamwarden.fileio import compose_yaml
 from iamwarden.policy import Policy, PolicyKind, load_catalog, parse_policy
 from iamwarden.policy.sources import (
     FoundPolicy,
+    child_path,
     located_yaml,
     policy_selector,
+    policy_variants,
     select_policies,
 )
 from iamwarden.report.check_sarif import render_check_sarif
@@ -101,22 +113,35 @@ def _unquoted_principals(value: dict[str, Any], name: str) -> None:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Read:
     """A policy read for a check: its statements' lines by index, and for a policy of a
-    template or plan its JSON path and short name in the file"""
+    template or plan its JSON path and short name in the file
 
-    policy: Policy
+    `conditions` are the template conditions this variant of the policy assumes (empty
+    when it has one value); `deploy_time` the JSON paths of values known only at deploy
+    time; `policy` is None when such a value keeps the document from being read at all."""
+
+    policy: Policy | None
     lines: dict[int, int]
+    file: str = ""
     pointer: str = ""
     selector: str = ""
+    conditions: Mapping[str, bool] = field(default_factory=dict)
+    deploy_time: tuple[str, ...] = ()
 
 
 def _read_policy(
-    path: Path, kind: PolicyKind, selector: str | None = None, option: str = "--policy"
-) -> _Read:
+    path: Path,
+    kind: PolicyKind,
+    selector: str | None = None,
+    option: str = "--policy",
+    elements: frozenset[str] = frozenset({"Action", "NotAction"}),
+) -> list[_Read]:
     """The policy in a JSON or YAML file (`.yaml` / `.yml`, or text not starting with `{`),
     or the one `selector` names in a CloudFormation template or Terraform plan (checked as
     the kind of policy it is there; `kind` is for policy files), with the line of each
     statement by index (where the text composes as YAML; JSON does). `option` is how the
-    command line names the selection, for messages.
+    command line names the selection, for messages. A template's policy with `Fn::If` gives
+    one `_Read` per variant; anything else one. A reference or function in one of
+    `elements` is a value known only at deploy time (`_deploy_time`).
 
     Raises:
         InputError: the file cannot be read or its policy breaks the grammar; `selector`
@@ -127,7 +152,7 @@ def _read_policy(
     text = read_text(path)
     found, _ = found_policies(text, name)
     if found is not None:
-        return _from_template(found, name, selector, option)
+        return _from_template(found, name, selector, option, elements)
     if selector is not None:
         raise InputError(
             f"{option} `{selector}`: the file is a policy, not a CloudFormation template or "
@@ -146,29 +171,43 @@ def _read_policy(
             policy = parse_policy(text, name=name, kind=kind)
     except InputError as error:
         raise error if error.path else error.with_path(name) from None
-    return _Read(policy=policy, lines=_statement_lines(text, name, policy))
+    return [_Read(policy=policy, lines=_statement_lines(text, name, policy))]
 
 
-def _from_template(found: list[FoundPolicy], name: str, selector: str | None, option: str) -> _Read:
-    """The one policy of a template or plan that `selector` names (or its only policy)"""
+def _from_template(
+    found: list[FoundPolicy],
+    name: str,
+    selector: str | None,
+    option: str,
+    elements: frozenset[str],
+) -> list[_Read]:
+    """The variants of the one policy of a template or plan that `selector` names (or of
+    its only policy)"""
     if not found:
         raise InputError("the template or plan holds no policy to check", path=name)
-    chosen = found if selector is None else select_policies(found, selector)
+    chosen = policy_variants(found if selector is None else select_policies(found, selector))
     if not chosen:
-        every = ", ".join(policy_selector(f) for f in found)
+        every = ", ".join(policy_selector(group[0]) for group in policy_variants(found))
         raise InputError(
             f"{option} `{selector}` names no policy of the file; its policies: {every}",
             path=name,
         )
     if len(chosen) > 1:
-        listed = ", ".join(policy_selector(f) for f in chosen)
+        listed = ", ".join(policy_selector(group[0]) for group in chosen)
         what = "the file holds" if selector is None else f"{option} `{selector}` names"
         raise InputError(
             f"{what} {len(chosen)} policies: choose one with {option}: {listed}", path=name
         )
-    policy = chosen[0]
+    return [_variant(policy, name, elements) for policy in chosen[0]]
+
+
+def _variant(policy: FoundPolicy, name: str, elements: frozenset[str]) -> _Read:
+    """One value of a template's policy, parsed; unparsed when a value known only at
+    deploy time breaks the grammar (`{{Fn.Split}}` as an action)"""
     if policy.problem:
         raise InputError(policy.problem, path=name, location=policy.pointer)
+    deploy_time = _deploy_time(policy.document, elements)
+    selector = policy_selector(policy)
     try:
         parsed = parse_policy(policy.document, name=name, kind=policy.kind)
     except InputError as error:
@@ -176,6 +215,16 @@ def _from_template(found: list[FoundPolicy], name: str, selector: str | None, op
             Problem(".".join(p for p in (policy.pointer, item.location) if p), item.problem)
             for item in error.problems
         ]
+        if deploy_time:
+            return _Read(
+                policy=None,
+                lines={},
+                file=name,
+                pointer=policy.pointer,
+                selector=selector,
+                conditions=policy.conditions,
+                deploy_time=deploy_time,
+            )
         raise InputError(
             error.problem, path=name, location=problems[0].location, problems=problems
         ) from None
@@ -185,7 +234,102 @@ def _from_template(found: list[FoundPolicy], name: str, selector: str | None, op
         if (line := policy.line_of(f"Statement[{index}]")) is not None
     }
     return _Read(
-        policy=parsed, lines=lines, pointer=policy.pointer, selector=policy_selector(policy)
+        policy=parsed,
+        lines=lines,
+        pointer=policy.pointer,
+        selector=selector,
+        conditions=policy.conditions,
+        deploy_time=deploy_time,
+    )
+
+
+def _deploy_time(document: object, elements: frozenset[str]) -> tuple[str, ...]:
+    """JSON paths of a rendered template policy's values known only at deploy time that
+    no check can stand in for: a reference or function in one of `elements` (an action
+    `{{ActionParam}}` or `{{Fn.Split}}`; a resource `{{Bucket.Arn}}` when the check names
+    resources), and any function CloudFormation evaluates at deploy (`{{Fn.Select}}`,
+    `{{Fn.If}}`); elsewhere a reference is one unknown name, compared as written"""
+    found: list[str] = []
+
+    def visit(value: object, path: str, is_action: bool) -> None:
+        if isinstance(value, str):
+            if "{{Fn." in value or (is_action and "{{" in value):
+                found.append(path)
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                visit(child, child_path(path, str(key)), is_action or key in elements)
+        elif isinstance(value, list):
+            for index, child in enumerate(value):
+                visit(child, child_path(path, index), is_action)
+
+    visit(document, "", False)
+    return tuple(found)
+
+
+def _label(conditions: Mapping[str, bool]) -> str:
+    return ", ".join(f"{k}={'true' if v else 'false'}" for k, v in sorted(conditions.items()))
+
+
+_RANK = {CheckOutcome.PASS: 0, CheckOutcome.UNDECIDED: 1, CheckOutcome.FAIL: 2}
+
+
+def _run(
+    check_name: CheckName,
+    reads: Sequence[Sequence[_Read]],
+    decide: Callable[..., CustomCheckResult],
+) -> CustomCheckResult:
+    """`decide` asked for each combination of variants (one `_Read` of each sequence, those
+    of one template condition's value paired), a read holding a value known only at deploy
+    time never passing; the worst outcome wins, and each reason names its variant"""
+    combos = list(product(*reads))
+    if len(reads) == 2 and all(len(r) > 1 for r in reads):
+        same = [c for c in combos if c[0].conditions == c[1].conditions]
+        combos = same or combos
+    results: list[tuple[str, CustomCheckResult]] = []
+    for combo in combos:
+        label = "; ".join(dict.fromkeys(_label(r.conditions) for r in combo if r.conditions))
+        results.append((label, _decided(check_name, combo, decide)))
+    worst = max(results, key=lambda item: _RANK[item[1].outcome])
+    if len(results) == 1:
+        return worst[1]
+    reasons = tuple(
+        replace(reason, description=f"when {label}: {reason.description}")
+        for label, result in results
+        for reason in result.reasons
+    )
+    warnings = tuple(dict.fromkeys(w for _, result in results for w in result.warnings))
+    message = worst[1].message + (
+        " (every value the template may give it)" if worst[1].is_pass else f" (when {worst[0]})"
+    )
+    return replace(worst[1], message=message, reasons=reasons, warnings=warnings)
+
+
+def _decided(
+    check_name: CheckName, combo: Sequence[_Read], decide: Callable[..., CustomCheckResult]
+) -> CustomCheckResult:
+    deploy_time = [
+        f"`{r.pointer}.{p}`" if r.pointer else f"`{p}`" for r in combo for p in r.deploy_time
+    ]
+    name = combo[-1].file or (combo[-1].policy.name if combo[-1].policy else "")
+    if any(r.policy is None for r in combo):
+        result = CustomCheckResult(
+            check=check_name, outcome=CheckOutcome.UNDECIDED, message="", policy=name
+        )
+    else:
+        result = decide(*(r.policy for r in combo))
+        if not result.is_pass or not deploy_time:
+            return result
+    reason = CheckReason(
+        description="known only at deploy time: " + ", ".join(deploy_time),
+        actions=(),
+        resource="*",
+        is_decided=False,
+    )
+    return replace(
+        result,
+        outcome=CheckOutcome.UNDECIDED,
+        message="the policy holds values known only at deploy time: not decided",
+        reasons=(*result.reasons, reason),
     )
 
 
@@ -247,6 +391,8 @@ def _emit(result: CustomCheckResult, output_format: str, checked: _Read) -> None
         for reason in result.reasons:
             click.echo(f"  {one_line(reason.description)}")
             actions = reason.actions
+            if not actions:
+                continue
             more = f" and {len(actions) - _SHOWN_ACTIONS} more" if len(actions) > 8 else ""
             click.echo(one_line(f"    actions: {', '.join(actions[:_SHOWN_ACTIONS])}{more}"))
             for condition in reason.conditions:
@@ -340,8 +486,13 @@ def no_new_access(
     kind = _KINDS[policy_type]
     old = _read_policy(existing, kind, existing_selector, "--existing-policy")
     new = _read_policy(new_path, kind, new_selector, "--new-policy")
-    result = check_no_new_access(old.policy, new.policy, catalog=load_catalog())
-    _emit(result, output_format, new)
+    catalog = load_catalog()
+    result = _run(
+        CheckName.NO_NEW_ACCESS,
+        [old, new],
+        lambda o, n: check_no_new_access(o, n, catalog=catalog),
+    )
+    _emit(result, output_format, new[0])
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -399,11 +550,19 @@ def access_not_granted(
     counts as granted (FAIL, with the conditions). POLICY may be a CloudFormation template
     or Terraform plan (--policy): its policy is checked as the kind it is there.
     """
-    checked = _read_policy(policy, _KINDS[policy_type], selector)
-    result = check_access_not_granted(
-        checked.policy, _split(actions), resources=_split(resources), catalog=load_catalog()
+    named = frozenset({"Resource", "NotResource"}) if _split(resources) else frozenset()
+    checked = _read_policy(
+        policy, _KINDS[policy_type], selector, elements=frozenset({"Action", "NotAction"}) | named
     )
-    _emit(result, output_format, checked)
+    catalog = load_catalog()
+    result = _run(
+        CheckName.ACCESS_NOT_GRANTED,
+        [checked],
+        lambda p: check_access_not_granted(
+            p, _split(actions), resources=_split(resources), catalog=catalog
+        ),
+    )
+    _emit(result, output_format, checked[0])
 
 
 @check.command(
@@ -436,5 +595,10 @@ def no_public_access(
     template or Terraform plan (--policy).
     """
     checked = _read_policy(policy, PolicyKind.RESOURCE, selector)
-    result = check_no_public_access(checked.policy, resource_type, catalog=load_catalog())
-    _emit(result, output_format, checked)
+    catalog = load_catalog()
+    result = _run(
+        CheckName.NO_PUBLIC_ACCESS,
+        [checked],
+        lambda p: check_no_public_access(p, resource_type, catalog=catalog),
+    )
+    _emit(result, output_format, checked[0])
