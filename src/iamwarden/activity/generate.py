@@ -3,9 +3,11 @@
 The policy allows exactly the actions the principal's successful calls needed, grouped by
 service, on the resources derived from the requests: S3 objects of one bucket collapse to a
 path-level wildcard when there are more than `object_limit`, any other resource list to a
-wildcard after its last `/` or `:` when longer than `resource_limit`; `*` (with the reason)
-where no resource could be derived. The engine then decides every recorded request against
-the generated policy (`Verification`), and every one must be allowed.
+wildcard after the prefix its ARNs share (`table/prod-*`) when longer than
+`resource_limit`; `*` (with the reason) where no resource could be derived. The engine then
+decides every recorded request against the generated policy (`Verification`) in the
+context its calls had, and every one must be allowed; calls no action was found for are
+not verified.
 
 This module generates and verifies; it never prints (the CLI renders).
 """
@@ -14,10 +16,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from iamwarden.activity.calls import RecordedCall, UnmappedEvent, unmapped_of
+from iamwarden.activity.origins import CallOrigin, OriginKey
 from iamwarden.activity.requests import CallRequest, call_requests, decide
 from iamwarden.policy import Evaluation, PolicySet, parse_policy
 
@@ -42,7 +45,9 @@ class GenerateOptions:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Verification:
     """The engine's check of a generated (or proposed) policy against recorded requests:
-    how many distinct requests and calls were allowed, and each denied one with its answer"""
+    how many distinct requests and calls were allowed, each denied one and each allowed
+    only if an undecided key holds (uncertain) with its answer, and the calls no action was
+    found for (not verified)"""
 
     requests: int
     calls: int
@@ -51,11 +56,21 @@ class Verification:
     denied: tuple[tuple[CallRequest, Evaluation], ...]
     delegated: int
     """requests decided with a resource policy delegating to IAM (KMS keys, roles)"""
+    uncertain: tuple[tuple[CallRequest, Evaluation], ...] = ()
+    """requests allowed only if the undecided keys of the answer hold: not verified"""
+    unmapped: tuple[UnmappedEvent, ...] = ()
+    """recorded calls no IAM action was found for: not verified"""
+
+    @property
+    def unmapped_calls(self) -> int:
+        """How many recorded calls no action was found for"""
+        return sum(u.count for u in self.unmapped)
 
     @property
     def holds(self) -> bool:
-        """Whether every request was allowed"""
-        return not self.denied
+        """Whether every recorded call was verified allowed (none denied, uncertain or
+        unmapped)"""
+        return not (self.denied or self.uncertain or self.unmapped)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,6 +106,12 @@ def _common_prefix(texts: Sequence[str]) -> str:
     return first[: len(first) if size is None else size]
 
 
+def _whole_escapes(prefix: str) -> str:
+    """`prefix` without a trailing part of an IAM escape (`${*}` cut after `${`)"""
+    start = prefix.rfind("${")
+    return prefix[:start] if start > prefix.rfind("}") else prefix
+
+
 def _collapse(resources: Sequence[str], options: GenerateOptions) -> list[str]:
     if "*" in resources:
         return ["*"]
@@ -110,8 +131,7 @@ def _collapse(resources: Sequence[str], options: GenerateOptions) -> list[str]:
         else:
             out.extend(arns)
     if len(others) > options.resource_limit:
-        cut = _common_prefix(others)
-        cut = cut[: max(cut.rfind("/"), cut.rfind(":")) + 1]
+        cut = _whole_escapes(_common_prefix(others))
         others = [cut + "*"] if cut.startswith("arn:") else ["*"]
     return sorted({*out, *others})
 
@@ -121,10 +141,12 @@ def generate_policy(
     calls: Sequence[RecordedCall],
     *,
     options: GenerateOptions | None = None,
+    origins: Mapping[OriginKey, tuple[CallOrigin, ...]] | None = None,
 ) -> GeneratedPolicy:
-    """The least-privilege policy of `calls` (the principal's successful recorded calls)"""
+    """The least-privilege policy of `calls` (the principal's successful recorded calls);
+    `origins` (`activity.origins.call_origins`) give the requests their calls' contexts"""
     options = options or GenerateOptions()
-    requests = call_requests(calls)
+    requests = call_requests(calls, origins)
     by_action: dict[str, list[str]] = {}
     for request in requests:
         by_action.setdefault(request.action, []).append(request.resource)
@@ -168,16 +190,25 @@ def generate_policy(
 
 
 def verify(
-    principal_arn: str, requests: Sequence[CallRequest], policies: PolicySet
+    principal_arn: str,
+    requests: Sequence[CallRequest],
+    policies: PolicySet,
+    *,
+    unmapped: Sequence[UnmappedEvent] = (),
 ) -> Verification:
-    """Every request decided by the engine under `policies` (see `requests.decide`)"""
+    """Every request decided by the engine under `policies` (see `requests.decide`); a
+    conditional allow is uncertain, and `unmapped` calls (`GeneratedPolicy.unmapped`) are
+    counted as not verified"""
     denied = []
+    uncertain = []
     allowed_requests = allowed_calls = delegated = 0
     for request, answer in decide(principal_arn, requests, policies):
         delegated += request.needs_resource_grant and policies.resource is None
-        if answer.is_allowed:
+        if answer.is_allowed and not answer.is_conditional:
             allowed_requests += 1
             allowed_calls += request.count
+        elif answer.is_allowed:
+            uncertain.append((request, answer))
         else:
             denied.append((request, answer))
     return Verification(
@@ -187,6 +218,8 @@ def verify(
         allowed_calls=allowed_calls,
         denied=tuple(denied),
         delegated=delegated,
+        uncertain=tuple(uncertain),
+        unmapped=tuple(unmapped),
     )
 
 

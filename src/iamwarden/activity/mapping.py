@@ -25,7 +25,13 @@ from functools import cache
 from typing import Any
 
 from iamwarden.activity.derive import DATA_FILE
-from iamwarden.activity.templates import TemplateValues, fill, parameter_keys
+from iamwarden.activity.templates import (
+    TemplateValues,
+    escape_resource,
+    fill,
+    fill_all,
+    parameter_keys,
+)
 from iamwarden.policy import Catalog, load_catalog
 
 __all__ = [
@@ -48,29 +54,121 @@ SOURCE_NAMESPACES: Mapping[str, str] = {
 }
 """eventSource names (without `.amazonaws.com`) that are not their service's IAM prefix"""
 
-OVERRIDES: Mapping[tuple[str, str], tuple[str, ...]] = {
+_S3_OBJECT = {"BucketName": "${Bucket}", "ObjectName": "${Key}"}
+_COPY_SOURCE = "arn:${Partition}:s3:::%%copysource%${x-amz-copy-source}%%"
+_ACL_HEADERS = (
+    "x-amz-acl",
+    "x-amz-grant-full-control",
+    "x-amz-grant-read",
+    "x-amz-grant-read-acp",
+    "x-amz-grant-write-acp",
+)
+_KMS_KEY = "%%regex%${{{}}}%/^(?:arn:.*:key\\/)?([^:\\/]+)$/%%"
+"""a key id or key ARN's id (a multi-Region `mrk-…` id too); an alias names no key"""
+_LAMBDA_NAME = "%%regex%${FunctionName}%/^(?:.*:function:)?([^:]+)/%%"
+_LAMBDA_QUALIFIED = "%%regex%${FunctionName}%/^(?:.*:function:)?([^:]+(?::[^:]+)?)$/%%"
+
+OVERRIDES: Mapping[tuple[str, str], tuple[str | Mapping[str, Any], ...]] = {
     # not calls that IAM authorizes
     ("signin", "ConsoleLogin"): (),
     ("signin", "CheckMfa"): (),
     ("signin", "SwitchRole"): (),
     ("sts", "GetCallerIdentity"): (),
     # newer than the data, or named other than the API
-    ("secretsmanager", "BatchGetSecretValue"): (
-        "secretsmanager:BatchGetSecretValue",
-        "secretsmanager:GetSecretValue",
+    ("secretsmanager", "BatchGetSecretValue"): tuple(
+        {
+            "action": action,
+            "override": "arn:${Partition}:secretsmanager:${Region}:${Account}:secret:"
+            "%%regex%${SecretIdList[]}%/(?:arn.*:)?(.+)/g%%",
+        }
+        for action in ("secretsmanager:BatchGetSecretValue", "secretsmanager:GetSecretValue")
     ),
     ("s3", "ListObjects"): ("s3:ListBucket",),
     ("s3", "ListObjectsV2"): ("s3:ListBucket",),
     ("s3", "ListObjectVersions"): ("s3:ListBucketVersions",),
     ("s3", "HeadBucket"): ("s3:ListBucket",),
     ("s3", "GetBucketLocation"): ("s3:GetBucketLocation",),
-    ("kms", "ReEncrypt"): ("kms:ReEncryptFrom", "kms:ReEncryptTo"),
+    ("kms", "ReEncrypt"): (
+        {"action": "kms:ReEncryptFrom", "vars": {"KeyId": _KMS_KEY.format("SourceKeyId")}},
+        {"action": "kms:ReEncryptTo", "vars": {"KeyId": _KMS_KEY.format("DestinationKeyId")}},
+    ),
     ("ec2-instance-connect", "SendSerialConsoleSSHPublicKey"): (
         "ec2-instance-connect:SendSerialConsoleSSHPublicKey",
     ),
+    # the data puts these on `*` or on the wrong resource
+    ("dynamodb", "BatchWriteItem"): (
+        {"action": "dynamodb:BatchWriteItem", "vars": {"TableName": "%%keys%${RequestItems}%%"}},
+    ),
+    ("dynamodb", "BatchGetItem"): (
+        {"action": "dynamodb:BatchGetItem", "vars": {"TableName": "%%keys%${RequestItems}%%"}},
+    ),
+    ("s3", "DeleteObjects"): (
+        {
+            "action": "s3:DeleteObject",
+            "vars": {"BucketName": "${Bucket}", "ObjectName": "${Delete.Objects[].Key}"},
+            "when": {"lhs": "Delete.Objects[].Key", "op": "Exists"},
+        },
+        {
+            "action": "s3:DeleteObject",
+            "vars": {"BucketName": "${Bucket}", "ObjectName": "*"},
+            "when": {"lhs": "Delete.Objects[].Key", "op": "NotExists"},
+        },
+        {
+            "action": "s3:DeleteObjectVersion",
+            "vars": {"BucketName": "${Bucket}", "ObjectName": "${Delete.Objects[].Key}"},
+            "when": {"lhs": "Delete.Objects[].VersionId", "op": "Exists"},
+        },
+    ),
+    ("s3", "PutObject"): (
+        {"action": "s3:PutObject", "vars": _S3_OBJECT},
+        *(
+            {"action": "s3:PutObjectAcl", "vars": _S3_OBJECT, "when": {"lhs": h, "op": "Exists"}}
+            for h in _ACL_HEADERS
+        ),
+    ),
+    ("s3", "CopyObject"): (
+        {"action": "s3:GetObject", "override": _COPY_SOURCE},
+        {
+            "action": "s3:GetObjectVersion",
+            "override": _COPY_SOURCE,
+            "when": {"lhs": "x-amz-copy-source", "op": "IContains", "rhs": "versionId="},
+        },
+        {
+            "action": "s3:GetObjectTagging",
+            "override": _COPY_SOURCE,
+            "when": {"lhs": "x-amz-tagging-directive", "op": "NotEquals", "rhs": "REPLACE"},
+        },
+        {"action": "s3:PutObject", "vars": _S3_OBJECT},
+        {"action": "s3:PutObjectTagging", "vars": _S3_OBJECT},
+        *(
+            {"action": "s3:PutObjectAcl", "vars": _S3_OBJECT, "when": {"lhs": h, "op": "Exists"}}
+            for h in _ACL_HEADERS
+        ),
+    ),
+    ("lambda", "Invoke"): (
+        {
+            "action": "lambda:InvokeFunction",
+            "vars": {"FunctionName": f"{_LAMBDA_NAME}:${{Qualifier}}"},
+            "when": {"lhs": "Qualifier", "op": "Exists"},
+        },
+        {
+            "action": "lambda:InvokeFunction",
+            "vars": {"FunctionName": _LAMBDA_QUALIFIED},
+            "when": {"lhs": "Qualifier", "op": "NotExists"},
+        },
+    ),
 }
 """(service prefix, eventName) → the IAM actions the call needs, where the data is wrong or
-silent; an empty tuple: the event is not an authorized API call (sign-in, permissionless)"""
+silent: an action name (with the data's resource templates for it, if any) or an entry in
+the data's own form (`action`, `vars`, `override`, `when`; see `templates`); an empty tuple:
+the event is not an authorized API call (sign-in, permissionless)
+
+Sources, from the Service Authorization Reference and the API references: DynamoDB's
+BatchWriteItem/BatchGetItem act on each table named by `RequestItems`; S3 DeleteObjects
+needs s3:DeleteObject on each key (CloudTrail logs no keys: the bucket's objects), PutObject
+and CopyObject need s3:PutObjectAcl with an ACL header, CopyObject reads the copy source
+(`x-amz-copy-source`) and writes the destination; Lambda authorizes an alias or version
+call on the qualified function ARN."""
 
 _VERSIONED = re.compile(r"^(.+?)(?:\d{4}_\d{2}_\d{2}|\d{8})(?:v\d+)?$")
 
@@ -112,13 +210,14 @@ class EventMapping:
 
 def _holds(condition: Mapping[str, Any], values: TemplateValues) -> bool:
     """Whether a data entry's condition on the request holds (unknown operators: it does)"""
-    found = values.get(str(condition.get("lhs", "")))
+    name = str(condition.get("lhs", ""))
+    found = values.get(name)
     op = str(condition.get("op", ""))
     rhs = str(condition.get("rhs", ""))
     if op == "Exists":
-        result = found is not None
+        result = bool(values.raw(name))
     elif op == "NotExists":
-        result = found is None
+        result = not values.raw(name)
     elif op == "NotEquals":
         result = found != rhs
     elif op == "IContains":
@@ -194,7 +293,10 @@ class EventMapper:
         if overridden is not None:
             source = MappingSource.OVERRIDE
             table = {e["action"].lower(): e for e in self._entries(service, operation) or ()}
-            entries = [table.get(a.lower(), {"action": a}) for a in overridden]
+            entries = [
+                dict(a) if isinstance(a, Mapping) else table.get(a.lower(), {"action": a})
+                for a in overridden
+            ]
         elif (found := self._entries(service, operation)) is not None:
             source, entries = MappingSource.TABLE, found
         elif self._is_permissionless(service, operation):
@@ -224,7 +326,7 @@ class EventMapper:
             if _passes_nothing(entry, values):
                 continue
             action = self.catalog.canonical(name)
-            mapped = self._resources(action, entry, values, resources, parameters or {})
+            mapped = self._resources(action, entry, values, resources)
             if action in actions:
                 merged = tuple(dict.fromkeys((*actions[action].resources, *mapped.resources)))
                 mapped = MappedAction(action=action, resources=merged, note=mapped.note)
@@ -234,6 +336,13 @@ class EventMapper:
         )
         if not actions and unknown:
             source = MappingSource.NONE
+        elif not actions and entries:
+            # INVARIANT: an event whose actions all fall away is unmapped, never silent
+            source = MappingSource.NONE
+            problem = (
+                f"no action of `{service}` `{operation}` applies to the request's parameters "
+                "as recorded"
+            )
         return EventMapping(
             service=service,
             operation=operation,
@@ -251,8 +360,11 @@ class EventMapper:
             return frozenset()
         versioned = _VERSIONED.match(event_name)
         operation = versioned.group(1) if versioned else event_name
-        entries = list(self._entries(service, operation) or ())
-        names: set[str] = {"secretid"} if service == "secretsmanager" else set()
+        entries = [
+            *(self._entries(service, operation) or ()),
+            *(e for e in OVERRIDES.get((service, operation), ()) if isinstance(e, Mapping)),
+        ]
+        names: set[str] = {"secretid", "secretidlist"} if service == "secretsmanager" else set()
         for entry in entries:
             templates = [str(entry.get("override", ""))]
             templates += [str(t) for t in dict(entry.get("arns", {})).values()]
@@ -272,7 +384,6 @@ class EventMapper:
         entry: Mapping[str, Any],
         values: TemplateValues,
         record_resources: Sequence[Any],
-        parameters: Mapping[str, Any],
     ) -> MappedAction:
         types = self.catalog.resource_types(action)
         described = any(entry.get(k) for k in ("vars", "arns", "override"))
@@ -282,31 +393,20 @@ class EventMapper:
             return MappedAction(
                 action=action, resources=("*",), note="the data names no resource for this call"
             )
+        escaped = values.escaped()
         found: list[str] = []
         if entry.get("override"):
-            arn = fill(str(entry["override"]), values)
-            if arn:
-                found.append(arn)
+            found.extend(fill_all(str(entry["override"]), escaped))
         for template in dict(entry.get("arns", {})).values():
-            arn = fill(str(template), values)
-            if arn and arn.startswith("arn:") and not found:
-                found.append(arn)
+            arns = [a for a in fill_all(str(template), escaped) if a.startswith("arn:")]
+            if arns and not found:
+                found.extend(arns)
         if not found:
-            variables: dict[str, str] = {}
-            for name, template in dict(entry.get("vars", {})).items():
-                value = fill(str(template), values)
-                if value:
-                    variables[name] = value
-            filled = values.with_values(variables)
-            for kind in types:
-                for arn_format in kind.arn_formats:
-                    arn = fill(arn_format, filled) if _named(arn_format, variables) else None
-                    if arn and not found:
-                        found.append(arn)
+            found = self._formatted(types, entry, values)
         if not found:
             prefix = f":{action.split(':', 1)[0]}:"
             found = [
-                str(item.get("ARN") or item.get("arn"))
+                escape_resource(str(item.get("ARN") or item.get("arn")))
                 for item in record_resources
                 if isinstance(item, Mapping)
                 and prefix in str(item.get("ARN") or item.get("arn") or "")
@@ -318,12 +418,45 @@ class EventMapper:
                 note="the resource cannot be derived from the request",
             )
         if action.startswith("secretsmanager:"):
-            secret = str(parameters.get("secretId", ""))
+            given = {
+                escape_resource(v)
+                for v in (*values.texts("SecretId"), *values.texts("SecretIdList[]"))
+                if v.startswith("arn:")
+            }
             found = [
-                f"{arn}-??????" if ":secret:" in arn and not secret.startswith("arn:") else arn
-                for arn in found
+                f"{arn}-??????" if ":secret:" in arn and arn not in given else arn for arn in found
             ]
         return MappedAction(action=action, resources=tuple(dict.fromkeys(found)))
+
+    @staticmethod
+    def _formatted(
+        types: Sequence[Any], entry: Mapping[str, Any], values: TemplateValues
+    ) -> list[str]:
+        """The catalogue's ARN formats filled from the entry's variables (each value of a
+        variable naming a list, `fill_all`), values escaped"""
+        escaped = values.escaped()
+        choices: dict[str, tuple[str, ...]] = {}
+        for name, template in dict(entry.get("vars", {})).items():
+            filled = tuple(v for v in fill_all(str(template), escaped) if v)
+            if filled:
+                choices[name] = filled
+        combos: list[dict[str, str]] = [{}]
+        for name, options in choices.items():
+            combos = [{**c, name: o} for c in combos for o in options][:_COMBINATIONS]
+        found: list[str] = []
+        for kind in types:
+            for arn_format in kind.arn_formats:
+                if found or not _named(arn_format, choices):
+                    continue
+                for variables in combos:
+                    arn = fill(arn_format, values.with_values(variables))
+                    if arn:
+                        found.append(arn)
+        return found
+
+
+_COMBINATIONS = 1000
+"""ARNs one entry may yield from list-valued parameters"""
 
 
 def _passes_nothing(entry: Mapping[str, Any], values: TemplateValues) -> bool:
@@ -340,7 +473,7 @@ def _passes_nothing(entry: Mapping[str, Any], values: TemplateValues) -> bool:
 _FORMAT_VARIABLE = re.compile(r"\$\{([^}]+)\}")
 
 
-def _named(arn_format: str, variables: Mapping[str, str]) -> bool:
+def _named(arn_format: str, variables: Mapping[str, Sequence[str]]) -> bool:
     """Whether every variable of an ARN format but partition, region and account is given"""
     needed = {v for v in _FORMAT_VARIABLE.findall(arn_format)} - {
         "Partition",
@@ -349,7 +482,9 @@ def _named(arn_format: str, variables: Mapping[str, str]) -> bool:
     }
     # a format filled only from literal `*` templates (or from nothing) says nothing of the
     # resource the call touched
-    return needed <= set(variables) and any(variables[v] != "*" for v in needed)
+    return needed <= set(variables) and any(
+        any(value != "*" for value in variables[v]) for v in needed
+    )
 
 
 @cache

@@ -1,6 +1,9 @@
 """Engine requests from recorded calls: one per (action, resource) a call needed, with the
 resource's own policy taken as delegating to IAM where AWS requires one (a KMS key's default
-key policy, a role's trust policy naming the caller's account)
+key policy, a role's trust policy naming the caller's account), decided in the request
+context each call had (`activity.origins`: Region, source IP address, via a service, user
+agent; the keys every request carries that the record does not give are undecided, so a
+condition on them makes the answer conditional, never a plain allow)
 
 This module builds requests and asks the engine; it generates and renders nothing.
 """
@@ -8,11 +11,12 @@ This module builds requests and asks the engine; it generates and renders nothin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from iamwarden.activity.calls import RecordedCall
+from iamwarden.activity.origins import CallOrigin, OriginKey
 from iamwarden.policy import (
     Evaluation,
     Policy,
@@ -37,6 +41,8 @@ class CallRequest:
     count: int
     last_seen: datetime
     event_names: tuple[str, ...]
+    origins: tuple[CallOrigin, ...] = ()
+    """where the calls came from; none known: every request key but the Region undecided"""
 
     @property
     def needs_resource_grant(self) -> bool:
@@ -47,16 +53,27 @@ class CallRequest:
         )
 
 
-def call_requests(calls: Sequence[RecordedCall]) -> tuple[CallRequest, ...]:
-    """The distinct (action, resource) pairs of `calls`, sorted, with counts summed"""
-    merged: dict[tuple[str, str], tuple[int, datetime, set[str]]] = {}
+def call_requests(
+    calls: Sequence[RecordedCall], origins: Mapping[OriginKey, tuple[CallOrigin, ...]] | None = None
+) -> tuple[CallRequest, ...]:
+    """The distinct (action, resource) pairs of `calls`, sorted, with counts summed and the
+    origins of their calls (`origins` by source, name and Region, `activity.origins`; a call
+    without one: its Region only)
+
+    `resource` is the policy's spelling (IAM's `${*}` escapes, wildcards the mapping chose).
+    """
+    merged: dict[tuple[str, str], tuple[int, datetime, set[str], set[CallOrigin]]] = {}
     for call in calls:
+        known = (origins or {}).get((call.event_source, call.event_name, call.region)) or (
+            CallOrigin(region=call.region, source=""),
+        )
         for mapped in call.mapping.actions:
             for resource in mapped.resources:
                 key = (mapped.action, resource)
-                count, last, names = merged.get(key, (0, call.last_seen, set()))
+                count, last, names, seen = merged.get(key, (0, call.last_seen, set(), set()))
                 names.add(call.event_name)
-                merged[key] = (count + call.count, max(last, call.last_seen), names)
+                seen.update(known)
+                merged[key] = (count + call.count, max(last, call.last_seen), names, seen)
     return tuple(
         CallRequest(
             action=action,
@@ -64,8 +81,9 @@ def call_requests(calls: Sequence[RecordedCall]) -> tuple[CallRequest, ...]:
             count=count,
             last_seen=last,
             event_names=tuple(sorted(names)),
+            origins=tuple(sorted(seen, key=lambda o: (o.region, o.source, o.user_agent))),
         )
-        for (action, resource), (count, last, names) in sorted(merged.items())
+        for (action, resource), (count, last, names, seen) in sorted(merged.items())
     )
 
 
@@ -91,6 +109,38 @@ def _delegating(principal_arn: str) -> Policy:
     return parse_policy(text, name="resource policy delegating to IAM", kind=PolicyKind.RESOURCE)
 
 
+def _condition_keys(policies: PolicySet) -> frozenset[str]:
+    """Every condition key (lowercased) a statement of `policies` names"""
+    every: list[Policy] = [*policies.identity, *(policies.session or ())]
+    every += [p for p in (policies.permissions_boundary, policies.resource) if p is not None]
+    every += [p for level in (*(policies.scps or ()), *(policies.rcps or ())) for p in level]
+    return frozenset(c.key.lower() for p in every for s in p.statements for c in s.conditions)
+
+
+_Context = tuple[tuple[tuple[str, str], ...], frozenset[str]]
+
+
+def _contexts(request: CallRequest, used: frozenset[str]) -> tuple[_Context, ...]:
+    """The distinct contexts of the request's origins, keys no condition names left out"""
+    found: dict[_Context, None] = {}
+    for origin in request.origins or (CallOrigin(region="", source=""),):
+        given, undecided = origin.context()
+        kept = tuple(sorted((k, v) for k, v in given.items() if k.lower() in used))
+        found[(kept, undecided & used)] = None
+    return tuple(found)
+
+
+def _request_resource(pattern: str) -> str:
+    """The resource a policy's `pattern` names as a request asks for it (`${*}` is `*`)"""
+    if "${" not in pattern:
+        return pattern
+    return pattern.replace("${*}", "*").replace("${?}", "?").replace("${$}", "$")
+
+
+def _rank(answer: Evaluation) -> int:
+    return 0 if answer.is_allowed and not answer.is_conditional else 1 if answer.is_allowed else 2
+
+
 def decide(
     principal_arn: str, requests: Sequence[CallRequest], policies: PolicySet
 ) -> Iterator[tuple[CallRequest, Evaluation]]:
@@ -98,7 +148,10 @@ def decide(
     that needs a resource grant is decided with a resource policy delegating to IAM unless
     `policies` has one
 
-    The requests of one action are decided together by the engine's bulk path
+    A request is decided in the context of each of its origins (only the keys a condition
+    of `policies` names tell them apart) and answered with the worst answer: not allowed
+    before conditionally allowed (an undecided key) before allowed. The requests of one
+    action and context are decided together by the engine's bulk path
     (`evaluate_resources`: resources alike for the policy set get one decision, the
     Evaluation `evaluate` gives each of them).
 
@@ -114,16 +167,28 @@ def decide(
         rcps=policies.rcps,
         is_management_account=policies.is_management_account,
     )
-    groups: dict[tuple[str, bool], list[int]] = {}
+    used = _condition_keys(delegating)
+    groups: dict[tuple[str, bool, _Context], list[int]] = {}
     for index, request in enumerate(requests):
-        groups.setdefault((request.action, request.needs_resource_grant), []).append(index)
+        for context in _contexts(request, used):
+            key = (request.action, request.needs_resource_grant, context)
+            groups.setdefault(key, []).append(index)
     answers: list[Evaluation | None] = [None] * len(requests)
-    for (action, grant), indexes in groups.items():
-        listed = ResourceList(requests[i].resource for i in indexes)
-        asked = Request(principal=principal_arn, action=action, resource=listed.arns[0])
+    for (action, grant, (given, undecided)), indexes in groups.items():
+        listed = ResourceList(_request_resource(requests[i].resource) for i in indexes)
+        asked = Request(
+            principal=principal_arn,
+            action=action,
+            resource=listed.arns[0],
+            context=dict(given),
+            unknown_keys=undecided,
+        )
         for found in evaluate_resources(asked, delegating if grant else policies, listed):
             for position in found.indexes():
-                answers[indexes[position]] = found.evaluation
+                index = indexes[position]
+                known = answers[index]
+                if known is None or _rank(found.evaluation) > _rank(known):
+                    answers[index] = found.evaluation
     for request, answer in zip(requests, answers, strict=True):
         assert answer is not None
         yield request, answer

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +38,7 @@ from iamwarden.activity.generate import (
     verify,
 )
 from iamwarden.activity.mapping import load_mapper
+from iamwarden.activity.origins import CallOrigin, OriginKey, call_origins
 from iamwarden.analysis.evidence import counted
 from iamwarden.cli.activity_analyses_cmd import (
     access_keys_command,
@@ -225,9 +226,15 @@ _DAYS_OPTION = click.option(
 
 def _calls(
     choice: EngineChoice, db: Path | None, principal: str, days: int
-) -> tuple[tuple[RecordedCall, ...], datetime | None, datetime | None]:
-    """The principal's distinct successful calls in the window, wherever the events are:
-    one pass for the event names and the latest time, one for the calls"""
+) -> tuple[
+    tuple[RecordedCall, ...],
+    datetime | None,
+    datetime | None,
+    Mapping[OriginKey, tuple[CallOrigin, ...]],
+]:
+    """The principal's distinct successful calls in the window and where they came from,
+    wherever the events are: one pass for the event names and the latest time, one for the
+    calls, one for their origins"""
     mapper = load_mapper()
     with open_events(choice, db) as events:
         surveyed = survey(events)
@@ -237,7 +244,14 @@ def _calls(
         found = calls_on(
             events, mapper, principals=[principal], since=since, until=until, surveyed=surveyed
         )
-    return found.get(principal, ()), since, until
+        # Spark's and Athena's events view has no source address or user agent yet: their
+        # calls keep only their Region, every other request key undecided
+        origins = (
+            call_origins(events, principal, since=since, until=until)
+            if choice.engine is Engine.DUCKDB
+            else {}
+        )
+    return found.get(principal, ()), since, until, origins
 
 
 def _events_path(choice: EngineChoice, db: Path | None, demo: bool) -> Path | None:
@@ -272,6 +286,16 @@ def _verification_json(found: Verification) -> dict[str, Any]:
             }
             for request, answer in found.denied
         ],
+        "uncertain": [
+            {
+                "action": request.action,
+                "resource": request.resource,
+                "count": request.count,
+                "undecided": [str(u) for u in answer.undecided],
+            }
+            for request, answer in found.uncertain
+        ],
+        "unmapped_calls": found.unmapped_calls,
     }
 
 
@@ -295,6 +319,18 @@ def _verification_text(found: Verification, *, what: str) -> list[str]:
             f"{answer.decision.value}{by}"
         )
         lines.extend(f"    {ref}" for ref in answer.reasons)
+    for request, answer in found.uncertain:
+        lines.append(
+            f"  UNCERTAIN {request.action} on {request.resource}: "
+            f"{counted(request.count, 'call')}, allowed only if a key the record does not "
+            "give holds (not verified)"
+        )
+        lines.extend(f"    {clause}" for clause in answer.undecided)
+    if found.unmapped:
+        lines.append(
+            f"  {counted(found.unmapped_calls, 'call')} with no IAM action found (not verified): "
+            + ", ".join(f"{u.event_source} {u.event_name}" for u in found.unmapped)
+        )
     return lines
 
 
@@ -404,9 +440,14 @@ def generate_command(
     the engine; with a snapshot source, what its current policies allow that it drops."""
     if sum(bool(x) for x in (demo, input_dir, snapshot_file)) > 1:
         raise click.UsageError("give at most one source: --demo, --input DIR or --snapshot FILE")
-    calls, since, until = _calls(choice, _events_path(choice, db, demo), principal, days)
-    generated = generate_policy(principal, calls)
-    verdict = verify(principal, generated.requests, generated_policy_set(generated))
+    calls, since, until, origins = _calls(choice, _events_path(choice, db, demo), principal, days)
+    generated = generate_policy(principal, calls, origins=origins)
+    verdict = verify(
+        principal,
+        generated.requests,
+        generated_policy_set(generated),
+        unmapped=generated.unmapped,
+    )
     dropped = _dropped(demo, input_dir, snapshot_file, principal, generated)
     if output is not None and generated.document is not None:
         write_text(output, generated.document + "\n")
@@ -555,8 +596,8 @@ def replay_command(
         scps=tuple((_read_policy(p, PolicyKind.SCP),) for p in scp_files) or None,
     )
     store = _events_path(choice, db, demo)
-    calls, since, until = _calls(choice, store, principal, days)
-    generated = generate_policy(principal, calls)
+    calls, since, until, origins = _calls(choice, store, principal, days)
+    generated = generate_policy(principal, calls, origins=origins)
     if not generated.requests:
         what = "call" if not calls else "call that maps to an IAM action"
         raise InputError(
@@ -564,7 +605,7 @@ def replay_command(
             "(NOT ASSESSED)",
             path=choice.describe(store),
         )
-    verdict = verify(principal, generated.requests, policies)
+    verdict = verify(principal, generated.requests, policies, unmapped=generated.unmapped)
     if fmt == "json":
         click.echo(
             json.dumps(

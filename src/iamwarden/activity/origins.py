@@ -1,0 +1,102 @@
+"""Where a principal's recorded calls came from, as the request context keys AWS gave them
+
+A CloudTrail record names the call's Region (`awsRegion`: `aws:RequestedRegion`), where it
+came from (`sourceIPAddress`: a public IP address is `aws:SourceIp` and the call came
+directly, `aws:ViaAWSService` false; a service's name such as `athena.amazonaws.com` means
+that service called on the principal's behalf, `aws:ViaAWSService` true, and the IP address
+the target service saw is the calling service's, not recorded) and the client
+(`userAgent`: `aws:UserAgent`). Keys every request carries that the record does not give
+(`aws:SecureTransport`, `aws:CurrentTime`, a private IP address that may have come through
+a VPC endpoint, where `aws:SourceIp` is absent) are undecided, never absent (IAM User Guide,
+"AWS global condition context keys", and "AWS: Denies access to AWS based on the source
+IP").
+
+The origins query is written once (DuckDB's dialect) and runs wherever the events are. This
+module queries and builds contexts; it decides nothing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlglot import exp
+
+from iamwarden.activity.calls import window_filter
+from iamwarden.activity.dialect import EventTable, run_sql
+from iamwarden.policy.keys import REQUEST_KEYS
+
+__all__ = ["CallOrigin", "OriginKey", "call_origins"]
+
+OriginKey = tuple[str, str, str]
+"""(eventSource, eventName, Region) of recorded calls"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallOrigin:
+    """Where calls came from: Region, `sourceIPAddress` (an IP address, a service's name or
+    empty) and the user agent (empty when the calls had several or none)"""
+
+    region: str
+    source: str
+    user_agent: str = ""
+
+    def context(self) -> tuple[dict[str, str], frozenset[str]]:
+        """(context keys the record gives, request keys left undecided), lowercased keys
+        in the undecided set as `Request.unknown_keys` takes them"""
+        given: dict[str, str] = {}
+        if self.region:
+            given["aws:RequestedRegion"] = self.region
+        if self.user_agent:
+            given["aws:UserAgent"] = self.user_agent
+        try:
+            address = ipaddress.ip_address(self.source)
+        except ValueError:
+            address = None
+        if address is not None and address.is_global:
+            given["aws:SourceIp"] = str(address)
+            given["aws:ViaAWSService"] = "false"
+        elif self.source.endswith(".amazonaws.com"):
+            given["aws:ViaAWSService"] = "true"
+        undecided = frozenset(k for k in REQUEST_KEYS if k not in {g.lower() for g in given})
+        return given, undecided
+
+
+_ORIGINS_SQL = """
+SELECT e.event_source, e.event_name, coalesce(e.aws_region, ''),
+       coalesce(e.source_ip_address, ''),
+       CASE WHEN count(DISTINCT e.user_agent) = 1 THEN min(e.user_agent) ELSE '' END
+FROM events AS e
+WHERE e.error_code IS NULL AND e.principal_arn = {principal}{filters}
+GROUP BY e.event_source, e.event_name, coalesce(e.aws_region, ''),
+         coalesce(e.source_ip_address, '')
+"""
+
+
+def call_origins(
+    events: EventTable,
+    principal_arn: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Mapping[OriginKey, tuple[CallOrigin, ...]]:
+    """The origins of `principal_arn`'s successful calls in [since, until), by (eventSource,
+    eventName, Region), each sorted
+
+    Raises:
+        InputError: the Athena query failed.
+    """
+    sql = _ORIGINS_SQL.format(
+        principal=exp.Literal.string(principal_arn).sql(dialect="duckdb"),
+        filters=window_filter(since, until),
+    )
+    found: dict[OriginKey, set[CallOrigin]] = {}
+    for source, name, region, address, agent in run_sql(events, sql, ("text",) * 5):
+        origin = CallOrigin(region=region or "", source=address or "", user_agent=agent or "")
+        found.setdefault((source, name, region or ""), set()).add(origin)
+    return {
+        key: tuple(sorted(origins, key=lambda o: (o.region, o.source, o.user_agent)))
+        for key, origins in sorted(found.items())
+    }
