@@ -148,3 +148,66 @@ def test_bulk_decisions_are_the_engines_one_by_one(stratus: Path, tmp_path: Path
             assert (answer.decision, answer.is_allowed) == (alone.decision, alone.is_allowed)
             checked += 1
     assert checked > 20
+
+
+def test_a_long_resource_list_collapses_after_its_common_prefix(tmp_path: Path) -> None:
+    """Twelve tables prod-0 … prod-10, prod-99 (more than `resource_limit`) become
+    `table/prod-*`, the wildcard after the prefix they share, not `table/*`"""
+    names = [f"prod-{n}" for n in (*range(11), 99)]
+    records = [
+        record("GetItem", source="dynamodb.amazonaws.com", params={"tableName": n}) for n in names
+    ]
+    write_records(tmp_path / "a.json", records)
+    principal = "arn:aws:iam::111122223333:role/dev"
+    with open_store(None) as store:
+        ingest_files(store, find_files([tmp_path]))
+        calls = recorded_calls(store, principal, load_mapper())
+    generated = generate_policy(principal, calls)
+    document = json.loads(generated.document or "")
+    assert document["Statement"][0]["Resource"] == (
+        "arn:aws:dynamodb:us-east-1:111122223333:table/prod-*"
+    )
+    assert verify(principal, generated.requests, generated_policy_set(generated)).holds
+
+
+def test_a_key_with_wildcard_characters_is_granted_alone(tmp_path: Path) -> None:
+    """IAM User Guide, policy variables, special characters: the generated Resource spells a
+    literal `*` as `${*}`, so it allows the recorded object and not its look-alikes"""
+    write_records(tmp_path / "a.json", [record(params={"bucketName": "b", "key": "a*b?c"})])
+    principal = "arn:aws:iam::111122223333:role/dev"
+    with open_store(None) as store:
+        ingest_files(store, find_files([tmp_path]))
+        calls = recorded_calls(store, principal, load_mapper())
+    generated = generate_policy(principal, calls)
+    document = json.loads(generated.document or "")
+    assert document["Statement"][0]["Resource"] == "arn:aws:s3:::b/a${*}b${?}c"
+    policies = generated_policy_set(generated)
+    assert verify(principal, generated.requests, policies).holds
+    for key, allowed in (("a*b?c", True), ("aXXbYc", False)):
+        asked = Request(
+            principal=principal, action="s3:GetObject", resource=f"arn:aws:s3:::b/{key}"
+        )
+        assert evaluate(asked, policies).is_allowed is allowed
+
+
+def test_an_unmapped_call_is_counted_and_not_verified(tmp_path: Path) -> None:
+    """A TransactWriteItems whose items the mapping cannot read is listed unmapped and
+    makes the verification fail: it is never dropped from the count"""
+    items = {"transactItems": [{"other": {"tableName": "T"}}]}
+    records = [record("TransactWriteItems", source="dynamodb.amazonaws.com", params=items)]
+    records.append(record(params={"bucketName": "b", "key": "k"}))
+    write_records(tmp_path / "a.json", records)
+    principal = "arn:aws:iam::111122223333:role/dev"
+    with open_store(None) as store:
+        ingest_files(store, find_files([tmp_path]))
+        calls = recorded_calls(store, principal, load_mapper())
+    generated = generate_policy(principal, calls)
+    assert [(u.event_name, u.count) for u in generated.unmapped] == [("TransactWriteItems", 1)]
+    verdict = verify(
+        principal,
+        generated.requests,
+        generated_policy_set(generated),
+        unmapped=generated.unmapped,
+    )
+    assert verdict.allowed_calls == 1 and verdict.unmapped_calls == 1
+    assert not verdict.holds

@@ -164,3 +164,116 @@ def test_every_table_action_is_checked_against_the_catalogue() -> None:
     # … and a call of only such actions is reported, not mapped to them
     mapping = _map("s3", name.split(".", 1)[1])
     assert not mapping.is_mapped and "the catalogue has no action" in mapping.problem
+
+
+def test_dynamodb_transactions_map_each_item_to_its_table() -> None:
+    """Service Authorization Reference, Amazon DynamoDB: TransactWriteItems needs PutItem,
+    UpdateItem, DeleteItem or ConditionCheckItem on each table its items name (CloudTrail
+    logs `transactItems` as a list: `[{"put": {"tableName": …}}]`); TransactGetItems needs
+    GetItem on each"""
+    items = [{"put": {"tableName": "T3"}}, {"delete": {"tableName": "T4"}}]
+    items += [{"put": {"tableName": "T5"}}, {"conditionCheck": {"tableName": "T6"}}]
+    table = "arn:aws:dynamodb:us-east-1:111122223333:table/"
+    assert _pairs(_map("dynamodb", "TransactWriteItems", {"transactItems": items})) == {
+        "dynamodb:PutItem": (f"{table}T3", f"{table}T5"),
+        "dynamodb:DeleteItem": (f"{table}T4",),
+        "dynamodb:ConditionCheckItem": (f"{table}T6",),
+    }
+    got = _map("dynamodb", "TransactGetItems", {"transactItems": [{"get": {"tableName": "A"}}]})
+    assert _pairs(got) == {"dynamodb:GetItem": (f"{table}A",)}
+
+
+def test_an_event_whose_actions_all_fall_away_is_unmapped_never_silent() -> None:
+    """A TransactWriteItems whose recorded items name no operation the data knows needs
+    some action the record does not show: unmapped, with the reason, never an empty
+    mapping that generation and replay would skip"""
+    empty = _map("dynamodb", "TransactWriteItems", {"transactItems": [{"other": {}}]})
+    assert not empty.is_mapped and empty.actions == ()
+    assert "applies to the request's parameters" in empty.problem
+    assert _map("signin", "ConsoleLogin").is_mapped  # an override of no action stays mapped
+
+
+def test_batch_calls_name_their_tables_and_secrets() -> None:
+    """DynamoDB BatchWriteItem/BatchGetItem act on each table keying `RequestItems` (API
+    reference; Service Authorization Reference: resource type `table`); Secrets Manager
+    BatchGetSecretValue needs GetSecretValue on each secret of `secretIdList` (Secrets
+    Manager API reference, BatchGetSecretValue: "you must have GetSecretValue permission
+    for each secret"), a name matching its random suffix, an ARN itself"""
+    table = "arn:aws:dynamodb:us-east-1:111122223333:table/"
+    writes = _map("dynamodb", "BatchWriteItem", {"requestItems": {"A": [], "B": []}})
+    assert _pairs(writes) == {"dynamodb:BatchWriteItem": (f"{table}A", f"{table}B")}
+    reads = _map("dynamodb", "BatchGetItem", {"requestItems": {"C": {"keys": []}}})
+    assert _pairs(reads) == {"dynamodb:BatchGetItem": (f"{table}C",)}
+    secret = "arn:aws:secretsmanager:us-east-1:111122223333:secret:"
+    got = _map(
+        "secretsmanager", "BatchGetSecretValue", {"secretIdList": ["a", f"{secret}b-AbCdEf"]}
+    )
+    assert _pairs(got)["secretsmanager:GetSecretValue"] == (
+        f"{secret}a-??????",
+        f"{secret}b-AbCdEf",
+    )
+
+
+def test_delete_objects_and_reencrypt_name_their_resources() -> None:
+    """S3 DeleteObjects needs s3:DeleteObject on each object deleted (S3 API reference,
+    DeleteObjects, Permissions); CloudTrail logs no keys (`"delete": ""`), so the bucket's
+    objects. KMS ReEncrypt needs ReEncryptFrom on the source key and ReEncryptTo on the
+    destination key (KMS API reference, ReEncrypt), a multi-Region `mrk-` id too"""
+    logged = _map("s3", "DeleteObjects", {"bucketName": "bkt", "delete": ""})
+    assert _pairs(logged) == {"s3:DeleteObject": ("arn:aws:s3:::bkt/*",)}
+    keyed = {"bucketName": "bkt", "delete": {"objects": [{"key": "a"}, {"key": "b/c"}]}}
+    assert _pairs(_map("s3", "DeleteObjects", keyed)) == {
+        "s3:DeleteObject": ("arn:aws:s3:::bkt/a", "arn:aws:s3:::bkt/b/c")
+    }
+    key = "arn:aws:kms:us-east-1:111122223333:key/"
+    params = {"sourceKeyId": f"{key}k1", "destinationKeyId": "mrk-1234abcd"}
+    assert _pairs(_map("kms", "ReEncrypt", params)) == {
+        "kms:ReEncryptFrom": (f"{key}k1",),
+        "kms:ReEncryptTo": (f"{key}mrk-1234abcd",),
+    }
+
+
+def test_lambda_invoke_of_an_alias_is_authorized_on_the_qualified_arn() -> None:
+    """Lambda developer guide, "Fine-tuning the Resources and Conditions sections of
+    policies": actions on a function can be restricted by function, version or alias ARN,
+    and a call naming a version or alias (`qualifier`, or `fn1:prod`) is authorized on the
+    qualified ARN, which the unqualified `function:fn1` does not match"""
+    arn = "arn:aws:lambda:us-east-1:111122223333:function:"
+    qualified = (f"{arn}fn1:prod",)
+    got = _map("lambda", "Invoke", {"functionName": "fn1", "qualifier": "prod"})
+    assert _pairs(got) == {"lambda:InvokeFunction": qualified}
+    assert (
+        _pairs(_map("lambda", "Invoke", {"functionName": f"{arn}fn1:prod"}))[
+            "lambda:InvokeFunction"
+        ]
+        == qualified
+    )
+    assert _pairs(_map("lambda", "Invoke", {"functionName": "fn1"})) == {
+        "lambda:InvokeFunction": (f"{arn}fn1",)
+    }
+
+
+def test_acl_headers_and_copy_sources() -> None:
+    """S3 API reference: PutObject with an ACL header (`x-amz-acl`, `x-amz-grant-*`) also
+    needs s3:PutObjectAcl; CopyObject reads the copy source (`x-amz-copy-source`,
+    URL-encoded, `?versionId=` for a version: s3:GetObjectVersion) and writes the
+    destination"""
+    acl = {"bucketName": "b", "key": "k", "x-amz-acl": "bucket-owner-full-control"}
+    assert _pairs(_map("s3", "PutObject", acl)) == {
+        "s3:PutObject": ("arn:aws:s3:::b/k",),
+        "s3:PutObjectAcl": ("arn:aws:s3:::b/k",),
+    }
+    assert set(_pairs(_map("s3", "PutObject", {"bucketName": "b", "key": "k"}))) == {"s3:PutObject"}
+    copy = {"bucketName": "dst", "key": "k2", "x-amz-copy-source": "src/a%20b?versionId=3"}
+    pairs = _pairs(_map("s3", "CopyObject", copy))
+    assert pairs["s3:GetObject"] == pairs["s3:GetObjectVersion"] == ("arn:aws:s3:::src/a b",)
+    assert pairs["s3:PutObject"] == ("arn:aws:s3:::dst/k2",)
+    assert "s3:PutObjectAcl" not in pairs
+
+
+def test_wildcard_characters_of_a_name_are_escaped() -> None:
+    """IAM User Guide, "IAM policy elements: Variables and tags", special characters:
+    `${*}`, `${?}` and `${$}` stand for a literal `*`, `?` and `$` in a Resource, so an
+    object key `a*b?c$` matches only itself, not `aXbYc$`"""
+    got = _pairs(_map("s3", "GetObject", {"bucketName": "b", "key": "a*b?c$"}))
+    assert got == {"s3:GetObject": ("arn:aws:s3:::b/a${*}b${?}c${$}",)}

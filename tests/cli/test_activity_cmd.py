@@ -352,3 +352,45 @@ def test_replay_on_the_real_stratus_records(tmp_path: Path) -> None:
     assert "DENIED iam:CreateUser on arn:aws:iam::229654561268:user/malicious-iam-user" in (
         broken.stdout
     )
+
+
+def test_replay_decides_each_call_from_its_source_ip_and_counts_unmapped_calls(
+    tmp_path: Path,
+) -> None:
+    """`activity replay`: an SCP denying the calls' source range denies them (aws:SourceIp
+    is the record's sourceIPAddress, IAM User Guide global condition keys), and a call no
+    action was found for is counted as not verified (exit 1), never dropped"""
+    role = "arn:aws:iam::111122223333:role/dev"
+    items = {"transactItems": [{"other": {"tableName": "T"}}]}
+    records = [record(params={"bucketName": "b", "key": "k"})]
+    write_records(tmp_path / "c" / "a.json", records)
+    db = tmp_path / "a.duckdb"
+    runner = CliRunner()
+    assert (
+        runner.invoke(cli, ["activity", "ingest", str(tmp_path / "c"), "--db", str(db)]).exit_code
+        == 0
+    )
+    allow = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    policy = tmp_path / "p.json"
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [allow]}))
+    scp = tmp_path / "scp.json"
+    deny = {
+        **allow,
+        "Effect": "Deny",
+        "Condition": {"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}},
+    }
+    scp.write_text(json.dumps({"Version": "2012-10-17", "Statement": [allow, deny]}))
+    base = ["activity", "replay", "--db", str(db), "--principal", role, "--policy", str(policy)]
+    assert runner.invoke(cli, base).exit_code == 0
+    denied = runner.invoke(cli, [*base, "--scp", str(scp), "--format", "json"])
+    assert denied.exit_code == 1
+    assert json.loads(denied.stdout)["allowed_calls"] == 0
+    unmapped = [record("TransactWriteItems", source="dynamodb.amazonaws.com", params=items)]
+    write_records(tmp_path / "c" / "b.json", unmapped)
+    assert (
+        runner.invoke(cli, ["activity", "ingest", str(tmp_path / "c"), "--db", str(db)]).exit_code
+        == 0
+    )
+    found = runner.invoke(cli, [*base, "--format", "json"])
+    assert found.exit_code == 1
+    assert json.loads(found.stdout)["unmapped_calls"] == 1

@@ -34,6 +34,13 @@ OriginKey = tuple[str, str, str]
 """(eventSource, eventName, Region) of recorded calls"""
 
 
+_VPC_RANGES = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+)
+"""Private ranges (RFC 1918, IPv6 unique local) a VPC's addresses come from: a call from one
+may have come through a VPC endpoint, where aws:SourceIp is absent"""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallOrigin:
     """Where calls came from: Region, `sourceIPAddress` (an IP address, a service's name or
@@ -55,7 +62,7 @@ class CallOrigin:
             address = ipaddress.ip_address(self.source)
         except ValueError:
             address = None
-        if address is not None and address.is_global:
+        if address is not None and not any(address in n for n in _VPC_RANGES):
             given["aws:SourceIp"] = str(address)
             given["aws:ViaAWSService"] = "false"
         elif self.source.endswith(".amazonaws.com"):
