@@ -6,7 +6,8 @@ Templates use iam-dataset's syntax: `${Name}` (a request parameter; `A.B` nested
 `%%iftemplatematch%${Arn}%%` (used only when it is an ARN); ours adds `%%keys%${Name}%%` (each
 key of an object: DynamoDB's `RequestItems` is keyed by table name) and
 `%%copysource%${Name}%%` (an S3 copy source's `bucket/key`: `/b/a%20c?versionId=1` is
-`b/a c`, as the S3 CopyObject API reference describes `x-amz-copy-source`).
+`b/a c`, as the S3 CopyObject API reference describes `x-amz-copy-source`; an access
+point's ARN is missing).
 `${A[].B}` reads `B` of each element of the list `A`: a template naming a list yields one
 text per element (`fill_all`). CloudTrail spells parameters in lowerCamelCase where SDKs use
 UpperCamelCase, so names are looked up case-insensitively, with the few renamings CloudTrail
@@ -162,8 +163,8 @@ def _function(name: str, args: str, values: TemplateValues) -> str:
     if name == "copysource":
         given = _substitute(args, values.escaped(is_escaped=False), lenient=False)
         text = unquote(given.split("?", 1)[0]).lstrip("/")
-        if "/" not in text.strip("/"):
-            raise _Missing(args)
+        if "/" not in text.strip("/") or text.startswith("arn:"):
+            raise _Missing(args)  # an access point's ARN names no bucket
         return escape_resource(text) if values.is_escaped else text
     if name == "keys":
         variable = _VARIABLE.fullmatch(args.strip())
