@@ -93,7 +93,7 @@ def test_terraform_plan_findings_by_json_path() -> None:
         ("module.net.aws_iam_policy.flow_logs", "identity", "version_floor"),
         ("data.aws_iam_policy_document.reads", "identity", "unknown_action"),
     }
-    assert all(d["line"] is None for d in data)
+    assert all(d["line"] is not None for d in data)  # the line of the policy in the plan
 
 
 def test_a_template_in_json_has_lines_too(tmp_path: Path) -> None:

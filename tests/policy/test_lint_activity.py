@@ -107,3 +107,8 @@ def test_several_principals_are_judged_together() -> None:
     [found] = _suggest(_policy("s3:*"), _use("s3:GetObject"), _use(principal=other))
     assert "the recorded calls of the 2 principals it applies to used only reads" in (found.message)
     assert "(s3:GetObject)" in found.message
+
+
+def test_a_one_day_window_is_in_the_singular() -> None:
+    [found] = _suggest(_policy("s3:*"), _use(*READS), days=1)
+    assert "in the last 1 day " in found.message

@@ -237,7 +237,8 @@ def _policy_activity(snapshot: Snapshot, db: Path, days: int) -> PolicyActivity:
         )
     else:
         click.echo(
-            f"note: --activity: identity policies compared with {days} days of recorded calls "
+            f"note: --activity: identity policies compared with {counted(days, 'day')} of "
+            "recorded calls "
             f"of {counted(len(activity.uses), 'principal')} ({db})",
             err=True,
         )
@@ -325,9 +326,11 @@ def _position(diagnostic: Diagnostic, located: Located) -> tuple[int | None, int
 
 def _snapshot_policies(snapshot: Snapshot) -> Iterator[FoundPolicy]:
     """Every policy of an account: inline and trust policies, customer managed policies
-    (AWS managed ones are AWS's: `benchmarks.lint` checks those), resource policies, and
+    (AWS managed ones are AWS's: `benchmarks.lint` checks those; one used only as a
+    permissions boundary is checked as a boundary), resource policies, and
     the organization's SCPs and RCPs on the account's path"""
-    for principals in (snapshot.users, snapshot.groups, snapshot.roles):
+    principal_groups = (snapshot.users, snapshot.groups, snapshot.roles)
+    for principals in principal_groups:
         for principal in principals:
             holder = principal.arn.split(":", 5)[-1].split("/", 1)[0]
             for inline in principal.inline_policies:
@@ -346,10 +349,16 @@ def _snapshot_policies(snapshot: Snapshot) -> Iterator[FoundPolicy]:
             name=role.arn,
             size_limit=SIZE_LIMITS["trust"],
         )
+    attached = {arn for group in principal_groups for p in group for arn in p.attached_policies}
+    boundaries = {u.permissions_boundary for u in snapshot.users} | {
+        r.permissions_boundary for r in snapshot.roles
+    }
     for policy in snapshot.policies:
         if not policy.is_aws_managed:
+            # a policy used only as a permissions boundary grants nothing: checked as one
+            is_boundary = policy.arn in boundaries and policy.arn not in attached
             yield FoundPolicy(
-                usage="identity",
+                usage="boundary" if is_boundary else "identity",
                 document=policy.document.text,
                 pointer=policy.arn,
                 name=policy.arn,
@@ -430,6 +439,11 @@ def _where(result: LintResult) -> str:
     return f"{result.line}:{result.column}" if result.column is not None else f"{result.line}"
 
 
+def _line_order(result: LintResult) -> tuple[bool, int, int]:
+    """Text output's order within a file: by line and column, unlocated ones last"""
+    return result.line is None, result.line or 0, result.column or 0
+
+
 def _text_line(result: LintResult) -> str:
     d = result.diagnostic
     location = ".".join(p for p in (result.policy, d.location) if p) or "(document)"
@@ -502,7 +516,8 @@ Exit codes:
     default="identity",
     show_default=True,
     help="Where the policies of plain policy files are used (templates and plans say it "
-    "themselves; --kind is the old name).",
+    "themselves; --kind is the old name; permissionsBoundary, as IAM's API names it, is "
+    "boundary; session is checked against STS's 2,048-character limit).",
 )
 @click.option("--managed", is_flag=True, help="The policies are managed policies (Version floor).")
 @click.option(
@@ -663,10 +678,10 @@ def lint(
     elif output_format == "sarif":
         click.echo(render_lint_sarif(i for items in results.values() for i in items), nl=False)
     else:
-        for name, items in results.items():
-            if items:
+        for name in sorted(results):
+            if results[name]:
                 click.echo(name)
-                for item in items:
+                for item in sorted(results[name], key=_line_order):
                     click.echo(_text_line(item))
         count = sum(len(items) for items in results.values())
         summary = f"{counted(len(results), 'file')}, {counted(count, 'diagnostic')}"

@@ -9,6 +9,7 @@ this module decodes it and finds the policies (`iamwarden.policy.sources`).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from iamwarden.cli.files import check_json_depth
@@ -25,7 +26,7 @@ from iamwarden.policy.sources import (
     terraform_policies,
 )
 
-__all__ = ["UNDECODED", "found_policies", "is_yaml", "located_text", "suffixes"]
+__all__ = ["PLAN_LINES_LIMIT", "UNDECODED", "found_policies", "is_yaml", "located_text", "suffixes"]
 
 UNDECODED = object()
 """The decoded value of text that is not JSON (a policy file's `syntax` diagnostics say why)"""
@@ -59,6 +60,31 @@ def located_text(text: str, name: str) -> Located:
         raise error if error.path else error.with_path(name) from None
 
 
+PLAN_LINES_LIMIT = 1_000_000
+"""The largest plan (characters) whose policies are given lines: JSON is composed as YAML
+for them, about a second per megabyte"""
+
+
+def _with_lines(found: list[FoundPolicy], text: str, name: str) -> list[FoundPolicy]:
+    """A JSON plan's policies with the line and column of each policy value in the file (of
+    the nearest enclosing value where the policy is not in it)"""
+    if len(text) > PLAN_LINES_LIMIT:
+        return found
+    try:
+        located = located_text(text, name)
+    except InputError:
+        return found
+    placed = []
+    for policy in found:
+        line, column = located.position(policy.pointer)  # else its resource's
+        if policy.line is not None or line is None:
+            placed.append(policy)
+            continue
+        columns = {"": column} if column is not None else {}
+        placed.append(replace(policy, line=line, lines={"": line}, columns=columns))
+    return placed
+
+
 def found_policies(text: str, name: str) -> tuple[list[FoundPolicy] | None, Located]:
     """The policies of a template or plan (None when the text is neither), and the decoded
     text (`UNDECODED` when it is not JSON: a policy file's `syntax` diagnostics say why),
@@ -80,7 +106,7 @@ def found_policies(text: str, name: str) -> tuple[list[FoundPolicy] | None, Loca
         except (ValueError, RecursionError):
             return None, Located(value=UNDECODED)
         if is_terraform_plan(value):
-            return list(terraform_policies(value)), Located(value=value)
+            return _with_lines(list(terraform_policies(value)), text, name), Located(value=value)
         if is_cloudformation(value):
             try:  # JSON is YAML: its node tree gives the lines
                 located = located_text(text, name)

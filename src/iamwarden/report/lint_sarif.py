@@ -60,11 +60,11 @@ def _rule(spec: LintCode) -> dict[str, Any]:
 def _result(item: LintResult, index: int) -> dict[str, Any]:
     d = item.diagnostic
     physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(item.file)}}
-    if item.line is not None:
-        region: dict[str, int] = {"startLine": item.line}
-        if item.column is not None:
-            region["startColumn"] = item.column
-        physical["region"] = region
+    # GitHub code scanning needs a line (GH1003): line 1 where the line is not known
+    region: dict[str, int] = {"startLine": item.line if item.line is not None else 1}
+    if item.line is not None and item.column is not None:
+        region["startColumn"] = item.column
+    physical["region"] = region
     pointer = ".".join(p for p in (item.policy, d.location) if p)
     location: dict[str, Any] = {"physicalLocation": physical}
     if pointer:

@@ -129,7 +129,13 @@ def _statement(
         yield diagnostic(
             "activity_only_reads",
             f"{statement.pointer}.Action[{index}]",
-            f"`{entry}` grants {len(writes):,} actions that are not Read or List, but in the "
-            f"last {days} days {who} used only reads of {', '.join(services)} "
+            f"`{entry}` grants {_counted(len(writes), 'action')} that are not Read or List, "
+            f"but in the last {_counted(days, 'day')} {who} used only reads of "
+            f"{', '.join(services)} "
             f"({_listed(used)}): {instead}",
         )
+
+
+def _counted(count: int, noun: str) -> str:
+    """`1 day`, `90 days`, `1,204 actions`"""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

@@ -19,7 +19,6 @@ from iamwarden.policy.catalog import AccessLevel, Catalog
 from iamwarden.policy.conditions import SetQualifier, parse_operator
 from iamwarden.policy.document import (
     _ANY_PRINCIPAL,
-    _IDENTITY_LIKE,
     Effect,
     PolicyKind,
     Statement,
@@ -56,6 +55,8 @@ CREDENTIAL_ACTIONS = frozenset(
 
 _ACCOUNT = re.compile(r"(\d{12})|arn:aws[a-z-]*:iam::(\d{12}):root")
 _MFA_KEY = "aws:multifactorauthpresent"
+_GRANTING = frozenset({PolicyKind.IDENTITY, PolicyKind.SESSION})
+"""Kinds whose `Allow` grants (a permissions boundary only caps what others grant)"""
 
 
 def security_warnings(
@@ -69,8 +70,9 @@ def security_warnings(
     yield from _for_all_values(statement, catalog, at)
     if statement.action is not None and statement.resource is not None:
         named = covered_actions(catalog, statement.action)
-        if "*" in statement.resource and kind in _IDENTITY_LIKE:
-            # in a resource policy `*` is the resource the policy is attached to
+        if "*" in statement.resource and kind in _GRANTING:
+            # in a resource policy `*` is the resource the policy is attached to; a
+            # permissions boundary grants nothing (IAM User Guide, "Permissions boundaries")
             yield from _star_resource(statement, named, catalog, at)
     if statement.not_action is not None or statement.not_resource is not None:
         yield from _not_elements(statement, catalog, at)

@@ -520,11 +520,31 @@ def _lambda_permission(
     if condition:
         statement["Condition"] = condition
     line = template.lines.get(at)
+    lines: dict[str, int] = {"Statement[0]": line} if line is not None else {}
+    columns: dict[str, int] = {}
+    for element, prop in _PERMISSION_ELEMENTS.items():
+        where = f"{at}.{prop}"
+        if where in template.lines:
+            lines[f"Statement[0].{element}"] = template.lines[where]
+            if where in template.columns:
+                columns[f"Statement[0].{element}"] = template.columns[where]
     return FoundPolicy(
         usage="resource",
         document={"Version": "2012-10-17", "Statement": [statement]},
         pointer=at,
         name=name,
         line=line,
-        lines={"Statement[0]": line} if line is not None else {},
+        lines=lines,
+        columns=columns,
     )
+
+
+_PERMISSION_ELEMENTS = {
+    "Principal": "Principal",
+    "Action": "Action",
+    "Resource": "FunctionName",
+    "Condition.ArnLike.AWS:SourceArn": "SourceArn",
+    "Condition.StringEquals.AWS:SourceAccount": "SourceAccount",
+    "Condition.StringEquals.aws:PrincipalOrgID": "PrincipalOrgID",
+}
+"""The statement element an `AWS::Lambda::Permission` property becomes (for its line)"""
