@@ -43,6 +43,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from itertools import product
 from types import MappingProxyType
 from typing import Final
@@ -308,9 +309,62 @@ def _as_set(policy: Policy) -> PolicySet:
     return PolicySet(identity=(policy,))
 
 
-def _feasible(assignment: Mapping[_Prop, bool], groups: Sequence[tuple[_Prop, ...]]) -> bool:
-    """Whether exclusive clauses on one key (disjoint equality values) hold one at a time"""
-    return all(sum(assignment[p] for p in group) <= 1 for group in groups)
+def _feasible(
+    assignment: Mapping[_Prop, bool],
+    groups: Sequence[tuple[_Prop, ...]],
+    implications: Iterable[tuple[_Prop, _Prop]] = (),
+) -> bool:
+    """Whether exclusive clauses on one key (disjoint equality values) hold one at a time,
+    and a clause that implies another never holds without it"""
+    return all(sum(assignment[p] for p in group) <= 1 for group in groups) and all(
+        assignment[q] or not assignment[p] for p, q in implications
+    )
+
+
+def _networks(values: Sequence[str]) -> list[IPv4Network | IPv6Network] | None:
+    try:
+        return [ip_network(v, strict=False) for v in values]
+    except ValueError:
+        return None
+
+
+def _disjoint_ranges(group: Sequence[_Prop]) -> bool:
+    """Whether `IpAddress` clauses on one (single-valued) key name ranges no address is in
+    twice: at most one holds"""
+    if any(op != "IpAddress" for op, _, _ in group):
+        return False
+    ranges = [_networks(values) for _, _, values in group]
+    if any(r is None for r in ranges):
+        return False
+    return not any(
+        a.overlaps(b)
+        for i, first in enumerate(ranges)
+        for second in ranges[i + 1 :]
+        for a in first or ()
+        for b in second or ()
+        if a.version == b.version
+    )
+
+
+def _implies(p: _Prop, q: _Prop) -> bool:
+    """Whether clause `p` holding makes clause `q` hold, decided exactly for `IpAddress`
+    ranges inside `q`'s (IAM User Guide, reference_policies_elements_condition_operators:
+    IP address operators) and `StringEquals` values among `q`'s"""
+    if p == q or p[1] != q[1] or p[0] != q[0]:
+        return False
+    if p[0] == "IpAddress":
+        inner, outer = _networks(p[2]), _networks(q[2])
+        if inner is None or outer is None:
+            return False
+        return all(
+            any(a.version == b.version and a.subnet_of(b) for b in outer)  # type: ignore[arg-type]
+            for a in inner
+        )
+    return p[0] == "StringEquals" and set(p[2]) <= set(q[2])
+
+
+def _implications(props: Sequence[_Prop]) -> list[tuple[_Prop, _Prop]]:
+    return [(p, q) for p in props for q in props if _implies(p, q)]
 
 
 def _dependence(
@@ -329,6 +383,9 @@ def _dependence(
     dependent: list[tuple[_Prop, ...]] = []
     for group in by_key.values():
         if len(group) < 2:
+            continue
+        if _disjoint_ranges(group):
+            exclusive.append(tuple(group))
             continue
         seen: set[str] = set()
         disjoint = True
@@ -360,6 +417,8 @@ def _is_possible(
     `Null`), which the key being absent makes false (IAM User Guide,
     reference_policies_elements_condition_operators)."""
     for group in dependent:
+        if len(group) == 2 and (_implies(*group) or _implies(group[1], group[0])):
+            continue  # the infeasible combination is pruned: the rest can all happen
         mine = [p for p in group if p in own]
         others = [p for p in group if p not in own and p in constraining]
         if len(mine) + len(others) < 2 or not others:
@@ -425,12 +484,13 @@ def _new_grants(
     if len(props) > _MAX_PROPOSITIONS:
         return None
     exclusive, dependent = _dependence(props, catalog)
+    implications = _implications(props)
     constraining = frozenset(p for s in (*new.denies, *old.allows, *old.denies) for p in _props(s))
     errors = any(c.error for s in stmts for c in s.clauses)
     found: dict[tuple[StatementRef, str], _Found] = {}
     for values in product((True, False), repeat=len(props)):
         assignment = dict(zip(props, values, strict=True))
-        if not _feasible(assignment, exclusive):
+        if not _feasible(assignment, exclusive, implications):
             continue
 
         def active(
@@ -507,13 +567,21 @@ def check_no_new_access(
     condition clauses.
 
     Raises:
-        InputError: the two policies are of different kinds.
+        InputError: the two policies are of different kinds, or one is a role trust policy
+            (no statement names a `Resource`) and the other a resource policy whose every
+            statement names one.
     """
     is_resource = new.kind is PolicyKind.RESOURCE
     if (existing.kind is PolicyKind.RESOURCE) != is_resource:
         raise InputError(
             f"the existing policy is a {existing.kind.value} policy and the new one a "
             f"{new.kind.value} policy: compare policies of one type"
+        )
+    kinds = (_resource_shape(existing), _resource_shape(new))
+    if is_resource and None not in kinds and kinds[0] != kinds[1]:
+        raise InputError(
+            f"the existing policy is {kinds[0]} and the new one {kinds[1]}: compare "
+            "policies of one resource"
         )
     names = _proper_names(catalog)
     raw_new, raw_old = _raw_resources(new), _raw_resources(existing)
@@ -588,6 +656,24 @@ def check_no_new_access(
     )
 
 
+def _none_of(actions: Sequence[str]) -> str:
+    if len(actions) == 1:
+        return f"no `{actions[0]}`"
+    return f"none of the {len(actions)} actions"
+
+
+def _resource_shape(policy: Policy) -> str | None:
+    """`a role trust policy` when no statement names a resource (IAM User Guide,
+    reference_policies_elements_resource: a trust policy has no `Resource`), `a resource
+    policy with Resource` when every statement does, None otherwise (no statement)"""
+    named = {s.resource is not None or s.not_resource is not None for s in policy.statements}
+    if named == {False}:
+        return "a role trust policy (no `Resource`)"
+    if named == {True}:
+        return "a resource policy with `Resource`"
+    return None
+
+
 def _count(actions: Iterable[str]) -> str:
     unique = sorted(set(actions))
     if len(unique) == 1:
@@ -649,6 +735,24 @@ def _unlisted_warning(entry: str, known: Mapping[str, str]) -> str:
     )
 
 
+_FORMAT_VARIABLE: Final = re.compile(r"\$\{[^}]*\}")
+"""A `${Variable}` of a catalogue ARN format"""
+
+
+@lru_cache(maxsize=4096)
+def _arn_format(arn_format: str) -> re.Pattern[str]:
+    return re.compile(".+".join(re.escape(part) for part in _FORMAT_VARIABLE.split(arn_format)))
+
+
+def _applies_to_resource(catalog: Catalog, action: str, resource: str) -> bool:
+    """Whether `action` can apply to `resource`: `*`, a pattern, an action the catalogue
+    gives no resource type (or does not list), or an ARN fitting one of its types' formats"""
+    if resource == "*" or "*" in resource or "?" in resource:
+        return True
+    formats = [f for ref in catalog.resource_types(action) for f in ref.arn_formats]
+    return not formats or any(_arn_format(f).fullmatch(resource) for f in formats)
+
+
 def _conditions(evaluation: Evaluation) -> tuple[str, ...]:
     return tuple(
         sorted(
@@ -691,15 +795,27 @@ def check_access_not_granted(
     An action the catalogue does not list (`s3:PutObjct`) is still asked (nothing grants
     it, a wildcard aside) and named in the result's `warnings`, with the closest name.
 
+    An action is asked only on the resources it can apply to: one whose catalogue resource
+    types have no ARN format the resource fits (`iam:PassRole` on a bucket) is not granted
+    on it (Service Authorization Reference, "Resource types" of each action).
+
     Raises:
         InputError: no action, an action that is not `service:Action` (`notvalid`,
-            `iam PassRole`), or more than `MAX_ENTRIES` actions or resources.
+            `iam PassRole`), a resource that is neither an ARN nor `*`, or more than
+            `MAX_ENTRIES` actions or resources.
     """
     if not actions:
         raise InputError("give at least one action to check")
     for what, given in (("actions", actions), ("resources", resources)):
         if len(given) > MAX_ENTRIES:
             raise InputError(f"at most {MAX_ENTRIES} {what} per check, got {len(given)}")
+    for entry in resources:
+        if entry != "*" and try_parse_arn(entry) is None:
+            raise InputError(
+                f"resource `{entry}` is not an ARN (`arn:partition:service:region:account:"
+                "resource`, wildcards allowed) or `*`",
+                location="--resources",
+            )
     for entry in actions:
         if entry != "*" and not _ACTION_SHAPE.fullmatch(entry):
             raise InputError(
@@ -742,6 +858,8 @@ def check_access_not_granted(
             for action, answer in answers.items():
                 if answer.decision is not Decision.ALLOWED:
                     continue
+                if not _applies_to_resource(catalog, action, resource):
+                    continue
                 ref = _granting(answer, policy.kind)
                 shown = principal if policy.kind is PolicyKind.RESOURCE else ""
                 key = (resource, shown, ref, _conditions(answer))
@@ -776,7 +894,7 @@ def check_access_not_granted(
     return CustomCheckResult(
         check=CheckName.ACCESS_NOT_GRANTED,
         outcome=CheckOutcome.PASS,
-        message=f"the policy grants none of the {len(expanded) + len(unknown)} actions",
+        message=f"the policy grants {_none_of([*expanded, *unknown])}",
         policy=policy.name,
         warnings=warnings,
     )
@@ -923,15 +1041,24 @@ def check_no_public_access(
     is of the document). Types are Access Analyzer's (`PUBLIC_RESOURCE_TYPES`).
 
     Raises:
-        InputError: an unsupported resource type.
+        InputError: an unsupported resource type; a statement without `Principal` or
+            `NotPrincipal` (an identity policy).
     """
     if resource_type not in PUBLIC_RESOURCE_TYPES:
         raise InputError(
             f"resource type `{resource_type}` is not one Access Analyzer checks: "
             + ", ".join(sorted(PUBLIC_RESOURCE_TYPES))
         )
-    named = _named_accounts((policy,))
-    fallback = ACCOUNT if ACCOUNT not in named else _first_free(_OWNER_CHOICES, named)
+    for statement in policy.statements:
+        if statement.principal is None and statement.not_principal is None:
+            raise InputError(
+                "the statement names no `Principal`: a resource policy says whom it grants "
+                "to (an identity policy cannot be checked for public access)",
+                location=statement.pointer,
+            )
+    # INVARIANT: the resource asked about is in one made-up account whatever the policy
+    # names (the first of `_OWNER_CHOICES` it does not), so reasons name one account
+    fallback = _first_free(_OWNER_CHOICES, _named_accounts((policy,)))
     # INVARIANT: an ARN without an account (S3 buckets) is in the account the policy's
     # `aws:ResourceAccount` condition names, never a made-up one: there it always holds
     fallback = _resource_account(policy) or fallback

@@ -316,7 +316,10 @@ def _decided(
             check=check_name, outcome=CheckOutcome.UNDECIDED, message="", policy=name
         )
     else:
-        result = decide(*(r.policy for r in combo))
+        try:
+            result = decide(*(r.policy for r in combo))
+        except InputError as error:
+            raise error if error.path or not name else error.with_path(name) from None
         if not result.is_pass or not deploy_time:
             return result
     reason = CheckReason(
