@@ -261,3 +261,31 @@ def test_a_key_of_no_resource_type_of_the_actions_still_never_applies() -> None:
         ],
     }
     assert "condition_key_not_applicable" in {d.code for d in lint_policy(doc)}
+
+
+@pytest.mark.parametrize(
+    ("action", "suggestion"),
+    [
+        ("s3:GetObjct", "s3:GetObject"),
+        ("s3:ListObjectsV2", None),  # another word, not a typo of `s3:ListJobs`
+        ("securityagent:ListControls", None),
+    ],
+)
+def test_an_unknown_action_is_given_a_suggestion_only_when_close(
+    action: str, suggestion: str | None
+) -> None:
+    doc = _doc({"Effect": "Allow", "Action": action, "Resource": "*"})
+    (found,) = [d for d in lint_policy(doc) if d.code == "unknown_action"]
+    if suggestion is None:
+        assert "did you mean" not in found.message
+    else:
+        assert found.message.endswith(f"did you mean `{suggestion}`?")
+
+
+def test_the_org_management_account_key_aws_itself_uses_is_known() -> None:
+    """AWS managed policy AWSSSOServiceRolePolicy conditions on aws:PrincipalOrgMasterAccountId"""
+    condition = {"StringEquals": {"aws:PrincipalOrgMasterAccountId": "111122223333"}}
+    doc = _doc(
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": condition}
+    )
+    assert "unknown_global_condition_key" not in {d.code for d in lint_policy(doc)}

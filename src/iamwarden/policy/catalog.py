@@ -118,13 +118,15 @@ CROSS_SERVICE_CONDITION_KEYS: frozenset[str] = frozenset(key.lower() for key in 
 """Documented cross-service condition keys (lowercased): global keys with a service prefix
 that a service puts in the context of its role sessions (`ec2:SourceInstanceArn`)"""
 
-_LEGACY_GLOBAL_KEYS = ("aws:SourceOwner",)
+_LEGACY_GLOBAL_KEYS = ("aws:PrincipalOrgMasterAccountId", "aws:SourceOwner")
 
 LEGACY_CONDITION_KEYS: frozenset[str] = frozenset(key.lower() for key in _LEGACY_GLOBAL_KEYS)
 """Global keys AWS still evaluates that the IAM guide no longer lists (lowercased)
 
 `aws:SourceOwner`: Amazon SNS writes it (as `AWS:SourceOwner`) into every topic's default
 access policy; the SNS guide documents it beside its replacement `aws:SourceAccount`.
+`aws:PrincipalOrgMasterAccountId`: AWS's own managed policy `AWSSSOServiceRolePolicy`
+conditions on it (the management account of the principal's organization).
 """
 
 _GLOBAL_PREFIXES = ("aws:principaltag/", "aws:requesttag/", "aws:resourcetag/")

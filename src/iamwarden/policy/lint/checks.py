@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -602,10 +603,21 @@ def _sample(actions: frozenset[str]) -> str:
     return ", ".join(f"`{a}`" for a in first) + more
 
 
+_CLOSE = 0.8
+"""How alike (difflib's ratio) the names after the prefix must be for a suggestion: a
+letter missing, doubled or swapped (`GetObjct`: 0.94), not another word (`ListObjectsV2`
+and `ListJobs`: 0.67)"""
+
+
 def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    """`: did you mean `x`?` for the closest known name, or nothing"""
+    """`: did you mean `x`?` for the closest known name when it is close, or nothing"""
     best = closest_name(name, known)
-    return f": did you mean `{best}`?" if best else ""
+    if best is None:
+        return ""
+    ratio = difflib.SequenceMatcher(
+        a=name.lower().partition(":")[2], b=best.lower().partition(":")[2]
+    ).ratio()
+    return f": did you mean `{best}`?" if ratio >= _CLOSE else ""
 
 
 @lru_cache(maxsize=512)
