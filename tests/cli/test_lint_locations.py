@@ -99,3 +99,25 @@ def test_a_policy_used_only_as_a_boundary_is_checked_as_one() -> None:
     boundary = [line for line in out.splitlines() if "policy/DeveloperBoundary" in line]
     assert not any("_star" in line for line in boundary)
     assert not any("(identity)" in line for line in boundary)
+
+
+def test_a_json_template_s_findings_have_columns(tmp_path: Path) -> None:
+    statement = {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}
+    template = {
+        "Resources": {
+            "P": {
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]}
+                },
+            }
+        }
+    }
+    (tmp_path / "t.json").write_text(json.dumps(template, indent=1))
+    _, out, _ = _lint("--format", "json", str(tmp_path / "t.json"))
+    (found,) = json.loads(out)[str(tmp_path / "t.json")]
+    assert (found["code"], found["line"], found["column"]) == (
+        "pass_role_star",
+        12,
+        20,
+    )  # the `"*"`

@@ -112,7 +112,9 @@ def found_policies(text: str, name: str) -> tuple[list[FoundPolicy] | None, Loca
                 located = located_text(text, name)
             except InputError:
                 located = Located(value=value)
-            found = cloudformation_policies(Located(value=value, lines=located.lines))
+            found = cloudformation_policies(
+                Located(value=value, lines=located.lines, columns=located.columns)
+            )
             return list(found), Located(value=value)
         return None, Located(value=value)
     except InputError as error:
