@@ -58,6 +58,10 @@ def test_pre_commit_runs_the_hook_on_a_sample_repository(tmp_path: Path) -> None
     }
     (repo / "policy.json").write_text(json.dumps(good, indent=2))
     (repo / "package.json").write_text('{"name": "app"}')  # not a policy: skipped
+    # nor these, though none parses as one JSON or YAML document
+    (repo / "k8s.yaml").write_text("kind: ConfigMap\n---\nkind: Service\n")
+    (repo / "chart.yaml").write_text("data:\n  {{- toYaml .Values.data | nindent 2 }}\n")
+    (repo / "tsconfig.json").write_text('{\n  // comment\n  "compilerOptions": {}\n}\n')
     _run("git", "add", ".", cwd=repo)
     run = (
         sys.executable,
