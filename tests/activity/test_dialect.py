@@ -8,6 +8,7 @@ partitioning"; record fields: CloudTrail User Guide, "CloudTrail record contents
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -461,3 +462,33 @@ def test_a_trail_spark_finds_no_event_in_is_one_line_exit_2(spark: Any, tmp_path
             f"error: {exported}: no CloudTrail event (Spark reads "
             '{"Records": [...]} files, as CloudTrail delivers them)\n'
         )
+
+
+def test_spark_leaves_out_a_corrupt_gzip_and_a_bad_event_time_and_names_them(
+    spark: Any, tmp_path: Path
+) -> None:
+    """As ingestion does: the file Spark cannot read and the record whose eventTime is not a
+    time are left out and named on stderr (one line each, no Java trace); the rest answers as
+    the store does"""
+    trail = tmp_path / "AWSLogs"
+    good = [record("GetObject"), record("PutObject", time="2026-03-02T10:00:00Z")]
+    write_records(trail / "good.json", [*good, record("ListBuckets", time="not-a-date")])
+    corrupt = trail / "corrupt.json.gz"
+    corrupt.write_bytes(gzip.compress(json.dumps({"Records": good}).encode())[:40])
+    db = tmp_path / "t.duckdb"
+    with open_store(db) as store:
+        ingest_files(store, find_files([trail]))
+    runner = CliRunner()
+    on_store = runner.invoke(cli, ["activity", "calls", "--db", str(db)])
+    on_spark = runner.invoke(
+        cli, ["activity", "calls", "--engine", "spark", "--trail", str(trail)]
+    )
+    assert on_spark.exit_code == 0, on_spark.output
+    assert on_spark.stdout == on_store.stdout
+    assert "GetObject" in on_spark.stdout
+    assert "PutObject" in on_spark.stdout
+    assert on_spark.stderr == (
+        "skipped 1 file whole:\n"
+        f"  {corrupt}: file skipped: Spark could not read it (a corrupt gzip or empty)\n"
+        "skipped 1 record: eventTime is not a time\n"
+    )

@@ -49,6 +49,7 @@ __all__ = [
     "Engine",
     "EventTable",
     "SparkEvents",
+    "SparkTrailProblems",
     "compile_analysis",
     "compile_sql",
     "load_spark_table",
@@ -59,6 +60,7 @@ __all__ = [
     "run_duckdb",
     "run_spark",
     "run_sql",
+    "spark_trail_problems",
 ]
 
 
@@ -134,9 +136,11 @@ _ROLE_FROM_SESSION = (
     f"regexp_extract({_ASSUMED}, ':assumed-role/([^/]+)/', 1))"
 )
 
+_EVENT_TIME = "TRY_CAST(replace(replace(eventtime, 'T', ' '), 'Z', '') AS TIMESTAMP)"
+
 EVENTS_FROM_RAW = f"""
 SELECT
-    CAST(replace(replace(eventtime, 'T', ' '), 'Z', '') AS TIMESTAMP) AS event_time,
+    {_EVENT_TIME} AS event_time,
     eventsource AS event_source,
     eventname AS event_name,
     awsregion AS aws_region,
@@ -168,11 +172,12 @@ SELECT
         ELSE 'unknown'
     END AS principal_kind
 FROM cloudtrail
-WHERE eventtime IS NOT NULL AND eventsource IS NOT NULL AND eventname IS NOT NULL
+WHERE {_EVENT_TIME} IS NOT NULL AND eventsource IS NOT NULL AND eventname IS NOT NULL
 """
 """The events columns the analyses read, from a table `cloudtrail` of AWS's standard
 CloudTrail Athena schema (lowercase names; `eventtime` text such as 2026-03-01T10:00:00Z),
-in DuckDB's dialect; records without a time, source or name are left out, as at ingestion"""
+in DuckDB's dialect; records without a time (or with one that is not a time), source or
+name are left out, as at ingestion"""
 
 ATHENA_TABLE_COLUMNS: dict[str, str] = {
     "eventtime": "VARCHAR",
@@ -392,16 +397,64 @@ def load_spark_table(spark: Any, paths: Sequence[str], *, view: str = "cloudtrai
     by their `.gz` name; a folder is read recursively) as the temporary view `view`, one row
     per record, in the standard Athena table's shape
 
-    `spark` is a `pyspark.sql.SparkSession`.
+    Spark reads tolerantly, as ingestion does: a file it cannot read (a corrupt gzip) or that
+    is not JSON gives no record instead of failing the query, and a record whose eventTime
+    is not a time is left out (`EVENTS_FROM_RAW`); `spark_trail_problems` names them. The
+    files with their paths are the view `{view}_files`. `spark` is a
+    `pyspark.sql.SparkSession`.
     """
     frame = (
         spark.read.option("multiLine", "true")
         .option("recursiveFileLookup", "true")
         .option("pathGlobFilter", "*.json*")
-        .schema(SPARK_RECORD_SCHEMA)
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", _CORRUPT)
+        .option("ignoreCorruptFiles", "true")
+        .schema(f"{SPARK_RECORD_SCHEMA}, {_CORRUPT} STRING")
         .json(list(paths))
+        .select("*", "_metadata.file_path")
     )
-    frame.selectExpr("explode(Records) AS r").selectExpr("r.*").createOrReplaceTempView(view)
+    frame.createOrReplaceTempView(f"{view}_files")
+    records = frame.where("Records IS NOT NULL").selectExpr("explode(Records) AS r")
+    records.selectExpr("r.*").createOrReplaceTempView(view)
+
+
+_CORRUPT = "_corrupt_record"
+"""The column Spark fills with a file's text when it is not JSON of the schema's shape"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SparkTrailProblems:
+    """What Spark left out of the files `load_spark_table` registered: files it could not
+    read at all (a corrupt gzip, an empty file), files that are not JSON, and the number of
+    records whose eventTime is not a time (paths as Spark names them: `file:` URLs locally)"""
+
+    unreadable: tuple[str, ...] = ()
+    malformed: tuple[str, ...] = ()
+    bad_times: int = 0
+
+
+def spark_trail_problems(spark: Any, *, view: str = "cloudtrail") -> SparkTrailProblems:
+    """The files and records Spark left out of the view `load_spark_table` registered as
+    `view` (one more pass over the files)"""
+    files = spark.table(f"{view}_files")
+    time = _EVENT_TIME.replace("eventtime", "r.eventTime")
+    rows = files.selectExpr(
+        "file_path",
+        f"{_CORRUPT} IS NOT NULL AND Records IS NULL AS malformed",
+        f"coalesce(size(filter(Records, r -> r.eventTime IS NOT NULL AND {time} IS NULL)), 0)",
+    ).collect()
+    read = {_file_key(row[0]) for row in rows}
+    return SparkTrailProblems(
+        unreadable=tuple(sorted(f for f in files.inputFiles() if _file_key(f) not in read)),
+        malformed=tuple(sorted({row[0] for row in rows if row[1]})),
+        bad_times=sum(row[2] for row in rows),
+    )
+
+
+def _file_key(path: str) -> str:
+    """A path Spark names `file:///x` in one place and `file:/x` in another, as one key"""
+    return "file:/" + path.removeprefix("file:").lstrip("/") if path.startswith("file:") else path
 
 
 def run_spark(spark: Any, name: str, *, view: str = "cloudtrail") -> list[tuple[Any, ...]]:

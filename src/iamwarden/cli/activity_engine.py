@@ -8,6 +8,7 @@ Every error here is one line and exit 2: an option of another engine, a missing
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import click
 from click.core import ParameterSource
@@ -25,7 +27,9 @@ from iamwarden.activity.dialect import (
     Engine,
     EventTable,
     SparkEvents,
+    SparkTrailProblems,
     load_spark_table,
+    spark_trail_problems,
 )
 from iamwarden.errors import InputError
 
@@ -209,6 +213,44 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+def _spark_cause(error: BaseException) -> str:
+    """The first line of the innermost Java exception under a Py4J error (its own first
+    line, "An error occurred while calling o49.collectToPython.", names no cause)"""
+    cause = getattr(error, "java_exception", None)
+    if cause is None:
+        return _first_line(error)
+    while cause.getCause() is not None:
+        cause = cause.getCause()
+    name = str(cause.getClass().getSimpleName())
+    message = str(cause.getMessage() or "").strip()
+    return f"{name}: {message.splitlines()[0]}" if message else name
+
+
+def _shown(path: str) -> str:
+    """A path as Spark names it, local ones (`file:` URLs) as plain paths"""
+    return unquote(urlparse(path).path) if path.startswith("file:") else path
+
+
+def _warn(problems: SparkTrailProblems) -> None:
+    """What Spark left out, on stderr, as ingestion reports it"""
+    skipped = [
+        (f, "Spark could not read it (a corrupt gzip or empty)") for f in problems.unreadable
+    ]
+    skipped += [(f, "malformed JSON") for f in problems.malformed]
+    if skipped:
+        click.echo(f"skipped {_count(len(skipped), 'file')} whole:", err=True)
+        for path, why in skipped:
+            click.echo(f"  {_shown(path)}: file skipped: {why}", err=True)
+    if problems.bad_times:
+        click.echo(
+            f"skipped {_count(problems.bad_times, 'record')}: eventTime is not a time", err=True
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _has_java() -> bool:
     home = os.environ.get("JAVA_HOME")
     if home:
@@ -241,13 +283,16 @@ def _spark(choice: EngineChoice) -> Iterator[EventTable]:
         )
     except (PySparkException, Py4JError) as error:
         raise InputError(f"Spark did not start: {_first_line(error)}") from None
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        logging.getLogger(name).disabled = True  # PySpark logs each error with Java's trace
     try:
         if existing is None:
-            spark.sparkContext.setLogLevel("ERROR")
+            spark.sparkContext.setLogLevel("OFF")  # the error becomes one line below
         load_spark_table(spark, choice.trails)
+        _warn(spark_trail_problems(spark))
         yield SparkEvents(spark=spark)
     except (PySparkException, Py4JError) as error:
-        raise InputError(f"Spark: {_first_line(error)}") from None
+        raise InputError(f"Spark: {_spark_cause(error)}") from None
     finally:
         if existing is None:  # a session of the caller's (a notebook, a test) is theirs
             spark.stop()
