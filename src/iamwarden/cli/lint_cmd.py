@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +24,15 @@ from iamwarden.analysis.evidence import counted
 from iamwarden.cli.access_cmd import CONFIG_FILE
 from iamwarden.cli.exit_codes import ExitCode
 from iamwarden.cli.files import check_json_depth, read_stream, read_text
+from iamwarden.cli.lint_suppress import (
+    expired_notes,
+    load_rules,
+    metadata_codes,
+    muted_by_sid,
+    sid_suppressions,
+)
 from iamwarden.cli.policy_files import UNDECODED, found_policies, is_yaml, suffixes
 from iamwarden.cli.sources import load_source, source_options
-from iamwarden.config import Config, Suppression, parse_config
 from iamwarden.errors import InputError, PolicySyntaxError
 from iamwarden.fileio import compose_yaml
 from iamwarden.policy import (
@@ -87,9 +94,6 @@ class _Located:
         )
 
 
-_SID_SUFFIX = re.compile(r"LintIgnore([A-Z][A-Za-z0-9]*)$")
-
-
 def _inline_suppression(diagnostic: Diagnostic, found: FoundPolicy | None) -> str:
     """The reason a diagnostic is muted in the source: its resource's template `Metadata`
     (`iamwarden: ignore: {code: reason}`), or its statement's Sid ending in `LintIgnore`
@@ -99,41 +103,13 @@ def _inline_suppression(diagnostic: Diagnostic, found: FoundPolicy | None) -> st
     return ""
 
 
-def _sid_suppressions(document: Any) -> dict[int, str]:
-    """Statement index -> the code its Sid suffix mutes (`...LintIgnorePassRoleStar`)"""
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except (ValueError, RecursionError):
-            return {}
-    raw = document.get("Statement") if isinstance(document, dict) else None
-    items = [raw] if isinstance(raw, dict) else raw if isinstance(raw, list) else []
-    found: dict[int, str] = {}
-    for index, item in enumerate(items):
-        sid = item.get("Sid") if isinstance(item, dict) else None
-        match = _SID_SUFFIX.search(sid) if isinstance(sid, str) else None
-        if match:
-            found[index] = re.sub(r"(?<!^)(?=[A-Z])", "_", match.group(1)).lower()
-    return found
-
-
-_STATEMENT_INDEX = re.compile(r"^Statement\[(\d+)\]")
-
-
 def _muted_by_sid(items: list[_Located], document: Any, name: str) -> list[LintResult]:
-    codes = _sid_suppressions(document)
-    results = []
-    for item in items:
-        result = item.result(name)
-        match = _STATEMENT_INDEX.match(result.diagnostic.location)
-        if (
-            not result.suppression
-            and match
-            and codes.get(int(match.group(1))) == (result.diagnostic.code)
-        ):
-            result = replace(result, suppression="Sid suffix LintIgnore")
-        results.append(result)
-    return results
+    """The results, muted where their statement's Sid names their code; a Sid ending in
+    `LintIgnore` that spells no code is a notice on stderr"""
+    codes, notices = sid_suppressions(document)
+    for location, problem in notices:
+        click.echo(f"notice: {name}: {location}: {problem}", err=True)
+    return muted_by_sid([item.result(name) for item in items], codes)
 
 
 _POLICY_WORDS = re.compile(r"Statement|AWSTemplateFormatVersion|AWS::|resource_changes")
@@ -293,6 +269,7 @@ def _lint_text(
     if found is None and is_found and not _is_policy_like(located.value, text):
         return None
     if found is not None:
+        metadata_codes(found, name, {*registered_checks(), *CODES})
         return [item for group in policy_variants(found) for item in _lint_variants(group, name)]
     document: Any = text  # JSON: `lint_policy` reads the text (and its repeated keys)
     if is_yaml(name, text):
@@ -410,29 +387,6 @@ def _files(path: Path) -> Iterator[Path]:
 _FAIL_ON = {severity.value: severity for severity in DiagnosticSeverity}
 
 
-def _load_config(path: Path | None) -> Config:
-    """`--config FILE`, else `./iamwarden.toml` when present: its archive rules whose
-    `check_id` is a lint code mute lint diagnostics (`resource_arn`: a glob on the file path,
-    or on the policy's ARN for an account's policies)"""
-    if path is None:
-        if not CONFIG_FILE.is_file():
-            return Config()
-        path = CONFIG_FILE
-    known = {*registered_checks(), *CODES}
-    return parse_config(read_text(path), path=str(path), known_checks=known)
-
-
-def _config_suppression(result: LintResult, rules: Sequence[Suppression]) -> LintResult:
-    if result.suppression:
-        return result
-    for rule in rules:
-        if rule.matches(result.diagnostic.code, result.file) or (
-            result.resource and rule.matches(result.diagnostic.code, result.resource)
-        ):
-            return replace(result, suppression=f"iamwarden.toml: {rule.reason}")
-    return result
-
-
 def _where(result: LintResult) -> str:
     if result.line is None:
         return "-"
@@ -543,7 +497,8 @@ Exit codes:
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="iamwarden.toml whose archive rules (check_id = a lint code, resource_arn = a glob "
-    "on the file path) suppress diagnostics (default: ./iamwarden.toml when present).",
+    "on the file path relative to the config file's folder) suppress diagnostics (default: "
+    "./iamwarden.toml when present); expired rules mute nothing and are listed on stderr.",
 )
 @click.option(
     "--skip-other-files",
@@ -606,10 +561,12 @@ def lint(
     in it is checked as the kind of policy it is (a role's trust policy, a bucket policy,
     an SCP, ...) and located by line and column (JSON and YAML) and JSON path.
 
-    Suppressions: a statement Sid ending in LintIgnore and the code in CapWords
-    (AdminLintIgnorePassRoleStar), a template resource's Metadata
-    (iamwarden: ignore: {pass_role_star: reason}), or an iamwarden.toml archive rule.
-    Suppressed diagnostics are shown as such and never fail the run.
+    Suppressions: a statement Sid ending in LintIgnore and one or more codes in CapWords
+    (AdminLintIgnorePassRoleStar, XLintIgnorePassRoleStarSensitiveActionStar; one spelling
+    no code is a notice), a template resource's Metadata (iamwarden: ignore:
+    {pass_role_star: reason}; an unknown code is exit 2), or an iamwarden.toml archive rule
+    (resource_arn relative to the config file's folder; an expired rule mutes nothing and
+    is listed). Suppressed diagnostics are shown as such and never fail the run.
 
     With --demo, --input or --snapshot (or the live options, or no PATH at all: the account
     of boto3's default credentials), every policy of the account is linted too.
@@ -620,7 +577,9 @@ def lint(
     usage = _KIND_ALIASES.get(usage, usage)
     if days is not None and activity_db is None:
         raise click.UsageError("--days is the window of --activity: give --activity DB")
-    rules = _load_config(config_file).archive_rules
+    rules = load_rules(
+        config_file, CONFIG_FILE, {*registered_checks(), *CODES}, datetime.now(UTC).date()
+    )
     results: dict[str, list[LintResult]] = {}
     skipped = 0
     if not paths or demo or input_dir or snapshot_file:
@@ -668,10 +627,9 @@ def lint(
                 skipped += 1
             else:
                 results[name] = linted
-    results = {
-        name: [_config_suppression(item, rules) for item in items]
-        for name, items in results.items()
-    }
+    results = {name: [rules.apply(item) for item in items] for name, items in results.items()}
+    for note in expired_notes(rules):
+        click.echo(note, err=True)
     if output_format == "json":
         data = {name: [_json_data(item) for item in items] for name, items in results.items()}
         click.echo(json.dumps(data, indent=2, sort_keys=True))
