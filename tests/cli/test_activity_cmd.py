@@ -79,8 +79,17 @@ def test_generate_on_the_demo_history(demo_cache: Path, monkeypatch: pytest.Monk
     assert dropped["assessed"] and "iam" in dropped["services_dropped"]
     assert set(dropped["services_narrowed"]) == {"s3", "lambda", "dynamodb"}
     text = CliRunner().invoke(cli, ["activity", "generate", "--demo", "--principal", DEV_ROLE])
-    assert "verified by the engine: " in text.stdout
-    assert "allowed by the generated policy" in text.stdout
+    # `generate > p.json`: stdout is the policy alone, the report is on stderr
+    assert json.loads(text.stdout) == found["policy"]
+    assert text.stderr.startswith(
+        f"generated policy for {DEV_ROLE}: {len(actions)} actions from "
+        f"{found['calls']} recorded calls ("
+    )
+    assert (
+        f"verified by the engine: {verification['requests']} of {verification['requests']} "
+        "requests (action on resource) allowed by the generated policy (recorded calls made "
+        f"them {verification['calls']} times: {verification['calls']} allowed)\n"
+    ) in text.stderr
 
 
 def test_generate_writes_the_policy_and_replay_passes_on_it(
@@ -309,7 +318,7 @@ def test_replay_on_the_real_stratus_records(tmp_path: Path) -> None:
         ],
     )
     assert made.exit_code == 0, made.output
-    assert "verified by the engine: 3 of 3 recorded requests" in made.stdout
+    assert "verified by the engine: 3 of 3 requests" in made.stderr
     assert (
         runner.invoke(
             cli,

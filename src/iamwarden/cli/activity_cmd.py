@@ -302,8 +302,8 @@ def _verification_json(found: Verification) -> dict[str, Any]:
 def _verification_text(found: Verification, *, what: str) -> list[str]:
     lines = [
         f"verified by the engine: {found.allowed_requests} of "
-        f"{counted(found.requests, 'recorded request')} ({found.allowed_calls} of "
-        f"{counted(found.calls, 'call')}) allowed by {what}"
+        f"{counted(found.requests, 'request')} (action on resource) allowed by {what} "
+        f"(recorded calls made them {found.calls} times: {found.allowed_calls} allowed)"
     ]
     if found.delegated:
         lines.append(
@@ -314,7 +314,8 @@ def _verification_text(found: Verification, *, what: str) -> list[str]:
     for request, answer in found.denied:
         by = f" by the {answer.deciding_kind.value} policies" if answer.deciding_kind else ""
         lines.append(
-            f"  DENIED {request.action} on {request.resource}: {counted(request.count, 'call')}, "
+            f"  DENIED {request.action} on {request.resource}: "
+            f"{counted(request.count, 'recorded call')}, "
             f"last {request.last_seen:%Y-%m-%d %H:%M:%S} UTC ({', '.join(request.event_names)}); "
             f"{answer.decision.value}{by}"
         )
@@ -322,13 +323,14 @@ def _verification_text(found: Verification, *, what: str) -> list[str]:
     for request, answer in found.uncertain:
         lines.append(
             f"  UNCERTAIN {request.action} on {request.resource}: "
-            f"{counted(request.count, 'call')}, allowed only if a key the record does not "
+            f"{counted(request.count, 'recorded call')}, allowed only if a key the record does not "
             "give holds (not verified)"
         )
         lines.extend(f"    {clause}" for clause in answer.undecided)
     if found.unmapped:
         lines.append(
-            f"  {counted(found.unmapped_calls, 'call')} with no IAM action found (not verified): "
+            f"  {counted(found.unmapped_calls, 'recorded call')} with no IAM action found "
+            "(not verified): "
             + ", ".join(f"{u.event_source} {u.event_name}" for u in found.unmapped)
         )
     return lines
@@ -396,6 +398,12 @@ Examples:
       --spark-master spark://master:7077 --principal ARN
   iamwarden activity generate --engine athena --database security \
       --table cloudtrail_logs --athena-output s3://athena-results/ --principal ARN
+
+\b
+Output:
+  text  stdout is the policy alone (generate > p.json); the report (header,
+        verification, wildcards, unmapped calls, what it drops) goes to stderr
+  json  stdout is one JSON document: the policy under "policy", the report
 
 \b
 Exit codes:
@@ -480,13 +488,16 @@ def generate_command(
             )
         )
     else:
-        for line in _generate_text(principal, generated, verdict, dropped, since, until):
-            click.echo(line)
+        # stdout is the policy alone (`generate > p.json`); the report goes to stderr
+        if generated.document is not None:
+            click.echo(generated.document)
+        for line in _generate_report(principal, generated, verdict, dropped, since, until):
+            click.echo(line, err=True)
     if not verdict.holds:
         sys.exit(ExitCode.FINDINGS)
 
 
-def _generate_text(
+def _generate_report(
     principal: str,
     generated: GeneratedPolicy,
     verdict: Verification,
@@ -494,6 +505,8 @@ def _generate_text(
     since: datetime | None,
     until: datetime | None,
 ) -> list[str]:
+    """The text report of `generate` around its policy (stderr): the header, the
+    verification, the wildcards, the unmapped calls and what the policy drops"""
     if generated.document is None:
         lines = [
             f"{principal}: no successful recorded call in {_span(since, until)}; no policy",
@@ -501,17 +514,16 @@ def _generate_text(
     else:
         lines = [
             f"generated policy for {principal}: {counted(len(generated.actions), 'action')} "
-            f"from {counted(generated.calls, 'call')} ({_span(since, until)})",
-            generated.document,
+            f"from {counted(generated.calls, 'recorded call')} ({_span(since, until)})",
             *_verification_text(verdict, what="the generated policy"),
         ]
     if generated.wildcards:
         lines.append("resources left as *:")
         lines.extend(f"  {action}: {reason}" for action, reason in generated.wildcards)
     if generated.unmapped:
-        lines.append("events with no IAM action (not in the policy):")
+        lines.append("recorded calls with no IAM action (not in the policy):")
         lines.extend(
-            f"  {u.event_source} {u.event_name}: {counted(u.count, 'event')}; {u.problem}"
+            f"  {u.event_source} {u.event_name}: {counted(u.count, 'recorded call')}; {u.problem}"
             for u in generated.unmapped
         )
     if dropped is not None:
