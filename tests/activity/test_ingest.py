@@ -145,6 +145,38 @@ def test_since_and_until_leave_out_events(tmp_path: Path) -> None:
     assert (report.events, report.outside_window) == (1, 2)
 
 
+def test_a_window_with_since_not_before_until_is_refused() -> None:
+    with pytest.raises(InputError, match="--since 2026-10-02T00:00:00 is not before --until"):
+        IngestOptions(since=datetime(2026, 10, 2), until=datetime(2026, 10, 1))
+
+
+def test_a_file_the_window_narrowed_is_read_again_by_a_wider_ingest(tmp_path: Path) -> None:
+    """A file some of whose events the window left out is not ingested whole: the next
+    ingestion reads it again and its earlier events are replaced; one the window did not
+    narrow is skipped as ingested"""
+    times = ["2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"]
+    write_records(tmp_path / "a.json", [record(time=t) for t in times])
+    write_records(tmp_path / "b.json", [record("B", time="2026-02-01T00:00:00Z")])
+    with open_store(tmp_path / "s.duckdb") as store:
+        window = IngestOptions(since=datetime(2026, 1, 15))
+        narrowed = ingest_files(store, find_files([tmp_path]), options=window)
+        assert (narrowed.files, narrowed.events, narrowed.outside_window) == (2, 2, 1)
+        wider = ingest_files(store, find_files([tmp_path]))
+        assert (wider.files, wider.unchanged, wider.events) == (1, 1, 2)
+        assert store.event_count() == 3
+        assert ingest_files(store, find_files([tmp_path])).unchanged == 2
+
+
+def test_a_store_made_before_partial_files_gains_the_column(tmp_path: Path) -> None:
+    write_records(tmp_path / "logs" / "a.json", [record()])
+    db = tmp_path / "s.duckdb"
+    with open_store(db) as store:
+        store.connection.execute("ALTER TABLE ingested_files DROP COLUMN partial")
+    with open_store(db) as store:
+        assert ingest_files(store, find_files([tmp_path / "logs"])).events == 1
+        assert ingest_files(store, find_files([tmp_path / "logs"])).unchanged == 1
+
+
 def test_an_interrupted_ingest_leaves_whole_files(tmp_path: Path) -> None:
     """A batch is one transaction: what is in the store after an interruption is whole files"""
     write_records(tmp_path / "a.json", [record(eventID=f"e{n}") for n in range(5)])

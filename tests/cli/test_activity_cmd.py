@@ -47,6 +47,17 @@ def test_ingest_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
     )
     assert bad_time.exit_code == 2
     assert bad_time.stderr.startswith("error: --since: `soon` is not a time")
+    window = ["--since", "2026-10-02", "--until", "2026-10-01"]
+    db = tmp_path / "z.duckdb"
+    reversed_window = runner.invoke(
+        cli, ["activity", "ingest", str(not_db), "--db", str(db), *window]
+    )
+    assert reversed_window.exit_code == 2
+    assert reversed_window.stderr == (
+        "error: --since 2026-10-02T00:00:00 is not before --until 2026-10-01T00:00:00: "
+        "no event is in that window\n"
+    )
+    assert not db.exists()  # refused before the store is made
 
 
 DEV_ROLE = "arn:aws:iam::210987654321:role/dev-role-01"

@@ -37,6 +37,7 @@ from iamwarden.activity.principals import attribution_sql
 from iamwarden.activity.schema import EVENT_COLUMNS, RECORD_STRUCTURE
 from iamwarden.activity.sources import CloudTrailFile, Layout, sniff_layout
 from iamwarden.activity.store import ActivityStore
+from iamwarden.errors import InputError
 
 __all__ = [
     "DUPLICATE",
@@ -87,10 +88,21 @@ def _object_limit(files: Sequence[CloudTrailFile], compressed: bool) -> int:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IngestOptions:
-    """What to keep: events at or after `since` and before `until` (naive UTC), all if None"""
+    """What to keep: events at or after `since` and before `until` (naive UTC), all if None
+
+    Raises:
+        InputError: `since` is not before `until` (a window no event is in).
+    """
 
     since: datetime | None = None
     until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.since is not None and self.until is not None and self.since >= self.until:
+            raise InputError(
+                f"--since {self.since:%Y-%m-%dT%H:%M:%S} is not before --until "
+                f"{self.until:%Y-%m-%dT%H:%M:%S}: no event is in that window"
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -356,9 +368,11 @@ def _load(
         problems: list[IngestProblem] = []
         skipped: Counter[int] = Counter()
         outside = 0
+        narrowed: set[int] = set()
         for fid, code, count in _drop_markers(con):
             if code == _OUTSIDE:
                 outside += count
+                narrowed.add(fid)
             else:
                 problems.append(
                     IngestProblem(file=by_id[fid].name, reason=_REASONS[code - 1][1], count=count)
@@ -374,10 +388,12 @@ def _load(
                 {"first": first, "last": last},
             ).fetchall()
         )
+        # a file the window narrowed is `partial`: the next ingestion reads it again
         con.executemany(
-            "INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO ingested_files (file_id, path, size, events, skipped, partial) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [
-                [fid, found.name, found.size, kept.get(fid, 0), skipped[fid]]
+                [fid, found.name, found.size, kept.get(fid, 0), skipped[fid], fid in narrowed]
                 for fid, found in by_id.items()
             ],
         )
@@ -457,7 +473,9 @@ def _named_file(error: duckdb.Error, files: Sequence[CloudTrailFile]) -> CloudTr
 
 
 def _already(store: ActivityStore) -> dict[str, int]:
-    return dict(store.connection.execute("SELECT path, size FROM ingested_files").fetchall())
+    """The files ingested whole, by path: their sizes (a `partial` one is read again)"""
+    found = "SELECT path, size FROM ingested_files WHERE NOT partial"
+    return dict(store.connection.execute(found).fetchall())
 
 
 def ingest_files(

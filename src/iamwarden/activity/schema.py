@@ -90,7 +90,9 @@ free-form objects kept as JSON"""
 
 
 def create_tables_sql() -> str:
-    """The DDL of the store: `meta` (schema version), `ingested_files`, `events`"""
+    """The DDL of the store: `meta` (schema version), `ingested_files`, `events`; run on
+    every writable open, it adds `ingested_files.partial` to a store made before it (no
+    reader needs the column, so the schema version stays)"""
     columns = ",\n    ".join(f"{name} {kind}" for name, kind, _ in COLUMNS)
     return f"""
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -100,8 +102,10 @@ CREATE TABLE IF NOT EXISTS ingested_files (
     path VARCHAR NOT NULL UNIQUE,
     size BIGINT NOT NULL,
     events BIGINT NOT NULL,
-    skipped BIGINT NOT NULL
+    skipped BIGINT NOT NULL,
+    partial BOOLEAN NOT NULL DEFAULT false
 );
+ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS partial BOOLEAN DEFAULT false;
 CREATE TABLE IF NOT EXISTS events (
     {columns}
 );
