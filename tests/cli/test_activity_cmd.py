@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from iamwarden.cli import activity_cmd
 from iamwarden.cli.main import cli
 from tests.activity.conftest import record, write_records
 
@@ -25,6 +26,27 @@ def test_ingest_summarises_and_lists_problems(tmp_path: Path) -> None:
     assert "ingest: 2/2 files, 2 events" in result.stderr
     again = CliRunner().invoke(cli, ["activity", "ingest", str(tmp_path / "logs"), "--db", str(db)])
     assert "ingested 0 files, 0 events" in again.stdout and "1 file already" in again.stdout
+
+
+def test_ingest_under_ci_prints_plain_lines_while_a_batch_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One batch is one DuckDB statement: the plain lines say the total at the start and the
+    time spent while it runs, not only the final count"""
+    for n in range(40):
+        write_records(
+            tmp_path / "logs" / f"{n}.json", [record(eventID=f"e{n}-{i}") for i in range(50)]
+        )
+    monkeypatch.setenv("CI", "1")
+    monkeypatch.setattr(activity_cmd, "_PLAIN_EVERY", 0.01)
+    result = CliRunner().invoke(
+        cli, ["activity", "ingest", str(tmp_path / "logs"), "--db", str(tmp_path / "t.duckdb")]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == "ingest: 0/40 files, 0 events, 0 events/s"
+    assert any(line.endswith(" s, reading)") for line in lines[1:-1]), lines
+    assert lines[-1].startswith("ingest: 40/40 files, 2000 events")
 
 
 def test_ingest_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:

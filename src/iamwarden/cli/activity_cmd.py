@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -105,24 +107,60 @@ def _time(text: str | None, option: str) -> datetime | None:
     return parsed
 
 
+_PLAIN_EVERY = 5.0
+"""Seconds between plain progress lines"""
+
+
+@contextmanager
+def _plain_progress() -> Iterator[Callable[[IngestProgress], None]]:
+    """Plain progress lines on stderr: one per finished batch of files at most every
+    `_PLAIN_EVERY` seconds and at the end, and, while one batch runs longer (DuckDB reads a
+    batch of up to 256 files in one statement), a line with the time spent every
+    `_PLAIN_EVERY` seconds from a thread that sleeps in between"""
+    lock = threading.Lock()
+    stop = threading.Event()
+    started = time.perf_counter()
+    state: dict[str, Any] = {"step": None, "printed": -_PLAIN_EVERY}
+
+    def line(step: IngestProgress) -> str:
+        rate = step.events / step.elapsed if step.elapsed > 0 else 0.0
+        return (
+            f"ingest: {step.files_done}/{step.files_total} files, "
+            f"{step.events} events, {rate:,.0f} events/s"
+        )
+
+    def on_step(step: IngestProgress) -> None:
+        now = time.perf_counter() - started
+        with lock:
+            state["step"] = step
+            if step.files_done == step.files_total or now - state["printed"] >= _PLAIN_EVERY:
+                state["printed"] = now
+                click.echo(line(step), err=True)
+
+    def beat() -> None:
+        while not stop.wait(_PLAIN_EVERY / 5):
+            now = time.perf_counter() - started
+            with lock:
+                step = state["step"]
+                if step is not None and now - state["printed"] >= _PLAIN_EVERY:
+                    state["printed"] = now
+                    click.echo(f"{line(step)} ({now:,.0f} s, reading)", err=True)
+
+    thread = threading.Thread(target=beat, name="ingest-progress", daemon=True)
+    thread.start()
+    try:
+        yield on_step
+    finally:
+        stop.set()
+        thread.join()
+
+
 @contextmanager
 def _progress(*, quiet: bool) -> Iterator[Callable[[IngestProgress], None]]:
     """Rich bar (files, events, events/s) on a terminal; plain lines under CI or --quiet"""
     if quiet or os.environ.get("CI") or not sys.stderr.isatty():
-        state = {"last": -1.0}
-
-        def plain(step: IngestProgress) -> None:
-            finished = step.files_done == step.files_total
-            if finished or step.elapsed - state["last"] >= 5.0:
-                state["last"] = step.elapsed
-                rate = step.events / step.elapsed if step.elapsed > 0 else 0.0
-                click.echo(
-                    f"ingest: {step.files_done}/{step.files_total} files, "
-                    f"{step.events} events, {rate:,.0f} events/s",
-                    err=True,
-                )
-
-        yield plain
+        with _plain_progress() as plain:
+            yield plain
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
