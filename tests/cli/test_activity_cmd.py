@@ -20,12 +20,13 @@ def test_ingest_summarises_and_lists_problems(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli, ["activity", "ingest", str(tmp_path / "logs"), "--db", str(db), "--quiet"]
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a file skipped whole is not missed
     assert "ingested 1 file, 2 events" in result.stdout
     assert "bad.json.gz: file skipped: corrupt gzip" in result.stdout
     assert "ingest: 2/2 files, 2 events" in result.stderr
     again = CliRunner().invoke(cli, ["activity", "ingest", str(tmp_path / "logs"), "--db", str(db)])
     assert "ingested 0 files, 0 events" in again.stdout and "1 file already" in again.stdout
+    assert again.exit_code == 1  # the corrupt file is tried again, and skipped again
 
 
 def test_ingest_under_ci_prints_plain_lines_while_a_batch_is_read(

@@ -24,6 +24,7 @@ callback.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
@@ -322,8 +323,11 @@ def _load(
     options: IngestOptions,
     *,
     lenient: bool = False,
+    memory: int | None = None,
 ) -> tuple[int, int, list[IngestProblem]]:
-    """Ingest `batch` in one transaction: (events stored, outside window, record problems)
+    """Ingest `batch` in one transaction: (events stored, outside window, record problems),
+    under DuckDB's memory limit `memory` (bytes; None: `_MEMORY_LIMIT` or 4 times the batch's
+    object size limit)
 
     One statement reads every file of the batch and inserts each record into `events`, in
     DuckDB's threads, parsing each file once and passing no record through Python: a record to
@@ -336,7 +340,7 @@ def _load(
     con = store.connection
     names = {str(f.local): f for f in batch}
     limit = _object_limit(batch, compressed)
-    con.execute(f"SET memory_limit = '{max(_MEMORY_LIMIT, 4 * limit)}B'")
+    con.execute(f"SET memory_limit = '{memory or max(_MEMORY_LIMIT, 4 * limit)}B'")
     con.execute("BEGIN TRANSACTION")
     try:
         ids = _register(con, batch)
@@ -452,17 +456,48 @@ def _drop_duplicates(
 def _load_one(
     store: ActivityStore, one: CloudTrailFile, batch: _Batch, options: IngestOptions
 ) -> tuple[int, int, list[IngestProblem]]:
-    """`_load` of one file: the fast reader, then the lenient one if the file has odd shapes
+    """`_load` of one file: the fast reader, then the lenient one if the file has odd shapes;
+    a file too large for the memory limit (a 305 MB file of 400,000 records needed 1.6 GB)
+    is read again with most of the machine's free memory (`_spare_memory`)
 
     Raises:
-        duckdb.Error: the lenient reader cannot read the file either.
+        duckdb.Error: the file cannot be read, within the free memory either.
     """
+    try:
+        return _read_one(store, one, batch, options, memory=None)
+    except duckdb.OutOfMemoryException:
+        limit = _object_limit([one], batch.compressed)
+        spare = _spare_memory()
+        if spare <= max(_MEMORY_LIMIT, 4 * limit):
+            raise
+        return _read_one(store, one, batch, options, memory=spare)
+
+
+def _read_one(
+    store: ActivityStore,
+    one: CloudTrailFile,
+    batch: _Batch,
+    options: IngestOptions,
+    *,
+    memory: int | None,
+) -> tuple[int, int, list[IngestProblem]]:
     if batch.layout is Layout.RECORDS:
         try:
-            return _load(store, [one], batch.layout, batch.compressed, options)
+            return _load(store, [one], batch.layout, batch.compressed, options, memory=memory)
+        except duckdb.OutOfMemoryException:
+            raise
         except duckdb.Error:
             pass
-    return _load(store, [one], batch.layout, batch.compressed, options, lenient=True)
+    return _load(store, [one], batch.layout, batch.compressed, options, lenient=True, memory=memory)
+
+
+def _spare_memory() -> int:
+    """Four fifths of the machine's free physical memory, in bytes (0 where the platform does
+    not say: POSIX `sysconf`)"""
+    try:
+        return int(0.8 * os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return 0
 
 
 def _named_file(error: duckdb.Error, files: Sequence[CloudTrailFile]) -> CloudTrailFile | None:

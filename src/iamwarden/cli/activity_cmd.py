@@ -217,7 +217,10 @@ Examples:
 
 \b
 Exit codes:
-  0  done (files or records skipped are listed with their reasons)
+  0  done (records skipped are listed with their reasons)
+  1  done, but files were skipped whole (listed with their reasons: a corrupt
+     gzip, malformed JSON, too large for the free memory); the store lacks them
+     and the next run tries them again
   2  bad usage or bad input: a path that does not exist, a database that is not a store
 """,
 )
@@ -251,6 +254,8 @@ def ingest_command(
         found = ingest_files(store, [*local, *remote], options=options, progress=progress)
     for line in _summary(found):
         click.echo(line)
+    if found.files_failed:
+        sys.exit(ExitCode.FINDINGS)
 
 
 _DAYS_OPTION = click.option(
