@@ -480,9 +480,7 @@ def test_spark_leaves_out_a_corrupt_gzip_and_a_bad_event_time_and_names_them(
         ingest_files(store, find_files([trail]))
     runner = CliRunner()
     on_store = runner.invoke(cli, ["activity", "calls", "--db", str(db)])
-    on_spark = runner.invoke(
-        cli, ["activity", "calls", "--engine", "spark", "--trail", str(trail)]
-    )
+    on_spark = runner.invoke(cli, ["activity", "calls", "--engine", "spark", "--trail", str(trail)])
     assert on_spark.exit_code == 0, on_spark.output
     assert on_spark.stdout == on_store.stdout
     assert "GetObject" in on_spark.stdout
