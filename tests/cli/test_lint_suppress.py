@@ -124,3 +124,28 @@ def test_a_metadata_code_that_is_no_lint_code_is_refused(tmp_path: Path) -> None
         f"error: {template}: Resources.R.Metadata.iamwarden.ignore.pass_role_stat: "
         "unknown lint code `pass_role_stat`\n"
     )
+
+
+def test_a_metadata_code_without_a_reason_is_located_at_its_own_line(tmp_path: Path) -> None:
+    template = tmp_path / "stack.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  R:\n"
+        "    Type: AWS::IAM::ManagedPolicy\n"
+        "    Metadata:\n"
+        "      iamwarden:\n"
+        "        ignore:\n"
+        "          pass_role_star: deploy role\n"
+        "          sensitive_action_star: ''\n"
+        "    Properties:\n"
+        "      PolicyDocument:\n"
+        "        Version: '2012-10-17'\n"
+        "        Statement:\n"
+        "          - Effect: Allow\n"
+        "            Action: iam:PassRole\n"
+        "            Resource: '*'\n"
+    )
+    result = _lint(str(template))
+    assert result.exit_code == 2
+    assert "line 8:" in result.output, result.output
+    assert "ignore.sensitive_action_star`: a reason is required" in result.output

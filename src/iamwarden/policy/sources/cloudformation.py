@@ -352,13 +352,17 @@ def _ignored(metadata: Any, template: Located, at: str) -> Mapping[str, str]:
         return MappingProxyType({})
     ignore = settings.get("ignore") if isinstance(settings, dict) else None
     where = f"{at}.iamwarden.ignore"
-    if not isinstance(ignore, dict) or not all(
-        isinstance(reason, str) and reason.strip() for reason in ignore.values()
-    ):
+    if not isinstance(ignore, dict):
         raise InputError(
             "`Metadata.iamwarden.ignore` must map lint codes to reasons (non-empty text)",
             location=_location(template, where),
         )
+    for code, reason in ignore.items():
+        if not isinstance(reason, str) or not reason.strip():
+            raise InputError(
+                f"`Metadata.iamwarden.ignore.{code}`: a reason is required (non-empty text)",
+                location=_location(template, f"{where}.{code}"),
+            )
     return MappingProxyType({str(code): reason.strip() for code, reason in ignore.items()})
 
 
