@@ -79,7 +79,12 @@ class TemplateValues:
             for value in found:
                 if not isinstance(value, dict):
                     continue
-                table = {str(k).lower(): v for k, v in value.items()}
+                # the top level is lowercased already; nested objects are lowercased here
+                table = (
+                    value
+                    if value is self._lower
+                    else {str(k).lower(): v for k, v in value.items()}
+                )
                 got = table.get(key, table.get(_RENAMED.get(key, key)))
                 if got is None:
                     continue
