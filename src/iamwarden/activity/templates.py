@@ -81,9 +81,7 @@ class TemplateValues:
                     continue
                 # the top level is lowercased already; nested objects are lowercased here
                 table = (
-                    value
-                    if value is self._lower
-                    else {str(k).lower(): v for k, v in value.items()}
+                    value if value is self._lower else {str(k).lower(): v for k, v in value.items()}
                 )
                 got = table.get(key, table.get(_RENAMED.get(key, key)))
                 if got is None:
