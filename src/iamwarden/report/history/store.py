@@ -207,6 +207,11 @@ def _problem(error: SQLAlchemyError) -> str:
 def _revision(connection: Connection, shown: str) -> str | None:
     """The store's schema revision (None for an empty database), refusing a newer store and
     a database that holds someone else's `scans` table"""
+    # INVARIANT: the tables are read before the revision. Under READ COMMITTED each statement
+    # sees what was committed before it began, and a migration commits its tables and its
+    # revision together: a `scans` table seen here means its revision is seen below, even
+    # when another process's migration commits between the two reads
+    tables = sorted(sa.inspect(connection).get_table_names())
     current = MigrationContext.configure(connection).get_current_revision()
     if current is not None and current not in _known_revisions():
         raise StoreError(
@@ -214,7 +219,6 @@ def _revision(connection: Connection, shown: str) -> str | None:
             f"knows ({SCHEMA_REVISION}): upgrade iamwarden"
         )
     if current is None:
-        tables = sorted(sa.inspect(connection).get_table_names())
         if "scans" in tables:
             raise StoreError(f"store `{shown}`: has a `scans` table but is no iamwarden store")
         if tables:
