@@ -50,12 +50,13 @@ def _granted(catalog: Catalog, action: str, resource: str) -> bool:
         # an action of no resource type, or one the catalogue does not list, is asked anyway
         ("s3:ListAllMyBuckets", "arn:aws:s3:::b", True),
         ("nosuchservice:DoThing", "arn:aws:s3:::b", True),
-        # a `${Variable}` of a format does not fit an empty segment
-        ("s3:ListBucket", "arn:aws:s3:::", False),
-        ("sqs:SendMessage", f"arn:aws:sqs::{ACCOUNT}:q", False),
-        ("ssm:GetParameter", "arn:aws:ssm:us-east-1::parameter/aws/service/x", False),
-        # the `*` of a catalogue format is compared as a character
-        ("dms:StartReplication", f"arn:aws:dms:us-east-1:{ACCOUNT}:replication-config:A", False),
+        # a `${Variable}` of a format fits an empty segment: an AWS-owned SSM parameter has
+        # no account, and a policy allowing everything grants `ssm:GetParameter` on it
+        ("s3:ListBucket", "arn:aws:s3:::", True),
+        ("sqs:SendMessage", f"arn:aws:sqs::{ACCOUNT}:q", True),
+        ("ssm:GetParameter", "arn:aws:ssm:us-east-1::parameter/aws/service/x", True),
+        # the `*` of a catalogue format stands for any text
+        ("dms:StartReplication", f"arn:aws:dms:us-east-1:{ACCOUNT}:replication-config:A", True),
     ],
 )
 def test_an_action_is_asked_on_a_resource_it_can_apply_to(

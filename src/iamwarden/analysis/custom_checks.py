@@ -735,24 +735,6 @@ def _unlisted_warning(entry: str, known: Mapping[str, str]) -> str:
     )
 
 
-_FORMAT_VARIABLE: Final = re.compile(r"\$\{[^}]*\}")
-"""A `${Variable}` of a catalogue ARN format"""
-
-
-@lru_cache(maxsize=4096)
-def _arn_format(arn_format: str) -> re.Pattern[str]:
-    return re.compile(".+".join(re.escape(part) for part in _FORMAT_VARIABLE.split(arn_format)))
-
-
-def _applies_to_resource(catalog: Catalog, action: str, resource: str) -> bool:
-    """Whether `action` can apply to `resource`: `*`, a pattern, an action the catalogue
-    gives no resource type (or does not list), or an ARN fitting one of its types' formats"""
-    if resource == "*" or "*" in resource or "?" in resource:
-        return True
-    formats = [f for ref in catalog.resource_types(action) for f in ref.arn_formats]
-    return not formats or any(_arn_format(f).fullmatch(resource) for f in formats)
-
-
 def _conditions(evaluation: Evaluation) -> tuple[str, ...]:
     return tuple(
         sorted(
@@ -858,7 +840,8 @@ def check_access_not_granted(
             for action, answer in answers.items():
                 if answer.decision is not Decision.ALLOWED:
                     continue
-                if not _applies_to_resource(catalog, action, resource):
+                # an action the catalogue gives no ARN format (None) may apply to any
+                if catalog.fits_resource_type(resource, action) is False:
                     continue
                 ref = _granting(answer, policy.kind)
                 shown = principal if policy.kind is PolicyKind.RESOURCE else ""

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -28,6 +29,7 @@ __all__ = [
     "ActionInfo",
     "Catalog",
     "ResourceTypeRef",
+    "arn_format_regex",
     "closest_name",
     "load_catalog",
 ]
@@ -159,6 +161,7 @@ class Catalog:
 
     __slots__ = (
         "_actions",
+        "_arn_shapes",
         "_by_service",
         "_expanded",
         "_global_keys",
@@ -188,6 +191,7 @@ class Catalog:
         self._expanded: dict[str, frozenset[str]] = {}
         self._levels: dict[AccessLevel, frozenset[str]] = {}
         self._global_keys: _GlobalKeys | None = None
+        self._arn_shapes: dict[tuple[str | frozenset[str], bool], re.Pattern[str] | None] = {}
         self._multivalued = _KeyNames.of((*multivalued_keys, *_MULTIVALUED_GLOBAL_KEYS))
 
     def is_multivalued_key(self, key: str) -> bool:
@@ -273,6 +277,59 @@ class Catalog:
         info = self.info(action)
         return info.resource_types if info else ()
 
+    def fits_resource_type(
+        self, arn: str, actions: str | frozenset[str], *, ignore_case: bool = False
+    ) -> bool | None:
+        """Whether `arn` fits an ARN format of a resource type of `actions` (one action, or
+        a set of them such as a statement's: fitting one action's is enough)
+
+        The formats are the Service Authorization Reference's ("Actions, resources, and
+        condition keys for <service>", the ARN column of its "Resource types" table), read
+        as `arn_format_regex` reads them: `arn:${Partition}:sqs:${Region}:${Account}:${QueueName}`
+        fits `arn:aws:sqs:us-east-1:111122223333:jobs`, and `arn:aws:ssm:us-east-1::
+        parameter/aws/service/x` (an AWS-owned parameter, its account segment empty) fits
+        `ssm:GetParameter`'s format.
+
+        Args:
+            arn: a resource ARN, or a `Resource` pattern: one with `*` or `?` may name a
+                resource of any type it spans, so it fits.
+            actions: action names (case-insensitive).
+            ignore_case: compare the formats' text case-insensitively. IAM compares ARNs
+                case-sensitively, which lint and the custom checks follow; external access
+                asks about every action whose formats an ARN from account data fits in any
+                case, so that an ARN spelled otherwise than the catalogue never leaves a
+                grant unasked (the engine still decides each one).
+
+        Returns:
+            True when `arn` fits (or is a pattern); None when the catalogue gives none of
+            `actions` an ARN format (actions of no resource type, such as
+            `s3:ListAllMyBuckets`, or actions it does not list); else False.
+        """
+        if "*" in arn or "?" in arn:
+            return True
+        key = (actions, ignore_case)
+        if key in self._arn_shapes:
+            shape = self._arn_shapes[key]
+        else:
+            names = (actions,) if isinstance(actions, str) else sorted(actions)
+            formats = dict.fromkeys(
+                arn_format
+                for action in names
+                for rtype in self.resource_types(action)
+                for arn_format in rtype.arn_formats
+            )
+            shape = (
+                re.compile(
+                    "|".join(arn_format_regex(f).pattern for f in formats),
+                    re.DOTALL | (re.IGNORECASE if ignore_case else 0),
+                )
+                if formats
+                else None
+            )
+            if len(self._arn_shapes) < 100_000:
+                self._arn_shapes[key] = shape
+        return None if shape is None else shape.fullmatch(arn) is not None
+
     def condition_keys(self, action: str) -> tuple[str, ...]:
         """Condition keys `action` supports (action-level and resource-type-level)"""
         info = self.info(action)
@@ -357,6 +414,24 @@ class _GlobalKeys:
             prefixes=tuple(sorted(prefixes.union(_GLOBAL_PREFIXES))),
             spelled=frozenset(by_lower.values()),
         )
+
+
+_FORMAT_VARIABLE = re.compile(r"\$\{[^}]*\}")
+"""A `${Variable}` of a catalogue ARN format (`${BucketName}`)"""
+
+
+@lru_cache(maxsize=16384)
+def arn_format_regex(arn_format: str, *, ignore_case: bool = False) -> re.Pattern[str]:
+    """A regex whose `fullmatch` says whether text fits a catalogue ARN format, or a part
+    of one (`accesspoint`, `${BucketName}`)
+
+    Each `${Variable}` and each `*` of the format stands for any text, the empty text
+    included (AWS-owned resources leave segments empty: `arn:aws:ssm:us-east-1::
+    parameter/aws/service/...`); `*` is the catalogue's own "any" (`dms`'s
+    `replication-config:*`). The rest is compared as written, case-sensitively unless
+    `ignore_case`.
+    """
+    return compile_glob(_FORMAT_VARIABLE.sub("*", arn_format), ignore_case=ignore_case)
 
 
 def closest_name(name: str, known: Iterable[str]) -> str | None:

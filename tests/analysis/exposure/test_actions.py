@@ -44,10 +44,12 @@ def _asked(catalog: Catalog, resource: str) -> frozenset[str]:
         (f"arn:aws:kms:us-east-1:{ACCOUNT}:KEY/k", "kms:Decrypt", True),
         # a wildcard where a format has a `${Variable}` fits it
         (f"arn:aws:sqs:us-east-1:{ACCOUNT}:*", "sqs:SendMessage", True),
-        # a wildcard where a format has text is compared as a character
-        (f"arn:aws:kms:us-east-1:{ACCOUNT}:k?y/k", "kms:Decrypt", False),
-        # the `*` of a catalogue format is compared as a character
-        (f"arn:aws:dms:us-east-1:{ACCOUNT}:replication-config:A", "dms:StartReplication", False),
+        # so does a wildcard where a format has text (a pattern may name any type it spans)
+        (f"arn:aws:kms:us-east-1:{ACCOUNT}:k?y/k", "kms:Decrypt", True),
+        # a `${Variable}` of a format fits an empty segment
+        (f"arn:aws:sqs::{ACCOUNT}:jobs", "sqs:SendMessage", True),
+        # the `*` of a catalogue format stands for any text
+        (f"arn:aws:dms:us-east-1:{ACCOUNT}:replication-config:A", "dms:StartReplication", True),
     ],
 )
 def test_an_action_is_asked_on_a_resource_it_can_apply_to(

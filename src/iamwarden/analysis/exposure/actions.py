@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from iamwarden.policy import Catalog, Policy, Statement
 from iamwarden.policy.arn import try_parse_arn
@@ -51,23 +50,11 @@ def resource_patterns(resource_arn: str) -> tuple[tuple[str, str], ...]:
     return ((resource_arn, f"{arn.service}:{arn.resource_type}"),)
 
 
-_VARIABLE = re.compile(r"\\\$\\\{[^}]*\\\}")
-
-
-@lru_cache(maxsize=4096)
-def _format(pattern: str) -> re.Pattern[str]:
-    return re.compile(_VARIABLE.sub(".+", re.escape(pattern)), re.IGNORECASE)
-
-
 def _applies(catalog: Catalog, action: str, resource: str, kind: str) -> bool:
     if kind in ("s3:bucket", "s3:object"):
         wanted = kind.split(":")[1]
         return any(ref.name == wanted for ref in catalog.resource_types(action))
-    return any(
-        _format(fmt).fullmatch(resource)
-        for ref in catalog.resource_types(action)
-        for fmt in ref.arn_formats
-    )
+    return catalog.fits_resource_type(resource, action, ignore_case=True) is True
 
 
 _COVERED: dict[tuple[int, tuple[str, ...], bool], frozenset[str]] = {}

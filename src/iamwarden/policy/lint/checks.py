@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
-from iamwarden.policy.arn import compile_glob, try_parse_arn
-from iamwarden.policy.catalog import Catalog, closest_name
+from iamwarden.policy.arn import try_parse_arn
+from iamwarden.policy.catalog import Catalog, arn_format_regex, closest_name
 from iamwarden.policy.conditions import OPERATORS, SetQualifier, parse_operator, value_matcher
 from iamwarden.policy.document import (
     _ANY_PRINCIPAL,
@@ -200,14 +200,14 @@ class Linter:
         named = covered_actions(catalog, actions)
         if not named or len(named) > _MAX_TYPED_ACTIONS:
             return
-        formats = _formats_of(catalog, named)
         for i, entry in enumerate(statement.resource or ()):
             if entry == "*" or "{{" in entry or "${" in entry:
                 continue
             arn = try_parse_arn(entry)
             if arn is None or any(w in arn.service for w in _WILD):
                 continue
-            if not _fits_any(entry, formats):
+            # None: no action of the statement has a resource type, so none fits an ARN
+            if catalog.fits_resource_type(entry, named) is not True:
                 yield diagnostic(
                     "resource_type_mismatch",
                     f"{at}.Resource[{i}]",
@@ -568,35 +568,6 @@ def _absent_key_outcome(operator: str, values: tuple[str, ...]) -> str:
     return "the clause never matches"
 
 
-@lru_cache(maxsize=16384)
-def _formats_of(catalog: Catalog, actions: frozenset[str]) -> tuple[str, ...]:
-    """The ARN formats of the actions' resource types, `${Variable}` read as `*`"""
-    return tuple(
-        sorted(
-            {
-                _VARIABLE.sub("*", arn_format)
-                for action in actions
-                for rtype in catalog.resource_types(action)
-                for arn_format in rtype.arn_formats
-            }
-        )
-    )
-
-
-@lru_cache(maxsize=16384)
-def _fits_any(resource: str, formats: tuple[str, ...]) -> bool:
-    """Whether an ARN fits one of the formats (`*` standing for each `${Variable}`); an ARN
-    with wildcards is taken to fit (it may name a resource of any type it spans)"""
-    if any(w in resource for w in _WILD):
-        return True
-    return any(_format_regex(f).fullmatch(resource) is not None for f in formats)
-
-
-@lru_cache(maxsize=8192)
-def _format_regex(arn_format: str) -> re.Pattern[str]:
-    return re.compile(".*".join(re.escape(part) for part in arn_format.split("*")), re.DOTALL)
-
-
 def _sample(actions: frozenset[str]) -> str:
     first = sorted(actions)[:3]
     more = f", ... {len(actions)} actions" if len(actions) > 3 else ""
@@ -635,7 +606,7 @@ def _arn_formats(catalog: Catalog, service: str) -> tuple[tuple[str, re.Pattern[
                 if len(parts) != 6 or arn_format in found:
                     continue
                 kind = _RESOURCE_TYPE.split(parts[5], maxsplit=1)[0]
-                shape = compile_glob(_VARIABLE.sub("*", kind))
+                shape = arn_format_regex(kind)
                 found[arn_format] = (parts[3], shape)
     return tuple(found.values())
 
