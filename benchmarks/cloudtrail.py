@@ -7,7 +7,9 @@ each in a child process of its own (peak memory is the child's ru_maxrss):
   1. ingestion into a fresh DuckDB store (events/s, peak memory);
   2. the issue's baseline in the same run: a plain orjson streaming read (gunzip +
      `orjson.loads` of one file at a time and a walk over its records, storing nothing);
-  3. policy generation, verified by the engine, for every principal of the store (one query
+  3. the floor of any ingestion through DuckDB: its JSON reader reading and shaping every
+     record to the store's record structure, as ingestion does, and storing nothing;
+  4. policy generation, verified by the engine, for every principal of the store (one query
      for all principals, the engine's bulk path per action).
 Ratios to the baseline are printed beside each figure, in wall and CPU seconds (the machine
 is shared: CPU seconds are the steadier figure).
@@ -208,6 +210,15 @@ def generate(root: Path, events: int, seed: int = 7) -> tuple[int, int]:
     return files, size
 
 
+def _leaves(prefix: str, structure: dict[str, Any]) -> list[str]:
+    """The scalar fields of a record structure, as SQL paths under `prefix`"""
+    found: list[str] = []
+    for name, kind in structure.items():
+        path = f'{prefix}."{name}"'
+        found.extend(_leaves(path, kind) if isinstance(kind, dict) else [path])
+    return found
+
+
 def _child(kind: str, logs: Path, db: Path) -> dict[str, Any]:
     began = time.perf_counter()
     if kind == "ingest":
@@ -220,6 +231,21 @@ def _child(kind: str, logs: Path, db: Path) -> dict[str, Any]:
             "problems": len(report.problems),
             "skipped": sum(report.records_skipped.values()),
         }
+    elif kind == "floor":
+        import duckdb
+
+        from iamwarden.activity.schema import RECORD_STRUCTURE, record_type
+
+        files = [str(path) for path in sorted(logs.rglob("*.json.gz"))]
+        # every field the store keeps, read and shaped as ingestion does, then only aggregated
+        touched = ", ".join(f"max({leaf})" for leaf in _leaves("r", RECORD_STRUCTURE))
+        row = duckdb.execute(
+            f"SELECT count(*), {touched} FROM (SELECT unnest(Records) AS r FROM "
+            "read_json($files, format = 'auto', records = true, compression = 'gzip', "
+            f"columns = {{'Records': '{record_type()}[]'}}, maximum_object_size = 16777216))",
+            {"files": files},
+        ).fetchone()
+        result = {"events": row[0] if row else 0}
     elif kind == "baseline":
         count = 0
         for path in sorted(logs.rglob("*.json.gz")):
@@ -275,7 +301,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="generate into (and reuse) this folder")
     parser.add_argument(
         "--stages",
-        default="ingest,baseline,generate",
+        default="baseline,floor,ingest,generate",
         help="comma-separated stages to run (generate needs ingest)",
     )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
@@ -307,6 +333,14 @@ def main() -> None:
                 f"in {base['seconds']:.1f} s = {base['events'] / base['seconds']:,.0f} events/s, "
                 f"{base['cpu']:.1f} CPU s ({base['events'] / base['cpu']:,.0f} per CPU second); "
                 f"peak {base['peak'] / 2**20:,.0f} MiB"
+            )
+        if "floor" in stages:
+            floor = _run("floor", logs, db)
+            print(
+                f"floor (DuckDB reads and shapes every record as ingestion does, nothing "
+                f"stored): {floor['events']:,} events in {floor['seconds']:.1f} s = "
+                f"{floor['events'] / floor['seconds']:,.0f} events/s, {floor['cpu']:.1f} CPU s; "
+                f"peak {floor['peak'] / 2**20:,.0f} MiB"
             )
         if "ingest" in stages:
             ingest = _run("ingest", logs, db)

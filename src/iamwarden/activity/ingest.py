@@ -30,12 +30,11 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import duckdb
 
 from iamwarden.activity.principals import attribution_sql
-from iamwarden.activity.schema import EVENT_COLUMNS, RECORD_STRUCTURE
+from iamwarden.activity.schema import EVENT_COLUMNS, RECORD_STRUCTURE, record_type
 from iamwarden.activity.sources import CloudTrailFile, Layout, sniff_layout
 from iamwarden.activity.store import ActivityStore
 from iamwarden.errors import InputError
@@ -162,17 +161,9 @@ class IngestReport:
         return counts
 
 
-def _struct_type(structure: dict[str, Any]) -> str:
-    """`RECORD_STRUCTURE` as a DuckDB STRUCT type"""
-    fields = (
-        f'"{name}" ' + (_struct_type(kind) if isinstance(kind, dict) else str(kind))
-        for name, kind in structure.items()
-    )
-    return f"STRUCT({', '.join(fields)})"
-
-
 def _reader_sql(layout: Layout, compressed: bool, *, lenient: bool, limit: int) -> str:
-    """A SELECT of (filename, r) with one row per record, over the file list parameter $files
+    """A SELECT of (file_index, r) with one row per record, over the file list parameter $files
+    (`file_index` the position of the record's file in that list, from 0)
 
     The fast path (`lenient` False, `{"Records": [...]}` files) has `read_json` parse each
     file straight into the record structure, in C++ on every thread; it fails a file whose
@@ -182,11 +173,11 @@ def _reader_sql(layout: Layout, compressed: bool, *, lenient: bool, limit: int) 
     """
     compression = "gzip" if compressed else "none"
     if layout is Layout.RECORDS and not lenient:
-        records = f"{_struct_type(RECORD_STRUCTURE)}[]".replace("'", "''")
+        records = f"{record_type()}[]".replace("'", "''")
         return (
-            "SELECT filename, unnest(Records) AS r FROM "
+            "SELECT file_index, unnest(Records) AS r FROM "
             f"read_json($files, format = 'auto', records = true, compression = '{compression}', "
-            f"columns = {{'Records': '{records}'}}, filename = true, "
+            f"columns = {{'Records': '{records}'}}, "
             f"maximum_object_size = {limit})"
         )
     structure = json.dumps(RECORD_STRUCTURE).replace("'", "''")
@@ -197,14 +188,14 @@ def _reader_sql(layout: Layout, compressed: bool, *, lenient: bool, limit: int) 
     }[layout]
     source = (
         f"read_json_objects($files, format = '{json_format}', compression = '{compression}', "
-        f"filename = true, maximum_object_size = {limit})"
+        f"maximum_object_size = {limit})"
     )
     if layout is Layout.RECORDS:
         return (
-            f"SELECT filename, unnest(json_transform(json_extract(json, '$.Records'), "
+            f"SELECT file_index, unnest(json_transform(json_extract(json, '$.Records'), "
             f"'[{structure}]')) AS r FROM {source}"
         )
-    return f"SELECT filename, json_transform(json, '{structure}') AS r FROM {source}"
+    return f"SELECT file_index, json_transform(json, '{structure}') AS r FROM {source}"
 
 
 def _select_sql() -> str:
@@ -338,7 +329,6 @@ def _load(
         duckdb.Error: a file of the batch cannot be read (the transaction is rolled back).
     """
     con = store.connection
-    names = {str(f.local): f for f in batch}
     limit = _object_limit(batch, compressed)
     con.execute(f"SET memory_limit = '{memory or max(_MEMORY_LIMIT, 4 * limit)}B'")
     con.execute("BEGIN TRANSACTION")
@@ -346,11 +336,6 @@ def _load(
         ids = _register(con, batch)
         by_id = {fid: found for fid, found in zip(ids, batch, strict=True)}
         first, last = min(ids), max(ids)
-        con.execute("CREATE OR REPLACE TEMP TABLE batch_files (filename VARCHAR, file_id INTEGER)")
-        con.executemany(
-            "INSERT INTO batch_files VALUES (?, ?)",
-            [(str(found.local), fid) for fid, found in by_id.items()],
-        )
         window, window_params = _window_sql(options)
         columns = [name for name in EVENT_COLUMNS if name != "file_id"]
         # outside a window, a record may be most of a trail: its marker then stores no column
@@ -361,14 +346,12 @@ def _load(
             f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
             f"SELECT {', '.join(values)}, "
             f"CASE WHEN code = 0 THEN file_id ELSE -(file_id * {_CODES} + code) END "
-            f"FROM (SELECT batch_files.file_id, {_code_sql(window)} AS code, {_select_sql()} "
-            "FROM (SELECT filename, r, "
+            f"FROM (SELECT $ids[file_index::BIGINT + 1] AS file_id, {_code_sql(window)} AS code, "
+            f"{_select_sql()} FROM (SELECT file_index, r, "
             "TRY_CAST(TRY_CAST(r.eventTime AS TIMESTAMPTZ) AS TIMESTAMP) AS event_time "
-            f"FROM ({_reader_sql(layout, compressed, lenient=lenient, limit=limit)})) "
-            "JOIN batch_files USING (filename))",
-            {"files": list(names), **window_params},
+            f"FROM ({_reader_sql(layout, compressed, lenient=lenient, limit=limit)})))",
+            {"files": [str(found.local) for found in batch], "ids": ids, **window_params},
         )
-        con.execute("DROP TABLE batch_files")
         problems: list[IngestProblem] = []
         skipped: Counter[int] = Counter()
         outside = 0

@@ -14,6 +14,7 @@ __all__ = [
     "RECORD_STRUCTURE",
     "SCHEMA_VERSION",
     "create_tables_sql",
+    "record_type",
 ]
 
 SCHEMA_VERSION = 1
@@ -87,6 +88,16 @@ RECORD_STRUCTURE: dict[str, Any] = {
 """The CloudTrail record fields read, as the structure DuckDB's `json_transform` takes: every
 scalar as text (cast with TRY_CAST later, so one odd value never fails a file), the
 free-form objects kept as JSON"""
+
+
+def record_type(structure: dict[str, Any] | None = None) -> str:
+    """`structure` (default `RECORD_STRUCTURE`) as a DuckDB STRUCT type, for `read_json`'s
+    `columns`"""
+    fields = (
+        f'"{name}" ' + (record_type(kind) if isinstance(kind, dict) else str(kind))
+        for name, kind in (RECORD_STRUCTURE if structure is None else structure).items()
+    )
+    return f"STRUCT({', '.join(fields)})"
 
 
 def create_tables_sql() -> str:
