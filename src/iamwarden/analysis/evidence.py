@@ -1,5 +1,5 @@
 """Evidence and message helpers: engine answers and dates as plain, JSON-ready values, and
-counts with their noun in the right number"""
+counts with their noun in the right number (`counted`, re-exported from `iamwarden.text`)"""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from iamwarden.policy import ConditionRef, Evaluation, StatementRef
+from iamwarden.text import counted
 
 __all__ = [
     "counted",
@@ -16,12 +17,6 @@ __all__ = [
     "statement_refs",
     "undecided_conditions",
 ]
-
-
-def counted(count: int, noun: str, plural: str = "") -> str:
-    """`1 policy`, `2 policies`: the count and `noun`, plural (`plural`, else `noun` + s)
-    unless the count is one"""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def iso(moment: datetime | None) -> str | None:

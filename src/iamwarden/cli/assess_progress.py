@@ -19,6 +19,7 @@ import click
 
 from iamwarden.analysis import AssessProgress, AssessStage
 from iamwarden.snapshot import Snapshot
+from iamwarden.text import counted
 
 __all__ = ["LARGE", "AssessDisplay", "assess_display", "importing"]
 
@@ -26,10 +27,6 @@ LARGE = 2_000
 """Users, roles and managed policies from which an assessment shows its progress"""
 
 _NOUNS = {AssessStage.POLICIES: ("document", "documents"), AssessStage.CHECKS: ("check", "checks")}
-
-
-def _counted(count: int, noun: str, plural: str) -> str:
-    return f"{count:,} {noun if count == 1 else plural}"
 
 
 def _size(snapshot: Snapshot) -> int:
@@ -48,10 +45,10 @@ class AssessDisplay:
     def imported(self, snapshot: Snapshot, seconds: float) -> Callable[[AssessProgress], None]:
         """Announce the imported account; the sink for `assess`"""
         line = (
-            f"import: {_counted(len(snapshot.roles), 'role', 'roles')}, "
-            f"{_counted(len(snapshot.users), 'user', 'users')}, "
-            f"{_counted(len(snapshot.groups), 'group', 'groups')}, "
-            f"{_counted(len(snapshot.policies), 'managed policy', 'managed policies')} "
+            f"import: {counted(len(snapshot.roles), 'role', 'roles')}, "
+            f"{counted(len(snapshot.users), 'user', 'users')}, "
+            f"{counted(len(snapshot.groups), 'group', 'groups')}, "
+            f"{counted(len(snapshot.policies), 'managed policy', 'managed policies')} "
             f"({seconds:.1f} s)"
         )
         if self._bars is not None:
@@ -76,11 +73,11 @@ class AssessDisplay:
             self._bars.update(task, completed=event.done, total=event.total, description=detail)
             return
         if event.done == 0:
-            line = f"{label}: {_counted(event.total, noun, plural)} to go"
+            line = f"{label}: {counted(event.total, noun, plural)} to go"
         elif event.detail:
             line = f"{label}: {event.done:,}/{event.total:,} {event.detail} ({elapsed:.1f} s)"
         else:
-            line = f"{label}: {_counted(event.done, noun, plural)} done ({elapsed:.1f} s)"
+            line = f"{label}: {counted(event.done, noun, plural)} done ({elapsed:.1f} s)"
         click.echo(line, err=True)
 
 

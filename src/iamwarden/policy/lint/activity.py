@@ -19,6 +19,7 @@ from iamwarden.policy.catalog import AccessLevel, Catalog
 from iamwarden.policy.document import Effect, Policy, Statement
 from iamwarden.policy.lint.checks import diagnostic
 from iamwarden.policy.lint.codes import Diagnostic
+from iamwarden.text import counted
 
 __all__ = ["RecordedUse", "activity_suggestions", "read_only_patterns"]
 
@@ -129,13 +130,8 @@ def _statement(
         yield diagnostic(
             "activity_only_reads",
             f"{statement.pointer}.Action[{index}]",
-            f"`{entry}` grants {_counted(len(writes), 'action')} that are not Read or List, "
-            f"but in the last {_counted(days, 'day')} {who} used only reads of "
+            f"`{entry}` grants {counted(len(writes), 'action')} that are not Read or List, "
+            f"but in the last {counted(days, 'day')} {who} used only reads of "
             f"{', '.join(services)} "
             f"({_listed(used)}): {instead}",
         )
-
-
-def _counted(count: int, noun: str) -> str:
-    """`1 day`, `90 days`, `1,204 actions`"""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
