@@ -36,9 +36,12 @@ from iamwarden.activity.dialect import (
     run_duckdb,
     run_spark,
 )
+from iamwarden.activity.generate import Verification, generate_policy, verify
+from iamwarden.activity.origins import call_origins
 from iamwarden.activity.unused import unused_credentials
 from iamwarden.cli.main import cli
 from iamwarden.errors import InputError
+from iamwarden.policy import PolicySet, parse_policy
 from iamwarden.snapshot import AccessKey
 from tests.activity.conftest import STRATUS, record, write_records
 from tests.builders import role, snapshot, user
@@ -57,6 +60,49 @@ def _sign_in(user: str, outcome: str, **extra: Any) -> dict[str, Any]:
         eventType="AwsConsoleSignIn",
         **extra,
     )
+
+
+_NET = "arn:aws:iam::111122223333:role/net"
+
+
+def _net_records() -> list[dict[str, Any]]:
+    """Calls of one role from every kind of origin (CloudTrail's sourceIPAddress and
+    userAgent): public addresses in and out of 198.51.100.0/24 (IPv4 and IPv6), a service
+    calling on its behalf, a private address; one request made with two user agents (the
+    origins of a request are those of its event name in its Region, so each address has its
+    own Region)"""
+    net = {"arn": "arn:aws:sts::111122223333:assumed-role/net/n", "issuer": _NET}
+    return [
+        record("GetObject", params={"bucketName": "n", "key": "in"}, **net),
+        record(
+            "GetObject",
+            params={"bucketName": "n", "key": "in"},
+            userAgent="Boto3/1.34",
+            time="2026-03-01T10:05:00Z",
+            **net,
+        ),
+        record(
+            "GetObject",
+            params={"bucketName": "n", "key": "out"},
+            sourceIPAddress="203.0.113.9",
+            awsRegion="eu-west-1",
+            **net,
+        ),
+        record(
+            "GetObject",
+            params={"bucketName": "n", "key": "v6"},
+            sourceIPAddress="2001:db8::1",
+            awsRegion="us-west-2",
+            **net,
+        ),
+        record(
+            "PutObject",
+            params={"bucketName": "n", "key": "via"},
+            sourceIPAddress="athena.amazonaws.com",
+            **net,
+        ),
+        record("ListBuckets", params=None, sourceIPAddress="10.0.0.5", userAgent="console", **net),
+    ]
 
 
 def _records() -> list[dict[str, Any]]:
@@ -109,6 +155,7 @@ def _records() -> list[dict[str, Any]]:
         # a wrong password has ConsoleLogin "Failure" and an errorMessage, no errorCode
         _sign_in("u", "Success"),
         _sign_in("v", "Failure", errorMessage="Failed authentication"),
+        *_net_records(),
     ]
     no_time = record("Lost")
     del no_time["eventTime"]
@@ -335,6 +382,51 @@ def test_athena_answers_the_stores_calls_and_analyses_through_its_api(
     assert _unused(events) == store_calls["unused"]
 
 
+_FROM_RANGE = {"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}}
+_NET_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": _FROM_RANGE}],
+}
+"""A proposed policy allowing S3 from 198.51.100.0/24 only (IAM User Guide, "AWS: Denies
+access to AWS based on the source IP")"""
+
+
+def _replayed(events: Any) -> Verification:
+    """`activity replay` of `_NET` under `_NET_POLICY` wherever the events are"""
+    calls = calls_on(events, load_mapper(), principals=[_NET]).get(_NET, ())
+    generated = generate_policy(_NET, calls, origins=call_origins(events, _NET))
+    policies = PolicySet(identity=(parse_policy(json.dumps(_NET_POLICY), name="proposed"),))
+    return verify(_NET, generated.requests, policies, unmapped=generated.unmapped)
+
+
+@pytest.fixture(scope="module")
+def store_replay(trail: Path) -> Verification:
+    with open_store(None) as store:
+        ingest_files(store, find_files([trail]))
+        return _replayed(store)
+
+
+def test_the_stores_replay_decides_each_call_where_it_came_from(
+    store_replay: Verification,
+) -> None:
+    """In range: allowed (twice, two user agents); out of range (IPv4, IPv6): denied; a
+    service on the role's behalf or a private address: aws:SourceIp undecided, uncertain"""
+    assert (store_replay.allowed_requests, store_replay.allowed_calls) == (1, 2)
+    denied = sorted(r.resource for r, _ in store_replay.denied)
+    assert denied == ["arn:aws:s3:::n/out", "arn:aws:s3:::n/v6"]
+    uncertain = sorted(r.resource for r, _ in store_replay.uncertain)
+    assert uncertain == ["*", "arn:aws:s3:::n/via"]
+
+
+def test_athenas_replay_decides_as_the_stores(
+    athena_table: duckdb.DuckDBPyConnection, store_replay: Verification
+) -> None:
+    """Athena's table has sourceipaddress and useragent: each call's origin, as on the store"""
+    client = _AthenaOnDuckDB(athena_table)
+    events = AthenaEvents(client=client, database="logs", table="cloudtrail", output="s3://o/")
+    assert _replayed(events) == store_replay
+
+
 _AS_TEXT = {"requestparameters", "responseelements", "additionaleventdata"}
 
 
@@ -406,6 +498,7 @@ def test_spark_in_local_mode_gives_the_stores_answers(
     trail: Path,
     from_duckdb: dict[str, list[tuple[Any, ...]]],
     store_calls: dict[str, Any],
+    store_replay: Verification,
 ) -> None:
     load_spark_table(spark, [str(trail)])
     spark.catalog.cacheTable("cloudtrail")  # the files parsed once for the queries below
@@ -417,13 +510,16 @@ def test_spark_in_local_mode_gives_the_stores_answers(
     assert _requests(found) > 10
     assert found == store_calls["calls"]
     assert _unused(events) == store_calls["unused"]
+    assert _replayed(events) == store_replay
 
 
-def test_generate_on_spark_prints_what_the_store_does(
+def test_generate_and_replay_on_spark_print_what_the_store_does(
     spark: Any, trail: Path, tmp_path: Path
 ) -> None:
     """`activity generate --engine spark`: the policy, its verification and the window are
-    the store's (the CLI reuses the test's session and leaves it running)"""
+    the store's; `activity replay --engine spark` under a policy on aws:SourceIp lists the
+    store's denied and uncertain requests (the CLI reuses the test's session and leaves it
+    running)"""
     db = tmp_path / "t.duckdb"
     with open_store(db) as store:
         ingest_files(store, find_files([trail]))
@@ -437,6 +533,16 @@ def test_generate_on_spark_prints_what_the_store_does(
     assert on_spark.exit_code == 0, on_spark.output
     assert json.loads(on_spark.stdout) == json.loads(on_store.stdout)
     assert "dynamodb:GetItem" in on_spark.stdout
+    policy = tmp_path / "proposed.json"
+    policy.write_text(json.dumps(_NET_POLICY))
+    net = ["--principal", _NET, "--policy", str(policy), "--format", "json"]
+    replayed = [
+        runner.invoke(cli, ["activity", "replay", *where, *net])
+        for where in (["--db", str(db)], ["--engine", "spark", "--trail", str(trail)])
+    ]
+    assert [r.exit_code for r in replayed] == [1, 1], replayed[1].output
+    assert json.loads(replayed[1].stdout) == json.loads(replayed[0].stdout)
+    assert len(json.loads(replayed[1].stdout)["uncertain"]) == 2
     keys = runner.invoke(
         cli, ["activity", "access-keys", "--engine", "spark", "--trail", str(trail)]
     )

@@ -144,6 +144,8 @@ SELECT
     eventsource AS event_source,
     eventname AS event_name,
     awsregion AS aws_region,
+    sourceipaddress AS source_ip_address,
+    useragent AS user_agent,
     errorcode AS error_code,
     errormessage AS error_message,
     recipientaccountid AS recipient_account_id,
@@ -184,6 +186,8 @@ ATHENA_TABLE_COLUMNS: dict[str, str] = {
     "eventsource": "VARCHAR",
     "eventname": "VARCHAR",
     "awsregion": "VARCHAR",
+    "sourceipaddress": "VARCHAR",
+    "useragent": "VARCHAR",
     "errorcode": "VARCHAR",
     "errormessage": "VARCHAR",
     "recipientaccountid": "VARCHAR",
@@ -201,7 +205,8 @@ DuckDB types (the table has more; these are enough to stand in for it)"""
 
 SPARK_RECORD_SCHEMA = (
     "Records ARRAY<STRUCT<eventTime: STRING, eventSource: STRING, eventName: STRING, "
-    "awsRegion: STRING, errorCode: STRING, recipientAccountId: STRING, "
+    "awsRegion: STRING, sourceIPAddress: STRING, userAgent: STRING, errorCode: STRING, "
+    "recipientAccountId: STRING, "
     "errorMessage: STRING, requestParameters: STRING, responseElements: STRING, "
     "resources: ARRAY<STRUCT<ARN: STRING, accountId: STRING, type: STRING>>, "
     "userIdentity: STRUCT<type: STRING, principalId: STRING, arn: STRING, "

@@ -28,10 +28,14 @@ from iamwarden.activity.calls import window_filter
 from iamwarden.activity.dialect import EventTable, run_sql
 from iamwarden.policy.keys import REQUEST_KEYS
 
-__all__ = ["CallOrigin", "OriginKey", "call_origins"]
+__all__ = ["ORIGIN_KEYS", "CallOrigin", "OriginKey", "call_origins"]
 
 OriginKey = tuple[str, str, str]
 """(eventSource, eventName, Region) of recorded calls"""
+
+ORIGIN_KEYS = frozenset({"aws:sourceip", "aws:viaawsservice", "aws:useragent"})
+"""The request keys (lowercased) a call's origin can decide beyond its Region, which every
+recorded call has: a policy naming none of them is decided alike with or without origins"""
 
 
 _VPC_RANGES = tuple(

@@ -29,7 +29,7 @@ from iamwarden.policy import (
     try_parse_arn,
 )
 
-__all__ = ["CallRequest", "call_requests", "decide"]
+__all__ = ["CallRequest", "call_requests", "condition_keys", "decide"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,7 +109,7 @@ def _delegating(principal_arn: str) -> Policy:
     return parse_policy(text, name="resource policy delegating to IAM", kind=PolicyKind.RESOURCE)
 
 
-def _condition_keys(policies: PolicySet) -> frozenset[str]:
+def condition_keys(policies: PolicySet) -> frozenset[str]:
     """Every condition key (lowercased) a statement of `policies` names"""
     every: list[Policy] = [*policies.identity, *(policies.session or ())]
     every += [p for p in (policies.permissions_boundary, policies.resource) if p is not None]
@@ -167,7 +167,7 @@ def decide(
         rcps=policies.rcps,
         is_management_account=policies.is_management_account,
     )
-    used = _condition_keys(delegating)
+    used = condition_keys(delegating)
     groups: dict[tuple[str, bool, _Context], list[int]] = {}
     for index, request in enumerate(requests):
         for context in _contexts(request, used):

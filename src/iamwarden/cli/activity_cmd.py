@@ -40,7 +40,8 @@ from iamwarden.activity.generate import (
     verify,
 )
 from iamwarden.activity.mapping import load_mapper
-from iamwarden.activity.origins import CallOrigin, OriginKey, call_origins
+from iamwarden.activity.origins import ORIGIN_KEYS, CallOrigin, OriginKey, call_origins
+from iamwarden.activity.requests import condition_keys
 from iamwarden.analysis.evidence import counted
 from iamwarden.cli.activity_analyses_cmd import (
     access_keys_command,
@@ -268,7 +269,12 @@ _DAYS_OPTION = click.option(
 
 
 def _calls(
-    choice: EngineChoice, db: Path | None, principal: str, days: int
+    choice: EngineChoice,
+    db: Path | None,
+    principal: str,
+    days: int,
+    *,
+    policies: PolicySet | None = None,
 ) -> tuple[
     tuple[RecordedCall, ...],
     datetime | None,
@@ -277,7 +283,8 @@ def _calls(
 ]:
     """The principal's distinct successful calls in the window and where they came from,
     wherever the events are: one pass for the event names and the latest time, one for the
-    calls, one for their origins"""
+    calls, and one for their origins when a condition of `policies` names a key they decide
+    (`origins.ORIGIN_KEYS`; without one the answers are the same, so no pass is spent)"""
     mapper = load_mapper()
     with open_events(choice, db) as events:
         surveyed = survey(events)
@@ -287,11 +294,9 @@ def _calls(
         found = calls_on(
             events, mapper, principals=[principal], since=since, until=until, surveyed=surveyed
         )
-        # Spark's and Athena's events view has no source address or user agent yet: their
-        # calls keep only their Region, every other request key undecided
         origins = (
             call_origins(events, principal, since=since, until=until)
-            if choice.engine is Engine.DUCKDB
+            if policies is not None and condition_keys(policies) & ORIGIN_KEYS
             else {}
         )
     return found.get(principal, ()), since, until, origins
@@ -651,7 +656,7 @@ def replay_command(
         scps=tuple((_read_policy(p, PolicyKind.SCP),) for p in scp_files) or None,
     )
     store = _events_path(choice, db, demo)
-    calls, since, until, origins = _calls(choice, store, principal, days)
+    calls, since, until, origins = _calls(choice, store, principal, days, policies=policies)
     generated = generate_policy(principal, calls, origins=origins)
     if not generated.requests:
         what = "call" if not calls else "call that maps to an IAM action"
