@@ -11,11 +11,12 @@ from iamwarden.text import counted
 @pytest.mark.parametrize(
     ("count", "noun", "plural", "text"),
     [
-        (0, "action", "", "0 actions"),
-        (1, "action", "", "1 action"),
+        (0, "service", "", "0 services"),
+        (1, "access key", "", "1 access key"),
         (2, "action", "", "2 actions"),
         (1, "policy", "policies", "1 policy"),
-        (3, "policy", "policies", "3 policies"),
+        (2, "policy", "policies", "2 policies"),
+        (3, "identity", "identities", "3 identities"),
         (1204, "action", "", "1,204 actions"),
         (1_000_000, "managed policy", "managed policies", "1,000,000 managed policies"),
         (-1, "day", "", "-1 days"),
