@@ -29,6 +29,7 @@ from iamwarden.activity.dialect import (
     AthenaEvents,
     Engine,
     SparkEvents,
+    SparkTrailProblems,
     compile_analysis,
     load_spark_table,
     normalise,
@@ -552,10 +553,10 @@ def test_generate_and_replay_on_spark_print_what_the_store_does(
 
 
 def test_a_trail_spark_finds_no_event_in_is_one_line_exit_2(spark: Any, tmp_path: Path) -> None:
-    """A JSON array of records (an export, not CloudTrail's delivery) gives Spark no event:
-    an error, never an empty policy"""
-    exported = tmp_path / "export.json"
-    exported.write_text(json.dumps([record()]))
+    """A JSON file of no record (a CloudTrail digest, CloudTrail User Guide, "CloudTrail
+    digest file structure") gives Spark no event: an error, never an empty policy"""
+    exported = tmp_path / "digest.json"
+    exported.write_text(json.dumps({"awsAccountId": "111122223333", "logFiles": []}))
     for command in (
         ["generate", "--principal", "arn:aws:iam::111122223333:role/dev"],
         ["principals"],
@@ -566,7 +567,7 @@ def test_a_trail_spark_finds_no_event_in_is_one_line_exit_2(spark: Any, tmp_path
         assert result.exit_code == 2, result.output
         assert result.stderr == (
             f"error: {exported}: no CloudTrail event (Spark reads "
-            '{"Records": [...]} files, as CloudTrail delivers them)\n'
+            '{"Records": [...]} files, JSON arrays and JSON lines of records)\n'
         )
 
 
@@ -595,4 +596,69 @@ def test_spark_leaves_out_a_corrupt_gzip_and_a_bad_event_time_and_names_them(
         "skipped 1 file whole:\n"
         f"  {corrupt}: file skipped: Spark could not read it (a corrupt gzip or empty)\n"
         "skipped 1 record: eventTime is not a time\n"
+    )
+
+
+def _write_layouts(root: Path, records: list[dict[str, Any]]) -> None:
+    """`records` spread over every layout ingestion reads (`sources.Layout`), each file
+    holding its own share: CloudTrail's delivery (gzip), `{"Records": [...]}` and arrays
+    pretty-printed (one with a byte order mark) or on one line, JSON lines (CloudTrail Lake
+    and Event history exports; gzip, `.ndjson`, blank lines, one record alone)"""
+    shares = [records[i::8] for i in range(7)]
+    write_records(root / "AWSLogs" / "delivered.json.gz", shares[0], compress=True)
+    (root / "pretty-records.json").write_text(json.dumps({"Records": shares[1]}, indent=2))
+    (root / "array.json").write_text(json.dumps(shares[2]))
+    (root / "pretty-array.json").write_text("\ufeff" + json.dumps(shares[3], indent=1))
+    (root / "export.jsonl").write_text("".join(json.dumps(r) + "\n" for r in shares[4]))
+    lines = "\n\n".join(json.dumps(r) for r in shares[5]).encode()
+    (root / "export.jsonl.gz").write_bytes(gzip.compress(lines))
+    (root / "lake.ndjson").write_text("\n".join(json.dumps(r) for r in shares[6]))
+    (root / "one.json").write_text(json.dumps(records[7]))
+
+
+def test_spark_reads_every_layout_as_ingestion_does(spark: Any, tmp_path: Path) -> None:
+    """The same records in every layout give Spark every record of every file, nothing named
+    as left out, and the store's analyses and distinct calls"""
+    _write_layouts(tmp_path, _records())
+    with open_store(None) as store:
+        report = ingest_files(store, find_files([tmp_path]))
+        expected = {name: run_duckdb(store, name) for name in ANALYSES}
+        calls = calls_on(store, load_mapper())
+    assert (report.files, report.files_failed) == (8, 0)
+    assert load_spark_table(spark, [str(tmp_path)]) == SparkTrailProblems()
+    read = report.events + sum(report.records_skipped.values())
+    assert spark.table("cloudtrail").count() == read > 20
+    for name in ANALYSES:
+        assert run_spark(spark, name) == expected[name], name
+    assert calls_on(SparkEvents(spark=spark), load_mapper()) == calls
+
+
+def test_spark_leaves_out_json_lines_with_a_bad_line_as_ingestion_does(
+    spark: Any, tmp_path: Path
+) -> None:
+    """A JSON-lines file with a line that is not JSON, and a record pretty-printed in a JSON
+    lines file, are left out whole as `activity ingest` leaves them (malformed JSON); a
+    pretty-printed file of CloudTrail's delivery beside them is read"""
+    trail = tmp_path / "trail"
+    trail.mkdir()
+    good = [record("GetObject"), record("PutObject", time="2026-03-02T10:00:00Z")]
+    bad = trail / "bad.jsonl"
+    bad.write_text(json.dumps(record("ListBuckets")) + "\nnot json\n")
+    pretty = trail / "pretty.jsonl"
+    pretty.write_text(json.dumps(record("DeleteObject"), indent=1))
+    (trail / "delivered.json").write_text(json.dumps({"Records": good}, indent=1))
+    db = tmp_path / "t.duckdb"
+    with open_store(db) as store:
+        report = ingest_files(store, find_files([trail]))
+    assert sorted(p.file for p in report.problems) == [str(bad), str(pretty)]
+    runner = CliRunner()
+    on_store = runner.invoke(cli, ["activity", "calls", "--db", str(db)])
+    on_spark = runner.invoke(cli, ["activity", "calls", "--engine", "spark", "--trail", str(trail)])
+    assert on_spark.exit_code == 0, on_spark.output
+    assert on_spark.stdout == on_store.stdout
+    assert "PutObject" in on_spark.stdout and "ListBuckets" not in on_spark.stdout
+    assert on_spark.stderr == (
+        "skipped 2 files whole:\n"
+        f"  {bad}: file skipped: malformed JSON\n"
+        f"  {pretty}: file skipped: malformed JSON\n"
     )

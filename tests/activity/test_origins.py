@@ -9,7 +9,7 @@ from iamwarden.activity import find_files, ingest_files, open_store
 from iamwarden.activity.calls import recorded_calls
 from iamwarden.activity.generate import generate_policy, verify
 from iamwarden.activity.mapping import load_mapper
-from iamwarden.activity.origins import CallOrigin, call_origins
+from iamwarden.activity.origins import ORIGIN_KEYS, CallOrigin, call_origins
 from iamwarden.policy import PolicyKind, PolicySet, parse_policy
 from tests.activity.conftest import record, write_records
 
@@ -101,3 +101,13 @@ def test_the_context_of_each_origin() -> None:
     assert service == {"aws:ViaAWSService": "true"} and "aws:sourceip" in undecided
     private, undecided = CallOrigin(region="us-east-1", source="10.0.0.5").context()
     assert "aws:SourceIp" not in private and "aws:sourceip" in undecided
+
+
+def test_origin_keys_are_the_keys_an_origin_gives_beyond_its_region() -> None:
+    """`ORIGIN_KEYS` decides whether replay reads the origins at all: every key a context
+    gives but the Region is among them"""
+    given = set()
+    for source in ("198.51.100.7", "athena.amazonaws.com", "10.0.0.5", ""):
+        context, _ = CallOrigin(region="us-east-1", source=source, user_agent="ua").context()
+        given |= {k.lower() for k in context}
+    assert given - {"aws:requestedregion"} == ORIGIN_KEYS

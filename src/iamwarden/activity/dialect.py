@@ -9,8 +9,9 @@ Spark and Athena it runs over CloudTrail's own records: `EVENTS_FROM_RAW` derive
 columns (principal attribution included, as `activity.principals` does at ingestion) from a
 table of AWS's standard CloudTrail Athena schema (Athena User Guide, "Create a table for
 CloudTrail logs in Athena using manual partitioning"), written once too and transpiled with
-the analysis as a CTE. Spark builds that table from the same local or S3 layout
-(`load_spark_table`); Athena has it already (`--database`, `--table`).
+the analysis as a CTE. Spark builds that table from CloudTrail's files, local or at URLs it
+reads, in every layout ingestion reads (`load_spark_table`); Athena has it already
+(`--database`, `--table`).
 
 `run_sql` runs a query where the events are (`EventTable`: the store, `SparkEvents`,
 `AthenaEvents`). Results are rows of plain values: text, integers, and naive UTC datetimes
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeAlias
+from urllib.parse import unquote
 
 import sqlglot
 from sqlglot import exp
@@ -60,7 +62,6 @@ __all__ = [
     "run_duckdb",
     "run_spark",
     "run_sql",
-    "spark_trail_problems",
 ]
 
 
@@ -203,20 +204,36 @@ ATHENA_TABLE_COLUMNS: dict[str, str] = {
 """The columns of the standard CloudTrail Athena table that `EVENTS_FROM_RAW` reads, as
 DuckDB types (the table has more; these are enough to stand in for it)"""
 
-SPARK_RECORD_SCHEMA = (
-    "Records ARRAY<STRUCT<eventTime: STRING, eventSource: STRING, eventName: STRING, "
-    "awsRegion: STRING, sourceIPAddress: STRING, userAgent: STRING, errorCode: STRING, "
-    "recipientAccountId: STRING, "
-    "errorMessage: STRING, requestParameters: STRING, responseElements: STRING, "
-    "resources: ARRAY<STRUCT<ARN: STRING, accountId: STRING, type: STRING>>, "
-    "userIdentity: STRUCT<type: STRING, principalId: STRING, arn: STRING, "
-    "accountId: STRING, invokedBy: STRING, accessKeyId: STRING, userName: STRING, "
-    "sessionContext: STRUCT<sessionIssuer: STRUCT<type: STRING, arn: STRING>>>>>"
+_RECORD_FIELDS = (
+    ("eventTime", "STRING"),
+    ("eventSource", "STRING"),
+    ("eventName", "STRING"),
+    ("awsRegion", "STRING"),
+    ("sourceIPAddress", "STRING"),
+    ("userAgent", "STRING"),
+    ("errorCode", "STRING"),
+    ("recipientAccountId", "STRING"),
+    ("errorMessage", "STRING"),
+    ("requestParameters", "STRING"),
+    ("responseElements", "STRING"),
+    ("resources", "ARRAY<STRUCT<ARN: STRING, accountId: STRING, type: STRING>>"),
+    (
+        "userIdentity",
+        "STRUCT<type: STRING, principalId: STRING, arn: STRING, accountId: STRING, "
+        "invokedBy: STRING, accessKeyId: STRING, userName: STRING, "
+        "sessionContext: STRUCT<sessionIssuer: STRUCT<type: STRING, arn: STRING>>>",
+    ),
 )
-"""The part of a CloudTrail `{"Records": [...]}` file Spark reads (DDL of its JSON schema;
-field names as CloudTrail spells them, `requestParameters` and `responseElements` kept as
-their JSON text); Spark SQL
+_FIELDS_DDL = ", ".join(f"{name} {kind}" for name, kind in _RECORD_FIELDS)
+
+SPARK_RECORD_SCHEMA = f"Records ARRAY<STRUCT<{_FIELDS_DDL}>>, {_FIELDS_DDL}"
+"""The part of a CloudTrail file Spark reads, as the DDL of its JSON schema: each JSON value
+read is a `{"Records": [...]}` object or a record itself (field names as CloudTrail spells
+them, `requestParameters` and `responseElements` kept as their JSON text); Spark SQL
 resolves the camel-case names case-insensitively, as Athena's lowercase ones"""
+
+_RECORDS = "coalesce(Records, array(struct(" + ", ".join(name for name, _ in _RECORD_FIELDS) + ")))"
+"""The records of one value Spark read: its `Records`, or the value itself"""
 
 
 FRAGMENTS: dict[str, dict[Engine, str]] = {
@@ -397,21 +414,19 @@ def run_duckdb(store: ActivityStore, name: str) -> list[tuple[Any, ...]]:
     return normalise(name, rows)
 
 
-def load_spark_table(spark: Any, paths: Sequence[str], *, view: str = "cloudtrail") -> None:
-    """Register CloudTrail `{"Records": [...]}` files (local paths or URLs Spark reads, gzip
-    by their `.gz` name; a folder is read recursively) as the temporary view `view`, one row
-    per record, in the standard Athena table's shape
+_NAMES = "{*.json,*.json.gz,*.jsonl,*.jsonl.gz,*.ndjson,*.ndjson.gz,*.gz}"
+"""The file names Spark reads in a folder, those `activity ingest` reads"""
+_CORRUPT = "_corrupt_record"
+"""The column Spark fills with a line's (or a file's) text when it is not JSON"""
 
-    Spark reads tolerantly, as ingestion does: a file it cannot read (a corrupt gzip) or that
-    is not JSON gives no record instead of failing the query, and a record whose eventTime
-    is not a time is left out (`EVENTS_FROM_RAW`); `spark_trail_problems` names them. The
-    files with their paths are the view `{view}_files`. `spark` is a
-    `pyspark.sql.SparkSession`.
-    """
-    frame = (
-        spark.read.option("multiLine", "true")
+
+def _json(spark: Any, paths: Sequence[str], *, whole: bool) -> Any:
+    """The JSON values of the files under `paths`, each with its `file_path`: one per line, or
+    (`whole`) the first of each file, a top-level array giving one per element"""
+    return (
+        spark.read.option("multiLine", "true" if whole else "false")
         .option("recursiveFileLookup", "true")
-        .option("pathGlobFilter", "*.json*")
+        .option("pathGlobFilter", _NAMES)
         .option("mode", "PERMISSIVE")
         .option("columnNameOfCorruptRecord", _CORRUPT)
         .option("ignoreCorruptFiles", "true")
@@ -419,42 +434,111 @@ def load_spark_table(spark: Any, paths: Sequence[str], *, view: str = "cloudtrai
         .json(list(paths))
         .select("*", "_metadata.file_path")
     )
-    frame.createOrReplaceTempView(f"{view}_files")
-    records = frame.where("Records IS NOT NULL").selectExpr("explode(Records) AS r")
-    records.selectExpr("r.*").createOrReplaceTempView(view)
 
 
-_CORRUPT = "_corrupt_record"
-"""The column Spark fills with a file's text when it is not JSON of the schema's shape"""
+def _by_file(frame: Any) -> dict[str, tuple[bool, bool, int]]:
+    """Each file of `frame` (`_json`): (a value is not JSON, a value has `Records`, records
+    whose eventTime is not a time)"""
+    time = _EVENT_TIME.replace("eventtime", "r.eventTime")
+    rows = (
+        frame.selectExpr(
+            "file_path",
+            f"{_CORRUPT} IS NOT NULL AS corrupt",
+            "Records IS NOT NULL AS wrapped",
+            f"size(filter({_RECORDS}, r -> r.eventTime IS NOT NULL AND {time} IS NULL)) AS bad",
+        )
+        .groupBy("file_path")
+        .agg({"corrupt": "max", "wrapped": "max", "bad": "sum"})
+        .collect()
+    )
+    return {
+        row["file_path"]: (
+            bool(row["max(corrupt)"]),
+            bool(row["max(wrapped)"]),
+            int(row["sum(bad)"] or 0),
+        )
+        for row in rows
+    }
+
+
+def _first_lines(spark: Any, paths: Sequence[str]) -> dict[str, str]:
+    """The first line that is not blank of each file (a file's lines come in order from the
+    split at its start; the smallest of their increasing ids is the first)"""
+    rows = (
+        spark.read.text(list(paths))
+        .selectExpr(
+            "_metadata.file_path AS file_path",
+            "_metadata.file_block_start AS start",
+            "struct(monotonically_increasing_id() AS n, value) AS line",
+        )
+        .where("start = 0 AND line.value RLIKE '[^\\\\s\\\\x{FEFF}]'")
+        .groupBy("file_path")
+        .agg({"line": "min"})
+        .collect()
+    )
+    return {row[0]: row[1]["value"] for row in rows}
+
+
+def load_spark_table(
+    spark: Any, paths: Sequence[str], *, view: str = "cloudtrail"
+) -> SparkTrailProblems:
+    """Register the CloudTrail files under `paths` (local paths or URLs Spark reads, gzip by
+    their `.gz` name; a folder is read recursively, its files named as `activity ingest`
+    reads them) as the temporary view `view`, one row per record, in the standard Athena
+    table's shape; the files and records left out
+
+    Each file is laid out as ingestion finds it (`sources.Layout`): `{"Records": [...]}`
+    objects, a JSON array of records, or JSON lines. Spark reads every file a line at a time,
+    which reads each layout written on one line per value (CloudTrail's delivery, JSON lines,
+    a one-line array); a file with a line that is not JSON is read whole again if it starts
+    as a `{"Records": [...]}` object or an array (pretty-printed), else left out whole as
+    malformed, as ingestion leaves out JSON lines with a bad line. A file Spark cannot read
+    (a corrupt gzip, an empty file) and a record whose eventTime is not a time are left out
+    too. `spark` is a `pyspark.sql.SparkSession`; this is one pass over the files, at once
+    (a second over the files read whole).
+    """
+    lines = _json(spark, paths, whole=False)
+    found = _by_file(lines)
+    suspects = sorted(path for path, (corrupt, _, _) in found.items() if corrupt)
+    frame = lines
+    malformed: list[str] = []
+    bad_times = sum(bad for corrupt, _, bad in found.values() if not corrupt)
+    if suspects:
+        readable = [unquote(p) for p in suspects]
+        whole = _json(spark, readable, whole=True)
+        read_whole = {_file_key(p): v for p, v in _by_file(whole).items()}
+        starts = {_file_key(p): line for p, line in _first_lines(spark, readable).items()}
+        pretty = []
+        for path in suspects:
+            corrupt, wrapped, bad = read_whole.get(_file_key(path), (True, False, 0))
+            first = starts.get(_file_key(path), "").lstrip("\ufeff \t\r\n")
+            if not corrupt and (wrapped or first.startswith("[")):
+                pretty.append(path)
+                bad_times += bad
+            else:
+                malformed.append(path)
+        frame = lines.where(~lines["file_path"].isin(suspects)).unionByName(
+            whole.where(whole["file_path"].isin([_file_key(p) for p in pretty]))
+        )
+    frame.selectExpr(f"explode({_RECORDS}) AS r").selectExpr("r.*").createOrReplaceTempView(view)
+    read = {_file_key(path) for path in found}
+    return SparkTrailProblems(
+        unreadable=tuple(sorted(f for f in lines.inputFiles() if _file_key(f) not in read)),
+        malformed=tuple(malformed),
+        bad_times=bad_times,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SparkTrailProblems:
     """What Spark left out of the files `load_spark_table` registered: files it could not
-    read at all (a corrupt gzip, an empty file), files that are not JSON, and the number of
-    records whose eventTime is not a time (paths as Spark names them: `file:` URLs locally)"""
+    read at all (a corrupt gzip, an empty file), files that are not JSON of a layout it
+    reads, and the number of records whose eventTime is not a time (paths as Spark names
+    them: `file:` URLs locally)"""
 
     unreadable: tuple[str, ...] = ()
     malformed: tuple[str, ...] = ()
     bad_times: int = 0
-
-
-def spark_trail_problems(spark: Any, *, view: str = "cloudtrail") -> SparkTrailProblems:
-    """The files and records Spark left out of the view `load_spark_table` registered as
-    `view` (one more pass over the files)"""
-    files = spark.table(f"{view}_files")
-    time = _EVENT_TIME.replace("eventtime", "r.eventTime")
-    rows = files.selectExpr(
-        "file_path",
-        f"{_CORRUPT} IS NOT NULL AND Records IS NULL AS malformed",
-        f"coalesce(size(filter(Records, r -> r.eventTime IS NOT NULL AND {time} IS NULL)), 0)",
-    ).collect()
-    read = {_file_key(row[0]) for row in rows}
-    return SparkTrailProblems(
-        unreadable=tuple(sorted(f for f in files.inputFiles() if _file_key(f) not in read)),
-        malformed=tuple(sorted({row[0] for row in rows if row[1]})),
-        bad_times=sum(row[2] for row in rows),
-    )
 
 
 def _file_key(path: str) -> str:

@@ -29,7 +29,6 @@ from iamwarden.activity.dialect import (
     SparkEvents,
     SparkTrailProblems,
     load_spark_table,
-    spark_trail_problems,
 )
 from iamwarden.errors import InputError
 
@@ -76,7 +75,7 @@ class EngineChoice:
         """The error for a trail or table without one event: on Spark and Athena that is a
         wrong path, format or table, never an answer"""
         hint = (
-            ' (Spark reads {"Records": [...]} files, as CloudTrail delivers them)'
+            ' (Spark reads {"Records": [...]} files, JSON arrays and JSON lines of records)'
             if self.engine is Engine.SPARK
             else ""
         )
@@ -288,8 +287,7 @@ def _spark(choice: EngineChoice) -> Iterator[EventTable]:
     try:
         if existing is None:
             spark.sparkContext.setLogLevel("OFF")  # the error becomes one line below
-        load_spark_table(spark, choice.trails)
-        _warn(spark_trail_problems(spark))
+        _warn(load_spark_table(spark, choice.trails))
         yield SparkEvents(spark=spark)
     except (PySparkException, Py4JError) as error:
         raise InputError(f"Spark: {_spark_cause(error)}") from None
