@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from iamwarden.activity.derive import DATA_FILE
@@ -211,7 +211,6 @@ class EventMapping:
 def _holds(condition: Mapping[str, Any], values: TemplateValues) -> bool:
     """Whether a data entry's condition on the request holds (unknown operators: it does)"""
     name = str(condition.get("lhs", ""))
-    found = values.get(name)
     op = str(condition.get("op", ""))
     rhs = str(condition.get("rhs", ""))
     if op == "Exists":
@@ -219,15 +218,38 @@ def _holds(condition: Mapping[str, Any], values: TemplateValues) -> bool:
     elif op == "NotExists":
         result = not values.raw(name)
     elif op == "NotEquals":
-        result = found != rhs
+        result = values.get(name) != rhs
     elif op == "IContains":
+        found = values.get(name)
         result = found is not None and rhs.lower() in found.lower()
     elif op == "INotContains":
+        found = values.get(name)
         result = found is None or rhs.lower() not in found.lower()
     else:
         result = True
     also = condition.get("andCondition")
     return result and (not isinstance(also, Mapping) or _holds(also, values))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Entry:
+    """One entry of the data (or of `OVERRIDES`) read once: its action as the catalogue
+    spells it (None when the catalogue lacks it) and its templates as text"""
+
+    name: str
+    action: str | None
+    when: Mapping[str, Any] | None
+    override: str
+    arns: tuple[str, ...]
+    variables: tuple[tuple[str, str], ...]
+    is_described: bool
+    """whether the entry names a resource (`vars`, `arns` or `override`)"""
+    has_types: bool
+    """whether the action applies to a resource type"""
+    formats: tuple[str, ...]
+    """the ARN formats of the action's resource types, in the catalogue's order"""
+    passes: tuple[str, ...] | None
+    """iam:PassRole's templates (the role it passes); None for any other action"""
 
 
 class EventMapper:
@@ -239,6 +261,7 @@ class EventMapper:
         self._namespaces: Mapping[str, list[str]] = table["namespaces"]
         self._permissionless = frozenset(table["permissionless"])
         self.source_note: str = table["source"]
+        self._plans: dict[tuple[str, str], tuple[MappingSource, tuple[_Entry, ...] | None]] = {}
 
     def service(self, event_source: str) -> str | None:
         """The IAM service prefix of an eventSource, None when no service has it"""
@@ -261,6 +284,61 @@ class EventMapper:
             f"{sdk}.{operation}" in self._permissionless
             for sdk in self._namespaces.get(service, ())
         )
+
+    def _entry(self, entry: Mapping[str, Any]) -> _Entry:
+        name = entry["action"]
+        action = self.catalog.canonical(name) if self.catalog.action_exists(name) else None
+        when = entry.get("when")
+        override = str(entry["override"]) if entry.get("override") else ""
+        arns = tuple(str(t) for t in dict(entry.get("arns", {})).values())
+        variables = tuple((k, str(t)) for k, t in dict(entry.get("vars", {})).items())
+        types = self.catalog.resource_types(action) if action else ()
+        passes = None
+        if str(name).lower() == "iam:passrole":
+            given = (str(entry.get("override", "")), *arns, *(t for _, t in variables))
+            passes = tuple(t for t in given if t)
+        return _Entry(
+            name=name,
+            action=action,
+            when=when if isinstance(when, Mapping) else None,
+            override=override,
+            arns=arns,
+            variables=variables,
+            is_described=any(entry.get(k) for k in ("vars", "arns", "override")),
+            has_types=bool(types),
+            formats=tuple(f for kind in types for f in kind.arn_formats),
+            passes=passes,
+        )
+
+    def _plan(
+        self, service: str, operation: str
+    ) -> tuple[MappingSource, tuple[_Entry, ...] | None]:
+        """Where the operation's actions come from and its entries, read once per operation
+        (None: a permissionless call when the source is the table, else unmapped)"""
+        key = (service, operation)
+        planned = self._plans.get(key)
+        if planned is not None:
+            return planned
+        overridden = OVERRIDES.get(key)
+        entries: Sequence[Mapping[str, Any]] | None
+        if overridden is not None:
+            source = MappingSource.OVERRIDE
+            table = {e["action"].lower(): e for e in self._entries(service, operation) or ()}
+            entries = [
+                a if isinstance(a, Mapping) else table.get(a.lower(), {"action": a})
+                for a in overridden
+            ]
+        elif (found := self._entries(service, operation)) is not None:
+            source, entries = MappingSource.TABLE, found
+        elif self._is_permissionless(service, operation):
+            source, entries = MappingSource.TABLE, None
+        elif self.catalog.action_exists(f"{service}:{operation}"):
+            source, entries = MappingSource.SAME_NAME, [{"action": f"{service}:{operation}"}]
+        else:
+            source, entries = MappingSource.NONE, None
+        planned = (source, None if entries is None else tuple(map(self._entry, entries)))
+        self._plans[key] = planned
+        return planned
 
     def map_event(
         self,
@@ -285,47 +363,31 @@ class EventMapper:
                 source=MappingSource.NONE,
                 problem=f"unknown event source `{event_source}`",
             )
-        values = TemplateValues(
-            parameters or {}, partition=partition, region=region, account=account
-        )
-        overridden = OVERRIDES.get((service, operation))
-        entries: list[dict[str, Any]]
-        if overridden is not None:
-            source = MappingSource.OVERRIDE
-            table = {e["action"].lower(): e for e in self._entries(service, operation) or ()}
-            entries = [
-                dict(a) if isinstance(a, Mapping) else table.get(a.lower(), {"action": a})
-                for a in overridden
-            ]
-        elif (found := self._entries(service, operation)) is not None:
-            source, entries = MappingSource.TABLE, found
-        elif self._is_permissionless(service, operation):
-            return EventMapping(
-                service=service, operation=operation, actions=(), source=MappingSource.TABLE
-            )
-        elif self.catalog.action_exists(f"{service}:{operation}"):
-            source, entries = MappingSource.SAME_NAME, [{"action": f"{service}:{operation}"}]
-        else:
+        source, entries = self._plan(service, operation)
+        if entries is None:
             return EventMapping(
                 service=service,
                 operation=operation,
                 actions=(),
-                source=MappingSource.NONE,
-                problem=f"no action for `{service}` `{operation}`",
+                source=source,
+                problem=""
+                if source is MappingSource.TABLE
+                else f"no action for `{service}` `{operation}`",
             )
+        values = TemplateValues(
+            parameters or {}, partition=partition, region=region, account=account
+        )
         actions: dict[str, MappedAction] = {}
         unknown: list[str] = []
         for entry in entries:
-            name = entry["action"]
-            if not self.catalog.action_exists(name):
-                unknown.append(name)
+            if entry.action is None:
+                unknown.append(entry.name)
                 continue
-            when = entry.get("when")
-            if isinstance(when, Mapping) and not _holds(when, values):
+            if entry.when is not None and not _holds(entry.when, values):
                 continue
-            if _passes_nothing(entry, values):
+            if entry.passes is not None and _passes_nothing(entry.passes, values):
                 continue
-            action = self.catalog.canonical(name)
+            action = entry.action
             mapped = self._resources(action, entry, values, resources)
             if action in actions:
                 merged = tuple(dict.fromkeys((*actions[action].resources, *mapped.resources)))
@@ -378,31 +440,26 @@ class EventMapper:
                 names |= parameter_keys(variable)
         return frozenset(names)
 
+    @staticmethod
     def _resources(
-        self,
-        action: str,
-        entry: Mapping[str, Any],
-        values: TemplateValues,
-        record_resources: Sequence[Any],
+        action: str, entry: _Entry, values: TemplateValues, record_resources: Sequence[Any]
     ) -> MappedAction:
-        types = self.catalog.resource_types(action)
-        described = any(entry.get(k) for k in ("vars", "arns", "override"))
-        if not types:
+        if not entry.has_types:
             return MappedAction(action=action, resources=("*",))
-        if not (described or record_resources):
+        if not (entry.is_described or record_resources):
             return MappedAction(
                 action=action, resources=("*",), note="the data names no resource for this call"
             )
         escaped = values.escaped()
         found: list[str] = []
-        if entry.get("override"):
-            found.extend(fill_all(str(entry["override"]), escaped))
-        for template in dict(entry.get("arns", {})).values():
-            arns = [a for a in fill_all(str(template), escaped) if a.startswith("arn:")]
+        if entry.override:
+            found.extend(fill_all(entry.override, escaped))
+        for template in entry.arns:
+            arns = [a for a in fill_all(template, escaped) if a.startswith("arn:")]
             if arns and not found:
                 found.extend(arns)
         if not found:
-            found = self._formatted(types, entry, values)
+            found = _formatted(entry, values)
         if not found:
             prefix = f":{action.split(':', 1)[0]}:"
             found = [
@@ -428,61 +485,60 @@ class EventMapper:
             ]
         return MappedAction(action=action, resources=tuple(dict.fromkeys(found)))
 
-    @staticmethod
-    def _formatted(
-        types: Sequence[Any], entry: Mapping[str, Any], values: TemplateValues
-    ) -> list[str]:
-        """The catalogue's ARN formats filled from the entry's variables (each value of a
-        variable naming a list, `fill_all`), values escaped"""
-        escaped = values.escaped()
-        choices: dict[str, tuple[str, ...]] = {}
-        for name, template in dict(entry.get("vars", {})).items():
-            filled = tuple(v for v in fill_all(str(template), escaped) if v)
-            if filled:
-                choices[name] = filled
-        combos: list[dict[str, str]] = [{}]
-        for name, options in choices.items():
-            combos = [{**c, name: o} for c in combos for o in options][:_COMBINATIONS]
-        found: list[str] = []
-        for kind in types:
-            for arn_format in kind.arn_formats:
-                if found or not _named(arn_format, choices):
-                    continue
-                for variables in combos:
-                    arn = fill(arn_format, values.with_values(variables))
-                    if arn:
-                        found.append(arn)
-        return found
+
+def _formatted(entry: _Entry, values: TemplateValues) -> list[str]:
+    """The catalogue's ARN formats filled from the entry's variables (each value of a
+    variable naming a list, `fill_all`), values escaped; the first format they fill wins"""
+    escaped = values.escaped()
+    choices: dict[str, tuple[str, ...]] = {}
+    for name, template in entry.variables:
+        filled = tuple(v for v in fill_all(template, escaped) if v)
+        if filled:
+            choices[name] = filled
+    if not choices:
+        return []  # no format is named by nothing (`_named`)
+    combos: list[dict[str, str]] = [{}]
+    for name, options in choices.items():
+        combos = [{**c, name: o} for c in combos for o in options][:_COMBINATIONS]
+    found: list[str] = []
+    for arn_format in entry.formats:
+        if not _named(arn_format, choices):
+            continue
+        for variables in combos:
+            arn = fill(arn_format, values.with_values(variables))
+            if arn:
+                found.append(arn)
+        if found:
+            break
+    return found
 
 
 _COMBINATIONS = 1000
 """ARNs one entry may yield from list-valued parameters"""
 
 
-def _passes_nothing(entry: Mapping[str, Any], values: TemplateValues) -> bool:
-    """Whether the entry is iam:PassRole and the request names no role to pass (the data
-    lists PassRole beside every call that may take a role: SSM SendCommand without
+def _passes_nothing(templates: Sequence[str], values: TemplateValues) -> bool:
+    """Whether iam:PassRole's `templates` name no role in the request (the data lists
+    PassRole beside every call that may take a role: SSM SendCommand without
     ServiceRoleArn passes none)"""
-    if str(entry.get("action", "")).lower() != "iam:passrole":
-        return False
-    templates = [str(entry.get("override", "")), *map(str, dict(entry.get("arns", {})).values())]
-    templates += [str(t) for t in dict(entry.get("vars", {})).values()]
-    return all(fill(t, values) in (None, "") for t in templates if t)
+    return all(fill(t, values) in (None, "") for t in templates)
 
 
 _FORMAT_VARIABLE = re.compile(r"\$\{([^}]+)\}")
 
 
+@lru_cache(maxsize=16384)
+def _needs(arn_format: str) -> frozenset[str]:
+    """The variables of an ARN format but partition, region and account"""
+    return frozenset(_FORMAT_VARIABLE.findall(arn_format)) - {"Partition", "Region", "Account"}
+
+
 def _named(arn_format: str, variables: Mapping[str, Sequence[str]]) -> bool:
     """Whether every variable of an ARN format but partition, region and account is given"""
-    needed = {v for v in _FORMAT_VARIABLE.findall(arn_format)} - {
-        "Partition",
-        "Region",
-        "Account",
-    }
+    needed = _needs(arn_format)
     # a format filled only from literal `*` templates (or from nothing) says nothing of the
     # resource the call touched
-    return needed <= set(variables) and any(
+    return needed.issubset(variables) and any(
         any(value != "*" for value in variables[v]) for v in needed
     )
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -33,6 +34,8 @@ _FUNCTION = re.compile(r"%%(regex|urlencode|copysource|iftruthy|many|iftemplatem
 _MANY_LIMIT = 1000
 """Texts one template may yield (elements of a list beyond it are not read)"""
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
+_PARSED = 16384
+"""Texts (templates, their parts, catalogue ARN formats, names) whose parse is kept"""
 
 # SDK parameter name (lowercased) → CloudTrail's name for it (lowercased)
 _RENAMED = {"bucket": "bucketname"}
@@ -44,60 +47,105 @@ def parameter_keys(name: str) -> frozenset[str]:
     return frozenset({top, _RENAMED.get(top, top)})
 
 
+@lru_cache(maxsize=_PARSED)
+def _path(name: str) -> tuple[tuple[str, str, bool], ...]:
+    """Each step of `name` (`A.B`, `A[].B`): (key lowercased, CloudTrail's renaming of it,
+    whether it reads each element of a list)"""
+    steps = []
+    for part in name.split("."):
+        key = part.removesuffix("[]").lower()
+        steps.append((key, _RENAMED.get(key, key), part.endswith("[]")))
+    return tuple(steps)
+
+
+def _text(value: Any) -> str | None:
+    """The text of a scalar value (a boolean as JSON spells it), None for any other"""
+    if type(value) is str:
+        return value
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
+
 class TemplateValues:
     """The values a template may name: a request's parameters, plus `Partition`, `Region` and
     `Account` of the call"""
+
+    __slots__ = ("_escape", "_extra", "_lower")
 
     def __init__(
         self, parameters: Mapping[str, Any], *, partition: str, region: str, account: str
     ) -> None:
         self._lower = {str(k).lower(): v for k, v in parameters.items()}
         self._lower.update({"partition": partition, "region": region, "account": account})
+        self._extra: dict[str, Any] = {}
         self._escape = False
+
+    def _sharing(self, extra: dict[str, Any], *, is_escaped: bool) -> TemplateValues:
+        # INVARIANT: `_lower` and `_extra` are never changed once built, so copies share them
+        found = TemplateValues.__new__(TemplateValues)
+        found._lower, found._extra, found._escape = self._lower, extra, is_escaped
+        return found
 
     def escaped(self, *, is_escaped: bool = True) -> TemplateValues:
         """These values with `*`, `?` and `$` escaped for an IAM Resource (`escape_resource`),
         or (`is_escaped=False`) not"""
-        found = self.with_values({})
-        found._escape = is_escaped
-        return found
+        return self._sharing(self._extra, is_escaped=is_escaped)
 
     def with_values(self, extra: Mapping[str, str]) -> TemplateValues:
         """These values and `extra` (which wins)"""
-        found = TemplateValues({}, partition="", region="", account="")
-        found._lower = {**self._lower, **{k.lower(): v for k, v in extra.items()}}
-        found._escape = self._escape
-        return found
+        added = {**self._extra, **{k.lower(): v for k, v in extra.items()}}
+        return self._sharing(added, is_escaped=self._escape)
+
+    def _top(self, key: str, renamed: str) -> Any:
+        """The top-level value of `key` (lowercased), else of its renaming; None when absent"""
+        if key in self._extra:
+            return self._extra[key]
+        if key in self._lower:
+            return self._lower[key]
+        if renamed in self._extra:
+            return self._extra[renamed]
+        return self._lower.get(renamed)
 
     def raw(self, name: str) -> list[Any]:
         """Every value `name` reaches (`A.B` nested; `A[].B`: `B` of each element of `A`),
         none when absent"""
-        found: list[Any] = [self._lower]
-        for part in name.split("."):
-            key = part.removesuffix("[]").lower()
-            step: list[Any] = []
-            for value in found:
-                if not isinstance(value, dict):
-                    continue
+        found: list[Any] = []
+        for index, (key, renamed, is_each) in enumerate(_path(name)):
+            if index == 0:
+                reached = [self._top(key, renamed)]
+            else:
                 # the top level is lowercased already; nested objects are lowercased here
-                table = (
-                    value if value is self._lower else {str(k).lower(): v for k, v in value.items()}
-                )
-                got = table.get(key, table.get(_RENAMED.get(key, key)))
+                tables = [
+                    {str(k).lower(): v for k, v in value.items()}
+                    for value in found
+                    if isinstance(value, dict)
+                ]
+                reached = [table.get(key, table.get(renamed)) for table in tables]
+            found = []
+            for got in reached:
                 if got is None:
                     continue
-                if part.endswith("[]") and isinstance(got, list):
-                    step.extend(v for v in got[:_MANY_LIMIT] if v is not None)
+                if is_each and isinstance(got, list):
+                    found.extend(v for v in got[:_MANY_LIMIT] if v is not None)
                 else:
-                    step.append(got)
-            found = step
+                    found.append(got)
         return found
 
     def get(self, name: str) -> str | None:
         """The text value of `name` (`A.B` nested; the first of `A[].B`), None when absent
         or not a scalar"""
-        texts = self.get_all(name)
-        return texts[0] if texts else None
+        path = _path(name)
+        if len(path) == 1 and not path[0][2]:
+            text = _text(self._top(path[0][0], path[0][1]))
+            return escape_resource(text) if self._escape and text is not None else text
+        for value in self.raw(name):
+            text = _text(value)
+            if text is not None:
+                return escape_resource(text) if self._escape else text
+        return None
 
     def get_all(self, name: str) -> list[str]:
         """The text of every scalar value `name` reaches (see `raw`), escaped when these
@@ -107,13 +155,7 @@ class TemplateValues:
 
     def texts(self, name: str) -> list[str]:
         """The text of every scalar value `name` reaches, never escaped"""
-        texts = []
-        for value in self.raw(name):
-            if isinstance(value, bool):
-                texts.append(str(value).lower())
-            elif isinstance(value, (str, int, float)):
-                texts.append(str(value))
-        return texts
+        return [t for t in map(_text, self.raw(name)) if t is not None]
 
     def keys(self, name: str) -> list[str]:
         """The keys of every object `name` reaches, never escaped"""
@@ -128,7 +170,7 @@ class TemplateValues:
 def escape_resource(text: str) -> str:
     """`text` with IAM's escapes for a literal `$`, `*` and `?` in a Resource (IAM User
     Guide, reference_policies_variables, "Special characters": `${$}`, `${*}`, `${?}`)"""
-    if not any(c in text for c in "$*?"):
+    if "$" not in text and "*" not in text and "?" not in text:
         return text
     return "".join({"$": "${$}", "*": "${*}", "?": "${?}"}.get(c, c) for c in text)
 
@@ -137,16 +179,25 @@ class _Missing(Exception):
     """A template names a value the request lacks"""
 
 
-def _substitute(text: str, values: TemplateValues, *, lenient: bool) -> str:
-    def one(match: re.Match[str]) -> str:
-        found = values.get(match.group(1))
-        if found is None:
-            if lenient:
-                return ""
-            raise _Missing(match.group(1))
-        return found
+@lru_cache(maxsize=_PARSED)
+def _split(text: str) -> tuple[str, ...]:
+    """`text` cut at its `${Name}`s: literal, name, literal, …, literal"""
+    return tuple(_VARIABLE.split(text))
 
-    return _VARIABLE.sub(one, text)
+
+def _substitute(text: str, values: TemplateValues, *, lenient: bool) -> str:
+    parts = _split(text)
+    if len(parts) == 1:
+        return text
+    out = [parts[0]]
+    for index in range(1, len(parts), 2):
+        found = values.get(parts[index])
+        if found is None:
+            if not lenient:
+                raise _Missing(parts[index])
+            found = ""
+        out += (found, parts[index + 1])
+    return "".join(out)
 
 
 def _function(name: str, args: str, values: TemplateValues) -> str:
@@ -191,12 +242,40 @@ def _function(name: str, args: str, values: TemplateValues) -> str:
     return value
 
 
+@lru_cache(maxsize=_PARSED)
+def _functions(template: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], bool]:
+    """The template cut at its `%%function%…%%`s: the texts around them, each (function,
+    arguments), and whether the texts can be filled one by one (no `${` of a text but the
+    last is left open, so no variable spans a function's result)"""
+    texts, functions, start = [], [], 0
+    for match in _FUNCTION.finditer(template):
+        texts.append(template[start : match.start()])
+        functions.append((match.group(1), match.group(2)))
+        start = match.end()
+    texts.append(template[start:])
+    apart = all("$" not in _VARIABLE.sub("", text) for text in texts[:-1])
+    return tuple(texts), tuple(functions), apart
+
+
 def fill(template: str, values: TemplateValues) -> str | None:
     """The template's text with every value filled in; None when the request lacks a value
     it needs (a `%%regex%…%%` of an absent value is empty, as iam-dataset reads it)"""
+    texts, functions, apart = _functions(template)
     try:
-        text = _FUNCTION.sub(lambda m: _function(m.group(1), m.group(2), values), template)
-        return _substitute(text, values, lenient=False)
+        if not functions:
+            return _substitute(template, values, lenient=False)
+        results = [_function(name, args, values) for name, args in functions]
+        if apart and not any("$" in r for r in results):
+            out: list[str] = []
+            for text, result in zip(texts, results, strict=False):
+                out += (_substitute(text, values, lenient=False), result)
+            out.append(_substitute(texts[-1], values, lenient=False))
+            return "".join(out)
+        # a result naming a variable is filled too, as the whole text is
+        joined = [texts[0]]
+        for result, text in zip(results, texts[1:], strict=True):
+            joined += (result, text)
+        return _substitute("".join(joined), values, lenient=False)
     except _Missing:
         return None
 
@@ -204,18 +283,29 @@ def fill(template: str, values: TemplateValues) -> str | None:
 _MANY = re.compile(r"%%keys%(\$\{[^}]+\})%%|\$\{([^}]*\[\][^}]*)\}")
 
 
+@lru_cache(maxsize=_PARSED)
+def _first_many(template: str) -> tuple[str, bool, str] | None:
+    """The template's first part naming many values: (the name, whether it names an
+    object's keys, the template with `${__each}` in its place); None when it has none"""
+    found = _MANY.search(template)
+    if found is None:
+        return None
+    name = found.group(1)[2:-1] if found.group(1) else found.group(2)
+    rest = template[: found.start()] + "${__each}" + template[found.end() :]
+    return name, bool(found.group(1)), rest
+
+
 def fill_all(template: str, values: TemplateValues) -> tuple[str, ...]:
     """Every text the template yields: one per element where it names a list (`${A[].B}`)
     or an object's keys (`%%keys%${A}%%`), each filled as `fill` does (the first such part
     varies; a template with none yields `fill`'s text); empty when a value is missing"""
-    found = _MANY.search(template)
-    if found is None:
+    many = _first_many(template)
+    if many is None:
         text = fill(template, values)
         return () if text is None else (text,)
-    name = found.group(1)[2:-1] if found.group(1) else found.group(2)
-    choices = values.keys(name) if found.group(1) else values.texts(name)
+    name, is_keys, rest = many
+    choices = values.keys(name) if is_keys else values.texts(name)
     texts: list[str] = []
     for choice in dict.fromkeys(choices):
-        rest = template[: found.start()] + "${__each}" + template[found.end() :]
         texts.extend(fill_all(rest, values.with_values({"__each": choice})))
     return tuple(dict.fromkeys(texts))
