@@ -253,54 +253,50 @@ def calls_on(
         _calls_sql({pair: sorted(keys) for pair, keys in needs.items()}, principals, since, until),
         _CALLS_KINDS,
     )
-    keyed = []
+    # each principal's calls: (source, name, region, account, parameters and resources as
+    # JSON text), parameters, resources, count, last seen
+    keyed: dict[str, list[tuple[tuple[str, ...], dict[str, Any], list[dict[str, str]], int, Any]]]
+    keyed = {}
     for principal, source, name, region, account, params, resources, count, last in rows:
         read = _read(params, needs.get((source, name), frozenset()))
         arns = _arns(resources)
-        key = (
-            principal,
-            source,
-            name,
-            region,
-            account,
-            _canonical(read),
-            _canonical(arns),
-        )
-        keyed.append((key, read, arns, count, last))
-    keyed.sort(key=lambda item: (item[0], item[4], item[3]))
+        alike = (source, name, region, account, _canonical(read), _canonical(arns))
+        keyed.setdefault(principal, []).append((alike, read, arns, count, last))
     mapped: dict[tuple[str, ...], EventMapping] = {}
-    found: dict[str, list[RecordedCall]] = {}
-    partitions: dict[str, str] = {}
-    for key, read, arns, count, last in keyed:
-        principal, source, name, region, account = key[:5]
-        partition = partitions.get(principal, "")
-        if not partition:
-            parsed = try_parse_arn(principal)
-            partition = partitions[principal] = parsed.partition if parsed else "aws"
-        cache = (*key[1:], partition)
-        mapping = mapped.get(cache)
-        if mapping is None:
-            mapping = mapped[cache] = mapper.map_event(
-                event_source=source,
-                event_name=name,
-                parameters=read,
-                resources=arns,
-                region=region,
-                account=account,
-                partition=partition,
+    found: dict[str, tuple[RecordedCall, ...]] = {}
+    for principal in sorted(keyed):
+        parsed = try_parse_arn(principal)
+        partition = parsed.partition if parsed else "aws"
+        calls = []
+        for key, read, arns, count, last in sorted(
+            keyed[principal], key=lambda item: (item[0], item[4], item[3])
+        ):
+            source, name, region, account = key[:4]
+            cache = (*key, partition)
+            mapping = mapped.get(cache)
+            if mapping is None:
+                mapping = mapped[cache] = mapper.map_event(
+                    event_source=source,
+                    event_name=name,
+                    parameters=read,
+                    resources=arns,
+                    region=region,
+                    account=account,
+                    partition=partition,
+                )
+            calls.append(
+                RecordedCall(
+                    event_source=source,
+                    event_name=name,
+                    region=region,
+                    account=account,
+                    count=count,
+                    last_seen=last,
+                    mapping=mapping,
+                )
             )
-        found.setdefault(principal, []).append(
-            RecordedCall(
-                event_source=source,
-                event_name=name,
-                region=region,
-                account=account,
-                count=count,
-                last_seen=last,
-                mapping=mapping,
-            )
-        )
-    return {principal: tuple(calls) for principal, calls in found.items()}
+        found[principal] = tuple(calls)
+    return found
 
 
 def calls_by_principal(
