@@ -602,11 +602,12 @@ def test_spark_leaves_out_a_corrupt_gzip_and_a_bad_event_time_and_names_them(
 def _write_layouts(root: Path, records: list[dict[str, Any]]) -> None:
     """`records` spread over every layout ingestion reads (`sources.Layout`), each file
     holding its own share: CloudTrail's delivery (gzip), `{"Records": [...]}` and arrays
-    pretty-printed (one with a byte order mark) or on one line, JSON lines (CloudTrail Lake
-    and Event history exports; gzip, `.ndjson`, blank lines, one record alone)"""
+    pretty-printed (one with a byte order mark, one with a space in its name) or on one
+    line, JSON lines (CloudTrail Lake and Event history exports; gzip, `.ndjson`, blank
+    lines, one record alone)"""
     shares = [records[i::8] for i in range(7)]
     write_records(root / "AWSLogs" / "delivered.json.gz", shares[0], compress=True)
-    (root / "pretty-records.json").write_text(json.dumps({"Records": shares[1]}, indent=2))
+    (root / "pretty records.json").write_text(json.dumps({"Records": shares[1]}, indent=2))
     (root / "array.json").write_text(json.dumps(shares[2]))
     (root / "pretty-array.json").write_text("\ufeff" + json.dumps(shares[3], indent=1))
     (root / "export.jsonl").write_text("".join(json.dumps(r) + "\n" for r in shares[4]))
