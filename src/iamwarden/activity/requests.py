@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from iamwarden.activity.calls import RecordedCall
 from iamwarden.activity.origins import CallOrigin, OriginKey
@@ -53,6 +54,10 @@ class CallRequest:
         )
 
 
+def _origin_order(origin: CallOrigin) -> tuple[str, str, str]:
+    return origin.region, origin.source, origin.user_agent
+
+
 def call_requests(
     calls: Sequence[RecordedCall], origins: Mapping[OriginKey, tuple[CallOrigin, ...]] | None = None
 ) -> tuple[CallRequest, ...]:
@@ -63,14 +68,21 @@ def call_requests(
     `resource` is the policy's spelling (IAM's `${*}` escapes, wildcards the mapping chose).
     """
     merged: dict[tuple[str, str], tuple[int, datetime, set[str], set[CallOrigin]]] = {}
+    regions: dict[str, tuple[CallOrigin, ...]] = {}
     for call in calls:
-        known = (origins or {}).get((call.event_source, call.event_name, call.region)) or (
-            CallOrigin(region=call.region, source=""),
-        )
+        known = (origins or {}).get((call.event_source, call.event_name, call.region))
+        if not known:
+            known = regions.get(call.region) or regions.setdefault(
+                call.region, (CallOrigin(region=call.region, source=""),)
+            )
         for mapped in call.mapping.actions:
             for resource in mapped.resources:
                 key = (mapped.action, resource)
-                count, last, names, seen = merged.get(key, (0, call.last_seen, set(), set()))
+                found = merged.get(key)
+                if found is None:
+                    merged[key] = (call.count, call.last_seen, {call.event_name}, set(known))
+                    continue
+                count, last, names, seen = found
                 names.add(call.event_name)
                 seen.update(known)
                 merged[key] = (count + call.count, max(last, call.last_seen), names, seen)
@@ -80,8 +92,8 @@ def call_requests(
             resource=resource,
             count=count,
             last_seen=last,
-            event_names=tuple(sorted(names)),
-            origins=tuple(sorted(seen, key=lambda o: (o.region, o.source, o.user_agent))),
+            event_names=tuple(sorted(names)) if len(names) > 1 else tuple(names),
+            origins=tuple(sorted(seen, key=_origin_order)) if len(seen) > 1 else tuple(seen),
         )
         for (action, resource), (count, last, names, seen) in sorted(merged.items())
     )
@@ -120,14 +132,20 @@ def condition_keys(policies: PolicySet) -> frozenset[str]:
 _Context = tuple[tuple[tuple[str, str], ...], frozenset[str]]
 
 
+@lru_cache(maxsize=4096)
+def _context(origin: CallOrigin, used: frozenset[str]) -> _Context:
+    """The context of an origin, keys no condition names (`used`) left out"""
+    given, undecided = origin.context()
+    kept = tuple(sorted((k, v) for k, v in given.items() if k.lower() in used))
+    return kept, undecided & used
+
+
+_NOWHERE = (CallOrigin(region="", source=""),)
+
+
 def _contexts(request: CallRequest, used: frozenset[str]) -> tuple[_Context, ...]:
     """The distinct contexts of the request's origins, keys no condition names left out"""
-    found: dict[_Context, None] = {}
-    for origin in request.origins or (CallOrigin(region="", source=""),):
-        given, undecided = origin.context()
-        kept = tuple(sorted((k, v) for k, v in given.items() if k.lower() in used))
-        found[(kept, undecided & used)] = None
-    return tuple(found)
+    return tuple(dict.fromkeys(_context(o, used) for o in request.origins or _NOWHERE))
 
 
 def _request_resource(pattern: str) -> str:
