@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from iamwarden.activity.derive import DATA_FILE
@@ -246,8 +246,9 @@ class _Entry:
     """whether the entry names a resource (`vars`, `arns` or `override`)"""
     has_types: bool
     """whether the action applies to a resource type"""
-    formats: tuple[str, ...]
-    """the ARN formats of the action's resource types, in the catalogue's order"""
+    formats: tuple[tuple[str, frozenset[str]], ...]
+    """the ARN formats of the action's resource types, in the catalogue's order, each with
+    its variables but partition, region and account"""
     passes: tuple[str, ...] | None
     """iam:PassRole's templates (the role it passes); None for any other action"""
 
@@ -306,7 +307,7 @@ class EventMapper:
             variables=variables,
             is_described=any(entry.get(k) for k in ("vars", "arns", "override")),
             has_types=bool(types),
-            formats=tuple(f for kind in types for f in kind.arn_formats),
+            formats=tuple((f, _needs(f)) for kind in types for f in kind.arn_formats),
             passes=passes,
         )
 
@@ -496,13 +497,16 @@ def _formatted(entry: _Entry, values: TemplateValues) -> list[str]:
         if filled:
             choices[name] = filled
     if not choices:
-        return []  # no format is named by nothing (`_named`)
+        return []  # no format is named by nothing
     combos: list[dict[str, str]] = [{}]
     for name, options in choices.items():
         combos = [{**c, name: o} for c in combos for o in options][:_COMBINATIONS]
+    # a format filled only from literal `*` templates (or from nothing) says nothing of the
+    # resource the call touched
+    starred = {name for name, options in choices.items() if all(o == "*" for o in options)}
     found: list[str] = []
-    for arn_format in entry.formats:
-        if not _named(arn_format, choices):
+    for arn_format, needed in entry.formats:
+        if not needed.issubset(choices) or needed.issubset(starred):
             continue
         for variables in combos:
             arn = fill(arn_format, values.with_values(variables))
@@ -527,20 +531,9 @@ def _passes_nothing(templates: Sequence[str], values: TemplateValues) -> bool:
 _FORMAT_VARIABLE = re.compile(r"\$\{([^}]+)\}")
 
 
-@lru_cache(maxsize=16384)
 def _needs(arn_format: str) -> frozenset[str]:
     """The variables of an ARN format but partition, region and account"""
     return frozenset(_FORMAT_VARIABLE.findall(arn_format)) - {"Partition", "Region", "Account"}
-
-
-def _named(arn_format: str, variables: Mapping[str, Sequence[str]]) -> bool:
-    """Whether every variable of an ARN format but partition, region and account is given"""
-    needed = _needs(arn_format)
-    # a format filled only from literal `*` templates (or from nothing) says nothing of the
-    # resource the call touched
-    return needed.issubset(variables) and any(
-        any(value != "*" for value in variables[v]) for v in needed
-    )
 
 
 @cache
