@@ -17,6 +17,7 @@ Values go into ARNs escaped (`escaped`): IAM reads `*` and `?` in a Resource as 
 and `${*}`, `${?}`, `${$}` are the IAM User Guide's escapes for them (policy variables,
 "Special characters"), so an object key `a*b` matches only itself.
 
+Each template is parsed once (cached by its text); the values are those of each request.
 This module evaluates templates; it knows nothing of actions or the catalogue.
 """
 
@@ -271,7 +272,7 @@ def fill(template: str, values: TemplateValues) -> str | None:
                 out += (_substitute(text, values, lenient=False), result)
             out.append(_substitute(texts[-1], values, lenient=False))
             return "".join(out)
-        # a result naming a variable is filled too, as the whole text is
+        # a `$` in a result, or a `${` left open before one: the whole text is filled
         joined = [texts[0]]
         for result, text in zip(results, texts[1:], strict=True):
             joined += (result, text)
