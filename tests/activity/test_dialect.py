@@ -8,6 +8,7 @@ partitioning"; record fields: CloudTrail User Guide, "CloudTrail record contents
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 from collections.abc import Iterator
@@ -38,6 +39,7 @@ from iamwarden.activity.dialect import (
     run_spark,
 )
 from iamwarden.activity.generate import Verification, generate_policy, verify
+from iamwarden.activity.ingest import DUPLICATE
 from iamwarden.activity.origins import call_origins
 from iamwarden.activity.unused import unused_credentials
 from iamwarden.cli.main import cli
@@ -106,9 +108,11 @@ def _net_records() -> list[dict[str, Any]]:
     ]
 
 
+@functools.cache
 def _records() -> list[dict[str, Any]]:
     """Stratus Red Team's real records (when the corpus is there) and records of every
-    attribution case: a session without its issuer, a user, a service, an error, no time"""
+    attribution case: a session without its issuer, a user, a service, an error, no time,
+    no eventID (the same records on every call)"""
     found: list[dict[str, Any]] = []
     if STRATUS.is_dir():
         for path in sorted(STRATUS.glob("*.json")):
@@ -160,7 +164,17 @@ def _records() -> list[dict[str, Any]]:
     ]
     no_time = record("Lost")
     del no_time["eventTime"]
-    return [*found, no_time]
+    no_id = record("ListBuckets", time="2026-03-01T10:30:00Z")
+    del no_id["eventID"]
+    return [*found, no_time, no_id]
+
+
+def _copies() -> list[dict[str, Any]]:
+    """Records an organization trail delivers again beside the account's trail (the same
+    eventID, recipientAccountId and eventTime: one event each), with the record without an
+    eventID (two events, as ingestion keeps them)"""
+    timed = [r for r in _records() if "eventTime" in r]
+    return [r for r in timed[::3] if "eventID" in r] + [r for r in timed if "eventID" not in r]
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +184,23 @@ def trail(tmp_path_factory: pytest.TempPathFactory) -> Path:
     day = root / "AWSLogs" / "111122223333" / "CloudTrail" / "us-east-1" / "2026" / "03" / "01"
     write_records(day / "a.json.gz", records[::2], compress=True)
     write_records(day / "b.json", records[1::2])
+    org = root / "AWSLogs" / "o-abc123" / "111122223333" / "CloudTrail" / "us-east-1"
+    write_records(org / "2026" / "03" / "01" / "org.json.gz", _copies(), compress=True)
     return root
+
+
+def test_an_event_delivered_twice_is_stored_once(trail: Path) -> None:
+    """The trail's organization copy repeats a third of its events: the store keeps each
+    once and the record without an eventID twice; Spark's and Athena's answers below must
+    be the store's, so they drop the same copies"""
+    with open_store(None) as store:
+        report = ingest_files(store, find_files([trail]))
+        unnamed = store.connection.execute(
+            "SELECT count(*) FROM events WHERE event_id IS NULL AND event_name = 'ListBuckets'"
+        ).fetchone()
+    copies = [r for r in _copies() if "eventID" in r]
+    assert report.records_skipped[DUPLICATE] == len(copies) > 10
+    assert unnamed == (2,)
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +215,8 @@ def test_the_analyses_have_rows_for_every_kind_of_principal(from_duckdb: dict[st
     assert principals["arn:aws:iam::111122223333:role/ops"][1] == "role"
     assert principals["lambda.amazonaws.com"][1] == "service"
     dev = principals["arn:aws:iam::111122223333:role/dev"]
-    assert dev[2:4] == (11, 1)  # GetObject, PutObject, the denied GetObject and 8 below
+    # GetObject, PutObject, the denied GetObject, 8 below and 2 (no eventID, delivered twice)
+    assert dev[2:4] == (13, 1)
     assert str(dev[5]) == "2026-03-02 11:30:00.250000"
     calls = {(r[0], r[2]): r[3] for r in from_duckdb["calls"]}
     assert calls[("arn:aws:iam::111122223333:role/dev", "GetObject")] == 4
@@ -197,7 +228,7 @@ def athena_table(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.Du
     """An equivalent of the standard CloudTrail Athena table (lowercase fields,
     requestParameters as text, resources as structs) in DuckDB, of the same records"""
     lowered = tmp_path_factory.mktemp("athena") / "athena.json"
-    lowered.write_text(json.dumps([_lowercase(r) for r in _records()]))
+    lowered.write_text(json.dumps([_lowercase(r) for r in [*_records(), *_copies()]]))
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute(
@@ -206,7 +237,8 @@ def athena_table(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.Du
         "format = 'array'))",
         {"file": str(lowered)},
     )
-    assert con.execute("SELECT count(*) FROM cloudtrail").fetchone() == (len(_records()),)
+    count = len(_records()) + len(_copies())
+    assert con.execute("SELECT count(*) FROM cloudtrail").fetchone() == (count,)
     yield con
     con.close()
 
@@ -632,6 +664,39 @@ def test_spark_reads_every_layout_as_ingestion_does(spark: Any, tmp_path: Path) 
     for name in ANALYSES:
         assert run_spark(spark, name) == expected[name], name
     assert calls_on(SparkEvents(spark=spark), load_mapper()) == calls
+
+
+def test_spark_leaves_out_digest_files_as_ingestion_does(spark: Any, tmp_path: Path) -> None:
+    """Digest files (`CloudTrail-Digest/`; CloudTrail User Guide, "CloudTrail digest file
+    structure") hold no event: Spark leaves them out of a folder as ingestion does, one it
+    cannot read or read whole too, and reads a file named directly whatever its folder"""
+    trail = tmp_path / "AWSLogs" / "111122223333"
+    log = trail / "CloudTrail" / "us-east-1" / "a.json.gz"
+    write_records(log, [record("GetObject")], compress=True)
+    digest = json.dumps(
+        {
+            "awsAccountId": "111122223333",
+            "digestStartTime": "2026-03-01T10:00:00Z",
+            "digestEndTime": "2026-03-01T11:00:00Z",
+            "digestS3Bucket": "trail-bucket",
+            "logFiles": [{"s3Object": str(log.relative_to(tmp_path)), "hashValue": "00"}],
+        }
+    )
+    digests = trail / "CloudTrail-Digest" / "us-east-1"
+    digests.mkdir(parents=True)
+    name = "111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20260301T110000Z.json.gz"
+    (digests / name).write_bytes(gzip.compress(digest.encode()))
+    (digests / "pretty.json").write_text(json.dumps(json.loads(digest), indent=2))
+    (digests / "truncated.json.gz").write_bytes(gzip.compress(digest.encode())[:30])
+    named = write_records(tmp_path / "kept" / "CloudTrail-Digest" / "a.json", [record("PutObject")])
+    with open_store(None) as store:
+        report = ingest_files(store, find_files([tmp_path / "AWSLogs", named]))
+        expected = run_duckdb(store, "calls")
+    assert (report.files, report.events, report.files_failed) == (2, 2, 0)
+    problems = load_spark_table(spark, [str(tmp_path / "AWSLogs"), str(named)])
+    assert problems == SparkTrailProblems()
+    assert spark.table("cloudtrail").count() == 2
+    assert run_spark(spark, "calls") == expected
 
 
 def test_spark_leaves_out_json_lines_with_a_bad_line_as_ingestion_does(

@@ -24,6 +24,7 @@ prints nothing. PySpark is the optional extra `[spark]`; boto3 drives Athena.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from urllib.parse import unquote
 import sqlglot
 from sqlglot import exp
 
+from iamwarden.activity.sources import is_trail_file
 from iamwarden.errors import InputError
 
 if TYPE_CHECKING:
@@ -176,13 +178,20 @@ SELECT
     END AS principal_kind
 FROM cloudtrail
 WHERE {_EVENT_TIME} IS NOT NULL AND eventsource IS NOT NULL AND eventname IS NOT NULL
+QUALIFY eventid IS NULL OR row_number() OVER (
+    PARTITION BY eventid, recipientaccountid, {_EVENT_TIME} ORDER BY eventid) = 1
 """
 """The events columns the analyses read, from a table `cloudtrail` of AWS's standard
 CloudTrail Athena schema (lowercase names; `eventtime` text such as 2026-03-01T10:00:00Z),
 in DuckDB's dialect; records without a time (or with one that is not a time), source or
-name are left out, as at ingestion"""
+name are left out, and an event delivered twice (the same eventID, recipientAccountId and
+eventTime: an organization trail and an account trail both logging it) is kept once,
+records without an eventID all kept, as at ingestion. The copies are one event, so which
+is kept does not matter; sqlglot writes QUALIFY, which Spark and Trino lack, as
+`row_number()` in a subquery."""
 
 ATHENA_TABLE_COLUMNS: dict[str, str] = {
+    "eventid": "VARCHAR",
     "eventtime": "VARCHAR",
     "eventsource": "VARCHAR",
     "eventname": "VARCHAR",
@@ -205,6 +214,7 @@ ATHENA_TABLE_COLUMNS: dict[str, str] = {
 DuckDB types (the table has more; these are enough to stand in for it)"""
 
 _RECORD_FIELDS = (
+    ("eventID", "STRING"),
     ("eventTime", "STRING"),
     ("eventSource", "STRING"),
     ("eventName", "STRING"),
@@ -484,8 +494,9 @@ def load_spark_table(
 ) -> SparkTrailProblems:
     """Register the CloudTrail files under `paths` (local paths or URLs Spark reads, gzip by
     their `.gz` name; a folder is read recursively, its files named as `activity ingest`
-    reads them) as the temporary view `view`, one row per record, in the standard Athena
-    table's shape; the files and records left out
+    reads them, digest files left out by ingestion's rule, `sources.is_trail_file`) as the
+    temporary view `view`, one row per record, in the standard Athena table's shape; the
+    files and records left out
 
     Each file is laid out as ingestion finds it (`sources.Layout`): `{"Records": [...]}`
     objects, a JSON array of records, or JSON lines. Spark reads every file a line at a time,
@@ -498,9 +509,11 @@ def load_spark_table(
     (a second over the files read whole).
     """
     lines = _json(spark, paths, whole=False)
-    found = _by_file(lines)
+    named = {_as_given(path) for path in paths}
+    every = _by_file(lines)
+    found = {path: seen for path, seen in every.items() if _wanted(path, named)}
+    frame = lines.where(~lines["file_path"].isin(sorted(every.keys() - found.keys())))
     suspects = sorted(path for path, (corrupt, _, _) in found.items() if corrupt)
-    frame = lines
     malformed: list[str] = []
     bad_times = sum(bad for corrupt, _, bad in found.values() if not corrupt)
     if suspects:
@@ -517,13 +530,15 @@ def load_spark_table(
                 bad_times += bad
             else:
                 malformed.append(path)
-        frame = lines.where(~lines["file_path"].isin(suspects)).unionByName(
+        frame = frame.where(~frame["file_path"].isin(suspects)).unionByName(
             whole.where(whole["file_path"].isin([_file_key(p) for p in pretty]))
         )
     frame.selectExpr(f"explode({_RECORDS}) AS r").selectExpr("r.*").createOrReplaceTempView(view)
     read = {_file_key(path) for path in found}
     return SparkTrailProblems(
-        unreadable=tuple(sorted(f for f in lines.inputFiles() if _file_key(f) not in read)),
+        unreadable=tuple(
+            sorted(f for f in lines.inputFiles() if _file_key(f) not in read and _wanted(f, named))
+        ),
         malformed=tuple(malformed),
         bad_times=bad_times,
     )
@@ -544,6 +559,21 @@ class SparkTrailProblems:
 def _file_key(path: str) -> str:
     """A path Spark names `file:///x` in one place and `file:/x` in another, as one key"""
     return "file:/" + path.removeprefix("file:").lstrip("/") if path.startswith("file:") else path
+
+
+def _as_given(path: str) -> str:
+    """A file as one key whether given (`/x`, a relative path, a URL) or as Spark names it
+    (`file:///x`, URL-encoded)"""
+    if "://" not in path and not path.startswith("file:"):
+        return "file:" + os.path.abspath(path)
+    return unquote(_file_key(path))
+
+
+def _wanted(path: str, named: set[str]) -> bool:
+    """Whether Spark's file `path` is read as `activity ingest` reads it: a file found in a
+    folder by ingestion's rule (`sources.is_trail_file`: no digest file), a file named
+    directly (`named`, `_as_given` keys) whatever its name"""
+    return is_trail_file(unquote(path)) or _as_given(path) in named
 
 
 def run_spark(spark: Any, name: str, *, view: str = "cloudtrail") -> list[tuple[Any, ...]]:

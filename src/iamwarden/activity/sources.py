@@ -20,7 +20,14 @@ from typing import Any
 
 from iamwarden.errors import InputError
 
-__all__ = ["CloudTrailFile", "Layout", "find_files", "is_s3_url", "sniff_layout"]
+__all__ = [
+    "CloudTrailFile",
+    "Layout",
+    "find_files",
+    "is_s3_url",
+    "is_trail_file",
+    "sniff_layout",
+]
 
 _SUFFIXES = (".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".gz")
 _SNIFF_BYTES = 4096
@@ -53,12 +60,16 @@ def is_s3_url(text: str) -> bool:
     return text.startswith("s3://")
 
 
-def _wanted(path: Path) -> bool:
-    name = path.name
+def is_trail_file(path: str) -> bool:
+    """Whether a file found in a folder is one `activity ingest` reads: `path` (a local path
+    or a URL, `/`-separated) ends in a name with a suffix of CloudTrail's files or its
+    exports (`.json`, `.json.gz`, `.jsonl`, `.ndjson`, `.gz`, …), not hidden, and no folder
+    of it is `CloudTrail-Digest` (digest files hold the log files' hashes, no event:
+    CloudTrail User Guide, "CloudTrail digest file structure")"""
+    parts = path.split("/")
+    name = parts[-1]
     return (
-        name.endswith(_SUFFIXES)
-        and "CloudTrail-Digest" not in path.parts
-        and not (name.startswith("."))
+        name.endswith(_SUFFIXES) and "CloudTrail-Digest" not in parts and not name.startswith(".")
     )
 
 
@@ -75,7 +86,7 @@ def find_files(paths: list[Path]) -> Iterator[CloudTrailFile]:
             yield CloudTrailFile(name=str(path), size=path.stat().st_size, local=path)
         elif path.is_dir():
             for found in sorted(path.rglob("*")):
-                if found.is_file() and _wanted(found):
+                if found.is_file() and is_trail_file(found.as_posix()):
                     yield CloudTrailFile(name=str(found), size=found.stat().st_size, local=found)
         else:
             raise InputError("no such file or directory", path=str(path))
