@@ -40,7 +40,6 @@ from iamwarden.activity.dialect import (
 )
 from iamwarden.activity.generate import Verification, generate_policy, verify
 from iamwarden.activity.ingest import DUPLICATE
-from iamwarden.activity.origins import call_origins
 from iamwarden.activity.unused import unused_credentials
 from iamwarden.cli.main import cli
 from iamwarden.errors import InputError
@@ -66,16 +65,24 @@ def _sign_in(user: str, outcome: str, **extra: Any) -> dict[str, Any]:
 
 
 _NET = "arn:aws:iam::111122223333:role/net"
+_PAIR = "arn:aws:iam::111122223333:role/pair"
 
 
 def _net_records() -> list[dict[str, Any]]:
     """Calls of one role from every kind of origin (CloudTrail's sourceIPAddress and
     userAgent): public addresses in and out of 198.51.100.0/24 (IPv4 and IPv6), a service
-    calling on its behalf, a private address; one request made with two user agents (the
-    origins of a request are those of its event name in its Region, so each address has its
-    own Region)"""
+    calling on its behalf, a private address; one request made with two user agents; and
+    another role's calls of one name in one Region, on two objects from two addresses"""
     net = {"arn": "arn:aws:sts::111122223333:assumed-role/net/n", "issuer": _NET}
+    pair = {"arn": "arn:aws:sts::111122223333:assumed-role/pair/p", "issuer": _PAIR}
     return [
+        record("GetObject", params={"bucketName": "p", "key": "a"}, **pair),
+        record(
+            "GetObject",
+            params={"bucketName": "p", "key": "b"},
+            sourceIPAddress="203.0.113.9",
+            **pair,
+        ),
         record("GetObject", params={"bucketName": "n", "key": "in"}, **net),
         record(
             "GetObject",
@@ -424,40 +431,60 @@ _NET_POLICY = {
 access to AWS based on the source IP")"""
 
 
-def _replayed(events: Any) -> Verification:
-    """`activity replay` of `_NET` under `_NET_POLICY` wherever the events are"""
-    calls = calls_on(events, load_mapper(), principals=[_NET]).get(_NET, ())
-    generated = generate_policy(_NET, calls, origins=call_origins(events, _NET))
+def _replayed(events: Any) -> dict[str, Verification]:
+    """`activity replay` of `_NET` and `_PAIR` under `_NET_POLICY` wherever the events are
+    (two queries: the survey and the calls by origin)"""
+    calls = calls_on(events, load_mapper(), principals=[_NET, _PAIR], with_origins=True)
     policies = PolicySet(identity=(parse_policy(json.dumps(_NET_POLICY), name="proposed"),))
-    return verify(_NET, generated.requests, policies, unmapped=generated.unmapped)
+    found = {}
+    for principal in (_NET, _PAIR):
+        generated = generate_policy(principal, calls[principal])
+        found[principal] = verify(
+            principal, generated.requests, policies, unmapped=generated.unmapped
+        )
+    return found
 
 
 @pytest.fixture(scope="module")
-def store_replay(trail: Path) -> Verification:
+def store_replay(trail: Path) -> dict[str, Verification]:
     with open_store(None) as store:
         ingest_files(store, find_files([trail]))
         return _replayed(store)
 
 
 def test_the_stores_replay_decides_each_call_where_it_came_from(
-    store_replay: Verification,
+    store_replay: dict[str, Verification],
 ) -> None:
     """In range: allowed (twice, two user agents); out of range (IPv4, IPv6): denied; a
     service on the role's behalf or a private address: aws:SourceIp undecided, uncertain"""
-    assert (store_replay.allowed_requests, store_replay.allowed_calls) == (1, 2)
-    denied = sorted(r.resource for r, _ in store_replay.denied)
+    net = store_replay[_NET]
+    assert (net.allowed_requests, net.allowed_calls) == (1, 2)
+    denied = sorted(r.resource for r, _ in net.denied)
     assert denied == ["arn:aws:s3:::n/out", "arn:aws:s3:::n/v6"]
-    uncertain = sorted(r.resource for r, _ in store_replay.uncertain)
+    uncertain = sorted(r.resource for r, _ in net.uncertain)
     assert uncertain == ["*", "arn:aws:s3:::n/via"]
 
 
-def test_athenas_replay_decides_as_the_stores(
-    athena_table: duckdb.DuckDBPyConnection, store_replay: Verification
+def test_calls_of_one_name_and_region_are_each_decided_with_their_own_origin(
+    store_replay: dict[str, Verification],
 ) -> None:
-    """Athena's table has sourceipaddress and useragent: each call's origin, as on the store"""
+    """One role's GetObject on two objects in one Region, from an address the policy allows
+    and one it does not: exactly the call from the other address is denied, on its own
+    object (Athena's path and Spark answer the same below)"""
+    pair = store_replay[_PAIR]
+    assert [r.resource for r, _ in pair.denied] == ["arn:aws:s3:::p/b"]
+    assert (pair.allowed_requests, pair.allowed_calls, pair.uncertain) == (1, 1, ())
+
+
+def test_athenas_replay_decides_as_the_stores(
+    athena_table: duckdb.DuckDBPyConnection, store_replay: dict[str, Verification]
+) -> None:
+    """Athena's table has sourceipaddress and useragent: each call's origin, as on the store;
+    the origins come with the calls, in the calls query (no query more)"""
     client = _AthenaOnDuckDB(athena_table)
     events = AthenaEvents(client=client, database="logs", table="cloudtrail", output="s3://o/")
     assert _replayed(events) == store_replay
+    assert len(client.queries) == 2
 
 
 _AS_TEXT = {"requestparameters", "responseelements", "additionaleventdata"}
@@ -531,7 +558,7 @@ def test_spark_in_local_mode_gives_the_stores_answers(
     trail: Path,
     from_duckdb: dict[str, list[tuple[Any, ...]]],
     store_calls: dict[str, Any],
-    store_replay: Verification,
+    store_replay: dict[str, Verification],
 ) -> None:
     load_spark_table(spark, [str(trail)])
     spark.catalog.cacheTable("cloudtrail")  # the files parsed once for the queries below

@@ -9,7 +9,7 @@ from iamwarden.activity import find_files, ingest_files, open_store
 from iamwarden.activity.calls import recorded_calls
 from iamwarden.activity.generate import generate_policy, verify
 from iamwarden.activity.mapping import load_mapper
-from iamwarden.activity.origins import ORIGIN_KEYS, CallOrigin, call_origins
+from iamwarden.activity.origins import ORIGIN_KEYS, CallOrigin
 from iamwarden.policy import PolicyKind, PolicySet, parse_policy
 from tests.activity.conftest import record, write_records
 
@@ -32,9 +32,8 @@ def _replay(tmp_path: Path, policies: PolicySet, **fields: object) -> object:
     write_records(tmp_path / "a.json", [record(**fields)])  # type: ignore[arg-type]
     with open_store(None) as store:
         ingest_files(store, find_files([tmp_path]))
-        calls = recorded_calls(store, ROLE, load_mapper())
-        origins = call_origins(store, ROLE)
-    generated = generate_policy(ROLE, calls, origins=origins)
+        calls = recorded_calls(store, ROLE, load_mapper(), with_origins=True)
+    generated = generate_policy(ROLE, calls)
     return verify(ROLE, generated.requests, policies, unmapped=generated.unmapped)
 
 

@@ -43,7 +43,7 @@ from iamwarden.activity.mapping import (
     MappingSource,
     load_mapper,
 )
-from iamwarden.activity.origins import CallOrigin, call_origins
+from iamwarden.activity.origins import CallOrigin
 from iamwarden.activity.principals import PrincipalActivity, PrincipalKind, list_principals
 from iamwarden.activity.requests import CallRequest, call_requests, decide
 from iamwarden.activity.sources import CloudTrailFile, Layout, find_files, is_s3_url
@@ -80,7 +80,6 @@ __all__ = [
     "UnusedCredential",
     "UnusedService",
     "Verification",
-    "call_origins",
     "call_requests",
     "calls_by_principal",
     "decide",

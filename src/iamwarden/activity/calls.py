@@ -3,8 +3,9 @@ events no action could be found for
 
 A call is successful when its record has no errorCode. Calls alike (same source, name,
 region, account, resources and the request parameters the mapping reads) are one request
-with a count and the time of the last. The window ends at the latest event, so answers do
-not depend on the day they are asked.
+with a count, the time of the last and, when asked, where its calls came from
+(`activity.origins`). The window ends at the latest event, so answers do not depend on the
+day they are asked.
 
 The calls query is written once (DuckDB's dialect) and runs wherever the events are: the
 store, Spark or Athena (`activity.dialect`, `calls_on`). This module queries and maps; it
@@ -24,6 +25,7 @@ from sqlglot import exp
 
 from iamwarden.activity.dialect import EventTable, run_sql
 from iamwarden.activity.mapping import EventMapper, EventMapping
+from iamwarden.activity.origins import CallOrigin
 from iamwarden.activity.store import ActivityStore
 from iamwarden.policy import try_parse_arn
 
@@ -55,6 +57,8 @@ class RecordedCall:
     count: int
     last_seen: datetime
     mapping: EventMapping
+    origins: tuple[CallOrigin, ...] = ()
+    """where the calls came from, sorted (none when not asked: `calls_on`'s `with_origins`)"""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -144,22 +148,32 @@ def window_ending(
 
 _CALLS_SQL = """
 SELECT principal_arn, event_source, event_name, region, account, min(parameters),
-       json_text(resources), count(*), max(event_time)
+       json_text(resources), count(*), max(event_time){origins}
 FROM (
     SELECT e.principal_arn, e.event_source, e.event_name,
            coalesce(e.aws_region, '') AS region,
            coalesce(e.recipient_account_id, e.identity_account_id, '') AS account,
            parameters_read(e.request_parameters, needs.keys) AS parameters_key,
            CASE WHEN needs.keys IS NOT NULL THEN e.request_parameters END AS parameters,
-           e.resources, e.event_time
+           e.resources, e.event_time{origin_fields}
     FROM events AS e
     LEFT JOIN (VALUES {needs}) AS needs(source, name, keys)
         ON e.event_source = needs.source AND e.event_name = needs.name
     WHERE e.error_code IS NULL AND e.principal_arn IS NOT NULL{filters}
 ) AS calls
-GROUP BY principal_arn, event_source, event_name, region, account, parameters_key, resources
+GROUP BY principal_arn, event_source, event_name, region, account, parameters_key, resources{by}
 """
 _CALLS_KINDS = ("text", "text", "text", "text", "text", "text", "text", "int", "time")
+_ORIGINS = {
+    "origins": ", parameters_key, address, "
+    "CASE WHEN count(DISTINCT user_agent) = 1 THEN min(user_agent) ELSE '' END",
+    "origin_fields": ", coalesce(e.source_ip_address, '') AS address, e.user_agent",
+    "by": ", address",
+}
+"""The calls query by origin: each call's rows by source address, with the call's grouping
+key of request parameters (engine text, compared only with the same engine's) and the one
+user agent of its calls from that address (empty for several)"""
+_ORIGINS_KINDS = ("text", "text", "text")
 
 
 def _literal(text: str) -> str:
@@ -171,9 +185,11 @@ def _calls_sql(
     principals: Sequence[str] | None,
     since: datetime | None,
     until: datetime | None,
+    *,
+    with_origins: bool = False,
 ) -> str:
-    """The calls query: `needs` as an inline table (no event matches the placeholder row
-    of an empty one), the filters as literals"""
+    """The calls query (by origin: `_ORIGINS`): `needs` as an inline table (no event
+    matches the placeholder row of an empty one), the filters as literals"""
     rows = [
         f"({_literal(s)}, {_literal(n)}, [{', '.join(_literal(k) for k in keys)}])"
         for (s, n), keys in sorted(needs.items())
@@ -183,7 +199,8 @@ def _calls_sql(
         listed = ", ".join(_literal(p) for p in sorted(set(principals)))
         filters += f" AND e.principal_arn IN ({listed})" if listed else " AND 1 = 0"
     filters += window_filter(since, until)
-    return _CALLS_SQL.format(needs=", ".join(rows), filters=filters)
+    origins = _ORIGINS if with_origins else dict.fromkeys(_ORIGINS, "")
+    return _CALLS_SQL.format(needs=", ".join(rows), filters=filters, **origins)
 
 
 def window_filter(
@@ -229,6 +246,7 @@ def calls_on(
     since: datetime | None = None,
     until: datetime | None = None,
     surveyed: EventSurvey | None = None,
+    with_origins: bool = False,
 ) -> dict[str, tuple[RecordedCall, ...]]:
     """`calls_by_principal` wherever the events are: the activity store (DuckDB), Spark or
     Athena (`activity.dialect`); the same answer on each
@@ -236,6 +254,8 @@ def calls_on(
     The engine groups the calls (one query, written once in DuckDB's dialect and
     transpiled; `surveyed` saves the first pass, `survey`) and returns each group's request
     parameters and resources as JSON text; Python maps each distinct call once.
+    `with_origins`: each call with where its calls came from (`RecordedCall.origins`), the
+    same query grouped by source address too, its rows merged back into the calls.
 
     Raises:
         InputError: the Athena query failed.
@@ -248,28 +268,36 @@ def calls_on(
         keys = mapper.parameter_names(source, name)
         if keys:
             needs[(source, name)] = keys
-    rows = run_sql(
-        events,
-        _calls_sql({pair: sorted(keys) for pair, keys in needs.items()}, principals, since, until),
-        _CALLS_KINDS,
+    sql = _calls_sql(
+        {pair: sorted(keys) for pair, keys in needs.items()},
+        principals,
+        since,
+        until,
+        with_origins=with_origins,
     )
+    if with_origins:
+        rows = _merged(run_sql(events, sql, _CALLS_KINDS + _ORIGINS_KINDS))
+    else:
+        rows = [(*row, ()) for row in run_sql(events, sql, _CALLS_KINDS)]
     # each principal's calls: (source, name, region, account, parameters and resources as
-    # JSON text), parameters, resources, count, last seen
-    keyed: dict[str, list[tuple[tuple[str, ...], dict[str, Any], list[dict[str, str]], int, Any]]]
+    # JSON text), parameters, resources, count, last seen, origins
+    keyed: dict[
+        str, list[tuple[tuple[str, ...], dict[str, Any], list[dict[str, str]], int, Any, Any]]
+    ]
     keyed = {}
-    for principal, source, name, region, account, params, resources, count, last in rows:
+    for principal, source, name, region, account, params, resources, count, last, seen in rows:
         read = _read(params, needs.get((source, name), frozenset()))
         arns = _arns(resources)
         alike = (source, name, region, account, _canonical(read), _canonical(arns))
-        keyed.setdefault(principal, []).append((alike, read, arns, count, last))
+        keyed.setdefault(principal, []).append((alike, read, arns, count, last, seen))
     mapped: dict[tuple[str, ...], EventMapping] = {}
     found: dict[str, tuple[RecordedCall, ...]] = {}
     for principal in sorted(keyed):
         parsed = try_parse_arn(principal)
         partition = parsed.partition if parsed else "aws"
         calls = []
-        for key, read, arns, count, last in sorted(
-            keyed[principal], key=lambda item: (item[0], item[4], item[3])
+        for key, read, arns, count, last, seen in sorted(
+            keyed[principal], key=lambda item: (item[0], item[4], item[3], item[5])
         ):
             source, name, region, account = key[:4]
             cache = (*key, partition)
@@ -293,10 +321,31 @@ def calls_on(
                     count=count,
                     last_seen=last,
                     mapping=mapping,
+                    origins=seen,
                 )
             )
         found[principal] = tuple(calls)
     return found
+
+
+def _merged(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows of the calls query by origin (`_ORIGINS`) merged into one row per call, as
+    the query without origins answers, each with its origins (sorted) last"""
+    calls: dict[tuple[Any, ...], list[Any]] = {}
+    for *row, parameters_key, address, agent in rows:
+        principal, source, name, region, account, params, resources, count, last = row
+        origin = CallOrigin(region=region, source=address or "", user_agent=agent or "")
+        key = (principal, source, name, region, account, parameters_key, resources)
+        found = calls.get(key)
+        if found is None:
+            calls[key] = [*row, {origin}]
+            continue
+        if params is not None and (found[5] is None or params < found[5]):
+            found[5] = params
+        found[7] += count
+        found[8] = max(found[8], last)
+        found[9].add(origin)
+    return [(*call[:9], tuple(sorted(call[9]))) for call in calls.values()]
 
 
 def calls_by_principal(
@@ -306,9 +355,11 @@ def calls_by_principal(
     principals: Sequence[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    with_origins: bool = False,
 ) -> dict[str, tuple[RecordedCall, ...]]:
     """The distinct successful calls of every principal (or of `principals`) in
-    [since, until), mapped, each principal's sorted; principals without calls are absent
+    [since, until), mapped, each principal's sorted, with where they came from when
+    `with_origins`; principals without calls are absent
 
     One query groups the events of all principals: calls alike in source, name, region,
     account, resources and the request parameters the mapping reads
@@ -317,7 +368,9 @@ def calls_by_principal(
     for all the principals that made it. The query is the one `calls_on` runs on Spark and
     Athena.
     """
-    return calls_on(store, mapper, principals=principals, since=since, until=until)
+    return calls_on(
+        store, mapper, principals=principals, since=since, until=until, with_origins=with_origins
+    )
 
 
 def recorded_calls(
@@ -327,12 +380,18 @@ def recorded_calls(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
+    with_origins: bool = False,
 ) -> tuple[RecordedCall, ...]:
     """The distinct successful calls of `principal_arn` (a role, user, root or federated
     user ARN as `activity.principals` attributes them) in [since, until), mapped, sorted
     (see `calls_by_principal`)"""
     return calls_by_principal(
-        store, mapper, principals=[principal_arn], since=since, until=until
+        store,
+        mapper,
+        principals=[principal_arn],
+        since=since,
+        until=until,
+        with_origins=with_origins,
     ).get(principal_arn, ())
 
 

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from iamwarden.activity.calls import RecordedCall, UnmappedEvent, unmapped_of
-from iamwarden.activity.origins import CallOrigin, OriginKey
 from iamwarden.activity.requests import CallRequest, call_requests, decide
 from iamwarden.policy import Evaluation, PolicySet, parse_policy
 
@@ -141,12 +140,11 @@ def generate_policy(
     calls: Sequence[RecordedCall],
     *,
     options: GenerateOptions | None = None,
-    origins: Mapping[OriginKey, tuple[CallOrigin, ...]] | None = None,
 ) -> GeneratedPolicy:
     """The least-privilege policy of `calls` (the principal's successful recorded calls);
-    `origins` (`activity.origins.call_origins`) give the requests their calls' contexts"""
+    the requests are in their calls' contexts (`RecordedCall.origins`)"""
     options = options or GenerateOptions()
-    requests = call_requests(calls, origins)
+    requests = call_requests(calls)
     by_action: dict[str, list[str]] = {}
     for request in requests:
         by_action.setdefault(request.action, []).append(request.resource)

@@ -11,27 +11,19 @@ a VPC endpoint, where `aws:SourceIp` is absent) are undecided, never absent (IAM
 "AWS global condition context keys", and "AWS: Denies access to AWS based on the source
 IP").
 
-The origins query is written once (DuckDB's dialect) and runs wherever the events are. This
-module queries and builds contexts; it decides nothing.
+The calls query reads each distinct call's origins wherever the events are
+(`calls.calls_on`, `with_origins`). This module builds contexts; it queries and decides
+nothing.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlglot import exp
-
-from iamwarden.activity.calls import window_filter
-from iamwarden.activity.dialect import EventTable, run_sql
 from iamwarden.policy.keys import REQUEST_KEYS
 
-__all__ = ["ORIGIN_KEYS", "CallOrigin", "OriginKey", "call_origins"]
-
-OriginKey = tuple[str, str, str]
-"""(eventSource, eventName, Region) of recorded calls"""
+__all__ = ["ORIGIN_KEYS", "CallOrigin"]
 
 ORIGIN_KEYS = frozenset({"aws:sourceip", "aws:viaawsservice", "aws:useragent"})
 """The request keys (lowercased) a call's origin can decide beyond its Region, which every
@@ -45,10 +37,10 @@ _VPC_RANGES = tuple(
 may have come through a VPC endpoint, where aws:SourceIp is absent"""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, order=True)
 class CallOrigin:
     """Where calls came from: Region, `sourceIPAddress` (an IP address, a service's name or
-    empty) and the user agent (empty when the calls had several or none)"""
+    empty) and the user agent (empty when the calls had several or none); ordered by those"""
 
     region: str
     source: str
@@ -73,41 +65,3 @@ class CallOrigin:
             given["aws:ViaAWSService"] = "true"
         undecided = frozenset(k for k in REQUEST_KEYS if k not in {g.lower() for g in given})
         return given, undecided
-
-
-_ORIGINS_SQL = """
-SELECT e.event_source, e.event_name, coalesce(e.aws_region, ''),
-       coalesce(e.source_ip_address, ''),
-       CASE WHEN count(DISTINCT e.user_agent) = 1 THEN min(e.user_agent) ELSE '' END
-FROM events AS e
-WHERE e.error_code IS NULL AND e.principal_arn = {principal}{filters}
-GROUP BY e.event_source, e.event_name, coalesce(e.aws_region, ''),
-         coalesce(e.source_ip_address, '')
-"""
-
-
-def call_origins(
-    events: EventTable,
-    principal_arn: str,
-    *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> Mapping[OriginKey, tuple[CallOrigin, ...]]:
-    """The origins of `principal_arn`'s successful calls in [since, until), by (eventSource,
-    eventName, Region), each sorted
-
-    Raises:
-        InputError: the Athena query failed.
-    """
-    sql = _ORIGINS_SQL.format(
-        principal=exp.Literal.string(principal_arn).sql(dialect="duckdb"),
-        filters=window_filter(since, until),
-    )
-    found: dict[OriginKey, set[CallOrigin]] = {}
-    for source, name, region, address, agent in run_sql(events, sql, ("text",) * 5):
-        origin = CallOrigin(region=region or "", source=address or "", user_agent=agent or "")
-        found.setdefault((source, name, region or ""), set()).add(origin)
-    return {
-        key: tuple(sorted(origins, key=lambda o: (o.region, o.source, o.user_agent)))
-        for key, origins in sorted(found.items())
-    }

@@ -11,13 +11,13 @@ This module builds requests and asks the engine; it generates and renders nothin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
 from iamwarden.activity.calls import RecordedCall
-from iamwarden.activity.origins import CallOrigin, OriginKey
+from iamwarden.activity.origins import CallOrigin
 from iamwarden.policy import (
     Evaluation,
     Policy,
@@ -58,19 +58,16 @@ def _origin_order(origin: CallOrigin) -> tuple[str, str, str]:
     return origin.region, origin.source, origin.user_agent
 
 
-def call_requests(
-    calls: Sequence[RecordedCall], origins: Mapping[OriginKey, tuple[CallOrigin, ...]] | None = None
-) -> tuple[CallRequest, ...]:
+def call_requests(calls: Sequence[RecordedCall]) -> tuple[CallRequest, ...]:
     """The distinct (action, resource) pairs of `calls`, sorted, with counts summed and the
-    origins of their calls (`origins` by source, name and Region, `activity.origins`; a call
-    without one: its Region only)
+    origins of their calls (`RecordedCall.origins`; a call without them: its Region only)
 
     `resource` is the policy's spelling (IAM's `${*}` escapes, wildcards the mapping chose).
     """
     merged: dict[tuple[str, str], tuple[int, datetime, set[str], set[CallOrigin]]] = {}
     regions: dict[str, tuple[CallOrigin, ...]] = {}
     for call in calls:
-        known = (origins or {}).get((call.event_source, call.event_name, call.region))
+        known = call.origins
         if not known:
             known = regions.get(call.region) or regions.setdefault(
                 call.region, (CallOrigin(region=call.region, source=""),)

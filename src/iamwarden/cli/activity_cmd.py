@@ -8,7 +8,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +40,7 @@ from iamwarden.activity.generate import (
     verify,
 )
 from iamwarden.activity.mapping import load_mapper
-from iamwarden.activity.origins import ORIGIN_KEYS, CallOrigin, OriginKey, call_origins
+from iamwarden.activity.origins import ORIGIN_KEYS
 from iamwarden.activity.requests import condition_keys
 from iamwarden.analysis.evidence import counted
 from iamwarden.cli.activity_analyses_cmd import (
@@ -275,16 +275,12 @@ def _calls(
     days: int,
     *,
     policies: PolicySet | None = None,
-) -> tuple[
-    tuple[RecordedCall, ...],
-    datetime | None,
-    datetime | None,
-    Mapping[OriginKey, tuple[CallOrigin, ...]],
-]:
-    """The principal's distinct successful calls in the window and where they came from,
-    wherever the events are: one pass for the event names and the latest time, one for the
-    calls, and one for their origins when a condition of `policies` names a key they decide
-    (`origins.ORIGIN_KEYS`; without one the answers are the same, so no pass is spent)"""
+) -> tuple[tuple[RecordedCall, ...], datetime | None, datetime | None]:
+    """The principal's distinct successful calls in the window, wherever the events are:
+    one pass for the event names and the latest time, one for the calls, each with where
+    its calls came from when a condition of `policies` names a key that decides
+    (`origins.ORIGIN_KEYS`; without one the answers are the same, so the calls are not
+    split by source address)"""
     mapper = load_mapper()
     with open_events(choice, db) as events:
         surveyed = survey(events)
@@ -292,14 +288,15 @@ def _calls(
             raise choice.no_events()
         since, until = window_ending(surveyed.latest, days)
         found = calls_on(
-            events, mapper, principals=[principal], since=since, until=until, surveyed=surveyed
+            events,
+            mapper,
+            principals=[principal],
+            since=since,
+            until=until,
+            surveyed=surveyed,
+            with_origins=policies is not None and bool(condition_keys(policies) & ORIGIN_KEYS),
         )
-        origins = (
-            call_origins(events, principal, since=since, until=until)
-            if policies is not None and condition_keys(policies) & ORIGIN_KEYS
-            else {}
-        )
-    return found.get(principal, ()), since, until, origins
+    return found.get(principal, ()), since, until
 
 
 def _events_path(choice: EngineChoice, db: Path | None, demo: bool) -> Path | None:
@@ -496,8 +493,8 @@ def generate_command(
     the engine; with a snapshot source, what its current policies allow that it drops."""
     if sum(bool(x) for x in (demo, input_dir, snapshot_file)) > 1:
         raise click.UsageError("give at most one source: --demo, --input DIR or --snapshot FILE")
-    calls, since, until, origins = _calls(choice, _events_path(choice, db, demo), principal, days)
-    generated = generate_policy(principal, calls, origins=origins)
+    calls, since, until = _calls(choice, _events_path(choice, db, demo), principal, days)
+    generated = generate_policy(principal, calls)
     verdict = verify(
         principal,
         generated.requests,
@@ -656,8 +653,8 @@ def replay_command(
         scps=tuple((_read_policy(p, PolicyKind.SCP),) for p in scp_files) or None,
     )
     store = _events_path(choice, db, demo)
-    calls, since, until, origins = _calls(choice, store, principal, days, policies=policies)
-    generated = generate_policy(principal, calls, origins=origins)
+    calls, since, until = _calls(choice, store, principal, days, policies=policies)
+    generated = generate_policy(principal, calls)
     if not generated.requests:
         what = "call" if not calls else "call that maps to an IAM action"
         raise InputError(
