@@ -277,3 +277,46 @@ def test_wildcard_characters_of_a_name_are_escaped() -> None:
     object key `a*b?c$` matches only itself, not `aXbYc$`"""
     got = _pairs(_map("s3", "GetObject", {"bucketName": "b", "key": "a*b?c$"}))
     assert got == {"s3:GetObject": ("arn:aws:s3:::b/a${*}b${?}c${$}",)}
+
+
+def test_a_many_of_two_lists_reads_the_first_list_the_request_gives() -> None:
+    """ElastiCache ModifyUserGroup: the data names the users by
+    `%%many%${UserIdsToAdd[]}%${UserIdsToRemove[]}%%`, iam-dataset's first given list; each
+    of its users is a resource of the call (the request as CloudTrail records it)"""
+    user = "arn:aws:elasticache:us-east-1:111122223333:user:"
+
+    def users(params: dict[str, Any]) -> set[str]:
+        got = _pairs(_map("elasticache", "ModifyUserGroup", {"userGroupId": "ops", **params}))
+        return {r for r in got["elasticache:ModifyUserGroup"] if r.startswith(user)}
+
+    assert users({"userIdsToAdd": ["alice", "bob"]}) == {f"{user}alice", f"{user}bob"}
+    both = {"userIdsToAdd": ["alice", "bob"], "userIdsToRemove": ["carol"]}
+    assert users(both) == {f"{user}alice", f"{user}bob"}
+    assert users({"userIdsToRemove": ["carol"]}) == {f"{user}carol"}
+
+
+def test_an_escaped_name_through_a_function_stays_a_resource() -> None:
+    """CloudWatch DescribeAlarms names its alarms by `%%many%${AlarmNames[]}%…%%`: a name
+    with `*` goes into the ARN escaped (`${*}`), never read as a variable and dropped"""
+    alarm = "arn:aws:cloudwatch:us-east-1:111122223333:alarm:"
+    got = _pairs(_map("cloudwatch", "DescribeAlarms", {"alarmNames": ["cpu*high", "disk"]}))
+    assert got == {"cloudwatch:DescribeAlarms": (f"{alarm}cpu${{*}}high", f"{alarm}disk")}
+
+
+def test_an_empty_else_adds_no_resource() -> None:
+    """The data's `%%iftruthy%${IamInstanceProfile.Name}%*%%%` is `*` with an instance
+    profile, else nothing: RunInstances without one passes no role and names no `%`"""
+    plain = _pairs(_map("ec2", "RunInstances", {"imageId": "ami-1", "instanceType": "t3.micro"}))
+    assert "iam:PassRole" not in plain
+    assert not any("%" in r for resources in plain.values() for r in resources)
+    profile = {"imageId": "ami-1", "iamInstanceProfile": {"name": "web"}}
+    assert _pairs(_map("ec2", "RunInstances", profile))["iam:PassRole"] == ("*",)
+
+
+def test_redshift_cluster_roles_act_on_the_cluster() -> None:
+    """Service Authorization Reference, Amazon Redshift: ModifyClusterIamRoles acts on the
+    cluster (`ClusterIdentifier`); the roles it adds or removes are not clusters"""
+    roles = {"clusterIdentifier": "dw", "addIamRoles": ["arn:aws:iam::111122223333:role/r"]}
+    assert _pairs(_map("redshift", "ModifyClusterIamRoles", roles)) == {
+        "redshift:ModifyClusterIamRoles": ("arn:aws:redshift:us-east-1:111122223333:cluster:dw",)
+    }

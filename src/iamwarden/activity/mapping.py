@@ -96,6 +96,12 @@ OVERRIDES: Mapping[tuple[str, str], tuple[str | Mapping[str, Any], ...]] = {
         "ec2-instance-connect:SendSerialConsoleSSHPublicKey",
     ),
     # the data puts these on `*` or on the wrong resource
+    ("redshift", "ModifyClusterIamRoles"): (
+        {
+            "action": "redshift:ModifyClusterIamRoles",
+            "vars": {"ClusterName": "${ClusterIdentifier}"},
+        },
+    ),
     ("dynamodb", "BatchWriteItem"): (
         {"action": "dynamodb:BatchWriteItem", "vars": {"TableName": "%%keys%${RequestItems}%%"}},
     ),
@@ -163,12 +169,14 @@ silent: an action name (with the data's resource templates for it, if any) or an
 the data's own form (`action`, `vars`, `override`, `when`; see `templates`); an empty tuple:
 the event is not an authorized API call (sign-in, permissionless)
 
-Sources, from the Service Authorization Reference and the API references: DynamoDB's
-BatchWriteItem/BatchGetItem act on each table named by `RequestItems`; S3 DeleteObjects
-needs s3:DeleteObject on each key (CloudTrail logs no keys: the bucket's objects), PutObject
-and CopyObject need s3:PutObjectAcl with an ACL header, CopyObject reads the copy source
-(`x-amz-copy-source`) and writes the destination; Lambda authorizes an alias or version
-call on the qualified function ARN."""
+Sources, from the Service Authorization Reference and the API references: Redshift's
+ModifyClusterIamRoles acts on the cluster `ClusterIdentifier` names (the data names the
+roles added or removed as the cluster); DynamoDB's BatchWriteItem/BatchGetItem act on each
+table named by `RequestItems`; S3 DeleteObjects needs s3:DeleteObject on each key
+(CloudTrail logs no keys: the bucket's objects), PutObject and CopyObject need
+s3:PutObjectAcl with an ACL header, CopyObject reads the copy source (`x-amz-copy-source`)
+and writes the destination; Lambda authorizes an alias or version call on the qualified
+function ARN."""
 
 _VERSIONED = re.compile(r"^(.+?)(?:\d{4}_\d{2}_\d{2}|\d{8})(?:v\d+)?$")
 

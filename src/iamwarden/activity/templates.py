@@ -9,9 +9,11 @@ key of an object: DynamoDB's `RequestItems` is keyed by table name) and
 `b/a c`, as the S3 CopyObject API reference describes `x-amz-copy-source`; an access
 point's ARN is missing).
 `${A[].B}` reads `B` of each element of the list `A`: a template naming a list yields one
-text per element (`fill_all`). CloudTrail spells parameters in lowerCamelCase where SDKs use
-UpperCamelCase, so names are looked up case-insensitively, with the few renamings CloudTrail
-makes (S3's `Bucket` is `bucketName`).
+text per element (`fill_all`), one per combination where it names two lists; a `%%many%…%%`
+of lists reads its first given list only. Variables and functions are filled in one pass: a
+function's result is never read again for variables. CloudTrail spells parameters in
+lowerCamelCase where SDKs use UpperCamelCase, so names are looked up case-insensitively,
+with the few renamings CloudTrail makes (S3's `Bucket` is `bucketName`).
 
 Values go into ARNs escaped (`escaped`): IAM reads `*` and `?` in a Resource as wildcards,
 and `${*}`, `${?}`, `${$}` are the IAM User Guide's escapes for them (policy variables,
@@ -26,14 +28,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import lru_cache
+from itertools import islice, product
 from typing import Any
 from urllib.parse import quote, unquote
 
 __all__ = ["TemplateValues", "escape_resource", "fill", "fill_all", "parameter_keys"]
 
-_FUNCTION = re.compile(r"%%(regex|urlencode|copysource|iftruthy|many|iftemplatematch|keys)%(.*?)%%")
+_FUNCTION = re.compile(
+    r"%%(regex|urlencode|copysource|iftruthy|many|iftemplatematch|keys)%(.*?)%%(?!%)"
+)
+"""A function: its name and arguments (`%`-separated); `%%%` ends one whose last argument is
+empty (`%%iftruthy%${A}%*%%%`: `*`, else nothing)"""
 _MANY_LIMIT = 1000
-"""Texts one template may yield (elements of a list beyond it are not read)"""
+"""Texts one template may yield (elements of a list, or combinations of lists' elements,
+beyond it are not read)"""
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
 _PARSED = 16384
 """Texts (templates, their parts, catalogue ARN formats, names) whose parse is kept"""
@@ -203,8 +211,9 @@ def _substitute(text: str, values: TemplateValues, *, lenient: bool) -> str:
 
 def _function(name: str, args: str, values: TemplateValues) -> str:
     if name == "regex":
+        # the pattern reads the request's own text; its result is escaped as a value is
         inner, _, pattern = args.partition("%")
-        text = _substitute(inner, values, lenient=True)
+        text = _substitute(inner, values.escaped(is_escaped=False), lenient=True)
         body = pattern.strip()
         if body.startswith("/"):
             body = body[1 : body.rfind("/")]
@@ -212,9 +221,10 @@ def _function(name: str, args: str, values: TemplateValues) -> str:
             found = re.search(body, text)
         except re.error:
             raise _Missing(inner) from None
-        return found.group(1) or "" if found and found.groups() else ""
+        group = found.group(1) or "" if found and found.groups() else ""
+        return escape_resource(group) if values.is_escaped else group
     if name == "urlencode":
-        return quote(_substitute(args, values, lenient=False), safe="")
+        return quote(_substitute(args, values.escaped(is_escaped=False), lenient=False), safe="")
     if name == "copysource":
         given = _substitute(args, values.escaped(is_escaped=False), lenient=False)
         text = unquote(given.split("?", 1)[0]).lstrip("/")
@@ -234,8 +244,7 @@ def _function(name: str, args: str, values: TemplateValues) -> str:
         chosen = then if value and value.lower() not in ("false", "0") else otherwise
         return _substitute(chosen, values, lenient=False)
     if name == "many":
-        first = next((p for p in args.split("%") if _substitute(p, values, lenient=True)), "")
-        return _substitute(first, values, lenient=False)
+        return _substitute(_given(args, values) or "", values, lenient=False)
     # iftemplatematch: only an ARN takes the template's place
     value = _substitute(args, values, lenient=False)
     if not value.startswith("arn:"):
@@ -243,40 +252,43 @@ def _function(name: str, args: str, values: TemplateValues) -> str:
     return value
 
 
+def _given(args: str, values: TemplateValues) -> str | None:
+    """The first of `%%many%…%%`'s alternatives that names a value (its template text), None
+    when none does"""
+    return next((p for p in args.split("%") if _substitute(p, values, lenient=True)), None)
+
+
 @lru_cache(maxsize=_PARSED)
 def _functions(template: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], bool]:
     """The template cut at its `%%function%…%%`s: the texts around them, each (function,
-    arguments), and whether the texts can be filled one by one (no `${` of a text but the
-    last is left open, so no variable spans a function's result)"""
+    arguments), and whether a text leaves a `${` open (a variable spanning a function's
+    result: the template names no value)"""
     texts, functions, start = [], [], 0
     for match in _FUNCTION.finditer(template):
         texts.append(template[start : match.start()])
         functions.append((match.group(1), match.group(2)))
         start = match.end()
     texts.append(template[start:])
-    apart = all("$" not in _VARIABLE.sub("", text) for text in texts[:-1])
-    return tuple(texts), tuple(functions), apart
+    is_open = any("${" in _VARIABLE.sub("", text) for text in texts)
+    return tuple(texts), tuple(functions), is_open
 
 
 def fill(template: str, values: TemplateValues) -> str | None:
     """The template's text with every value filled in; None when the request lacks a value
-    it needs (a `%%regex%…%%` of an absent value is empty, as iam-dataset reads it)"""
-    texts, functions, apart = _functions(template)
+    it needs (a `%%regex%…%%` of an absent value is empty, as iam-dataset reads it)
+
+    Variables and functions are filled in one pass: a function's result is text, never read
+    again for variables (an escaped `a${*}b` stays itself)."""
+    texts, functions, is_open = _functions(template)
+    if is_open:
+        return None
     try:
         if not functions:
             return _substitute(template, values, lenient=False)
-        results = [_function(name, args, values) for name, args in functions]
-        if apart and not any("$" in r for r in results):
-            out: list[str] = []
-            for text, result in zip(texts, results, strict=False):
-                out += (_substitute(text, values, lenient=False), result)
-            out.append(_substitute(texts[-1], values, lenient=False))
-            return "".join(out)
-        # a `$` in a result, or a `${` left open before one: the whole text is filled
-        joined = [texts[0]]
-        for result, text in zip(results, texts[1:], strict=True):
-            joined += (result, text)
-        return _substitute("".join(joined), values, lenient=False)
+        out = [_substitute(texts[0], values, lenient=False)]
+        for (name, args), text in zip(functions, texts[1:], strict=True):
+            out += (_function(name, args, values), _substitute(text, values, lenient=False))
+        return "".join(out)
     except _Missing:
         return None
 
@@ -285,28 +297,56 @@ _MANY = re.compile(r"%%keys%(\$\{[^}]+\})%%|\$\{([^}]*\[\][^}]*)\}")
 
 
 @lru_cache(maxsize=_PARSED)
-def _first_many(template: str) -> tuple[str, bool, str] | None:
-    """The template's first part naming many values: (the name, whether it names an
-    object's keys, the template with `${__each}` in its place); None when it has none"""
-    found = _MANY.search(template)
-    if found is None:
-        return None
-    name = found.group(1)[2:-1] if found.group(1) else found.group(2)
-    rest = template[: found.start()] + "${__each}" + template[found.end() :]
-    return name, bool(found.group(1)), rest
+def _lists(template: str) -> tuple[tuple[tuple[str, bool], ...], str]:
+    """The template's parts naming many values, each name once in the order met: (the name,
+    whether it names an object's keys); and the template with `${__each<i>}` in the places
+    of the i-th (a name met twice is the same element in both places)"""
+    names: dict[tuple[str, bool], int] = {}
+
+    def place(found: re.Match[str]) -> str:
+        is_keys = found.group(1) is not None
+        name = found.group(1)[2:-1] if is_keys else found.group(2)
+        index = names.setdefault((name.lower(), is_keys), len(names))
+        return f"${{__each{index}}}"
+
+    rest = _MANY.sub(place, template)
+    return tuple(names), rest
+
+
+@lru_cache(maxsize=_PARSED)
+def _many_of_lists(template: str) -> tuple[tuple[str, str], ...]:
+    """Each `%%many%…%%` of the template naming a list: (its text, its arguments)"""
+    return tuple(
+        (found.group(0), found.group(2))
+        for found in _FUNCTION.finditer(template)
+        if found.group(1) == "many" and _MANY.search(found.group(2))
+    )
 
 
 def fill_all(template: str, values: TemplateValues) -> tuple[str, ...]:
-    """Every text the template yields: one per element where it names a list (`${A[].B}`)
-    or an object's keys (`%%keys%${A}%%`), each filled as `fill` does (the first such part
-    varies; a template with none yields `fill`'s text); empty when a value is missing"""
-    many = _first_many(template)
-    if many is None:
+    """Every non-empty text the template yields: one per element where it names a list
+    (`${A[].B}`) or an object's keys (`%%keys%${A}%%`), each filled as `fill` does; none when
+    a value is missing
+
+    A `%%many%…%%` naming lists reads its first given alternative only. Two parts naming
+    many values yield one text per combination of their elements (at most `_MANY_LIMIT`);
+    a part naming none is filled as an absent value."""
+    for many, args in _many_of_lists(template):
+        chosen = _given(args, values)
+        if chosen is not None:
+            template = template.replace(many, chosen)
+    names, rest = _lists(template)
+    if not names:
         text = fill(template, values)
-        return () if text is None else (text,)
-    name, is_keys, rest = many
-    choices = values.keys(name) if is_keys else values.texts(name)
+        return (text,) if text else ()
+    choices = [
+        tuple(dict.fromkeys(values.keys(name) if is_keys else values.texts(name))) or (None,)
+        for name, is_keys in names
+    ]
     texts: list[str] = []
-    for choice in dict.fromkeys(choices):
-        texts.extend(fill_all(rest, values.with_values({"__each": choice})))
+    for combination in islice(product(*choices), _MANY_LIMIT):
+        each = {f"__each{i}": c for i, c in enumerate(combination) if c is not None}
+        filled = fill(rest, values.with_values(each))
+        if filled:
+            texts.append(filled)
     return tuple(dict.fromkeys(texts))
