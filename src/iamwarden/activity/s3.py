@@ -13,12 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from iamwarden.activity.sources import CloudTrailFile
+from iamwarden.activity.sources import CloudTrailFile, is_trail_file
 from iamwarden.errors import InputError
 
 __all__ = ["s3_files", "split_s3_url"]
-
-_SUFFIXES = (".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".gz")
 
 
 def split_s3_url(url: str) -> tuple[str, str]:
@@ -61,7 +59,7 @@ def s3_files(urls: Sequence[str], *, session: Any = None) -> Iterator[list[Cloud
                 for page in pages:
                     for item in page.get("Contents", ()):
                         key = item["Key"]
-                        if "CloudTrail-Digest" in key or not key.endswith(_SUFFIXES):
+                        if not is_trail_file(key):
                             continue
                         local = Path(folder) / f"{len(found):08d}"
                         client.download_file(bucket, key, str(local))

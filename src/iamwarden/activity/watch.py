@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 
 from iamwarden.activity.rules import RulePack, SnapshotContext, alerts_for
 from iamwarden.activity.rules.records import array_items, read_records
-from iamwarden.activity.sources import find_files
+from iamwarden.activity.sources import find_files, is_trail_file
 from iamwarden.errors import IamwardenError, InputError
 from iamwarden.fileio import parse_json, read_stream
 
@@ -312,8 +312,6 @@ class S3Source:
     read through boto3 (its credential chain and `AWS_ENDPOINT_URL`); a record nested too
     deeply is left out with a warning, as `FolderSource` does"""
 
-    _SUFFIXES = (".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".gz")
-
     def __init__(self, url: str, *, client: Any = None) -> None:
         from iamwarden.activity.s3 import split_s3_url
 
@@ -340,7 +338,7 @@ class S3Source:
                 item["Key"]
                 for page in pages
                 for item in page.get("Contents", ())
-                if "CloudTrail-Digest" not in item["Key"] and item["Key"].endswith(self._SUFFIXES)
+                if is_trail_file(item["Key"])
             ]
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "error")
