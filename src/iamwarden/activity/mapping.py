@@ -467,8 +467,9 @@ class EventMapper:
             arns = [a for a in fill_all(template, escaped) if a.startswith("arn:")]
             if arns and not found:
                 found.extend(arns)
+        misfit = ""
         if not found:
-            found = _formatted(entry, values)
+            found, misfit = _formatted(entry, values)
         if not found:
             prefix = f":{action.split(':', 1)[0]}:"
             found = [
@@ -481,13 +482,18 @@ class EventMapper:
             return MappedAction(
                 action=action,
                 resources=("*",),
-                note="the resource cannot be derived from the request",
+                note=f"the request names the resource by `{misfit}`, which fills none of the "
+                "action's ARN formats"
+                if misfit
+                else "the resource cannot be derived from the request",
             )
         if action.startswith("secretsmanager:"):
+            # a name, or an ARN without the random suffix (a partial ARN), matches its
+            # secret's full ARN only with the suffix's place left open
             given = {
                 escape_resource(v)
                 for v in (*values.texts("SecretId"), *values.texts("SecretIdList[]"))
-                if v.startswith("arn:")
+                if v.startswith("arn:") and _SECRET_SUFFIX.search(v)
             }
             found = [
                 f"{arn}-??????" if ":secret:" in arn and arn not in given else arn for arn in found
@@ -495,17 +501,21 @@ class EventMapper:
         return MappedAction(action=action, resources=tuple(dict.fromkeys(found)))
 
 
-def _formatted(entry: _Entry, values: TemplateValues) -> list[str]:
+def _formatted(entry: _Entry, values: TemplateValues) -> tuple[list[str], str]:
     """The catalogue's ARN formats filled from the entry's variables (each value of a
-    variable naming a list, `fill_all`), values escaped; the first format they fill wins"""
+    variable naming a list, `fill_all`), values escaped; the first format they fill wins.
+    A value that is an ARN of the format's service is the resource's ARN (`_named_by_arn`);
+    one fitting no format is returned beside the ARNs found (else `""`)"""
     escaped = values.escaped()
     choices: dict[str, tuple[str, ...]] = {}
     for name, template in entry.variables:
-        filled = tuple(v for v in fill_all(template, escaped) if v)
-        if filled:
+        filled = fill_all(template, escaped)
+        if name.endswith(_NO_LEADING_SLASH):
+            filled = tuple(v.removeprefix("/") for v in filled)
+        if filled := tuple(v for v in filled if v):
             choices[name] = filled
     if not choices:
-        return []  # no format is named by nothing
+        return [], ""  # no format is named by nothing
     combos: list[dict[str, str]] = [{}]
     for name, options in choices.items():
         combos = [{**c, name: o} for c in combos for o in options][:_COMBINATIONS]
@@ -513,16 +523,70 @@ def _formatted(entry: _Entry, values: TemplateValues) -> list[str]:
     # resource the call touched
     starred = {name for name, options in choices.items() if all(o == "*" for o in options)}
     found: list[str] = []
+    misfit = ""
     for arn_format, needed in entry.formats:
         if not needed.issubset(choices) or needed.issubset(starred):
             continue
         for variables in combos:
-            arn = fill(arn_format, values.with_values(variables))
+            given = _named_by_arn(arn_format, variables)
+            if given is None:
+                misfit = variables[_resource_start(arn_format)[0]]
+                continue
+            arn = fill(arn_format, values.with_values(given))
             if arn:
                 found.append(arn)
         if found:
             break
-    return found
+    return found, misfit
+
+
+_SECRET_SUFFIX = re.compile(r":secret:.*-[A-Za-z0-9]{6}$")
+"""A full secret ARN: its name and the hyphen and six random characters Secrets Manager adds
+(Secrets Manager user guide, "Secret ARN"; API reference, GetSecretValue `SecretId`: a
+partial ARN lacks them)"""
+
+_NO_LEADING_SLASH = "WithoutLeadingSlash"
+"""The end of a format variable's name that holds a name without its leading `/` (Service
+Authorization Reference, AWS Systems Manager, resource type `parameter`:
+`parameter/${ParameterNameWithoutLeadingSlash}`; a parameter `/prod/x` is `parameter/prod/x`)"""
+
+
+def _named_by_arn(arn_format: str, variables: Mapping[str, str]) -> dict[str, str] | None:
+    """`variables`, or where the format's first variable past partition, Region and account
+    holds an ARN of the format's service (DynamoDB's `TableName`, SSM's `Name`: their API
+    references accept a name or an ARN), with the ARN's own partition, Region, account and
+    resource name; None when that ARN does not fit the format (an S3 access point's ARN
+    given as a bucket)"""
+    name, service, pattern, groups = _resource_start(arn_format)
+    value = variables.get(name, "")
+    if not value.startswith("arn:") or value.split(":", 3)[2:3] != [service]:
+        return dict(variables)
+    fits = pattern.fullmatch(value)
+    if fits is None:
+        return None
+    return {**variables, **dict(zip(groups, fits.groups(), strict=True))}
+
+
+@cache
+def _resource_start(arn_format: str) -> tuple[str, str, re.Pattern[str], tuple[str, ...]]:
+    """Of an ARN format: its first variable past partition, Region and account (`""` when
+    none), its service, and a regex matching an ARN of the format up to that variable's
+    end, with a group for each variable it spans (named in the tuple)"""
+    parts = _FORMAT_VARIABLE.split(arn_format)  # literal, variable, literal, …
+    first = next((i for i in range(1, len(parts), 2) if parts[i] not in _PLACE), len(parts))
+    pattern = [
+        re.escape(part) if index % 2 == 0 else _PLACE.get(part, "(.+?)")
+        for index, part in enumerate(parts[:first])
+    ]
+    name = parts[first] if first < len(parts) else ""
+    service = arn_format.split(":", 3)[2] if arn_format.count(":") >= 3 else ""
+    groups = (*parts[1:first:2], name)
+    return name, service, re.compile("".join(pattern) + "(.+)", re.DOTALL), groups
+
+
+_PLACE = {"Partition": "([^:]+)", "Region": "([^:]*)", "Account": "([^:]*)"}
+"""The groups of an ARN's partition, Region and account (empty for S3's buckets and
+AWS-owned parameters)"""
 
 
 _COMBINATIONS = 1000
