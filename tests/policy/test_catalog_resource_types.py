@@ -77,3 +77,17 @@ def test_case_is_compared_only_when_asked(catalog: Catalog) -> None:
     assert catalog.fits_resource_type(key, "kms:Decrypt") is False
     assert catalog.fits_resource_type(key, "kms:Decrypt", ignore_case=True) is True
     assert catalog.fits_resource_type(key, "kms:Decrypt") is False
+
+
+def test_a_star_of_a_pattern_spans_segments(catalog: Catalog) -> None:
+    """IAM matches a `Resource` pattern as one text (its `*` crosses `:`); a format's
+    segments before the resource part hold no `:`"""
+    assert catalog.fits_resource_type("arn:aws:*:role/app", "iam:PassRole") is True
+    assert catalog.fits_resource_type("arn:aws:*:111122223333:role/app", "iam:PassRole") is True
+    assert catalog.fits_resource_type("arn:aws:s3:*:role/app", "iam:PassRole") is False
+
+
+def test_a_pattern_is_compared_in_any_case_only_when_asked(catalog: Catalog) -> None:
+    pattern = f"arn:aws:kms:us-east-1:{ACCOUNT}:KEY/*"
+    assert catalog.fits_resource_type(pattern, "kms:Decrypt") is False
+    assert catalog.fits_resource_type(pattern, "kms:Decrypt", ignore_case=True) is True

@@ -16,7 +16,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 from iamwarden.errors import CatalogError
 from iamwarden.policy.arn import compile_glob
@@ -191,7 +191,7 @@ class Catalog:
         self._expanded: dict[str, frozenset[str]] = {}
         self._levels: dict[AccessLevel, frozenset[str]] = {}
         self._global_keys: _GlobalKeys | None = None
-        self._arn_shapes: dict[tuple[str | frozenset[str], bool], re.Pattern[str] | None] = {}
+        self._arn_shapes: dict[tuple[str | frozenset[str], bool], _ArnShape | None] = {}
         self._multivalued = _KeyNames.of((*multivalued_keys, *_MULTIVALUED_GLOBAL_KEYS))
 
     def is_multivalued_key(self, key: str) -> bool:
@@ -284,15 +284,18 @@ class Catalog:
         a set of them such as a statement's: fitting one action's is enough)
 
         The formats are the Service Authorization Reference's ("Actions, resources, and
-        condition keys for <service>", the ARN column of its "Resource types" table), read
-        as `arn_format_regex` reads them: `arn:${Partition}:sqs:${Region}:${Account}:${QueueName}`
-        fits `arn:aws:sqs:us-east-1:111122223333:jobs`, and `arn:aws:ssm:us-east-1::
-        parameter/aws/service/x` (an AWS-owned parameter, its account segment empty) fits
-        `ssm:GetParameter`'s format.
+        condition keys for <service>", the ARN column of its "Resource types" table):
+        `arn:${Partition}:sqs:${Region}:${Account}:${QueueName}` fits
+        `arn:aws:sqs:us-east-1:111122223333:jobs`. A `${Variable}` stands for text without
+        a newline (nor a `:` before the resource part) that may be empty, as the account of
+        an AWS-owned SSM parameter is (`arn:aws:ssm:us-east-1::parameter/aws/service/x`),
+        except where AWS never leaves it empty (`_NEVER_EMPTY`); a variable named
+        `…WithoutLeadingSlash` never starts with `/` (`parameter//x` names no parameter).
 
         Args:
-            arn: a resource ARN, or a `Resource` pattern: one with `*` or `?` may name a
-                resource of any type it spans, so it fits.
+            arn: a resource ARN, or a `Resource` pattern (`*` any run of characters, `?` one
+                character): a pattern fits when some ARN matches both it and a format
+                (`arn:aws:s3:::b/*` never names an IAM role).
             actions: action names (case-insensitive).
             ignore_case: compare the formats' text case-insensitively. IAM compares ARNs
                 case-sensitively, which lint and the custom checks follow; external access
@@ -301,34 +304,42 @@ class Catalog:
                 grant unasked (the engine still decides each one).
 
         Returns:
-            True when `arn` fits (or is a pattern); None when the catalogue gives none of
-            `actions` an ARN format (actions of no resource type, such as
-            `s3:ListAllMyBuckets`, or actions it does not list); else False.
+            True when `arn` fits; None when the catalogue gives none of `actions` an ARN
+            format (actions of no resource type, such as `s3:ListAllMyBuckets`, or actions
+            it does not list) and `arn` is no pattern; True for a pattern then (it may name
+            what it spans); else False.
         """
-        if "*" in arn or "?" in arn:
-            return True
         key = (actions, ignore_case)
         if key in self._arn_shapes:
             shape = self._arn_shapes[key]
         else:
             names = (actions,) if isinstance(actions, str) else sorted(actions)
             formats = dict.fromkeys(
-                arn_format
+                _format_tokens(arn_format)
                 for action in names
                 for rtype in self.resource_types(action)
                 for arn_format in rtype.arn_formats
             )
             shape = (
-                re.compile(
-                    "|".join(arn_format_regex(f).pattern for f in formats),
-                    re.DOTALL | (re.IGNORECASE if ignore_case else 0),
+                _ArnShape(
+                    regex=re.compile(
+                        "|".join(_tokens_regex(f) for f in formats),
+                        re.IGNORECASE if ignore_case else 0,
+                    ),
+                    formats=tuple(formats),
                 )
                 if formats
                 else None
             )
             if len(self._arn_shapes) < 100_000:
                 self._arn_shapes[key] = shape
-        return None if shape is None else shape.fullmatch(arn) is not None
+        is_pattern = "*" in arn or "?" in arn
+        if shape is None:
+            return True if is_pattern else None
+        if not is_pattern:
+            return shape.regex.fullmatch(arn) is not None
+        pattern = _pattern_tokens(arn)
+        return any(_overlap(pattern, f, ignore_case=ignore_case) for f in shape.formats)
 
     def condition_keys(self, action: str) -> tuple[str, ...]:
         """Condition keys `action` supports (action-level and resource-type-level)"""
@@ -432,6 +443,109 @@ def arn_format_regex(arn_format: str, *, ignore_case: bool = False) -> re.Patter
     `ignore_case`.
     """
     return compile_glob(_FORMAT_VARIABLE.sub("*", arn_format), ignore_case=ignore_case)
+
+
+_Token = tuple[str | None, str, bool]
+"""One step of an ARN shape: (the character, or None for any character but those of the
+second item, repeated zero or more times when the third is True)"""
+
+_NEVER_EMPTY: Final = frozenset(
+    {
+        ("s3", "BucketName"),
+        ("s3", "ObjectName"),
+        ("sqs", "QueueName"),
+        ("sqs", "Region"),
+    }
+)
+"""(service, format variable) that no resource leaves empty: a bucket has a name of 3 to 63
+characters and an object a key of at least one (S3 User Guide, bucketnamingrules and
+object-keys); a queue a name of 1 to 80 characters in a Region (SQS Developer Guide,
+sqs-queue-message-identifiers). Other variables may be empty: AWS-owned resources leave the
+account empty (`arn:aws:ssm:us-east-1::parameter/aws/service/…`, public AMIs), and some
+resource paths are empty (API Gateway's root `…/GET/`)"""
+
+_VARIABLE_OR_STAR = re.compile(r"(\$\{[^}]*\}|\*)")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _ArnShape:
+    """The ARN formats of some actions: one regex for ARNs, the steps for patterns"""
+
+    regex: re.Pattern[str]
+    formats: tuple[tuple[_Token, ...], ...]
+
+
+@lru_cache(maxsize=16384)
+def _format_tokens(arn_format: str) -> tuple[_Token, ...]:
+    """The steps of a catalogue ARN format (see `Catalog.fits_resource_type`)"""
+    service = arn_format.split(":", 3)[2] if arn_format.count(":") >= 2 else ""
+    tokens: list[_Token] = []
+    colons = 0
+    for piece in _VARIABLE_OR_STAR.split(arn_format):
+        # INVARIANT: the first five segments hold no `:`; no segment holds a newline
+        banned = "\n" if colons >= 5 else ":\n"
+        if piece == "*":
+            tokens.append((None, banned, True))
+        elif piece.startswith("${"):
+            name = piece[2:-1]
+            if name.endswith("WithoutLeadingSlash"):
+                tokens.append((None, banned + "/", False))
+            elif (service, name) in _NEVER_EMPTY:
+                tokens.append((None, banned, False))
+            tokens.append((None, banned, True))
+        else:
+            tokens.extend((ch, "", False) for ch in piece)
+            colons += piece.count(":")
+    return tuple(tokens)
+
+
+def _tokens_regex(tokens: tuple[_Token, ...]) -> str:
+    return "".join(
+        re.escape(ch) if ch is not None else f"[^{re.escape(banned)}]" + ("*" if many else "")
+        for ch, banned, many in tokens
+    )
+
+
+def _pattern_tokens(pattern: str) -> tuple[_Token, ...]:
+    """The steps of a `Resource` pattern: `*` any run of characters, `?` any one"""
+    return tuple(
+        (None, "", True) if ch == "*" else (None, "", False) if ch == "?" else (ch, "", False)
+        for ch in pattern
+    )
+
+
+def _overlap(left: tuple[_Token, ...], right: tuple[_Token, ...], *, ignore_case: bool) -> bool:
+    """Whether some text fits both shapes: a walk of the pair of positions (at most
+    `len(left) + 1` times `len(right) + 1` of them)"""
+    seen: set[tuple[int, int]] = set()
+    todo = [(0, 0)]
+    while todo:
+        at = todo.pop()
+        if at in seen:
+            continue
+        seen.add(at)
+        i, j = at
+        if i == len(left) and j == len(right):
+            return True
+        a = left[i] if i < len(left) else None
+        b = right[j] if j < len(right) else None
+        if a is not None and a[2]:
+            todo.append((i + 1, j))
+        if b is not None and b[2]:
+            todo.append((i, j + 1))
+        if a is not None and b is not None and _share_character(a, b, ignore_case=ignore_case):
+            todo.append((i if a[2] else i + 1, j if b[2] else j + 1))
+    return False
+
+
+def _share_character(a: _Token, b: _Token, *, ignore_case: bool) -> bool:
+    if a[0] is not None and b[0] is not None:
+        return a[0].lower() == b[0].lower() if ignore_case else a[0] == b[0]
+    if a[0] is not None:
+        return a[0] not in b[1]
+    if b[0] is not None:
+        return b[0] not in a[1]
+    return True  # two classes, each banning a few characters
 
 
 def closest_name(name: str, known: Iterable[str]) -> str | None:
