@@ -386,7 +386,11 @@ def test_s3_bucket_arn_with_a_region_is_an_error_but_an_access_point_is_not() ->
             ],
         )
     )
-    assert _codes(lint_policy(doc)) == [("error", "resource_region", "Statement[0].Resource[0]")]
+    # a bucket ARN with a Region fits no resource type of the action either
+    assert _codes(lint_policy(doc)) == [
+        ("error", "resource_region", "Statement[0].Resource[0]"),
+        ("warning", "resource_type_mismatch", "Statement[0].Resource[0]"),
+    ]
 
 
 def test_syntax_problems_come_back_as_diagnostics() -> None:
@@ -519,3 +523,14 @@ def test_valid_condition_values_and_policy_variables_raise_no_value_warning() ->
     assert not [
         d for d in lint_policy(_doc(_allow(Condition=good))) if d.code == "invalid_condition_value"
     ]
+
+
+def test_a_policy_variable_in_the_account_segment_is_a_valid_arn() -> None:
+    """IAM accepts `${aws:PrincipalAccount}` in a `Resource` ARN: its `:` cuts no segment"""
+    for resource in (
+        "arn:aws:iam::${aws:PrincipalAccount}:user/x",
+        "arn:${aws:PrincipalPartition}:iam::${aws:PrincipalAccount}:role/r",
+    ):
+        assert _serious(lint_policy(_doc(_allow("iam:GetUser", [resource])))) == ()
+    wrong = lint_policy(_doc(_allow("iam:GetUser", ["arn:aws:iam::${aws:PrincipalAccount}:x/y"])))
+    assert "invalid_arn" in {d.code for d in wrong}

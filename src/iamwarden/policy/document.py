@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import Enum
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import orjson
@@ -59,6 +60,18 @@ _ISO_DATE = re.compile(
     r"(?:[Tt](?P<hour>\d{1,2})?(?::\d{2})?(?::\d{2})?(?:\.\d{1,9})?)?"
     r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?"
 )
+_POLICY_VARIABLE = re.compile(r"\$\{[^}]*\}")
+
+
+def _arn_parts(value: str) -> list[str]:
+    """`value` cut at its first five `:` outside policy variables: IAM accepts a variable
+    in a segment (`arn:aws:iam::${aws:PrincipalAccount}:user/x`; IAM User Guide,
+    reference_policies_variables)"""
+    masked = _POLICY_VARIABLE.sub(lambda m: "_" * len(m.group()), value)
+    bounds = [-1, *[i for i, ch in enumerate(masked) if ch == ":"][:5], len(value)]
+    return [value[a + 1 : b] for a, b in pairwise(bounds)]
+
+
 _IAM_RESOURCE_PREFIXES = (
     "user/",
     "federated-user/",
@@ -470,7 +483,7 @@ class _Parser:
     def resource_entry(self, at: str, value: str) -> None:
         if value == "*":
             return
-        parts = value.split(":", 5)
+        parts = _arn_parts(value)
         if parts[0] != "arn" or len(parts) < 2:
             self.fail(at, f"resource `{value}` must be in arn format or `*`")
             return
