@@ -9,8 +9,12 @@ from typing import Any
 
 import pytest
 
+from iamwarden.activity import find_files, ingest_files, open_store
+from iamwarden.activity.calls import recorded_calls
 from iamwarden.activity.mapping import load_mapper
-from iamwarden.policy import load_catalog
+from iamwarden.activity.requests import call_requests, decide
+from iamwarden.policy import PolicySet, load_catalog, parse_policy
+from tests.activity.conftest import record, write_records
 
 _ACCOUNT = "111122223333"
 _PARAMETER = f"arn:aws:ssm:us-east-1:{_ACCOUNT}:parameter/"
@@ -74,15 +78,15 @@ def test_the_real_ssm_records_map_to_the_parameters_they_name(stratus: Path) -> 
     ]
     assert any(r["eventName"] == "GetParameters" for r in records)
     mapper = load_mapper()
-    for record in records:
+    for event in records:
         mapping = mapper.map_event(
-            event_source=record["eventSource"],
-            event_name=record["eventName"],
-            parameters=record["requestParameters"],
-            region=record["awsRegion"],
-            account=record["recipientAccountId"],
+            event_source=event["eventSource"],
+            event_name=event["eventName"],
+            parameters=event["requestParameters"],
+            region=event["awsRegion"],
+            account=event["recipientAccountId"],
         )
-        expected = sorted(r["ARN"] for r in record["resources"])
+        expected = sorted(r["ARN"] for r in event["resources"])
         assert [sorted(a.resources) for a in mapping.actions] == [expected]
 
 
@@ -91,18 +95,18 @@ def test_no_real_record_maps_to_an_arn_inside_an_arn_or_a_double_slash(stratus: 
     segment (the SSM parameters gave `parameter//credentials/…`)"""
     mapper = load_mapper()
     seen = 0
-    for record in _records(stratus):
+    for event in _records(stratus):
         mapping = mapper.map_event(
-            event_source=record["eventSource"],
-            event_name=record["eventName"],
-            parameters=record.get("requestParameters") or {},
-            resources=record.get("resources") or (),
-            region=record.get("awsRegion", ""),
-            account=record.get("recipientAccountId", ""),
+            event_source=event["eventSource"],
+            event_name=event["eventName"],
+            parameters=event.get("requestParameters") or {},
+            resources=event.get("resources") or (),
+            region=event.get("awsRegion", ""),
+            account=event.get("recipientAccountId", ""),
         )
         for arn in (r for a in mapping.actions for r in a.resources if r != "*"):
             seen += 1
-            assert "//" not in arn and "arn:" not in arn[4:], (record["eventName"], arn)
+            assert "//" not in arn and "arn:" not in arn[4:], (event["eventName"], arn)
     assert seen > 100
 
 
@@ -197,3 +201,29 @@ def test_a_partial_secret_arn_matches_its_random_suffix() -> None:
         (f"{secret}a-??????", f"{secret}b-XyZ789"),
         "",
     )
+
+
+def test_a_hand_written_policy_allows_the_recorded_calls(tmp_path: Path) -> None:
+    """The review's case, through the store and the engine (IAM User Guide, "Policy
+    evaluation logic"): a policy allowing `parameter/prod/*` and `table/t2` allows a
+    GetParameter of `/prod/db/password` and a GetItem naming the table by its ARN"""
+    records = [
+        record("GetParameter", source="ssm.amazonaws.com", params={"name": "/prod/db/password"}),
+        record("GetItem", source="dynamodb.amazonaws.com", params={"tableName": f"{_TABLE}t2"}),
+    ]
+    write_records(tmp_path / "arns.json", records)
+    principal = f"arn:aws:iam::{_ACCOUNT}:role/dev"
+    with open_store(None) as store:
+        ingest_files(store, find_files([tmp_path]))
+        calls = recorded_calls(store, principal, load_mapper())
+    statements = [
+        {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": f"{_PARAMETER}prod/*"},
+        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": f"{_TABLE}t2"},
+    ]
+    policy = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    answers = list(decide(principal, call_requests(calls), PolicySet(identity=(policy,))))
+    assert sorted((r.action, r.resource) for r, _ in answers) == [
+        ("dynamodb:GetItem", f"{_TABLE}t2"),
+        ("ssm:GetParameter", f"{_PARAMETER}prod/db/password"),
+    ]
+    assert all(answer.is_allowed for _, answer in answers)
