@@ -40,3 +40,24 @@ def test_an_action_is_asked_unless_the_resource_fits_none_of_its_formats(
 
 def test_an_action_the_catalogue_does_not_list_is_asked(catalog: Catalog) -> None:
     assert _granted(catalog, "nosuchservice:DoThing", "arn:aws:s3:::b")
+
+
+def test_a_resource_no_action_applies_to_is_named_in_the_warnings(catalog: Catalog) -> None:
+    """Its PASS says nothing; a resource one action may apply to gets no warning"""
+    result = check_access_not_granted(
+        EVERYTHING,
+        ["iam:PassRole", "s3:ListAllMyBuckets"],
+        resources=["arn:aws:s3:::b/*", "arn:aws:iam::111122223333:role/*"],
+        catalog=catalog,
+    )
+    assert result.outcome is CheckOutcome.FAIL
+    assert result.warnings == ()
+    unfit = check_access_not_granted(
+        EVERYTHING, ["iam:PassRole"], resources=["arn:aws:s3:::b/*", "*"], catalog=catalog
+    )
+    assert unfit.outcome is CheckOutcome.FAIL
+    assert unfit.warnings == (
+        "resource `arn:aws:s3:::b/*` fits no resource type of `iam:PassRole` (Service "
+        "Authorization Reference): none of them applies to it, so it passes whatever the "
+        "policy grants",
+    )

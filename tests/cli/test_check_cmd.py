@@ -149,6 +149,18 @@ def test_access_not_granted_on_resources(new: str) -> None:
     assert here.exit_code == 1
 
 
+def test_a_resource_no_action_applies_to_passes_with_a_warning(new: str) -> None:
+    """A PASS on a bucket for `iam:PassRole` says nothing: stderr says so, the exit stays 0"""
+    result = run(
+        "access-not-granted", "--actions", "iam:PassRole", "--resources", "arn:aws:s3:::b/*", new
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("PASS: ")
+    assert "warning: resource `arn:aws:s3:::b/*` fits no resource type of `iam:PassRole`" in (
+        result.stderr
+    )
+
+
 def test_no_public_access(tmp_path: Path, validator: Any) -> None:
     public = write(
         tmp_path / "bucket.json",

@@ -735,6 +735,14 @@ def _unlisted_warning(entry: str, known: Mapping[str, str]) -> str:
     )
 
 
+def _unfit_warning(resource: str, actions: Sequence[str]) -> str:
+    return (
+        f"resource `{resource}` fits no resource type of {', '.join(f'`{a}`' for a in actions)}"
+        " (Service Authorization Reference): none of them applies to it, so it passes "
+        "whatever the policy grants"
+    )
+
+
 def _conditions(evaluation: Evaluation) -> tuple[str, ...]:
     return tuple(
         sorted(
@@ -779,7 +787,8 @@ def check_access_not_granted(
 
     An action is asked only on the resources it can apply to: one whose catalogue resource
     types have no ARN format the resource fits (`iam:PassRole` on a bucket) is not granted
-    on it (Service Authorization Reference, "Resource types" of each action).
+    on it (Service Authorization Reference, "Resource types" of each action). A resource
+    that no action applies to is named in `warnings`: its PASS says nothing.
 
     Raises:
         InputError: no action, an action that is not `service:Action` (`notvalid`,
@@ -813,7 +822,15 @@ def check_access_not_granted(
         if entry in unknown
         or ("*" not in entry and "?" not in entry and entry.lower() not in known)
     ]
-    warnings = tuple(_unlisted_warning(entry, known) for entry in unlisted)
+    asked_actions = [*expanded, *unknown]
+    warnings = (
+        *(_unlisted_warning(entry, known) for entry in unlisted),
+        *(
+            _unfit_warning(resource, actions)
+            for resource in dict.fromkeys(resources)
+            if not any(catalog.fits_resource_type(resource, a) is not False for a in asked_actions)
+        ),
+    )
     targets = tuple(resources) or ("*",)
     if policy.kind is PolicyKind.RESOURCE:
         owner = _first_free(_OWNER_CHOICES, _named_accounts((policy,)))
@@ -836,7 +853,7 @@ def check_access_not_granted(
                 resource_account=account,
                 unknown_keys=undecided_keys,
             )
-            answers = evaluate_actions(request, policies, [*expanded, *unknown], catalog=catalog)
+            answers = evaluate_actions(request, policies, asked_actions, catalog=catalog)
             for action, answer in answers.items():
                 if answer.decision is not Decision.ALLOWED:
                     continue
