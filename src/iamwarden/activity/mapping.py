@@ -528,7 +528,8 @@ def _formatted(entry: _Entry, values: TemplateValues) -> tuple[list[str], str]:
         if not needed.issubset(choices) or needed.issubset(starred):
             continue
         for variables in combos:
-            given = _named_by_arn(arn_format, variables)
+            is_arn = any(v.startswith("arn:") for v in variables.values())
+            given = _named_by_arn(arn_format, variables) if is_arn else variables
             if given is None:
                 misfit = variables[_resource_start(arn_format)[0]]
                 continue
@@ -551,7 +552,7 @@ Authorization Reference, AWS Systems Manager, resource type `parameter`:
 `parameter/${ParameterNameWithoutLeadingSlash}`; a parameter `/prod/x` is `parameter/prod/x`)"""
 
 
-def _named_by_arn(arn_format: str, variables: Mapping[str, str]) -> dict[str, str] | None:
+def _named_by_arn(arn_format: str, variables: Mapping[str, str]) -> Mapping[str, str] | None:
     """`variables`, or where the format's first variable past partition, Region and account
     holds an ARN of the format's service (DynamoDB's `TableName`, SSM's `Name`: their API
     references accept a name or an ARN), with the ARN's own partition, Region, account and
@@ -560,7 +561,7 @@ def _named_by_arn(arn_format: str, variables: Mapping[str, str]) -> dict[str, st
     name, service, pattern, groups = _resource_start(arn_format)
     value = variables.get(name, "")
     if not value.startswith("arn:") or value.split(":", 3)[2:3] != [service]:
-        return dict(variables)
+        return variables
     fits = pattern.fullmatch(value)
     if fits is None:
         return None
