@@ -15,7 +15,11 @@ or a file copied under another name) is stored once: a record whose eventID,
 recipientAccountId and eventTime are those of a stored event, or of an earlier record of the
 batch, is skipped as a duplicate and counted (CloudTrail User Guide, "CloudTrail record
 contents": eventID is the GUID CloudTrail generates for each event). Records without an
-eventID are all kept.
+eventID are all kept. The store records which file each skipped duplicate repeated
+(`duplicate_files`): when that file is replaced, the files that repeated it (and, in turn,
+those that repeated them) are read again whole in the same run, after it, so an event whose
+stored copy went with the replaced file is stored again from its other file; one that cannot
+be read (gone, an `s3://` object not listed) is reported and marked `partial`.
 
 This module writes only through the store it is given and never prints: progress goes to a
 callback.
@@ -30,17 +34,19 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 
 from iamwarden.activity.principals import attribution_sql
 from iamwarden.activity.schema import EVENT_COLUMNS, RECORD_STRUCTURE, record_type
-from iamwarden.activity.sources import CloudTrailFile, Layout, sniff_layout
+from iamwarden.activity.sources import CloudTrailFile, Layout, is_s3_url, sniff_layout
 from iamwarden.activity.store import ActivityStore
 from iamwarden.errors import InputError
 
 __all__ = [
     "DUPLICATE",
+    "REREAD",
     "IngestOptions",
     "IngestProblem",
     "IngestProgress",
@@ -255,7 +261,7 @@ DUPLICATE = "duplicate (eventID, recipientAccountId and eventTime of an event al
 """The skip reason of a record that repeats an event"""
 
 _DUPLICATES_SQL = """CREATE OR REPLACE TEMP TABLE duplicates AS
-SELECT b.row_id, b.file_id FROM (
+SELECT b.* FROM (
     SELECT rowid AS row_id, file_id, event_id, event_time, recipient_account_id FROM events
     WHERE file_id BETWEEN $first AND $last AND event_id IS NOT NULL
 ) b SEMI JOIN (
@@ -268,6 +274,25 @@ SELECT b.row_id, b.file_id FROM (
 the batch; the time span of the batch lets the scan of the stored events skip the row groups
 whose event_time range lies outside it (zone maps). A semi join: as a correlated EXISTS it took
 2.5 times the CPU time (DuckDB grouped the batch's rows by every correlated column)"""
+
+_REPEATED_SQL = """INSERT INTO duplicate_files
+SELECT file_id, of_file_id, count(*) FROM (
+    SELECT d.row_id, any_value(d.file_id) AS file_id, min(e.file_id) AS of_file_id
+    FROM duplicates d JOIN (
+        SELECT file_id, event_id, event_time, recipient_account_id FROM events
+        WHERE event_time BETWEEN $earliest AND $latest AND file_id > 0
+    ) e ON e.event_id = d.event_id AND e.event_time = d.event_time
+        AND e.recipient_account_id IS NOT DISTINCT FROM d.recipient_account_id
+        AND e.file_id < d.file_id
+    GROUP BY d.row_id
+) GROUP BY ALL"""
+"""The files whose stored events the batch's duplicates repeat, counted by (file, file
+repeated): the stored copy is the one of the lowest file id (a record repeating only an
+earlier record of its own file is not counted); run only when there are duplicates"""
+
+REREAD = "holds events of a replaced file: read it again"
+"""The problem of a file holding the only other copy of events of a replaced file, which
+could not be read again (it is marked `partial`, so the next ingestion reads it)"""
 
 
 def _classify(error: duckdb.Error) -> str:
@@ -282,6 +307,18 @@ def _classify(error: duckdb.Error) -> str:
         detail = text.split('", ', 1)[-1] if '", ' in text else text
         return f"malformed JSON: {detail.rstrip('. ')}"
     return text.rstrip(". ")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Loaded:
+    """What a committed batch did: `events` stored, `outside` the window, record `problems`,
+    and the paths of the files (none of the batch) that repeated events of the files it
+    replaced (`dependents`, marked `partial` in its transaction)"""
+
+    events: int
+    outside: int
+    problems: list[IngestProblem]
+    dependents: list[str]
 
 
 class _Batch:
@@ -315,10 +352,9 @@ def _load(
     *,
     lenient: bool = False,
     memory: int | None = None,
-) -> tuple[int, int, list[IngestProblem]]:
-    """Ingest `batch` in one transaction: (events stored, outside window, record problems),
-    under DuckDB's memory limit `memory` (bytes; None: `_MEMORY_LIMIT` or 4 times the batch's
-    object size limit)
+) -> _Loaded:
+    """Ingest `batch` in one transaction (what it did: `_Loaded`), under DuckDB's memory
+    limit `memory` (bytes; None: `_MEMORY_LIMIT` or 4 times the batch's object size limit)
 
     One statement reads every file of the batch and inserts each record into `events`, in
     DuckDB's threads, parsing each file once and passing no record through Python: a record to
@@ -333,7 +369,7 @@ def _load(
     con.execute(f"SET memory_limit = '{memory or max(_MEMORY_LIMIT, 4 * limit)}B'")
     con.execute("BEGIN TRANSACTION")
     try:
-        ids = _register(con, batch)
+        ids, dependents = _register(con, batch)
         by_id = {fid: found for fid, found in zip(ids, batch, strict=True)}
         first, last = min(ids), max(ids)
         window, window_params = _window_sql(options)
@@ -388,18 +424,39 @@ def _load(
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return sum(kept.values()), outside, problems
+    return _Loaded(
+        events=sum(kept.values()), outside=outside, problems=problems, dependents=dependents
+    )
 
 
-def _register(con: duckdb.DuckDBPyConnection, batch: Sequence[CloudTrailFile]) -> list[int]:
-    """New file ids for `batch`, in order; the events of an earlier version of a file (same
-    path, another size) are deleted"""
-    paths = [found.name for found in batch]
+def _register(
+    con: duckdb.DuckDBPyConnection, batch: Sequence[CloudTrailFile]
+) -> tuple[list[int], list[str]]:
+    """New file ids for `batch`, in order, and the paths of the files outside it that
+    repeated events of an earlier version of one of its files (same path, another size or
+    `partial`), sorted; those are marked `partial`, and the earlier versions' events and
+    `duplicate_files` rows are deleted"""
+    params = {"paths": [found.name for found in batch]}
     earlier = "SELECT file_id FROM ingested_files WHERE path IN (SELECT unnest($paths))"
-    con.execute(f"DELETE FROM events WHERE file_id IN ({earlier})", {"paths": paths})
-    con.execute(f"DELETE FROM ingested_files WHERE file_id IN ({earlier})", {"paths": paths})
-    rows = con.execute("SELECT nextval('file_ids') FROM range($n)", {"n": len(paths)}).fetchall()
-    return [int(n) for (n,) in rows]
+    rows = con.execute(
+        "SELECT DISTINCT f.path FROM duplicate_files d JOIN ingested_files f USING (file_id) "
+        f"WHERE d.of_file_id IN ({earlier}) AND d.file_id NOT IN ({earlier}) ORDER BY 1",
+        params,
+    ).fetchall()
+    dependents = [str(path) for (path,) in rows]
+    if dependents:
+        con.execute(
+            "UPDATE ingested_files SET partial = true WHERE path IN (SELECT unnest($paths))",
+            {"paths": dependents},
+        )
+    con.execute(
+        f"DELETE FROM duplicate_files WHERE file_id IN ({earlier}) OR of_file_id IN ({earlier})",
+        params,
+    )
+    con.execute(f"DELETE FROM events WHERE file_id IN ({earlier})", params)
+    con.execute(f"DELETE FROM ingested_files WHERE file_id IN ({earlier})", params)
+    ids = con.execute("SELECT nextval('file_ids') FROM range($n)", {"n": len(batch)}).fetchall()
+    return [int(n) for (n,) in ids], dependents
 
 
 def _drop_markers(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int, int]]:
@@ -416,7 +473,8 @@ def _drop_markers(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int, int]]:
 def _drop_duplicates(
     con: duckdb.DuckDBPyConnection, first: int, last: int
 ) -> list[tuple[int, int]]:
-    """Delete the batch's duplicates (`_DUPLICATES_SQL`): (file id, count) of each file with some"""
+    """Delete the batch's duplicates (`_DUPLICATES_SQL`), recording the files they repeat
+    (`_REPEATED_SQL`): (file id, count) of each file with some"""
     span = con.execute(
         "SELECT min(event_time), max(event_time) FROM events "
         "WHERE file_id BETWEEN $first AND $last",
@@ -424,13 +482,13 @@ def _drop_duplicates(
     ).fetchone()
     if span is None or span[0] is None:
         return []
-    con.execute(
-        _DUPLICATES_SQL, {"first": first, "last": last, "earliest": span[0], "latest": span[1]}
-    )
+    params = {"earliest": span[0], "latest": span[1]}
+    con.execute(_DUPLICATES_SQL, {"first": first, "last": last, **params})
     found = con.execute(
         "SELECT file_id, count(*) FROM duplicates GROUP BY ALL ORDER BY ALL"
     ).fetchall()
     if found:
+        con.execute(_REPEATED_SQL, params)
         con.execute("DELETE FROM events WHERE rowid IN (SELECT row_id FROM duplicates)")
     con.execute("DROP TABLE duplicates")
     return [(int(fid), int(count)) for fid, count in found]
@@ -438,7 +496,7 @@ def _drop_duplicates(
 
 def _load_one(
     store: ActivityStore, one: CloudTrailFile, batch: _Batch, options: IngestOptions
-) -> tuple[int, int, list[IngestProblem]]:
+) -> _Loaded:
     """`_load` of one file: the fast reader, then the lenient one if the file has odd shapes;
     a file too large for the memory limit (a 305 MB file of 400,000 records needed 1.6 GB)
     is read again with most of the machine's free memory (`_spare_memory`)
@@ -463,7 +521,7 @@ def _read_one(
     options: IngestOptions,
     *,
     memory: int | None,
-) -> tuple[int, int, list[IngestProblem]]:
+) -> _Loaded:
     if batch.layout is Layout.RECORDS:
         try:
             return _load(store, [one], batch.layout, batch.compressed, options, memory=memory)
@@ -534,88 +592,147 @@ def _ingest(
 ) -> IngestReport:
     known = _already(store)
     todo: list[CloudTrailFile] = []
-    unchanged = 0
-    listed: set[str] = set()
+    unchanged: set[str] = set()
+    listed: dict[str, CloudTrailFile] = {}
     for found in files:
         if found.name in listed:  # named twice (a folder and a file in it): read once
             continue
-        listed.add(found.name)
+        listed[found.name] = found
         if known.get(found.name) == found.size:
-            unchanged += 1
+            unchanged.add(found.name)
         else:
             todo.append(found)
-    problems: list[IngestProblem] = []
-    batches: dict[tuple[Layout, bool], _Batch] = {}
-    ready: list[_Batch] = []
-    for found in todo:
-        try:
-            layout, compressed = sniff_layout(found.local)
-        except OSError as error:
-            problems.append(IngestProblem(file=found.name, reason=error.strerror or str(error)))
-            continue
-        batch = batches.setdefault((layout, compressed), _Batch(layout, compressed))
-        batch.files.append(found)
-        batch.bytes += found.size
-        if len(batch.files) >= _BATCH_FILES or batch.bytes >= _BATCH_BYTES:
-            ready.append(batches.pop((layout, compressed)))
-    ready.extend(batches.values())
-    total = sum(len(b.files) for b in ready)
-    done = events = outside = ingested = 0
+    run = _Run(store, progress, started)
+    while True:
+        again = run.read(todo, options)
+        # a file read again for the events of a replaced file is read whole (their only
+        # copies may lie outside the window)
+        options = IngestOptions()
+        todo = []
+        for path in again:
+            readable = listed.get(path) or _at_recorded_path(path)
+            if readable is None:
+                run.problems.append(IngestProblem(file=path, reason=REREAD))
+            else:
+                todo.append(readable)
+        if not todo:
+            break
+    return IngestReport(
+        files=len(run.ingested),
+        unchanged=len(unchanged - run.ingested),
+        events=run.events,
+        outside_window=run.outside,
+        problems=tuple(sorted(run.problems, key=lambda p: (p.file, p.reason))),
+        seconds=time.perf_counter() - started,
+    )
 
-    def report() -> None:
-        if progress is not None:
-            progress(
+
+def _at_recorded_path(path: str) -> CloudTrailFile | None:
+    """The file once ingested from the local `path`, if it is still there (an `s3://`
+    object is read only when listed)"""
+    if is_s3_url(path):
+        return None
+    local = Path(path)
+    try:
+        return CloudTrailFile(name=path, size=local.stat().st_size, local=local)
+    except OSError:
+        return None
+
+
+class _Run:
+    """One ingestion's passes and tallies: `ingested` the paths read, `events` stored,
+    `outside` the window, `problems`"""
+
+    def __init__(
+        self,
+        store: ActivityStore,
+        progress: Callable[[IngestProgress], None] | None,
+        started: float,
+    ) -> None:
+        self.store = store
+        self.progress = progress
+        self.started = started
+        self.total = self.done = self.events = self.outside = 0
+        self.ingested: set[str] = set()
+        self.problems: list[IngestProblem] = []
+
+    def report(self) -> None:
+        if self.progress is not None:
+            self.progress(
                 IngestProgress(
-                    files_done=done,
-                    files_total=total,
-                    events=events,
-                    elapsed=time.perf_counter() - started,
+                    files_done=self.done,
+                    files_total=self.total,
+                    events=self.events,
+                    elapsed=time.perf_counter() - self.started,
                 )
             )
 
-    report()
-    pending = deque(ready)
-    while pending:
-        batch = pending.popleft()
-        try:
-            stored, out, found_problems = _load(
-                store, batch.files, batch.layout, batch.compressed, options
-            )
-        except duckdb.Error as error:
-            named = _named_file(error, batch.files)
-            if named is not None and len(batch.files) > 1:
-                # the reader names the file it failed on: it goes alone, the rest together
-                rest = _Batch(batch.layout, batch.compressed)
-                rest.files = [f for f in batch.files if f is not named]
-                pending.appendleft(rest)
-                alone = [named]
-            else:
-                alone = batch.files
-        else:
-            events += stored
-            outside += out
-            problems.extend(found_problems)
-            ingested += len(batch.files)
-            done += len(batch.files)
-            report()
-            continue
-        for one in alone:
+    def read(self, todo: Sequence[CloudTrailFile], options: IngestOptions) -> dict[str, None]:
+        """Ingest `todo` in batches of one layout; returns the paths to read again after this
+        pass: the dependents of the files it replaced, unless read after them in it whole"""
+        batches: dict[tuple[Layout, bool], _Batch] = {}
+        ready: list[_Batch] = []
+        for found in todo:
             try:
-                stored, out, found_problems = _load_one(store, one, batch, options)
+                layout, compressed = sniff_layout(found.local)
+            except OSError as error:
+                reason = error.strerror or str(error)
+                self.problems.append(IngestProblem(file=found.name, reason=reason))
+                continue
+            batch = batches.setdefault((layout, compressed), _Batch(layout, compressed))
+            batch.files.append(found)
+            batch.bytes += found.size
+            if len(batch.files) >= _BATCH_FILES or batch.bytes >= _BATCH_BYTES:
+                ready.append(batches.pop((layout, compressed)))
+        ready.extend(batches.values())
+        self.total += sum(len(b.files) for b in ready)
+        self.report()
+        again: dict[str, None] = {}
+        is_whole = options.since is None and options.until is None
+        pending = deque(ready)
+        while pending:
+            batch = pending.popleft()
+            try:
+                loaded = _load(self.store, batch.files, batch.layout, batch.compressed, options)
             except duckdb.Error as error:
-                problems.append(IngestProblem(file=one.name, reason=_classify(error)))
+                named = _named_file(error, batch.files)
+                if named is not None and len(batch.files) > 1:
+                    # the reader names the file it failed on: it goes alone, the rest together
+                    rest = _Batch(batch.layout, batch.compressed)
+                    rest.files = [f for f in batch.files if f is not named]
+                    pending.appendleft(rest)
+                    alone = [named]
+                else:
+                    alone = batch.files
             else:
-                events += stored
-                outside += out
-                problems.extend(found_problems)
-                ingested += 1
-            done += 1
-            report()
-    return IngestReport(
-        files=ingested,
-        unchanged=unchanged,
-        events=events,
-        outside_window=outside,
-        problems=tuple(sorted(problems, key=lambda p: (p.file, p.reason))),
-        seconds=time.perf_counter() - started,
-    )
+                self._count(batch.files, loaded, again, is_whole=is_whole)
+                self.done += len(batch.files)
+                self.report()
+                continue
+            for one in alone:
+                try:
+                    loaded = _load_one(self.store, one, batch, options)
+                except duckdb.Error as error:
+                    self.problems.append(IngestProblem(file=one.name, reason=_classify(error)))
+                else:
+                    self._count([one], loaded, again, is_whole=is_whole)
+                self.done += 1
+                self.report()
+        return again
+
+    def _count(
+        self,
+        files: Sequence[CloudTrailFile],
+        loaded: _Loaded,
+        again: dict[str, None],
+        *,
+        is_whole: bool,
+    ) -> None:
+        self.events += loaded.events
+        self.outside += loaded.outside
+        self.problems.extend(loaded.problems)
+        for found in files:
+            self.ingested.add(found.name)
+            if is_whole:
+                again.pop(found.name, None)
+        again.update(dict.fromkeys(loaded.dependents))

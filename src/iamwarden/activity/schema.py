@@ -101,9 +101,11 @@ def record_type(structure: dict[str, Any] | None = None) -> str:
 
 
 def create_tables_sql() -> str:
-    """The DDL of the store: `meta` (schema version), `ingested_files`, `events`; run on
-    every writable open, it adds `ingested_files.partial` to a store made before it (no
-    reader needs the column, so the schema version stays)"""
+    """The DDL of the store: `meta` (schema version), `ingested_files`, `events`,
+    `duplicate_files` (`count` records of file `file_id` skipped as duplicates of events
+    stored under file `of_file_id`); run on every writable open, it adds
+    `ingested_files.partial` and `duplicate_files` to a store made before them (no reader
+    needs them, so the schema version stays)"""
     columns = ",\n    ".join(f"{name} {kind}" for name, kind, _ in COLUMNS)
     return f"""
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -119,5 +121,10 @@ CREATE TABLE IF NOT EXISTS ingested_files (
 ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS partial BOOLEAN DEFAULT false;
 CREATE TABLE IF NOT EXISTS events (
     {columns}
+);
+CREATE TABLE IF NOT EXISTS duplicate_files (
+    file_id INTEGER NOT NULL,
+    of_file_id INTEGER NOT NULL,
+    count BIGINT NOT NULL
 );
 """
