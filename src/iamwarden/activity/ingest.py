@@ -140,8 +140,9 @@ class IngestProgress:
 class IngestReport:
     """The outcome of one ingestion
 
-    `files` ingested now, `unchanged` skipped as already ingested (same path and size),
-    `events` stored, `outside_window` records left out by `--since`/`--until`, `problems`
+    `files` ingested now (once each, also when read again for the events of a replaced
+    file), `unchanged` skipped as already ingested (same path and size), `events` stored
+    (by every read), `outside_window` records left out by `--since`/`--until`, `problems`
     the files and records left out with their reasons (sorted by file).
     """
 
