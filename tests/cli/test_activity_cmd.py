@@ -124,6 +124,12 @@ def test_generate_on_the_demo_history(demo_cache: Path, monkeypatch: pytest.Monk
         "requests (action on resource) allowed by the generated policy (recorded calls made "
         f"them {verification['calls']} times: {verification['calls']} allowed)\n"
     ) in text.stderr
+    # one style for every count: thousands separated
+    assert dropped["dropped"] > 1000
+    assert (
+        f"dropped: the current policies allow {dropped['allowed_now']:,} actions; "
+        f"the generated policy drops {dropped['dropped']:,} of them\n"
+    ) in text.stderr
 
 
 def test_generate_writes_the_policy_and_replay_passes_on_it(

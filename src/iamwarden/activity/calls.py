@@ -136,12 +136,12 @@ def survey(events: EventTable) -> EventSurvey:
 def window_ending(
     latest: datetime | None, days: int | None
 ) -> tuple[datetime | None, datetime | None]:
-    """(since, until) of the `days` days ending just after `latest` (see `window`)"""
+    """(since, until) of the `days` days ending at `latest`, both included: [since, until)
+    with `since` = `latest` - `days` and `until` just after `latest` (see `window`)"""
     if days is None or latest is None:
         return None, None
-    until = latest + timedelta(microseconds=1)
     try:
-        return until - timedelta(days=days), until
+        return latest - timedelta(days=days), latest + timedelta(microseconds=1)
     except OverflowError:
         return None, None
 

@@ -128,6 +128,16 @@ ORDER BY principal_arn, access_key_id
 """,
             kinds=("text", "text", "int", "time"),
         ),
+        Analysis(
+            name="unattributed",
+            description="how many events name no principal (no userIdentity, or not an object)",
+            sql="""
+SELECT count(*) AS events
+FROM events
+WHERE principal_arn IS NULL
+""",
+            kinds=("int",),
+        ),
     )
 }
 """The analyses by name"""

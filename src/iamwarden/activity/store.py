@@ -7,6 +7,7 @@ This module owns the connection and the schema's version; it reads no CloudTrail
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ import duckdb
 from iamwarden.activity.schema import SCHEMA_VERSION, create_tables_sql
 from iamwarden.errors import InputError
 
-__all__ = ["ActivityStore", "open_store"]
+__all__ = ["ActivityStore", "in_use_error", "open_store"]
 
 
 class ActivityStore:
@@ -37,8 +38,8 @@ def open_store(path: Path | None, *, read_only: bool = False) -> Iterator[Activi
     """Open (creating unless `read_only`) the store at `path`; `None` opens one in memory
 
     Raises:
-        InputError: the file is not a DuckDB database, is of another schema version, or
-            (`read_only`) does not exist.
+        InputError: the file is not a DuckDB database, is of another schema version, is in
+            use by another process (`in_use_error`), or (`read_only`) does not exist.
     """
     shown = str(path) if path is not None else ":memory:"
     if path is not None and read_only and not path.is_file():
@@ -50,7 +51,9 @@ def open_store(path: Path | None, *, read_only: bool = False) -> Iterator[Activi
     try:
         connection = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
     except duckdb.Error as error:
-        raise InputError(f"not an activity store: {_first_line(error)}", path=shown) from None
+        raise in_use_error(error, shown) or InputError(
+            f"not an activity store: {_first_line(error)}", path=shown
+        ) from None
     try:
         connection.execute("SET TimeZone = 'UTC'")
         # the library never prints: DuckDB's own progress bar would write to stdout
@@ -61,7 +64,11 @@ def open_store(path: Path | None, *, read_only: bool = False) -> Iterator[Activi
                 "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
                 [str(SCHEMA_VERSION)],
             )
-            connection.execute("CHECKPOINT")
+            try:
+                connection.execute("CHECKPOINT")
+            except duckdb.Error as error:
+                # a second process opening a new store at once fails on the write-ahead log's lock
+                raise in_use_error(error, shown) or error from None
             if path is not None and not _is_duckdb(path):
                 # DuckDB reads some names (`x.json`) as other formats, never as a file of its own
                 raise InputError(
@@ -82,6 +89,22 @@ def open_store(path: Path | None, *, read_only: bool = False) -> Iterator[Activi
         yield ActivityStore(connection, path)
     finally:
         connection.close()
+
+
+_LOCKED = "Could not set lock on file"
+_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def in_use_error(error: duckdb.Error, path: str) -> InputError | None:
+    """The one-line error for DuckDB's `error` when it is a lock another process holds on
+    the store (or its write-ahead log) at `path`, naming that process when DuckDB does;
+    None for any other error"""
+    text = str(error)
+    if _LOCKED not in text:
+        return None
+    pid = _PID.search(text)
+    by = f" (PID {pid.group(1)})" if pid else ""
+    return InputError(f"the store is in use by another process{by}", path=path)
 
 
 def _is_duckdb(path: Path) -> bool:

@@ -62,10 +62,12 @@ def _rows(choice: EngineChoice, db: Path | None, demo: bool, name: str) -> list[
 @TEXT_OR_JSON
 def principals_command(db: Path | None, demo: bool, fmt: str, choice: EngineChoice) -> None:
     """Who did it: every principal (role sessions rolled up to their role), its kind,
-    calls, errors and time span; on the store also its access keys and sessions."""
+    calls, errors and time span; on the store also its access keys and sessions; then how
+    many events name no principal (text only)."""
     rows: list[dict[str, Any]]
     if choice.engine is Engine.DUCKDB:
         with open_store(store_path(db, demo=demo), read_only=True) as store:
+            ((unattributed,),) = run_analysis(store, "unattributed")
             rows = [
                 {
                     "principal": p.principal_arn,
@@ -91,7 +93,8 @@ def principals_command(db: Path | None, demo: bool, fmt: str, choice: EngineChoi
             }
             for arn, kind, events, errors, first, last in _rows(choice, db, demo, "principals")
         ]
-        if not rows:
+        ((unattributed,),) = _rows(choice, db, demo, "unattributed")
+        if not rows and not unattributed:
             raise choice.no_events()
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, sort_keys=True))
@@ -100,8 +103,11 @@ def principals_command(db: Path | None, demo: bool, fmt: str, choice: EngineChoi
         keys = ", " + (", ".join(row["access_keys"]) or "no key") if "access_keys" in row else ""
         click.echo(
             f"{row['principal']} ({row['kind']}): {counted(row['events'], 'event')}, "
-            f"{row['errors']} failed, {row['first_seen']} to {row['last_seen']}{keys}"
+            f"{row['errors']:,} failed, {row['first_seen']} to {row['last_seen']}{keys}"
         )
+    if unattributed:
+        # events whose record names no principal are in no row above: counted, not lost
+        click.echo(f"unattributed: {counted(unattributed, 'event')} (no principal in the record)")
 
 
 @click.command("calls", epilog=_epilog("calls", ""))

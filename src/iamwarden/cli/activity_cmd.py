@@ -203,7 +203,7 @@ def _summary(found: IngestReport) -> list[str]:
     skipped = found.records_skipped
     if skipped:
         lines.append(f"skipped {counted(sum(skipped.values()), 'record')}:")
-        lines.extend(f"  {count} {reason}" for reason, count in sorted(skipped.items()))
+        lines.extend(f"  {count:,} {reason}" for reason, count in sorted(skipped.items()))
         lines.extend(f"  {p}" for p in found.problems if p.count)
     return lines
 
@@ -222,7 +222,8 @@ Exit codes:
   1  done, but files were skipped whole (listed with their reasons: a corrupt
      gzip, malformed JSON, too large for the free memory); the store lacks them
      and the next run tries them again
-  2  bad usage or bad input: a path that does not exist, a database that is not a store
+  2  bad usage or bad input: a path that does not exist, a database that is not a store,
+     a store another process has open
 """,
 )
 @click.argument("paths", nargs=-1, required=True)
@@ -346,9 +347,9 @@ def _verification_json(found: Verification) -> dict[str, Any]:
 
 def _verification_text(found: Verification, *, what: str) -> list[str]:
     lines = [
-        f"verified by the engine: {found.allowed_requests} of "
+        f"verified by the engine: {found.allowed_requests:,} of "
         f"{counted(found.requests, 'request')} (action on resource) allowed by {what} "
-        f"(recorded calls made them {found.calls} times: {found.allowed_calls} allowed)"
+        f"(recorded calls made them {found.calls:,} times: {found.allowed_calls:,} allowed)"
     ]
     if found.delegated:
         lines.append(
@@ -395,7 +396,11 @@ def _dropped(
     from iamwarden.cli.sources import load_source
 
     snapshot = load_source(demo=demo, input_dir=input_dir, snapshot_file=snapshot_file)
-    found = effective_permissions(snapshot, principal, catalog=load_catalog())
+    try:
+        found = effective_permissions(snapshot, principal, catalog=load_catalog())
+    except InputError as error:
+        source = snapshot_file or input_dir
+        raise (error.with_path(str(source)) if source and not error.path else error) from None
     if found.not_assessed:
         return {"assessed": False, "not_assessed": list(found.not_assessed)}
     kept = set(generated.actions)
@@ -424,7 +429,7 @@ def _dropped_text(dropped: dict[str, Any]) -> list[str]:
     shown = ", ".join(gone[:12]) + (f" and {len(gone) - 12} more" if len(gone) > 12 else "")
     lines = [
         f"dropped: the current policies allow {counted(dropped['allowed_now'], 'action')}; "
-        f"the generated policy drops {dropped['dropped']} of them",
+        f"the generated policy drops {dropped['dropped']:,} of them",
         f"  {counted(len(gone), 'service')} entirely: {shown or 'none'}",
     ]
     for service, counts in dropped["services_narrowed"].items():
@@ -454,7 +459,9 @@ Output:
 Exit codes:
   0  done: the engine allows every recorded call under the generated policy
   1  the engine denies a recorded call under the generated policy (listed)
-  2  bad usage or bad input (one line on stderr)
+  2  bad usage or bad input (one line on stderr); also no successful recorded
+     call of the principal in the window (a misspelt ARN, another account's
+     store): no policy, nothing written, nothing assessed
 """,
 )
 @click.option(
@@ -493,7 +500,15 @@ def generate_command(
     the engine; with a snapshot source, what its current policies allow that it drops."""
     if sum(bool(x) for x in (demo, input_dir, snapshot_file)) > 1:
         raise click.UsageError("give at most one source: --demo, --input DIR or --snapshot FILE")
-    calls, since, until = _calls(choice, _events_path(choice, db, demo), principal, days)
+    store = _events_path(choice, db, demo)
+    calls, since, until = _calls(choice, store, principal, days)
+    if not calls:
+        # missing data is never "drop everything": nothing is written, nothing assessed
+        raise InputError(
+            f"no successful recorded call of {principal} in {_span(since, until)}: nothing to "
+            "generate from (NOT ASSESSED)",
+            path=choice.describe(store),
+        )
     generated = generate_policy(principal, calls)
     verdict = verify(
         principal,
@@ -536,8 +551,18 @@ def generate_command(
         # stdout is the policy alone (`generate > p.json`); the report goes to stderr
         if generated.document is not None:
             click.echo(generated.document)
-        for line in _generate_report(principal, generated, verdict, dropped, since, until):
+        for line in _generate_report(
+            principal,
+            generated,
+            verdict,
+            dropped,
+            since,
+            until,
+            recorded=sum(c.count for c in calls),
+        ):
             click.echo(line, err=True)
+        if output is not None and generated.document is None:
+            click.echo(f"{output}: not written (no policy)", err=True)
     if not verdict.holds:
         sys.exit(ExitCode.FINDINGS)
 
@@ -549,12 +574,27 @@ def _generate_report(
     dropped: dict[str, Any] | None,
     since: datetime | None,
     until: datetime | None,
+    *,
+    recorded: int,
 ) -> list[str]:
     """The text report of `generate` around its policy (stderr): the header, the
-    verification, the wildcards, the unmapped calls and what the policy drops"""
+    verification, the wildcards, the unmapped calls and what the policy drops; `recorded`
+    counts the successful recorded calls in the window"""
     if generated.document is None:
+        # sign-ins and `sts:GetCallerIdentity` need no action; unmapped calls are listed below
+        unknown = sum(u.count for u in generated.unmapped)
+        needless = recorded - unknown
         lines = [
-            f"{principal}: no successful recorded call in {_span(since, until)}; no policy",
+            f"{principal}: {counted(recorded, 'successful recorded call')} in "
+            f"{_span(since, until)}: "
+            + (
+                f"{needless:,} needing no IAM action (a sign-in, sts:GetCallerIdentity)"
+                if needless
+                else ""
+            )
+            + ("; " if needless and unknown else "")
+            + (f"{unknown:,} with no IAM action found" if unknown else "")
+            + "; no policy"
         ]
     else:
         lines = [
