@@ -56,10 +56,11 @@ def test_a_pattern_reads_the_request_text_and_its_result_is_escaped() -> None:
 
 def test_an_empty_last_argument_ends_in_three_percent_signs() -> None:
     """`%%iftruthy%${A}%*%%%` is `*` when A is given, else nothing (the data's spelling of
-    an empty else), never a stray `%`"""
+    an empty else), never a stray `%`; `%%%%` still ends one function and opens the next"""
     assert fill("%%iftruthy%${A}%*%%%", _values(A="x")) == "*"
     assert fill("%%iftruthy%${A}%*%%%", _values()) == ""
     assert fill_all("%%iftruthy%${A}%*%%%", _values()) == ()
+    assert fill("%%many%${A}%%%%many%${B}%%", _values(A="x", B="y")) == "xy"
 
 
 def test_many_lists_read_the_first_given_list() -> None:

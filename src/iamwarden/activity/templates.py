@@ -35,10 +35,10 @@ from urllib.parse import quote, unquote
 __all__ = ["TemplateValues", "escape_resource", "fill", "fill_all", "parameter_keys"]
 
 _FUNCTION = re.compile(
-    r"%%(regex|urlencode|copysource|iftruthy|many|iftemplatematch|keys)%(.*?)%%(?!%)"
+    r"%%(regex|urlencode|copysource|iftruthy|many|iftemplatematch|keys)%(.*?)%%(?!%(?!%))"
 )
 """A function: its name and arguments (`%`-separated); `%%%` ends one whose last argument is
-empty (`%%iftruthy%${A}%*%%%`: `*`, else nothing)"""
+empty (`%%iftruthy%${A}%*%%%`: `*`, else nothing), `%%%%` one function and opens the next"""
 _MANY_LIMIT = 1000
 """Texts one template may yield (elements of a list, or combinations of lists' elements,
 beyond it are not read)"""
