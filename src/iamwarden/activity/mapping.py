@@ -8,7 +8,9 @@ iann0036/iam-dataset (`data/event_actions.json.gz`, MIT, see NOTICE), and last i
 catalogue under its own name (marked `SAME_NAME`, never silent). Every action is checked
 against the catalogue; one it lacks is dropped and said. Resource ARNs are filled from the
 request parameters into the catalogue's ARN formats (or the data's own ARN templates), from
-the record's `resources` where those fail, else `*` with the reason.
+the record's `resources` where those fail, else `*` with the reason. A parameter naming the
+resource by an ARN of the format's service (a DynamoDB table's, an SSM parameter's) is the
+resource's ARN when it fits the format, else names none.
 
 This module maps; it reads no events and decides nothing (the engine does).
 """
