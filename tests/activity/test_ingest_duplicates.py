@@ -77,6 +77,7 @@ def test_a_partial_file_read_again_leaves_the_events_its_copy_holds(tmp_path: Pa
         until = IngestOptions(until=datetime(2026, 1, 11))
         third = ingest_files(store, find_files([a]), options=until)
         assert (third.files, _whole_files(third)) == (2, [])
+        assert [(Path(p.file).name, p.count) for p in third.problems] == [("A.json", 6)]
         assert _stored(store) == [(f"e{n}", "B.json") for n in range(6)]
         assert _partial(store) == {"A.json": False, "B.json": False}
 

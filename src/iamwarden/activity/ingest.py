@@ -623,7 +623,7 @@ def _ingest(
         unchanged=len(unchanged - run.ingested),
         events=run.events,
         outside_window=run.outside,
-        problems=tuple(sorted(run.problems, key=lambda p: (p.file, p.reason))),
+        problems=tuple(sorted(run.all_problems(), key=lambda p: (p.file, p.reason))),
         seconds=time.perf_counter() - started,
     )
 
@@ -642,7 +642,8 @@ def _at_recorded_path(path: str) -> CloudTrailFile | None:
 
 class _Run:
     """One ingestion's passes and tallies: `ingested` the paths read, `events` stored,
-    `outside` the window, `problems`"""
+    `outside` the window, `problems` of whole files, `skipped` records by path (of a
+    file's last read)"""
 
     def __init__(
         self,
@@ -656,6 +657,10 @@ class _Run:
         self.total = self.done = self.events = self.outside = 0
         self.ingested: set[str] = set()
         self.problems: list[IngestProblem] = []
+        self.skipped: dict[str, list[IngestProblem]] = {}
+
+    def all_problems(self) -> list[IngestProblem]:
+        return [*self.problems, *(p for found in self.skipped.values() for p in found)]
 
     def report(self) -> None:
         if self.progress is not None:
@@ -731,9 +736,11 @@ class _Run:
     ) -> None:
         self.events += loaded.events
         self.outside += loaded.outside
-        self.problems.extend(loaded.problems)
         for found in files:
+            self.skipped.pop(found.name, None)  # its records as read before are gone
             self.ingested.add(found.name)
             if is_whole:
                 again.pop(found.name, None)
+        for problem in loaded.problems:
+            self.skipped.setdefault(problem.file, []).append(problem)
         again.update(dict.fromkeys(loaded.dependents))
