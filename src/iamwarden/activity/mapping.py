@@ -578,7 +578,7 @@ def _resource_start(arn_format: str) -> tuple[str, str, re.Pattern[str], tuple[s
     parts = _FORMAT_VARIABLE.split(arn_format)  # literal, variable, literal, …
     first = next((i for i in range(1, len(parts), 2) if parts[i] not in _PLACE), len(parts))
     pattern = [
-        re.escape(part) if index % 2 == 0 else _PLACE.get(part, "(.+?)")
+        re.escape(part) if index % 2 == 0 else _PLACE[part]
         for index, part in enumerate(parts[:first])
     ]
     name = parts[first] if first < len(parts) else ""
