@@ -145,3 +145,15 @@ def test_an_s3_object_not_listed_is_reported_not_looked_for(tmp_path: Path) -> N
     assert problems == [f"s3://trail/B.json: file skipped: {REREAD}"]
     assert stored == [f"e{n}" for n in range(3)]
     assert partial == {"A.json": True, "B.json": True}
+
+
+def test_a_store_made_before_duplicate_files_gains_the_table(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    with open_store(db) as store:
+        store.connection.execute("DROP TABLE duplicate_files")
+    write_records(tmp_path / "logs" / "one.json", SIX)
+    write_records(tmp_path / "logs" / "two.json", SIX)
+    with open_store(db) as store:
+        assert ingest_files(store, find_files([tmp_path / "logs"])).events == 6
+        rows = store.connection.execute("SELECT count FROM duplicate_files").fetchall()
+    assert rows == [(6,)]
