@@ -32,6 +32,7 @@ import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -41,7 +42,7 @@ import duckdb
 from iamwarden.activity.principals import attribution_sql
 from iamwarden.activity.schema import EVENT_COLUMNS, RECORD_STRUCTURE, record_type
 from iamwarden.activity.sources import CloudTrailFile, Layout, is_s3_url, sniff_layout
-from iamwarden.activity.store import ActivityStore
+from iamwarden.activity.store import ActivityStore, in_use_error
 from iamwarden.errors import InputError
 
 __all__ = [
@@ -423,11 +424,24 @@ def _load(
         )
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        # a fatal error has ended the transaction already: its own error is the one to report
+        with suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         raise
     return _Loaded(
         events=sum(kept.values()), outside=outside, problems=problems, dependents=dependents
     )
+
+
+def _store_failure(error: duckdb.Error, store: ActivityStore) -> InputError | None:
+    """The error that ends the ingestion rather than skipping a file: another process's lock
+    on the store, or a fatal error (DuckDB refuses every statement after one)"""
+    shown = str(store.path) if store.path is not None else ":memory:"
+    found = in_use_error(error, shown)
+    if found is None and (isinstance(error, duckdb.FatalException) or "invalidated" in str(error)):
+        text = str(error).strip().splitlines()
+        found = InputError(f"the store failed: {text[0] if text else 'fatal error'}", path=shown)
+    return found
 
 
 def _register(
@@ -570,6 +584,9 @@ def ingest_files(
 
     Returns:
         The counts and every problem, by file and reason.
+
+    Raises:
+        InputError: another process holds the store's lock, or DuckDB failed fatally.
     """
     options = options or IngestOptions()
     started = time.perf_counter()
@@ -577,7 +594,10 @@ def ingest_files(
     try:
         report = _ingest(store, files, options, progress, started)
         # under the limit: a checkpoint left to closing time ran without it (3 GiB at 5 M)
-        store.connection.execute("CHECKPOINT")
+        try:
+            store.connection.execute("CHECKPOINT")
+        except duckdb.Error as error:
+            raise _store_failure(error, store) or error from None
         return report
     finally:
         if row is not None:
@@ -701,6 +721,8 @@ class _Run:
             try:
                 loaded = _load(self.store, batch.files, batch.layout, batch.compressed, options)
             except duckdb.Error as error:
+                if failed := _store_failure(error, self.store):
+                    raise failed from None
                 named = _named_file(error, batch.files)
                 if named is not None and len(batch.files) > 1:
                     # the reader names the file it failed on: it goes alone, the rest together
@@ -719,6 +741,8 @@ class _Run:
                 try:
                     loaded = _load_one(self.store, one, batch, options)
                 except duckdb.Error as error:
+                    if failed := _store_failure(error, self.store):
+                        raise failed from None
                     self.problems.append(IngestProblem(file=one.name, reason=_classify(error)))
                 else:
                     self._count([one], loaded, again, is_whole=is_whole)
