@@ -169,7 +169,9 @@ class IngestReport:
         return counts
 
 
-def _reader_sql(layout: Layout, compressed: bool, *, lenient: bool, limit: int) -> str:
+def _reader_sql(
+    layout: Layout, compressed: bool, *, lenient: bool, limit: int, marked: bool = False
+) -> str:
     """A SELECT of (file_index, r) with one row per record, over the file list parameter $files
     (`file_index` the position of the record's file in that list, from 0)
 
@@ -178,6 +180,8 @@ def _reader_sql(layout: Layout, compressed: bool, *, lenient: bool, limit: int) 
     records do not have the structure's shapes (a string where an object belongs). The lenient
     path reads each file's JSON values (`read_json_objects`) and `json_transform` shapes them,
     turning a value of the wrong shape into NULL fields, so one odd record never costs its file.
+    JSON lines after a UTF-8 byte order mark (`marked`), which DuckDB's line reader refuses,
+    are read as a sequence of JSON values (format `unstructured`).
     """
     compression = "gzip" if compressed else "none"
     if layout is Layout.RECORDS and not lenient:
@@ -192,7 +196,7 @@ def _reader_sql(layout: Layout, compressed: bool, *, lenient: bool, limit: int) 
     json_format = {
         Layout.RECORDS: "unstructured",
         Layout.ARRAY: "array",
-        Layout.LINES: "newline_delimited",
+        Layout.LINES: "unstructured" if marked else "newline_delimited",
     }[layout]
     source = (
         f"read_json_objects($files, format = '{json_format}', compression = '{compression}', "
@@ -354,6 +358,7 @@ def _load(
     *,
     lenient: bool = False,
     memory: int | None = None,
+    marked: bool = False,
 ) -> _Loaded:
     """Ingest `batch` in one transaction (what it did: `_Loaded`), under DuckDB's memory
     limit `memory` (bytes; None: `_MEMORY_LIMIT` or 4 times the batch's object size limit)
@@ -380,6 +385,7 @@ def _load(
         values = (
             columns if not window_params else [f"CASE WHEN code = 0 THEN {c} END" for c in columns]
         )
+        reader = _reader_sql(layout, compressed, lenient=lenient, limit=limit, marked=marked)
         con.execute(
             f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
             f"SELECT {', '.join(values)}, "
@@ -387,7 +393,7 @@ def _load(
             f"FROM (SELECT $ids[file_index::BIGINT + 1] AS file_id, {_code_sql(window)} AS code, "
             f"{_select_sql()} FROM (SELECT file_index, r, "
             "TRY_CAST(TRY_CAST(r.eventTime AS TIMESTAMPTZ) AS TIMESTAMP) AS event_time "
-            f"FROM ({_reader_sql(layout, compressed, lenient=lenient, limit=limit)})))",
+            f"FROM ({reader})))",
             {"files": [str(found.local) for found in batch], "ids": ids, **window_params},
         )
         problems: list[IngestProblem] = []
@@ -544,7 +550,27 @@ def _read_one(
             raise
         except duckdb.Error:
             pass
-    return _load(store, [one], batch.layout, batch.compressed, options, lenient=True, memory=memory)
+    try:
+        return _load(
+            store, [one], batch.layout, batch.compressed, options, lenient=True, memory=memory
+        )
+    except duckdb.Error as error:
+        if batch.layout is not Layout.LINES or _BOM not in str(error):
+            raise
+    return _load(
+        store,
+        [one],
+        batch.layout,
+        batch.compressed,
+        options,
+        lenient=True,
+        memory=memory,
+        marked=True,
+    )
+
+
+_BOM = "byte order mark (BOM) is not supported"
+"""DuckDB's error on JSON lines that start with a UTF-8 byte order mark"""
 
 
 def _spare_memory() -> int:
