@@ -4,6 +4,7 @@ the window's bounds, a store another process holds, events with no principal"""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -141,3 +142,42 @@ def test_principals_accounts_for_events_with_no_principal(tmp_path: Path) -> Non
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"{DEV} (role): 1 event, 0 failed, ")
     assert lines[1:] == ["unattributed: 2 events (no principal in the record)"]
+
+
+def _with_reader_gone(*args: str) -> subprocess.CompletedProcess[str]:
+    """`iamwarden ARGS | head -0`: standard output a pipe whose reader has already gone"""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        return subprocess.run(
+            [sys.executable, "-c", "from iamwarden.cli.main import main; main()", *args],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+    finally:
+        os.close(writer)
+
+
+def test_a_closed_output_pipe_keeps_the_exit_status(tmp_path: Path) -> None:
+    """`replay … | head -1` still says what broke (exit 1); a done command still exits 0"""
+    db = _store(tmp_path, [record(), record("ListBuckets", params={})])
+    policy = tmp_path / "p.json"
+    policy.write_text(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}
+                ],
+            }
+        )
+    )
+    base = ["activity", "replay", "--db", str(db), "--principal", DEV, "--policy", str(policy)]
+    assert CliRunner().invoke(cli, base).exit_code == 1
+    replayed = _with_reader_gone(*base)
+    assert (replayed.returncode, replayed.stderr) == (1, "")
+    listed = _with_reader_gone("activity", "principals", "--db", str(db))
+    assert (listed.returncode, listed.stderr) == (0, "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import importlib
+import io
 import os
 import sys
 from collections.abc import Mapping
@@ -106,7 +107,36 @@ def cli() -> None:
     """Assess and harden AWS IAM."""
 
 
+class _ReaderGoneStdout(io.TextIOWrapper):
+    """Standard output that, once its reader has gone (`| head -1` closed the pipe), sends
+    the rest to the null device: the command runs to its end and keeps its exit status (1
+    for findings), where the broken pipe would have ended it with 2"""
+
+    def write(self, text: str) -> int:
+        try:
+            return super().write(text)
+        except BrokenPipeError:
+            _silence_stdout()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except BrokenPipeError:
+            _silence_stdout()
+            super().flush()  # what the pipe refused goes to the null device
+
+
 def main() -> None:
     """Console-script entry point"""
     tune_garbage_collector()
+    stdout = sys.stdout
+    if isinstance(stdout, io.TextIOWrapper):
+        sys.stdout = _ReaderGoneStdout(
+            stdout.buffer,
+            encoding=stdout.encoding,
+            errors=stdout.errors,
+            line_buffering=stdout.line_buffering,
+            write_through=stdout.write_through,
+        )
     cli(prog_name="iamwarden")
