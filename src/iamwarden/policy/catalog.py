@@ -315,18 +315,15 @@ class Catalog:
         else:
             names = (actions,) if isinstance(actions, str) else sorted(actions)
             formats = dict.fromkeys(
-                _format_tokens(arn_format)
+                arn_format
                 for action in names
                 for rtype in self.resource_types(action)
                 for arn_format in rtype.arn_formats
             )
             shape = (
                 _ArnShape(
-                    regex=re.compile(
-                        "|".join(_tokens_regex(f) for f in formats),
-                        re.IGNORECASE if ignore_case else 0,
-                    ),
                     formats=tuple(formats),
+                    by_service=_by_service(formats, ignore_case=ignore_case),
                 )
                 if formats
                 else None
@@ -337,9 +334,16 @@ class Catalog:
         if shape is None:
             return True if is_pattern else None
         if not is_pattern:
-            return shape.regex.fullmatch(arn) is not None
-        pattern = _pattern_tokens(arn)
-        return any(_overlap(pattern, f, ignore_case=ignore_case) for f in shape.formats)
+            return _formats_regex(shape.formats, ignore_case).fullmatch(arn) is not None
+        head = arn.split(":", 3)
+        if len(head) == 4 and not any(w in part for part in head[:3] for w in "*?"):
+            # INVARIANT: a format's first three segments are `arn`, `${Partition}` (no `:`)
+            # and its service, so a pattern whose first three are literal names its service
+            service = head[2].lower() if ignore_case else head[2]
+            candidates = shape.by_service.get(service, ()) + shape.by_service.get(None, ())
+        else:
+            candidates = shape.formats
+        return any(_overlap(arn, f, ignore_case=ignore_case) for f in candidates)
 
     def condition_keys(self, action: str) -> tuple[str, ...]:
         """Condition keys `action` supports (action-level and resource-type-level)"""
@@ -471,8 +475,33 @@ _VARIABLE_OR_STAR = re.compile(r"(\$\{[^}]*\}|\*)")
 class _ArnShape:
     """The ARN formats of some actions: one regex for ARNs, the steps for patterns"""
 
-    regex: re.Pattern[str]
-    formats: tuple[tuple[_Token, ...], ...]
+    formats: tuple[str, ...]
+    by_service: Mapping[str | None, tuple[str, ...]]
+    """The formats by the service they name (lowercased when compared in any case)"""
+
+
+@lru_cache(maxsize=4096)
+def _formats_regex(formats: tuple[str, ...], ignore_case: bool) -> re.Pattern[str]:
+    """One regex for ARNs that fit one of `formats` (compiled when an ARN is first asked)"""
+    return re.compile(
+        "|".join(_tokens_regex(_format_tokens(f)) for f in formats),
+        re.IGNORECASE if ignore_case else 0,
+    )
+
+
+def _by_service(
+    formats: Iterable[str], *, ignore_case: bool
+) -> Mapping[str | None, tuple[str, ...]]:
+    """The formats by the service they name; under None those whose service segment is not
+    plain text (asked for every pattern)"""
+    found: dict[str | None, list[str]] = {}
+    for arn_format in formats:
+        parts = arn_format.split(":", 3)
+        service = parts[2] if len(parts) == 4 and "$" not in parts[2] + parts[0] else None
+        if service is not None and ("*" in service or ignore_case):
+            service = None if "*" in service else service.lower()
+        found.setdefault(service, []).append(arn_format)
+    return MappingProxyType({name: tuple(group) for name, group in found.items()})
 
 
 @lru_cache(maxsize=16384)
@@ -500,8 +529,9 @@ def _format_tokens(arn_format: str) -> tuple[_Token, ...]:
 
 
 def _tokens_regex(tokens: tuple[_Token, ...]) -> str:
+    # the banned characters (`:`, `/`, newline) need no escape in a class
     return "".join(
-        re.escape(ch) if ch is not None else f"[^{re.escape(banned)}]" + ("*" if many else "")
+        re.escape(ch) if ch is not None else f"[^{banned}]" + ("*" if many else "")
         for ch, banned, many in tokens
     )
 
@@ -514,38 +544,49 @@ def _pattern_tokens(pattern: str) -> tuple[_Token, ...]:
     )
 
 
-def _overlap(left: tuple[_Token, ...], right: tuple[_Token, ...], *, ignore_case: bool) -> bool:
-    """Whether some text fits both shapes: a walk of the pair of positions (at most
-    `len(left) + 1` times `len(right) + 1` of them)"""
-    seen: set[tuple[int, int]] = set()
-    todo = [(0, 0)]
+@lru_cache(maxsize=65536)
+def _overlap(pattern: str, arn_format: str, *, ignore_case: bool) -> bool:
+    """Whether some text fits both a `Resource` pattern and a catalogue format: a walk of
+    the pairs of their steps' positions (at most `len(left) + 1` times `len(right) + 1`)"""
+    left = _pattern_tokens(pattern.lower() if ignore_case else pattern)
+    right = _format_tokens(arn_format)
+    if ignore_case:
+        right = tuple((ch and ch.lower(), banned, many) for ch, banned, many in right)
+    n, m = len(left), len(right)
+    width = m + 1
+    seen: set[int] = set()
+    todo = [0]
     while todo:
         at = todo.pop()
         if at in seen:
             continue
         seen.add(at)
-        i, j = at
-        if i == len(left) and j == len(right):
-            return True
-        a = left[i] if i < len(left) else None
-        b = right[j] if j < len(right) else None
-        if a is not None and a[2]:
-            todo.append((i + 1, j))
-        if b is not None and b[2]:
-            todo.append((i, j + 1))
-        if a is not None and b is not None and _share_character(a, b, ignore_case=ignore_case):
-            todo.append((i if a[2] else i + 1, j if b[2] else j + 1))
+        i, j = divmod(at, width)
+        if i == n:
+            if j == m:
+                return True
+            if right[j][2]:
+                todo.append(at + 1)
+            continue
+        a_char, a_banned, a_many = left[i]
+        if a_many:
+            todo.append(at + width)
+        if j == m:
+            continue
+        b_char, b_banned, b_many = right[j]
+        if b_many:
+            todo.append(at + 1)
+        if (
+            a_char == b_char
+            if a_char is not None and b_char is not None
+            else a_char not in b_banned
+            if a_char is not None
+            else b_char not in a_banned
+            if b_char is not None
+            else True  # two classes, each banning a few characters
+        ):
+            todo.append(at + (0 if a_many else width) + (0 if b_many else 1))
     return False
-
-
-def _share_character(a: _Token, b: _Token, *, ignore_case: bool) -> bool:
-    if a[0] is not None and b[0] is not None:
-        return a[0].lower() == b[0].lower() if ignore_case else a[0] == b[0]
-    if a[0] is not None:
-        return a[0] not in b[1]
-    if b[0] is not None:
-        return b[0] not in a[1]
-    return True  # two classes, each banning a few characters
 
 
 def closest_name(name: str, known: Iterable[str]) -> str | None:
