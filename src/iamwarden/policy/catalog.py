@@ -473,11 +473,11 @@ _VARIABLE_OR_STAR = re.compile(r"(\$\{[^}]*\}|\*)")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _ArnShape:
-    """The ARN formats of some actions: one regex for ARNs, the steps for patterns"""
+    """The ARN formats of some actions, whole and by the service each names"""
 
     formats: tuple[str, ...]
     by_service: Mapping[str | None, tuple[str, ...]]
-    """The formats by the service they name (lowercased when compared in any case)"""
+    """Service (lowercased when compared in any case) -> its formats"""
 
 
 @lru_cache(maxsize=4096)
