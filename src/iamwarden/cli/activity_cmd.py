@@ -583,18 +583,15 @@ def _generate_report(
     if generated.document is None:
         # sign-ins and `sts:GetCallerIdentity` need no action; unmapped calls are listed below
         unknown = sum(u.count for u in generated.unmapped)
-        needless = recorded - unknown
+        parts = [
+            f"{recorded - unknown:,} needing no IAM action (a sign-in, sts:GetCallerIdentity)"
+            if recorded > unknown
+            else "",
+            f"{unknown:,} with no IAM action found" if unknown else "",
+        ]
         lines = [
             f"{principal}: {counted(recorded, 'successful recorded call')} in "
-            f"{_span(since, until)}: "
-            + (
-                f"{needless:,} needing no IAM action (a sign-in, sts:GetCallerIdentity)"
-                if needless
-                else ""
-            )
-            + ("; " if needless and unknown else "")
-            + (f"{unknown:,} with no IAM action found" if unknown else "")
-            + "; no policy"
+            f"{_span(since, until)}: {'; '.join(p for p in parts if p)}; no policy"
         ]
     else:
         lines = [
