@@ -11,10 +11,13 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import duckdb
 import pytest
@@ -755,3 +758,78 @@ def test_spark_leaves_out_json_lines_with_a_bad_line_as_ingestion_does(
         f"  {bad}: file skipped: malformed JSON\n"
         f"  {pretty}: file skipped: malformed JSON\n"
     )
+
+
+def test_spark_reads_odd_records_bom_lines_and_glob_names_as_the_store_does(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Spark and the store agree on the same files: a record of an odd shape (`userIdentity` a
+    string, string requestParameters) kept with NULL fields beside its file's other record;
+    JSON lines after a UTF-8 byte order mark read; a file named with Hadoop's glob
+    characters read as named; gzip content under a `.json` name, which ingestion reads by
+    its content, skipped by Spark with that reason"""
+    trail = tmp_path / "trail"
+    odd = record("ListBuckets", requestParameters="a string")
+    odd["userIdentity"] = "root"
+    write_records(trail / "odd.json", [record("GetObject"), odd])
+    marked = trail / "marked.jsonl"
+    lines = [record("PutObject"), record("DeleteObject", time="2026-03-02T10:00:00Z")]
+    marked.write_text("\ufeff" + "\n".join(json.dumps(r) for r in lines) + "\n")
+    globbed = write_records(tmp_path / "a[1]{b,c}*?\\.json", [record("GetBucketAcl")])
+    zipped = tmp_path / "zipped.json"
+    zipped.write_bytes(gzip.compress(json.dumps({"Records": [record("HeadObject")]}).encode()))
+    with open_store(None) as store:
+        assert ingest_files(store, find_files([zipped])).events == 1
+    with open_store(None) as store:
+        report = ingest_files(store, find_files([trail, globbed]))
+        expected = {name: run_duckdb(store, name) for name in ANALYSES}
+        calls = calls_on(store, load_mapper())
+    assert (report.files, report.events, report.files_failed) == (3, 5, 0)
+    problems = load_spark_table(spark, [str(trail), str(globbed), str(zipped)])
+    assert [Path(urlparse(p).path) for p in problems.compressed] == [zipped]
+    assert (problems.unreadable, problems.malformed, problems.bad_times) == ((), (), 0)
+    assert spark.table("cloudtrail").count() == 5
+    assert spark.table("cloudtrail").where("userIdentity.type IS NULL").count() == 1
+    for name in ANALYSES:
+        assert run_spark(spark, name) == expected[name], name
+    assert "ListBuckets" not in str(expected["calls"])  # no principal: NULL identity fields
+    assert "GetBucketAcl" in str(expected["calls"])
+    assert calls_on(SparkEvents(spark=spark), load_mapper()) == calls
+    where = ["--engine", "spark", "--trail", str(zipped), "--trail", str(globbed)]
+    result = CliRunner().invoke(cli, ["activity", "calls", *where])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "skipped 1 file whole:\n"
+        f"  {zipped}: file skipped: gzip content but its name does not end in .gz "
+        "(Spark decompresses by the name)\n"
+    )
+
+
+def test_spark_prints_no_jvm_output_and_a_bad_master_is_one_line_exit_2(tmp_path: Path) -> None:
+    """The CLI in its own process (a session of this one would be reused whatever the
+    master): a run prints its answer and nothing on stderr (no log4j banner, no WARN line);
+    spark-submit's refusal of a master is the one line on stderr, no Java trace"""
+    pytest.importorskip("pyspark.sql", reason="the [spark] extra is not installed")
+    trail = write_records(tmp_path / "a.json", [record("GetObject")])
+    command = [str(Path(sys.executable).parent / "iamwarden"), "activity", "calls"]
+    done = subprocess.run(
+        [*command, "--engine", "spark", "--spark-master", "bogus://x", "--trail", str(trail)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "error: bogus://x: Spark did not start: SparkException: Master must either be yarn "
+        "or start with spark, k8s, or local\n"
+    )
+    done = subprocess.run(
+        [*command, "--engine", "spark", "--spark-master", "local[1]", "--trail", str(trail)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "GetObject: 1 call" in done.stdout

@@ -25,6 +25,7 @@ prints nothing. PySpark is the optional extra `[spark]`; boto3 drives Athena.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -244,13 +245,26 @@ _RECORD_FIELDS = (
         "sessionContext: STRUCT<sessionIssuer: STRUCT<type: STRING, arn: STRING>>>",
     ),
 )
-_FIELDS_DDL = ", ".join(f"{name} {kind}" for name, kind in _RECORD_FIELDS)
+_PARSED = ("resources", "userIdentity")
+"""The fields Spark reads as their JSON text and parses per record (`from_json`): a value of
+another shape (`"userIdentity": "root"`) is then NULL fields of that record, as ingestion
+reads it, not a failed parse of the whole line and every record on it"""
+_FIELDS_DDL = ", ".join(
+    f"{name} {'STRING' if name in _PARSED else kind}" for name, kind in _RECORD_FIELDS
+)
 
 SPARK_RECORD_SCHEMA = f"Records ARRAY<STRUCT<{_FIELDS_DDL}>>, {_FIELDS_DDL}"
 """The part of a CloudTrail file Spark reads, as the DDL of its JSON schema: each JSON value
 read is a `{"Records": [...]}` object or a record itself (field names as CloudTrail spells
-them, `requestParameters` and `responseElements` kept as their JSON text); Spark SQL
-resolves the camel-case names case-insensitively, as Athena's lowercase ones"""
+them; `requestParameters`, `responseElements`, `resources` and `userIdentity` kept as their
+JSON text, the last two parsed per record into the view); Spark SQL resolves the camel-case
+names case-insensitively, as Athena's lowercase ones"""
+
+_VIEW_COLUMNS = tuple(
+    f"from_json(r.{name}, '{kind}') AS {name}" if name in _PARSED else f"r.{name}"
+    for name, kind in _RECORD_FIELDS
+)
+"""The view's columns from an exploded record `r`, the `_PARSED` fields parsed"""
 
 _RECORDS = "coalesce(Records, array(struct(" + ", ".join(name for name, _ in _RECORD_FIELDS) + ")))"
 """The records of one value Spark read: its `Records`, or the value itself"""
@@ -434,15 +448,24 @@ def run_duckdb(store: ActivityStore, name: str) -> list[tuple[Any, ...]]:
     return normalise(name, rows)
 
 
+_GLOB = re.compile(r"([\[\]{}*?\\])")
+"""The characters Hadoop reads as a glob in a path (org.apache.hadoop.fs.GlobPattern)"""
+
 _NAMES = "{*.json,*.json.gz,*.jsonl,*.jsonl.gz,*.ndjson,*.ndjson.gz,*.gz}"
 """The file names Spark reads in a folder, those `activity ingest` reads"""
 _CORRUPT = "_corrupt_record"
 """The column Spark fills with a line's (or a file's) text when it is not JSON"""
 
 
+def _literal(path: str) -> str:
+    """A path Hadoop reads as itself, its glob characters escaped"""
+    return _GLOB.sub(r"\\\1", path)
+
+
 def _json(spark: Any, paths: Sequence[str], *, whole: bool) -> Any:
-    """The JSON values of the files under `paths`, each with its `file_path`: one per line, or
-    (`whole`) the first of each file, a top-level array giving one per element"""
+    """The JSON values of the files under `paths` (Hadoop paths: globs read), each with its
+    `file_path`: one per line, or (`whole`) the first of each file, a top-level array giving
+    one per element"""
     return (
         spark.read.option("multiLine", "true" if whole else "false")
         .option("recursiveFileLookup", "true")
@@ -451,7 +474,7 @@ def _json(spark: Any, paths: Sequence[str], *, whole: bool) -> Any:
         .option("columnNameOfCorruptRecord", _CORRUPT)
         .option("ignoreCorruptFiles", "true")
         .schema(f"{SPARK_RECORD_SCHEMA}, {_CORRUPT} STRING")
-        .json(list(paths))
+        .json([*paths])
         .select("*", "_metadata.file_path")
     )
 
@@ -481,29 +504,33 @@ def _by_file(frame: Any) -> dict[str, tuple[bool, bool, int]]:
     }
 
 
-def _first_lines(spark: Any, paths: Sequence[str]) -> dict[str, str]:
-    """The first line that is not blank of each file (a file's lines come in order from the
-    split at its start; the smallest of their increasing ids is the first)"""
+def _first_lines(spark: Any, paths: Sequence[str]) -> dict[str, tuple[str, bool]]:
+    """The first line that is not blank of each file of `paths` (literal paths, read as
+    text), and whether the file starts as gzip does (magic bytes 1f 8b, RFC 1952 §2.3.1: Spark
+    decompresses by a `.gz` name only); a file's lines come in order from the split at its
+    start, the smallest of their increasing ids is the first"""
     rows = (
-        spark.read.text(list(paths))
+        spark.read.text([_literal(path) for path in paths])
         .selectExpr(
             "_metadata.file_path AS file_path",
             "_metadata.file_block_start AS start",
-            "struct(monotonically_increasing_id() AS n, value) AS line",
+            "struct(monotonically_increasing_id() AS n, value, "
+            "left(hex(CAST(value AS BINARY)), 4) = '1F8B' AS gzip) AS line",
         )
         .where("start = 0 AND line.value RLIKE '[^\\\\s\\\\x{FEFF}]'")
         .groupBy("file_path")
         .agg({"line": "min"})
         .collect()
     )
-    return {row[0]: row[1]["value"] for row in rows}
+    return {row[0]: (row[1]["value"], row[1]["gzip"]) for row in rows}
 
 
 def load_spark_table(
     spark: Any, paths: Sequence[str], *, view: str = "cloudtrail"
 ) -> SparkTrailProblems:
-    """Register the CloudTrail files under `paths` (local paths or URLs Spark reads, gzip by
-    their `.gz` name; a folder is read recursively, its files named as `activity ingest`
+    """Register the CloudTrail files under `paths` (local paths, read as named even with
+    Hadoop's glob characters `[]{}*?\\`, or URLs Spark reads, globs allowed; gzip by their
+    `.gz` name; a folder is read recursively, its files named as `activity ingest`
     reads them, digest files left out by ingestion's rule, `sources.is_trail_file`) as the
     temporary view `view`, one row per record, in the standard Athena table's shape; the
     files and records left out
@@ -513,43 +540,53 @@ def load_spark_table(
     which reads each layout written on one line per value (CloudTrail's delivery, JSON lines,
     a one-line array); a file with a line that is not JSON is read whole again if it starts
     as a `{"Records": [...]}` object or an array (pretty-printed), else left out whole as
-    malformed, as ingestion leaves out JSON lines with a bad line. A file Spark cannot read
+    malformed, as ingestion leaves out JSON lines with a bad line (or as gzip content under a
+    name without `.gz`, which ingestion reads). A record of an odd shape (`userIdentity` a
+    string) is kept with NULL fields, as ingestion keeps it. A file Spark cannot read
     (a corrupt gzip, an empty file) and a record whose eventTime is not a time are left out
     too. `spark` is a `pyspark.sql.SparkSession`; this is one pass over the files, at once
     (a second over the files read whole).
     """
-    lines = _json(spark, paths, whole=False)
+    given = [
+        path if "://" in path or path.startswith("file:") else _literal(path) for path in paths
+    ]
+    lines = _json(spark, given, whole=False)
     named = {_as_given(path) for path in paths}
     every = _by_file(lines)
     found = {path: seen for path, seen in every.items() if _wanted(path, named)}
     frame = lines.where(~lines["file_path"].isin(sorted(every.keys() - found.keys())))
     suspects = sorted(path for path, (corrupt, _, _) in found.items() if corrupt)
     malformed: list[str] = []
+    compressed: list[str] = []
     bad_times = sum(bad for corrupt, _, bad in found.values() if not corrupt)
     if suspects:
         readable = [unquote(p) for p in suspects]
-        whole = _json(spark, readable, whole=True)
+        whole = _json(spark, [_literal(p) for p in readable], whole=True)
         read_whole = {_file_key(p): v for p, v in _by_file(whole).items()}
         starts = {_file_key(p): line for p, line in _first_lines(spark, readable).items()}
         pretty = []
         for path in suspects:
             corrupt, wrapped, bad = read_whole.get(_file_key(path), (True, False, 0))
-            first = starts.get(_file_key(path), "").lstrip("\ufeff \t\r\n")
-            if not corrupt and (wrapped or first.startswith("[")):
+            first, is_gzip = starts.get(_file_key(path), ("", False))
+            if not corrupt and (wrapped or first.lstrip("\ufeff \t\r\n").startswith("[")):
                 pretty.append(path)
                 bad_times += bad
+            elif is_gzip:
+                compressed.append(path)
             else:
                 malformed.append(path)
         frame = frame.where(~frame["file_path"].isin(suspects)).unionByName(
             whole.where(whole["file_path"].isin([_file_key(p) for p in pretty]))
         )
-    frame.selectExpr(f"explode({_RECORDS}) AS r").selectExpr("r.*").createOrReplaceTempView(view)
+    records = frame.selectExpr(f"explode({_RECORDS}) AS r").selectExpr(*_VIEW_COLUMNS)
+    records.createOrReplaceTempView(view)
     read = {_file_key(path) for path in found}
     return SparkTrailProblems(
         unreadable=tuple(
             sorted(f for f in lines.inputFiles() if _file_key(f) not in read and _wanted(f, named))
         ),
         malformed=tuple(malformed),
+        compressed=tuple(compressed),
         bad_times=bad_times,
     )
 
@@ -558,11 +595,13 @@ def load_spark_table(
 class SparkTrailProblems:
     """What Spark left out of the files `load_spark_table` registered: files it could not
     read at all (a corrupt gzip, an empty file), files that are not JSON of a layout it
-    reads, and the number of records whose eventTime is not a time (paths as Spark names
-    them: `file:` URLs locally)"""
+    reads, files of gzip content whose name does not end in `.gz` (Spark decompresses by the
+    name; ingestion by the content), and the number of records whose eventTime is not a time
+    (paths as Spark names them: `file:` URLs locally)"""
 
     unreadable: tuple[str, ...] = ()
     malformed: tuple[str, ...] = ()
+    compressed: tuple[str, ...] = ()
     bad_times: int = 0
 
 

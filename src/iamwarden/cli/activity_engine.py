@@ -7,10 +7,13 @@ Every error here is one line and exit 2: an option of another engine, a missing
 
 from __future__ import annotations
 
+import collections
 import functools
 import logging
 import os
 import shutil
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -236,6 +239,10 @@ def _warn(problems: SparkTrailProblems) -> None:
         (f, "Spark could not read it (a corrupt gzip or empty)") for f in problems.unreadable
     ]
     skipped += [(f, "malformed JSON") for f in problems.malformed]
+    skipped += [
+        (f, "gzip content but its name does not end in .gz (Spark decompresses by the name)")
+        for f in problems.compressed
+    ]
     if skipped:
         click.echo(f"skipped {_count(len(skipped), 'file')} whole:", err=True)
         for path, why in skipped:
@@ -257,6 +264,52 @@ def _has_java() -> bool:
     return shutil.which("java") is not None
 
 
+class _JvmStderr:
+    """The standard error of the JVM PySpark launches (its log4j banner, WARN lines, and the
+    exception spark-submit dies of), read from a pipe instead of the terminal: the lines are
+    kept (the last 200) for `cause` and never shown"""
+
+    def __init__(self) -> None:
+        self._lines: collections.deque[str] = collections.deque(maxlen=200)
+        self._reader: threading.Thread | None = None
+
+    @contextmanager
+    def captured(self) -> Iterator[None]:
+        """File descriptor 2 is the pipe while the JVM starts (it inherits it for its life)"""
+        read, write = os.pipe()
+        saved = os.dup(2)
+        sys.stderr.flush()
+        os.dup2(write, 2)
+        os.close(write)
+        self._reader = threading.Thread(target=self._drain, args=(read,), daemon=True)
+        self._reader.start()
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+    def _drain(self, fd: int) -> None:
+        with os.fdopen(fd, "r", encoding="utf-8", errors="replace") as stream:
+            for line in stream:
+                self._lines.append(line.rstrip())
+
+    def cause(self) -> str | None:
+        """The exception the JVM died of (`SparkException: Master must ...`), once it exited"""
+        if self._reader is not None:
+            self._reader.join(timeout=5)
+        for line in reversed(self._lines):
+            if line.startswith(_JVM_DIED):
+                found = line.removeprefix(_JVM_DIED).strip()
+                name, _, message = found.partition(":")
+                return f"{name.rsplit('.', 1)[-1]}:{message}" if message else name
+        return None
+
+
+_JVM_DIED = 'Exception in thread "main"'
+
+
 @contextmanager
 def _spark(choice: EngineChoice) -> Iterator[EventTable]:
     try:
@@ -271,17 +324,20 @@ def _spark(choice: EngineChoice) -> Iterator[EventTable]:
         if "://" not in trail and not Path(trail).exists():
             raise InputError("no such file or folder", path=trail)
     existing = SparkSession.getActiveSession()
+    jvm = _JvmStderr()
     try:
-        spark = (
-            SparkSession.builder.master(choice.spark_master)
-            .appName("iamwarden")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .getOrCreate()
-        )
+        with jvm.captured():
+            spark = (
+                SparkSession.builder.master(choice.spark_master)
+                .appName("iamwarden")
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
+                .getOrCreate()
+            )
     except (PySparkException, Py4JError) as error:
-        raise InputError(f"Spark did not start: {_first_line(error)}") from None
+        cause = jvm.cause() or _first_line(error)
+        raise InputError(f"Spark did not start: {cause}", path=choice.spark_master) from None
     for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
         logging.getLogger(name).disabled = True  # PySpark logs each error with Java's trace
     try:
