@@ -90,7 +90,7 @@ def test_generate_on_athena_sends_its_sql_and_maps_the_answer(emulator: str) -> 
         {"Sid": "S3", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::b/k"}
     ]
     assert found["window"] == {
-        "since": "2026-02-22T10:00:00.000001Z",
+        "since": "2026-02-22T10:00:00Z",
         "until": "2026-03-01T10:00:00.000001Z",
     }
     assert found["verification"]["allowed_calls"] == 2
