@@ -33,6 +33,7 @@ from iamwarden.activity.templates import (
     fill,
     fill_all,
     parameter_keys,
+    split_variables,
 )
 from iamwarden.policy import Catalog, load_catalog
 
@@ -442,7 +443,7 @@ class EventMapper:
             templates = [str(entry.get("override", ""))]
             templates += [str(t) for t in dict(entry.get("arns", {})).values()]
             templates += [str(t) for t in dict(entry.get("vars", {})).values()]
-            found = [v for t in templates for v in _FORMAT_VARIABLE.findall(t)]
+            found = [v for t in templates for v in split_variables(t)[1::2]]
             when = entry.get("when")
             while isinstance(when, Mapping):
                 found.append(str(when.get("lhs", "")))
@@ -575,7 +576,7 @@ def _resource_start(arn_format: str) -> tuple[str, str, re.Pattern[str], tuple[s
     """Of an ARN format: its first variable past partition, Region and account (`""` when
     none), its service, and a regex matching an ARN of the format up to that variable's
     end, with a group for each variable it spans (named in the tuple)"""
-    parts = _FORMAT_VARIABLE.split(arn_format)  # literal, variable, literal, …
+    parts = split_variables(arn_format)  # literal, variable, literal, …
     first = next((i for i in range(1, len(parts), 2) if parts[i] not in _PLACE), len(parts))
     pattern = [
         re.escape(part) if index % 2 == 0 else _PLACE[part]
@@ -603,12 +604,9 @@ def _passes_nothing(templates: Sequence[str], values: TemplateValues) -> bool:
     return all(fill(t, values) in (None, "") for t in templates)
 
 
-_FORMAT_VARIABLE = re.compile(r"\$\{([^}]+)\}")
-
-
 def _needs(arn_format: str) -> frozenset[str]:
     """The variables of an ARN format but partition, region and account"""
-    return frozenset(_FORMAT_VARIABLE.findall(arn_format)) - {"Partition", "Region", "Account"}
+    return frozenset(split_variables(arn_format)[1::2]) - {"Partition", "Region", "Account"}
 
 
 @cache

@@ -32,7 +32,14 @@ from itertools import islice, product
 from typing import Any
 from urllib.parse import quote, unquote
 
-__all__ = ["TemplateValues", "escape_resource", "fill", "fill_all", "parameter_keys"]
+__all__ = [
+    "TemplateValues",
+    "escape_resource",
+    "fill",
+    "fill_all",
+    "parameter_keys",
+    "split_variables",
+]
 
 _FUNCTION = re.compile(
     r"%%(regex|urlencode|copysource|iftruthy|many|iftemplatematch|keys)%(.*?)%%(?!%(?!%))"
@@ -189,13 +196,14 @@ class _Missing(Exception):
 
 
 @lru_cache(maxsize=_PARSED)
-def _split(text: str) -> tuple[str, ...]:
-    """`text` cut at its `${Name}`s: literal, name, literal, …, literal"""
+def split_variables(text: str) -> tuple[str, ...]:
+    """`text` (a template or a catalogue ARN format) cut at its `${Name}`s: literal, name,
+    literal, …, literal (the names at the odd positions); cached by text"""
     return tuple(_VARIABLE.split(text))
 
 
 def _substitute(text: str, values: TemplateValues, *, lenient: bool) -> str:
-    parts = _split(text)
+    parts = split_variables(text)
     if len(parts) == 1:
         return text
     out = [parts[0]]
